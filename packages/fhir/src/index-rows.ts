@@ -1,0 +1,210 @@
+/**
+ * Resource → search index rows: pure functions, one branch per search-parameter type, no I/O.
+ * Values come from each official SearchParameter's own FHIRPath expression.
+ */
+import {
+  convertToSearchableNumbers,
+  convertToSearchableQuantities,
+  convertToSearchableTokens,
+  evalFhirPathTyped,
+  getSearchParameterDetails,
+  type TypedValue,
+  toTypedValue,
+} from '@medplum/core';
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { periodRange, parseRange } from './dates.ts';
+import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
+import { normalizeText } from './normalize.ts';
+import { parseReferenceString } from './references.ts';
+
+/** Tokens for the `:text` modifier are kept beside codes under this reserved system. */
+export const TEXT_SYSTEM = 'urn:sahti:text';
+
+export interface IndexRows {
+  string: { code: string; value: string; exact: string }[];
+  token: { code: string; system: string | null; value: string | null }[];
+  date: { code: string; low: string; high: string }[];
+  number: { code: string; low: number | null; high: number | null }[];
+  quantity: { code: string; system: string | null; unit: string | null; value: number }[];
+  reference: {
+    code: string;
+    target_type: string | null;
+    target_id: string | null;
+    url: string | null;
+    ident_system: string | null;
+    ident_value: string | null;
+  }[];
+  uri: { code: string; value: string }[];
+  composite: { code: string; c1_system: string | null; c1_value: string; c2: Record<string, unknown> }[];
+}
+
+export function emptyIndexRows(): IndexRows {
+  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], composite: [] };
+}
+
+const expressionCache = new Map<string, ReturnType<typeof getSearchParameterDetails> | null>();
+
+function details(type: string, sp: SearchParameter): ReturnType<typeof getSearchParameterDetails> | null {
+  const key = `${type}|${sp.code}`;
+  let found = expressionCache.get(key);
+  if (found === undefined) {
+    try {
+      found = sp.expression ? getSearchParameterDetails(type, sp) : null;
+    } catch {
+      found = null; // an expression the FHIRPath engine cannot read is not indexed (listed in docs)
+    }
+    expressionCache.set(key, found);
+  }
+  return found;
+}
+
+export function evaluate(type: string, sp: SearchParameter, input: TypedValue[]): TypedValue[] {
+  const d = details(type, sp);
+  if (!d) return [];
+  try {
+    return evalFhirPathTyped(d.parsedExpression, input);
+  } catch {
+    return [];
+  }
+}
+
+export function buildIndexRows(resource: Resource): IndexRows {
+  const rows = emptyIndexRows();
+  const input = [toTypedValue(resource)];
+  for (const [code, sp] of searchParametersOf(resource.resourceType)) {
+    if (COLUMN_PARAMETERS.has(code)) continue;
+    if (sp.type === 'composite') {
+      addComposite(rows, resource.resourceType, sp, input);
+      continue;
+    }
+    const values = evaluate(resource.resourceType, sp, input);
+    if (values.length > 0) addValues(rows, code, sp.type as string, values);
+  }
+  return rows;
+}
+
+export function addValues(rows: IndexRows, code: string, type: string, values: TypedValue[]): void {
+  switch (type) {
+    case 'string':
+      for (const s of searchableStrings(values)) rows.string.push({ code, value: normalizeText(s).slice(0, 512), exact: s });
+      break;
+    case 'token':
+      for (const t of convertToSearchableTokens(values, { textSearchSystem: TEXT_SYSTEM })) {
+        const value = t.system === TEXT_SYSTEM && t.value ? normalizeText(t.value) : (t.value ?? null);
+        rows.token.push({ code, system: t.system ?? null, value });
+      }
+      break;
+    case 'date':
+      for (const r of searchableDates(values)) rows.date.push({ code, ...r });
+      break;
+    case 'number':
+      for (const [low, high] of convertToSearchableNumbers(values)) {
+        rows.number.push({ code, low: low ?? null, high: high ?? null });
+      }
+      break;
+    case 'quantity':
+      for (const q of convertToSearchableQuantities(values)) {
+        if (typeof q.value !== 'number') continue;
+        rows.quantity.push({ code, system: q.system ?? null, unit: q.code ?? q.unit ?? null, value: q.value });
+      }
+      break;
+    case 'reference':
+      for (const v of values) addReference(rows, code, v);
+      break;
+    case 'uri':
+      for (const v of values) if (typeof v.value === 'string') rows.uri.push({ code, value: v.value });
+      break;
+  }
+}
+
+function searchableStrings(values: TypedValue[]): string[] {
+  const out = new Set<string>();
+  const add = (s: unknown): void => {
+    if (typeof s === 'string' && s.trim()) out.add(s.slice(0, 2048));
+  };
+  for (const { type, value } of values) {
+    if (type === 'HumanName') {
+      add(value.text);
+      add(value.family);
+      for (const part of [...(value.given ?? []), ...(value.prefix ?? []), ...(value.suffix ?? [])]) add(part);
+    } else if (type === 'Address') {
+      add(value.text);
+      for (const line of value.line ?? []) add(line);
+      for (const part of [value.city, value.district, value.state, value.postalCode, value.country]) add(part);
+    } else {
+      add(value);
+    }
+  }
+  return [...out];
+}
+
+function searchableDates(values: TypedValue[]): { low: string; high: string }[] {
+  const out: { low: string; high: string }[] = [];
+  const push = (r: { low: string; high: string } | undefined): void => {
+    if (r) out.push(r);
+  };
+  for (const { type, value } of values) {
+    if (typeof value === 'string') push(parseRange(value));
+    else if (type === 'Period') push(periodRange(value.start, value.end));
+    else if (type === 'Timing') for (const e of value.event ?? []) push(parseRange(e));
+  }
+  return out;
+}
+
+function addReference(rows: IndexRows, code: string, { type, value }: TypedValue): void {
+  const row = { code, target_type: null, target_id: null, url: null, ident_system: null, ident_value: null };
+  if (typeof value === 'string') {
+    rows.reference.push({ ...row, ...flatten(parseReferenceString(value)) });
+    return;
+  }
+  if (type !== 'Reference' || !value) return;
+  const parsed = typeof value.reference === 'string' ? flatten(parseReferenceString(value.reference)) : flatten({});
+  if (!parsed.target_id && !parsed.url && !value.identifier) return;
+  rows.reference.push({
+    ...row,
+    ...parsed,
+    ident_system: value.identifier?.system ?? null,
+    ident_value: value.identifier?.value ?? null,
+  });
+}
+
+function flatten(p: { type?: string; id?: string; url?: string }): {
+  target_type: string | null;
+  target_id: string | null;
+  url: string | null;
+} {
+  if (p.url?.startsWith('#')) return { target_type: null, target_id: null, url: null };
+  return { target_type: p.type ?? null, target_id: p.id ?? null, url: p.url ?? null };
+}
+
+/**
+ * Composite parameters (e.g. Observation `code-value-quantity`): each element matched by the base
+ * expression gives pairs of (first component as token) × (second component, stored as the JSON of
+ * its index row so that any second-component type is searchable).
+ */
+function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input: TypedValue[]): void {
+  const [first, second] = sp.component ?? [];
+  if (!first?.expression || !second?.expression || (sp.component?.length ?? 0) > 2) return;
+  const secondSp = searchParameterByUrl(second.definition);
+  if (!secondSp) return;
+  for (const element of evaluate(type, sp, input)) {
+    const firsts = convertToSearchableTokens(safeEval(first.expression, element));
+    const part = emptyIndexRows();
+    addValues(part, 'c2', secondSp.type as string, safeEval(second.expression, element));
+    const seconds = [...part.token, ...part.quantity, ...part.string, ...part.date, ...part.number, ...part.reference];
+    for (const f of firsts) {
+      if (!f.value) continue;
+      for (const s of seconds) {
+        rows.composite.push({ code: sp.code as string, c1_system: f.system ?? null, c1_value: f.value, c2: s });
+      }
+    }
+  }
+}
+
+function safeEval(expression: string, element: TypedValue): TypedValue[] {
+  try {
+    return evalFhirPathTyped(expression, [element]);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,12 @@
+/** The FHIR engine's public surface: storage, search, bundles, validation, REST semantics. */
+export { type ServerIdentity, capabilityStatement } from './capability.ts';
+export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
+export { FhirError, allOk, badRequest, fail, outcome } from './outcome.ts';
+export { type FhirRequest, type FhirResponse, FhirRestHandler, type RestOptions, errorResponse } from './rest.ts';
+export { migrate } from './schema.ts';
+export type { QueryParams } from './search/parse.ts';
+export type { AccessScope, SearchResult } from './search/run.ts';
+export { SqlParams } from './search/sql-params.ts';
+export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
+export { FhirStore, type WriteResult } from './store.ts';
+export { assertValid, validationOutcome } from './validate.ts';

@@ -1,0 +1,107 @@
+/**
+ * Versioned migrations. Each runs once, in order, inside a transaction; the applied versions are
+ * recorded in sahti_migration. SQL stays within PostgreSQL 15 (PGlite embeds a newer engine).
+ *
+ * Layout: `resource` holds the current version of each resource, `resource_history` every version,
+ * and one side table per search-parameter type holds the values each current resource is found by,
+ * rewritten in the same statement as the resource. Every row carries (resource_type, id) and, for
+ * patient-owned data, `compartment` gives the patient keys (the sharding key for Citus).
+ */
+import type { SqlClient } from './sql.ts';
+
+const INDEX_KEY = 'resource_type text NOT NULL, id text NOT NULL, code text NOT NULL';
+
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'resources, history, search index',
+    sql: `
+CREATE TABLE resource (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  last_updated timestamptz NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  content jsonb,
+  PRIMARY KEY (resource_type, id)
+);
+CREATE INDEX resource_last_updated ON resource (resource_type, last_updated);
+
+CREATE TABLE resource_history (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  last_updated timestamptz NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  method text NOT NULL,
+  content jsonb,
+  PRIMARY KEY (resource_type, id, version_id)
+);
+CREATE INDEX resource_history_type_time ON resource_history (resource_type, last_updated);
+CREATE INDEX resource_history_time ON resource_history (last_updated);
+
+CREATE TABLE compartment (resource_type text NOT NULL, id text NOT NULL, patient_id text NOT NULL);
+CREATE INDEX compartment_resource ON compartment (resource_type, id);
+CREATE INDEX compartment_patient ON compartment (patient_id, resource_type);
+
+CREATE TABLE sp_string (${INDEX_KEY}, value text NOT NULL, exact text NOT NULL);
+CREATE INDEX sp_string_resource ON sp_string (resource_type, id);
+CREATE INDEX sp_string_value ON sp_string (resource_type, code, value text_pattern_ops);
+
+CREATE TABLE sp_token (${INDEX_KEY}, system text, value text);
+CREATE INDEX sp_token_resource ON sp_token (resource_type, id);
+CREATE INDEX sp_token_value ON sp_token (resource_type, code, value, system);
+
+CREATE TABLE sp_date (${INDEX_KEY}, low timestamptz NOT NULL, high timestamptz NOT NULL);
+CREATE INDEX sp_date_resource ON sp_date (resource_type, id);
+CREATE INDEX sp_date_value ON sp_date (resource_type, code, low, high);
+
+CREATE TABLE sp_number (${INDEX_KEY}, low numeric, high numeric);
+CREATE INDEX sp_number_resource ON sp_number (resource_type, id);
+CREATE INDEX sp_number_value ON sp_number (resource_type, code, low);
+
+CREATE TABLE sp_quantity (${INDEX_KEY}, system text, unit text, value numeric NOT NULL);
+CREATE INDEX sp_quantity_resource ON sp_quantity (resource_type, id);
+CREATE INDEX sp_quantity_value ON sp_quantity (resource_type, code, value);
+
+CREATE TABLE sp_reference (${INDEX_KEY}, target_type text, target_id text, url text,
+  ident_system text, ident_value text);
+CREATE INDEX sp_reference_resource ON sp_reference (resource_type, id);
+CREATE INDEX sp_reference_target ON sp_reference (target_id, target_type, code, resource_type);
+CREATE INDEX sp_reference_identifier ON sp_reference (ident_value) WHERE ident_value IS NOT NULL;
+CREATE INDEX sp_reference_url ON sp_reference (url) WHERE url IS NOT NULL;
+
+CREATE TABLE sp_uri (${INDEX_KEY}, value text NOT NULL);
+CREATE INDEX sp_uri_resource ON sp_uri (resource_type, id);
+CREATE INDEX sp_uri_value ON sp_uri (resource_type, code, value);
+
+CREATE TABLE sp_composite (${INDEX_KEY}, c1_system text, c1_value text NOT NULL, c2 jsonb NOT NULL);
+CREATE INDEX sp_composite_resource ON sp_composite (resource_type, id);
+CREATE INDEX sp_composite_value ON sp_composite (resource_type, code, c1_value);
+`,
+  },
+];
+
+export const INDEX_TABLES = ['string', 'token', 'date', 'number', 'quantity', 'reference', 'uri', 'composite'] as const;
+
+export async function migrate(db: SqlClient): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS sahti_migration (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const applied = new Set(
+    (await db.query<{ version: number }>('SELECT version FROM sahti_migration')).rows.map((r) => Number(r.version)),
+  );
+  const ran: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    await db.transaction(async (tx) => {
+      // a concurrent starter may have applied it since we looked
+      await tx.query('LOCK TABLE sahti_migration IN EXCLUSIVE MODE');
+      const again = await tx.query('SELECT 1 FROM sahti_migration WHERE version = $1::int', [m.version]);
+      if (again.rows.length > 0) return;
+      for (const statement of m.sql.split(/;\s*\n/).filter((s) => s.trim())) await tx.query(statement);
+      await tx.query('INSERT INTO sahti_migration (version, name) VALUES ($1::int, $2::text)', [m.version, m.name]);
+      ran.push(m.version);
+    });
+  }
+  return ran;
+}

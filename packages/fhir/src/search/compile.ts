@@ -1,0 +1,162 @@
+/**
+ * SearchQuery filters → SQL conditions over `resource r`. Each parameter becomes an EXISTS over its
+ * index table (so values of one parameter must match on one row, and the planner can start from the
+ * most selective index); chains and `_has` nest the same compiler one level down.
+ */
+import { searchParameterByUrl } from '../definitions.ts';
+import { badRequest } from '../outcome.ts';
+import {
+  type Column,
+  dateCondition,
+  numberCondition,
+  quantityCondition,
+  referenceCondition,
+  stringCondition,
+  tokenCondition,
+  uriCondition,
+} from './conditions.ts';
+import type { Filter, ParamFilter } from './parse.ts';
+import type { SqlParams } from './sql-params.ts';
+
+export interface CompileContext {
+  params: SqlParams;
+  /** This server's FHIR base URL: absolute references to it are read as local. */
+  baseUrl: string;
+}
+
+const TABLE: Record<string, string> = {
+  string: 'sp_string',
+  token: 'sp_token',
+  date: 'sp_date',
+  number: 'sp_number',
+  quantity: 'sp_quantity',
+  reference: 'sp_reference',
+  uri: 'sp_uri',
+  composite: 'sp_composite',
+};
+
+let aliasCounter = 0;
+const nextAlias = (): string => `s${++aliasCounter % 1_000_000}`;
+
+/** `type` is the resource type searched; `idExpr` the SQL expression of the candidate's id. */
+export function compileFilter(filter: Filter, type: string, idExpr: string, ctx: CompileContext): string {
+  switch (filter.kind) {
+    case 'param':
+      return compileParam(filter, type, idExpr, ctx);
+    case 'chain': {
+      const a = nextAlias();
+      const branches = filter.targetTypes.map(
+        (target) =>
+          `(${a}.target_type = ${ctx.params.add(target, 'text')} AND ${compileFilter(filter.inner.get(target)!, target, `${a}.target_id`, ctx)})`,
+      );
+      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.resource_type = ${ctx.params.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = ${ctx.params.add(filter.code, 'text')} AND (${branches.join(' OR ')}))`;
+    }
+    case 'has': {
+      const a = nextAlias();
+      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.target_id = ${idExpr} AND ${a}.target_type = ${ctx.params.add(type, 'text')} AND ${a}.code = ${ctx.params.add(filter.referenceCode, 'text')} AND ${a}.resource_type = ${ctx.params.add(filter.sourceType, 'text')} AND ${compileFilter(filter.inner, filter.sourceType, `${a}.id`, ctx)})`;
+    }
+  }
+}
+
+function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  if (f.code === '_id') {
+    const ids = f.values;
+    if (f.modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
+    const cond = `${idExpr} = ANY(${p.add(ids, 'text[]')})`;
+    return f.modifier === 'not' ? `NOT (${cond})` : cond;
+  }
+  if (f.code === '_lastUpdated') {
+    if (f.modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
+    const col: Column = () => 'r.last_updated';
+    return `(${f.values.map((v) => dateCondition(col, p, v)).join(' OR ')})`;
+  }
+  const table = TABLE[f.type];
+  if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);
+  const a = nextAlias();
+  const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = ${p.add(f.code, 'text')}`;
+  if (f.modifier === 'missing') {
+    const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope})`;
+    return f.values[0] === 'true' ? `NOT ${exists}` : exists;
+  }
+  const col: Column = (name) => `${a}.${name}`;
+  const alternatives = f.values.map((v) => valueCondition(f, col, v, ctx, a));
+  const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope} AND (${alternatives.join(' OR ')}))`;
+  if (f.modifier === 'not') return `NOT ${exists}`;
+  if (f.type === 'reference' && f.modifier === 'identifier') {
+    return `(${exists} OR ${identifierOfTarget(f, type, idExpr, ctx)})`;
+  }
+  return exists;
+}
+
+function valueCondition(f: ParamFilter, col: Column, value: string, ctx: CompileContext, alias: string): string {
+  const p = ctx.params;
+  switch (f.type) {
+    case 'string':
+      return stringCondition(col, p, value, f.modifier);
+    case 'token':
+      return tokenCondition(col, p, value, f.modifier === 'not' ? undefined : f.modifier);
+    case 'date':
+      return dateCondition(col, p, value);
+    case 'number':
+      return `(${numberCondition(col('low', 'numeric'), p, value)})`;
+    case 'quantity':
+      return quantityCondition(col, p, value);
+    case 'uri':
+      return uriCondition(col, p, value, f.modifier);
+    case 'reference':
+      return referenceCondition(col, p, value, f.modifier, ctx.baseUrl);
+    case 'composite':
+      return compositeCondition(f, value, alias, ctx);
+    default:
+      return badRequest(`Search parameter type ${f.type} is not supported`);
+  }
+}
+
+/**
+ * `subject:identifier=system|value` also finds resources whose literal reference points to a
+ * resource carrying that identifier — what a client holding a CNIE number expects.
+ */
+function identifierOfTarget(f: ParamFilter, type: string, idExpr: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  const r = nextAlias();
+  const t = nextAlias();
+  const ident = f.values.map((v) => tokenCondition((n) => `${t}.${n}`, p, v)).join(' OR ');
+  return `EXISTS (SELECT 1 FROM sp_reference ${r} JOIN sp_token ${t} ON ${t}.resource_type = ${r}.target_type AND ${t}.id = ${r}.target_id AND ${t}.code = 'identifier' WHERE ${r}.resource_type = ${p.add(type, 'text')} AND ${r}.id = ${idExpr} AND ${r}.code = ${p.add(f.code, 'text')} AND (${ident}))`;
+}
+
+/** Composite values are `first$second`; the second part is matched inside its stored JSON row. */
+function compositeCondition(f: ParamFilter, value: string, alias: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  const dollar = value.indexOf('$');
+  if (dollar < 0) return badRequest(`Composite parameter "${f.code}" takes "first$second", not "${value}"`);
+  const first = tokenCondition((n) => (n === 'value' ? `${alias}.c1_value` : `${alias}.c1_system`), p, value.slice(0, dollar));
+  const second = value.slice(dollar + 1);
+  const col: Column = (name, cast) => `(${alias}.c2->>'${name}')::${cast}`;
+  const secondType = compositeSecondType(f);
+  let cond: string;
+  switch (secondType) {
+    case 'quantity':
+      cond = quantityCondition(col, p, second);
+      break;
+    case 'date':
+      cond = dateCondition(col, p, second);
+      break;
+    case 'string':
+      cond = stringCondition(col, p, second);
+      break;
+    case 'number':
+      cond = numberCondition(col('low', 'numeric'), p, second);
+      break;
+    case 'reference':
+      cond = referenceCondition(col, p, second, undefined, ctx.baseUrl);
+      break;
+    default:
+      cond = tokenCondition(col, p, second);
+  }
+  return `(${first} AND ${cond})`;
+}
+
+function compositeSecondType(f: ParamFilter): string {
+  return (searchParameterByUrl(f.param?.component?.[1]?.definition)?.type as string | undefined) ?? 'token';
+}

@@ -1,0 +1,141 @@
+/**
+ * Runs a parsed search: one query for the page (keyset), one for the total when asked, and the
+ * `_include` / `_revinclude` rounds. Nothing here knows HTTP.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { isResourceType } from '../definitions.ts';
+import { notFound } from '../outcome.ts';
+import type { SqlExecutor } from '../sql.ts';
+import { type CompileContext, compileFilter } from './compile.ts';
+import type { IncludeSpec, SearchQuery } from './parse.ts';
+import { afterCursor, decodeCursor, encodeCursor, sortKeys } from './sort.ts';
+import { SqlParams } from './sql-params.ts';
+
+/** A restriction the access layer adds to every query (matches and included resources alike). */
+export type AccessScope = (type: string, idExpr: string, params: SqlParams) => string | undefined;
+
+export interface SearchOptions {
+  baseUrl: string;
+  scope?: AccessScope;
+}
+
+export interface SearchResult {
+  matches: Resource[];
+  included: Resource[];
+  total?: number;
+  nextCursor?: string;
+  warnings: string[];
+}
+
+const MAX_INCLUDED = 1000;
+const MAX_ITERATIONS = 3;
+
+export async function runSearch(db: SqlExecutor, q: SearchQuery, options: SearchOptions): Promise<SearchResult> {
+  if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
+  const warnings = [...q.warnings];
+  const where = (p: SqlParams): string => {
+    const ctx: CompileContext = { params: p, baseUrl: options.baseUrl };
+    const parts = [`r.resource_type = ${p.add(q.resourceType, 'text')}`, 'NOT r.deleted'];
+    for (const f of q.filters) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
+    const scoped = options.scope?.(q.resourceType, 'r.id', p);
+    if (scoped) parts.push(scoped);
+    return parts.join(' AND ');
+  };
+
+  let total: number | undefined;
+  const wantsTotal = q.summary === 'count' || q.total === 'accurate' || q.total === 'estimate';
+  if (wantsTotal || (q.total === undefined && !q.cursor)) {
+    const p = new SqlParams();
+    if (wantsTotal) {
+      const count = await db.query<{ n: string }>(`SELECT count(*) AS n FROM resource r WHERE ${where(p)}`, p.values);
+      total = Number(count.rows[0].n);
+    }
+  }
+  if (q.summary === 'count' || q.count === 0) return { matches: [], included: [], total, warnings };
+
+  const p = new SqlParams();
+  const keys = sortKeys(q.resourceType, q.sort, p);
+  const conditions = [where(p)];
+  if (q.cursor) conditions.push(afterCursor(keys, decodeCursor(q.cursor, keys.length), p));
+  const order = [...keys.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}`), 'r.id ASC'].join(', ');
+  const keyColumns = keys.map((k, i) => `, (${k.expr})::text AS k${i}`).join('');
+  const page = await db.query<Record<string, string | null>>(
+    `SELECT r.id, r.content::text AS content${keyColumns} FROM resource r WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.count + 1}`,
+    p.values,
+  );
+  const rows = page.rows.slice(0, q.count);
+  const matches = rows.map((row) => JSON.parse(row.content as string) as Resource);
+  let nextCursor: string | undefined;
+  if (page.rows.length > q.count) {
+    const last = rows[rows.length - 1];
+    nextCursor = encodeCursor({ keys: keys.map((_, i) => last[`k${i}`]), id: last.id as string });
+  }
+  if (total === undefined && !q.cursor && q.total === undefined && !nextCursor) total = matches.length;
+
+  const included = await resolveIncludes(db, q, matches, options, warnings);
+  return { matches, included, total, nextCursor, warnings };
+}
+
+async function resolveIncludes(
+  db: SqlExecutor,
+  q: SearchQuery,
+  matches: Resource[],
+  options: SearchOptions,
+  warnings: string[],
+): Promise<Resource[]> {
+  if (matches.length === 0 || (q.include.length === 0 && q.revinclude.length === 0)) return [];
+  const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
+  const included: Resource[] = [];
+  let frontier = matches;
+  for (let round = 0; round <= MAX_ITERATIONS && frontier.length > 0; round++) {
+    const added: Resource[] = [];
+    const specs = (list: IncludeSpec[]): IncludeSpec[] => list.filter((s) => round === 0 || s.iterate);
+    for (const spec of specs(q.include)) added.push(...(await include(db, spec, frontier, options, false)));
+    for (const spec of specs(q.revinclude)) added.push(...(await include(db, spec, frontier, options, true)));
+    frontier = [];
+    for (const r of added) {
+      const key = `${r.resourceType}/${r.id}`;
+      if (seen.has(key)) continue;
+      if (included.length >= MAX_INCLUDED) {
+        warnings.push(`Included resources were limited to ${MAX_INCLUDED}`);
+        return included;
+      }
+      seen.add(key);
+      included.push(r);
+      frontier.push(r);
+    }
+  }
+  return included;
+}
+
+async function include(
+  db: SqlExecutor,
+  spec: IncludeSpec,
+  from: Resource[],
+  options: SearchOptions,
+  reverse: boolean,
+): Promise<Resource[]> {
+  const p = new SqlParams();
+  let sql: string;
+  if (reverse) {
+    const targets = from.filter((r) => !spec.targetType || r.resourceType === spec.targetType);
+    if (targets.length === 0) return [];
+    const ids = targets.map((r) => r.id as string);
+    const refs = targets.map((r) => `${r.resourceType}/${r.id}`);
+    const scope = options.scope?.(spec.sourceType, 'r.id', p);
+    sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.resource_type AND r.id = s.id
+      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
+      AND s.target_id = ANY(${p.add(ids, 'text[]')}) AND (s.target_type || '/' || s.target_id) = ANY(${p.add(refs, 'text[]')})
+      AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
+  } else {
+    const ids = from.filter((r) => r.resourceType === spec.sourceType).map((r) => r.id as string);
+    if (ids.length === 0) return [];
+    const target = spec.targetType ? ` AND s.target_type = ${p.add(spec.targetType, 'text')}` : '';
+    const scope = options.scope?.('*', 'r.id', p);
+    sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.target_type AND r.id = s.target_id
+      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
+      AND s.id = ANY(${p.add(ids, 'text[]')})${target} AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
+  }
+  const result = await db.query<{ content: string }>(sql, p.values);
+  return result.rows.map((row) => JSON.parse(row.content) as Resource);
+}

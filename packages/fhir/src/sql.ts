@@ -1,0 +1,25 @@
+/**
+ * The one database seam of the engine. The server supplies an implementation (PGlite embedded, or a
+ * PostgreSQL server through `pg`); the engine only ever speaks PostgreSQL 15 SQL through this.
+ */
+export interface SqlResult<Row> {
+  rows: Row[];
+  affectedRows?: number;
+}
+
+export interface SqlExecutor {
+  /** Runs one parameterised statement. Parameters are always cast in the SQL text ($1::text …). */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<SqlResult<Row>>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  /**
+   * Runs `work` inside one transaction on a connection held exclusively for it: everything commits
+   * together or nothing does. Nested calls reuse the outer transaction.
+   */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+  readonly dialect: 'pglite' | 'postgres';
+}

@@ -1,0 +1,211 @@
+/**
+ * Transaction bundles: all or nothing. Entries are checked first (nothing is read before the whole
+ * bundle is known valid), then inside one database transaction conditionals and `urn:uuid:` /
+ * conditional references are resolved, and every write goes down in one set-based statement.
+ */
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { applyPatch } from '@medplum/core';
+import { isResourceType } from './definitions.ts';
+import { FhirError, badRequest, fail } from './outcome.ts';
+import { ID_PATTERN } from './references.ts';
+import type { SqlExecutor } from './sql.ts';
+import type { FhirStore } from './store.ts';
+import { hasErrors, validationOutcome } from './validate.ts';
+import { type CurrentVersion, deletionVersion, lockCurrent, newId, nowInstant, stampedVersion } from './versions.ts';
+import { type NewVersion, writeVersions } from './write.ts';
+
+export const MAX_BUNDLE_ENTRIES = 20_000;
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+export interface EntryTarget {
+  index: number;
+  method: string;
+  type: string;
+  id?: string;
+  query?: string;
+  entry: BundleEntry;
+}
+
+/** Reads `request.method` + `request.url` of a bundle entry (relative to the FHIR base). */
+export function entryTarget(entry: BundleEntry, index: number, baseUrl: string): EntryTarget {
+  const method = entry.request?.method;
+  let url = entry.request?.url;
+  if (!method || !url) badRequest(`Bundle.entry[${index}].request needs a method and a url`, [`Bundle.entry[${index}].request`]);
+  if (url!.startsWith(`${baseUrl}/`)) url = url!.slice(baseUrl.length + 1);
+  const [path, query] = url!.split('?');
+  const [type, id, ...rest] = path.split('/').filter(Boolean);
+  if (!type || !isResourceType(type)) badRequest(`Bundle.entry[${index}].request.url names no known resource type: "${url}"`);
+  if (id !== undefined && !id.startsWith('$') && !ID_PATTERN.test(id)) badRequest(`Bundle.entry[${index}]: invalid id "${id}"`);
+  return { index, method: method!, type, id: id && !id.startsWith('$') && rest.length === 0 ? id : undefined, query, entry };
+}
+
+/** GET entries are answered by `read` after the writes have committed, as R4 orders them last. */
+export async function runTransaction(store: FhirStore, bundle: Bundle, read: (t: EntryTarget) => Promise<BundleEntry>): Promise<Bundle> {
+  const entries = bundle.entry ?? [];
+  const targets = entries.map((e, i) => entryTarget(e, i, store.baseUrl));
+  checkEntries(targets);
+  const responses: BundleEntry[] = new Array(entries.length);
+  const ordered = [...targets].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+  await store.db.transaction(async (tx) => {
+    const now = nowInstant();
+    const references = new Map<string, string>();
+    const writes: { target: EntryTarget; resource?: Resource; id: string }[] = [];
+
+    for (const t of ordered) {
+      if (t.method === 'POST') {
+        const existing = t.entry.request?.ifNoneExist ? await store.matchCondition(tx, t.type, t.entry.request.ifNoneExist) : [];
+        if (existing.length > 1) fail(412, 'duplicate', `Bundle.entry[${t.index}]: If-None-Exist matched ${existing.length} resources`);
+        const id = existing[0]?.id ?? newId();
+        if (t.entry.fullUrl) references.set(t.entry.fullUrl, `${t.type}/${id}`);
+        if (existing[0]) responses[t.index] = { response: { status: '200 OK', location: `${t.type}/${id}/_history/${existing[0].meta?.versionId}` } };
+        else writes.push({ target: t, resource: t.entry.resource, id });
+      } else if (t.method === 'PUT' || t.method === 'DELETE' || t.method === 'PATCH') {
+        let id = t.id;
+        if (!id && t.query) {
+          const matches = await store.matchCondition(tx, t.type, t.query);
+          if (matches.length > 1) fail(412, 'multiple-matches', `Bundle.entry[${t.index}]: the condition matched ${matches.length} resources`);
+          id = matches[0]?.id ?? (t.method === 'PUT' ? (t.entry.resource?.id ?? newId()) : undefined);
+        }
+        if (!id) {
+          responses[t.index] = { response: { status: '204 No Content' } };
+          continue;
+        }
+        if (t.entry.fullUrl) references.set(t.entry.fullUrl, `${t.type}/${id}`);
+        writes.push({ target: t, resource: t.entry.resource, id });
+      }
+    }
+
+    const current = await lockCurrent(tx, writes.filter((w) => w.target.method !== 'POST').map((w) => ({ type: w.target.type, id: w.id })));
+    const seen = new Set<string>();
+    const versions: NewVersion[] = [];
+    for (const w of writes) {
+      const key = `${w.target.type}/${w.id}`;
+      if (seen.has(key)) badRequest(`Bundle.entry[${w.target.index}]: ${key} is the target of more than one entry`);
+      seen.add(key);
+      const version = await buildVersion(tx, store, w, current.get(key), references, now);
+      if (!version) {
+        responses[w.target.index] = { response: { status: '204 No Content' } };
+        continue;
+      }
+      versions.push(version);
+      const status = w.target.method === 'DELETE' ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK';
+      responses[w.target.index] = {
+        ...(version.resource ? { resource: version.resource } : {}),
+        response: {
+          status,
+          ...(version.resource ? { location: `${key}/_history/${version.versionId}`, etag: `W/"${version.versionId}"`, lastModified: now } : {}),
+        },
+      };
+    }
+    await writeVersions(tx, versions, current.size > 0);
+  });
+  for (const t of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD')) responses[t.index] = await read(t);
+  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle;
+}
+
+function checkEntries(targets: EntryTarget[]): void {
+  const issues = [];
+  for (const t of targets) {
+    if (!(t.method in ORDER)) badRequest(`Bundle.entry[${t.index}]: unsupported method ${t.method}`);
+    if ((t.method === 'PUT' || t.method === 'DELETE' || t.method === 'PATCH') && !t.id && !t.query) {
+      badRequest(`Bundle.entry[${t.index}]: ${t.method} needs an id or a condition in request.url`);
+    }
+    if (t.method === 'POST' || t.method === 'PUT') {
+      const resource = t.entry.resource;
+      const result = validationOutcome(resource);
+      if (hasErrors(result)) {
+        for (const issue of result.issue ?? []) {
+          if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;
+          issues.push({ ...issue, expression: (issue.expression ?? ['']).map((e) => `Bundle.entry[${t.index}].resource${e ? `.${e.split('.').slice(1).join('.')}` : ''}`) });
+        }
+      } else if (resource?.resourceType !== t.type) {
+        badRequest(`Bundle.entry[${t.index}]: resource type ${resource?.resourceType} does not match ${t.type}`);
+      } else if (t.method === 'PUT' && t.id && resource.id !== t.id) {
+        badRequest(`Bundle.entry[${t.index}]: resource id "${resource.id ?? ''}" does not match the url id "${t.id}"`);
+      }
+    }
+  }
+  if (issues.length > 0) throw new FhirError(400, { resourceType: 'OperationOutcome', issue: issues });
+}
+
+async function buildVersion(
+  tx: SqlExecutor,
+  store: FhirStore,
+  w: { target: EntryTarget; resource?: Resource; id: string },
+  current: CurrentVersion | undefined,
+  references: Map<string, string>,
+  now: string,
+): Promise<NewVersion | undefined> {
+  const { target } = w;
+  const ifMatch = target.entry.request?.ifMatch;
+  if (ifMatch !== undefined && `W/"${current?.versionId}"` !== ifMatch && `"${current?.versionId}"` !== ifMatch && String(current?.versionId) !== ifMatch) {
+    fail(412, 'conflict', `Bundle.entry[${target.index}]: version conflict (If-Match ${ifMatch}, current ${current?.versionId ?? 'none'})`);
+  }
+  const nextVersion = (current?.versionId ?? 0) + 1;
+  if (target.method === 'DELETE') {
+    if (!current || current.deleted) return undefined;
+    return deletionVersion(target.type, w.id, nextVersion, now);
+  }
+  let resource: Resource;
+  if (target.method === 'PATCH') {
+    if (!current || current.deleted) fail(404, 'not-found', `Bundle.entry[${target.index}]: ${target.type}/${w.id} does not exist`);
+    resource = JSON.parse(current!.content as string) as Resource;
+    try {
+      applyPatch(resource, patchOperations(target));
+    } catch (err) {
+      badRequest(`Bundle.entry[${target.index}]: the patch could not be applied: ${(err as Error).message}`);
+    }
+    const result = validationOutcome(resource);
+    if (hasErrors(result)) throw new FhirError(400, result);
+  } else {
+    resource = { ...(w.resource as Resource), id: w.id };
+  }
+  resource = await rewriteReferences(tx, store, resource, references, target.index);
+  return stampedVersion(resource, w.id, nextVersion, now, target.method as NewVersion['method']);
+}
+
+/** In a transaction, a PATCH entry carries its JSON Patch as a Binary resource. */
+function patchOperations(t: EntryTarget): Parameters<typeof applyPatch>[1] {
+  const binary = t.entry.resource as { resourceType?: string; data?: string } | undefined;
+  if (binary?.resourceType !== 'Binary' || !binary.data) badRequest(`Bundle.entry[${t.index}]: a PATCH entry needs a Binary with a JSON Patch`);
+  try {
+    const ops = JSON.parse(Buffer.from(binary!.data as string, 'base64').toString('utf8'));
+    if (Array.isArray(ops)) return ops;
+  } catch {
+    // fall through
+  }
+  return badRequest(`Bundle.entry[${t.index}]: the Binary does not hold a JSON Patch array`);
+}
+
+/** Replaces `urn:uuid:` / fullUrl references and resolves conditional ones (`Patient?identifier=…`). */
+async function rewriteReferences(tx: SqlExecutor, store: FhirStore, resource: Resource, references: Map<string, string>, index: number): Promise<Resource> {
+  const pending: (() => Promise<void>)[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    if (typeof obj.reference === 'string') {
+      const ref = obj.reference;
+      const mapped = references.get(ref);
+      if (mapped) obj.reference = mapped;
+      else if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
+        badRequest(`Bundle.entry[${index}]: reference ${ref} names no entry of this bundle`);
+      } else if (/^[A-Z][A-Za-z]+\?/.test(ref)) {
+        const [type, condition] = ref.split('?');
+        pending.push(async () => {
+          const found = await store.matchCondition(tx, type, condition);
+          if (found.length !== 1) badRequest(`Bundle.entry[${index}]: conditional reference ${ref} matched ${found.length} resources (needs exactly 1)`);
+          obj.reference = `${type}/${found[0].id}`;
+        });
+      }
+    }
+    for (const value of Object.values(obj)) if (value && typeof value === 'object') visit(value);
+  };
+  const copy = structuredClone(resource);
+  visit(copy);
+  for (const resolve of pending) await resolve();
+  return copy;
+}

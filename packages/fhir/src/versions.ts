@@ -1,0 +1,61 @@
+/** Building new versions: ids, meta, index rows and compartment, computed before any I/O. */
+import type { Resource } from '@medplum/fhirtypes';
+import { patientCompartmentOf } from './compartment.ts';
+import { buildIndexRows } from './index-rows.ts';
+import type { SqlExecutor } from './sql.ts';
+import type { NewVersion } from './write.ts';
+
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+export function stampedVersion(
+  resource: Resource,
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+  method: NewVersion['method'],
+): NewVersion {
+  const stored = { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
+  const rows = buildIndexRows(stored);
+  return {
+    resourceType: stored.resourceType,
+    id,
+    versionId,
+    lastUpdated,
+    method,
+    resource: stored,
+    rows,
+    compartment: patientCompartmentOf(stored, rows),
+  };
+}
+
+export function deletionVersion(resourceType: string, id: string, versionId: number, lastUpdated: string): NewVersion {
+  return { resourceType, id, versionId, lastUpdated, method: 'DELETE' };
+}
+
+export interface CurrentVersion {
+  versionId: number;
+  deleted: boolean;
+  content: string | null;
+}
+
+/** Current versions of the given resources, locked for the rest of the transaction. */
+export async function lockCurrent(tx: SqlExecutor, keys: { type: string; id: string }[]): Promise<Map<string, CurrentVersion>> {
+  const found = new Map<string, CurrentVersion>();
+  if (keys.length === 0) return found;
+  const result = await tx.query<{ resource_type: string; id: string; version_id: string; deleted: boolean; content: string | null }>(
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content FROM resource r
+     JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+     ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+    [keys.map((k) => k.type), keys.map((k) => k.id)],
+  );
+  for (const row of result.rows) {
+    found.set(`${row.resource_type}/${row.id}`, { versionId: Number(row.version_id), deleted: row.deleted, content: row.content });
+  }
+  return found;
+}
+
+export function nowInstant(): string {
+  return new Date().toISOString();
+}

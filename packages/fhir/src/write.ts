@@ -1,0 +1,95 @@
+/**
+ * The set-based write path: any number of new versions (creates, updates, deletes) become ONE SQL
+ * statement — current row upsert, history row, old index rows removed, new index rows inserted —
+ * because per-statement cost, not disk, dominates on the embedded engine. Data-modifying CTEs
+ * share one snapshot, so the DELETE of old index rows never sees the rows inserted beside it.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { INDEX_TABLES } from './schema.ts';
+import type { IndexRows } from './index-rows.ts';
+import type { SqlExecutor } from './sql.ts';
+
+export interface NewVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absent for a delete. */
+  resource?: Resource;
+  rows?: IndexRows;
+  compartment?: string[];
+}
+
+const COLUMNS: Record<(typeof INDEX_TABLES)[number], string> = {
+  string: 'code text, value text, exact text',
+  token: 'code text, system text, value text',
+  date: 'code text, low timestamptz, high timestamptz',
+  number: 'code text, low numeric, high numeric',
+  quantity: 'code text, system text, unit text, value numeric',
+  reference: 'code text, target_type text, target_id text, url text, ident_system text, ident_value text',
+  uri: 'code text, value text',
+  composite: 'code text, c1_system text, c1_value text, c2 jsonb',
+};
+
+const names = (columns: string): string =>
+  columns
+    .split(',')
+    .map((c) => c.trim().split(' ')[0])
+    .join(', ');
+
+/** Versions are written in chunks so that one statement's parameters stay a reasonable size. */
+const CHUNK = 400;
+
+export async function writeVersions(tx: SqlExecutor, versions: NewVersion[], replacing: boolean): Promise<void> {
+  for (let i = 0; i < versions.length; i += CHUNK) {
+    await writeChunk(tx, versions.slice(i, i + CHUNK), replacing);
+  }
+}
+
+async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: boolean): Promise<void> {
+  const params: unknown[] = [
+    JSON.stringify(
+      versions.map((v) => ({
+        resource_type: v.resourceType,
+        id: v.id,
+        version_id: v.versionId,
+        last_updated: v.lastUpdated,
+        deleted: !v.resource,
+        method: v.method,
+        content: v.resource ?? null,
+      })),
+    ),
+  ];
+  const ctes = [
+    `input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, version_id bigint,
+       last_updated timestamptz, deleted boolean, method text, content jsonb))`,
+    `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+       SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
+       ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
+       last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content)`,
+    `hist AS (INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+       SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM input)`,
+  ];
+  const tables: [string, string, Record<string, unknown>[]][] = INDEX_TABLES.map((t) => [
+    `sp_${t}`,
+    COLUMNS[t],
+    versions.flatMap((v) => (v.rows?.[t] ?? []).map((r) => ({ resource_type: v.resourceType, id: v.id, ...r }))),
+  ]);
+  tables.push([
+    'compartment',
+    'patient_id text',
+    versions.flatMap((v) => (v.compartment ?? []).map((p) => ({ resource_type: v.resourceType, id: v.id, patient_id: p }))),
+  ]);
+  for (const [table, columns, rows] of tables) {
+    if (replacing) {
+      ctes.push(`d_${table} AS (DELETE FROM ${table} t USING input i WHERE t.resource_type = i.resource_type AND t.id = i.id)`);
+    }
+    if (rows.length === 0) continue;
+    params.push(JSON.stringify(rows));
+    ctes.push(`i_${table} AS (INSERT INTO ${table} (resource_type, id, ${names(columns)})
+       SELECT resource_type, id, ${names(columns)} FROM jsonb_to_recordset($${params.length}::jsonb)
+       AS x(resource_type text, id text, ${columns}))`);
+  }
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+}

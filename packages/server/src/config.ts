@@ -1,0 +1,26 @@
+/** Configuration from the environment, read once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Public base URL of the server (without /fhir/R4); derived from the listening address if unset. */
+  publicUrl?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  seedDemo: boolean;
+  /** Largest accepted request body, in bytes (transaction bundles are the big ones). */
+  bodyLimit: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: Number(env.PORT ?? 8080),
+    host: env.HOST ?? '0.0.0.0',
+    publicUrl: env.SAHTI_PUBLIC_URL?.replace(/\/$/, ''),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.SAHTI_DATA_DIR ?? './data',
+    seedDemo: !['0', 'false', 'no'].includes((env.SAHTI_SEED_DEMO ?? '1').toLowerCase()),
+    bodyLimit: Number(env.SAHTI_BODY_LIMIT ?? 32 * 1024 * 1024),
+  };
+}
+
+export const FHIR_BASE_PATH = '/fhir/R4';

@@ -1,0 +1,19 @@
+/** Opens the configured database: a PostgreSQL server when DATABASE_URL is set, else PGlite. */
+import { join } from 'node:path';
+import { type SqlClient, migrate } from '@sahti/fhir';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+
+export interface DatabaseConfig {
+  databaseUrl?: string;
+  /** Folder for the embedded database; undefined means in memory (tests). */
+  dataDir?: string;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
+  const db = config.databaseUrl
+    ? openPostgres(config.databaseUrl)
+    : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined);
+  await migrate(db);
+  return db;
+}

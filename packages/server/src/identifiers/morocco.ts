@@ -1,0 +1,21 @@
+/**
+ * Moroccan identifiers: the CNIE number (patients) and the INPE (practitioners and establishments).
+ *
+ * The CNIE number format is not published officially; it is commonly 1–2 letters followed by 5–6
+ * digits (e.g. "BE123456", "A12345"). Both the system URIs and the patterns are configurable by
+ * environment so that a deployment can follow whatever ANAM / DGSN settle on.
+ */
+export const CNIE_SYSTEM = process.env.SAHTI_CNIE_SYSTEM ?? 'https://sahti.ma/fhir/NamingSystem/cnie';
+export const INPE_SYSTEM = process.env.SAHTI_INPE_SYSTEM ?? 'https://sahti.ma/fhir/NamingSystem/inpe';
+
+const CNIE_PATTERN = new RegExp(process.env.SAHTI_CNIE_PATTERN ?? '^[A-Z]{1,2}[0-9]{5,6}$');
+/** INPE: a 9-digit number (ANAM). */
+const INPE_PATTERN = new RegExp(process.env.SAHTI_INPE_PATTERN ?? '^[0-9]{9}$');
+
+export function isValidCnie(value: string): boolean {
+  return CNIE_PATTERN.test(value);
+}
+
+export function isValidInpe(value: string): boolean {
+  return INPE_PATTERN.test(value);
+}

@@ -1,0 +1,91 @@
+/**
+ * Starts the real platform for one integration-test file, on the backend the runner chose:
+ * SAHTI_TEST_DB=pglite (in-memory PGlite, the default) or SAHTI_TEST_DB=postgres with a fresh
+ * database created on the SAHTI_TEST_DATABASE_URL server (dropped again on close).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../../packages/server/src/config.ts';
+import { type Platform, createPlatform } from '../../packages/server/src/platform.ts';
+
+export interface TestServer {
+  platform: Platform;
+  /** e.g. http://localhost:41234 */
+  url: string;
+  /** e.g. http://localhost:41234/fhir/R4 */
+  fhirBase: string;
+  backend: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export function testBackend(): 'pglite' | 'postgres' {
+  return process.env.SAHTI_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+}
+
+/** A fresh, empty database on the test PostgreSQL server; returns its URL and a drop function. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.SAHTI_TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('SAHTI_TEST_DB=postgres needs SAHTI_TEST_DATABASE_URL');
+  const name = `sahti_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const backend = testBackend();
+  const database = backend === 'postgres' ? await freshPostgresDatabase() : undefined;
+  const platform = await createPlatform({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: '',
+    databaseUrl: database?.url,
+    seedDemo: false,
+    bodyLimit: 8 * 1024 * 1024,
+    ...overrides,
+  });
+  const url = await platform.listen();
+  return {
+    platform,
+    url,
+    fhirBase: `${url}/fhir/R4`,
+    backend,
+    async close() {
+      await platform.close();
+      await database?.drop();
+    },
+  };
+}
+
+/** A small FHIR JSON client over fetch, for tests that check raw HTTP behaviour. */
+export async function fhirFetch(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { 'content-type': 'application/fhir+json', ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, headers: res.headers, body };
+}
