@@ -1,5 +1,9 @@
 /** The CapabilityStatement: generated from what the engine really indexes and answers. */
-import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
+} from '@medplum/fhirtypes';
 import { allResourceTypes, searchParametersOf } from './definitions.ts';
 
 export interface ServerIdentity {
@@ -14,9 +18,17 @@ export function capabilityStatement(server: ServerIdentity): CapabilityStatement
   const resources: CapabilityStatementRestResource[] = allResourceTypes().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-    interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
-      (code) => ({ code: code as 'read' }),
-    ),
+    interaction: [
+      'read',
+      'vread',
+      'update',
+      'patch',
+      'delete',
+      'history-instance',
+      'history-type',
+      'create',
+      'search-type',
+    ].map((code) => ({ code: code as 'read' })),
     versioning: 'versioned-update',
     readHistory: true,
     updateCreate: true,
@@ -25,7 +37,9 @@ export function capabilityStatement(server: ServerIdentity): CapabilityStatement
     conditionalUpdate: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'logical', 'local'],
-    searchInclude: [...searchParametersOf(type).values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
+    searchInclude: [...searchParametersOf(type).values()]
+      .filter((p) => p.type === 'reference')
+      .map((p) => `${type}:${p.code}`),
     searchRevInclude: [],
     searchParam: [...searchParametersOf(type).values()].map((p) => ({
       name: p.code as string,
@@ -55,10 +69,16 @@ export function capabilityStatement(server: ServerIdentity): CapabilityStatement
         ...(server.security ? { security: server.security } : {}),
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+        operation: [
+          { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+        ],
         searchParam: [
           { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
-          { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+          {
+            name: '_lastUpdated',
+            type: 'date',
+            definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
+          },
           { name: '_count', type: 'number' },
           { name: '_sort', type: 'string' },
           { name: '_total', type: 'token' },

@@ -12,7 +12,9 @@ let paramsByType: Map<string, Set<string>> | undefined;
 export function patientCompartmentParams(type: string): Set<string> {
   if (!paramsByType) {
     const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
-    paramsByType = new Map((definition.resource ?? []).map((r) => [r.code as string, new Set(r.param ?? [])]));
+    paramsByType = new Map(
+      (definition.resource ?? []).map((r) => [r.code as string, new Set(r.param ?? [])]),
+    );
   }
   return paramsByType.get(type) ?? new Set();
 }

@@ -4,8 +4,14 @@ import { parseRange, periodRange } from './dates.ts';
 
 describe('date ranges', () => {
   it('widens a value to its precision', () => {
-    assert.deepEqual(parseRange('2024'), { low: '2024-01-01T00:00:00.000Z', high: '2025-01-01T00:00:00.000Z' });
-    assert.deepEqual(parseRange('2024-02'), { low: '2024-02-01T00:00:00.000Z', high: '2024-03-01T00:00:00.000Z' });
+    assert.deepEqual(parseRange('2024'), {
+      low: '2024-01-01T00:00:00.000Z',
+      high: '2025-01-01T00:00:00.000Z',
+    });
+    assert.deepEqual(parseRange('2024-02'), {
+      low: '2024-02-01T00:00:00.000Z',
+      high: '2024-03-01T00:00:00.000Z',
+    });
     assert.deepEqual(parseRange('2024-02-29'), {
       low: '2024-02-29T00:00:00.000Z',
       high: '2024-03-01T00:00:00.000Z',
@@ -16,11 +22,21 @@ describe('date ranges', () => {
     });
   });
   it('refuses impossible dates', () => {
-    for (const bad of ['2023-02-29', '2024-13', '2024-00-10', 'yesterday', '2024-01-01T25:00:00Z', "1' or 1=1"]) {
+    for (const bad of [
+      '2023-02-29',
+      '2024-13',
+      '2024-00-10',
+      'yesterday',
+      '2024-01-01T25:00:00Z',
+      "1' or 1=1",
+    ]) {
       assert.equal(parseRange(bad), undefined, bad);
     }
   });
   it('gives an open period an open end', () => {
-    assert.deepEqual(periodRange('2024-01-01', undefined), { low: '2024-01-01T00:00:00.000Z', high: 'infinity' });
+    assert.deepEqual(periodRange('2024-01-01', undefined), {
+      low: '2024-01-01T00:00:00.000Z',
+      high: 'infinity',
+    });
   });
 });

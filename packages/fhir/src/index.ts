@@ -1,8 +1,14 @@
 /** The FHIR engine's public surface: storage, search, bundles, validation, REST semantics. */
-export { type ServerIdentity, capabilityStatement } from './capability.ts';
+export { capabilityStatement, type ServerIdentity } from './capability.ts';
 export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
-export { FhirError, allOk, badRequest, fail, outcome } from './outcome.ts';
-export { type FhirRequest, type FhirResponse, FhirRestHandler, type RestOptions, errorResponse } from './rest.ts';
+export { allOk, badRequest, FhirError, fail, outcome } from './outcome.ts';
+export {
+  errorResponse,
+  type FhirRequest,
+  type FhirResponse,
+  FhirRestHandler,
+  type RestOptions,
+} from './rest.ts';
 export { migrate } from './schema.ts';
 export type { QueryParams } from './search/parse.ts';
 export type { AccessScope, SearchResult } from './search/run.ts';

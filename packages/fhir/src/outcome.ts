@@ -32,7 +32,8 @@ export function fail(status: number, code: IssueCode, text: string, expression?:
   throw new FhirError(status, outcome('error', code, text, expression));
 }
 
-export const badRequest = (text: string, expression?: string[]): never => fail(400, 'invalid', text, expression);
+export const badRequest = (text: string, expression?: string[]): never =>
+  fail(400, 'invalid', text, expression);
 export const notFound = (text: string): never => fail(404, 'not-found', text);
 export const notSupported = (text: string): never => fail(400, 'not-supported', text);
 

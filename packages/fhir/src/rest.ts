@@ -3,16 +3,16 @@
  * adapts Fastify to this; tests and the batch processor call it directly.
  */
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { type ServerIdentity, capabilityStatement } from './capability.ts';
+import { capabilityStatement, type ServerIdentity } from './capability.ts';
 import { isResourceType } from './definitions.ts';
 import { patientEverything } from './everything.ts';
 import { historyBundle, readHistory } from './history.ts';
-import { FhirError, allOk, badRequest, fail, notFound, outcome } from './outcome.ts';
+import { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from './search/parse.ts';
 import type { AccessScope } from './search/run.ts';
 import { shapeResource } from './shape.ts';
-import { type FhirStore, checkTypeAndId } from './store.ts';
-import { MAX_BUNDLE_ENTRIES, type EntryTarget, runTransaction } from './transaction.ts';
+import { checkTypeAndId, type FhirStore } from './store.ts';
+import { type EntryTarget, MAX_BUNDLE_ENTRIES, runTransaction } from './transaction.ts';
 import { validationOutcome } from './validate.ts';
 
 export interface FhirRequest {
@@ -66,14 +66,19 @@ export class FhirRestHandler {
       if (m === 'POST') return this.bundle(req);
       return notFound('Use a resource type, e.g. /Patient');
     }
-    if (type === 'metadata' && parts.length === 1 && m === 'GET') return ok(capabilityStatement(this.options.identity));
+    if (type === 'metadata' && parts.length === 1 && m === 'GET')
+      return ok(capabilityStatement(this.options.identity));
     if (type === '_history' && parts.length === 1 && m === 'GET') return this.history(req);
     if (!isResourceType(type)) return notFound(`Unknown resource type "${type}"`);
     if (rest.length > 0) return notFound(`No such path: ${req.path}`);
     if (id === undefined) {
       if (m === 'GET') return this.search(type, req.query, req);
       if (m === 'POST') return this.create(type, req);
-      if (m === 'PUT') return this.write(req, await this.store.conditionalUpdate(type, req.query, req.body, req.headers['if-match']));
+      if (m === 'PUT')
+        return this.write(
+          req,
+          await this.store.conditionalUpdate(type, req.query, req.body, req.headers['if-match']),
+        );
       if (m === 'DELETE') return this.conditionalDelete(type, req.query);
     } else if (id === '_search' && op === undefined && m === 'POST') {
       return this.search(type, req.query, req);
@@ -83,8 +88,10 @@ export class FhirRestHandler {
       return this.validate(type, req.body);
     } else if (op === undefined) {
       if (m === 'GET') return this.read(type, id, req);
-      if (m === 'PUT') return this.write(req, await this.store.update(type, id, req.body, req.headers['if-match']));
-      if (m === 'PATCH') return this.write(req, await this.store.patch(type, id, req.body, req.headers['if-match']));
+      if (m === 'PUT')
+        return this.write(req, await this.store.update(type, id, req.body, req.headers['if-match']));
+      if (m === 'PATCH')
+        return this.write(req, await this.store.patch(type, id, req.body, req.headers['if-match']));
       if (m === 'DELETE') {
         await this.store.delete(type, id, req.headers['if-match']);
         return { status: 200, headers: {}, body: allOk(`${type}/${id} deleted`) };
@@ -105,7 +112,11 @@ export class FhirRestHandler {
     const resource = await this.store.read(type, id);
     const etag = `W/"${resource.meta?.versionId}"`;
     if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
-    const shaped = shapeResource(resource, param(req.query, '_summary'), param(req.query, '_elements')?.split(','));
+    const shaped = shapeResource(
+      resource,
+      param(req.query, '_summary'),
+      param(req.query, '_elements')?.split(','),
+    );
     return resourceResponse(shaped, 200, this.baseUrl);
   }
 
@@ -134,7 +145,11 @@ export class FhirRestHandler {
 
   private async conditionalDelete(type: string, query: QueryParams): Promise<FhirResponse> {
     const n = await this.store.conditionalDelete(type, query);
-    return { status: 200, headers: {}, body: allOk(n === 0 ? 'Nothing matched; nothing deleted' : 'Deleted') };
+    return {
+      status: 200,
+      headers: {},
+      body: allOk(n === 0 ? 'Nothing matched; nothing deleted' : 'Deleted'),
+    };
   }
 
   private async search(type: string, query: QueryParams, req: FhirRequest): Promise<FhirResponse> {
@@ -144,8 +159,16 @@ export class FhirRestHandler {
     const elements = param(query, '_elements')?.split(',');
     const self = searchUrl(this.baseUrl, type, query);
     const entry: BundleEntry[] = [
-      ...result.matches.map((r) => ({ fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`, resource: shapeResource(r, summary, elements), search: { mode: 'match' as const } })),
-      ...result.included.map((r) => ({ fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'include' as const } })),
+      ...result.matches.map((r) => ({
+        fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`,
+        resource: shapeResource(r, summary, elements),
+        search: { mode: 'match' as const },
+      })),
+      ...result.included.map((r) => ({
+        fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`,
+        resource: r,
+        search: { mode: 'include' as const },
+      })),
     ];
     if (result.warnings.length > 0) {
       const warning: OperationOutcome = {
@@ -160,7 +183,13 @@ export class FhirRestHandler {
       next.push(['_cursor', result.nextCursor], ['_total', 'none']);
       link.push({ relation: 'next', url: searchUrl(this.baseUrl, type, next) });
     }
-    const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', ...(result.total !== undefined ? { total: result.total } : {}), link, entry };
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(result.total !== undefined ? { total: result.total } : {}),
+      link,
+      entry,
+    };
     return ok(bundle);
   }
 
@@ -173,34 +202,58 @@ export class FhirRestHandler {
     }
     const count = pageSize(req.query, DEFAULT_COUNT);
     const cursor = param(req.query, '_cursor');
-    const page = await readHistory(this.store.db, { type, id, count, since: param(req.query, '_since'), cursor }, this.baseUrl);
+    const page = await readHistory(
+      this.store.db,
+      { type, id, count, since: param(req.query, '_since'), cursor },
+      this.baseUrl,
+    );
     const path = [type, id, '_history'].filter(Boolean).join('/');
     const query = req.query.filter(([k]) => k !== '_cursor');
     const self = `${this.baseUrl}/${path}${query.length ? `?${new URLSearchParams(query)}` : ''}`;
-    const next = page.nextCursor ? `${this.baseUrl}/${path}?${new URLSearchParams([...query, ['_cursor', page.nextCursor]])}` : undefined;
+    const next = page.nextCursor
+      ? `${this.baseUrl}/${path}?${new URLSearchParams([...query, ['_cursor', page.nextCursor]])}`
+      : undefined;
     return ok(historyBundle(page, self, next));
   }
 
   private async everything(id: string, req: FhirRequest): Promise<FhirResponse> {
     await this.store.read('Patient', id);
     const count = pageSize(req.query, MAX_COUNT);
-    const page = await patientEverything(this.store.db, id, { count, cursor: param(req.query, '_cursor'), since: param(req.query, '_since'), scope: this.options.scope });
+    const page = await patientEverything(this.store.db, id, {
+      count,
+      cursor: param(req.query, '_cursor'),
+      since: param(req.query, '_since'),
+      scope: this.options.scope,
+    });
     const self = `${this.baseUrl}/Patient/${id}/$everything`;
     const link = [{ relation: 'self', url: self }];
-    if (page.nextCursor) link.push({ relation: 'next', url: `${self}?${new URLSearchParams([['_count', String(count)], ['_cursor', page.nextCursor]])}` });
+    if (page.nextCursor)
+      link.push({
+        relation: 'next',
+        url: `${self}?${new URLSearchParams([
+          ['_count', String(count)],
+          ['_cursor', page.nextCursor],
+        ])}`,
+      });
     return ok({
       resourceType: 'Bundle',
       type: 'searchset',
       ...(page.nextCursor || param(req.query, '_cursor') ? {} : { total: page.resources.length }),
       link,
-      entry: page.resources.map((r) => ({ fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+      entry: page.resources.map((r) => ({
+        fullUrl: `${this.baseUrl}/${r.resourceType}/${r.id}`,
+        resource: r,
+        search: { mode: 'match' },
+      })),
     } as Bundle);
   }
 
   private validate(type: string, body: unknown): FhirResponse {
     let resource = body as Resource | undefined;
     if (resource?.resourceType === 'Parameters') {
-      resource = (body as { parameter?: { name?: string; resource?: Resource }[] }).parameter?.find((p) => p.name === 'resource')?.resource;
+      resource = (body as { parameter?: { name?: string; resource?: Resource }[] }).parameter?.find(
+        (p) => p.name === 'resource',
+      )?.resource;
     }
     if (resource && resource.resourceType !== type) {
       return ok(outcome('error', 'invalid', `Expected a ${type}, got ${String(resource.resourceType)}`));
@@ -210,10 +263,14 @@ export class FhirRestHandler {
 
   private async bundle(req: FhirRequest): Promise<FhirResponse> {
     const bundle = req.body as Bundle | undefined;
-    if (bundle?.resourceType !== 'Bundle') badRequest('POST to the base takes a Bundle of type batch or transaction');
-    if (bundle!.type !== 'batch' && bundle!.type !== 'transaction') badRequest(`Bundle.type must be batch or transaction, not "${bundle!.type}"`);
-    if (bundle!.entry !== undefined && !Array.isArray(bundle!.entry)) badRequest('Bundle.entry must be an array');
-    if ((bundle!.entry?.length ?? 0) > MAX_BUNDLE_ENTRIES) fail(413, 'too-costly', `A bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`);
+    if (bundle?.resourceType !== 'Bundle')
+      badRequest('POST to the base takes a Bundle of type batch or transaction');
+    if (bundle!.type !== 'batch' && bundle!.type !== 'transaction')
+      badRequest(`Bundle.type must be batch or transaction, not "${bundle!.type}"`);
+    if (bundle!.entry !== undefined && !Array.isArray(bundle!.entry))
+      badRequest('Bundle.entry must be an array');
+    if ((bundle!.entry?.length ?? 0) > MAX_BUNDLE_ENTRIES)
+      fail(413, 'too-costly', `A bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`);
     if (bundle!.type === 'transaction') {
       return ok(await runTransaction(this.store, bundle!, (t) => this.readEntry(t)));
     }
@@ -226,7 +283,12 @@ export class FhirRestHandler {
   private async batchEntry(e: BundleEntry): Promise<BundleEntry> {
     const url = e.request?.url;
     if (!e.request?.method || !url) {
-      return { response: { status: '400 Bad Request', outcome: outcome('error', 'invalid', 'Entry needs request.method and request.url') } };
+      return {
+        response: {
+          status: '400 Bad Request',
+          outcome: outcome('error', 'invalid', 'Entry needs request.method and request.url'),
+        },
+      };
     }
     const local = url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) : url;
     const [path, query] = local.split('?');
@@ -240,13 +302,24 @@ export class FhirRestHandler {
       const data = (e.resource as { data?: string } | undefined)?.data;
       body = data ? safeJson(Buffer.from(data, 'base64').toString('utf8')) : undefined;
     }
-    const res = await this.handle({ method: e.request.method, path: `/${path.replace(/^\//, '')}`, query: [...new URLSearchParams(query ?? '')], headers, body });
+    const res = await this.handle({
+      method: e.request.method,
+      path: `/${path.replace(/^\//, '')}`,
+      query: [...new URLSearchParams(query ?? '')],
+      headers,
+      body,
+    });
     return toEntry(res);
   }
 
   private async readEntry(t: EntryTarget): Promise<BundleEntry> {
     const path = `/${t.type}${t.id ? `/${t.id}` : ''}`;
-    const res = await this.handle({ method: 'GET', path, query: [...new URLSearchParams(t.query ?? '')], headers: {} });
+    const res = await this.handle({
+      method: 'GET',
+      path,
+      query: [...new URLSearchParams(t.query ?? '')],
+      headers: {},
+    });
     return toEntry(res);
   }
 }
@@ -283,7 +356,8 @@ function resourceResponse(resource: Resource, status: number, baseUrl: string): 
     headers.etag = `W/"${version}"`;
     headers.location = `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${version}`;
   }
-  if (resource.meta?.lastUpdated) headers['last-modified'] = new Date(resource.meta.lastUpdated).toUTCString();
+  if (resource.meta?.lastUpdated)
+    headers['last-modified'] = new Date(resource.meta.lastUpdated).toUTCString();
   if (status !== 201) delete headers.location;
   if (status === 201) headers['content-location'] = headers.location;
   return { status, headers, body: resource };
@@ -294,10 +368,18 @@ export function errorResponse(err: unknown): FhirResponse {
   const code = (err as { code?: string })?.code;
   // a concurrent writer won the race to the same id: the client may retry
   if (code === '23505' || code === '40001' || code === '40P01') {
-    return { status: 409, headers: {}, body: outcome('error', 'conflict', 'A concurrent change conflicted with this one; retry') };
+    return {
+      status: 409,
+      headers: {},
+      body: outcome('error', 'conflict', 'A concurrent change conflicted with this one; retry'),
+    };
   }
   if (code === '54001' || code === '57014') {
-    return { status: 400, headers: {}, body: outcome('error', 'too-costly', 'The request is too complex to run') };
+    return {
+      status: 400,
+      headers: {},
+      body: outcome('error', 'too-costly', 'The request is too complex to run'),
+    };
   }
   throw err;
 }

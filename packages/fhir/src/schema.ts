@@ -82,13 +82,24 @@ CREATE INDEX sp_composite_value ON sp_composite (resource_type, code, c1_value);
   },
 ];
 
-export const INDEX_TABLES = ['string', 'token', 'date', 'number', 'quantity', 'reference', 'uri', 'composite'] as const;
+export const INDEX_TABLES = [
+  'string',
+  'token',
+  'date',
+  'number',
+  'quantity',
+  'reference',
+  'uri',
+  'composite',
+] as const;
 
 export async function migrate(db: SqlClient): Promise<number[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS sahti_migration (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied = new Set(
-    (await db.query<{ version: number }>('SELECT version FROM sahti_migration')).rows.map((r) => Number(r.version)),
+    (await db.query<{ version: number }>('SELECT version FROM sahti_migration')).rows.map((r) =>
+      Number(r.version),
+    ),
   );
   const ran: number[] = [];
   for (const m of MIGRATIONS) {
@@ -99,7 +110,10 @@ export async function migrate(db: SqlClient): Promise<number[]> {
       const again = await tx.query('SELECT 1 FROM sahti_migration WHERE version = $1::int', [m.version]);
       if (again.rows.length > 0) return;
       for (const statement of m.sql.split(/;\s*\n/).filter((s) => s.trim())) await tx.query(statement);
-      await tx.query('INSERT INTO sahti_migration (version, name) VALUES ($1::int, $2::text)', [m.version, m.name]);
+      await tx.query('INSERT INTO sahti_migration (version, name) VALUES ($1::int, $2::text)', [
+        m.version,
+        m.name,
+      ]);
       ran.push(m.version);
     });
   }

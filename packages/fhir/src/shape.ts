@@ -7,7 +7,9 @@ const ALWAYS = new Set(['resourceType', 'id', 'meta']);
 
 export function shapeResource(resource: Resource, summary?: string, elements?: string[]): Resource {
   if (elements && elements.length > 0) {
-    const keep = new Set(elements.map((e) => e.split('.').pop() as string).map((e) => e.replace(/^[A-Z][A-Za-z]+\./, '')));
+    const keep = new Set(
+      elements.map((e) => e.split('.').pop() as string).map((e) => e.replace(/^[A-Z][A-Za-z]+\./, '')),
+    );
     return subset(resource, (key) => keep.has(key) || isChoiceOf(key, keep));
   }
   switch (summary) {

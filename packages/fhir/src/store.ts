@@ -5,10 +5,10 @@
 import { applyPatch } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
-import { FhirError, badRequest, fail, notFound } from './outcome.ts';
+import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
-import { type QueryParams, parseSearch } from './search/parse.ts';
-import { type AccessScope, type SearchResult, runSearch } from './search/run.ts';
+import { parseSearch, type QueryParams } from './search/parse.ts';
+import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { assertValid } from './validate.ts';
 import { deletionVersion, lockCurrent, newId, nowInstant, stampedVersion } from './versions.ts';
@@ -49,7 +49,8 @@ export class FhirStore {
 
   async vread(type: string, id: string, versionId: string): Promise<Resource> {
     checkTypeAndId(type, id);
-    if (!/^\d{1,15}$/.test(versionId)) return notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
+    if (!/^\d{1,15}$/.test(versionId))
+      return notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
     const row = (
       await this.db.query<{ content: string | null; deleted: boolean }>(
         `SELECT content::text AS content, deleted FROM resource_history
@@ -86,12 +87,19 @@ export class FhirStore {
   async update(type: string, id: string, resource: unknown, ifMatch?: string): Promise<WriteResult> {
     checkTypeAndId(type, id);
     assertValid(resource);
-    if (resource.resourceType !== type) badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
-    if (resource.id !== id) badRequest(`The resource id "${resource.id ?? ''}" must match the URL id "${id}"`, [`${type}.id`]);
+    if (resource.resourceType !== type)
+      badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
+    if (resource.id !== id)
+      badRequest(`The resource id "${resource.id ?? ''}" must match the URL id "${id}"`, [`${type}.id`]);
     return this.db.transaction((tx) => this.replace(tx, resource, ifMatch, 'PUT'));
   }
 
-  private async replace(tx: SqlExecutor, resource: Resource, ifMatch: string | undefined, method: 'PUT' | 'PATCH'): Promise<WriteResult> {
+  private async replace(
+    tx: SqlExecutor,
+    resource: Resource,
+    ifMatch: string | undefined,
+    method: 'PUT' | 'PATCH',
+  ): Promise<WriteResult> {
     const { resourceType: type, id } = resource as Resource & { id: string };
     const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
@@ -100,15 +108,23 @@ export class FhirStore {
     return { resource: version.resource as Resource, status: current && !current.deleted ? 200 : 201 };
   }
 
-  async conditionalUpdate(type: string, query: QueryParams, resource: unknown, ifMatch?: string): Promise<WriteResult> {
+  async conditionalUpdate(
+    type: string,
+    query: QueryParams,
+    resource: unknown,
+    ifMatch?: string,
+  ): Promise<WriteResult> {
     assertValid(resource);
-    if (resource.resourceType !== type) badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
+    if (resource.resourceType !== type)
+      badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
     return this.db.transaction(async (tx) => {
       await lockCondition(tx, type, new URLSearchParams(query).toString());
       const matches = await this.matchQuery(tx, type, query);
-      if (matches.length > 1) fail(412, 'multiple-matches', `The condition matched ${matches.length} resources`);
+      if (matches.length > 1)
+        fail(412, 'multiple-matches', `The condition matched ${matches.length} resources`);
       if (matches.length === 1) {
-        if (resource.id && resource.id !== matches[0].id) badRequest('The resource id does not match the resource found');
+        if (resource.id && resource.id !== matches[0].id)
+          badRequest('The resource id does not match the resource found');
         return this.replace(tx, { ...resource, id: matches[0].id }, ifMatch, 'PUT');
       }
       if (resource.id) return this.replace(tx, resource, ifMatch, 'PUT');
@@ -130,7 +146,8 @@ export class FhirStore {
       } catch (err) {
         badRequest(`The patch could not be applied: ${(err as Error).message}`);
       }
-      if (patched.resourceType !== type || patched.id !== id) badRequest('A patch may not change resourceType or id');
+      if (patched.resourceType !== type || patched.id !== id)
+        badRequest('A patch may not change resourceType or id');
       assertValid(patched);
       return this.replace(tx, patched, undefined, 'PATCH');
     });
@@ -150,7 +167,8 @@ export class FhirStore {
   async conditionalDelete(type: string, query: QueryParams): Promise<number> {
     return this.db.transaction(async (tx) => {
       const matches = await this.matchQuery(tx, type, query);
-      if (matches.length > 1) fail(412, 'multiple-matches', `The condition matched ${matches.length} resources`);
+      if (matches.length > 1)
+        fail(412, 'multiple-matches', `The condition matched ${matches.length} resources`);
       if (matches.length === 0) return 0;
       const id = matches[0].id as string;
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
@@ -160,9 +178,16 @@ export class FhirStore {
     });
   }
 
-  async search(type: string, query: QueryParams, options: { strict?: boolean; scope?: AccessScope } = {}): Promise<SearchResult> {
+  async search(
+    type: string,
+    query: QueryParams,
+    options: { strict?: boolean; scope?: AccessScope } = {},
+  ): Promise<SearchResult> {
     if (!isResourceType(type)) notFound(`Unknown resource type "${type}"`);
-    return runSearch(this.db, parseSearch(type, query, options.strict), { baseUrl: this.baseUrl, scope: options.scope });
+    return runSearch(this.db, parseSearch(type, query, options.strict), {
+      baseUrl: this.baseUrl,
+      scope: options.scope,
+    });
   }
 
   /** Resources matching a condition (`Patient?identifier=…`), for conditional interactions. */
@@ -191,7 +216,13 @@ function checkIfMatch(ifMatch: string | undefined, versionId: number | undefined
   if (wanted !== String(versionId ?? '')) {
     throw new FhirError(412, {
       resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code: 'conflict', diagnostics: `Version conflict: If-Match ${ifMatch}, current version ${versionId ?? 'none'}` }],
+      issue: [
+        {
+          severity: 'error',
+          code: 'conflict',
+          diagnostics: `Version conflict: If-Match ${ifMatch}, current version ${versionId ?? 'none'}`,
+        },
+      ],
     });
   }
 }

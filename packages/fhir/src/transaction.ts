@@ -3,15 +3,23 @@
  * bundle is known valid), then inside one database transaction conditionals and `urn:uuid:` /
  * conditional references are resolved, and every write goes down in one set-based statement.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+
 import { applyPatch } from '@medplum/core';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
-import { FhirError, badRequest, fail } from './outcome.ts';
+import { badRequest, FhirError, fail } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
 import type { FhirStore } from './store.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
-import { type CurrentVersion, deletionVersion, lockCurrent, newId, nowInstant, stampedVersion } from './versions.ts';
+import {
+  type CurrentVersion,
+  deletionVersion,
+  lockCurrent,
+  newId,
+  nowInstant,
+  stampedVersion,
+} from './versions.ts';
 import { type NewVersion, writeVersions } from './write.ts';
 
 export const MAX_BUNDLE_ENTRIES = 20_000;
@@ -30,17 +38,31 @@ export interface EntryTarget {
 export function entryTarget(entry: BundleEntry, index: number, baseUrl: string): EntryTarget {
   const method = entry.request?.method;
   let url = entry.request?.url;
-  if (!method || !url) badRequest(`Bundle.entry[${index}].request needs a method and a url`, [`Bundle.entry[${index}].request`]);
+  if (!method || !url)
+    badRequest(`Bundle.entry[${index}].request needs a method and a url`, [`Bundle.entry[${index}].request`]);
   if (url!.startsWith(`${baseUrl}/`)) url = url!.slice(baseUrl.length + 1);
   const [path, query] = url!.split('?');
   const [type, id, ...rest] = path.split('/').filter(Boolean);
-  if (!type || !isResourceType(type)) badRequest(`Bundle.entry[${index}].request.url names no known resource type: "${url}"`);
-  if (id !== undefined && !id.startsWith('$') && !ID_PATTERN.test(id)) badRequest(`Bundle.entry[${index}]: invalid id "${id}"`);
-  return { index, method: method!, type, id: id && !id.startsWith('$') && rest.length === 0 ? id : undefined, query, entry };
+  if (!type || !isResourceType(type))
+    badRequest(`Bundle.entry[${index}].request.url names no known resource type: "${url}"`);
+  if (id !== undefined && !id.startsWith('$') && !ID_PATTERN.test(id))
+    badRequest(`Bundle.entry[${index}]: invalid id "${id}"`);
+  return {
+    index,
+    method: method!,
+    type,
+    id: id && !id.startsWith('$') && rest.length === 0 ? id : undefined,
+    query,
+    entry,
+  };
 }
 
 /** GET entries are answered by `read` after the writes have committed, as R4 orders them last. */
-export async function runTransaction(store: FhirStore, bundle: Bundle, read: (t: EntryTarget) => Promise<BundleEntry>): Promise<Bundle> {
+export async function runTransaction(
+  store: FhirStore,
+  bundle: Bundle,
+  read: (t: EntryTarget) => Promise<BundleEntry>,
+): Promise<Bundle> {
   const entries = bundle.entry ?? [];
   const targets = entries.map((e, i) => entryTarget(e, i, store.baseUrl));
   checkEntries(targets);
@@ -53,17 +75,35 @@ export async function runTransaction(store: FhirStore, bundle: Bundle, read: (t:
 
     for (const t of ordered) {
       if (t.method === 'POST') {
-        const existing = t.entry.request?.ifNoneExist ? await store.matchCondition(tx, t.type, t.entry.request.ifNoneExist) : [];
-        if (existing.length > 1) fail(412, 'duplicate', `Bundle.entry[${t.index}]: If-None-Exist matched ${existing.length} resources`);
+        const existing = t.entry.request?.ifNoneExist
+          ? await store.matchCondition(tx, t.type, t.entry.request.ifNoneExist)
+          : [];
+        if (existing.length > 1)
+          fail(
+            412,
+            'duplicate',
+            `Bundle.entry[${t.index}]: If-None-Exist matched ${existing.length} resources`,
+          );
         const id = existing[0]?.id ?? newId();
         if (t.entry.fullUrl) references.set(t.entry.fullUrl, `${t.type}/${id}`);
-        if (existing[0]) responses[t.index] = { response: { status: '200 OK', location: `${t.type}/${id}/_history/${existing[0].meta?.versionId}` } };
+        if (existing[0])
+          responses[t.index] = {
+            response: {
+              status: '200 OK',
+              location: `${t.type}/${id}/_history/${existing[0].meta?.versionId}`,
+            },
+          };
         else writes.push({ target: t, resource: t.entry.resource, id });
       } else if (t.method === 'PUT' || t.method === 'DELETE' || t.method === 'PATCH') {
         let id = t.id;
         if (!id && t.query) {
           const matches = await store.matchCondition(tx, t.type, t.query);
-          if (matches.length > 1) fail(412, 'multiple-matches', `Bundle.entry[${t.index}]: the condition matched ${matches.length} resources`);
+          if (matches.length > 1)
+            fail(
+              412,
+              'multiple-matches',
+              `Bundle.entry[${t.index}]: the condition matched ${matches.length} resources`,
+            );
           id = matches[0]?.id ?? (t.method === 'PUT' ? (t.entry.resource?.id ?? newId()) : undefined);
         }
         if (!id) {
@@ -75,12 +115,16 @@ export async function runTransaction(store: FhirStore, bundle: Bundle, read: (t:
       }
     }
 
-    const current = await lockCurrent(tx, writes.filter((w) => w.target.method !== 'POST').map((w) => ({ type: w.target.type, id: w.id })));
+    const current = await lockCurrent(
+      tx,
+      writes.filter((w) => w.target.method !== 'POST').map((w) => ({ type: w.target.type, id: w.id })),
+    );
     const seen = new Set<string>();
     const versions: NewVersion[] = [];
     for (const w of writes) {
       const key = `${w.target.type}/${w.id}`;
-      if (seen.has(key)) badRequest(`Bundle.entry[${w.target.index}]: ${key} is the target of more than one entry`);
+      if (seen.has(key))
+        badRequest(`Bundle.entry[${w.target.index}]: ${key} is the target of more than one entry`);
       seen.add(key);
       const version = await buildVersion(tx, store, w, current.get(key), references, now);
       if (!version) {
@@ -88,18 +132,26 @@ export async function runTransaction(store: FhirStore, bundle: Bundle, read: (t:
         continue;
       }
       versions.push(version);
-      const status = w.target.method === 'DELETE' ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK';
+      const status =
+        w.target.method === 'DELETE' ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK';
       responses[w.target.index] = {
         ...(version.resource ? { resource: version.resource } : {}),
         response: {
           status,
-          ...(version.resource ? { location: `${key}/_history/${version.versionId}`, etag: `W/"${version.versionId}"`, lastModified: now } : {}),
+          ...(version.resource
+            ? {
+                location: `${key}/_history/${version.versionId}`,
+                etag: `W/"${version.versionId}"`,
+                lastModified: now,
+              }
+            : {}),
         },
       };
     }
     await writeVersions(tx, versions, current.size > 0);
   });
-  for (const t of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD')) responses[t.index] = await read(t);
+  for (const t of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD'))
+    responses[t.index] = await read(t);
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle;
 }
 
@@ -116,12 +168,21 @@ function checkEntries(targets: EntryTarget[]): void {
       if (hasErrors(result)) {
         for (const issue of result.issue ?? []) {
           if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;
-          issues.push({ ...issue, expression: (issue.expression ?? ['']).map((e) => `Bundle.entry[${t.index}].resource${e ? `.${e.split('.').slice(1).join('.')}` : ''}`) });
+          issues.push({
+            ...issue,
+            expression: (issue.expression ?? ['']).map(
+              (e) => `Bundle.entry[${t.index}].resource${e ? `.${e.split('.').slice(1).join('.')}` : ''}`,
+            ),
+          });
         }
       } else if (resource?.resourceType !== t.type) {
-        badRequest(`Bundle.entry[${t.index}]: resource type ${resource?.resourceType} does not match ${t.type}`);
+        badRequest(
+          `Bundle.entry[${t.index}]: resource type ${resource?.resourceType} does not match ${t.type}`,
+        );
       } else if (t.method === 'PUT' && t.id && resource.id !== t.id) {
-        badRequest(`Bundle.entry[${t.index}]: resource id "${resource.id ?? ''}" does not match the url id "${t.id}"`);
+        badRequest(
+          `Bundle.entry[${t.index}]: resource id "${resource.id ?? ''}" does not match the url id "${t.id}"`,
+        );
       }
     }
   }
@@ -138,8 +199,17 @@ async function buildVersion(
 ): Promise<NewVersion | undefined> {
   const { target } = w;
   const ifMatch = target.entry.request?.ifMatch;
-  if (ifMatch !== undefined && `W/"${current?.versionId}"` !== ifMatch && `"${current?.versionId}"` !== ifMatch && String(current?.versionId) !== ifMatch) {
-    fail(412, 'conflict', `Bundle.entry[${target.index}]: version conflict (If-Match ${ifMatch}, current ${current?.versionId ?? 'none'})`);
+  if (
+    ifMatch !== undefined &&
+    `W/"${current?.versionId}"` !== ifMatch &&
+    `"${current?.versionId}"` !== ifMatch &&
+    String(current?.versionId) !== ifMatch
+  ) {
+    fail(
+      412,
+      'conflict',
+      `Bundle.entry[${target.index}]: version conflict (If-Match ${ifMatch}, current ${current?.versionId ?? 'none'})`,
+    );
   }
   const nextVersion = (current?.versionId ?? 0) + 1;
   if (target.method === 'DELETE') {
@@ -148,7 +218,8 @@ async function buildVersion(
   }
   let resource: Resource;
   if (target.method === 'PATCH') {
-    if (!current || current.deleted) fail(404, 'not-found', `Bundle.entry[${target.index}]: ${target.type}/${w.id} does not exist`);
+    if (!current || current.deleted)
+      fail(404, 'not-found', `Bundle.entry[${target.index}]: ${target.type}/${w.id} does not exist`);
     resource = JSON.parse(current!.content as string) as Resource;
     try {
       applyPatch(resource, patchOperations(target));
@@ -167,7 +238,8 @@ async function buildVersion(
 /** In a transaction, a PATCH entry carries its JSON Patch as a Binary resource. */
 function patchOperations(t: EntryTarget): Parameters<typeof applyPatch>[1] {
   const binary = t.entry.resource as { resourceType?: string; data?: string } | undefined;
-  if (binary?.resourceType !== 'Binary' || !binary.data) badRequest(`Bundle.entry[${t.index}]: a PATCH entry needs a Binary with a JSON Patch`);
+  if (binary?.resourceType !== 'Binary' || !binary.data)
+    badRequest(`Bundle.entry[${t.index}]: a PATCH entry needs a Binary with a JSON Patch`);
   try {
     const ops = JSON.parse(Buffer.from(binary!.data as string, 'base64').toString('utf8'));
     if (Array.isArray(ops)) return ops;
@@ -178,7 +250,13 @@ function patchOperations(t: EntryTarget): Parameters<typeof applyPatch>[1] {
 }
 
 /** Replaces `urn:uuid:` / fullUrl references and resolves conditional ones (`Patient?identifier=…`). */
-async function rewriteReferences(tx: SqlExecutor, store: FhirStore, resource: Resource, references: Map<string, string>, index: number): Promise<Resource> {
+async function rewriteReferences(
+  tx: SqlExecutor,
+  store: FhirStore,
+  resource: Resource,
+  references: Map<string, string>,
+  index: number,
+): Promise<Resource> {
   const pending: (() => Promise<void>)[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) {
@@ -197,7 +275,10 @@ async function rewriteReferences(tx: SqlExecutor, store: FhirStore, resource: Re
         const [type, condition] = ref.split('?');
         pending.push(async () => {
           const found = await store.matchCondition(tx, type, condition);
-          if (found.length !== 1) badRequest(`Bundle.entry[${index}]: conditional reference ${ref} matched ${found.length} resources (needs exactly 1)`);
+          if (found.length !== 1)
+            badRequest(
+              `Bundle.entry[${index}]: conditional reference ${ref} matched ${found.length} resources (needs exactly 1)`,
+            );
           obj.reference = `${type}/${found[0].id}`;
         });
       }

@@ -13,7 +13,9 @@ export function validationOutcome(resource: unknown): OperationOutcome {
   }
   const type = (resource as { resourceType?: unknown }).resourceType;
   if (typeof type !== 'string' || !isResourceType(type)) {
-    return outcome('error', 'structure', `Unknown or missing resourceType "${String(type)}"`, ['resourceType']);
+    return outcome('error', 'structure', `Unknown or missing resourceType "${String(type)}"`, [
+      'resourceType',
+    ]);
   }
   const id = (resource as { id?: unknown }).id;
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
@@ -21,7 +23,10 @@ export function validationOutcome(resource: unknown): OperationOutcome {
   }
   try {
     const issues = validateResource(resource as Resource);
-    return { resourceType: 'OperationOutcome', issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue };
+    return {
+      resourceType: 'OperationOutcome',
+      issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue,
+    };
   } catch (err) {
     if (err instanceof OperationOutcomeError) return err.outcome;
     return outcome('error', 'structure', `Could not validate: ${(err as Error).message}`);

@@ -16,7 +16,11 @@ export function stampedVersion(
   lastUpdated: string,
   method: NewVersion['method'],
 ): NewVersion {
-  const stored = { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated } } as Resource;
+  const stored = {
+    ...resource,
+    id,
+    meta: { ...resource.meta, versionId: String(versionId), lastUpdated },
+  } as Resource;
   const rows = buildIndexRows(stored);
   return {
     resourceType: stored.resourceType,
@@ -30,7 +34,12 @@ export function stampedVersion(
   };
 }
 
-export function deletionVersion(resourceType: string, id: string, versionId: number, lastUpdated: string): NewVersion {
+export function deletionVersion(
+  resourceType: string,
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+): NewVersion {
   return { resourceType, id, versionId, lastUpdated, method: 'DELETE' };
 }
 
@@ -41,17 +50,30 @@ export interface CurrentVersion {
 }
 
 /** Current versions of the given resources, locked for the rest of the transaction. */
-export async function lockCurrent(tx: SqlExecutor, keys: { type: string; id: string }[]): Promise<Map<string, CurrentVersion>> {
+export async function lockCurrent(
+  tx: SqlExecutor,
+  keys: { type: string; id: string }[],
+): Promise<Map<string, CurrentVersion>> {
   const found = new Map<string, CurrentVersion>();
   if (keys.length === 0) return found;
-  const result = await tx.query<{ resource_type: string; id: string; version_id: string; deleted: boolean; content: string | null }>(
+  const result = await tx.query<{
+    resource_type: string;
+    id: string;
+    version_id: string;
+    deleted: boolean;
+    content: string | null;
+  }>(
     `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content FROM resource r
      JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
     [keys.map((k) => k.type), keys.map((k) => k.id)],
   );
   for (const row of result.rows) {
-    found.set(`${row.resource_type}/${row.id}`, { versionId: Number(row.version_id), deleted: row.deleted, content: row.content });
+    found.set(`${row.resource_type}/${row.id}`, {
+      versionId: Number(row.version_id),
+      deleted: row.deleted,
+      content: row.content,
+    });
   }
   return found;
 }

@@ -5,8 +5,8 @@
  * share one snapshot, so the DELETE of old index rows never sees the rows inserted beside it.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { INDEX_TABLES } from './schema.ts';
 import type { IndexRows } from './index-rows.ts';
+import { INDEX_TABLES } from './schema.ts';
 import type { SqlExecutor } from './sql.ts';
 
 export interface NewVersion {
@@ -41,7 +41,11 @@ const names = (columns: string): string =>
 /** Versions are written in chunks so that one statement's parameters stay a reasonable size. */
 const CHUNK = 400;
 
-export async function writeVersions(tx: SqlExecutor, versions: NewVersion[], replacing: boolean): Promise<void> {
+export async function writeVersions(
+  tx: SqlExecutor,
+  versions: NewVersion[],
+  replacing: boolean,
+): Promise<void> {
   for (let i = 0; i < versions.length; i += CHUNK) {
     await writeChunk(tx, versions.slice(i, i + CHUNK), replacing);
   }
@@ -74,16 +78,22 @@ async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: bo
   const tables: [string, string, Record<string, unknown>[]][] = INDEX_TABLES.map((t) => [
     `sp_${t}`,
     COLUMNS[t],
-    versions.flatMap((v) => (v.rows?.[t] ?? []).map((r) => ({ resource_type: v.resourceType, id: v.id, ...r }))),
+    versions.flatMap((v) =>
+      (v.rows?.[t] ?? []).map((r) => ({ resource_type: v.resourceType, id: v.id, ...r })),
+    ),
   ]);
   tables.push([
     'compartment',
     'patient_id text',
-    versions.flatMap((v) => (v.compartment ?? []).map((p) => ({ resource_type: v.resourceType, id: v.id, patient_id: p }))),
+    versions.flatMap((v) =>
+      (v.compartment ?? []).map((p) => ({ resource_type: v.resourceType, id: v.id, patient_id: p })),
+    ),
   ]);
   for (const [table, columns, rows] of tables) {
     if (replacing) {
-      ctes.push(`d_${table} AS (DELETE FROM ${table} t USING input i WHERE t.resource_type = i.resource_type AND t.id = i.id)`);
+      ctes.push(
+        `d_${table} AS (DELETE FROM ${table} t USING input i WHERE t.resource_type = i.resource_type AND t.id = i.id)`,
+      );
     }
     if (rows.length === 0) continue;
     params.push(JSON.stringify(rows));

@@ -2,7 +2,7 @@
  * The platform process: Fastify with strict body handling, the FHIR API, and errors that always
  * leave as OperationOutcomes (4xx for the client's mistakes; a bare 500 only for ours).
  */
-import { type FhirRestHandler, FhirError, outcome } from '@sahti/fhir';
+import { FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerFhirRoutes, send } from './fhir-routes.ts';
 
@@ -18,7 +18,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     // request logs carry method, route and status — never bodies or query strings with identifiers
-    logger: options.logger ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: r.routeOptions?.url }) } } : false,
+    logger: options.logger
+      ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: r.routeOptions?.url }) } }
+      : false,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
@@ -26,18 +28,34 @@ export function buildApp(options: AppOptions): FastifyInstance {
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {
-      done(new FhirError(400, outcome('error', 'structure', `The body is not valid JSON: ${(err as Error).message}`)), undefined);
+      done(
+        new FhirError(
+          400,
+          outcome('error', 'structure', `The body is not valid JSON: ${(err as Error).message}`),
+        ),
+        undefined,
+      );
     }
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof FhirError) return send(reply, err.status, err.outcome);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return send(reply, 413, outcome('error', 'too-costly', `The body is larger than ${options.bodyLimit} bytes`));
+      return send(
+        reply,
+        413,
+        outcome('error', 'too-costly', `The body is larger than ${options.bodyLimit} bytes`),
+      );
     }
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return send(reply, 415, outcome('error', 'not-supported', `Send application/fhir+json (got ${req.headers['content-type']})`));
+      return send(
+        reply,
+        415,
+        outcome('error', 'not-supported', `Send application/fhir+json (got ${req.headers['content-type']})`),
+      );
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return send(reply, err.statusCode, outcome('error', 'invalid', err.message));
@@ -45,7 +63,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'unexpected error');
     return send(reply, 500, outcome('fatal', 'exception', 'Internal error; it has been logged'));
   });
-  app.setNotFoundHandler((req, reply) => send(reply, 404, outcome('error', 'not-found', `No route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, 404, outcome('error', 'not-found', `No route ${req.method} ${req.url.split('?')[0]}`)),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerFhirRoutes(app, options.handler);

@@ -1,6 +1,6 @@
 /** Loads the synthetic demo data once, on the first start of an empty database. */
 import type { FhirRestHandler } from '@sahti/fhir';
-import { DEMO_MARKER, buildDemoBundle } from './demo/index.ts';
+import { buildDemoBundle, DEMO_MARKER } from './demo/index.ts';
 
 export async function seedDemoIfEmpty(handler: FhirRestHandler): Promise<number> {
   const marker = await handler.store.search('Organization', [['identifier', DEMO_MARKER]]);

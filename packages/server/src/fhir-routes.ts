@@ -12,7 +12,11 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
     const path = (q >= 0 ? rawUrl.slice(0, q) : rawUrl).slice(FHIR_BASE_PATH.length) || '/';
     const query = [...new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '')];
     if (!acceptsJson(req.headers.accept, query)) {
-      return send(reply, 406, outcome('error', 'not-supported', 'Only JSON is served: application/fhir+json'));
+      return send(
+        reply,
+        406,
+        outcome('error', 'not-supported', 'Only JSON is served: application/fhir+json'),
+      );
     }
     let body = req.body;
     if (req.method === 'POST' && path.endsWith('/_search')) {
@@ -32,7 +36,11 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
     return send(reply, res.status, res.body);
   };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: FHIR_BASE_PATH, handler: route });
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: `${FHIR_BASE_PATH}/*`, handler: route });
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: `${FHIR_BASE_PATH}/*`,
+    handler: route,
+  });
 }
 
 export function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {

@@ -10,7 +10,9 @@ if (config.seedDemo) {
   if (seeded) platform.app.log.info(`demo data loaded: ${seeded} resources`);
 }
 const url = await platform.listen();
-platform.app.log.info(`Sahti is running: ${url}  (FHIR base ${url}/fhir/R4, database: ${platform.db.dialect})`);
+platform.app.log.info(
+  `Sahti is running: ${url}  (FHIR base ${url}/fhir/R4, database: ${platform.db.dialect})`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

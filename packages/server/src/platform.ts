@@ -1,5 +1,5 @@
 /** Assembles the platform: database, FHIR engine, HTTP app. Used by main.ts and by the tests. */
-import { FhirRestHandler, FhirStore, type SqlClient, loadDefinitions } from '@sahti/fhir';
+import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, FHIR_BASE_PATH } from './config.ts';
@@ -18,7 +18,9 @@ export interface Platform {
 export async function createPlatform(config: Config, options: { logger?: boolean } = {}): Promise<Platform> {
   loadDefinitions();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir || undefined });
-  const store = new FhirStore(db, { baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}` });
+  const store = new FhirStore(db, {
+    baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}`,
+  });
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
   });

@@ -89,7 +89,13 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   return exists;
 }
 
-function valueCondition(f: ParamFilter, col: Column, value: string, ctx: CompileContext, alias: string): string {
+function valueCondition(
+  f: ParamFilter,
+  col: Column,
+  value: string,
+  ctx: CompileContext,
+  alias: string,
+): string {
   const p = ctx.params;
   switch (f.type) {
     case 'string':
@@ -130,7 +136,11 @@ function compositeCondition(f: ParamFilter, value: string, alias: string, ctx: C
   const p = ctx.params;
   const dollar = value.indexOf('$');
   if (dollar < 0) return badRequest(`Composite parameter "${f.code}" takes "first$second", not "${value}"`);
-  const first = tokenCondition((n) => (n === 'value' ? `${alias}.c1_value` : `${alias}.c1_system`), p, value.slice(0, dollar));
+  const first = tokenCondition(
+    (n) => (n === 'value' ? `${alias}.c1_value` : `${alias}.c1_system`),
+    p,
+    value.slice(0, dollar),
+  );
   const second = value.slice(dollar + 1);
   const col: Column = (name, cast) => `(${alias}.c2->>'${name}')::${cast}`;
   const secondType = compositeSecondType(f);

@@ -5,8 +5,8 @@
 import { parseRange } from '../dates.ts';
 import { TEXT_SYSTEM } from '../index-rows.ts';
 import { escapeLike, normalizeText } from '../normalize.ts';
-import { parseReferenceString } from '../references.ts';
 import { badRequest } from '../outcome.ts';
+import { parseReferenceString } from '../references.ts';
 import { splitPrefix } from './parse.ts';
 import type { SqlParams } from './sql-params.ts';
 
@@ -120,7 +120,13 @@ export function uriCondition(col: Column, p: SqlParams, value: string, modifier?
  * References: `Type/id`, a bare id (narrowed by a `:Type` modifier), an absolute URL (ours is read
  * as local), or with `:identifier` a `system|value` on the Reference itself.
  */
-export function referenceCondition(col: Column, p: SqlParams, value: string, modifier: string | undefined, baseUrl: string): string {
+export function referenceCondition(
+  col: Column,
+  p: SqlParams,
+  value: string,
+  modifier: string | undefined,
+  baseUrl: string,
+): string {
   if (modifier === 'identifier') {
     const bar = value.indexOf('|');
     const system = bar >= 0 ? value.slice(0, bar) : undefined;

@@ -77,7 +77,15 @@ const MODIFIERS: Record<string, string[]> = {
 };
 const PREFIXES = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-const RESULT_PARAMETERS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude']);
+const RESULT_PARAMETERS = new Set([
+  '_count',
+  '_sort',
+  '_total',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+]);
 const IGNORED_PARAMETERS = new Set(['_format', '_pretty', '_cursor']);
 
 /** Splits on unescaped commas and removes the `\` escapes (FHIR search escaping). */
@@ -103,7 +111,15 @@ export function splitPrefix(value: string): { prefix: string; rest: string } {
 }
 
 export function parseSearch(resourceType: string, query: QueryParams, strict = false): SearchQuery {
-  const q: SearchQuery = { resourceType, filters: [], sort: [], count: DEFAULT_COUNT, include: [], revinclude: [], warnings: [] };
+  const q: SearchQuery = {
+    resourceType,
+    filters: [],
+    sort: [],
+    count: DEFAULT_COUNT,
+    include: [],
+    revinclude: [],
+    warnings: [],
+  };
   for (const [key, value] of query) {
     if (key === '_cursor') q.cursor = value;
     else if (RESULT_PARAMETERS.has(key.split(':')[0])) parseResultParameter(q, key, value);
@@ -131,22 +147,28 @@ function parseResultParameter(q: SearchQuery, key: string, value: string): void 
       return;
     }
     case '_total':
-      if (!['none', 'estimate', 'accurate'].includes(value)) badRequest(`_total must be none, estimate or accurate`);
+      if (!['none', 'estimate', 'accurate'].includes(value))
+        badRequest(`_total must be none, estimate or accurate`);
       q.total = value as SearchQuery['total'];
       return;
     case '_summary':
-      if (!['true', 'false', 'text', 'data', 'count'].includes(value)) badRequest(`Unsupported _summary=${value}`);
+      if (!['true', 'false', 'text', 'data', 'count'].includes(value))
+        badRequest(`Unsupported _summary=${value}`);
       q.summary = value as SearchQuery['summary'];
       return;
     case '_elements':
-      q.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+      q.elements = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
       return;
     case '_sort':
       for (const part of value.split(',').filter(Boolean)) q.sort.push(parseSort(q.resourceType, part));
       return;
     case '_include':
     case '_revinclude': {
-      if (modifier && modifier !== 'iterate' && modifier !== 'recurse') badRequest(`Unsupported modifier ${key}`);
+      if (modifier && modifier !== 'iterate' && modifier !== 'recurse')
+        badRequest(`Unsupported modifier ${key}`);
       const spec = parseInclude(value, modifier !== undefined);
       (name === '_include' ? q.include : q.revinclude).push(spec);
       return;
@@ -172,7 +194,8 @@ function parseInclude(value: string, iterate: boolean): IncludeSpec {
   if (code === '*') badRequest('_include with "*" is not supported; name the reference parameter');
   const param = searchParametersOf(sourceType).get(code);
   if (param?.type !== 'reference') badRequest(`"${code}" is not a reference parameter of ${sourceType}`);
-  if (targetType && !isResourceType(targetType)) badRequest(`Unknown resource type "${targetType}" in include`);
+  if (targetType && !isResourceType(targetType))
+    badRequest(`Unknown resource type "${targetType}" in include`);
   return { sourceType, code, targetType, iterate };
 }
 
@@ -184,9 +207,14 @@ export function parseFilter(resourceType: string, key: string, value: string, de
   const [code, modifier, ...rest] = key.split(':');
   if (rest.length > 0) badRequest(`Invalid search parameter "${key}"`);
   const param = searchParametersOf(resourceType).get(code);
-  const type = code === '_id' ? 'token' : code === '_lastUpdated' ? 'date' : (param?.type as string | undefined);
+  const type =
+    code === '_id' ? 'token' : code === '_lastUpdated' ? 'date' : (param?.type as string | undefined);
   if (!type) return undefined;
-  if (modifier && !MODIFIERS[type]?.includes(modifier) && !(type === 'reference' && isResourceType(modifier))) {
+  if (
+    modifier &&
+    !MODIFIERS[type]?.includes(modifier) &&
+    !(type === 'reference' && isResourceType(modifier))
+  ) {
     badRequest(`Modifier :${modifier} is not supported for ${type} parameter "${code}"`, [key]);
   }
   if (modifier === 'missing') {
@@ -202,10 +230,12 @@ function checkValue(type: string, code: string, value: string, key: string): voi
   if (value.length > 2048) badRequest(`The value of "${key}" is too long`, [key]);
   if (type === 'date') {
     const { rest } = splitPrefix(value);
-    if (!isFhirDate(rest)) badRequest(`"${value}" is not a valid date for "${code}" (use e.g. ge2024-01-15)`, [key]);
+    if (!isFhirDate(rest))
+      badRequest(`"${value}" is not a valid date for "${code}" (use e.g. ge2024-01-15)`, [key]);
   } else if (type === 'number' || type === 'quantity') {
     const { prefix, rest } = splitPrefix(value);
-    if (type === 'number' && (prefix === 'sa' || prefix === 'eb')) badRequest(`Prefix ${prefix} is not for numbers`);
+    if (type === 'number' && (prefix === 'sa' || prefix === 'eb'))
+      badRequest(`Prefix ${prefix} is not for numbers`);
     if (!NUMBER.test(rest.split('|')[0])) badRequest(`"${value}" is not a valid number for "${code}"`, [key]);
   } else if (value === '' && type !== 'string') {
     badRequest(`Empty value for "${key}"`, [key]);
@@ -236,7 +266,8 @@ function parseHas(resourceType: string, key: string, value: string, depth: numbe
     badRequest(`Invalid _has parameter "${key}": expected _has:Type:reference:parameter`);
   }
   const reference = searchParametersOf(sourceType).get(referenceCode);
-  if (reference?.type !== 'reference') badRequest(`"${referenceCode}" is not a reference parameter of ${sourceType}`);
+  if (reference?.type !== 'reference')
+    badRequest(`"${referenceCode}" is not a reference parameter of ${sourceType}`);
   if (reference!.target && !reference!.target.includes(resourceType as never)) {
     badRequest(`${sourceType}.${referenceCode} never points to ${resourceType}`);
   }

@@ -30,7 +30,11 @@ export interface SearchResult {
 const MAX_INCLUDED = 1000;
 const MAX_ITERATIONS = 3;
 
-export async function runSearch(db: SqlExecutor, q: SearchQuery, options: SearchOptions): Promise<SearchResult> {
+export async function runSearch(
+  db: SqlExecutor,
+  q: SearchQuery,
+  options: SearchOptions,
+): Promise<SearchResult> {
   if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
   const warnings = [...q.warnings];
   const where = (p: SqlParams): string => {
@@ -47,7 +51,10 @@ export async function runSearch(db: SqlExecutor, q: SearchQuery, options: Search
   if (wantsTotal || (q.total === undefined && !q.cursor)) {
     const p = new SqlParams();
     if (wantsTotal) {
-      const count = await db.query<{ n: string }>(`SELECT count(*) AS n FROM resource r WHERE ${where(p)}`, p.values);
+      const count = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM resource r WHERE ${where(p)}`,
+        p.values,
+      );
       total = Number(count.rows[0].n);
     }
   }

@@ -1,6 +1,6 @@
 /** Opens the configured database: a PostgreSQL server when DATABASE_URL is set, else PGlite. */
 import { join } from 'node:path';
-import { type SqlClient, migrate } from '@sahti/fhir';
+import { migrate, type SqlClient } from '@sahti/fhir';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 

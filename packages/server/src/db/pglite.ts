@@ -6,7 +6,11 @@ import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create(dataDir ? { dataDir } : {});
-  const run = async <Row>(exec: PGlite | Transaction, text: string, params?: unknown[]): Promise<SqlResult<Row>> => {
+  const run = async <Row>(
+    exec: PGlite | Transaction,
+    text: string,
+    params?: unknown[],
+  ): Promise<SqlResult<Row>> => {
     const result = await exec.query<Row>(text, params);
     return { rows: result.rows, affectedRows: result.affectedRows };
   };

@@ -1,12 +1,17 @@
 /** A PostgreSQL server (15+) through a connection pool; a transaction holds one connection. */
-import pg from 'pg';
+
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
+import pg from 'pg';
 
 export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB_POOL ?? 10)): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // an idle client's error (server restart) must not crash the process; the next query reconnects
   pool.on('error', (err) => console.error(`database pool: ${err.message}`));
-  const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]): Promise<SqlResult<Row>> => {
+  const run = async <Row>(
+    client: pg.Pool | pg.PoolClient,
+    text: string,
+    params?: unknown[],
+  ): Promise<SqlResult<Row>> => {
     const result = await client.query(text, params as unknown[]);
     return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
   };

@@ -24,7 +24,10 @@ export class DemoBundleBuilder {
     this.#seen.add(uuid);
     const fullUrl = `urn:uuid:${uuid}`;
     // resourceType first, then meta, then the rest: reads naturally when the bundle is printed.
-    const labelled = { resourceType: resource.resourceType, meta: { security: [testDataLabel()] }, ...resource };
+    const labelled = Object.assign(
+      { resourceType: resource.resourceType, meta: { security: [testDataLabel()] } },
+      resource,
+    );
     this.#entries.push({ fullUrl, resource: labelled, request: { method: 'POST', url: resource.resourceType } });
     return display ? { reference: fullUrl, display } : { reference: fullUrl };
   }

@@ -3,7 +3,7 @@
  * whose readings drift towards control under treatment (with noise), so trend charts have a shape;
  * dialysis patients get monthly sessions; everybody else a check-up or two.
  */
-import type { Encounter, Reference } from '@medplum/fhirtypes';
+import type { Condition, Encounter, Reference } from '@medplum/fhirtypes';
 import type { DemoBundleBuilder } from './bundle-builder.ts';
 import { addDays, daysAgo, fhirDateTime } from './calendar.ts';
 import type { ClinicalProfile, ConditionRefs } from './clinical-history.ts';
@@ -26,7 +26,9 @@ interface Visit {
 function spreadDays(rng: Random, count: number, spanDays: number): number[] {
   const start = daysAgo(spanDays);
   const step = count > 1 ? spanDays / count : 0;
-  return Array.from({ length: count }, (_, i) => addDays(start, i * step + rng.int(0, Math.max(0, Math.floor(step / 3)))));
+  return Array.from({ length: count }, (_, i) =>
+    addDays(start, i * step + rng.int(0, Math.max(0, Math.floor(step / 3)))),
+  );
 }
 
 function planVisits(
@@ -55,17 +57,24 @@ function planVisits(
     const specialist =
       nearestSpecialist(clinicians, profile.diabetes ? 'endocrinology' : 'cardiology', lat, lon) ?? patient.doctor;
     return spreadDays(rng, rng.int(4, 8), rng.int(560, 700)).map((day, i) =>
-      at(day, i === 1 ? specialist : patient.doctor, i === 0 ? ENCOUNTER_TYPES.checkUp : ENCOUNTER_TYPES.followUp, i === 1 ? 30 : 20),
+      at(
+        day,
+        i === 1 ? specialist : patient.doctor,
+        i === 0 ? ENCOUNTER_TYPES.checkUp : ENCOUNTER_TYPES.followUp,
+        i === 1 ? 30 : 20,
+      ),
     );
   }
-  return spreadDays(rng, rng.int(1, 2), rng.int(90, 700)).map((day) => at(day, patient.doctor, ENCOUNTER_TYPES.checkUp));
+  return spreadDays(rng, rng.int(1, 2), rng.int(90, 700)).map((day) =>
+    at(day, patient.doctor, ENCOUNTER_TYPES.checkUp),
+  );
 }
 
 function addEncounter(
   builder: DemoBundleBuilder,
   patient: DemoPatient,
   visit: Visit,
-  reasons: Reference[],
+  reasons: Reference<Condition>[],
 ): Reference<Encounter> {
   const facility: DemoFacility = visit.clinician.facility;
   return builder.add<Encounter>({

@@ -117,7 +117,11 @@ export function addFacilities(
 }
 
 /** The facility nearest to a point (patients are followed at their nearest demo facility). */
-export function nearestFacility(facilities: readonly DemoFacility[], latitude: number, longitude: number): DemoFacility {
+export function nearestFacility(
+  facilities: readonly DemoFacility[],
+  latitude: number,
+  longitude: number,
+): DemoFacility {
   let best = facilities[0];
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const facility of facilities) {

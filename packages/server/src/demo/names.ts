@@ -150,7 +150,11 @@ export const DOUARS: readonly string[] = [
  * A person's names as FHIR HumanNames: the Latin form as on the CNIE (`official`) and the Arabic-script
  * form (`usual`, tagged with the standard language extension so clients can render it right-to-left).
  */
-export function moroccanHumanNames(rng: Random, gender: 'male' | 'female', prefix?: { latin: string; arabic: string }): HumanName[] {
+export function moroccanHumanNames(
+  rng: Random,
+  gender: 'male' | 'female',
+  prefix?: { latin: string; arabic: string },
+): HumanName[] {
   const given = rng.pick(gender === 'male' ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES);
   const family = rng.pick(FAMILY_NAMES);
   // Mostly the common spelling, sometimes a variant: the demo needs both.

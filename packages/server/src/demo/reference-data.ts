@@ -61,34 +61,52 @@ const cache = new Map<string, ReferenceData>();
 export function loadReferenceData(dir: string = REFERENCE_DATA_DIR): ReferenceData {
   const cached = cache.get(dir);
   if (cached) return cached;
-  const read = (file: string) => parseCsv(readFileSync(`${dir.replace(/\/?$/, '/')}${file}`, 'utf8'));
+  const read = (file: string) => {
+    const rows = parseCsv(readFileSync(`${dir.replace(/\/?$/, '/')}${file}`, 'utf8'));
+    // Fail loudly on a renamed column rather than produce "undefined" names in FHIR resources.
+    return rows.map((row) => (column: string): string => {
+      const value = row[column];
+      if (value === undefined) throw new Error(`${file}: no column "${column}"`);
+      return value;
+    });
+  };
 
   const regions = new Map<string, Region>();
   for (const r of read('regions.csv')) {
-    regions.set(r.code, { code: r.code, nameFr: r.name_fr, nameAr: r.name_ar, population: Number(r.population_2024) });
+    regions.set(r('code'), {
+      code: r('code'),
+      nameFr: r('name_fr'),
+      nameAr: r('name_ar'),
+      population: Number(r('population_2024')),
+    });
   }
   const provinces = new Map<string, Province>();
   for (const p of read('provinces.csv')) {
-    provinces.set(p.code, { code: p.code, nameFr: p.name_fr, nameAr: p.name_ar, regionCode: p.region_code });
+    provinces.set(p('code'), {
+      code: p('code'),
+      nameFr: p('name_fr'),
+      nameAr: p('name_ar'),
+      regionCode: p('region_code'),
+    });
   }
   const communes: Commune[] = read('communes.csv').map((c) => ({
-    code: c.code,
-    nameFr: c.name_fr,
-    nameAr: c.name_ar,
-    urban: c.type === 'urban',
-    regionCode: c.region_code,
-    provinceCode: c.province_code,
-    population: Number(c.population_2024),
-    areaKm2: Number(c.area_km2 || 0),
-    ...(c.lat && c.lon ? { latitude: Number(c.lat), longitude: Number(c.lon) } : {}),
+    code: c('code'),
+    nameFr: c('name_fr'),
+    nameAr: c('name_ar'),
+    urban: c('type') === 'urban',
+    regionCode: c('region_code'),
+    provinceCode: c('province_code'),
+    population: Number(c('population_2024')),
+    areaKm2: Number(c('area_km2') || 0),
+    ...(c('lat') && c('lon') ? { latitude: Number(c('lat')), longitude: Number(c('lon')) } : {}),
   }));
   const facilities: Facility[] = read('facilities.csv').map((f) => ({
-    name: f.name,
-    kind: f.kind as Facility['kind'],
-    latitude: Number(f.lat),
-    longitude: Number(f.lon),
-    region: f.region,
-    sourceId: f.source_id,
+    name: f('name'),
+    kind: f('kind') as Facility['kind'],
+    latitude: Number(f('lat')),
+    longitude: Number(f('lon')),
+    region: f('region'),
+    sourceId: f('source_id'),
   }));
 
   const data: ReferenceData = { regions, provinces, communes, facilities };

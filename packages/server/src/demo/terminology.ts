@@ -40,8 +40,16 @@ export function testDataLabel(): Coding {
 /** Chronic conditions (SNOMED CT), with a French label as text. */
 export const CONDITIONS = {
   diabetesType2: { code: '44054006', display: 'Diabetes mellitus type 2', fr: 'Diabète de type 2' },
-  hypertension: { code: '38341003', display: 'Hypertensive disorder, systemic arterial', fr: 'Hypertension artérielle' },
-  ckdStage5: { code: '433146000', display: 'Chronic kidney disease stage 5', fr: 'Insuffisance rénale chronique stade 5' },
+  hypertension: {
+    code: '38341003',
+    display: 'Hypertensive disorder, systemic arterial',
+    fr: 'Hypertension artérielle',
+  },
+  ckdStage5: {
+    code: '433146000',
+    display: 'Chronic kidney disease stage 5',
+    fr: 'Insuffisance rénale chronique stade 5',
+  },
   asthma: { code: '195967001', display: 'Asthma', fr: 'Asthme' },
   hyperlipidemia: { code: '55822004', display: 'Hyperlipidemia', fr: 'Hyperlipidémie' },
 } as const;
@@ -59,28 +67,135 @@ export interface Medicine {
 }
 
 export const MEDICINES = {
-  metformin: { atc: 'A10BA02', display: 'metformin', text: 'Metformine 850 mg, comprimé', dosage: '1 comprimé matin et soir, au cours des repas', perDay: 2, oral: true },
-  gliclazide: { atc: 'A10BB09', display: 'gliclazide', text: 'Gliclazide 30 mg LM, comprimé', dosage: '1 comprimé le matin', perDay: 1, oral: true },
-  insulinGlargine: { atc: 'A10AE04', display: 'insulin glargine', text: 'Insuline glargine 100 UI/ml, stylo', dosage: '14 UI le soir en sous-cutané', perDay: 1, oral: false },
-  amlodipine: { atc: 'C08CA01', display: 'amlodipine', text: 'Amlodipine 5 mg, comprimé', dosage: '1 comprimé par jour', perDay: 1, oral: true },
-  losartan: { atc: 'C09CA01', display: 'losartan', text: 'Losartan 50 mg, comprimé', dosage: '1 comprimé par jour', perDay: 1, oral: true },
-  enalapril: { atc: 'C09AA02', display: 'enalapril', text: 'Énalapril 10 mg, comprimé', dosage: '1 comprimé par jour', perDay: 1, oral: true },
-  atorvastatin: { atc: 'C10AA05', display: 'atorvastatin', text: 'Atorvastatine 20 mg, comprimé', dosage: '1 comprimé le soir', perDay: 1, oral: true },
-  epoetinAlfa: { atc: 'B03XA01', display: 'erythropoietin', text: 'Époétine alfa 4000 UI, seringue', dosage: '1 injection après chaque séance de dialyse', perDay: 1, oral: false },
-  calciumCarbonate: { atc: 'A12AA04', display: 'calcium carbonate', text: 'Carbonate de calcium 500 mg, comprimé', dosage: '1 comprimé à chaque repas', perDay: 3, oral: true },
-  salbutamol: { atc: 'R03AC02', display: 'salbutamol', text: 'Salbutamol 100 µg/dose, aérosol', dosage: '2 bouffées en cas de gêne respiratoire', perDay: 1, oral: false },
-  beclometasone: { atc: 'R03BA01', display: 'beclometasone', text: 'Béclométasone 250 µg/dose, aérosol', dosage: '2 bouffées matin et soir', perDay: 2, oral: false },
+  metformin: {
+    atc: 'A10BA02',
+    display: 'metformin',
+    text: 'Metformine 850 mg, comprimé',
+    dosage: '1 comprimé matin et soir, au cours des repas',
+    perDay: 2,
+    oral: true,
+  },
+  gliclazide: {
+    atc: 'A10BB09',
+    display: 'gliclazide',
+    text: 'Gliclazide 30 mg LM, comprimé',
+    dosage: '1 comprimé le matin',
+    perDay: 1,
+    oral: true,
+  },
+  insulinGlargine: {
+    atc: 'A10AE04',
+    display: 'insulin glargine',
+    text: 'Insuline glargine 100 UI/ml, stylo',
+    dosage: '14 UI le soir en sous-cutané',
+    perDay: 1,
+    oral: false,
+  },
+  amlodipine: {
+    atc: 'C08CA01',
+    display: 'amlodipine',
+    text: 'Amlodipine 5 mg, comprimé',
+    dosage: '1 comprimé par jour',
+    perDay: 1,
+    oral: true,
+  },
+  losartan: {
+    atc: 'C09CA01',
+    display: 'losartan',
+    text: 'Losartan 50 mg, comprimé',
+    dosage: '1 comprimé par jour',
+    perDay: 1,
+    oral: true,
+  },
+  enalapril: {
+    atc: 'C09AA02',
+    display: 'enalapril',
+    text: 'Énalapril 10 mg, comprimé',
+    dosage: '1 comprimé par jour',
+    perDay: 1,
+    oral: true,
+  },
+  atorvastatin: {
+    atc: 'C10AA05',
+    display: 'atorvastatin',
+    text: 'Atorvastatine 20 mg, comprimé',
+    dosage: '1 comprimé le soir',
+    perDay: 1,
+    oral: true,
+  },
+  epoetinAlfa: {
+    atc: 'B03XA01',
+    display: 'erythropoietin',
+    text: 'Époétine alfa 4000 UI, seringue',
+    dosage: '1 injection après chaque séance de dialyse',
+    perDay: 1,
+    oral: false,
+  },
+  calciumCarbonate: {
+    atc: 'A12AA04',
+    display: 'calcium carbonate',
+    text: 'Carbonate de calcium 500 mg, comprimé',
+    dosage: '1 comprimé à chaque repas',
+    perDay: 3,
+    oral: true,
+  },
+  salbutamol: {
+    atc: 'R03AC02',
+    display: 'salbutamol',
+    text: 'Salbutamol 100 µg/dose, aérosol',
+    dosage: '2 bouffées en cas de gêne respiratoire',
+    perDay: 1,
+    oral: false,
+  },
+  beclometasone: {
+    atc: 'R03BA01',
+    display: 'beclometasone',
+    text: 'Béclométasone 250 µg/dose, aérosol',
+    dosage: '2 bouffées matin et soir',
+    perDay: 2,
+    oral: false,
+  },
 } as const satisfies Record<string, Medicine>;
 
 export const ORAL_ROUTE = { code: '26643006', display: 'Oral route' };
 
 /** Allergies as SNOMED CT disorder codes, with a plausible reaction. */
 export const ALLERGIES = [
-  { code: '91936005', display: 'Allergy to penicillin', fr: 'Allergie à la pénicilline', category: 'medication', reaction: { code: '271807003', display: 'Eruption of skin' } },
-  { code: '91935009', display: 'Allergy to peanuts', fr: "Allergie à l'arachide", category: 'food', reaction: { code: '247472004', display: 'Hives' } },
-  { code: '213020009', display: 'Allergy to egg protein', fr: "Allergie aux protéines de l'œuf", category: 'food', reaction: { code: '247472004', display: 'Hives' } },
-  { code: '417532002', display: 'Allergy to fish', fr: 'Allergie au poisson', category: 'food', reaction: { code: '39579001', display: 'Anaphylaxis' } },
-  { code: '232350006', display: 'House dust mite allergy', fr: 'Allergie aux acariens', category: 'environment', reaction: { code: '267036007', display: 'Dyspnea' } },
+  {
+    code: '91936005',
+    display: 'Allergy to penicillin',
+    fr: 'Allergie à la pénicilline',
+    category: 'medication',
+    reaction: { code: '271807003', display: 'Eruption of skin' },
+  },
+  {
+    code: '91935009',
+    display: 'Allergy to peanuts',
+    fr: "Allergie à l'arachide",
+    category: 'food',
+    reaction: { code: '247472004', display: 'Hives' },
+  },
+  {
+    code: '213020009',
+    display: 'Allergy to egg protein',
+    fr: "Allergie aux protéines de l'œuf",
+    category: 'food',
+    reaction: { code: '247472004', display: 'Hives' },
+  },
+  {
+    code: '417532002',
+    display: 'Allergy to fish',
+    fr: 'Allergie au poisson',
+    category: 'food',
+    reaction: { code: '39579001', display: 'Anaphylaxis' },
+  },
+  {
+    code: '232350006',
+    display: 'House dust mite allergy',
+    fr: 'Allergie aux acariens',
+    category: 'environment',
+    reaction: { code: '267036007', display: 'Dyspnea' },
+  },
 ] as const;
 
 /** Observations: LOINC code, UCUM unit. */
@@ -107,7 +222,10 @@ export const VACCINES = {
   dtp: { code: '01', display: 'diphtheria, tetanus toxoids and pertussis vaccine' },
   hpv9: { code: '165', display: 'Human Papillomavirus 9-valent vaccine' },
   influenza: { code: '141', display: 'Influenza, seasonal, injectable' },
-  covid19: { code: '208', display: 'SARS-COV-2 (COVID-19) vaccine, mRNA, spike protein, LNP, preservative free, 30 mcg/0.3mL dose' },
+  covid19: {
+    code: '208',
+    display: 'SARS-COV-2 (COVID-19) vaccine, mRNA, spike protein, LNP, preservative free, 30 mcg/0.3mL dose',
+  },
 } as const;
 export type VaccineKey = keyof typeof VACCINES;
 

@@ -3,7 +3,15 @@
  * (glucose, HbA1c, creatinine), coded in LOINC with UCUM units. Each patient has a trajectory per
  * measure (start → end over the follow-up period, plus noise) so that series chart as trends.
  */
-import type { Encounter, Observation, ObservationComponent, Practitioner, Quantity, Reference } from '@medplum/fhirtypes';
+import type {
+  Encounter,
+  Observation,
+  ObservationComponent,
+  ObservationReferenceRange,
+  Practitioner,
+  Quantity,
+  Reference,
+} from '@medplum/fhirtypes';
 import type { DemoBundleBuilder } from './bundle-builder.ts';
 import type { ClinicalProfile } from './clinical-history.ts';
 import type { DemoPatient } from './patients.ts';
@@ -26,7 +34,12 @@ export interface Trajectories {
   creatinine: Trajectory;
 }
 
-const flat = (value: number, noise: number, decimals: number): Trajectory => ({ start: value, end: value, noise, decimals });
+const flat = (value: number, noise: number, decimals: number): Trajectory => ({
+  start: value,
+  end: value,
+  noise,
+  decimals,
+});
 
 export function drawTrajectories(rng: Random, patient: DemoPatient, profile: ClinicalProfile): Trajectories {
   const { age } = patient;
@@ -92,12 +105,16 @@ function addObservation(
   ctx: VisitContext,
   category: Category,
   code: { code: string; display: string },
-  result: { valueQuantity: Quantity; referenceRange?: Observation['referenceRange'] } | { component: ObservationComponent[] },
+  result:
+    | { valueQuantity: Quantity; referenceRange?: ObservationReferenceRange[] }
+    | { component: ObservationComponent[] },
 ): void {
   builder.add<Observation>({
     resourceType: 'Observation',
     status: 'final',
-    category: [concept(SYSTEM.observationCategory, category, category === 'vital-signs' ? 'Vital Signs' : 'Laboratory')],
+    category: [
+      concept(SYSTEM.observationCategory, category, category === 'vital-signs' ? 'Vital Signs' : 'Laboratory'),
+    ],
     code: concept(SYSTEM.loinc, code.code, code.display),
     subject: ctx.patient.reference,
     encounter: ctx.encounter,
@@ -108,7 +125,7 @@ function addObservation(
 }
 
 /** Reference range for a lab result (adult values). */
-function range(low: number, high: number, unit: string): Observation['referenceRange'] {
+function range(low: number, high: number, unit: string): ObservationReferenceRange[] {
   return [{ low: quantity(low, unit), high: quantity(high, unit) }];
 }
 
@@ -124,8 +141,14 @@ export function addVisitObservations(builder: DemoBundleBuilder, rng: Random, ct
   if (ctx.patient.age >= 3) {
     addObservation(builder, ctx, 'vital-signs', bloodPressure, {
       component: [
-        { code: concept(SYSTEM.loinc, systolic.code, systolic.display), valueQuantity: quantity(valueAt(rng, t.systolic, progress), 'mm[Hg]') },
-        { code: concept(SYSTEM.loinc, diastolic.code, diastolic.display), valueQuantity: quantity(valueAt(rng, t.diastolic, progress), 'mm[Hg]') },
+        {
+          code: concept(SYSTEM.loinc, systolic.code, systolic.display),
+          valueQuantity: quantity(valueAt(rng, t.systolic, progress), 'mm[Hg]'),
+        },
+        {
+          code: concept(SYSTEM.loinc, diastolic.code, diastolic.display),
+          valueQuantity: quantity(valueAt(rng, t.diastolic, progress), 'mm[Hg]'),
+        },
       ],
     });
   }
