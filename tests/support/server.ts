@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../../packages/server/src/config.ts';
-import { type Platform, createPlatform } from '../../packages/server/src/platform.ts';
+import { createPlatform, type Platform } from '../../packages/server/src/platform.ts';
 
 export interface TestServer {
   platform: Platform;
@@ -78,7 +78,12 @@ export async function fhirFetch(
   const res = await fetch(`${base}${path}`, {
     method: init.method ?? 'GET',
     headers: { 'content-type': 'application/fhir+json', ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : JSON.stringify(init.body),
   });
   const text = await res.text();
   let body: unknown;

@@ -15,4 +15,4 @@ export type { AccessScope, SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
 export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
 export { FhirStore, type WriteResult } from './store.ts';
-export { assertValid, validationOutcome } from './validate.ts';
+export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';

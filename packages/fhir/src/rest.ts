@@ -258,7 +258,7 @@ export class FhirRestHandler {
     if (resource && resource.resourceType !== type) {
       return ok(outcome('error', 'invalid', `Expected a ${type}, got ${String(resource.resourceType)}`));
     }
-    return ok(validationOutcome(resource));
+    return ok(validationOutcome(resource, this.store.rules));
   }
 
   private async bundle(req: FhirRequest): Promise<FhirResponse> {

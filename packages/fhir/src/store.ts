@@ -10,7 +10,7 @@ import { ID_PATTERN } from './references.ts';
 import { parseSearch, type QueryParams } from './search/parse.ts';
 import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
-import { assertValid } from './validate.ts';
+import { assertValid, type ResourceRule } from './validate.ts';
 import { deletionVersion, lockCurrent, newId, nowInstant, stampedVersion } from './versions.ts';
 import { writeVersions } from './write.ts';
 
@@ -22,6 +22,8 @@ export interface WriteResult {
 
 export interface StoreOptions {
   baseUrl: string;
+  /** Deployment rules checked on every write, beside R4 validation. */
+  rules?: ResourceRule[];
 }
 
 export class FhirStore {
@@ -29,9 +31,12 @@ export class FhirStore {
   /** Set once the server knows its public address. */
   baseUrl: string;
 
+  readonly rules: ResourceRule[];
+
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
     this.baseUrl = options.baseUrl;
+    this.rules = options.rules ?? [];
   }
 
   async read(type: string, id: string): Promise<Resource> {
@@ -64,7 +69,7 @@ export class FhirStore {
   }
 
   async create(resource: unknown, ifNoneExist?: string): Promise<WriteResult> {
-    assertValid(resource);
+    assertValid(resource, this.rules);
     if (ifNoneExist !== undefined) {
       return this.db.transaction(async (tx) => {
         await lockCondition(tx, resource.resourceType, ifNoneExist);
@@ -86,7 +91,7 @@ export class FhirStore {
   /** Update, or create with the client's id when it does not exist yet (create-on-update). */
   async update(type: string, id: string, resource: unknown, ifMatch?: string): Promise<WriteResult> {
     checkTypeAndId(type, id);
-    assertValid(resource);
+    assertValid(resource, this.rules);
     if (resource.resourceType !== type)
       badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
     if (resource.id !== id)
@@ -114,7 +119,7 @@ export class FhirStore {
     resource: unknown,
     ifMatch?: string,
   ): Promise<WriteResult> {
-    assertValid(resource);
+    assertValid(resource, this.rules);
     if (resource.resourceType !== type)
       badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
     return this.db.transaction(async (tx) => {
@@ -148,7 +153,7 @@ export class FhirStore {
       }
       if (patched.resourceType !== type || patched.id !== id)
         badRequest('A patch may not change resourceType or id');
-      assertValid(patched);
+      assertValid(patched, this.rules);
       return this.replace(tx, patched, undefined, 'PATCH');
     });
   }

@@ -65,7 +65,7 @@ export async function runTransaction(
 ): Promise<Bundle> {
   const entries = bundle.entry ?? [];
   const targets = entries.map((e, i) => entryTarget(e, i, store.baseUrl));
-  checkEntries(targets);
+  checkEntries(targets, store);
   const responses: BundleEntry[] = new Array(entries.length);
   const ordered = [...targets].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
   await store.db.transaction(async (tx) => {
@@ -155,7 +155,7 @@ export async function runTransaction(
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle;
 }
 
-function checkEntries(targets: EntryTarget[]): void {
+function checkEntries(targets: EntryTarget[], store: FhirStore): void {
   const issues = [];
   for (const t of targets) {
     if (!(t.method in ORDER)) badRequest(`Bundle.entry[${t.index}]: unsupported method ${t.method}`);
@@ -164,7 +164,7 @@ function checkEntries(targets: EntryTarget[]): void {
     }
     if (t.method === 'POST' || t.method === 'PUT') {
       const resource = t.entry.resource;
-      const result = validationOutcome(resource);
+      const result = validationOutcome(resource, store.rules);
       if (hasErrors(result)) {
         for (const issue of result.issue ?? []) {
           if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;
@@ -226,7 +226,7 @@ async function buildVersion(
     } catch (err) {
       badRequest(`Bundle.entry[${target.index}]: the patch could not be applied: ${(err as Error).message}`);
     }
-    const result = validationOutcome(resource);
+    const result = validationOutcome(resource, store.rules);
     if (hasErrors(result)) throw new FhirError(400, result);
   } else {
     resource = { ...(w.resource as Resource), id: w.id };

@@ -1,12 +1,18 @@
 /** Validation of every write against the R4 StructureDefinitions (through @medplum/core). */
 import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType, loadDefinitions } from './definitions.ts';
 import { FhirError, outcome } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
 
+/**
+ * A deployment's own rule on top of R4 (e.g. the format of a national identifier): returns issues,
+ * empty when the resource passes. The engine knows FHIR, not Morocco: the server supplies these.
+ */
+export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
+
 /** Returns the issues found (errors and warnings) without throwing. */
-export function validationOutcome(resource: unknown): OperationOutcome {
+export function validationOutcome(resource: unknown, rules: ResourceRule[] = []): OperationOutcome {
   loadDefinitions();
   if (!resource || typeof resource !== 'object' || Array.isArray(resource)) {
     return outcome('error', 'structure', 'The body must be a JSON object, a FHIR resource');
@@ -23,6 +29,7 @@ export function validationOutcome(resource: unknown): OperationOutcome {
   }
   try {
     const issues = validateResource(resource as Resource);
+    for (const rule of rules) issues.push(...rule(resource as Resource));
     return {
       resourceType: 'OperationOutcome',
       issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue,
@@ -38,7 +45,7 @@ export function hasErrors(o: OperationOutcome): boolean {
 }
 
 /** Throws a 400 naming the element paths when the resource is not valid R4. */
-export function assertValid(resource: unknown): asserts resource is Resource {
-  const result = validationOutcome(resource);
+export function assertValid(resource: unknown, rules: ResourceRule[] = []): asserts resource is Resource {
+  const result = validationOutcome(resource, rules);
   if (hasErrors(result)) throw new FhirError(400, result);
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, FHIR_BASE_PATH } from './config.ts';
 import { openDatabase } from './db/index.ts';
+import { moroccanIdentifierRule } from './identifiers/morocco.ts';
 
 export interface Platform {
   app: FastifyInstance;
@@ -20,6 +21,7 @@ export async function createPlatform(config: Config, options: { logger?: boolean
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir || undefined });
   const store = new FhirStore(db, {
     baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}`,
+    rules: [moroccanIdentifierRule],
   });
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },

@@ -5,6 +5,7 @@
  * digits (e.g. "BE123456", "A12345"). Both the system URIs and the patterns are configurable by
  * environment so that a deployment can follow whatever ANAM / DGSN settle on.
  */
+import type { Identifier, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 export const CNIE_SYSTEM = process.env.SAHTI_CNIE_SYSTEM ?? 'https://sahti.ma/fhir/NamingSystem/cnie';
 export const INPE_SYSTEM = process.env.SAHTI_INPE_SYSTEM ?? 'https://sahti.ma/fhir/NamingSystem/inpe';
 
@@ -18,4 +19,34 @@ export function isValidCnie(value: string): boolean {
 
 export function isValidInpe(value: string): boolean {
   return INPE_PATTERN.test(value);
+}
+
+/**
+ * The write rule the server gives the engine: any identifier claiming the CNIE or INPE system must
+ * have the expected format, whichever resource carries it.
+ */
+export function moroccanIdentifierRule(resource: Resource): OperationOutcomeIssue[] {
+  const identifiers = (resource as { identifier?: unknown }).identifier;
+  if (!Array.isArray(identifiers)) return [];
+  const issues: OperationOutcomeIssue[] = [];
+  identifiers.forEach((identifier: Identifier, i) => {
+    const where = [`${resource.resourceType}.identifier[${i}].value`];
+    const value = identifier?.value ?? '';
+    if (identifier?.system === CNIE_SYSTEM && !isValidCnie(value)) {
+      issues.push(
+        invalid(
+          `"${value}" is not a CNIE number (expected 1–2 letters then 5–6 digits, e.g. BE123456)`,
+          where,
+        ),
+      );
+    }
+    if (identifier?.system === INPE_SYSTEM && !isValidInpe(value)) {
+      issues.push(invalid(`"${value}" is not an INPE (expected 9 digits)`, where));
+    }
+  });
+  return issues;
+}
+
+function invalid(text: string, expression: string[]): OperationOutcomeIssue {
+  return { severity: 'error', code: 'value', diagnostics: text, details: { text }, expression };
 }
