@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Observation, Patient } from '@medplum/fhirtypes';
+import { buildIndexRows, TEXT_SYSTEM } from './index-rows.ts';
+
+describe('index rows', () => {
+  it('indexes a patient by its official parameters', () => {
+    const patient: Patient = {
+      resourceType: 'Patient',
+      id: 'p1',
+      identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/cnie', value: 'BE123456' }],
+      name: [{ family: 'El Amrani', given: ['Mohammed'] }],
+      birthDate: '1980-05',
+      managingOrganization: { reference: 'Organization/o1' },
+    };
+    const rows = buildIndexRows(patient);
+    assert.ok(rows.token.some((t) => t.code === 'identifier' && t.value === 'BE123456'));
+    assert.ok(
+      rows.string.some((s) => s.code === 'given' && s.value === 'mohammed' && s.exact === 'Mohammed'),
+    );
+    assert.deepEqual(
+      rows.date.find((d) => d.code === 'birthdate'),
+      { code: 'birthdate', low: '1980-05-01T00:00:00.000Z', high: '1980-06-01T00:00:00.000Z' },
+    );
+    assert.ok(
+      rows.reference.some(
+        (r) => r.code === 'organization' && r.target_type === 'Organization' && r.target_id === 'o1',
+      ),
+    );
+  });
+  it('indexes code text for :text and composite pairs per component', () => {
+    const bp: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 150, code: 'mm[Hg]' },
+        },
+      ],
+    };
+    const rows = buildIndexRows(bp);
+    assert.ok(rows.token.some((t) => t.system === TEXT_SYSTEM && t.value === 'blood pressure panel'));
+    const pair = rows.composite.find((c) => c.code === 'component-code-value-quantity');
+    assert.equal(pair?.c1_value, '8480-6');
+    assert.equal(pair?.c2.value, 150);
+  });
+});
