@@ -9,7 +9,7 @@ export {
   FhirRestHandler,
   type RestOptions,
 } from './rest.ts';
-export { migrate } from './schema.ts';
+export { type Migration, migrate } from './schema.ts';
 export type { QueryParams } from './search/parse.ts';
 export type { AccessScope, SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';

@@ -11,7 +11,15 @@ import type { SqlClient } from './sql.ts';
 
 const INDEX_KEY = 'resource_type text NOT NULL, id text NOT NULL, code text NOT NULL';
 
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export interface Migration {
+  version: number;
+  name: string;
+  /** Statements separated by `;` at the end of a line. */
+  sql: string;
+}
+
+/** The engine's own migrations; the server appends its own with versions from 1000 up. */
+export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'resources, history, search index',
@@ -93,7 +101,7 @@ export const INDEX_TABLES = [
   'composite',
 ] as const;
 
-export async function migrate(db: SqlClient): Promise<number[]> {
+export async function migrate(db: SqlClient, extra: Migration[] = []): Promise<number[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS sahti_migration (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied = new Set(
@@ -102,7 +110,7 @@ export async function migrate(db: SqlClient): Promise<number[]> {
     ),
   );
   const ran: number[] = [];
-  for (const m of MIGRATIONS) {
+  for (const m of [...MIGRATIONS, ...extra].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     await db.transaction(async (tx) => {
       // a concurrent starter may have applied it since we looked

@@ -1,6 +1,6 @@
 /** Opens the configured database: a PostgreSQL server when DATABASE_URL is set, else PGlite. */
 import { join } from 'node:path';
-import { migrate, type SqlClient } from '@sahti/fhir';
+import { type Migration, migrate, type SqlClient } from '@sahti/fhir';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 
@@ -10,10 +10,13 @@ export interface DatabaseConfig {
   dataDir?: string;
 }
 
+/** The server's own tables (accounts, audit…), versioned from 1000 up; modules add theirs here. */
+export const SERVER_MIGRATIONS: Migration[] = [];
+
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl)
     : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined);
-  await migrate(db);
+  await migrate(db, SERVER_MIGRATIONS);
   return db;
 }
