@@ -9,7 +9,7 @@ import { addDays, daysAgo, fhirDateTime } from './calendar.ts';
 import type { ClinicalProfile, ConditionRefs } from './clinical-history.ts';
 import type { DemoFacility } from './facilities.ts';
 import type { DemoPatient } from './patients.ts';
-import { type DemoClinician, nearestSpecialist } from './practitioners.ts';
+import { type DemoClinician, isDoctorIn, nearestClinician } from './practitioners.ts';
 import type { Random } from './random.ts';
 import { concept, ENCOUNTER_TYPES, SYSTEM } from './terminology.ts';
 import { addVisitObservations, drawTrajectories } from './vital-signs.ts';
@@ -49,13 +49,14 @@ function planVisits(
 
   if (profile.ckd5) {
     // Monthly nephrology review, recorded at a dialysis session.
-    const nephrologist = nearestSpecialist(clinicians, 'nephrology', lat, lon) ?? patient.doctor;
+    const nephrologist = nearestClinician(clinicians, lat, lon, isDoctorIn('nephrology')) ?? patient.doctor;
     return spreadDays(rng, rng.int(6, 9), 270).map((day) => at(day, nephrologist, ENCOUNTER_TYPES.hemodialysis, 240));
   }
   if (profile.diabetes || profile.hypertension) {
     // Follow-up with the family doctor; the second visit is a referral to the nearest specialist.
     const specialist =
-      nearestSpecialist(clinicians, profile.diabetes ? 'endocrinology' : 'cardiology', lat, lon) ?? patient.doctor;
+      nearestClinician(clinicians, lat, lon, isDoctorIn(profile.diabetes ? 'endocrinology' : 'cardiology')) ??
+      patient.doctor;
     return spreadDays(rng, rng.int(4, 8), rng.int(560, 700)).map((day, i) =>
       at(
         day,

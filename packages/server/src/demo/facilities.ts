@@ -10,7 +10,7 @@ import type { Location, Organization, Reference } from '@medplum/fhirtypes';
 import { INPE_SYSTEM, isValidInpe } from '../identifiers/morocco.ts';
 import type { DemoBundleBuilder } from './bundle-builder.ts';
 import type { Random } from './random.ts';
-import { type Commune, distance2, type Facility, communeAt, placeOf, type ReferenceData } from './reference-data.ts';
+import { type Commune, communeAt, type Facility, placeOf, type ReferenceData } from './reference-data.ts';
 import { concept, SYSTEM } from './terminology.ts';
 
 /** OSM ids of the demo facilities, in a fixed order (the order practitioners are assigned by). */
@@ -114,23 +114,4 @@ export function addFacilities(
 
     return { source, commune, organization, location };
   });
-}
-
-/** The facility nearest to a point (patients are followed at their nearest demo facility). */
-export function nearestFacility(
-  facilities: readonly DemoFacility[],
-  latitude: number,
-  longitude: number,
-): DemoFacility {
-  let best = facilities[0];
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const facility of facilities) {
-    const d = distance2(latitude, longitude, facility.source.latitude, facility.source.longitude);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = facility;
-    }
-  }
-  if (!best) throw new Error('no demo facilities');
-  return best;
 }

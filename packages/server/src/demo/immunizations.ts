@@ -8,7 +8,7 @@ import type { DemoBundleBuilder } from './bundle-builder.ts';
 import { addDays, fhirDate, isOnOrBeforeReference } from './calendar.ts';
 import type { ClinicalProfile } from './clinical-history.ts';
 import type { DemoPatient } from './patients.ts';
-import { clinicianAt, type DemoClinician } from './practitioners.ts';
+import { type DemoClinician, nurseAt } from './practitioners.ts';
 import type { Random } from './random.ts';
 import { concept, SYSTEM, VACCINES, type VaccineKey } from './terminology.ts';
 
@@ -67,8 +67,8 @@ export function addImmunizations(
   profile: ClinicalProfile,
   clinicians: readonly DemoClinician[],
 ): void {
-  // Vaccination is usually done by the nurse of the local health centre or the paediatric team.
-  const vaccinator = clinicianAt(clinicians, patient.home, 'pediatrics') ?? patient.doctor;
+  // Vaccines are given by the nurse where the patient is followed, else by their doctor.
+  const vaccinator = nurseAt(clinicians, patient.home) ?? patient.doctor;
 
   if (patient.age < 18) {
     const doses = new Map<VaccineKey, number>();

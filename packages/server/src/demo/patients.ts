@@ -7,9 +7,9 @@ import type { Patient, Reference } from '@medplum/fhirtypes';
 import { CNIE_SYSTEM, isValidCnie } from '../identifiers/morocco.ts';
 import type { DemoBundleBuilder } from './bundle-builder.ts';
 import { ageAtReference, daysAgo, fhirDate } from './calendar.ts';
-import { type DemoFacility, nearestFacility } from './facilities.ts';
+import type { DemoFacility } from './facilities.ts';
 import { DOUARS, moroccanHumanNames, STREETS } from './names.ts';
-import { clinicianAt, type DemoClinician } from './practitioners.ts';
+import { type DemoClinician, isDoctorIn, nearestClinician } from './practitioners.ts';
 import type { Random } from './random.ts';
 import { type Commune, placeOf, type ReferenceData } from './reference-data.ts';
 import { concept, SYSTEM } from './terminology.ts';
@@ -40,8 +40,9 @@ export interface DemoPatient {
   birthDayMs: number;
   age: number;
   commune: Commune;
-  /** The nearest demo facility: where the patient is followed. */
+  /** Where the patient is followed: the facility of their doctor. */
   home: DemoFacility;
+  /** Family doctor: the nearest GP (or, for a child, the nearest GP or paediatrician). */
   doctor: DemoClinician;
 }
 
@@ -51,7 +52,7 @@ export class CommuneSampler {
   readonly #cumulative: number[] = [];
 
   constructor(data: ReferenceData) {
-    // Only communes with a centroid: a patient must be placeable relative to facilities.
+    // Only communes with a centroid: a patient is matched to the nearest doctor by distance.
     this.#communes = data.communes.filter((c) => c.latitude !== undefined && c.population > 0);
     let total = 0;
     for (const commune of this.#communes) {
@@ -97,7 +98,6 @@ export interface PatientContext {
   builder: DemoBundleBuilder;
   data: ReferenceData;
   communes: CommuneSampler;
-  facilities: readonly DemoFacility[];
   clinicians: readonly DemoClinician[];
   usedCnie: Set<string>;
 }
@@ -109,9 +109,17 @@ export function addPatient(ctx: PatientContext, rng: Random, index: number, adul
   const birthDayMs = daysAgo(targetAge * 365.25 + rng.int(20, 340));
   const age = ageAtReference(birthDayMs);
   const commune = ctx.communes.draw(rng);
-  const home = nearestFacility(ctx.facilities, commune.latitude ?? 0, commune.longitude ?? 0);
-  const doctor = clinicianAt(ctx.clinicians, home, age < 16 ? 'pediatrics' : 'generalPractice');
-  if (!doctor) throw new Error(`demo facility ${home.source.name} has no staff`);
+  const child = age < 16;
+  const nearest = nearestClinician(
+    ctx.clinicians,
+    commune.latitude ?? 0,
+    commune.longitude ?? 0,
+    child ? isDoctorIn('generalPractice', 'pediatrics') : isDoctorIn('generalPractice'),
+  );
+  if (!nearest) throw new Error('the demo roster has no general practitioner');
+  const home = nearest.facility;
+  // A child is seen by the paediatrician when the facility has one.
+  const doctor = (child && ctx.clinicians.find((c) => c.facility === home && isDoctorIn('pediatrics')(c))) || nearest;
 
   const names = moroccanHumanNames(rng, gender);
   const line = commune.urban ? `${rng.int(1, 180)}, ${rng.pick(STREETS)}` : rng.pick(DOUARS);

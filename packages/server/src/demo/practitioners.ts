@@ -1,7 +1,9 @@
 /**
  * Demo care team: doctors and nurses (synthetic people, synthetic INPE numbers), each with a
- * PractitionerRole at one of the demo facilities. Specialists sit in the university hospitals, GPs
- * and nurses in provincial hospitals and health centres, so every facility has someone to see.
+ * PractitionerRole at one of the demo facilities. GPs sit where most people live, so each patient's
+ * family doctor is within reach; the few specialists (nephrology, endocrinology, cardiology,
+ * paediatrics) sit in university hospitals and take referrals. Some remote facilities have no demo
+ * staff: they are in the facility directory only.
  */
 import type { Practitioner, PractitionerRole, Reference } from '@medplum/fhirtypes';
 import { INPE_SYSTEM } from '../identifiers/morocco.ts';
@@ -16,22 +18,23 @@ type Profession = 'doctor' | 'nurse';
 
 /** [index in DEMO_FACILITY_SOURCE_IDS, profession, specialty]. */
 const ROSTER: ReadonlyArray<readonly [number, Profession, SpecialtyKey]> = [
-  [0, 'doctor', 'nephrology'], // CHU Ibn Rochd: dialysis unit
+  [0, 'doctor', 'nephrology'], // CHU Ibn Rochd, Casablanca: dialysis unit
   [0, 'nurse', 'nephrology'],
-  [1, 'doctor', 'endocrinology'], // CHU Ibn Sina
+  [0, 'doctor', 'cardiology'],
+  [1, 'doctor', 'endocrinology'], // CHU Ibn Sina, Rabat
   [1, 'doctor', 'pediatrics'],
-  [2, 'doctor', 'nephrology'], // CHU Hassan II Fès
-  [3, 'doctor', 'cardiology'], // CHU Mohammed VI Marrakech
-  [4, 'doctor', 'endocrinology'], // CHU Mohammed VI Oujda
-  [5, 'doctor', 'pediatrics'], // Agadir
-  [6, 'doctor', 'cardiology'], // Tanger
-  [7, 'doctor', 'generalPractice'], // Khouribga
-  [8, 'nurse', 'generalPractice'], // Midelt
-  [9, 'doctor', 'generalPractice'], // Sidi Ifni
+  [2, 'doctor', 'generalPractice'], // CHU Hassan II, Fès
+  [2, 'doctor', 'nephrology'],
+  [3, 'doctor', 'generalPractice'], // CHU Mohammed VI, Marrakech
+  [3, 'doctor', 'endocrinology'],
+  [4, 'doctor', 'generalPractice'], // CHU Mohammed VI, Oujda
+  [5, 'doctor', 'generalPractice'], // Hôpital Hassan II, Agadir
+  [5, 'doctor', 'pediatrics'],
+  [6, 'doctor', 'generalPractice'], // Hôpital Mohammed V, Tanger
   [10, 'doctor', 'generalPractice'], // Laâyoune
-  [11, 'doctor', 'generalPractice'], // Dakhla
-  [12, 'doctor', 'generalPractice'], // CS Derb el Kheir
-  [13, 'nurse', 'generalPractice'], // CS Hay El Kifah
+  [12, 'doctor', 'generalPractice'], // CS Derb el Kheir, Casablanca
+  [12, 'nurse', 'generalPractice'],
+  [13, 'doctor', 'generalPractice'], // CS Hay El Kifah, Salé
 ];
 
 export interface DemoClinician {
@@ -100,36 +103,22 @@ export function addPractitioners(
   });
 }
 
-/**
- * Who sees a patient at a facility: a clinician there with the wanted specialty, else any doctor
- * there, else anyone there. `null` if the facility has no staff.
- */
-export function clinicianAt(
-  clinicians: readonly DemoClinician[],
-  facility: DemoFacility,
-  specialty?: SpecialtyKey,
-): DemoClinician | null {
-  const here = clinicians.filter((c) => c.facility === facility);
-  return (
-    here.find((c) => c.specialty === specialty && c.profession === 'doctor') ??
-    here.find((c) => c.specialty === specialty) ??
-    here.find((c) => c.profession === 'doctor') ??
-    here[0] ??
-    null
-  );
+/** A nurse working at a facility (nurses give the vaccines), if there is one. */
+export function nurseAt(clinicians: readonly DemoClinician[], facility: DemoFacility): DemoClinician | undefined {
+  return clinicians.find((c) => c.facility === facility && c.profession === 'nurse');
 }
 
-/** The nearest clinician (by their facility) with a specialty, e.g. a nephrologist for dialysis. */
-export function nearestSpecialist(
+/** The clinician nearest to a point among those matching `wanted` (by where they work). */
+export function nearestClinician(
   clinicians: readonly DemoClinician[],
-  specialty: SpecialtyKey,
   latitude: number,
   longitude: number,
-): DemoClinician | null {
-  let best: DemoClinician | null = null;
+  wanted: (clinician: DemoClinician) => boolean,
+): DemoClinician | undefined {
+  let best: DemoClinician | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const c of clinicians) {
-    if (c.specialty !== specialty || c.profession !== 'doctor') continue;
+    if (!wanted(c)) continue;
     const d = distance2(latitude, longitude, c.facility.source.latitude, c.facility.source.longitude);
     if (d < bestDistance) {
       bestDistance = d;
@@ -137,4 +126,9 @@ export function nearestSpecialist(
     }
   }
   return best;
+}
+
+/** A doctor of a given specialty, e.g. `isDoctorIn('nephrology')`. */
+export function isDoctorIn(...specialties: SpecialtyKey[]): (clinician: DemoClinician) => boolean {
+  return (c) => c.profession === 'doctor' && specialties.includes(c.specialty);
 }
