@@ -26,7 +26,7 @@ export async function patientEverything(
     const [type, id] = decode(options.cursor);
     conditions.push(`(r.resource_type, r.id) > (${p.add(type, 'text')}, ${p.add(id, 'text')})`);
   }
-  const scope = options.scope?.('*', 'r.id', p);
+  const scope = options.scope?.('r', p);
   if (scope) conditions.push(scope);
   // the compartment, then what the compartment references outside itself
   const sql = `WITH members AS (

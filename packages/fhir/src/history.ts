@@ -2,9 +2,13 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
+import type { AccessScope } from './search/run.ts';
+import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
 export interface HistoryRequest {
+  /** Only versions of resources the caller may currently see. */
+  scope?: AccessScope;
   type?: string;
   id?: string;
   count: number;
@@ -33,31 +37,34 @@ export async function readHistory(
   req: HistoryRequest,
   baseUrl: string,
 ): Promise<HistoryPage> {
-  const params: unknown[] = [];
-  const add = (v: unknown, cast: string): string => {
-    params.push(v);
-    return `$${params.length}::${cast}`;
-  };
+  const p = new SqlParams();
   const where: string[] = [];
-  if (req.type) where.push(`resource_type = ${add(req.type, 'text')}`);
-  if (req.id) where.push(`id = ${add(req.id, 'text')}`);
+  if (req.type) where.push(`h.resource_type = ${p.add(req.type, 'text')}`);
+  if (req.id) where.push(`h.id = ${p.add(req.id, 'text')}`);
   if (req.since) {
     const range = parseRange(req.since);
     if (!range || !req.since.includes('T'))
       badRequest('_since must be an instant, e.g. 2024-01-01T00:00:00Z');
-    where.push(`last_updated >= ${add(range!.low, 'timestamptz')}`);
+    where.push(`h.last_updated >= ${p.add(range!.low, 'timestamptz')}`);
   }
   if (req.cursor) {
     const [time, type, id, version] = decode(req.cursor);
     where.push(
-      `(last_updated, resource_type, id, version_id) < (${add(time, 'timestamptz')}, ${add(type, 'text')}, ${add(id, 'text')}, ${add(version, 'bigint')})`,
+      `(h.last_updated, h.resource_type, h.id, h.version_id) < (${p.add(time, 'timestamptz')}, ${p.add(type, 'text')}, ${p.add(id, 'text')}, ${p.add(version, 'bigint')})`,
     );
   }
-  const sql = `SELECT resource_type, id, version_id, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
-      deleted, method, content::text AS content FROM resource_history
+  const scoped = req.scope?.('r', p);
+  if (scoped) {
+    where.push(
+      `EXISTS (SELECT 1 FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id AND ${scoped})`,
+    );
+  }
+  const sql = `SELECT h.resource_type, h.id, h.version_id,
+      to_char(h.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
+      h.deleted, h.method, h.content::text AS content FROM resource_history h
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC LIMIT ${req.count + 1}`;
-  const rows = (await db.query<HistoryRow>(sql, params)).rows;
+    ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC LIMIT ${req.count + 1}`;
+  const rows = (await db.query<HistoryRow>(sql, p.values)).rows;
   const page = rows.slice(0, req.count);
   const entries = page.map((row) => historyEntry(row, baseUrl));
   const last = page[page.length - 1];

@@ -7,6 +7,8 @@ export {
   type FhirRequest,
   type FhirResponse,
   FhirRestHandler,
+  type Interaction,
+  type RequestAccess,
   type RestOptions,
 } from './rest.ts';
 export { type Migration, migrate } from './schema.ts';
@@ -14,5 +16,5 @@ export type { QueryParams } from './search/parse.ts';
 export type { AccessScope, SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
 export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
-export { FhirStore, type WriteResult } from './store.ts';
+export { FhirStore, type StoreAccess, type WriteGuard, type WriteResult } from './store.ts';
 export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';

@@ -9,10 +9,9 @@ import { patientEverything } from './everything.ts';
 import { historyBundle, readHistory } from './history.ts';
 import { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from './search/parse.ts';
-import type { AccessScope } from './search/run.ts';
 import { shapeResource } from './shape.ts';
-import { checkTypeAndId, type FhirStore } from './store.ts';
-import { type EntryTarget, MAX_BUNDLE_ENTRIES, runTransaction } from './transaction.ts';
+import { checkTypeAndId, type FhirStore, type StoreAccess } from './store.ts';
+import { type EntryTarget, entryTarget, MAX_BUNDLE_ENTRIES, runTransaction } from './transaction.ts';
 import { validationOutcome } from './validate.ts';
 
 export interface FhirRequest {
@@ -23,6 +22,8 @@ export interface FhirRequest {
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
   body?: unknown;
+  /** The caller's rights; the HTTP layer sets it from the authenticated principal. */
+  access?: RequestAccess;
 }
 
 export interface FhirResponse {
@@ -33,17 +34,39 @@ export interface FhirResponse {
 
 export interface RestOptions {
   identity: ServerIdentity;
-  /** Restriction added to every search by the access layer (none in the bare engine). */
-  scope?: AccessScope;
+}
+
+export type Interaction =
+  | 'read'
+  | 'vread'
+  | 'search'
+  | 'history'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'everything'
+  | 'validate'
+  | 'batch'
+  | 'transaction';
+
+/** What one caller may do, supplied per request by the access layer (absent: no restriction). */
+export interface RequestAccess extends StoreAccess {
+  /** Refuses an interaction before anything is read, by throwing a FhirError (401/403). */
+  authorize?: (interaction: Interaction, type: string | undefined, req: FhirRequest) => void;
+  /** What a resource outside the caller's scope answers: 404 hides it, 403 says so. */
+  hiddenStatus?: 403 | 404;
 }
 
 export class FhirRestHandler {
   readonly store: FhirStore;
   readonly options: RestOptions;
+  private readonly access?: RequestAccess;
 
-  constructor(store: FhirStore, options: RestOptions) {
+  constructor(store: FhirStore, options: RestOptions, access?: RequestAccess) {
     this.store = store;
     this.options = options;
+    this.access = access;
   }
 
   get baseUrl(): string {
@@ -52,57 +75,108 @@ export class FhirRestHandler {
 
   async handle(req: FhirRequest): Promise<FhirResponse> {
     try {
+      if (req.access && req.access !== this.access) {
+        // one caller's view: their scope on every read, their guard on every write
+        return await new FhirRestHandler(this.store.as(req.access), this.options, req.access).route(req);
+      }
       return await this.route(req);
     } catch (err) {
       return errorResponse(err);
     }
   }
 
+  private authorize(interaction: Interaction, type: string | undefined, req: FhirRequest): void {
+    this.access?.authorize?.(interaction, type, req);
+  }
+
+  /** Reads of one resource answer as if it did not exist (or 403) when it is out of scope. */
+  private async checkVisible(type: string, id: string): Promise<void> {
+    if (await this.store.isVisible(type, id)) return;
+    if (this.access?.hiddenStatus === 403) {
+      fail(403, 'forbidden', `You have no care relationship giving access to ${type}/${id}`);
+    }
+    notFound(`${type}/${id} does not exist`);
+  }
+
   private async route(req: FhirRequest): Promise<FhirResponse> {
-    const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = req.path.split('/').filter(Boolean).map(decodePathPart);
     const [type, id, op, vid, ...rest] = parts;
     const m = req.method.toUpperCase();
+    const auth = (interaction: Interaction): void => this.authorize(interaction, type, req);
     if (parts.length === 0) {
       if (m === 'POST') return this.bundle(req);
       return notFound('Use a resource type, e.g. /Patient');
     }
     if (type === 'metadata' && parts.length === 1 && m === 'GET')
       return ok(capabilityStatement(this.options.identity));
-    if (type === '_history' && parts.length === 1 && m === 'GET') return this.history(req);
+    if (type === '_history' && parts.length === 1 && m === 'GET') {
+      this.authorize('history', undefined, req);
+      return this.history(req);
+    }
     if (!isResourceType(type)) return notFound(`Unknown resource type "${type}"`);
     if (rest.length > 0) return notFound(`No such path: ${req.path}`);
     if (id === undefined) {
-      if (m === 'GET') return this.search(type, req.query, req);
-      if (m === 'POST') return this.create(type, req);
-      if (m === 'PUT')
+      if (m === 'GET') {
+        auth('search');
+        return this.search(type, req.query, req);
+      }
+      if (m === 'POST') {
+        auth('create');
+        return this.create(type, req);
+      }
+      if (m === 'PUT') {
+        auth('update');
         return this.write(
           req,
           await this.store.conditionalUpdate(type, req.query, req.body, req.headers['if-match']),
         );
-      if (m === 'DELETE') return this.conditionalDelete(type, req.query);
+      }
+      if (m === 'DELETE') {
+        auth('delete');
+        return this.conditionalDelete(type, req.query);
+      }
     } else if (id === '_search' && op === undefined && m === 'POST') {
+      auth('search');
       return this.search(type, req.query, req);
     } else if (id === '_history' && op === undefined && m === 'GET') {
+      auth('history');
       return this.history(req, type);
     } else if (id === '$validate' && m === 'POST') {
+      auth('validate');
       return this.validate(type, req.body);
     } else if (op === undefined) {
-      if (m === 'GET') return this.read(type, id, req);
-      if (m === 'PUT')
+      if (m === 'GET') {
+        auth('read');
+        return this.read(type, id, req);
+      }
+      if (m === 'PUT') {
+        auth('update');
         return this.write(req, await this.store.update(type, id, req.body, req.headers['if-match']));
-      if (m === 'PATCH')
+      }
+      if (m === 'PATCH') {
+        auth('patch');
         return this.write(req, await this.store.patch(type, id, req.body, req.headers['if-match']));
+      }
       if (m === 'DELETE') {
+        auth('delete');
         await this.store.delete(type, id, req.headers['if-match']);
         return { status: 200, headers: {}, body: allOk(`${type}/${id} deleted`) };
       }
     } else if (op === '_history' && m === 'GET') {
-      if (vid === undefined) return this.history(req, type, id);
+      if (vid === undefined) {
+        auth('history');
+        return this.history(req, type, id);
+      }
+      auth('vread');
       checkTypeAndId(type, id);
-      return resourceResponse(await this.store.vread(type, id, vid), 200, this.baseUrl);
+      const version = await this.store.vread(type, id, vid);
+      await this.checkVisible(type, id);
+      return resourceResponse(version, 200, this.baseUrl);
     } else if (op === '$everything' && type === 'Patient' && vid === undefined && m === 'GET') {
+      auth('everything');
       return this.everything(id, req);
     } else if (op === '$validate' && vid === undefined && m === 'POST') {
+      auth('validate');
       return this.validate(type, req.body);
     }
     return fail(405, 'not-supported', `${m} is not supported on ${req.path}`);
@@ -110,6 +184,7 @@ export class FhirRestHandler {
 
   private async read(type: string, id: string, req: FhirRequest): Promise<FhirResponse> {
     const resource = await this.store.read(type, id);
+    await this.checkVisible(type, id);
     const etag = `W/"${resource.meta?.versionId}"`;
     if (req.headers['if-none-match'] === etag) return { status: 304, headers: { etag } };
     const shaped = shapeResource(
@@ -154,7 +229,7 @@ export class FhirRestHandler {
 
   private async search(type: string, query: QueryParams, req: FhirRequest): Promise<FhirResponse> {
     const strict = /handling=strict/.test(req.headers.prefer ?? '');
-    const result = await this.store.search(type, query, { strict, scope: this.options.scope });
+    const result = await this.store.search(type, query, { strict });
     const summary = param(query, '_summary');
     const elements = param(query, '_elements')?.split(',');
     const self = searchUrl(this.baseUrl, type, query);
@@ -196,15 +271,20 @@ export class FhirRestHandler {
   private async history(req: FhirRequest, type?: string, id?: string): Promise<FhirResponse> {
     if (type && id) {
       checkTypeAndId(type, id);
-      await this.store.read(type, id).catch((err) => {
-        if (!(err instanceof FhirError && err.status === 410)) throw err;
-      });
+      const exists = await this.store.read(type, id).then(
+        () => true,
+        (err) => {
+          if (err instanceof FhirError && err.status === 410) return false;
+          throw err;
+        },
+      );
+      if (exists) await this.checkVisible(type, id);
     }
     const count = pageSize(req.query, DEFAULT_COUNT);
     const cursor = param(req.query, '_cursor');
     const page = await readHistory(
       this.store.db,
-      { type, id, count, since: param(req.query, '_since'), cursor },
+      { type, id, count, since: param(req.query, '_since'), cursor, scope: this.store.access.scope },
       this.baseUrl,
     );
     const path = [type, id, '_history'].filter(Boolean).join('/');
@@ -218,12 +298,13 @@ export class FhirRestHandler {
 
   private async everything(id: string, req: FhirRequest): Promise<FhirResponse> {
     await this.store.read('Patient', id);
+    await this.checkVisible('Patient', id);
     const count = pageSize(req.query, MAX_COUNT);
     const page = await patientEverything(this.store.db, id, {
       count,
       cursor: param(req.query, '_cursor'),
       since: param(req.query, '_since'),
-      scope: this.options.scope,
+      scope: this.store.access.scope,
     });
     const self = `${this.baseUrl}/Patient/${id}/$everything`;
     const link = [{ relation: 'self', url: self }];
@@ -272,8 +353,30 @@ export class FhirRestHandler {
     if ((bundle!.entry?.length ?? 0) > MAX_BUNDLE_ENTRIES)
       fail(413, 'too-costly', `A bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`);
     if (bundle!.type === 'transaction') {
+      this.authorize('transaction', undefined, req);
+      for (const [index, e] of (bundle!.entry ?? []).entries()) {
+        const t = entryTarget(e, index, this.baseUrl);
+        const interaction: Interaction =
+          t.method === 'GET'
+            ? t.id
+              ? 'read'
+              : 'search'
+            : t.method === 'POST'
+              ? 'create'
+              : t.method === 'PUT'
+                ? 'update'
+                : t.method === 'PATCH'
+                  ? 'patch'
+                  : 'delete';
+        this.authorize(interaction, t.type, {
+          ...req,
+          method: t.method,
+          query: [...new URLSearchParams(t.query ?? '')],
+        });
+      }
       return ok(await runTransaction(this.store, bundle!, (t) => this.readEntry(t)));
     }
+    this.authorize('batch', undefined, req);
     const entry: BundleEntry[] = [];
     for (const e of bundle!.entry ?? []) entry.push(await this.batchEntry(e));
     return ok({ resourceType: 'Bundle', type: 'batch-response', entry } as Bundle);
@@ -335,6 +438,14 @@ function toEntry(res: FhirResponse): BundleEntry {
       ...(failed && res.body ? { outcome: res.body as OperationOutcome } : {}),
     },
   };
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return badRequest(`Malformed URL path segment "${part.slice(0, 60)}"`);
+  }
 }
 
 function safeJson(text: string): unknown {

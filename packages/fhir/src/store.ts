@@ -9,9 +9,17 @@ import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
 import { parseSearch, type QueryParams } from './search/parse.ts';
 import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
+import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { assertValid, type ResourceRule } from './validate.ts';
-import { deletionVersion, lockCurrent, newId, nowInstant, stampedVersion } from './versions.ts';
+import {
+  type CurrentVersion,
+  deletionVersion,
+  lockCurrent,
+  newId,
+  nowInstant,
+  stampedVersion,
+} from './versions.ts';
 import { writeVersions } from './write.ts';
 
 export interface WriteResult {
@@ -20,10 +28,27 @@ export interface WriteResult {
   status: 200 | 201;
 }
 
+/**
+ * Checked inside each write's transaction with the new version (absent for a delete) and the
+ * current one (absent for a create); throws a FhirError to refuse.
+ */
+export type WriteGuard = (
+  tx: SqlExecutor,
+  next: Resource | undefined,
+  previous: Resource | undefined,
+) => Promise<void>;
+
+/** What one caller may see and change: supplied per request by the access layer. */
+export interface StoreAccess {
+  scope?: AccessScope;
+  guard?: WriteGuard;
+}
+
 export interface StoreOptions {
   baseUrl: string;
   /** Deployment rules checked on every write, beside R4 validation. */
   rules?: ResourceRule[];
+  access?: StoreAccess;
 }
 
 export class FhirStore {
@@ -32,11 +57,31 @@ export class FhirStore {
   baseUrl: string;
 
   readonly rules: ResourceRule[];
+  readonly access: StoreAccess;
 
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
     this.baseUrl = options.baseUrl;
     this.rules = options.rules ?? [];
+    this.access = options.access ?? {};
+  }
+
+  /** The same store seen by one caller: their scope on reads, their guard on writes. */
+  as(access: StoreAccess): FhirStore {
+    return new FhirStore(this.db, { baseUrl: this.baseUrl, rules: this.rules, access });
+  }
+
+  /** Whether the caller's scope lets them see this resource (true when unscoped). */
+  async isVisible(type: string, id: string): Promise<boolean> {
+    if (!this.access.scope) return true;
+    const p = new SqlParams();
+    const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
+    const scoped = this.access.scope('r', p);
+    const rows = await this.db.query(
+      `SELECT 1 FROM resource r WHERE ${where}${scoped ? ` AND ${scoped}` : ''}`,
+      p.values,
+    );
+    return rows.rows.length > 0;
   }
 
   async read(type: string, id: string): Promise<Resource> {
@@ -84,6 +129,7 @@ export class FhirStore {
 
   private async insert(tx: SqlExecutor, resource: Resource): Promise<WriteResult> {
     const version = stampedVersion(resource, newId(), 1, nowInstant(), 'POST');
+    await this.access.guard?.(tx, version.resource, undefined);
     await writeVersions(tx, [version], false);
     return { resource: version.resource as Resource, status: 201 };
   }
@@ -109,6 +155,7 @@ export class FhirStore {
     const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
     const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
+    await this.access.guard?.(tx, version.resource, previousOf(current));
     await writeVersions(tx, [version], current !== undefined);
     return { resource: version.resource as Resource, status: current && !current.deleted ? 200 : 201 };
   }
@@ -165,6 +212,7 @@ export class FhirStore {
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
       if (!current || current.deleted) return;
       checkIfMatch(ifMatch, current.versionId);
+      await this.access.guard?.(tx, undefined, previousOf(current));
       await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
     });
   }
@@ -178,20 +226,17 @@ export class FhirStore {
       const id = matches[0].id as string;
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
       if (!current || current.deleted) return 0;
+      await this.access.guard?.(tx, undefined, previousOf(current));
       await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
       return 1;
     });
   }
 
-  async search(
-    type: string,
-    query: QueryParams,
-    options: { strict?: boolean; scope?: AccessScope } = {},
-  ): Promise<SearchResult> {
+  async search(type: string, query: QueryParams, options: { strict?: boolean } = {}): Promise<SearchResult> {
     if (!isResourceType(type)) notFound(`Unknown resource type "${type}"`);
     return runSearch(this.db, parseSearch(type, query, options.strict), {
       baseUrl: this.baseUrl,
-      scope: options.scope,
+      scope: this.access.scope,
     });
   }
 
@@ -206,8 +251,14 @@ export class FhirStore {
     const parsed = parseSearch(type, query, true);
     parsed.count = 2;
     parsed.total = 'none';
-    return (await runSearch(tx, parsed, { baseUrl: this.baseUrl })).matches;
+    return (await runSearch(tx, parsed, { baseUrl: this.baseUrl, scope: this.access.scope })).matches;
   }
+}
+
+function previousOf(current: CurrentVersion | undefined): Resource | undefined {
+  return current && !current.deleted && current.content
+    ? (JSON.parse(current.content) as Resource)
+    : undefined;
 }
 
 export function checkTypeAndId(type: string, id: string): void {

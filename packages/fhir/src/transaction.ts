@@ -212,8 +212,11 @@ async function buildVersion(
     );
   }
   const nextVersion = (current?.versionId ?? 0) + 1;
+  const previous =
+    current && !current.deleted && current.content ? (JSON.parse(current.content) as Resource) : undefined;
   if (target.method === 'DELETE') {
     if (!current || current.deleted) return undefined;
+    await store.access.guard?.(tx, undefined, previous);
     return deletionVersion(target.type, w.id, nextVersion, now);
   }
   let resource: Resource;
@@ -232,7 +235,9 @@ async function buildVersion(
     resource = { ...(w.resource as Resource), id: w.id };
   }
   resource = await rewriteReferences(tx, store, resource, references, target.index);
-  return stampedVersion(resource, w.id, nextVersion, now, target.method as NewVersion['method']);
+  const version = stampedVersion(resource, w.id, nextVersion, now, target.method as NewVersion['method']);
+  await store.access.guard?.(tx, version.resource, previous);
+  return version;
 }
 
 /** In a transaction, a PATCH entry carries its JSON Patch as a Binary resource. */

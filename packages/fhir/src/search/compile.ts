@@ -16,10 +16,13 @@ import {
   uriCondition,
 } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
+import type { AccessScope } from './run.ts';
 import type { SqlParams } from './sql-params.ts';
 
 export interface CompileContext {
   params: SqlParams;
+  /** Restricts chained targets and `_has` sources to what the caller may see. */
+  scope?: AccessScope;
   /** This server's FHIR base URL: absolute references to it are read as local. */
   baseUrl: string;
 }
@@ -47,15 +50,24 @@ export function compileFilter(filter: Filter, type: string, idExpr: string, ctx:
       const a = nextAlias();
       const branches = filter.targetTypes.map(
         (target) =>
-          `(${a}.target_type = ${ctx.params.add(target, 'text')} AND ${compileFilter(filter.inner.get(target)!, target, `${a}.target_id`, ctx)})`,
+          `(${a}.target_type = ${ctx.params.add(target, 'text')} AND ${compileFilter(filter.inner.get(target)!, target, `${a}.target_id`, ctx)}${visible(target, `${a}.target_id`, ctx)})`,
       );
       return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.resource_type = ${ctx.params.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = ${ctx.params.add(filter.code, 'text')} AND (${branches.join(' OR ')}))`;
     }
     case 'has': {
       const a = nextAlias();
-      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.target_id = ${idExpr} AND ${a}.target_type = ${ctx.params.add(type, 'text')} AND ${a}.code = ${ctx.params.add(filter.referenceCode, 'text')} AND ${a}.resource_type = ${ctx.params.add(filter.sourceType, 'text')} AND ${compileFilter(filter.inner, filter.sourceType, `${a}.id`, ctx)})`;
+      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.target_id = ${idExpr} AND ${a}.target_type = ${ctx.params.add(type, 'text')} AND ${a}.code = ${ctx.params.add(filter.referenceCode, 'text')} AND ${a}.resource_type = ${ctx.params.add(filter.sourceType, 'text')} AND ${compileFilter(filter.inner, filter.sourceType, `${a}.id`, ctx)}${visible(filter.sourceType, `${a}.id`, ctx)})`;
     }
   }
+}
+
+/** A chained target or `_has` source counts only if the caller may see it. */
+function visible(type: string, idExpr: string, ctx: CompileContext): string {
+  if (!ctx.scope) return '';
+  const v = nextAlias();
+  const scoped = ctx.scope(v, ctx.params);
+  if (!scoped) return '';
+  return ` AND EXISTS (SELECT 1 FROM resource ${v} WHERE ${v}.resource_type = ${ctx.params.add(type, 'text')} AND ${v}.id = ${idExpr} AND NOT ${v}.deleted AND ${scoped})`;
 }
 
 function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: CompileContext): string {
@@ -68,8 +80,12 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   }
   if (f.code === '_lastUpdated') {
     if (f.modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
-    const col: Column = () => 'r.last_updated';
-    return `(${f.values.map((v) => dateCondition(col, p, v)).join(' OR ')})`;
+    if (idExpr === 'r.id') {
+      return `(${f.values.map((v) => dateCondition(() => 'r.last_updated', p, v)).join(' OR ')})`;
+    }
+    const u = nextAlias();
+    const conds = f.values.map((v) => dateCondition(() => `${u}.last_updated`, p, v)).join(' OR ');
+    return `EXISTS (SELECT 1 FROM resource ${u} WHERE ${u}.resource_type = ${p.add(type, 'text')} AND ${u}.id = ${idExpr} AND (${conds}))`;
   }
   const table = TABLE[f.type];
   if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);

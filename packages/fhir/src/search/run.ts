@@ -11,8 +11,12 @@ import type { IncludeSpec, SearchQuery } from './parse.ts';
 import { afterCursor, decodeCursor, encodeCursor, sortKeys } from './sort.ts';
 import { SqlParams } from './sql-params.ts';
 
-/** A restriction the access layer adds to every query (matches and included resources alike). */
-export type AccessScope = (type: string, idExpr: string, params: SqlParams) => string | undefined;
+/**
+ * A restriction the access layer adds to every query, as SQL over a `resource` row aliased `alias`:
+ * applied to matches, included resources, chained targets and `_has` sources alike, so nothing the
+ * caller may not see can shape a result.
+ */
+export type AccessScope = (alias: string, params: SqlParams) => string | undefined;
 
 export interface SearchOptions {
   baseUrl: string;
@@ -38,10 +42,10 @@ export async function runSearch(
   if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
   const warnings = [...q.warnings];
   const where = (p: SqlParams): string => {
-    const ctx: CompileContext = { params: p, baseUrl: options.baseUrl };
+    const ctx: CompileContext = { params: p, baseUrl: options.baseUrl, scope: options.scope };
     const parts = [`r.resource_type = ${p.add(q.resourceType, 'text')}`, 'NOT r.deleted'];
     for (const f of q.filters) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
-    const scoped = options.scope?.(q.resourceType, 'r.id', p);
+    const scoped = options.scope?.('r', p);
     if (scoped) parts.push(scoped);
     return parts.join(' AND ');
   };
@@ -129,7 +133,7 @@ async function include(
     if (targets.length === 0) return [];
     const ids = targets.map((r) => r.id as string);
     const refs = targets.map((r) => `${r.resourceType}/${r.id}`);
-    const scope = options.scope?.(spec.sourceType, 'r.id', p);
+    const scope = options.scope?.('r', p);
     sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.resource_type AND r.id = s.id
       WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
       AND s.target_id = ANY(${p.add(ids, 'text[]')}) AND (s.target_type || '/' || s.target_id) = ANY(${p.add(refs, 'text[]')})
@@ -138,7 +142,7 @@ async function include(
     const ids = from.filter((r) => r.resourceType === spec.sourceType).map((r) => r.id as string);
     if (ids.length === 0) return [];
     const target = spec.targetType ? ` AND s.target_type = ${p.add(spec.targetType, 'text')}` : '';
-    const scope = options.scope?.('*', 'r.id', p);
+    const scope = options.scope?.('r', p);
     sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.target_type AND r.id = s.target_id
       WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
       AND s.id = ANY(${p.add(ids, 'text[]')})${target} AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
