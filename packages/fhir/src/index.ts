@@ -1,5 +1,6 @@
 /** The FHIR engine's public surface: storage, search, bundles, validation, REST semantics. */
 export { capabilityStatement, type ServerIdentity } from './capability.ts';
+export { compartmentPatients, patientCompartmentParams } from './compartment.ts';
 export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
 export { allOk, badRequest, FhirError, fail, outcome } from './outcome.ts';
 export {

@@ -1,6 +1,7 @@
 /** Opens the configured database: a PostgreSQL server when DATABASE_URL is set, else PGlite. */
 import { join } from 'node:path';
 import { type Migration, migrate, type SqlClient } from '@sahti/fhir';
+import { ACCESS_MIGRATIONS } from '../access/migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 
@@ -11,7 +12,7 @@ export interface DatabaseConfig {
 }
 
 /** The server's own tables (accounts, audit…), versioned from 1000 up; modules add theirs here. */
-export const SERVER_MIGRATIONS: Migration[] = [];
+export const SERVER_MIGRATIONS: Migration[] = [...ACCESS_MIGRATIONS];
 
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl
