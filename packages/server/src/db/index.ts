@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { type Migration, migrate, type SqlClient } from '@sahti/fhir';
 import { ACCESS_MIGRATIONS } from '../access/migrations.ts';
+import { NOTIFY_MIGRATIONS } from '../notify/outbox.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 
@@ -12,7 +13,7 @@ export interface DatabaseConfig {
 }
 
 /** The server's own tables (accounts, audit…), versioned from 1000 up; modules add theirs here. */
-export const SERVER_MIGRATIONS: Migration[] = [...ACCESS_MIGRATIONS];
+export const SERVER_MIGRATIONS: Migration[] = [...ACCESS_MIGRATIONS, ...NOTIFY_MIGRATIONS];
 
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl

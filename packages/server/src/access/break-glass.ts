@@ -1,0 +1,87 @@
+/**
+ * Break-the-glass: a care-giver without a care relationship opens a patient's record in an
+ * emergency. It needs a stated reason, lasts a few hours, is flagged in the audit trail and is
+ * notified to the patient (law 09-08: the patient can see who read their record, and why).
+ */
+import type { Patient } from '@medplum/fhirtypes';
+import { badRequest, FhirError, type FhirStore, fail, outcome } from '@sahti/fhir';
+import { enqueueNotification } from '../notify/outbox.ts';
+import { BREAK_GLASS_ROLES } from './policy.ts';
+import type { Principal } from './principal.ts';
+
+export const BREAK_GLASS_HOURS = Number(process.env.SAHTI_BREAK_GLASS_HOURS ?? 4);
+
+export interface BreakGlassGrant {
+  id: string;
+  patient: string;
+  reason: string;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+export async function breakGlass(
+  store: FhirStore,
+  principal: Principal,
+  patientRef: unknown,
+  reason: unknown,
+): Promise<BreakGlassGrant> {
+  if (
+    principal.kind !== 'staff' ||
+    !principal.roles.some((r) => BREAK_GLASS_ROLES.includes(r)) ||
+    !principal.fhirUser
+  ) {
+    throw new FhirError(
+      403,
+      outcome('error', 'forbidden', 'Only doctors, nurses and hub specialists may break the glass'),
+    );
+  }
+  if (typeof patientRef !== 'string' || !/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(patientRef)) {
+    badRequest('patient must be a reference like Patient/123');
+  }
+  if (typeof reason !== 'string' || reason.trim().length < 10) {
+    badRequest('Give the reason for emergency access (at least 10 characters)', ['reason']);
+  }
+  const patientId = (patientRef as string).slice('Patient/'.length);
+  // read without the caller's scope: the grant is what gives them access
+  const patient = (await store
+    .read('Patient', patientId)
+    .catch(() => fail(404, 'not-found', `${patientRef} does not exist`))) as Patient;
+  const grantedAt = new Date();
+  const expiresAt = new Date(grantedAt.getTime() + BREAK_GLASS_HOURS * 3_600_000);
+  const id = crypto.randomUUID();
+  const text = (reason as string).trim().slice(0, 1000);
+  await store.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO break_glass (id, practitioner, patient_id, account_id, reason, granted_at, expires_at)
+       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz)`,
+      [
+        id,
+        principal.fhirUser,
+        patientId,
+        principal.id,
+        text,
+        grantedAt.toISOString(),
+        expiresAt.toISOString(),
+      ],
+    );
+    const email = patient.telecom?.find((t) => t.system === 'email')?.value;
+    const phone = patient.telecom?.find((t) => t.system === 'phone' || t.system === 'sms')?.value;
+    const body =
+      `${principal.display} a ouvert votre dossier médical en urgence le ${grantedAt.toISOString()}.\n` +
+      `Motif : ${text}\nCet accès est enregistré et visible dans « Qui a consulté mon dossier ».`;
+    await enqueueNotification(tx, {
+      patientId,
+      channel: email ? 'email' : 'sms',
+      recipient: email ?? phone,
+      subject: 'Sahti : accès en urgence à votre dossier',
+      body,
+    });
+  });
+  return {
+    id,
+    patient: patientRef as string,
+    reason: text,
+    grantedAt: grantedAt.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  };
+}
