@@ -308,3 +308,11 @@ describe('result parameters', () => {
     assert.equal(strict.body.resourceType, 'OperationOutcome');
   });
 });
+
+describe('phonetic name search', () => {
+  it('finds the spellings of a Maghrebi name from any other spelling', async () => {
+    assert.deepEqual(ids(await get('/Patient?phonetic=Mohamed')), ['p1', 'p3']);
+    assert.deepEqual(ids(await get('/Patient?phonetic=Muhammad%20Al-Amrani')), ['p1']);
+    assert.deepEqual(ids(await get('/Patient?phonetic=Youcef')), ['p4']);
+  });
+});

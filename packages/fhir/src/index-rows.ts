@@ -15,6 +15,7 @@ import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseRange, periodRange } from './dates.ts';
 import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
 import { normalizeText } from './normalize.ts';
+import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
 /** Tokens for the `:text` modifier are kept beside codes under this reserved system. */
@@ -86,6 +87,15 @@ export function buildIndexRows(resource: Resource): IndexRows {
 export function addValues(rows: IndexRows, code: string, type: string, values: TypedValue[]): void {
   switch (type) {
     case 'string':
+      if (code === 'phonetic') {
+        for (const s of searchableStrings(values)) {
+          for (const word of s.split(/[\s-]+/)) {
+            const key = phoneticKey(word);
+            if (key) rows.string.push({ code, value: key, exact: word });
+          }
+        }
+        break;
+      }
       for (const s of searchableStrings(values))
         rows.string.push({ code, value: normalizeText(s).slice(0, 512), exact: s });
       break;

@@ -5,6 +5,7 @@
  */
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
+import { phoneticKey } from '../phonetic.ts';
 import {
   type Column,
   dateCondition,
@@ -87,6 +88,8 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
     const conds = f.values.map((v) => dateCondition(() => `${u}.last_updated`, p, v)).join(' OR ');
     return `EXISTS (SELECT 1 FROM resource ${u} WHERE ${u}.resource_type = ${p.add(type, 'text')} AND ${u}.id = ${idExpr} AND (${conds}))`;
   }
+  if (f.code === 'phonetic' && f.type === 'string' && !f.modifier)
+    return phoneticCondition(f, type, idExpr, ctx);
   const table = TABLE[f.type];
   if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);
   const a = nextAlias();
@@ -133,6 +136,25 @@ function valueCondition(
     default:
       return badRequest(`Search parameter type ${f.type} is not supported`);
   }
+}
+
+/** `phonetic=Mohamed El Amrani`: every word's key must match a key of the resource's names. */
+function phoneticCondition(f: ParamFilter, type: string, idExpr: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  const alternatives = f.values.map((value) => {
+    const keys = value
+      .split(/[\s-]+/)
+      .map(phoneticKey)
+      .filter(Boolean);
+    if (keys.length === 0) return 'false';
+    return keys
+      .map((key) => {
+        const a = nextAlias();
+        return `EXISTS (SELECT 1 FROM sp_string ${a} WHERE ${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = 'phonetic' AND ${a}.value = ${p.add(key, 'text')})`;
+      })
+      .join(' AND ');
+  });
+  return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 
 /**
