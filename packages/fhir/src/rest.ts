@@ -172,7 +172,12 @@ export class FhirRestHandler {
       const version = await this.store.vread(type, id, vid);
       await this.checkVisible(type, id);
       return resourceResponse(version, 200, this.baseUrl);
-    } else if (op === '$everything' && type === 'Patient' && vid === undefined && m === 'GET') {
+    } else if (
+      op === '$everything' &&
+      type === 'Patient' &&
+      vid === undefined &&
+      (m === 'GET' || m === 'POST')
+    ) {
       auth('everything');
       return this.everything(id, req);
     } else if (op === '$validate' && vid === undefined && m === 'POST') {

@@ -2,10 +2,10 @@
  * The repository every module uses: FHIR interactions over PostgreSQL, with version history,
  * optimistic locking and the search index kept in the same statement as the resource.
  */
-import { applyPatch } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
+import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
 import { parseSearch, type QueryParams } from './search/parse.ts';
 import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
@@ -186,18 +186,12 @@ export class FhirStore {
 
   async patch(type: string, id: string, operations: unknown, ifMatch?: string): Promise<WriteResult> {
     checkTypeAndId(type, id);
-    if (!Array.isArray(operations)) badRequest('A JSON Patch body must be an array of operations');
     return this.db.transaction(async (tx) => {
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
       if (!current) notFound(`${type}/${id} does not exist`);
       if (current!.deleted) fail(410, 'deleted', `${type}/${id} has been deleted`);
       checkIfMatch(ifMatch, current!.versionId);
-      const patched = JSON.parse(current!.content as string) as Resource;
-      try {
-        applyPatch(patched, operations as Parameters<typeof applyPatch>[1]);
-      } catch (err) {
-        badRequest(`The patch could not be applied: ${(err as Error).message}`);
-      }
+      const patched = applyJsonPatch(JSON.parse(current!.content as string) as Resource, operations);
       if (patched.resourceType !== type || patched.id !== id)
         badRequest('A patch may not change resourceType or id');
       assertValid(patched, this.rules);

@@ -4,10 +4,10 @@
  * conditional references are resolved, and every write goes down in one set-based statement.
  */
 
-import { applyPatch } from '@medplum/core';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
 import { badRequest, FhirError, fail } from './outcome.ts';
+import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
 import type { FhirStore } from './store.ts';
@@ -223,12 +223,11 @@ async function buildVersion(
   if (target.method === 'PATCH') {
     if (!current || current.deleted)
       fail(404, 'not-found', `Bundle.entry[${target.index}]: ${target.type}/${w.id} does not exist`);
-    resource = JSON.parse(current!.content as string) as Resource;
-    try {
-      applyPatch(resource, patchOperations(target));
-    } catch (err) {
-      badRequest(`Bundle.entry[${target.index}]: the patch could not be applied: ${(err as Error).message}`);
-    }
+    resource = applyJsonPatch(
+      JSON.parse(current!.content as string) as Resource,
+      patchOperations(target),
+      `Bundle.entry[${target.index}]: `,
+    );
     const result = validationOutcome(resource, store.rules);
     if (hasErrors(result)) throw new FhirError(400, result);
   } else {
@@ -241,7 +240,7 @@ async function buildVersion(
 }
 
 /** In a transaction, a PATCH entry carries its JSON Patch as a Binary resource. */
-function patchOperations(t: EntryTarget): Parameters<typeof applyPatch>[1] {
+function patchOperations(t: EntryTarget): unknown[] {
   const binary = t.entry.resource as { resourceType?: string; data?: string } | undefined;
   if (binary?.resourceType !== 'Binary' || !binary.data)
     badRequest(`Bundle.entry[${t.index}]: a PATCH entry needs a Binary with a JSON Patch`);

@@ -1,6 +1,7 @@
 /** Validation of every write against the R4 StructureDefinitions (through @medplum/core). */
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { requiredBindingIssues } from './bindings.ts';
 import { isResourceType, loadDefinitions } from './definitions.ts';
 import { FhirError, outcome } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
@@ -27,17 +28,21 @@ export function validationOutcome(resource: unknown, rules: ResourceRule[] = [])
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
     return outcome('error', 'value', `Invalid id: 1–64 characters of A-Z a-z 0-9 - .`, [`${type}.id`]);
   }
+  let issues: OperationOutcomeIssue[];
   try {
-    const issues = validateResource(resource as Resource);
-    for (const rule of rules) issues.push(...rule(resource as Resource));
-    return {
-      resourceType: 'OperationOutcome',
-      issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue,
-    };
+    issues = validateResource(resource as Resource);
   } catch (err) {
-    if (err instanceof OperationOutcomeError) return err.outcome;
-    return outcome('error', 'structure', `Could not validate: ${(err as Error).message}`);
+    if (!(err instanceof OperationOutcomeError)) {
+      return outcome('error', 'structure', `Could not validate: ${(err as Error).message}`);
+    }
+    issues = [...(err.outcome.issue ?? [])];
   }
+  issues.push(...requiredBindingIssues(resource as Resource));
+  for (const rule of rules) issues.push(...rule(resource as Resource));
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue,
+  };
 }
 
 export function hasErrors(o: OperationOutcome): boolean {

@@ -39,6 +39,8 @@ const TABLE: Record<string, string> = {
   composite: 'sp_composite',
 };
 
+const CONTACT_POINT_PARAMETERS = new Set(['email', 'phone', 'telecom']);
+
 let aliasCounter = 0;
 const nextAlias = (): string => `s${++aliasCounter % 1_000_000}`;
 
@@ -99,7 +101,9 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
     return f.values[0] === 'true' ? `NOT ${exists}` : exists;
   }
   const col: Column = (name) => `${a}.${name}`;
-  const alternatives = f.values.map((v) => valueCondition(f, col, v, ctx, a));
+  // ContactPoint values are indexed in lower case (@medplum/core): search them the same way
+  const values = CONTACT_POINT_PARAMETERS.has(f.code) ? f.values.map((v) => v.toLowerCase()) : f.values;
+  const alternatives = values.map((v) => valueCondition(f, col, v, ctx, a));
   const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope} AND (${alternatives.join(' OR ')}))`;
   if (f.modifier === 'not') return `NOT ${exists}`;
   if (f.type === 'reference' && f.modifier === 'identifier') {

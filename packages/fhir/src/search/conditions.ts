@@ -72,18 +72,26 @@ export function dateCondition(col: Column, p: SqlParams, value: string): string 
   }
 }
 
-/** Numbers: `eq100` means [99.5, 100.5) — equality to the precision written. */
+/**
+ * Numbers: `eq100` means [99.5, 100.5) — equality to the precision written. Bounds are computed by
+ * PostgreSQL in exact decimal arithmetic (in floating point, 66.89999999999999 ± 5e-15 collapses).
+ */
 export function numberCondition(column: string, p: SqlParams, value: string): string {
   const { prefix, rest } = splitPrefix(value);
-  const n = Number(rest);
-  const decimals = rest.includes('.') ? rest.split('.')[1].replace(/[eE].*/, '').length : 0;
-  const half = 0.5 * 10 ** -decimals;
+  const [mantissa, exponent] = rest.toLowerCase().split('e');
+  const decimals = (mantissa.split('.')[1]?.length ?? 0) - Number(exponent ?? 0);
+  const half = `5e${-decimals - 1}`;
   const v = (): string => p.add(rest, 'numeric');
+  const range = (): string => {
+    const n = v();
+    const h = p.add(half, 'numeric');
+    return `${column} >= ${n} - ${h} AND ${column} < ${n} + ${h}`;
+  };
   switch (prefix) {
     case 'eq':
-      return `(${column} >= ${p.add(n - half, 'numeric')} AND ${column} < ${p.add(n + half, 'numeric')})`;
+      return `(${range()})`;
     case 'ne':
-      return `NOT (${column} >= ${p.add(n - half, 'numeric')} AND ${column} < ${p.add(n + half, 'numeric')})`;
+      return `NOT (${range()})`;
     case 'gt':
       return `${column} > ${v()}`;
     case 'lt':
@@ -93,8 +101,8 @@ export function numberCondition(column: string, p: SqlParams, value: string): st
     case 'le':
       return `${column} <= ${v()}`;
     case 'ap': {
-      const spread = Math.abs(n) * 0.1;
-      return `(${column} >= ${p.add(n - spread, 'numeric')} AND ${column} <= ${p.add(n + spread, 'numeric')})`;
+      const n = v();
+      return `(${column} BETWEEN LEAST(${n} * 0.9, ${n} * 1.1) AND GREATEST(${n} * 0.9, ${n} * 1.1))`;
     }
     default:
       return badRequest(`Prefix ${prefix} cannot be used with a number`);

@@ -179,6 +179,8 @@ function parseResultParameter(q: SearchQuery, key: string, value: string): void 
 function parseSort(resourceType: string, part: string): SortRule {
   const descending = part.startsWith('-');
   const code = descending ? part.slice(1) : part;
+  if (code === '_id') return { code, type: 'token', descending };
+  if (code === '_lastUpdated') return { code, type: 'date', descending };
   const param = searchParametersOf(resourceType).get(code);
   if (!param || param.type === 'composite' || param.type === 'special') {
     badRequest(`Cannot sort ${resourceType} by "${code}"`, ['_sort']);
