@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { AuthConfig } from '../../packages/server/src/auth/index.ts';
 import type { Config } from '../../packages/server/src/config.ts';
 import { createPlatform, type Platform } from '../../packages/server/src/platform.ts';
 
@@ -44,18 +45,25 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** `options.auth` overrides identity settings (token lifetime, lockout policy, SMTP_URL…). */
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  options: { auth?: Partial<AuthConfig> } = {},
+): Promise<TestServer> {
   const backend = testBackend();
   const database = backend === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const platform = await createPlatform({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: '',
-    databaseUrl: database?.url,
-    seedDemo: false,
-    bodyLimit: 8 * 1024 * 1024,
-    ...overrides,
-  });
+  const platform = await createPlatform(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: '',
+      databaseUrl: database?.url,
+      seedDemo: false,
+      bodyLimit: 8 * 1024 * 1024,
+      ...overrides,
+    },
+    { auth: options.auth },
+  );
   const url = await platform.listen();
   return {
     platform,

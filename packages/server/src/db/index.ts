@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { type Migration, migrate, type SqlClient } from '@sahti/fhir';
 import { ACCESS_MIGRATIONS } from '../access/migrations.ts';
+import { AUDIT_MIGRATIONS } from '../audit/migrations.ts';
+import { AUTH_MIGRATIONS } from '../auth/migrations.ts';
 import { NOTIFY_MIGRATIONS } from '../notify/outbox.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
@@ -13,7 +15,12 @@ export interface DatabaseConfig {
 }
 
 /** The server's own tables (accounts, audit…), versioned from 1000 up; modules add theirs here. */
-export const SERVER_MIGRATIONS: Migration[] = [...ACCESS_MIGRATIONS, ...NOTIFY_MIGRATIONS];
+export const SERVER_MIGRATIONS: Migration[] = [
+  ...AUTH_MIGRATIONS,
+  ...ACCESS_MIGRATIONS,
+  ...NOTIFY_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
+];
 
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl

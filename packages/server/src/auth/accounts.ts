@@ -1,0 +1,156 @@
+/** Accounts of people who log in: patients (login = CNIE number) and staff (INPE or email). */
+import { randomUUID } from 'node:crypto';
+import { badRequest, type SqlExecutor } from '@sahti/fhir';
+import { ROLES, type Role } from '../access/principal.ts';
+import { hashPassword, passwordProblem } from './passwords.ts';
+import { seal } from './secrets.ts';
+
+export interface Account {
+  id: string;
+  kind: 'patient' | 'staff';
+  login: string;
+  email?: string;
+  phone?: string;
+  roles: Role[];
+  /** `Patient/…` or `Practitioner/…` (SMART fhirUser). */
+  fhirUser?: string;
+  displayName: string;
+  hasTotp: boolean;
+  demo: boolean;
+}
+
+/** An account with what only the login checks may see. */
+export interface AccountSecrets extends Account {
+  passwordHash: string;
+  /** Sealed TOTP secret (see secrets.ts). */
+  totpSecret?: string;
+  totpPending?: string;
+}
+
+interface AccountRow {
+  id: string;
+  kind: 'patient' | 'staff';
+  login: string;
+  email: string | null;
+  phone: string | null;
+  password_hash: string;
+  roles: string[];
+  fhir_user: string | null;
+  display_name: string;
+  totp_secret: string | null;
+  totp_pending: string | null;
+  demo: boolean;
+}
+
+function fromRow(row: AccountRow): AccountSecrets {
+  return {
+    id: row.id,
+    kind: row.kind,
+    login: row.login,
+    ...(row.email ? { email: row.email } : {}),
+    ...(row.phone ? { phone: row.phone } : {}),
+    roles: row.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+    ...(row.fhir_user ? { fhirUser: row.fhir_user } : {}),
+    displayName: row.display_name,
+    hasTotp: row.totp_secret !== null,
+    demo: row.demo,
+    passwordHash: row.password_hash,
+    ...(row.totp_secret ? { totpSecret: row.totp_secret } : {}),
+    ...(row.totp_pending ? { totpPending: row.totp_pending } : {}),
+  };
+}
+
+/** The public view: what may leave the auth module. */
+export function publicAccount(account: Account): Account {
+  const { id, kind, login, email, phone, roles, fhirUser, displayName, hasTotp, demo } = account;
+  return { id, kind, login, email, phone, roles, fhirUser, displayName, hasTotp, demo };
+}
+
+export async function findAccountByLogin(
+  db: SqlExecutor,
+  login: string,
+): Promise<AccountSecrets | undefined> {
+  const { rows } = await db.query<AccountRow>(
+    'SELECT * FROM auth_account WHERE lower(login) = lower($1::text)',
+    [login.trim()],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** For password reset, a person may give their login or their email. */
+export async function findAccountByLoginOrEmail(
+  db: SqlExecutor,
+  value: string,
+): Promise<AccountSecrets | undefined> {
+  const { rows } = await db.query<AccountRow>(
+    `SELECT * FROM auth_account WHERE lower(login) = lower($1::text) OR lower(email) = lower($1::text)
+     ORDER BY (lower(login) = lower($1::text)) DESC LIMIT 2`,
+    [value.trim()],
+  );
+  // an email shared by two accounts names neither
+  if (rows.length === 2 && rows[0].login.toLowerCase() !== value.trim().toLowerCase()) return undefined;
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function findAccount(db: SqlExecutor, id: string): Promise<AccountSecrets | undefined> {
+  const { rows } = await db.query<AccountRow>('SELECT * FROM auth_account WHERE id = $1::text', [id]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export interface NewAccount {
+  kind: 'patient' | 'staff';
+  login: string;
+  password: string;
+  email?: string;
+  phone?: string;
+  roles: Role[];
+  fhirUser?: string;
+  displayName: string;
+  /** Base32 TOTP secret, when enrolment is done by whoever creates the account (demo). */
+  totpSecret?: string;
+  demo?: boolean;
+}
+
+/** Creates an account; refuses a weak password, an unknown role or a login already taken (400). */
+export async function createAccount(db: SqlExecutor, input: NewAccount, secretKey: string): Promise<Account> {
+  const problem = passwordProblem(input.password);
+  if (problem) badRequest(problem);
+  for (const role of input.roles)
+    if (!(ROLES as readonly string[]).includes(role)) badRequest(`Unknown role "${role}"`);
+  if ((input.kind === 'patient') !== input.roles.includes('patient')) {
+    badRequest('A patient account has the patient role, and only a patient account has it');
+  }
+  if (!input.login.trim()) badRequest('A login is required');
+  const id = randomUUID();
+  const { rows } = await db.query<AccountRow>(
+    `INSERT INTO auth_account (id, kind, login, email, phone, password_hash, roles, fhir_user, display_name, totp_secret, demo)
+     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text[], $8::text, $9::text, $10::text, $11::boolean)
+     ON CONFLICT DO NOTHING RETURNING *`,
+    [
+      id,
+      input.kind,
+      input.login.trim(),
+      input.email ?? null,
+      input.phone ?? null,
+      await hashPassword(input.password),
+      input.roles,
+      input.fhirUser ?? null,
+      input.displayName,
+      input.totpSecret ? seal(input.totpSecret, secretKey) : null,
+      input.demo ?? false,
+    ],
+  );
+  if (!rows[0]) badRequest('This login is already taken');
+  return publicAccount(fromRow(rows[0]));
+}
+
+/** Sets a new password (after policy check by the caller) and ends every session of the account. */
+export async function setPassword(db: SqlExecutor, accountId: string, password: string): Promise<void> {
+  const hash = await hashPassword(password);
+  await db.query(
+    'UPDATE auth_account SET password_hash = $2::text, failed_attempts = 0, locked_until = NULL WHERE id = $1::text',
+    [accountId, hash],
+  );
+  await db.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
+  await db.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
+}

@@ -1,0 +1,103 @@
+/**
+ * Who is asking, for the API: a bearer access token (signature, issuer, audience, expiry checked)
+ * or the web-session cookie. A request with no credentials is anonymous (undefined); a request
+ * with a bad token is refused (401), and a cookie-authenticated unsafe request without the
+ * session's CSRF token is refused (403) — both as FhirErrors, which the app answers as
+ * OperationOutcomes. A stale or unknown cookie counts as no credentials.
+ */
+import { FhirError, outcome, type SqlClient } from '@sahti/fhir';
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../access/principal.ts';
+import { type AccountSecrets, findAccount } from './accounts.ts';
+import type { AuthConfig } from './config.ts';
+import { type AuthCore, authCore } from './core.ts';
+import { formatScopes, roleCeiling } from './scopes.ts';
+import { safeEqual } from './secrets.ts';
+import { findSession, type Session, sessionCookie } from './sessions.ts';
+import { principalFromClaims, verifyAccessToken } from './tokens.ts';
+
+export interface Authenticator {
+  authenticate(request: FastifyRequest): Promise<Principal | undefined>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function createAuthenticator(db: SqlClient, config: AuthConfig): Authenticator {
+  const core = authCore(db, config);
+  return {
+    async authenticate(request) {
+      const authorization = request.headers.authorization;
+      if (authorization) return bearerPrincipal(core, authorization, request.ip);
+      const web = await webSession(core, request);
+      if (!web) return undefined;
+      if (!csrfTokenMatches(request, web.session)) {
+        throw new FhirError(
+          403,
+          outcome('error', 'forbidden', 'Missing or wrong x-csrf-token header for this session'),
+        );
+      }
+      return sessionPrincipal(web.account, request.ip);
+    },
+  };
+}
+
+async function bearerPrincipal(core: AuthCore, authorization: string, address: string): Promise<Principal> {
+  const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/i.exec(authorization.trim());
+  if (!m) throw unauthorized('invalid_request', 'Send "Authorization: Bearer <access token>"');
+  const claims = await verifyAccessToken(core.keys, core.config, m[1]);
+  if (claims === 'expired') throw unauthorized('invalid_token', 'The access token has expired');
+  if (claims === 'invalid') throw unauthorized('invalid_token', 'The access token is not valid here');
+  return principalFromClaims(claims, address);
+}
+
+function unauthorized(error: string, text: string): FhirError {
+  return new FhirError(401, outcome('error', 'login', text), {
+    'www-authenticate': `Bearer error="${error}", error_description="${text}"`,
+  });
+}
+
+/** Unsafe methods must echo the session's CSRF token; a cross-site page can read neither. */
+export function csrfTokenMatches(request: FastifyRequest, session: Session): boolean {
+  if (SAFE_METHODS.has(request.method)) return true;
+  const header = request.headers['x-csrf-token'];
+  return typeof header === 'string' && safeEqual(header, session.csrfToken);
+}
+
+/** The scopes of a browser session: what the account's roles permit. */
+export function sessionPrincipal(account: AccountSecrets, address: string | undefined): Principal {
+  return {
+    kind: account.kind,
+    id: account.id,
+    roles: account.roles,
+    ...(account.fhirUser ? { fhirUser: account.fhirUser } : {}),
+    scopes: formatScopes({ ...roleCeiling(account.roles), other: [] })
+      .split(' ')
+      .filter(Boolean),
+    display: account.displayName,
+    clientId: 'web',
+    ...(address ? { address } : {}),
+  };
+}
+
+export function sessionCookieValue(core: AuthCore, request: FastifyRequest): string | undefined {
+  const { name } = sessionCookie(core.config.publicUrl());
+  // read here rather than through request.cookies so that it works whatever hook runs first
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/** The live session of the request's cookie and its account; undefined when there is none. */
+export async function webSession(
+  core: AuthCore,
+  request: FastifyRequest,
+): Promise<{ token: string; session: Session; account: AccountSecrets } | undefined> {
+  const token = sessionCookieValue(core, request);
+  if (!token) return undefined;
+  const session = await findSession(core.db, token, core.config);
+  if (!session) return undefined;
+  const account = await findAccount(core.db, session.accountId);
+  return account ? { token, session, account } : undefined;
+}

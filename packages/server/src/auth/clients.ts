@@ -1,0 +1,94 @@
+/**
+ * OAuth clients: system clients (client credentials: hospital IS, labs, insurers) and apps
+ * (authorization code with PKCE; public apps have no secret). Secrets are scrypt hashes.
+ */
+import type { SqlExecutor } from '@sahti/fhir';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { randomToken } from './secrets.ts';
+
+export interface OAuthClient {
+  clientId: string;
+  name: string;
+  kind: 'system' | 'app';
+  public: boolean;
+  allowedScopes: string[];
+  redirectUris: string[];
+}
+
+interface ClientRow {
+  client_id: string;
+  name: string;
+  kind: 'system' | 'app';
+  public: boolean;
+  secret_hash: string | null;
+  allowed_scopes: string[];
+  redirect_uris: string[];
+}
+
+const fromRow = (row: ClientRow): OAuthClient => ({
+  clientId: row.client_id,
+  name: row.name,
+  kind: row.kind,
+  public: row.public,
+  allowedScopes: row.allowed_scopes,
+  redirectUris: row.redirect_uris,
+});
+
+export interface NewClient {
+  clientId: string;
+  name: string;
+  kind: 'system' | 'app';
+  /** Public apps (PKCE only) have no secret. */
+  public?: boolean;
+  /** Given (demo) or generated; returned once, stored as a hash. */
+  secret?: string;
+  allowedScopes: string[];
+  redirectUris?: string[];
+  demo?: boolean;
+}
+
+/** Registers a client; returns its secret (generated when not given) unless it is public. */
+export async function createClient(
+  db: SqlExecutor,
+  input: NewClient,
+): Promise<{ clientId: string; secret?: string }> {
+  const secret = input.public ? undefined : (input.secret ?? randomToken());
+  if (input.kind === 'system' && input.public) throw new Error('A system client cannot be public');
+  await db.query(
+    `INSERT INTO auth_client (client_id, name, kind, secret_hash, public, allowed_scopes, redirect_uris, demo)
+     VALUES ($1::text, $2::text, $3::text, $4::text, $5::boolean, $6::text[], $7::text[], $8::boolean)
+     ON CONFLICT (client_id) DO NOTHING`,
+    [
+      input.clientId,
+      input.name,
+      input.kind,
+      secret ? await hashPassword(secret) : null,
+      input.public ?? false,
+      input.allowedScopes,
+      input.redirectUris ?? [],
+      input.demo ?? false,
+    ],
+  );
+  return { clientId: input.clientId, ...(secret ? { secret } : {}) };
+}
+
+export async function findClient(db: SqlExecutor, clientId: string): Promise<OAuthClient | undefined> {
+  const { rows } = await db.query<ClientRow>('SELECT * FROM auth_client WHERE client_id = $1::text', [
+    clientId,
+  ]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** The client if the secret is its own; an unknown client costs the same time as a wrong secret. */
+export async function authenticateClient(
+  db: SqlExecutor,
+  clientId: string,
+  secret: string,
+): Promise<OAuthClient | undefined> {
+  const { rows } = await db.query<ClientRow>('SELECT * FROM auth_client WHERE client_id = $1::text', [
+    clientId,
+  ]);
+  const row = rows[0];
+  const ok = await verifyPassword(secret, row?.secret_hash ?? (await decoyHash()));
+  return row?.secret_hash && ok ? fromRow(row) : undefined;
+}

@@ -1,0 +1,113 @@
+/**
+ * Codes sent to a person: the password-reset link (email, single use, 30 min) and the one-time
+ * code a patient confirms a sensitive action with (email or SMS, 10 min, 5 tries). The reset
+ * request answers the same whether or not the account exists, and sends in the background so
+ * that its timing does not tell either.
+ */
+import type { SqlExecutor } from '@sahti/fhir';
+import type { FastifyInstance } from 'fastify';
+import { findAccountByLoginOrEmail, setPassword } from './accounts.ts';
+import type { AuthCore } from './core.ts';
+import { field, ok, refuse } from './http.ts';
+import { consumeDigitCode, consumeLinkToken, issueDigitCode, issueLinkToken } from './one-time-codes.ts';
+import { passwordProblem } from './passwords.ts';
+import { requireSession } from './session-routes.ts';
+
+const RESET_SECONDS = 30 * 60;
+const SENSITIVE_ACTION_SECONDS = 10 * 60;
+/** One reset email per account per minute, so the form cannot flood an inbox. */
+const RESET_INTERVAL_SECONDS = 60;
+
+/** Consumes a patient's one-time code for a sensitive action; for the modules that require one. */
+export function verifySensitiveActionCode(
+  db: SqlExecutor,
+  accountId: string,
+  code: string,
+): Promise<boolean> {
+  return consumeDigitCode(db, accountId, 'sensitive-action', code);
+}
+
+export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
+  app.post('/auth/password-reset', async (req, reply) => {
+    const login = field(req, 'login');
+    if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
+    const account = await findAccountByLoginOrEmail(core.db, login);
+    if (account?.email && !(await resetRecentlySent(core.db, account.id))) {
+      const email = account.email;
+      void (async () => {
+        const token = await issueLinkToken(core.db, account.id, 'password-reset', RESET_SECONDS);
+        const link = `${core.config.publicUrl()}/reset-password#token=${token}`;
+        await core.messages.email(
+          email,
+          'Sahti : réinitialiser votre mot de passe / reset your password',
+          `Pour choisir un nouveau mot de passe, ouvrez ce lien (valable 30 minutes, une seule fois) :\n${link}\n\n` +
+            `To choose a new password, open this link (valid 30 minutes, once):\n${link}\n\n` +
+            'Si vous n’avez rien demandé, ignorez ce message. If you did not ask, ignore this message.\n',
+        );
+      })().catch((err: Error) =>
+        req.log.error({ err: { message: err.message } }, 'password-reset email not sent'),
+      );
+    }
+    return ok(reply, 202, {
+      message: 'If this account exists and has an email, a reset link was sent to it',
+    });
+  });
+
+  app.post('/auth/password-reset/confirm', async (req, reply) => {
+    const token = field(req, 'token');
+    const password = field(req, 'password');
+    if (!token)
+      return refuse(reply, 400, 'invalid_request', 'Send JSON {"token": from the link, "password": new}');
+    const problem = passwordProblem(password);
+    if (problem) return refuse(reply, 400, 'weak_password', problem);
+    const accountId = await consumeLinkToken(core.db, 'password-reset', token);
+    if (!accountId) {
+      return refuse(
+        reply,
+        400,
+        'invalid_token',
+        'This link is invalid, expired or already used: ask for a new one',
+      );
+    }
+    await setPassword(core.db, accountId, password as string);
+    return ok(reply, 204);
+  });
+
+  app.post('/auth/one-time-code', async (req, reply) => {
+    const web = await requireSession(core, req, reply);
+    if (!web) return reply;
+    const channel = field(req, 'channel') ?? 'email';
+    const to = channel === 'sms' ? web.account.phone : channel === 'email' ? web.account.email : undefined;
+    if (channel !== 'sms' && channel !== 'email') {
+      return refuse(reply, 400, 'invalid_request', 'channel is "email" or "sms"');
+    }
+    if (!to)
+      return refuse(
+        reply,
+        409,
+        'no_contact',
+        `This account has no ${channel === 'sms' ? 'phone number' : 'email'}`,
+      );
+    const code = await issueDigitCode(core.db, web.account.id, 'sensitive-action', SENSITIVE_ACTION_SECONDS);
+    const text = `Sahti : votre code de confirmation est ${code} (10 minutes). Your confirmation code is ${code}.`;
+    if (channel === 'sms') await core.messages.sms(to, text);
+    else await core.messages.email(to, 'Sahti : code de confirmation / confirmation code', `${text}\n`);
+    return ok(reply, 202, { channel, sentTo: mask(to) });
+  });
+}
+
+async function resetRecentlySent(db: SqlExecutor, accountId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM auth_one_time_code WHERE account_id = $1::text AND purpose = 'password-reset'
+       AND used_at IS NULL AND created_at > now() - interval '${RESET_INTERVAL_SECONDS} seconds'`,
+    [accountId],
+  );
+  return rows.length > 0;
+}
+
+/** `f***@example.ma`, `+2126*****12`: enough to recognise, not to read. */
+function mask(contact: string): string {
+  const at = contact.indexOf('@');
+  if (at > 0) return `${contact[0]}***${contact.slice(at)}`;
+  return `${contact.slice(0, 5)}*****${contact.slice(-2)}`;
+}

@@ -1,0 +1,25 @@
+/** Identity and tokens: the public surface of packages/server/src/auth (see README.md). */
+export { type Account, createAccount, type NewAccount } from './accounts.ts';
+export { type Authenticator, createAuthenticator } from './authenticator.ts';
+export { createClient, type NewClient, type OAuthClient } from './clients.ts';
+export { verifySensitiveActionCode } from './code-routes.ts';
+export { type AuthConfig, readAuthConfig } from './config.ts';
+export {
+  DEMO_APP_CLIENT,
+  DEMO_PASSWORD,
+  DEMO_SYSTEM_CLIENT,
+  DEMO_TOTP_SECRET,
+  demoStaffLogin,
+  seedDemoAccounts,
+} from './demo-accounts.ts';
+export { AUTH_MIGRATIONS } from './migrations.ts';
+export { type AuthRouteDeps, registerAuthRoutes } from './routes.ts';
+export {
+  type Interaction,
+  parseScopes,
+  type ResourceScope,
+  ROLE_SCOPES,
+  type ScopeContext,
+  type Scopes,
+  scopeAllows,
+} from './scopes.ts';

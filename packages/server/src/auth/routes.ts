@@ -1,0 +1,33 @@
+/** Every route of identity and tokens, as one registration for the platform. */
+import fastifyCookie from '@fastify/cookie';
+import type { SqlClient } from '@sahti/fhir';
+import type { FastifyInstance } from 'fastify';
+import { registerCodeRoutes } from './code-routes.ts';
+import type { AuthConfig } from './config.ts';
+import { authCore } from './core.ts';
+import { removeDemoAccounts } from './demo-accounts.ts';
+import { registerDiscoveryRoutes } from './discovery.ts';
+import { registerAuthorizeRoute } from './oauth-authorize.ts';
+import { registerTokenRoute } from './oauth-token.ts';
+import { registerSessionRoutes } from './session-routes.ts';
+
+export interface AuthRouteDeps {
+  db: SqlClient;
+  config: AuthConfig;
+}
+
+/**
+ * /auth/* (sessions, codes, TOTP), /oauth2/* (authorize, token) and /.well-known/*. Outside demo
+ * mode, removes any demo account or client left in the database by an earlier demo start.
+ */
+export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
+  const core = authCore(deps.db, deps.config);
+  if (!deps.config.demoMode) await removeDemoAccounts(deps.db);
+  await app.register(fastifyCookie);
+  registerSessionRoutes(app, core);
+  registerCodeRoutes(app, core);
+  registerAuthorizeRoute(app, core);
+  registerTokenRoute(app, core);
+  registerDiscoveryRoutes(app, core);
+  app.addHook('onClose', async () => core.messages.close());
+}
