@@ -1,0 +1,60 @@
+/**
+ * The tamper-evident hash chain, pure. Each row's hash covers the previous row's hash, the row's
+ * content in canonical JSON, its sequence number and its recorded instant:
+ *
+ *   hash = hex(SHA-256(prev_hash "|" canonicalJson(content) "|" seq "|" recorded))
+ *
+ * prev_hash is 64 hex characters (GENESIS for seq 1), seq is decimal, recorded is the ISO instant
+ * with milliseconds and `Z`; the fixed-format ends make the concatenation unambiguous. Changing,
+ * inserting or removing a row breaks the link to the row after it.
+ */
+import { createHash } from 'node:crypto';
+
+export const GENESIS = '0'.repeat(64);
+
+export function chainHash(prevHash: string, canonicalContent: string, seq: number, recorded: string): string {
+  return createHash('sha256').update(`${prevHash}|${canonicalContent}|${seq}|${recorded}`).digest('hex');
+}
+
+/** A timestamptz read back (Date from both drivers, or text) as the instant string that was hashed. */
+export function instant(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+// jsonb refuses NUL and unpaired surrogates; they are replaced before hashing so that what is
+// hashed is exactly what the database keeps and gives back. JSON.stringify writes both as \u
+// escapes, so only strings whose JSON holds one are looked at again.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must be found
+const UNSTORABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g;
+
+function stringJson(value: string): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u') ? JSON.stringify(value.replace(UNSTORABLE, '\ufffd')) : json;
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code units), no whitespace, undefined members left out:
+ * the same value always gives the same text, whatever order jsonb hands the keys back in.
+ */
+export function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return stringJson(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value === null || typeof value !== 'object') return 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined || typeof member === 'function') continue;
+    out += `${first ? '' : ','}${stringJson(key)}:${canonicalJson(member)}`;
+    first = false;
+  }
+  return `${out}}`;
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validateResource } from '@medplum/core';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { loadDefinitions } from '@sahti/fhir';
+import type { Principal } from '../access/principal.ts';
+import { accessLogEntry } from './access-log.ts';
+import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
+import { auditColumns, buildAuditEvent } from './event.ts';
+
+loadDefinitions();
+
+const doctor: Principal = {
+  kind: 'staff',
+  id: 'acc-7',
+  roles: ['doctor'],
+  fhirUser: 'Practitioner/dr-alami',
+  scopes: ['user/*.read'],
+  display: 'Dr Karima Alami',
+  clientId: 'web',
+  address: '196.200.1.9',
+};
+const lab: Principal = {
+  kind: 'system',
+  id: 'lab-casa',
+  roles: [],
+  scopes: ['system/Observation.write'],
+  display: 'Laboratoire Casablanca',
+  clientId: 'lab-casa',
+};
+const patient: Principal = {
+  kind: 'patient',
+  id: 'acc-p1',
+  roles: ['patient'],
+  fhirUser: 'Patient/p1',
+  scopes: ['patient/*.read'],
+  display: 'Fatima Zahra Bennani',
+  clientId: 'sahti-mobile',
+};
+
+const valid = (event: AuditEvent): void => {
+  const issues = validateResource(event).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  assert.deepEqual(issues, [], JSON.stringify(issues));
+};
+const entity = (e: AuditEvent, role: string) => e.entity?.filter((x) => x.role?.code === role) ?? [];
+
+describe('buildAuditEvent (IHE BALP, FHIR R4)', () => {
+  it('records a clinician reading an Observation as rest/read, action R, with user, client and server agents', () => {
+    const event = buildAuditEvent({
+      principal: doctor,
+      interaction: 'read',
+      resourceType: 'Observation',
+      ids: ['obs-1'],
+      patientIds: ['Patient/p1'],
+      outcome: 200,
+      purposeOfUse: PURPOSE.treatment,
+      recorded: '2026-03-01T10:00:00Z',
+    });
+    valid(event);
+    assert.equal(event.type.code, 'rest');
+    assert.equal(event.type.system, SYSTEMS.auditEventType);
+    assert.deepEqual(event.subtype, [{ system: SYSTEMS.restfulInteraction, code: 'read' }]);
+    assert.equal(event.action, 'R');
+    assert.equal(event.outcome, '0');
+    assert.equal(event.recorded, '2026-03-01T10:00:00.000Z');
+    const [user, client, server] = event.agent;
+    assert.equal(user.requestor, true);
+    assert.deepEqual(user.who, { reference: 'Practitioner/dr-alami', display: 'Dr Karima Alami' });
+    assert.equal(user.role?.[0].coding?.[0].code, 'doctor');
+    assert.deepEqual(user.network, { address: '196.200.1.9', type: '2' });
+    assert.equal(user.purposeOfUse?.[0].coding?.[0].code, 'TREAT');
+    assert.equal(client.type?.coding?.[0].code, '110153');
+    assert.equal(client.who?.identifier?.value, 'web');
+    assert.equal(client.requestor, false);
+    assert.equal(server.type?.coding?.[0].code, '110152');
+    assert.deepEqual(entity(event, '1')[0].what, { reference: 'Patient/p1' });
+    assert.deepEqual(entity(event, '4')[0].what, { reference: 'Observation/obs-1' });
+    assert.deepEqual(auditColumns(event), {
+      patient_id: 'p1',
+      actor: 'Practitioner/dr-alami',
+      action: 'R',
+      outcome: '0',
+    });
+  });
+
+  it('puts a search query in entity.query as base64 and records it as Execute', () => {
+    const query = 'Observation?patient=p1&code=http://loinc.org|8480-6&date=ge2026-01-01';
+    const event = buildAuditEvent({
+      principal: doctor,
+      interaction: 'search',
+      resourceType: 'Observation',
+      query,
+      patientIds: ['p1'],
+      outcome: 200,
+    });
+    valid(event);
+    assert.equal(event.action, 'E');
+    assert.equal(event.subtype?.[0].code, 'search-type');
+    const [q] = entity(event, '24');
+    assert.equal(Buffer.from(q.query!, 'base64').toString('utf8'), query);
+    assert.equal(q.name, undefined); // R4 sev-1: name or query, not both
+  });
+
+  it('maps HTTP statuses to outcome codes 0, 4 and 8', () => {
+    const outcomeOf = (status: number) =>
+      buildAuditEvent({ principal: doctor, interaction: 'read', patientIds: [], outcome: status }).outcome;
+    assert.deepEqual([200, 201, 304, 403, 404, 500, 503].map(outcomeOf), ['0', '0', '0', '4', '4', '8', '8']);
+  });
+
+  it('lets a system client be the requestor when no user is behind the request', () => {
+    const event = buildAuditEvent({
+      principal: lab,
+      interaction: 'create',
+      resourceType: 'Observation',
+      ids: ['obs-9'],
+      patientIds: ['p1'],
+      outcome: 201,
+      address: '10.0.0.8',
+    });
+    valid(event);
+    assert.equal(event.action, 'C');
+    assert.equal(event.agent.length, 2);
+    assert.equal(event.agent[0].requestor, true);
+    assert.equal(auditColumns(event).actor, 'client:lab-casa');
+  });
+
+  it('flags break-the-glass with ETREAT and keeps the stated reason on the patient entity', () => {
+    const event = buildAuditEvent({
+      principal: doctor,
+      interaction: 'break-glass',
+      patientIds: ['p1'],
+      outcome: 200,
+      breakGlassReason: 'Unconscious patient in the emergency room',
+    });
+    valid(event);
+    assert.equal(event.type.code, '110113');
+    assert.equal(event.subtype?.[0].code, '110127');
+    assert.equal(event.purposeOfEvent?.[0].coding?.[0].code, 'ETREAT');
+    const line = accessLogEntry({ ...event, id: '5' }, 'p1');
+    assert.equal(line.breakGlass, true);
+    assert.equal(line.breakGlassReason, 'Unconscious patient in the emergency room');
+    assert.equal(line.who.display, 'Dr Karima Alami');
+  });
+
+  it('builds a valid R4 AuditEvent for every interaction and kind of principal', () => {
+    for (const interaction of INTERACTIONS) {
+      for (const principal of [doctor, lab, patient]) {
+        const event = buildAuditEvent({
+          principal,
+          interaction,
+          resourceType: 'Patient',
+          ids: interaction === 'search' ? undefined : ['p1'],
+          query: interaction === 'search' ? 'Patient?name=bennani' : undefined,
+          patientIds: ['p1'],
+          outcome: 200,
+          outcomeDesc: 'ok',
+        });
+        valid(event);
+      }
+    }
+  });
+
+  it('is checked by a validator that does refuse a broken AuditEvent', () => {
+    const event = buildAuditEvent({ principal: doctor, interaction: 'read', patientIds: [], outcome: 200 });
+    const broken = { ...event, agent: event.agent.map(({ requestor: _, ...agent }) => agent) } as AuditEvent;
+    assert.throws(() => valid(broken));
+  });
+
+  it('shows the patient their own accesses as "self"', () => {
+    const event = buildAuditEvent({
+      principal: patient,
+      interaction: 'search',
+      resourceType: 'Observation',
+      query: 'Observation?patient=p1',
+      patientIds: ['p1'],
+      outcome: 200,
+    });
+    assert.deepEqual(
+      event.agent[0].type?.coding?.map((c) => c.code),
+      ['IRCP', 'PAT'],
+    );
+    const line = accessLogEntry({ ...event, id: '1' }, 'p1');
+    assert.equal(line.who.self, true);
+    assert.deepEqual(line.what, ['Observation']);
+    assert.equal(line.interaction, 'search-type');
+    assert.equal(line.client, 'sahti-mobile');
+    assert.equal(line.breakGlass, false);
+  });
+});

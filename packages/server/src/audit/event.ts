@@ -1,0 +1,192 @@
+/**
+ * One access → one FHIR R4 AuditEvent in the IHE BALP shape (Basic Audit Log Patterns). Pure: the
+ * caller says who did what to which patient's data and how it ended; nothing here reads a clock
+ * unless `recorded` is left out, and nothing touches the database.
+ *
+ * Agents: the user (requestor; absent for a system client, which is then the requestor), the client
+ * application (BALP "Source Role ID") and this server ("Destination Role ID"). Entities: the patient
+ * (object-role 1), each resource touched (object-role 4) and, for a search, the query (object-role 24,
+ * base64 in entity.query).
+ */
+import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
+import type { Principal } from '../access/principal.ts';
+import {
+  APPLICATION_SERVER,
+  type AuditAction,
+  type AuditInteraction,
+  CLIENT_AGENT,
+  ENTITY,
+  INTERACTION_CODES,
+  outcomeCode,
+  PATIENT_USER,
+  PURPOSE,
+  SERVER_AGENT,
+  SYSTEMS,
+} from './codes.ts';
+
+export interface AuditInput {
+  principal: Principal;
+  interaction: AuditInteraction;
+  /** The resource type the request addressed (absent for whole-system interactions, login…). */
+  resourceType?: string;
+  /** Resources touched: bare ids of `resourceType`, or references `Type/id[/_history/v]`. */
+  ids?: string[];
+  /** The search query as received (e.g. `Observation?patient=123&code=…`). */
+  query?: string;
+  /** Patients whose data was touched: `Patient/x` or bare `x`. */
+  patientIds: string[];
+  /** HTTP status of the response. */
+  outcome: number;
+  outcomeDesc?: string;
+  /** Why (v3 ActReason): TREAT, ETREAT for break-the-glass, PATADMIN… */
+  purposeOfUse?: Coding;
+  /** Network address of the caller; defaults to principal.address. */
+  address?: string;
+  /** The reason a clinician gave when breaking the glass. */
+  breakGlassReason?: string;
+  /** When the access happened (ISO instant); now if absent. */
+  recorded?: string;
+}
+
+/** Who observed and recorded the event: this server. */
+export interface AuditSource {
+  observer: string;
+  site?: string;
+}
+
+export const DEFAULT_SOURCE: AuditSource = { observer: 'Sahti FHIR server' };
+
+export const BREAK_GLASS_DETAIL = 'break-glass-reason';
+
+export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent {
+  const codes = INTERACTION_CODES[input.interaction];
+  const scope = input.ids?.length ? 'instance' : input.resourceType ? 'type' : 'system';
+  const status = outcomeCode(input.outcome);
+  const purpose = input.purposeOfUse ?? (input.interaction === 'break-glass' ? PURPOSE.emergency : undefined);
+  const event: AuditEvent = {
+    resourceType: 'AuditEvent',
+    type: codes.type,
+    subtype: [codes.subtype(scope)],
+    action: codes.action,
+    recorded: new Date(input.recorded ?? Date.now()).toISOString(),
+    outcome: status,
+    ...(input.outcomeDesc ? { outcomeDesc: input.outcomeDesc } : {}),
+    ...(purpose ? { purposeOfEvent: [{ coding: [purpose] }] } : {}),
+    agent: agents(input, codes.userType, purpose, source),
+    source: {
+      ...(source.site ? { site: source.site } : {}),
+      observer: { display: source.observer },
+      type: [APPLICATION_SERVER],
+    },
+  };
+  const entity = entities(input);
+  if (entity.length > 0) event.entity = entity;
+  return event;
+}
+
+function agents(
+  input: AuditInput,
+  userType: Coding,
+  purpose: Coding | undefined,
+  source: AuditSource,
+): AuditEventAgent[] {
+  const p = input.principal;
+  const address = input.address ?? p.address;
+  const network = address ? { address, type: '2' as const } : undefined; // 2 = IP address
+  const isUser = p.kind !== 'system';
+  const list: AuditEventAgent[] = [];
+  if (isUser) {
+    list.push({
+      type: { coding: p.kind === 'patient' ? [userType, PATIENT_USER] : [userType] },
+      ...(p.roles.length
+        ? { role: p.roles.map((code) => ({ coding: [{ system: SYSTEMS.sahtiRole, code }] })) }
+        : {}),
+      who: p.fhirUser
+        ? { reference: p.fhirUser, display: p.display }
+        : { identifier: { system: SYSTEMS.sahtiAccount, value: p.id }, display: p.display },
+      altId: p.id,
+      name: p.display,
+      requestor: true,
+      ...(network ? { network } : {}),
+      ...(purpose ? { purposeOfUse: [{ coding: [purpose] }] } : {}),
+    });
+  }
+  list.push({
+    type: { coding: [CLIENT_AGENT] },
+    who: { identifier: { system: SYSTEMS.sahtiClient, value: p.clientId }, display: p.clientId },
+    requestor: !isUser,
+    ...(network ? { network } : {}),
+    ...(!isUser && purpose ? { purposeOfUse: [{ coding: [purpose] }] } : {}),
+  });
+  list.push({
+    type: { coding: [SERVER_AGENT] },
+    who: { display: source.observer },
+    requestor: false,
+  });
+  return list;
+}
+
+function entities(input: AuditInput): AuditEventEntity[] {
+  const list: AuditEventEntity[] = [];
+  for (const id of uniquePatientIds(input.patientIds)) {
+    list.push({
+      what: { reference: `Patient/${id}` },
+      type: ENTITY.person,
+      role: ENTITY.patientRole,
+      ...(input.breakGlassReason
+        ? { detail: [{ type: BREAK_GLASS_DETAIL, valueString: input.breakGlassReason }] }
+        : {}),
+    });
+  }
+  for (const id of input.ids ?? []) {
+    const reference = id.includes('/') || !input.resourceType ? id : `${input.resourceType}/${id}`;
+    list.push({ what: { reference }, type: ENTITY.systemObject, role: ENTITY.domainResource });
+  }
+  if (input.query !== undefined) {
+    list.push({
+      type: ENTITY.systemObject,
+      role: ENTITY.queryRole,
+      query: Buffer.from(input.query, 'utf8').toString('base64'),
+    });
+  }
+  return list;
+}
+
+/** Bare patient ids, without duplicates, whether given as `Patient/x` or `x`. */
+export function uniquePatientIds(ids: string[]): string[] {
+  return [...new Set(ids.map((id) => (id.startsWith('Patient/') ? id.slice('Patient/'.length) : id)))];
+}
+
+/** The columns of an audit_event row, all derived from its content (verify.ts checks they still are). */
+export interface AuditColumns {
+  patient_id: string | null;
+  actor: string;
+  action: AuditAction;
+  outcome: string;
+}
+
+export function auditColumns(event: AuditEvent): AuditColumns {
+  const patient = event.entity?.find(
+    (e) => e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code,
+  )?.what?.reference;
+  return {
+    patient_id: patient?.startsWith('Patient/') ? patient.slice('Patient/'.length) : null,
+    actor: actorOf(event),
+    action: (event.action ?? 'E') as AuditAction,
+    outcome: event.outcome ?? '0',
+  };
+}
+
+/**
+ * The requestor as one searchable string: its FHIR reference (`Practitioner/12`, `Patient/7`), else
+ * `account:<id>` for a user without a FHIR resource, else `client:<client_id>` for a system client.
+ */
+export function actorOf(event: AuditEvent): string {
+  const requestor = event.agent.find((a) => a.requestor) ?? event.agent[0];
+  const who = requestor?.who;
+  if (who?.reference) return who.reference;
+  const identifier = who?.identifier;
+  if (identifier?.system === SYSTEMS.sahtiAccount) return `account:${identifier.value}`;
+  if (identifier?.system === SYSTEMS.sahtiClient) return `client:${identifier.value}`;
+  return identifier?.value ?? who?.display ?? 'unknown';
+}

@@ -1,0 +1,211 @@
+/**
+ * The audit writer: clinical requests must not wait for it. record() builds the AuditEvent and
+ * queues it (synchronous, never throws, never touches the database); a timer flushes the queue in
+ * batches, each ONE set-based INSERT inside a transaction that holds an advisory lock while it reads
+ * the chain head and appends. The lock makes the chain correct when several processes share the
+ * database: appends are serialised database-wide, so seq stays gapless and every prev_hash is the
+ * hash of seq - 1. Within a process, flushes are serialised too.
+ *
+ * A failed flush keeps its events at the head of the queue and is retried; past `maxQueue` pending
+ * events new ones are dropped and counted (stats().dropped), because blocking care on an unreachable
+ * audit table is worse — operations must alert on a non-zero `dropped` or `failedFlushes`.
+ */
+import type { AuditEvent } from '@medplum/fhirtypes';
+import type { SqlClient, SqlExecutor } from '@sahti/fhir';
+import { canonicalJson, chainHash, GENESIS } from './chain.ts';
+import {
+  type AuditInput,
+  type AuditSource,
+  auditColumns,
+  buildAuditEvent,
+  uniquePatientIds,
+} from './event.ts';
+
+export interface AuditLogOptions {
+  /** Longest a recorded event waits before its batch is written (ms). */
+  flushIntervalMs?: number;
+  /** Events per INSERT; a full batch is written without waiting for the timer. */
+  batchSize?: number;
+  /** Pending events beyond which new ones are dropped (and counted). */
+  maxQueue?: number;
+  /** Wait before retrying a failed flush (ms). */
+  retryMs?: number;
+  source?: AuditSource;
+  /** Flush failures and drops; console.error by default. */
+  onError?: (error: Error) => void;
+}
+
+export interface AuditLogStats {
+  queued: number;
+  written: number;
+  dropped: number;
+  failedFlushes: number;
+}
+
+export interface AuditLog {
+  readonly db: SqlClient;
+  /** Queues the AuditEvent(s) of one access: one per patient touched (BALP), one if none. */
+  record(input: AuditInput): void;
+  /** Resolves once every event queued so far is in the table; rejects if the write failed. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what is queued; later records are dropped. */
+  close(): Promise<void>;
+  stats(): AuditLogStats;
+}
+
+/** Advisory-lock key of the chain head ("audit" in ASCII). */
+export const AUDIT_CHAIN_LOCK = 0x6175646974;
+
+export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): AuditLog {
+  const interval = options.flushIntervalMs ?? 50;
+  const batchSize = options.batchSize ?? 500;
+  const maxQueue = options.maxQueue ?? 200_000;
+  const retryMs = options.retryMs ?? 1000;
+  const onError = options.onError ?? ((e: Error) => console.error(`audit: ${e.message}`));
+  const queue: AuditEvent[] = [];
+  const stats = { written: 0, dropped: 0, failedFlushes: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+  let overflowReported = false;
+
+  let timerIsImmediate = false;
+  let backoffUntil = 0; // after a failed flush, nothing retries before this
+  const schedule = (wanted: number): void => {
+    if (closed) return;
+    const delay = Math.max(wanted, backoffUntil - Date.now());
+    if (timer) {
+      // a full batch does not wait for a timer set for a later flush
+      if (delay > 0 || timerIsImmediate) return;
+      clearTimeout(timer);
+    }
+    timerIsImmediate = delay === 0;
+    timer = setTimeout(() => {
+      timer = undefined;
+      drain().catch((error: Error) => {
+        onError(error);
+        backoffUntil = Date.now() + retryMs;
+        schedule(retryMs);
+      });
+    }, delay);
+    timer.unref(); // pending events never keep the process alive; close() writes them
+  };
+
+  const writeQueued = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchSize);
+      try {
+        await appendBatch(db, batch);
+      } catch (error) {
+        queue.unshift(...batch);
+        stats.failedFlushes += 1;
+        throw error;
+      }
+      stats.written += batch.length;
+      overflowReported = false;
+      backoffUntil = 0;
+    }
+  };
+  // one drain at a time in this process (the advisory lock orders processes)
+  const drain = (): Promise<void> => {
+    running ??= writeQueued().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const drop = (count: number, why: string): void => {
+    stats.dropped += count;
+    if (!overflowReported) {
+      overflowReported = true;
+      onError(new Error(`audit events dropped: ${why}`));
+    }
+  };
+
+  return {
+    db,
+    record(input) {
+      try {
+        const patients = uniquePatientIds(input.patientIds);
+        const recorded = input.recorded ?? new Date().toISOString();
+        const per = patients.length > 0 ? patients.map((p) => [p]) : [[]];
+        if (closed) return drop(per.length, 'the audit log is closed');
+        if (queue.length + per.length > maxQueue) return drop(per.length, `more than ${maxQueue} pending`);
+        for (const patientIds of per) {
+          queue.push(buildAuditEvent({ ...input, patientIds, recorded }, options.source));
+        }
+        schedule(queue.length >= batchSize ? 0 : interval);
+      } catch (error) {
+        // an event that cannot even be built must still not fail the request it describes
+        drop(1, (error as Error).message);
+      }
+    },
+    async flush() {
+      if (running) await running.catch(() => undefined);
+      await drain();
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+      if (running) await running.catch(() => undefined);
+      await drain();
+    },
+    stats: () => ({ queued: queue.length, ...stats }),
+  };
+}
+
+const ROW_TYPE = `seq bigint, recorded timestamptz, patient_id text, actor text, action text, outcome text,
+  content jsonb, prev_hash text, hash text`;
+
+/** Events handled between two turns of the event loop, so that requests interleave with a flush. */
+const CANONICAL_SLICE = 25;
+const CHAIN_SLICE = 100;
+
+/**
+ * Canonicalises the batch first, outside the transaction and in slices (that is the CPU-heavy part),
+ * then one short transaction: lock the head, read it, chain the batch on, one INSERT.
+ * The stored content has no id: the id of an AuditEvent is its seq, added when it is read.
+ */
+export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<void> {
+  const contents: string[] = [];
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0 && i % CANONICAL_SLICE === 0) await new Promise((next) => setImmediate(next));
+    contents.push(canonicalJson(events[i]));
+  }
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK]);
+    let { seq, hash } = await chainHead(tx);
+    const rows: string[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0 && i % CHAIN_SLICE === 0) await new Promise((next) => setImmediate(next));
+      const event = events[i];
+      seq += 1;
+      const prev = hash;
+      hash = chainHash(prev, contents[i], seq, event.recorded);
+      const columns = JSON.stringify({
+        seq,
+        recorded: event.recorded,
+        ...auditColumns(event),
+        prev_hash: prev,
+        hash,
+      });
+      // the canonical text goes in as is: what was hashed is what is stored
+      rows.push(`${columns.slice(0, -1)},"content":${contents[i]}}`);
+    }
+    await tx.query(
+      `INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
+       SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash
+       FROM jsonb_to_recordset($1::jsonb) AS x(${ROW_TYPE})`,
+      [`[${rows.join(',')}]`],
+    );
+  });
+}
+
+export async function chainHead(tx: SqlExecutor): Promise<{ seq: number; hash: string }> {
+  const head = await tx.query<{ seq: number | string; hash: string }>(
+    'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+  );
+  const row = head.rows[0];
+  return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
+}
