@@ -25,7 +25,7 @@ let server: TestServer;
 let client: Client;
 before(async () => {
   server = await startTestServer();
-  client = new Client({ baseUrl: server.fhirBase });
+  client = new Client({ baseUrl: server.fhirBase, bearerToken: server.token });
 });
 after(() => server?.close());
 

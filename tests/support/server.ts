@@ -15,6 +15,8 @@ export interface TestServer {
   url: string;
   /** e.g. http://localhost:41234/fhir/R4 */
   fhirBase: string;
+  /** A system/*.* bearer token of the test's system client (what fhirFetch sends by default). */
+  token: string;
   backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -60,21 +62,45 @@ export async function startTestServer(
       databaseUrl: database?.url,
       seedDemo: false,
       bodyLimit: 8 * 1024 * 1024,
+      accessControl: true,
+      bootstrapClient: `${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`,
       ...overrides,
     },
     { auth: options.auth },
   );
   const url = await platform.listen();
+  const fhirBase = `${url}/fhir/R4`;
+  const token = await clientToken(url, TEST_CLIENT_ID, TEST_CLIENT_SECRET, 'system/*.*');
+  defaultTokens.set(fhirBase, token);
   return {
     platform,
     url,
-    fhirBase: `${url}/fhir/R4`,
+    fhirBase,
+    token,
     backend,
     async close() {
+      defaultTokens.delete(fhirBase);
       await platform.close();
       await database?.drop();
     },
   };
+}
+
+const TEST_CLIENT_ID = 'test-system';
+const TEST_CLIENT_SECRET = 'test-system-secret-0123456789';
+/** fhirFetch authenticates as the test system client unless a test passes its own Authorization. */
+const defaultTokens = new Map<string, string>();
+
+/** A client-credentials token from the server's OAuth2 endpoint. */
+export async function clientToken(url: string, clientId: string, secret: string, scope: string): Promise<string> {
+  const res = await fetch(`${url}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token for ${clientId}: ${JSON.stringify(body)}`);
+  return body.access_token;
 }
 
 /** A small FHIR JSON client over fetch, for tests that check raw HTTP behaviour. */
@@ -85,7 +111,11 @@ export async function fhirFetch(
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method: init.method ?? 'GET',
-    headers: { 'content-type': 'application/fhir+json', ...init.headers },
+    headers: {
+      'content-type': 'application/fhir+json',
+      ...(defaultTokens.has(base) ? { authorization: `Bearer ${defaultTokens.get(base)}` } : {}),
+      ...init.headers,
+    },
     body:
       init.body === undefined
         ? undefined

@@ -4,10 +4,12 @@
  */
 import { FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { FhirGate } from './fhir-gate.ts';
 import { registerFhirRoutes, send } from './fhir-routes.ts';
 
 export interface AppOptions {
   handler: FhirRestHandler;
+  gate: FhirGate;
   bodyLimit: number;
   logger?: boolean;
 }
@@ -42,7 +44,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof FhirError) return send(reply, err.status, err.outcome);
+    if (err instanceof FhirError) {
+      for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+      return send(reply, err.status, err.outcome);
+    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return send(
         reply,
@@ -68,6 +73,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  registerFhirRoutes(app, options.handler);
+  registerFhirRoutes(app, options.handler, options.gate);
   return app;
 }

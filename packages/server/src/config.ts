@@ -9,6 +9,10 @@ export interface Config {
   seedDemo: boolean;
   /** Largest accepted request body, in bytes (transaction bundles are the big ones). */
   bodyLimit: number;
+  /** Authentication, authorisation and audit of the FHIR API; off only for benchmark baselines. */
+  accessControl: boolean;
+  /** `id:secret` of a system client (scope system/*.*) created at start, for automation. */
+  bootstrapClient?: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -20,6 +24,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.SAHTI_DATA_DIR ?? './data',
     seedDemo: !['0', 'false', 'no'].includes((env.SAHTI_SEED_DEMO ?? '1').toLowerCase()),
     bodyLimit: Number(env.SAHTI_BODY_LIMIT ?? 32 * 1024 * 1024),
+    accessControl: (env.SAHTI_ACCESS_CONTROL ?? 'on').toLowerCase() !== 'off',
+    bootstrapClient: env.SAHTI_BOOTSTRAP_CLIENT || undefined,
   };
 }
 

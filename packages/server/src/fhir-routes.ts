@@ -1,11 +1,12 @@
 /** Mounts the framework-free FHIR REST handler on Fastify under /fhir/R4. */
-import { type FhirRequest, type FhirRestHandler, outcome } from '@sahti/fhir';
+import { type FhirRequest, type FhirResponse, type FhirRestHandler, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_BASE_PATH } from './config.ts';
+import type { FhirGate } from './fhir-gate.ts';
 
 export const FHIR_CONTENT_TYPE = 'application/fhir+json; charset=utf-8';
 
-export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandler): void {
+export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandler, gate: FhirGate): void {
   const route = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const rawUrl = req.raw.url ?? '';
     const q = rawUrl.indexOf('?');
@@ -31,7 +32,14 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
       headers: req.headers as Record<string, string | undefined>,
       body,
     };
-    const res = await handler.handle(fhirRequest);
+    if (path === '/metadata' && req.method === 'GET')
+      return respond(reply, await handler.handle(fhirRequest));
+    const decision = await gate(req, fhirRequest);
+    const res = await handler.handle({ ...fhirRequest, access: decision.access });
+    decision.done(res);
+    return respond(reply, res);
+  };
+  const respond = (reply: FastifyReply, res: FhirResponse): FastifyReply => {
     for (const [name, value] of Object.entries(res.headers)) if (value) reply.header(name, value);
     return send(reply, res.status, res.body);
   };

@@ -1,16 +1,20 @@
 /** Assembles the platform: database, FHIR engine, HTTP app. Used by main.ts and by the tests. */
 import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
+import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
+import { type AuditLog, createAuditLog, registerAuditRoutes } from './audit/index.ts';
 import {
   type AuthConfig,
   type Authenticator,
+  bootstrapSystemClient,
   createAuthenticator,
   readAuthConfig,
   registerAuthRoutes,
 } from './auth/index.ts';
 import { type Config, FHIR_BASE_PATH } from './config.ts';
 import { openDatabase } from './db/index.ts';
+import { createFhirGate, openGate } from './fhir-gate.ts';
 import { moroccanIdentifierRule } from './identifiers/morocco.ts';
 import { webStatic } from './web-static.ts';
 
@@ -21,6 +25,7 @@ export interface Platform {
   handler: FhirRestHandler;
   /** Who is asking: bearer token or web session → Principal (auth/). */
   auth: Authenticator;
+  audit: AuditLog;
   /** Starts listening; returns the public base URL of the server. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -39,14 +44,26 @@ export async function createPlatform(
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
   });
-  const app = buildApp({ handler, bodyLimit: config.bodyLimit, logger: options.logger });
   const authConfig = readAuthConfig(
     process.env,
     { publicUrl: () => store.baseUrl.slice(0, -FHIR_BASE_PATH.length), demoMode: config.seedDemo },
     options.auth,
   );
   const auth = createAuthenticator(db, authConfig);
+  const audit = createAuditLog(db);
+  if (config.bootstrapClient) await bootstrapSystemClient(db, config.bootstrapClient);
+  const gate = config.accessControl ? createFhirGate({ db, auth, audit }) : openGate;
+  if (!config.accessControl)
+    console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
+  const app = buildApp({ handler, gate, bodyLimit: config.bodyLimit, logger: options.logger });
   await registerAuthRoutes(app, { db, config: authConfig });
+  registerAccessRoutes(app, { store, auth, audit });
+  registerAuditRoutes(app, {
+    audit,
+    authenticate: (req) => auth.authenticate(req),
+    canRead: (principal, patientId) =>
+      principal.fhirUser === `Patient/${patientId}` || principal.roles.includes('administrator'),
+  });
   await app.register(webStatic); // the web app at / (packages/web/dist)
   return {
     app,
@@ -54,6 +71,7 @@ export async function createPlatform(
     store,
     handler,
     auth,
+    audit,
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {
@@ -65,6 +83,7 @@ export async function createPlatform(
     },
     async close() {
       await app.close();
+      await audit.close();
       await db.close();
     },
   };

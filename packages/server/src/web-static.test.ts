@@ -46,7 +46,14 @@ describe('web app serving', () => {
     assert.equal((await app.inject({ url: '/assets/gone-123.js' })).statusCode, 404);
   });
   it('never answers an API address with the shell', async () => {
-    for (const url of ['/fhir/R4/Nope/1/x', '/api/unknown', '/auth/nope', '/oauth2/x', '/.well-known/x', '/fhir']) {
+    for (const url of [
+      '/fhir/R4/Nope/1/x',
+      '/api/unknown',
+      '/auth/nope',
+      '/oauth2/x',
+      '/.well-known/x',
+      '/fhir',
+    ]) {
       const res = await app.inject({ url });
       assert.equal(res.statusCode, 404, url);
       assert.match(res.body, /OperationOutcome/, url);

@@ -92,3 +92,23 @@ export async function authenticateClient(
   const ok = await verifyPassword(secret, row?.secret_hash ?? (await decoyHash()));
   return row?.secret_hash && ok ? fromRow(row) : undefined;
 }
+
+/**
+ * A system client named by the environment (`SAHTI_BOOTSTRAP_CLIENT=id:secret`), for automation such
+ * as CI and benchmarks: created with scope system/*.* when absent. Its secret is hashed like any other.
+ */
+export async function bootstrapSystemClient(db: SqlExecutor, spec: string): Promise<string> {
+  const colon = spec.indexOf(':');
+  const clientId = spec.slice(0, colon);
+  const secret = spec.slice(colon + 1);
+  if (colon < 1 || secret.length < 16)
+    throw new Error('SAHTI_BOOTSTRAP_CLIENT must be id:secret, the secret 16+ characters');
+  await createClient(db, {
+    clientId,
+    name: `Bootstrap client ${clientId}`,
+    kind: 'system',
+    secret,
+    allowedScopes: ['system/*.*'],
+  });
+  return clientId;
+}

@@ -28,7 +28,11 @@ export class DemoBundleBuilder {
       { resourceType: resource.resourceType, meta: { security: [testDataLabel()] } },
       resource,
     );
-    this.#entries.push({ fullUrl, resource: labelled, request: { method: 'POST', url: resource.resourceType } });
+    this.#entries.push({
+      fullUrl,
+      resource: labelled,
+      request: { method: 'POST', url: resource.resourceType },
+    });
     return display ? { reference: fullUrl, display } : { reference: fullUrl };
   }
 

@@ -32,7 +32,8 @@ export function drawProfile(rng: Random, age: number, dialysisCohort: boolean): 
   const ckd5 = dialysisCohort && age >= 25;
   // Diabetes and hypertension are the leading causes of end-stage kidney disease.
   const diabetes = age >= 35 && rng.chance(ckd5 ? 0.5 : 0.15 + (age - 35) * 0.006);
-  const hypertension = age >= 30 && rng.chance(ckd5 ? 0.9 : 0.12 + (age - 30) * 0.009 + (diabetes ? 0.15 : 0));
+  const hypertension =
+    age >= 30 && rng.chance(ckd5 ? 0.9 : 0.12 + (age - 30) * 0.009 + (diabetes ? 0.15 : 0));
   const hyperlipidemia = age >= 40 && (diabetes || hypertension) && rng.chance(0.4);
   const asthma = age >= 3 && rng.chance(0.08);
   return { diabetes, hypertension, ckd5, asthma, hyperlipidemia };
@@ -42,7 +43,9 @@ export type ConditionRefs = Partial<Record<ConditionKey, Reference<Condition>>>;
 
 /** Onset day of a condition, never before the age at which it plausibly starts. */
 function onsetDay(rng: Random, patient: DemoPatient, key: ConditionKey): number {
-  const earliestAge = { diabetesType2: 30, hypertension: 28, ckdStage5: 22, asthma: 2, hyperlipidemia: 35 }[key];
+  const earliestAge = { diabetesType2: 30, hypertension: 28, ckdStage5: 22, asthma: 2, hyperlipidemia: 35 }[
+    key
+  ];
   const maxYears = { diabetesType2: 15, hypertension: 20, ckdStage5: 6, asthma: 30, hyperlipidemia: 10 }[key];
   const years = Math.max(1, Math.min(maxYears, patient.age - earliestAge));
   return daysAgo(rng.int(400, Math.max(400, Math.round(years * 365))));

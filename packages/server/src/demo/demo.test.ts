@@ -87,10 +87,13 @@ describe('demo bundle', () => {
     // What the default seed was chosen for: transliteration variants for patient matching.
     const patients = ofType<Patient>('Patient');
     const given = new Set(patients.map((p) => p.name?.[0]?.given?.[0]));
-    for (const name of ['Mohammed', 'Mohamed', 'Mhamed']) assert.ok(given.has(name), `no patient named ${name}`);
+    for (const name of ['Mohammed', 'Mohamed', 'Mhamed'])
+      assert.ok(given.has(name), `no patient named ${name}`);
     const families = patients.map((p) => p.name?.[0]?.family ?? '');
     assert.ok(families.some((f) => f.startsWith('El ')) && families.some((f) => f.startsWith('Al ')));
-    assert.ok(ofType<Condition>('Condition').filter((c) => c.code?.coding?.[0]?.code === '433146000').length >= 3);
+    assert.ok(
+      ofType<Condition>('Condition').filter((c) => c.code?.coding?.[0]?.code === '433146000').length >= 3,
+    );
     const marker = ofType<Organization>('Organization').filter((o) =>
       o.identifier?.some((id) => id.system === DEMO_MARKER_SYSTEM && id.value === DEMO_MARKER),
     );

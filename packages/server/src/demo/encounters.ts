@@ -50,7 +50,9 @@ function planVisits(
   if (profile.ckd5) {
     // Monthly nephrology review, recorded at a dialysis session.
     const nephrologist = nearestClinician(clinicians, lat, lon, isDoctorIn('nephrology')) ?? patient.doctor;
-    return spreadDays(rng, rng.int(6, 9), 270).map((day) => at(day, nephrologist, ENCOUNTER_TYPES.hemodialysis, 240));
+    return spreadDays(rng, rng.int(6, 9), 270).map((day) =>
+      at(day, nephrologist, ENCOUNTER_TYPES.hemodialysis, 240),
+    );
   }
   if (profile.diabetes || profile.hypertension) {
     // Follow-up with the family doctor; the second visit is a referral to the nearest specialist.
@@ -111,7 +113,9 @@ export function addEncountersWithObservations(
 ): void {
   const visits = planVisits(rng, patient, profile, clinicians);
   const trajectories = drawTrajectories(rng, patient, profile);
-  const reasons = Object.values(conditions).filter((ref): ref is NonNullable<typeof ref> => ref !== undefined);
+  const reasons = Object.values(conditions).filter(
+    (ref): ref is NonNullable<typeof ref> => ref !== undefined,
+  );
   visits.forEach((visit, i) => {
     const encounter = addEncounter(builder, patient, visit, reasons);
     const progress = visits.length > 1 ? i / (visits.length - 1) : 0;

@@ -74,7 +74,12 @@ export function addFacilities(
     const source = bySourceId.get(sourceId);
     if (!source) throw new Error(`demo facility ${sourceId} is missing from facilities.csv`);
     const commune = communeAt(data, source.latitude, source.longitude);
-    const address = { use: 'work' as const, type: 'physical' as const, ...placeOf(data, commune), country: 'MA' };
+    const address = {
+      use: 'work' as const,
+      type: 'physical' as const,
+      ...placeOf(data, commune),
+      country: 'MA',
+    };
 
     const organization = builder.add<Organization>(
       {

@@ -119,7 +119,8 @@ export function addPatient(ctx: PatientContext, rng: Random, index: number, adul
   if (!nearest) throw new Error('the demo roster has no general practitioner');
   const home = nearest.facility;
   // A child is seen by the paediatrician when the facility has one.
-  const doctor = (child && ctx.clinicians.find((c) => c.facility === home && isDoctorIn('pediatrics')(c))) || nearest;
+  const doctor =
+    (child && ctx.clinicians.find((c) => c.facility === home && isDoctorIn('pediatrics')(c))) || nearest;
 
   const names = moroccanHumanNames(rng, gender);
   const line = commune.urban ? `${rng.int(1, 180)}, ${rng.pick(STREETS)}` : rng.pick(DOUARS);
@@ -142,7 +143,9 @@ export function addPatient(ctx: PatientContext, rng: Random, index: number, adul
       telecom: [{ system: 'phone', value: `+2126${rng.digits(8)}`, use: 'mobile' }],
       gender,
       birthDate: fhirDate(birthDayMs),
-      address: [{ use: 'home', type: 'physical', line: [line], ...placeOf(ctx.data, commune), country: 'MA' }],
+      address: [
+        { use: 'home', type: 'physical', line: [line], ...placeOf(ctx.data, commune), country: 'MA' },
+      ],
       communication: languages.map((language, i) => (i === 0 ? { language, preferred: true } : { language })),
       generalPractitioner: [doctor.practitioner],
       managingOrganization: home.organization,

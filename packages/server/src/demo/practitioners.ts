@@ -55,7 +55,11 @@ export function addPractitioners(
     const facility = facilities[facilityIndex];
     if (!facility) throw new Error(`roster refers to missing facility #${facilityIndex}`);
     const gender = rng.chance(profession === 'nurse' ? 0.7 : 0.5) ? 'female' : 'male';
-    const names = moroccanHumanNames(rng, gender, profession === 'doctor' ? { latin: 'Dr', arabic: 'د.' } : undefined);
+    const names = moroccanHumanNames(
+      rng,
+      gender,
+      profession === 'doctor' ? { latin: 'Dr', arabic: 'د.' } : undefined,
+    );
     const qualification =
       profession === 'doctor'
         ? concept(SYSTEM.degree, 'MD', 'Doctor of Medicine', 'Docteur en médecine')
@@ -104,7 +108,10 @@ export function addPractitioners(
 }
 
 /** A nurse working at a facility (nurses give the vaccines), if there is one. */
-export function nurseAt(clinicians: readonly DemoClinician[], facility: DemoFacility): DemoClinician | undefined {
+export function nurseAt(
+  clinicians: readonly DemoClinician[],
+  facility: DemoFacility,
+): DemoClinician | undefined {
   return clinicians.find((c) => c.facility === facility && c.profession === 'nurse');
 }
 

@@ -115,7 +115,10 @@ export function loadReferenceData(dir: string = REFERENCE_DATA_DIR): ReferenceDa
 }
 
 /** City, province (FHIR `district`) and region (FHIR `state`) names of a commune, in French. */
-export function placeOf(data: ReferenceData, commune: Commune): { city: string; district: string; state: string } {
+export function placeOf(
+  data: ReferenceData,
+  commune: Commune,
+): { city: string; district: string; state: string } {
   const province = data.provinces.get(commune.provinceCode);
   const region = data.regions.get(commune.regionCode);
   if (!province || !region) throw new Error(`commune ${commune.code} has an unknown province or region`);

@@ -46,9 +46,15 @@ export function drawTrajectories(rng: Random, patient: DemoPatient, profile: Cli
   let weight: Trajectory;
   if (age < 18) {
     const base = age <= 10 ? 2 * age + 8 : 30 + 3.5 * (age - 10);
-    weight = { start: base * rng.float(0.9, 1.1), end: base * 1.1 + rng.float(1, 4), noise: 0.3, decimals: 1 };
+    weight = {
+      start: base * rng.float(0.9, 1.1),
+      end: base * 1.1 + rng.float(1, 4),
+      noise: 0.3,
+      decimals: 1,
+    };
   } else {
-    const base = (patient.gender === 'female' ? rng.float(55, 85) : rng.float(62, 95)) + (profile.diabetes ? 6 : 0);
+    const base =
+      (patient.gender === 'female' ? rng.float(55, 85) : rng.float(62, 95)) + (profile.diabetes ? 6 : 0);
     weight = { start: base, end: base + rng.float(profile.diabetes ? -5 : -2, 2), noise: 0.6, decimals: 1 };
   }
 
@@ -113,7 +119,11 @@ function addObservation(
     resourceType: 'Observation',
     status: 'final',
     category: [
-      concept(SYSTEM.observationCategory, category, category === 'vital-signs' ? 'Vital Signs' : 'Laboratory'),
+      concept(
+        SYSTEM.observationCategory,
+        category,
+        category === 'vital-signs' ? 'Vital Signs' : 'Laboratory',
+      ),
     ],
     code: concept(SYSTEM.loinc, code.code, code.display),
     subject: ctx.patient.reference,
