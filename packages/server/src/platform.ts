@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
 import { type AuditLog, createAuditLog, registerAuditRoutes } from './audit/index.ts';
+import { sessionAuditInput } from './audit/session-event.ts';
 import {
   type AuthConfig,
   type Authenticator,
@@ -56,7 +57,11 @@ export async function createPlatform(
   if (!config.accessControl)
     console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
   const app = buildApp({ handler, gate, bodyLimit: config.bodyLimit, logger: options.logger });
-  await registerAuthRoutes(app, { db, config: authConfig });
+  await registerAuthRoutes(app, {
+    db,
+    config: authConfig,
+    onSessionEvent: (event) => audit.record(sessionAuditInput(event)),
+  });
   registerAccessRoutes(app, { store, auth, audit });
   registerAuditRoutes(app, {
     audit,

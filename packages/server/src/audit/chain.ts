@@ -53,8 +53,19 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const member = (value as Record<string, unknown>)[key];
     if (member === undefined || typeof member === 'function') continue;
-    out += `${first ? '' : ','}${stringJson(key)}:${canonicalJson(member)}`;
+    out += `${first ? '' : ','}${keyJson(key)}:${canonicalJson(member)}`;
     first = false;
   }
   return `${out}}`;
+}
+
+// AuditEvents use a few dozen distinct keys: their JSON is worth keeping (bounded, in case of abuse)
+const KEYS = new Map<string, string>();
+function keyJson(key: string): string {
+  let json = KEYS.get(key);
+  if (json === undefined) {
+    json = stringJson(key);
+    if (KEYS.size < 1000) KEYS.set(key, json);
+  }
+  return json;
 }

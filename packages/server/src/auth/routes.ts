@@ -9,11 +9,13 @@ import { removeDemoAccounts } from './demo-accounts.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerAuthorizeRoute } from './oauth-authorize.ts';
 import { registerTokenRoute } from './oauth-token.ts';
-import { registerSessionRoutes } from './session-routes.ts';
+import { registerSessionRoutes, type SessionEvent } from './session-routes.ts';
 
 export interface AuthRouteDeps {
   db: SqlClient;
   config: AuthConfig;
+  /** Told of every login attempt and logout, for the audit trail. */
+  onSessionEvent?: (event: SessionEvent) => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
   const core = authCore(deps.db, deps.config);
   if (!deps.config.demoMode) await removeDemoAccounts(deps.db);
   await app.register(fastifyCookie);
-  registerSessionRoutes(app, core);
+  registerSessionRoutes(app, core, deps.onSessionEvent);
   registerCodeRoutes(app, core);
   registerAuthorizeRoute(app, core);
   registerTokenRoute(app, core);

@@ -4,7 +4,7 @@
  * requests echo the CSRF token returned here in `x-csrf-token`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Account, publicAccount } from './accounts.ts';
+import { type Account, findAccountByLogin, publicAccount } from './accounts.ts';
 import { csrfTokenMatches, sessionCookieValue, webSession } from './authenticator.ts';
 import type { AuthCore } from './core.ts';
 import { field, ok, refuse } from './http.ts';
@@ -18,7 +18,19 @@ export function userView(account: Account): Omit<Account, 'demo'> {
   return user;
 }
 
-export function registerSessionRoutes(app: FastifyInstance, core: AuthCore): void {
+export interface SessionEvent {
+  kind: 'login' | 'logout';
+  /** The account, when the login named one that exists. */
+  account?: Account;
+  status: number;
+  address: string;
+}
+
+export function registerSessionRoutes(
+  app: FastifyInstance,
+  core: AuthCore,
+  onEvent: (event: SessionEvent) => void = () => undefined,
+): void {
   const cookie = () => sessionCookie(core.config.publicUrl());
 
   app.post('/auth/login', async (req, reply) => {
@@ -34,6 +46,13 @@ export function registerSessionRoutes(app: FastifyInstance, core: AuthCore): voi
       address: req.ip,
     });
     if (!result.ok) {
+      const known = await findAccountByLogin(core.db, login);
+      onEvent({
+        kind: 'login',
+        account: known ? publicAccount(known) : undefined,
+        status: result.status,
+        address: req.ip,
+      });
       if (result.status === 429) reply.header('retry-after', String(result.retryAfter));
       const extra = 'factor' in result ? { factor: result.factor } : {};
       return refuse(reply, result.status, result.error, result.description, extra);
@@ -44,6 +63,7 @@ export function registerSessionRoutes(app: FastifyInstance, core: AuthCore): voi
     const { token, csrfToken } = await createSession(core.db, result.account.id, req.ip, core.config);
     const { name, secure } = cookie();
     reply.setCookie(name, token, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    onEvent({ kind: 'login', account: result.account, status: 200, address: req.ip });
     return ok(reply, 200, { csrfToken, user: userView(result.account) });
   });
 
@@ -52,6 +72,7 @@ export function registerSessionRoutes(app: FastifyInstance, core: AuthCore): voi
     if (web) {
       if (!csrfTokenMatches(req, web.session)) return csrfRefusal(reply);
       await deleteSession(core.db, web.token);
+      onEvent({ kind: 'logout', account: web.account, status: 204, address: req.ip });
     }
     const { name, secure } = cookie();
     reply.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'strict', secure });
