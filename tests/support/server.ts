@@ -63,6 +63,8 @@ export async function startTestServer(
       seedDemo: false,
       bodyLimit: 8 * 1024 * 1024,
       accessControl: true,
+      // generous: fuzz and leak-hunt tests send thousands of requests; throttling has its own test
+      rateLimitPerMinute: 1_000_000,
       bootstrapClient: `${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`,
       ...overrides,
     },
@@ -92,11 +94,21 @@ const TEST_CLIENT_SECRET = 'test-system-secret-0123456789';
 const defaultTokens = new Map<string, string>();
 
 /** A client-credentials token from the server's OAuth2 endpoint. */
-export async function clientToken(url: string, clientId: string, secret: string, scope: string): Promise<string> {
+export async function clientToken(
+  url: string,
+  clientId: string,
+  secret: string,
+  scope: string,
+): Promise<string> {
   const res = await fetch(`${url}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      scope,
+    }),
   });
   const body = (await res.json()) as { access_token?: string };
   if (!body.access_token) throw new Error(`no token for ${clientId}: ${JSON.stringify(body)}`);

@@ -6,17 +6,19 @@ import { FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FhirGate } from './fhir-gate.ts';
 import { registerFhirRoutes, send } from './fhir-routes.ts';
+import { type HardeningConfig, registerHardening } from './hardening.ts';
 
 export interface AppOptions {
   handler: FhirRestHandler;
   gate: FhirGate;
+  hardening: HardeningConfig;
   bodyLimit: number;
   logger?: boolean;
 }
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
 
-export function buildApp(options: AppOptions): FastifyInstance {
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     // request logs carry method, route and status — never bodies or query strings with identifiers
@@ -72,7 +74,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     send(reply, 404, outcome('error', 'not-found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await registerHardening(app, options.hardening);
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   registerFhirRoutes(app, options.handler, options.gate);
   return app;
 }

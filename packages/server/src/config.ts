@@ -10,7 +10,11 @@ export interface Config {
   /** Largest accepted request body, in bytes (transaction bundles are the big ones). */
   bodyLimit: number;
   /** Authentication, authorisation and audit of the FHIR API; off only for benchmark baselines. */
-  accessControl: boolean;
+  accessControl?: boolean;
+  /** Requests per minute per client (token, session or address). */
+  rateLimitPerMinute?: number;
+  /** Browser origins allowed to call the API (comma-separated in SAHTI_CORS_ORIGINS). */
+  corsOrigins?: string[];
   /** `id:secret` of a system client (scope system/*.*) created at start, for automation. */
   bootstrapClient?: string;
 }
@@ -26,6 +30,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: Number(env.SAHTI_BODY_LIMIT ?? 32 * 1024 * 1024),
     accessControl: (env.SAHTI_ACCESS_CONTROL ?? 'on').toLowerCase() !== 'off',
     bootstrapClient: env.SAHTI_BOOTSTRAP_CLIENT || undefined,
+    rateLimitPerMinute: Number(env.SAHTI_RATE_LIMIT ?? 1200),
+    corsOrigins: (env.SAHTI_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   };
 }
 

@@ -56,7 +56,16 @@ export async function createPlatform(
   const gate = config.accessControl ? createFhirGate({ db, auth, audit }) : openGate;
   if (!config.accessControl)
     console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
-  const app = buildApp({ handler, gate, bodyLimit: config.bodyLimit, logger: options.logger });
+  const app = await buildApp({
+    handler,
+    gate,
+    bodyLimit: config.bodyLimit,
+    logger: options.logger,
+    hardening: {
+      corsOrigins: config.corsOrigins ?? [],
+      rateLimitPerMinute: config.rateLimitPerMinute ?? 1200,
+    },
+  });
   await registerAuthRoutes(app, {
     db,
     config: authConfig,

@@ -1,0 +1,72 @@
+/**
+ * HTTP hardening shared by every route: security headers, a CORS allow-list, and a rate limit per
+ * client (bearer token, session, or address) that answers 429 as an OperationOutcome with the
+ * standard RateLimit-* headers.
+ */
+import { createHash } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { FhirError, outcome } from '@sahti/fhir';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export interface HardeningConfig {
+  /** Origins allowed to call the API from a browser (the web app itself is same-origin). */
+  corsOrigins: string[];
+  /** Requests per minute per client. */
+  rateLimitPerMinute: number;
+}
+
+export async function registerHardening(app: FastifyInstance, config: HardeningConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cors, {
+    origin: (origin, done) => done(null, !origin || config.corsOrigins.includes(origin)),
+    credentials: true,
+    exposedHeaders: [
+      'ETag',
+      'Location',
+      'Content-Location',
+      'Last-Modified',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
+  });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    enableDraftSpec: true,
+    keyGenerator: clientKey,
+    errorResponseBuilder: (_req, context) =>
+      new FhirError(
+        429,
+        outcome(
+          'error',
+          'throttled',
+          `Too many requests: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        ),
+      ),
+  });
+}
+
+/** The caller as the rate limiter sees it, before authentication: a hash of the credential. */
+function clientKey(req: FastifyRequest): string {
+  const credential = req.headers.authorization ?? /sahti_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  return credential
+    ? createHash('sha256').update(credential).digest('base64url').slice(0, 22)
+    : `ip:${req.ip}`;
+}
