@@ -31,7 +31,8 @@ const SAMPLED_TYPES = new Set([
 ]);
 const PER_SAMPLED_TYPE = 6;
 const MAX_SAMPLED_BYTES = 200_000;
-const EXCLUDED_TYPES = new Set(['Bundle']);
+// AuditEvent: the audit trail is written by the server only (a client's write gets 405)
+const EXCLUDED_TYPES = new Set(['Bundle', 'AuditEvent']);
 
 export async function loadExamples(): Promise<Example[]> {
   const dir = await hl7Examples();

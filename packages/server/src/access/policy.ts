@@ -82,7 +82,11 @@ export function mayRead(principal: Principal, type: string, countOnly: boolean):
   return deny('Your role gives no access to patient data');
 }
 
+/** Written by the server alone: the audit trail must not take entries from clients. */
+const SERVER_WRITTEN = new Set(['AuditEvent']);
+
 export function mayWrite(principal: Principal, type: string): Verdict {
+  if (SERVER_WRITTEN.has(type)) return deny(`${type} is written by the server only`);
   if (principal.kind === 'system') return allow;
   for (const role of principal.roles) {
     const types = WRITABLE[role];

@@ -1,0 +1,401 @@
+/**
+ * The audit trail on a real database (PGlite, then PostgreSQL): concurrent writers keep one
+ * unbroken hash chain, tampering is found at the first broken seq, nothing queued is lost on
+ * close or on a failed flush, and a patient's access list reads newest first in pages.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SqlClient } from '@sahti/fhir';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Principal } from '../packages/server/src/access/principal.ts';
+import {
+  type AuditInput,
+  type AuditLog,
+  createAuditLog,
+  listAccessesToPatient,
+  registerAuditRoutes,
+  searchAuditEvents,
+  verifyAuditChain,
+} from '../packages/server/src/audit/index.ts';
+import { openDatabase } from '../packages/server/src/db/index.ts';
+import { freshPostgresDatabase, testBackend } from './support/server.ts';
+
+const doctor: Principal = {
+  kind: 'staff',
+  id: 'acc-doc',
+  roles: ['doctor'],
+  fhirUser: 'Practitioner/dr-alami',
+  scopes: ['user/*.read'],
+  display: 'Dr Karima Alami',
+  clientId: 'web',
+  address: '196.200.1.9',
+};
+const nurse: Principal = {
+  ...doctor,
+  id: 'acc-nurse',
+  roles: ['nurse'],
+  fhirUser: 'Practitioner/n-idrissi',
+  display: 'Inf. Youssef Idrissi',
+};
+const patientP1: Principal = {
+  kind: 'patient',
+  id: 'acc-p1',
+  roles: ['patient'],
+  fhirUser: 'Patient/p1',
+  scopes: ['patient/*.read'],
+  display: 'Fatima Zahra Bennani',
+  clientId: 'web',
+};
+const admin: Principal = {
+  ...doctor,
+  id: 'acc-admin',
+  roles: ['administrator'],
+  fhirUser: undefined,
+  display: 'Admin',
+};
+
+const read = (patient: string, i: number, extra: Partial<AuditInput> = {}): AuditInput => ({
+  principal: i % 2 ? doctor : nurse,
+  interaction: 'read',
+  resourceType: 'Observation',
+  ids: [`obs-${i}`],
+  patientIds: [patient],
+  outcome: 200,
+  ...extra,
+});
+
+let server: FastifyInstance;
+let db: SqlClient;
+let drop: (() => Promise<void>) | undefined;
+let databaseUrl: string | undefined;
+let audit: AuditLog;
+const principals: Record<string, Principal> = { doctor, nurse, p1: patientP1, admin };
+
+before(async () => {
+  if (testBackend() === 'postgres') {
+    const fresh = await freshPostgresDatabase();
+    databaseUrl = fresh.url;
+    drop = fresh.drop;
+  }
+  db = await openDatabase({ databaseUrl });
+  audit = createAuditLog(db);
+  // the audit routes beside a catch-all standing for fhir-routes.ts's `/fhir/R4/*`, registered
+  // first, as in the platform: the specific routes must still win
+  server = Fastify();
+  server.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  server.all('/fhir/R4/*', async () => ({ servedBy: 'fhir-wildcard' }));
+  registerAuditRoutes(server, {
+    audit,
+    authenticate: async (req) => principals[String(req.headers['x-test-user'])],
+    canRead: (p, patientId) => p.kind === 'staff' || p.fhirUser === `Patient/${patientId}`,
+  });
+  await server.ready();
+});
+after(async () => {
+  await server?.close();
+  await audit?.close();
+  await db?.close();
+  await drop?.();
+});
+
+const count = async (): Promise<number> =>
+  Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event')).rows[0].n);
+
+/** Tampering needs the owner to switch the append-only trigger off first, as an attacker would. */
+async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update');
+    await tx.query(sql, params);
+    await tx.query('ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update');
+  });
+}
+
+describe('audit trail', () => {
+  it('keeps one unbroken chain when thousands of events come from concurrent requests and two writers', async () => {
+    // a second writer on its own connection pool stands for a second server process
+    const otherDb = databaseUrl ? await openDatabase({ databaseUrl }) : db;
+    const other = createAuditLog(otherDb, { flushIntervalMs: 5, batchSize: 97 });
+    const before = await count();
+    const requests = Array.from({ length: 40 }, async (_, r) => {
+      for (let i = 0; i < 100; i++) {
+        (r % 2 ? audit : other).record(read(`pc-${r % 7}`, i));
+        if (i % 10 === 0) await new Promise((done) => setImmediate(done));
+      }
+    });
+    await Promise.all(requests);
+    await Promise.all([audit.flush(), other.flush()]);
+    await other.close();
+    if (otherDb !== db) await otherDb.close();
+    assert.equal((await count()) - before, 4000);
+    const report = await verifyAuditChain(db, { pageSize: 700 });
+    assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: before + 4000 });
+    const seqs = await db.query<{ min: number; max: number }>(
+      'SELECT min(seq)::int AS min, max(seq)::int AS max FROM audit_event',
+    );
+    assert.deepEqual(seqs.rows[0], { min: 1, max: before + 4000 });
+  });
+
+  it('refuses UPDATE and DELETE from the application', async () => {
+    await assert.rejects(db.query(`UPDATE audit_event SET actor = 'x' WHERE seq = 1`), /append-only/);
+    await assert.rejects(db.query('DELETE FROM audit_event WHERE seq = 1'), /append-only/);
+  });
+
+  it('finds an altered content at its seq, and a changed query column too', async () => {
+    const original = await db.query<{ content: unknown; patient_id: string }>(
+      'SELECT content, patient_id FROM audit_event WHERE seq = 1234',
+    );
+    await tamper(`UPDATE audit_event SET content = jsonb_set(content, '{outcome}', '"4"') WHERE seq = 1234`);
+    let report = await verifyAuditChain(db);
+    assert.equal(report.ok, false);
+    assert.equal(report.firstBrokenSeq, 1234);
+    assert.equal(report.checked, 1233);
+    assert.match(report.reason!, /altered/);
+    await tamper('UPDATE audit_event SET content = $1::jsonb WHERE seq = 1234', [
+      JSON.stringify(original.rows[0].content),
+    ]);
+    assert.equal((await verifyAuditChain(db)).ok, true);
+
+    // hiding an access from "who accessed my record" by moving it to another patient
+    await tamper(`UPDATE audit_event SET patient_id = 'someone-else' WHERE seq = 77`);
+    report = await verifyAuditChain(db);
+    assert.deepEqual([report.ok, report.firstBrokenSeq], [false, 77]);
+    assert.match(report.reason!, /patient_id/);
+    await tamper('UPDATE audit_event SET patient_id = $1::text WHERE seq = 77', [
+      (
+        await db.query<{ p: string }>(
+          `SELECT content #>> '{entity,0,what,reference}' AS p FROM audit_event WHERE seq = 77`,
+        )
+      ).rows[0].p.slice('Patient/'.length),
+    ]);
+    assert.equal((await verifyAuditChain(db)).ok, true);
+  });
+
+  it('finds a deleted row as the first missing seq, and a re-hashed forgery at the next link', async () => {
+    const row = (
+      await db.query<Record<string, unknown>>(
+        'SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash FROM audit_event WHERE seq = 2500',
+      )
+    ).rows[0];
+    await tamper('DELETE FROM audit_event WHERE seq = 2500');
+    let report = await verifyAuditChain(db);
+    assert.deepEqual([report.ok, report.firstBrokenSeq, report.checked], [false, 2500, 2499]);
+    assert.match(report.reason!, /missing/);
+
+    // a forger who rewrites the row AND its hash still breaks the link of seq 2501
+    await tamper(
+      `INSERT INTO audit_event SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash,
+       repeat('f', 64) FROM jsonb_populate_record(null::audit_event, $1::jsonb)`,
+      [JSON.stringify(row)],
+    );
+    report = await verifyAuditChain(db);
+    assert.equal(report.firstBrokenSeq, 2500); // its own hash no longer matches
+    await tamper('DELETE FROM audit_event WHERE seq = 2500');
+    await tamper(
+      'INSERT INTO audit_event SELECT * FROM jsonb_populate_record(null::audit_event, $1::jsonb)',
+      [JSON.stringify(row)],
+    );
+    assert.equal((await verifyAuditChain(db)).ok, true);
+  });
+
+  it('cannot see rows cut off the end by itself, but does against a kept anchor', async () => {
+    const { head } = await verifyAuditChain(db);
+    const last = (
+      await db.query<Record<string, unknown>>('SELECT * FROM audit_event WHERE seq = $1::bigint', [head!.seq])
+    ).rows[0];
+    await tamper('DELETE FROM audit_event WHERE seq = $1::bigint', [head!.seq]);
+    assert.equal((await verifyAuditChain(db)).ok, true);
+    const report = await verifyAuditChain(db, { anchor: head });
+    assert.deepEqual([report.ok, report.firstBrokenSeq], [false, head!.seq]);
+    await tamper(
+      'INSERT INTO audit_event SELECT * FROM jsonb_populate_record(null::audit_event, $1::jsonb)',
+      [JSON.stringify(last)],
+    );
+    assert.equal((await verifyAuditChain(db, { anchor: head })).ok, true);
+  });
+
+  it('writes everything still queued on close, even with a timer that would never fire', async () => {
+    const before = await count();
+    const lazy = createAuditLog(db, { flushIntervalMs: 600_000, batchSize: 100_000 });
+    await lazy.flush(); // an empty flush must not wedge the later ones
+    for (let i = 0; i < 1234; i++) lazy.record(read('p-close', i));
+    assert.equal(lazy.stats().queued, 1234);
+    assert.equal(await count(), before);
+    await lazy.close();
+    assert.equal(await count(), before + 1234);
+    lazy.record(read('p-close', 0)); // after close: counted as dropped, never thrown
+    assert.deepEqual(lazy.stats(), { queued: 0, written: 1234, dropped: 1, failedFlushes: 0 });
+    assert.equal((await verifyAuditChain(db)).ok, true);
+  });
+
+  it('writes a full batch at once instead of waiting for the timer', async () => {
+    const log = createAuditLog(db, { flushIntervalMs: 600_000, batchSize: 10 });
+    for (let i = 0; i < 25; i++) log.record(read('p-batch', i));
+    // the 10-minute timer never fires here: a full batch starts the write, which takes what is queued
+    for (let tries = 0; tries < 200 && log.stats().written < 25; tries++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual([log.stats().written, log.stats().queued], [25, 0]);
+    await log.close();
+  });
+
+  it('keeps the events of a failed flush and writes them on the retry', async () => {
+    let failures = 1;
+    const flaky: SqlClient = {
+      ...db,
+      query: db.query.bind(db),
+      transaction: (work) =>
+        failures-- > 0 ? Promise.reject(new Error('connection lost')) : db.transaction(work),
+    };
+    const errors: string[] = [];
+    const log = createAuditLog(flaky, { flushIntervalMs: 600_000, onError: (e) => errors.push(e.message) });
+    for (let i = 0; i < 10; i++) log.record(read('p-retry', i));
+    await assert.rejects(log.flush(), /connection lost/);
+    assert.deepEqual([log.stats().queued, log.stats().failedFlushes], [10, 1]);
+    await log.close();
+    assert.equal(log.stats().written, 10);
+    assert.equal((await listAccessesToPatient(db, 'p-retry', { count: 100 })).events.length, 10);
+  });
+
+  it("lists a patient's accesses newest first, in pages that neither skip nor repeat", async () => {
+    const start = Date.parse('2026-02-01T08:00:00Z');
+    for (let i = 0; i < 23; i++) {
+      audit.record(read('p-list', i, { recorded: new Date(start + i * 60_000).toISOString() }));
+      audit.record(read('p-other', i));
+    }
+    // two accesses at the same instant: seq breaks the tie
+    audit.record(read('p-list', 100, { recorded: new Date(start + 5 * 60_000).toISOString() }));
+    await audit.flush();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listAccessesToPatient(db, 'Patient/p-list', {
+        count: 5,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.events.map((e) => `${e.recorded}|${e.id}`));
+      for (const e of page.events) assert.equal(e.entity?.[0].what?.reference, 'Patient/p-list');
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    assert.equal(pages, 5);
+    assert.equal(seen.length, 24);
+    assert.equal(new Set(seen).size, 24);
+    const sorted = [...seen].sort((a, b) => {
+      const [ra, sa] = a.split('|');
+      const [rb, sb] = b.split('|');
+      return rb.localeCompare(ra) || Number(sb) - Number(sa);
+    });
+    assert.deepEqual(seen, sorted);
+    assert.equal(seen[0].split('|')[0], new Date(start + 22 * 60_000).toISOString());
+  });
+
+  it('searches the trail by agent, date range and action', async () => {
+    const hits = await searchAuditEvents(db, {
+      patient: 'p-list',
+      agent: 'Practitioner/dr-alami',
+      since: '2026-02-01T08:10:00Z',
+      before: '2026-02-01T08:20:00Z',
+      action: 'R',
+      count: 100,
+    });
+    // odd i between 10 and 19 were read by the doctor
+    assert.deepEqual(
+      hits.events.map((e) => e.entity?.find((x) => x.role?.code === '4')?.what?.reference),
+      ['obs-19', 'obs-17', 'obs-15', 'obs-13', 'obs-11'].map((id) => `Observation/${id}`),
+    );
+    assert.equal((await searchAuditEvents(db, { patient: 'p-list', action: 'D' })).events.length, 0);
+  });
+
+  it('serves the trail at GET /fhir/R4/AuditEvent ahead of the FHIR wildcard, read-only, and audits that read', async () => {
+    const app = server;
+    const as = (user: string) => ({ 'x-test-user': user });
+    const res = await app.inject({
+      url: '/fhir/R4/AuditEvent?patient=Patient/p-list&_count=10',
+      headers: as('doctor'),
+    });
+    assert.equal(res.statusCode, 200);
+    const bundle = res.json();
+    assert.equal(bundle.type, 'searchset');
+    assert.equal(bundle.entry.length, 10);
+    assert.equal(bundle.entry[0].resource.resourceType, 'AuditEvent');
+    const next = bundle.link.find((l: { relation: string }) => l.relation === 'next').url;
+    const page2 = await app.inject({
+      url: new URL(next).pathname + new URL(next).search,
+      headers: as('doctor'),
+    });
+    assert.equal(page2.json().entry.length, 10);
+    assert.notEqual(page2.json().entry[0].resource.id, bundle.entry[0].resource.id);
+
+    const id = bundle.entry[0].resource.id;
+    assert.equal(
+      (await app.inject({ url: `/fhir/R4/AuditEvent/${id}`, headers: as('doctor') })).json().id,
+      id,
+    );
+    assert.equal((await app.inject({ url: `/fhir/R4/AuditEvent/${id}`, headers: as('p1') })).statusCode, 404);
+
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/fhir/R4/AuditEvent',
+      headers: { ...as('admin'), 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({ resourceType: 'AuditEvent' }),
+    });
+    assert.equal(forged.statusCode, 405);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/fhir/R4/AuditEvent/${id}` })).statusCode, 405);
+    assert.equal((await app.inject({ url: '/fhir/R4/AuditEvent?patient=p-list' })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/fhir/R4/AuditEvent', headers: as('doctor') })).statusCode, 403);
+    assert.equal((await app.inject({ url: '/fhir/R4/AuditEvent', headers: as('admin') })).statusCode, 200);
+    assert.equal(
+      (await app.inject({ url: '/fhir/R4/AuditEvent?foo=1', headers: as('admin') })).statusCode,
+      400,
+    );
+    // the generic FHIR routes still answer everything else
+    const patients = await app.inject({ url: '/fhir/R4/Patient' });
+    assert.deepEqual(patients.json(), { servedBy: 'fhir-wildcard' });
+
+    await audit.flush();
+    const own = await searchAuditEvents(db, { agent: 'Practitioner/dr-alami', count: 20 });
+    const queries = own.events.map((e) => ({
+      outcome: e.outcome,
+      query: Buffer.from(e.entity?.find((x) => x.role?.code === '24')?.query ?? '', 'base64').toString(
+        'utf8',
+      ),
+    }));
+    assert.ok(
+      queries.some((q) => q.outcome === '0' && q.query === 'AuditEvent?patient=Patient/p-list&_count=10'),
+    );
+    // the refused attempt is on the trail too, as a minor failure
+    assert.ok(queries.some((q) => q.outcome === '4' && q.query === 'AuditEvent'));
+  });
+
+  it("shows a patient who accessed their record at GET /api/me/access-log, and nobody else's", async () => {
+    audit.record({
+      principal: doctor,
+      interaction: 'read',
+      resourceType: 'Condition',
+      ids: ['c1'],
+      patientIds: ['p1'],
+      outcome: 200,
+      purposeOfUse: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'ETREAT' },
+      breakGlassReason: 'Unconscious in the emergency room',
+    });
+    await audit.flush();
+    const res = await app().inject({ url: '/api/me/access-log?_count=5', headers: { 'x-test-user': 'p1' } });
+    assert.equal(res.statusCode, 200);
+    const [entry] = res.json().entries;
+    assert.equal(entry.who.display, 'Dr Karima Alami');
+    assert.deepEqual(entry.who.roles, ['doctor']);
+    assert.deepEqual(entry.what, ['Condition/c1']);
+    assert.equal(entry.breakGlass, true);
+    assert.equal(entry.breakGlassReason, 'Unconscious in the emergency room');
+    assert.equal(
+      (await app().inject({ url: '/api/me/access-log', headers: { 'x-test-user': 'doctor' } })).statusCode,
+      403,
+    );
+    await audit.flush();
+    assert.equal((await verifyAuditChain(db)).ok, true);
+  });
+});
+
+const app = () => server;
