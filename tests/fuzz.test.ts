@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  badCredentials,
   bodyText,
   bundle,
   type FuzzRequest,
@@ -40,7 +41,11 @@ async function exercise(req: FuzzRequest): Promise<void> {
   const withBody = req.body !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
   const res = await fetch(`${server.fhirBase}${req.path}${query}`, {
     method: req.method,
-    headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${server.token}`, ...req.headers },
+    headers: {
+      'content-type': 'application/fhir+json',
+      authorization: `Bearer ${server.token}`,
+      ...req.headers,
+    },
     body: withBody ? req.body : undefined,
   });
   const text = await res.text();
@@ -175,7 +180,7 @@ describe('generated malformed requests never cause a server error or a write', {
     );
   });
 
-  it('handles odd If-Match, If-None-Exist, Prefer, Content-Type and Accept headers', async () => {
+  it('handles odd Authorization, If-Match, If-None-Exist, Prefer, Content-Type and Accept headers', async () => {
     const arb = fc
       .tuple(
         fc.constantFrom(
@@ -188,12 +193,13 @@ describe('generated malformed requests never cause a server error or a write', {
         ),
         headers,
         fc.oneof(mutatedResource, fc.constant(TEMPLATES.Patient)),
+        badCredentials,
       )
       .map(
-        ([[method, p], h, resource]): FuzzRequest => ({
+        ([[method, p], h, resource, credentials]): FuzzRequest => ({
           method,
           path: p,
-          headers: h,
+          headers: { ...h, ...credentials },
           body:
             method === 'PATCH'
               ? '[{"op":"replace","path":"/active","value":false}]'

@@ -33,6 +33,14 @@ describe('date ranges', () => {
       assert.equal(parseRange(bad), undefined, bad);
     }
   });
+  it('reads years before 100 as written and years at the end of time as open', () => {
+    assert.deepEqual(parseRange('0050-06-01'), {
+      low: '0050-06-01T00:00:00.000Z',
+      high: '0050-06-02T00:00:00.000Z',
+    });
+    assert.deepEqual(parseRange('9999-12-31'), { low: '9999-12-31T00:00:00.000Z', high: 'infinity' });
+    assert.equal(parseRange('0000')?.low, '-infinity');
+  });
   it('gives an open period an open end', () => {
     assert.deepEqual(periodRange('2024-01-01', undefined), {
       low: '2024-01-01T00:00:00.000Z',

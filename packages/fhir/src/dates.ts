@@ -29,22 +29,40 @@ export function parseRange(value: string): InstantRange | undefined {
   let lowMs: number;
   let highMs: number;
   if (month === undefined) {
-    lowMs = Date.UTC(year, 0, 1);
-    highMs = Date.UTC(year + 1, 0, 1);
+    lowMs = utc(year, 0, 1);
+    highMs = utc(year + 1, 0, 1);
   } else if (day === undefined) {
-    lowMs = Date.UTC(year, month - 1, 1);
-    highMs = Date.UTC(year, month, 1);
+    lowMs = utc(year, month - 1, 1);
+    highMs = utc(year, month, 1);
   } else if (h === undefined) {
-    lowMs = Date.UTC(year, month - 1, day);
+    lowMs = utc(year, month - 1, day);
     highMs = lowMs + 86_400_000;
   } else {
     const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
-    lowMs = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s ?? 0), ms) - offsetMs;
+    lowMs = utc(year, month - 1, day, Number(h), Number(mi), Number(s ?? 0), ms) - offsetMs;
     // precision of the written value: to the minute, the second, or the millisecond
     highMs = lowMs + (s === undefined ? 60_000 : frac ? 1 : 1000);
   }
   if (Number.isNaN(lowMs)) return undefined;
-  return { low: new Date(lowMs).toISOString(), high: new Date(highMs).toISOString() };
+  return { low: instant(lowMs), high: instant(highMs) };
+}
+
+/** Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear does not. */
+function utc(year: number, month: number, day: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(h, mi, s, ms);
+  return d.getTime();
+}
+
+const FIRST_INSTANT = utc(1, 0, 1);
+const END_OF_TIME = utc(10000, 0, 1);
+
+/** An instant PostgreSQL reads; beyond year 1–9999 a range is open-ended. */
+function instant(ms: number): string {
+  if (ms < FIRST_INSTANT) return '-infinity';
+  if (ms >= END_OF_TIME) return 'infinity';
+  return new Date(ms).toISOString();
 }
 
 function daysIn(year: number, month: number): number {

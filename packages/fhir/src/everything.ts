@@ -3,6 +3,7 @@
  * point to (practitioners, organisations, medications…), paged by a cursor.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
 import type { AccessScope } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -21,7 +22,12 @@ export async function patientEverything(
   const p = new SqlParams();
   const patient = p.add(patientId, 'text');
   const conditions = ['NOT r.deleted'];
-  if (options.since) conditions.push(`r.last_updated >= ${p.add(options.since, 'timestamptz')}`);
+  if (options.since) {
+    const since = parseRange(options.since);
+    if (!since || !options.since.includes('T'))
+      badRequest('_since must be an instant, e.g. 2024-01-01T00:00:00Z');
+    conditions.push(`r.last_updated >= ${p.add(since!.low, 'timestamptz')}`);
+  }
   if (options.cursor) {
     const [type, id] = decode(options.cursor);
     conditions.push(`(r.resource_type, r.id) > (${p.add(type, 'text')}, ${p.add(id, 'text')})`);
@@ -55,8 +61,14 @@ export async function patientEverything(
 function decode(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string'))
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      /^[A-Z][A-Za-z]+$/.test(v[0]) &&
+      /^[A-Za-z0-9\-.]{1,64}$/.test(v[1])
+    ) {
       return v as [string, string];
+    }
   } catch {
     // fall through
   }

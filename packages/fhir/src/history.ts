@@ -80,7 +80,16 @@ export async function readHistory(
 function decode(cursor: string): [string, string, string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'string'))
+    if (
+      Array.isArray(value) &&
+      value.length === 4 &&
+      value.every((v) => typeof v === 'string') &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value[0]) &&
+      Number.isFinite(Date.parse(value[0])) &&
+      /^[A-Z][A-Za-z]+$/.test(value[1]) &&
+      /^[A-Za-z0-9\-.]{1,64}$/.test(value[2]) &&
+      /^\d{1,15}$/.test(value[3])
+    )
       return value as [string, string, string, string];
   } catch {
     // fall through

@@ -14,7 +14,7 @@ import {
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseRange, periodRange } from './dates.ts';
 import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
-import { normalizeText } from './normalize.ts';
+import { clip, normalizeText } from './normalize.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -91,18 +91,18 @@ export function addValues(rows: IndexRows, code: string, type: string, values: T
         for (const s of searchableStrings(values)) {
           for (const word of s.split(/[\s-]+/)) {
             const key = phoneticKey(word);
-            if (key) rows.string.push({ code, value: key, exact: word });
+            if (key) rows.string.push({ code, value: clip(key), exact: clip(word) });
           }
         }
         break;
       }
       for (const s of searchableStrings(values))
-        rows.string.push({ code, value: normalizeText(s).slice(0, 512), exact: s });
+        rows.string.push({ code, value: clip(normalizeText(s)), exact: clip(s) });
       break;
     case 'token':
       for (const t of convertToSearchableTokens(values, { textSearchSystem: TEXT_SYSTEM })) {
         const value = t.system === TEXT_SYSTEM && t.value ? normalizeText(t.value) : (t.value ?? null);
-        rows.token.push({ code, system: t.system ?? null, value });
+        rows.token.push({ code, system: clip(t.system ?? null), value: clip(value) });
       }
       break;
     case 'date':
@@ -128,7 +128,7 @@ export function addValues(rows: IndexRows, code: string, type: string, values: T
       for (const v of values) addReference(rows, code, v);
       break;
     case 'uri':
-      for (const v of values) if (typeof v.value === 'string') rows.uri.push({ code, value: v.value });
+      for (const v of values) if (typeof v.value === 'string') rows.uri.push({ code, value: clip(v.value) });
       break;
   }
 }
@@ -136,7 +136,7 @@ export function addValues(rows: IndexRows, code: string, type: string, values: T
 function searchableStrings(values: TypedValue[]): string[] {
   const out = new Set<string>();
   const add = (s: unknown): void => {
-    if (typeof s === 'string' && s.trim()) out.add(s.slice(0, 2048));
+    if (typeof s === 'string' && s.trim()) out.add(s);
   };
   for (const { type, value } of values) {
     if (type === 'HumanName') {
@@ -182,8 +182,8 @@ function addReference(rows: IndexRows, code: string, { type, value }: TypedValue
   rows.reference.push({
     ...row,
     ...parsed,
-    ident_system: value.identifier?.system ?? null,
-    ident_value: value.identifier?.value ?? null,
+    ident_system: clip(value.identifier?.system ?? null),
+    ident_value: clip(value.identifier?.value ?? null),
   });
 }
 
@@ -193,7 +193,7 @@ function flatten(p: { type?: string; id?: string; url?: string }): {
   url: string | null;
 } {
   if (p.url?.startsWith('#')) return { target_type: null, target_id: null, url: null };
-  return { target_type: p.type ?? null, target_id: p.id ?? null, url: p.url ?? null };
+  return { target_type: p.type ?? null, target_id: p.id ?? null, url: clip(p.url ?? null) };
 }
 
 /**
@@ -224,7 +224,7 @@ function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input:
         rows.composite.push({
           code: sp.code as string,
           c1_system: f.system ?? null,
-          c1_value: f.value,
+          c1_value: clip(f.value) as string,
           c2: s,
         });
       }

@@ -20,3 +20,16 @@ export function normalizeText(value: string): string {
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/**
+ * Longest text kept in an index column. B-tree entries must stay under ~2.7 kB; a search value is
+ * clipped the same way, so a longer value still finds itself (by its first 256 characters).
+ */
+export const MAX_INDEXED = 256;
+
+export function clip(value: string): string;
+export function clip(value: string | null): string | null;
+export function clip(value: string | null): string | null {
+  if (value === null || value.length <= MAX_INDEXED) return value;
+  return Array.from(value).slice(0, MAX_INDEXED).join(''); // never splits a surrogate pair
+}

@@ -11,7 +11,13 @@ import { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from './search/parse.ts';
 import { shapeResource } from './shape.ts';
 import { checkTypeAndId, type FhirStore, type StoreAccess } from './store.ts';
-import { type EntryTarget, entryTarget, MAX_BUNDLE_ENTRIES, runTransaction } from './transaction.ts';
+import {
+  type EntryTarget,
+  entryShapeProblem,
+  entryTarget,
+  MAX_BUNDLE_ENTRIES,
+  runTransaction,
+} from './transaction.ts';
 import { validationOutcome } from './validate.ts';
 
 export interface FhirRequest {
@@ -337,8 +343,11 @@ export class FhirRestHandler {
   private validate(type: string, body: unknown): FhirResponse {
     let resource = body as Resource | undefined;
     if (resource?.resourceType === 'Parameters') {
-      resource = (body as { parameter?: { name?: string; resource?: Resource }[] }).parameter?.find(
-        (p) => p.name === 'resource',
+      const parameter = (body as { parameter?: unknown }).parameter;
+      if (!Array.isArray(parameter))
+        badRequest('Parameters.parameter must be an array holding a "resource" parameter');
+      resource = (parameter as { name?: unknown; resource?: Resource }[]).find(
+        (p) => p && typeof p === 'object' && p.name === 'resource',
       )?.resource;
     }
     if (resource && resource.resourceType !== type) {
@@ -383,35 +392,30 @@ export class FhirRestHandler {
     }
     this.authorize('batch', undefined, req);
     const entry: BundleEntry[] = [];
-    for (const e of bundle!.entry ?? []) entry.push(await this.batchEntry(e));
+    for (const [i, e] of (bundle!.entry ?? []).entries()) entry.push(await this.batchEntry(e, i));
     return ok({ resourceType: 'Bundle', type: 'batch-response', entry } as Bundle);
   }
 
   /** A batch entry is an independent request: its failure is its own response, not the batch's. */
-  private async batchEntry(e: BundleEntry): Promise<BundleEntry> {
-    const url = e.request?.url;
-    if (!e.request?.method || !url) {
-      return {
-        response: {
-          status: '400 Bad Request',
-          outcome: outcome('error', 'invalid', 'Entry needs request.method and request.url'),
-        },
-      };
-    }
+  private async batchEntry(e: BundleEntry, index: number): Promise<BundleEntry> {
+    const problem = entryShapeProblem(e, index);
+    if (problem)
+      return { response: { status: '400 Bad Request', outcome: outcome('error', 'invalid', problem) } };
+    const url = e.request!.url!;
     const local = url.startsWith(this.baseUrl) ? url.slice(this.baseUrl.length) : url;
     const [path, query] = local.split('?');
     const headers: Record<string, string | undefined> = {
-      'if-match': e.request.ifMatch,
-      'if-none-exist': e.request.ifNoneExist,
-      'if-none-match': e.request.ifNoneMatch,
+      'if-match': e.request!.ifMatch,
+      'if-none-exist': e.request!.ifNoneExist,
+      'if-none-match': e.request!.ifNoneMatch,
     };
     let body: unknown = e.resource;
-    if (e.request.method === 'PATCH') {
-      const data = (e.resource as { data?: string } | undefined)?.data;
-      body = data ? safeJson(Buffer.from(data, 'base64').toString('utf8')) : undefined;
+    if (e.request!.method === 'PATCH') {
+      const data = (e.resource as { data?: unknown } | undefined)?.data;
+      body = typeof data === 'string' ? safeJson(Buffer.from(data, 'base64').toString('utf8')) : undefined;
     }
     const res = await this.handle({
-      method: e.request.method,
+      method: e.request!.method,
       path: `/${path.replace(/^\//, '')}`,
       query: [...new URLSearchParams(query ?? '')],
       headers,
@@ -490,7 +494,7 @@ export function errorResponse(err: unknown): FhirResponse {
       body: outcome('error', 'conflict', 'A concurrent change conflicted with this one; retry'),
     };
   }
-  if (code === '54001' || code === '57014') {
+  if (code === '54000' || code === '54001' || code === '57014') {
     return {
       status: 400,
       headers: {},

@@ -35,7 +35,37 @@ export interface EntryTarget {
 }
 
 /** Reads `request.method` + `request.url` of a bundle entry (relative to the FHIR base). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** What is wrong with the JSON shape of a bundle entry, if anything (before any of it is used). */
+export function entryShapeProblem(entry: unknown, index: number): string | undefined {
+  const at = `Bundle.entry[${index}]`;
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return `${at} must be an object`;
+  const e = entry as Record<string, unknown>;
+  const request = e.request as Record<string, unknown> | undefined;
+  if (!request || typeof request !== 'object' || Array.isArray(request))
+    return `${at}.request must be an object`;
+  if (typeof request.method !== 'string' || !METHODS.includes(request.method))
+    return `${at}.request.method must be one of ${METHODS.join(', ')}`;
+  if (typeof request.url !== 'string' || request.url === '')
+    return `${at}.request.url must be a non-empty string`;
+  for (const k of ['ifNoneExist', 'ifMatch', 'ifNoneMatch', 'ifModifiedSince']) {
+    if (request[k] !== undefined && typeof request[k] !== 'string')
+      return `${at}.request.${k} must be a string`;
+  }
+  if (e.fullUrl !== undefined && typeof e.fullUrl !== 'string') return `${at}.fullUrl must be a string`;
+  if (
+    e.resource !== undefined &&
+    (!e.resource || typeof e.resource !== 'object' || Array.isArray(e.resource))
+  ) {
+    return `${at}.resource must be a resource object`;
+  }
+  return undefined;
+}
+
 export function entryTarget(entry: BundleEntry, index: number, baseUrl: string): EntryTarget {
+  const problem = entryShapeProblem(entry, index);
+  if (problem) badRequest(problem, [`Bundle.entry[${index}]`]);
   const method = entry.request?.method;
   let url = entry.request?.url;
   if (!method || !url)

@@ -24,6 +24,8 @@ export function validationOutcome(resource: unknown, rules: ResourceRule[] = [])
       'resourceType',
     ]);
   }
+  const structural = structuralProblem(resource, type);
+  if (structural) return outcome('error', 'structure', structural.text, [structural.path]);
   const id = (resource as { id?: unknown }).id;
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
     return outcome('error', 'value', `Invalid id: 1–64 characters of A-Z a-z 0-9 - .`, [`${type}.id`]);
@@ -43,6 +45,43 @@ export function validationOutcome(resource: unknown, rules: ResourceRule[] = [])
     resourceType: 'OperationOutcome',
     issue: issues.length > 0 ? issues : outcome('information', 'informational', 'Valid').issue,
   };
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * What JSON can carry but a FHIR resource (and PostgreSQL text) cannot: object keys that shadow
+ * JavaScript internals, NUL characters and unpaired surrogates. Checked before anything else reads
+ * the resource.
+ */
+function structuralProblem(
+  node: unknown,
+  path: string,
+  depth = 0,
+): { text: string; path: string } | undefined {
+  if (depth > 64) return { text: 'The resource is nested too deeply', path };
+  if (typeof node === 'string') {
+    if (node.includes('\u0000') || !node.isWellFormed())
+      return { text: 'A value holds a NUL or malformed character', path };
+    return undefined;
+  }
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const problem = structuralProblem(node[i], `${path}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (node && typeof node === 'object') {
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key)) return { text: `Invalid property "${key}"`, path: `${path}.${key}` };
+      if (key.includes('\u0000') || !key.isWellFormed())
+        return { text: 'A property name holds a malformed character', path };
+      const problem = structuralProblem((node as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
 }
 
 export function hasErrors(o: OperationOutcome): boolean {

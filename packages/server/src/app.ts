@@ -20,6 +20,9 @@ const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/js
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    // a URL the router cannot even decode still gets an OperationOutcome
+    frameworkErrors: (err, _req, reply) =>
+      send(reply, 400, outcome('error', 'invalid', `Malformed request: ${err.message}`)),
     bodyLimit: options.bodyLimit,
     // request logs carry method, route and status — never bodies or query strings with identifiers
     logger: options.logger

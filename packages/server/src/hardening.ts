@@ -36,6 +36,8 @@ export async function registerHardening(app: FastifyInstance, config: HardeningC
   await app.register(cors, {
     origin: (origin, done) => done(null, !origin || config.corsOrigins.includes(origin)),
     credentials: true,
+    // an OPTIONS without preflight headers falls through to the routes (404/405 OperationOutcome)
+    strictPreflight: false,
     exposedHeaders: [
       'ETag',
       'Location',

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isApiPath, webStatic } from './web-static.ts';
 
@@ -14,6 +15,7 @@ before(async () => {
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><div id="root"></div>');
   writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+  writeFileSync(join(root, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log(1)'));
   writeFileSync(join(root, 'favicon.svg'), '<svg/>');
   app = Fastify();
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ resourceType: 'OperationOutcome' }));
@@ -39,6 +41,20 @@ describe('web app serving', () => {
     const res = await app.inject({ url: '/assets/index-abc123.js' });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['cache-control']), /max-age=31536000, immutable/);
+  });
+  it('sends the brotli file to browsers that accept it, and the plain one to others', async () => {
+    const br = await app.inject({
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers['content-type']), /javascript/);
+    const plain = await app.inject({
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'identity' },
+    });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, 'console.log(1)');
   });
   it('serves top-level files and 404s missing ones instead of the shell', async () => {
     assert.equal((await app.inject({ url: '/favicon.svg' })).statusCode, 200);

@@ -3,6 +3,7 @@
  * never cached (so a new release is picked up at once), and any other GET of a page address
  * answered with `index.html` so the app's own router can show it. API prefixes never fall back:
  * an unknown /fhir, /api, /auth, /oauth2 or /.well-known address stays a 404 OperationOutcome.
+ * Assets are sent pre-compressed (brotli or gzip, as the browser accepts) when the build made them.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,8 @@ export async function webStatic(app: FastifyInstance, options: WebStaticOptions 
       prefix: '/assets/',
       wildcard: true,
       index: false,
+      // the build writes .br and .gz beside each asset (packages/web/vite.config.ts)
+      preCompressed: true,
       cacheControl: false,
       dotfiles: 'deny',
       // sendFile below goes through the same options: only files under assets/ are immutable

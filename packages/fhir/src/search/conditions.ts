@@ -4,7 +4,7 @@
  */
 import { parseRange } from '../dates.ts';
 import { TEXT_SYSTEM } from '../index-rows.ts';
-import { escapeLike, normalizeText } from '../normalize.ts';
+import { clip, escapeLike, normalizeText } from '../normalize.ts';
 import { badRequest } from '../outcome.ts';
 import { parseReferenceString } from '../references.ts';
 import { splitPrefix } from './parse.ts';
@@ -13,8 +13,8 @@ import type { SqlParams } from './sql-params.ts';
 export type Column = (name: string, cast: string) => string;
 
 export function stringCondition(col: Column, p: SqlParams, value: string, modifier?: string): string {
-  if (modifier === 'exact') return `${col('exact', 'text')} = ${p.add(value, 'text')}`;
-  const normalized = escapeLike(normalizeText(value));
+  if (modifier === 'exact') return `${col('exact', 'text')} = ${p.add(clip(value), 'text')}`;
+  const normalized = escapeLike(clip(normalizeText(value)));
   if (modifier === 'contains') return `${col('value', 'text')} LIKE ${p.add(`%${normalized}%`, 'text')}`;
   return `${col('value', 'text')} LIKE ${p.add(`${normalized}%`, 'text')}`;
 }
@@ -27,9 +27,10 @@ export function tokenCondition(col: Column, p: SqlParams, value: string, modifie
     return `(${system} = '${TEXT_SYSTEM}' AND (${code} LIKE ${p.add(`${word}%`, 'text')} OR ${code} LIKE ${p.add(`% ${word}%`, 'text')}))`;
   }
   const bar = value.indexOf('|');
-  if (bar < 0) return `(${code} = ${p.add(value, 'text')} AND ${system} IS DISTINCT FROM '${TEXT_SYSTEM}')`;
-  const s = value.slice(0, bar);
-  const c = value.slice(bar + 1);
+  if (bar < 0)
+    return `(${code} = ${p.add(clip(value), 'text')} AND ${system} IS DISTINCT FROM '${TEXT_SYSTEM}')`;
+  const s = clip(value.slice(0, bar));
+  const c = clip(value.slice(bar + 1));
   if (s === '') return `(${system} IS NULL AND ${code} = ${p.add(c, 'text')})`;
   if (c === '') return `${system} = ${p.add(s, 'text')}`;
   return `(${system} = ${p.add(s, 'text')} AND ${code} = ${p.add(c, 'text')})`;
@@ -64,6 +65,9 @@ export function dateCondition(col: Column, p: SqlParams, value: string): string 
       return `${high} <= ${lo()}`;
     default: {
       // ap: overlaps the search range widened by 10% of its distance from now (R4 guidance)
+      if (!Number.isFinite(Date.parse(range.low)) || !Number.isFinite(Date.parse(range.high))) {
+        return `(${low} < ${hi()} AND ${high} > ${lo()})`;
+      }
       const width = Math.max(Math.abs(Date.now() - Date.parse(range.low)) * 0.1, 86_400_000);
       const aLo = p.add(new Date(Date.parse(range.low) - width).toISOString(), 'timestamptz');
       const aHi = p.add(new Date(Date.parse(range.high) + width).toISOString(), 'timestamptz');
@@ -119,9 +123,9 @@ export function quantityCondition(col: Column, p: SqlParams, value: string): str
 
 export function uriCondition(col: Column, p: SqlParams, value: string, modifier?: string): string {
   const c = col('value', 'text');
-  if (modifier === 'below') return `${c} LIKE ${p.add(`${escapeLike(value)}%`, 'text')}`;
-  if (modifier === 'above') return `${p.add(value, 'text')} LIKE ${c} || '%'`;
-  return `${c} = ${p.add(value, 'text')}`;
+  if (modifier === 'below') return `${c} LIKE ${p.add(`${escapeLike(clip(value))}%`, 'text')}`;
+  if (modifier === 'above') return `${p.add(clip(value), 'text')} LIKE ${c} || '%'`;
+  return `${c} = ${p.add(clip(value), 'text')}`;
 }
 
 /**
@@ -139,8 +143,8 @@ export function referenceCondition(
     const bar = value.indexOf('|');
     const system = bar >= 0 ? value.slice(0, bar) : undefined;
     const ident = bar >= 0 ? value.slice(bar + 1) : value;
-    const parts = [`${col('ident_value', 'text')} = ${p.add(ident, 'text')}`];
-    if (system) parts.push(`${col('ident_system', 'text')} = ${p.add(system, 'text')}`);
+    const parts = [`${col('ident_value', 'text')} = ${p.add(clip(ident), 'text')}`];
+    if (system) parts.push(`${col('ident_system', 'text')} = ${p.add(clip(system), 'text')}`);
     return `(${parts.join(' AND ')})`;
   }
   const local = baseUrl && value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
@@ -152,5 +156,5 @@ export function referenceCondition(
     const typed = modifier ? ` AND ${col('target_type', 'text')} = ${p.add(modifier, 'text')}` : '';
     return `(${col('target_id', 'text')} = ${p.add(local, 'text')}${typed})`;
   }
-  return `${col('url', 'text')} = ${p.add(value, 'text')}`;
+  return `${col('url', 'text')} = ${p.add(clip(value), 'text')}`;
 }

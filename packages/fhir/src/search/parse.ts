@@ -121,6 +121,8 @@ export function parseSearch(resourceType: string, query: QueryParams, strict = f
     warnings: [],
   };
   for (const [key, value] of query) {
+    if (!isStorableText(key) || !isStorableText(value))
+      badRequest(`The parameter "${key.slice(0, 60)}" holds a NUL or malformed character`);
     if (key === '_cursor') q.cursor = value;
     else if (RESULT_PARAMETERS.has(key.split(':')[0])) parseResultParameter(q, key, value);
     else if (IGNORED_PARAMETERS.has(key)) continue;
@@ -228,8 +230,14 @@ export function parseFilter(resourceType: string, key: string, value: string, de
   return { kind: 'param', code, type, param, modifier, values };
 }
 
+/** Text PostgreSQL can store: no NUL, no unpaired UTF-16 surrogate. */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
 function checkValue(type: string, code: string, value: string, key: string): void {
   if (value.length > 2048) badRequest(`The value of "${key}" is too long`, [key]);
+  if (!isStorableText(value)) badRequest(`The value of "${key}" holds a NUL or malformed character`, [key]);
   if (type === 'date') {
     const { rest } = splitPrefix(value);
     if (!isFhirDate(rest))

@@ -67,7 +67,7 @@ export async function runSearch(
   const p = new SqlParams();
   const keys = sortKeys(q.resourceType, q.sort, p);
   const conditions = [where(p)];
-  if (q.cursor) conditions.push(afterCursor(keys, decodeCursor(q.cursor, keys.length), p));
+  if (q.cursor) conditions.push(afterCursor(keys, decodeCursor(q.cursor, keys), p));
   const order = [...keys.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}`), 'r.id ASC'].join(', ');
   const keyColumns = keys.map((k, i) => `, (${k.expr})::text AS k${i}`).join('');
   const page = await db.query<Record<string, string | null>>(

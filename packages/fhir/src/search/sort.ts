@@ -58,14 +58,32 @@ export interface Cursor {
   id: string;
 }
 
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-export function decodeCursor(token: string, keyCount: number): Cursor {
+const KEY_FORMAT: Record<SortKey['cast'], RegExp> = {
+  text: /^[^\u0000]*$/,
+  timestamptz: /^(-?infinity|\d{4,}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z)?( BC)?)$/,
+  numeric: /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/i,
+};
+
+/** A cursor comes back from the client: each key must have the form its SQL type expects. */
+export function decodeCursor(token: string, keys: SortKey[]): Cursor {
   try {
     const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.id === 'string' && Array.isArray(c.keys) && c.keys.length === keyCount) return c;
+    const valid =
+      typeof c.id === 'string' &&
+      ID.test(c.id) &&
+      Array.isArray(c.keys) &&
+      c.keys.length === keys.length &&
+      c.keys.every(
+        (k, i) =>
+          k === null || (typeof k === 'string' && KEY_FORMAT[keys[i].cast].test(k) && k.isWellFormed()),
+      );
+    if (valid) return c;
   } catch {
     // fall through to the 400 below
   }
