@@ -13,7 +13,6 @@ import {
   entriesByMode,
   expectRejected,
   type FetchInit,
-  incompressible,
   writeCounts,
 } from './support/no-write.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';

@@ -65,7 +65,7 @@ export function encodeCursor(c: Cursor): string {
 }
 
 const KEY_FORMAT: Record<SortKey['cast'], RegExp> = {
-  text: /^[^\u0000]*$/,
+  text: /^/,
   timestamptz: /^(-?infinity|\d{4,}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?|Z)?( BC)?)$/,
   numeric: /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/i,
 };
@@ -81,7 +81,11 @@ export function decodeCursor(token: string, keys: SortKey[]): Cursor {
       c.keys.length === keys.length &&
       c.keys.every(
         (k, i) =>
-          k === null || (typeof k === 'string' && KEY_FORMAT[keys[i].cast].test(k) && k.isWellFormed()),
+          k === null ||
+          (typeof k === 'string' &&
+            KEY_FORMAT[keys[i].cast].test(k) &&
+            !k.includes('\u0000') &&
+            k.isWellFormed()),
       );
     if (valid) return c;
   } catch {
