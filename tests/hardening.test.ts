@@ -17,9 +17,13 @@ describe('hardening', () => {
     assert.match(res.headers.get('strict-transport-security') ?? '', /max-age/);
   });
   it('answers CORS only for allowed origins', async () => {
-    const allowed = await fetch(`${server.fhirBase}/metadata`, { headers: { origin: 'https://hospital.example.ma' } });
+    const allowed = await fetch(`${server.fhirBase}/metadata`, {
+      headers: { origin: 'https://hospital.example.ma' },
+    });
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://hospital.example.ma');
-    const other = await fetch(`${server.fhirBase}/metadata`, { headers: { origin: 'https://evil.example.com' } });
+    const other = await fetch(`${server.fhirBase}/metadata`, {
+      headers: { origin: 'https://evil.example.com' },
+    });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
   it('limits each client separately, with a 429 OperationOutcome and RateLimit headers', async () => {

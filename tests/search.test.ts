@@ -288,7 +288,10 @@ describe('result parameters', () => {
   it('answers POST _search with form parameters like GET', async () => {
     const res = await fetch(`${server.fhirBase}/Patient/_search`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${server.token}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Bearer ${server.token}`,
+      },
       body: 'family=alaoui',
     });
     assert.equal(res.status, 200);

@@ -87,3 +87,22 @@ describe('web app serving', () => {
     assert.ok(!isApiPath('/portal'));
   });
 });
+
+describe('web app serving before the app is built', () => {
+  it('explains at / how to build it, and leaves every other address an ordinary 404', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'sahti-web-empty-'));
+    const bare = Fastify();
+    bare.setNotFoundHandler((_req, reply) => reply.code(404).send({ resourceType: 'OperationOutcome' }));
+    await bare.register(webStatic, { root: empty });
+    try {
+      const home = await bare.inject({ url: '/' });
+      assert.equal(home.statusCode, 503);
+      assert.match(home.body, /npm run build:web/);
+      assert.equal((await bare.inject({ url: '/portal' })).statusCode, 404);
+      assert.equal((await bare.inject({ url: '/favicon.svg' })).statusCode, 404);
+    } finally {
+      await bare.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

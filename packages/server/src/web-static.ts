@@ -76,10 +76,11 @@ export async function webStatic(app: FastifyInstance, options: WebStaticOptions 
     const path = decodeURIComponent(req.url.split('?')[0]);
     // let the app's not-found handler answer with its OperationOutcome
     if (isApiPath(path) || path.startsWith('/assets/')) return reply.callNotFound();
+    // without a build only / explains itself; anything else stays an ordinary 404
+    if (!built && path !== '/') return reply.callNotFound();
     const last = path.slice(path.lastIndexOf('/') + 1);
     if (last.includes('.') && last !== 'index.html') {
       // a top-level file of the build (favicon.svg…); send refuses anything outside root
-      if (!built) return reply.callNotFound();
       return reply.header('cache-control', HOUR).sendFile(path.slice(1), root, { cacheControl: false });
     }
     return shell(reply);
