@@ -79,6 +79,8 @@ describe('web app serving', () => {
   it('refuses to leave the build folder', async () => {
     const res = await app.inject({ url: '/..%2f..%2fetc%2fpasswd.txt' });
     assert.notEqual(res.statusCode, 200);
+    const malformed = (await app.inject({ url: '/%E0%A4%A' })).statusCode;
+    assert.ok(malformed >= 400 && malformed < 500, String(malformed));
   });
   it('tells API prefixes from look-alike pages', () => {
     assert.ok(isApiPath('/api'));

@@ -73,7 +73,8 @@ export async function webStatic(app: FastifyInstance, options: WebStaticOptions 
   };
 
   app.get('/*', async (req, reply) => {
-    const path = decodeURIComponent(req.url.split('?')[0]);
+    const path = safeDecode(req.url.split('?')[0]);
+    if (path === undefined) return reply.callNotFound();
     // let the app's not-found handler answer with its OperationOutcome
     if (isApiPath(path) || path.startsWith('/assets/')) return reply.callNotFound();
     // without a build only / explains itself; anything else stays an ordinary 404
@@ -85,4 +86,12 @@ export async function webStatic(app: FastifyInstance, options: WebStaticOptions 
     }
     return shell(reply);
   });
+}
+
+function safeDecode(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined; // a malformed escape is nobody's page
+  }
 }

@@ -1,0 +1,71 @@
+/** The health-worker directory: Practitioners with their roles, in a dense table. */
+import { useTranslation } from 'react-i18next';
+import { resourcesOf } from '../api/fhir.ts';
+import { fhir } from '../api/index.ts';
+import { useLoad } from '../app/useLoad.ts';
+import { ButtonLink, DataTable, Empty, ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
+import { personName } from '../fhir/display.ts';
+import { useLanguage } from '../i18n/useFormat.ts';
+import { Link, useLocation } from '../router/router.tsx';
+import { NS } from './i18n/index.ts';
+import { practitionerValues } from './practitioner.ts';
+
+export default function PractitionersPage() {
+  const { t } = useTranslation(NS);
+  const language = useLanguage();
+  const { search } = useLocation();
+  const people = useLoad(async () => {
+    const bundle = await fhir.search('Practitioner', {
+      _revinclude: 'PractitionerRole:practitioner',
+      _sort: 'family',
+      _count: 500,
+    });
+    const roles = resourcesOf(bundle, 'PractitionerRole');
+    return resourcesOf(bundle, 'Practitioner').map((practitioner) => {
+      const role = roles.find((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`);
+      return {
+        id: practitioner.id ?? '',
+        name: personName(practitioner.name, language),
+        values: practitionerValues(practitioner, role),
+        organization: role?.organization?.display ?? '',
+      };
+    });
+  }, [language]);
+  return (
+    <Page title={t('practitioners.title')} lede={t('practitioners.lede')}>
+      {search.get('saved') && <Notice kind="success">{t('practitioners.saved')}</Notice>}
+      <p>
+        <ButtonLink to="/admin/practitioners/new">{t('practitioners.add')}</ButtonLink>
+      </p>
+      {people.loading && !people.data && <Loading />}
+      {people.error !== undefined && <ErrorMessage error={people.error} retry={people.reload} />}
+      {people.data?.length === 0 && <Empty>{t('practitioners.none')}</Empty>}
+      {people.data && people.data.length > 0 && (
+        <DataTable
+          caption={t('practitioners.title')}
+          captionHidden
+          testId="practitioners"
+          rows={people.data}
+          rowKey={(p) => p.id}
+          columns={[
+            {
+              header: t('practitioners.name'),
+              cell: (p) => <Link to={`/admin/practitioners/${p.id}`}>{p.name}</Link>,
+            },
+            {
+              header: t('practitioners.roles'),
+              cell: (p) =>
+                p.values.roles.map((r) => t(`practitioners.roleNames.${r}`, { defaultValue: r })).join(', '),
+            },
+            {
+              header: t('practitioners.specialty'),
+              cell: (p) => (p.values.specialty ? t(`practitioners.specialties.${p.values.specialty}`) : ''),
+            },
+            { header: t('practitioners.organization'), cell: (p) => p.organization },
+            { header: t('practitioners.inpe'), cell: (p) => <bdi>{p.values.inpe}</bdi> },
+          ]}
+        />
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { SessionUser } from '../api/auth.ts';
+import { canEnter, homeFor, navFor } from './areas.ts';
+
+const patient: SessionUser = { id: 'a', kind: 'patient', roles: ['patient'], fhirUser: 'Patient/1' };
+const doctor: SessionUser = { id: 'b', kind: 'staff', roles: ['doctor'], fhirUser: 'Practitioner/2' };
+const admin: SessionUser = { id: 'c', kind: 'staff', roles: ['administrator'] };
+const manager: SessionUser = { id: 'd', kind: 'staff', roles: ['programme-manager'] };
+
+describe('areas', () => {
+  it('sends each kind of user to their own home', () => {
+    assert.equal(homeFor(undefined), '/login');
+    assert.equal(homeFor(patient), '/portal');
+    assert.equal(homeFor(doctor), '/clinician');
+    assert.equal(homeFor(admin), '/admin/facilities');
+    assert.equal(homeFor(manager), '/welcome');
+  });
+  it('keeps patients out of the clinician workspace and clinicians out of administration', () => {
+    assert.ok(!canEnter('clinician', patient));
+    assert.ok(!canEnter('admin', doctor));
+    assert.ok(!canEnter('patient', doctor));
+    assert.ok(canEnter('public', undefined));
+  });
+  it('gives a patient account without a Patient resource no portal', () => {
+    assert.ok(!canEnter('patient', { ...patient, fhirUser: undefined }));
+  });
+  it('lists the navigation of every area the user may enter', () => {
+    assert.deepEqual(
+      navFor({ ...doctor, roles: ['doctor', 'administrator'] }).map((i) => i.key),
+      ['findPatient', 'facilities', 'practitioners'],
+    );
+    assert.equal(navFor(undefined).length, 0);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * A patient's chart for clinicians: banner, summary, trends, timeline. A 403 on the patient means
+ * no care relationship: the page offers break-the-glass, then loads the chart again.
+ */
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, fhir } from '../api/index.ts';
+import type { PageProps } from '../app/routes.ts';
+import { useLoad } from '../app/useLoad.ts';
+import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
+import { personName } from '../fhir/display.ts';
+import { useFormat } from '../i18n/useFormat.ts';
+import { BreakGlassPanel } from './BreakGlassPanel.tsx';
+import { ChartBody } from './ChartBody.tsx';
+import { NS } from './i18n/index.ts';
+import { PatientBanner } from './PatientBanner.tsx';
+
+export default function ChartPage({ params }: PageProps) {
+  const { t } = useTranslation(NS);
+  const format = useFormat();
+  const id = params.id;
+  const patient = useLoad(() => fhir.read('Patient', id), [id]);
+  const [grantedUntil, setGrantedUntil] = useState<string>();
+  const back = { to: '/clinician', label: t('find.title') };
+
+  if (patient.error instanceof ApiError && patient.error.status === 403) {
+    return (
+      <Page title={t('breakGlass.title')} back={back}>
+        <BreakGlassPanel
+          patient={`Patient/${id}`}
+          onGranted={(until) => {
+            setGrantedUntil(until);
+            patient.reload();
+          }}
+        />
+      </Page>
+    );
+  }
+  if (!patient.data) {
+    return (
+      <Page title={t('chart.summary')} back={back}>
+        {patient.loading ? <Loading /> : <ErrorMessage error={patient.error} retry={patient.reload} />}
+      </Page>
+    );
+  }
+  return (
+    <Page title={personName(patient.data.name, format.language)} back={back}>
+      {grantedUntil && (
+        <Notice kind="warning">
+          {t('breakGlass.granted', { time: format.date(grantedUntil, { time: true }) })}
+        </Notice>
+      )}
+      <PatientBanner patient={patient.data} />
+      <ChartBody patientId={id} />
+    </Page>
+  );
+}

@@ -1,0 +1,50 @@
+import type { Messages } from '../../i18n/messages.ts';
+import type { fr } from './fr.ts';
+
+export const en: Messages<typeof fr> = {
+  find: {
+    title: 'Find a patient',
+    query: 'Patient’s CNIE or name',
+    queryHint: 'For example AB123456, “Mohamed El Idrissi” or “محمد”. Spelling variants are matched.',
+    results: 'Patients found',
+    resultsCount: 'Patients found: {{count}}',
+    none: 'No patient in your care matches. Check the spelling or the CNIE number.',
+    queryMissing: 'Enter a CNIE number or at least 2 letters of the name',
+    name: 'Name',
+    city: 'City',
+    open: 'Open the record of {{name}}',
+  },
+  chart: {
+    summary: 'Summary',
+    problems: 'Active problems',
+    allergies: 'Allergies',
+    medications: 'Current medicines',
+    trends: 'Trends',
+    timeline: 'Timeline',
+    noProblems: 'No active problem.',
+    noAllergies: 'No known allergy.',
+    noMedications: 'No current medicine.',
+    noTimeline: 'Nothing recorded.',
+    noTrends: 'No numeric measurement.',
+    since: 'Since',
+    date: 'Date',
+    event: 'Event',
+    details: 'Details',
+    by: 'By',
+    kinds: { encounter: 'Encounter', observation: 'Measurement', condition: 'Diagnosis' },
+    allergyAlert: 'Allergies',
+  },
+  breakGlass: {
+    title: 'Emergency access',
+    forbidden: 'This patient is not in your care: you have no access to their record.',
+    explain:
+      'In an emergency you can open their record for {{hours}} hours. This access is recorded and the patient is told.',
+    reason: 'Reason for emergency access',
+    reasonHint: 'Describe the clinical situation that justifies access (at least 10 characters).',
+    reasonMissing: 'Give the reason for emergency access',
+    reasonShort: 'The reason must be at least 10 characters long',
+    submit: 'Open the record in an emergency',
+    granted: 'Emergency access granted until {{time}}. It is recorded and reported to the patient.',
+    unavailable: 'Emergency access is not available on this server yet.',
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * Who looked at my record, when and why (law 09-08). Carers' accesses come first; the patient's
+ * own visits are hidden unless asked for; emergency accesses stand out with their stated reason.
+ */
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { type AccessLogEntry, ApiError, accessLog } from '../api/index.ts';
+import { useLoad } from '../app/useLoad.ts';
+import { Button, Choices, Empty, ErrorMessage, Loading, Page, Tag } from '../design/index.ts';
+import { useFormat } from '../i18n/useFormat.ts';
+import { accessLine } from './access-log-view.ts';
+import { NS } from './i18n/index.ts';
+
+export default function AccessLogPage() {
+  const { t } = useTranslation(NS);
+  const format = useFormat();
+  const first = useLoad(() => accessLog(), []);
+  const [more, setMore] = useState<AccessLogEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null>();
+  const [failure, setFailure] = useState<unknown>();
+  const [showMine, setShowMine] = useState(false);
+  const next = cursor === undefined ? first.data?.nextCursor : (cursor ?? undefined);
+
+  const [fetching, setFetching] = useState(false);
+  const loadMore = async () => {
+    if (!next || fetching) return;
+    setFetching(true);
+    try {
+      const page = await accessLog(next);
+      setMore((m) => [...m, ...page.entries]);
+      setCursor(page.nextCursor ?? null);
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setFetching(false);
+    }
+  };
+
+  const missing = first.error instanceof ApiError && first.error.status === 404;
+  const all = [...(first.data?.entries ?? []), ...more].map((entry, i) => ({
+    key: entry.id ?? `${entry.when}-${i}`,
+    when: entry.when,
+    line: accessLine(entry),
+  }));
+  const shown = showMine ? all : all.filter((e) => !e.line.self);
+  // a patient's own visits can fill whole pages: fetch on (a few pages) until carers' accesses show
+  const [autoPages, setAutoPages] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: loadMore changes every render; next and the counts decide
+  useEffect(() => {
+    if (!showMine && shown.length < 10 && next && !fetching && autoPages < 10 && failure === undefined) {
+      setAutoPages((n) => n + 1);
+      void loadMore();
+    }
+  }, [showMine, shown.length, next, fetching, autoPages, failure]);
+  const typeName = (type: string) => t(`accessLog.types.${type}`, { defaultValue: type });
+  return (
+    <Page title={t('accessLog.title')} lede={t('accessLog.lede')}>
+      {first.loading && <Loading />}
+      {missing && <Empty>{t('accessLog.unavailable')}</Empty>}
+      {first.error !== undefined && !missing && <ErrorMessage error={first.error} retry={first.reload} />}
+      {first.data && all.length === 0 && <Empty>{t('accessLog.none')}</Empty>}
+      {all.length > 0 && (
+        <Choices
+          id="show-mine"
+          legend={<span className="visually-hidden">{t('accessLog.title')}</span>}
+          type="checkbox"
+          options={[{ value: 'mine', label: t('accessLog.showMine') }]}
+          value={showMine ? ['mine'] : []}
+          onChange={(v) => setShowMine(v.includes('mine'))}
+        />
+      )}
+      {all.length > 0 && shown.length === 0 && !next && <Empty>{t('accessLog.noneOthers')}</Empty>}
+      {shown.length > 0 && (
+        <ul className="list-plain" data-testid="access-log">
+          {shown.map(({ key, when, line }) => (
+            <li key={key}>
+              <div className="row-between">
+                <span>
+                  <strong>{line.self ? t('accessLog.you') : line.name}</strong>
+                  {!line.self && line.roles.length > 0 && (
+                    <span className="secondary">
+                      {' '}
+                      ({line.roles.map((r) => t(`accessLog.roles.${r}`, { defaultValue: r })).join(', ')})
+                    </span>
+                  )}
+                </span>
+                <span className="secondary">{format.date(when, { time: true })}</span>
+              </div>
+              <div className="cluster">
+                {line.breakGlass && <Tag kind="warning">{t('accessLog.breakGlass')}</Tag>}
+                {line.refused && <Tag kind="grey">{t('accessLog.failed')}</Tag>}
+                <span>
+                  {line.types.length > 0
+                    ? t('labelled', {
+                        ns: 'common',
+                        label: t(`accessLog.kinds.${line.kind}`),
+                        value: line.types.map(typeName).join(', '),
+                      })
+                    : t(`accessLog.kinds.${line.kind}`)}
+                </span>
+              </div>
+              {line.reason && <p className="spaced">{t('accessLog.reason', { reason: line.reason })}</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {failure !== undefined && <ErrorMessage error={failure} />}
+      {next && (
+        <Button type="button" variant="secondary" disabled={fetching} onClick={() => void loadMore()}>
+          {t('actions.loadMore', { ns: 'common' })}
+        </Button>
+      )}
+    </Page>
+  );
+}

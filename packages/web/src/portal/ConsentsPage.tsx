@@ -1,0 +1,147 @@
+/** Sharing: the national opt-out, and per-carer choices to allow or block, each withdrawable. */
+import type { Consent } from '@medplum/fhirtypes';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { fhir } from '../api/index.ts';
+import { useLoad } from '../app/useLoad.ts';
+import {
+  Button,
+  ButtonLink,
+  Card,
+  Empty,
+  ErrorMessage,
+  Loading,
+  Notice,
+  Page,
+  Tag,
+} from '../design/index.ts';
+import { referenceText } from '../fhir/display.ts';
+import { useFormat } from '../i18n/useFormat.ts';
+import { buildConsent, consentActor, revoked, sortConsents } from './consent.ts';
+import { NS } from './i18n/index.ts';
+import { usePatientId } from './usePatientId.ts';
+
+export default function ConsentsPage() {
+  const { t } = useTranslation(NS);
+  const format = useFormat();
+  const patientId = usePatientId();
+  const consents = useLoad(
+    () => fhir.searchResources('Consent', { patient: `Patient/${patientId}`, _count: 200 }),
+    [patientId],
+  );
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+
+  const act = async (write: () => Promise<unknown>, message: string) => {
+    setBusy(true);
+    setFailure(undefined);
+    setDone(undefined);
+    try {
+      await write();
+      setDone(message);
+      consents.reload();
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const sorted = consents.data ? sortConsents(consents.data) : undefined;
+  const label = (c: Consent) => referenceText(consentActor(c)) || t('consents.everyone');
+  return (
+    <Page title={t('consents.title')} lede={t('consents.lede')}>
+      {done && <Notice kind="success">{done}</Notice>}
+      {failure !== undefined && <ErrorMessage error={failure} />}
+      {consents.loading && !consents.data && <Loading />}
+      {consents.error !== undefined && <ErrorMessage error={consents.error} retry={consents.reload} />}
+      {sorted && (
+        <>
+          <Card title={t('consents.national')} testId="national-sharing">
+            <p>{sorted.optOut ? t('consents.nationalOff') : t('consents.nationalOn')}</p>
+            {sorted.optOut ? (
+              <Button
+                type="button"
+                variant="secondary"
+                disabled={busy}
+                onClick={() => act(() => fhir.update(revoked(sorted.optOut!)), t('consents.nationalOn'))}
+              >
+                {t('consents.optIn')}
+              </Button>
+            ) : (
+              <Button
+                type="button"
+                variant="warning"
+                disabled={busy}
+                onClick={() =>
+                  act(
+                    () => fhir.create(buildConsent({ patientId, effect: 'deny' })),
+                    t('consents.nationalOff'),
+                  )
+                }
+              >
+                {t('consents.optOut')}
+              </Button>
+            )}
+          </Card>
+          <section>
+            <h2>{t('consents.rules')}</h2>
+            {sorted.rules.length === 0 ? (
+              <Empty>{t('consents.noRules')}</Empty>
+            ) : (
+              <ul className="list-plain" data-testid="consent-rules">
+                {sorted.rules.map((c) => (
+                  <li key={c.id} className="row-between">
+                    <span>
+                      <strong>{label(c)}</strong>{' '}
+                      <Tag kind={c.provision?.type === 'deny' ? 'warning' : 'success'}>
+                        {c.provision?.type === 'deny' ? t('consents.deny') : t('consents.permit')}
+                      </Tag>
+                      <br />
+                      <span className="secondary">
+                        {t('consents.since', { date: format.date(c.dateTime) })}
+                      </span>
+                    </span>
+                    <Button
+                      type="button"
+                      variant="secondary"
+                      small
+                      disabled={busy}
+                      aria-label={t('labelled', {
+                        ns: 'common',
+                        label: t('consents.revoke'),
+                        value: label(c),
+                      })}
+                      onClick={() => act(() => fhir.update(revoked(c)), t('consents.revoked'))}
+                    >
+                      {t('consents.revoke')}
+                    </Button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <p className="spaced">
+              <ButtonLink to="/portal/consents/new" variant="secondary">
+                {t('consents.add')}
+              </ButtonLink>
+            </p>
+          </section>
+          {sorted.history.length > 0 && (
+            <details>
+              <summary>{t('consents.history')}</summary>
+              <ul className="list-plain">
+                {sorted.history.map((c) => (
+                  <li key={c.id}>
+                    {label(c)} — {c.provision?.type === 'deny' ? t('consents.deny') : t('consents.permit')} ·{' '}
+                    <span className="secondary">{format.date(c.dateTime)}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
