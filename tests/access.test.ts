@@ -308,3 +308,22 @@ function consent(patient: string, type: 'deny' | 'permit', actor?: string) {
     },
   };
 }
+
+describe('break-the-glass by CNIE', () => {
+  it('finds the patient by identifier, since a clinician cannot search outside their care', async () => {
+    const drC = await signIn(server, ['nurse'], 'Practitioner/pr-b');
+    assert.equal((await drC.fhir('/Patient?identifier=ZZ999999')).body.entry.length, 0);
+    const grant = await drC.call('/api/break-glass', {
+      method: 'POST',
+      body: { identifier: 'ZZ999999', reason: 'Road accident, patient unconscious' },
+    });
+    assert.equal(grant.status, 201, JSON.stringify(grant.body));
+    assert.equal(grant.body.patient, 'Patient/p3');
+    assert.equal((await drC.fhir('/Patient/p3')).status, 200);
+    const unknown = await drC.call('/api/break-glass', {
+      method: 'POST',
+      body: { identifier: 'ZZ000000', reason: 'Road accident, patient unconscious' },
+    });
+    assert.equal(unknown.status, 404);
+  });
+});

@@ -35,6 +35,12 @@ export async function seedCareWorld(server: TestServer): Promise<void> {
       telecom: [{ system: 'email', value: 'p2@example.test' }],
     },
     {
+      resourceType: 'Patient',
+      id: 'p3',
+      identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/cnie', value: 'ZZ999999' }],
+      name: [{ family: 'Ouali', given: ['Said'] }],
+    },
+    {
       resourceType: 'Encounter',
       id: 'e1',
       status: 'finished',

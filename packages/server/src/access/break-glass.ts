@@ -19,24 +19,45 @@ export interface BreakGlassGrant {
   expiresAt: string;
 }
 
+export function assertMayBreakGlass(principal: Principal): void {
+  const allowed = principal.kind === 'staff' && principal.roles.some((r) => BREAK_GLASS_ROLES.includes(r));
+  if (!allowed || !principal.fhirUser) {
+    throw new FhirError(
+      403,
+      outcome('error', 'forbidden', 'Only doctors, nurses and hub specialists may break the glass'),
+    );
+  }
+}
+
+/**
+ * The patient a clinician names in an emergency: by reference, or by identifier (the CNIE number,
+ * with or without its system) — a clinician cannot search for a patient outside their care.
+ */
+export async function emergencyPatientRef(
+  store: FhirStore,
+  body: { patient?: unknown; identifier?: unknown },
+): Promise<unknown> {
+  if (body.patient !== undefined || typeof body.identifier !== 'string') return body.patient;
+  const found = await store.search('Patient', [
+    ['identifier', body.identifier],
+    ['_count', '2'],
+  ]);
+  if (found.matches.length === 0) fail(404, 'not-found', 'No patient has this identifier');
+  if (found.matches.length > 1) {
+    fail(412, 'multiple-matches', 'Several patients have this identifier: give its system too');
+  }
+  return `Patient/${found.matches[0].id}`;
+}
+
 export async function breakGlass(
   store: FhirStore,
   principal: Principal,
   patientRef: unknown,
   reason: unknown,
 ): Promise<BreakGlassGrant> {
-  if (
-    principal.kind !== 'staff' ||
-    !principal.roles.some((r) => BREAK_GLASS_ROLES.includes(r)) ||
-    !principal.fhirUser
-  ) {
-    throw new FhirError(
-      403,
-      outcome('error', 'forbidden', 'Only doctors, nurses and hub specialists may break the glass'),
-    );
-  }
+  assertMayBreakGlass(principal);
   if (typeof patientRef !== 'string' || !/^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(patientRef)) {
-    badRequest('patient must be a reference like Patient/123');
+    badRequest('patient must be a reference like Patient/123, or give identifier (the CNIE number)');
   }
   if (typeof reason !== 'string' || reason.trim().length < 10) {
     badRequest('Give the reason for emergency access (at least 10 characters)', ['reason']);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import { send } from '../fhir-routes.ts';
-import { breakGlass } from './break-glass.ts';
+import { assertMayBreakGlass, breakGlass, emergencyPatientRef } from './break-glass.ts';
 
 export interface AccessRouteDeps {
   store: FhirStore;
@@ -16,10 +16,12 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AccessRouteDeps
   app.post('/api/break-glass', async (req, reply) => {
     const principal = await deps.auth.authenticate(req);
     if (!principal) throw new FhirError(401, outcome('error', 'login', 'Sign in first'));
-    const body = (req.body ?? {}) as { patient?: unknown; reason?: unknown };
+    const body = (req.body ?? {}) as { patient?: unknown; identifier?: unknown; reason?: unknown };
     const who = { ...principal, address: req.ip };
     try {
-      const grant = await breakGlass(deps.store, who, body.patient, body.reason);
+      assertMayBreakGlass(who); // before looking anyone up by identifier
+      const patient = await emergencyPatientRef(deps.store, body);
+      const grant = await breakGlass(deps.store, who, patient, body.reason);
       deps.audit.record({
         principal: who,
         interaction: 'break-glass',

@@ -53,7 +53,9 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
       principal,
       interaction: ids ? 'read' : 'search',
       resourceType: 'AuditEvent',
-      ...(ids ? { ids } : { query: req.url.slice(FHIR_BASE_PATH.length + 1) }),
+      ...(ids
+        ? { ids }
+        : { query: req.url.startsWith(PATH) ? req.url.slice(FHIR_BASE_PATH.length + 1) : req.url }),
       patientIds: patient ? [patient] : [],
       outcome: status,
       address: req.ip,
