@@ -41,7 +41,8 @@ export function ChartSummary(props: {
               rows={problems}
               rowKey={(c) => c.id ?? ''}
               columns={[
-                { header: t('chart.problems'), cell: (c) => conceptText(c.code) },
+                // the name wraps so the date stays in view in a narrow card (no sideways scroll)
+                { header: t('chart.problems'), wrap: true, cell: (c) => conceptText(c.code) },
                 {
                   header: t('chart.since'),
                   cell: (c) => format.date(c.onsetDateTime ?? c.recordedDate, { style: 'numeric' }),
