@@ -1,0 +1,123 @@
+/**
+ * The two database backends as the benchmark needs them: where the server keeps its data, where the
+ * floor keeps its own, how to read query plans and sizes, and how to clean up.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../scripts/pg-throwaway.ts';
+import type { PlanQuery } from './explain.ts';
+import { type FloorDb, openPgliteFloor, openPostgresFloor } from './floor.ts';
+import type { ServerOptions } from './server-process.ts';
+
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  server: Omit<ServerOptions, 'logDir' | 'access'>;
+  openFloor(connections: number): Promise<FloorDb>;
+  /**
+   * Runs `work` with a plan reader on the server's own database. For PGlite only once the server
+   * has stopped: an embedded database has one owner at a time.
+   */
+  withPlans<T>(work: (query: PlanQuery) => Promise<T>): Promise<T>;
+  plansWhileServing: boolean;
+  /** PostgreSQL database names, to count their backends' CPU (none for PGlite: it is in-process). */
+  databases?: { fhir: string; floor: string };
+  engineVersion(): Promise<string>;
+  storage(): Promise<{ fhirBytes: number; floorBytes: number }>;
+  dispose(keep: boolean): Promise<void>;
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+export function pgliteBackend(tmp: string): Backend {
+  const serverDir = join(tmp, 'server');
+  const floorDir = join(tmp, 'floor');
+  return {
+    name: 'pglite',
+    server: { dataDir: serverDir },
+    openFloor: () => openPgliteFloor(floorDir),
+    plansWhileServing: false,
+    async withPlans(work) {
+      const db = await PGlite.create({ dataDir: join(serverDir, 'pglite') });
+      try {
+        return await work((text, params) => db.query<Record<string, unknown>>(text, params));
+      } finally {
+        await db.close();
+      }
+    },
+    async engineVersion() {
+      const db = await PGlite.create();
+      const v = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+      await db.close();
+      return `PGlite, PostgreSQL ${v} in WASM`;
+    },
+    async storage() {
+      return { fhirBytes: folderBytes(serverDir), floorBytes: folderBytes(floorDir) };
+    },
+    async dispose(keep) {
+      if (!keep) await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One throwaway server per benchmark run; each backend run gets two fresh databases on it. */
+export async function postgresBackend(tmp: string, cluster: ThrowawayPostgres): Promise<Backend> {
+  const suffix = Date.now().toString(36);
+  const fhirDb = `bench_fhir_${suffix}`;
+  const floorDb = `bench_floor_${suffix}`;
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${fhirDb}`);
+  await admin.query(`CREATE DATABASE ${floorDb}`);
+  // a pathological plan at full volume runs for hours; capped, it shows as errors and the run goes on
+  await admin.query(`ALTER DATABASE ${fhirDb} SET statement_timeout = '60s'`);
+  const urlOf = (name: string): string => {
+    const u = new URL(cluster.url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const size = async (name: string): Promise<number> =>
+    Number((await admin.query('SELECT pg_database_size($1::text) AS n', [name])).rows[0].n);
+  return {
+    name: 'postgres',
+    server: { databaseUrl: urlOf(fhirDb) },
+    openFloor: (connections) => openPostgresFloor(urlOf(floorDb), connections),
+    plansWhileServing: true,
+    databases: { fhir: fhirDb, floor: floorDb },
+    async withPlans(work) {
+      const client = new pg.Client({ connectionString: urlOf(fhirDb) });
+      await client.connect();
+      try {
+        // no ANALYZE here: the plans shown are those the server got, with whatever statistics
+        // autovacuum had gathered by then
+        return await work((text, params) => client.query(text, params));
+      } finally {
+        await client.end();
+      }
+    },
+    async engineVersion() {
+      return `PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version} server`;
+    },
+    async storage() {
+      return { fhirBytes: await size(fhirDb), floorBytes: await size(floorDb) };
+    },
+    async dispose(keep) {
+      if (!keep) {
+        await admin.query(`DROP DATABASE IF EXISTS ${fhirDb} WITH (FORCE)`);
+        await admin.query(`DROP DATABASE IF EXISTS ${floorDb} WITH (FORCE)`);
+      }
+      await admin.end();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export { startThrowawayPostgres };

@@ -1,0 +1,145 @@
+/**
+ * Results: the shapes kept in the JSON file, the printed tables, and the published anchors they are
+ * read against. Every FHIR figure sits beside the raw-SQL floor measured in the same run, because on
+ * a shared 2-core machine only ratios are comparable between runs.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CpuPerRequest } from './cpu.ts';
+import type { ExplainedSearch } from './explain.ts';
+import type { LoadResult } from './load.ts';
+
+export interface OperationResult {
+  name: string;
+  fhir: LoadResult;
+  floor: LoadResult;
+  /** CPU ms per request by process (undefined when not measured). */
+  cpu: { fhir?: CpuPerRequest; floor?: CpuPerRequest };
+}
+
+export interface BackendResult {
+  backend: 'pglite' | 'postgres';
+  engineVersion: string;
+  patients: number;
+  observations: number;
+  /** Whether the server's database was ANALYZEd after the import (--analyze). */
+  analyzed: boolean;
+  /** Whether authentication, authorisation and audit were on (--access=on). */
+  accessControl: boolean;
+  /** Import figures are per bundle (`perSecond` is bundles/s); resources/s from the counts. */
+  import: {
+    fhir: LoadResult;
+    floor: LoadResult;
+    resourcesPerBundle: number;
+    fhirResources: number;
+    floorResources: number;
+    cpuPerResource: { fhir: CpuPerRequest; floor: CpuPerRequest };
+  };
+  operations: OperationResult[];
+  memory: { idleAfterLoadMiB: number; afterRunMiB: number; peakMiB: number };
+  storage: { fhirBytes: number; floorBytes: number };
+  explains: ExplainedSearch[];
+  /** pg_stat_user_tables of the engine's tables when the plans were read. */
+  statistics: Record<string, unknown>[];
+  notes: string[];
+}
+
+export interface RunResult {
+  startedAt: string;
+  mode: 'quick' | 'full';
+  concurrency: number;
+  importClients: number;
+  machine: { cpus: number; model: string; memGiB: number; node: string; loadAverage: number[] };
+  backends: BackendResult[];
+}
+
+/** Published figures, all from far larger machines (8+ CPUs for the server, 8 for the load). */
+export const ANCHORS = [
+  'CRUD mix: Aidbox 3,777 req/s, HAPI 3,755 req/s, Medplum 1,354 req/s (8+8 CPUs)',
+  'Patient search: Blaze 2,000 req/s with p99 < 5 ms',
+  'Transaction-bundle import: Blaze 4,146 resources/s (8 cores)',
+];
+
+const f0 = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '–');
+const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? (a / b).toFixed(2) : '–');
+
+const perSecond = (count: number, r: LoadResult): number => (count / r.elapsedMs) * 1000;
+
+/** Markdown table rows, so the same text goes to the terminal and to docs/performance.md. */
+export function formatBackend(b: BackendResult): string {
+  const lines = [
+    `### ${b.backend} (${b.engineVersion}) — ${f0(b.patients)} patients, ${f0(b.observations)} observations` +
+      (b.analyzed ? ', ANALYZEd after the import' : ', no ANALYZE') +
+      (b.accessControl ? ', access control + audit ON' : ', access control off'),
+    '',
+    '| operation | FHIR req/s | p50 ms | p99 ms | errors | floor req/s | floor p50 ms | ratio FHIR/floor |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const { fhir, floor, resourcesPerBundle } = b.import;
+  const fhirRate = perSecond(b.import.fhirResources, fhir);
+  const floorRate = perSecond(b.import.floorResources, floor);
+  lines.push(
+    `| import (resources/s; latency per ${resourcesPerBundle}-entry bundle) | ${f0(fhirRate)} | ${f1(fhir.p50)} | ${f1(fhir.p99)} | ${errs(fhir)} | ${f0(floorRate)} | ${f1(floor.p50)} | ${ratio(fhirRate, floorRate)} |`,
+  );
+  for (const o of b.operations) {
+    lines.push(
+      `| ${o.name} | ${f0(o.fhir.perSecond)} | ${f1(o.fhir.p50)} | ${f1(o.fhir.p99)} | ${errs(o.fhir)} | ${f0(o.floor.perSecond)} | ${f1(o.floor.p50)} | ${ratio(o.fhir.perSecond, o.floor.perSecond)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'CPU ms per request (per resource for the import): FHIR server node process | its PostgreSQL backends | ' +
+      'benchmark process — floor: PostgreSQL backends | benchmark process (for PGlite the floor database runs in it)',
+    '',
+    '| operation | server node | server DB | bench | floor DB | floor bench |',
+    '|---|---:|---:|---:|---:|---:|',
+    cpuRow('import', b.import.cpuPerResource.fhir, b.import.cpuPerResource.floor),
+    ...b.operations.map((o) => cpuRow(o.name, o.cpu.fhir, o.cpu.floor)),
+  );
+  lines.push(
+    '',
+    `Server process memory (node, VmRSS): ${f0(b.memory.idleAfterLoadMiB)} MiB idle after the import, ` +
+      `${f0(b.memory.afterRunMiB)} MiB after the run, peak (VmHWM) ${f0(b.memory.peakMiB)} MiB.`,
+    `Storage: FHIR ${mib(b.storage.fhirBytes)}, floor ${mib(b.storage.floorBytes)} (ratio ${ratio(b.storage.fhirBytes, b.storage.floorBytes)}).`,
+  );
+  const errors = [b.import, ...b.operations].flatMap((o) => [
+    ...o.fhir.errorSamples,
+    ...o.floor.errorSamples,
+  ]);
+  if (errors.length > 0) lines.push('', 'Error samples:', ...errors.map((e) => `- ${e}`));
+  for (const e of b.explains) {
+    const flag = e.seqScans.length ? ` — Seq Scan on ${[...new Set(e.seqScans)].join(', ')}` : '';
+    lines.push(`- plan of ${e.name}: executes in ${f1(e.executionMs)} ms${flag}`);
+  }
+  for (const n of b.notes) lines.push(`- ${n}`);
+  return lines.join('\n');
+}
+
+const f3 = (n: number | undefined): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(3) : '–');
+const cpuRow = (name: string, fhir?: CpuPerRequest, floor?: CpuPerRequest): string =>
+  `| ${name} | ${f3(fhir?.serverMs)} | ${f3(fhir?.databaseMs)} | ${f3(fhir?.benchMs)} | ${f3(floor?.databaseMs)} | ${f3(floor?.benchMs)} |`;
+const errs = (r: LoadResult): string => `${r.errors}${r.stuck ? ` (+${r.stuck} stuck)` : ''}`;
+const mib = (bytes: number): string => `${f0(bytes / 1024 / 1024)} MiB`;
+
+export function formatRun(r: RunResult): string {
+  return [
+    `## Sahti benchmark — ${r.mode}, ${r.startedAt}`,
+    '',
+    `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ` +
+      `load average at start ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}. ` +
+      `${r.concurrency} concurrent clients; import with ${r.importClients}.`,
+    '',
+    ...r.backends.map((b) => `${formatBackend(b)}\n`),
+    'Published anchors (far larger machines):',
+    ...ANCHORS.map((a) => `- ${a}`),
+  ].join('\n');
+}
+
+export function writeResults(r: RunResult): string {
+  const dir = new URL('./results/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${r.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, `${JSON.stringify(r, null, 2)}\n`);
+  return path;
+}
