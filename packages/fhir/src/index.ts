@@ -17,5 +17,6 @@ export type { QueryParams } from './search/parse.ts';
 export type { AccessScope, SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
 export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
+export { analyze } from './statistics.ts';
 export { FhirStore, type StoreAccess, type WriteGuard, type WriteResult } from './store.ts';
 export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';

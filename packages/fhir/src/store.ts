@@ -11,6 +11,7 @@ import { parseSearch, type QueryParams } from './search/parse.ts';
 import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
+import { noteWrites } from './statistics.ts';
 import { assertValid, type ResourceRule } from './validate.ts';
 import {
   type CurrentVersion,
@@ -131,6 +132,7 @@ export class FhirStore {
     const version = stampedVersion(resource, newId(), 1, nowInstant(), 'POST');
     await this.access.guard?.(tx, version.resource, undefined);
     await writeVersions(tx, [version], false);
+    noteWrites(this.db, 1);
     return { resource: version.resource as Resource, status: 201 };
   }
 

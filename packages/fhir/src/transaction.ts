@@ -10,6 +10,7 @@ import { badRequest, FhirError, fail } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
+import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
 import {
@@ -180,6 +181,7 @@ export async function runTransaction(
     }
     await writeVersions(tx, versions, current.size > 0);
   });
+  noteWrites(store.db, entries.length);
   for (const t of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD'))
     responses[t.index] = await read(t);
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle;

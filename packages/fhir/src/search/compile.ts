@@ -44,6 +44,38 @@ const CONTACT_POINT_PARAMETERS = new Set(['email', 'phone', 'telecom']);
 let aliasCounter = 0;
 const nextAlias = (): string => `s${++aliasCounter % 1_000_000}`;
 
+/**
+ * `date=ge2024-01&date=lt2025-01`: two bounds of one date parameter, each a single value, are
+ * matched on the same index row, so one index range scan finds them (two separate EXISTS made the
+ * planner join everyone after the lower bound with everyone before the upper one). This reads the
+ * pair as one interval, as clients mean it.
+ */
+export function mergeDateBounds(filters: Filter[]): Filter[] {
+  const out: Filter[] = [];
+  const byCode = new Map<string, ParamFilter>();
+  for (const f of filters) {
+    const single =
+      f.kind === 'param' &&
+      f.type === 'date' &&
+      !f.modifier &&
+      f.values.length === 1 &&
+      f.code !== '_lastUpdated';
+    if (!single) {
+      out.push(f);
+      continue;
+    }
+    const p = f as ParamFilter;
+    const previous = byCode.get(p.code);
+    if (previous) previous.bounds = [...(previous.bounds ?? previous.values), ...p.values];
+    else {
+      const copy: ParamFilter = { ...p };
+      byCode.set(p.code, copy);
+      out.push(copy);
+    }
+  }
+  return out;
+}
+
 /** `type` is the resource type searched; `idExpr` the SQL expression of the candidate's id. */
 export function compileFilter(filter: Filter, type: string, idExpr: string, ctx: CompileContext): string {
   switch (filter.kind) {
@@ -103,7 +135,9 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   const col: Column = (name) => `${a}.${name}`;
   // ContactPoint values are indexed in lower case (@medplum/core): search them the same way
   const values = CONTACT_POINT_PARAMETERS.has(f.code) ? f.values.map((v) => v.toLowerCase()) : f.values;
-  const alternatives = values.map((v) => valueCondition(f, col, v, ctx, a));
+  const alternatives = f.bounds
+    ? [f.bounds.map((v) => valueCondition(f, col, v, ctx, a)).join(' AND ')]
+    : values.map((v) => valueCondition(f, col, v, ctx, a));
   const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope} AND (${alternatives.join(' OR ')}))`;
   if (f.modifier === 'not') return `NOT ${exists}`;
   if (f.type === 'reference' && f.modifier === 'identifier') {

@@ -19,6 +19,8 @@ export interface ParamFilter {
   param?: SearchParameter;
   modifier?: string;
   values: string[];
+  /** Several single-value bounds of one date parameter, all to hold on the same value. */
+  bounds?: string[];
 }
 
 export interface ChainFilter {

@@ -6,7 +6,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.ts';
 import { notFound } from '../outcome.ts';
 import type { SqlExecutor } from '../sql.ts';
-import { type CompileContext, compileFilter } from './compile.ts';
+import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import type { IncludeSpec, SearchQuery } from './parse.ts';
 import { afterCursor, decodeCursor, encodeCursor, sortKeys } from './sort.ts';
 import { SqlParams } from './sql-params.ts';
@@ -44,7 +44,7 @@ export async function runSearch(
   const where = (p: SqlParams): string => {
     const ctx: CompileContext = { params: p, baseUrl: options.baseUrl, scope: options.scope };
     const parts = [`r.resource_type = ${p.add(q.resourceType, 'text')}`, 'NOT r.deleted'];
-    for (const f of q.filters) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
+    for (const f of mergeDateBounds(q.filters)) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
     const scoped = options.scope?.('r', p);
     if (scoped) parts.push(scoped);
     return parts.join(' AND ');

@@ -1,6 +1,6 @@
 /** Opens the configured database: a PostgreSQL server when DATABASE_URL is set, else PGlite. */
 import { join } from 'node:path';
-import { type Migration, migrate, type SqlClient } from '@sahti/fhir';
+import { analyze, type Migration, migrate, type SqlClient } from '@sahti/fhir';
 import { ACCESS_MIGRATIONS } from '../access/migrations.ts';
 import { AUDIT_MIGRATIONS } from '../audit/migrations.ts';
 import { AUTH_MIGRATIONS } from '../auth/migrations.ts';
@@ -27,5 +27,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
     ? openPostgres(config.databaseUrl)
     : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined);
   await migrate(db, SERVER_MIGRATIONS);
+  // PGlite has no autovacuum: give the planner the tables' real sizes at every start
+  await analyze(db);
   return db;
 }
