@@ -89,10 +89,19 @@ async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: bo
       (v.compartment ?? []).map((p) => ({ resource_type: v.resourceType, id: v.id, patient_id: p })),
     ),
   ]);
+  // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,
+  // where a jsonb_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
+  const keysParam = params.length + 1;
+  if (replacing)
+    params.push(
+      versions.map((v) => v.resourceType),
+      versions.map((v) => v.id),
+    );
   for (const [table, columns, rows] of tables) {
     if (replacing) {
       ctes.push(
-        `d_${table} AS (DELETE FROM ${table} t USING input i WHERE t.resource_type = i.resource_type AND t.id = i.id)`,
+        `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
+           WHERE t.resource_type = k.resource_type AND t.id = k.id)`,
       );
     }
     if (rows.length === 0) continue;
