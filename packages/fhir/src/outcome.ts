@@ -40,3 +40,10 @@ export const notSupported = (text: string): never => fail(400, 'not-supported', 
 export function allOk(text = 'All OK'): OperationOutcome {
   return outcome('information', 'informational', text);
 }
+
+/** A client's value as it may appear in a message: never calling its own toString(). */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return value.slice(0, 80);
+  if (typeof value === 'number' || typeof value === 'boolean') return `${value}`;
+  return value === null ? 'null' : `(${Array.isArray(value) ? 'array' : typeof value})`;
+}

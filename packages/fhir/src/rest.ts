@@ -7,7 +7,7 @@ import { capabilityStatement, type ServerIdentity } from './capability.ts';
 import { isResourceType } from './definitions.ts';
 import { patientEverything } from './everything.ts';
 import { historyBundle, readHistory } from './history.ts';
-import { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome.ts';
+import { allOk, badRequest, FhirError, fail, notFound, outcome, shown } from './outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from './search/parse.ts';
 import { shapeResource } from './shape.ts';
 import { checkTypeAndId, type FhirStore, type StoreAccess } from './store.ts';
@@ -209,7 +209,7 @@ export class FhirRestHandler {
   private async create(type: string, req: FhirRequest): Promise<FhirResponse> {
     const body = req.body as Resource | undefined;
     if (body && typeof body === 'object' && body.resourceType !== type) {
-      badRequest(`resourceType "${String(body.resourceType)}" does not match the URL (${type})`);
+      badRequest(`resourceType "${shown(body.resourceType)}" does not match the URL (${type})`);
     }
     if (body && typeof body === 'object' && 'id' in body) {
       // R4: the server assigns the id on create; a client id is ignored rather than trusted
@@ -351,7 +351,7 @@ export class FhirRestHandler {
       )?.resource;
     }
     if (resource && resource.resourceType !== type) {
-      return ok(outcome('error', 'invalid', `Expected a ${type}, got ${String(resource.resourceType)}`));
+      return ok(outcome('error', 'invalid', `Expected a ${type}, got ${shown(resource.resourceType)}`));
     }
     return ok(validationOutcome(resource, this.store.rules));
   }
@@ -361,7 +361,7 @@ export class FhirRestHandler {
     if (bundle?.resourceType !== 'Bundle')
       badRequest('POST to the base takes a Bundle of type batch or transaction');
     if (bundle!.type !== 'batch' && bundle!.type !== 'transaction')
-      badRequest(`Bundle.type must be batch or transaction, not "${bundle!.type}"`);
+      badRequest(`Bundle.type must be batch or transaction, not "${shown(bundle!.type)}"`);
     if (bundle!.entry !== undefined && !Array.isArray(bundle!.entry))
       badRequest('Bundle.entry must be an array');
     if ((bundle!.entry?.length ?? 0) > MAX_BUNDLE_ENTRIES)

@@ -6,7 +6,7 @@
 
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
-import { badRequest, FhirError, fail } from './outcome.ts';
+import { badRequest, FhirError, fail, shown } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
@@ -209,7 +209,7 @@ function checkEntries(targets: EntryTarget[], store: FhirStore): void {
         }
       } else if (resource?.resourceType !== t.type) {
         badRequest(
-          `Bundle.entry[${t.index}]: resource type ${resource?.resourceType} does not match ${t.type}`,
+          `Bundle.entry[${t.index}]: resource type ${shown(resource?.resourceType)} does not match ${t.type}`,
         );
       } else if (t.method === 'PUT' && t.id && resource.id !== t.id) {
         badRequest(

@@ -3,7 +3,7 @@ import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { requiredBindingIssues } from './bindings.ts';
 import { isResourceType, loadDefinitions } from './definitions.ts';
-import { FhirError, outcome } from './outcome.ts';
+import { FhirError, outcome, shown } from './outcome.ts';
 import { ID_PATTERN } from './references.ts';
 
 /**
@@ -20,7 +20,7 @@ export function validationOutcome(resource: unknown, rules: ResourceRule[] = [])
   }
   const type = (resource as { resourceType?: unknown }).resourceType;
   if (typeof type !== 'string' || !isResourceType(type)) {
-    return outcome('error', 'structure', `Unknown or missing resourceType "${String(type)}"`, [
+    return outcome('error', 'structure', `Unknown or missing resourceType "${shown(type)}"`, [
       'resourceType',
     ]);
   }
