@@ -23,9 +23,9 @@ export interface ExactResult {
   optimal: boolean;
   /** HiGHS's status, e.g. "optimal" or "timeLimit". */
   status: string;
-  /** Best proven upper bound on the covered weight. */
+  /** Best proven upper bound on the covered weight (Infinity if the solve stopped before having one). */
   bound: number;
-  /** (bound − covered) / bound: 0 when optimal. */
+  /** (bound − covered) / bound: 0 when optimal, 1 when no bound is known. */
   gap: number;
   nodes: number;
   /** Wall time, worker start and WebAssembly load included. */
@@ -74,14 +74,19 @@ export async function solveExact(model: CoverModel, options: ExactOptions = {}):
   if (problems.length > 0) throw new Error(`HiGHS returned an infeasible plan: ${problems.join('; ')}`);
   const covered = coveredWeight(model, output.chosen);
   const optimal = output.status === 'optimal';
-  const bound = Number.isFinite(output.bound) ? Math.max(output.bound, covered) : covered;
+  // A solve stopped before its first dual bound proves nothing: the bound is then unknown (Infinity).
+  const bound = optimal
+    ? covered
+    : Number.isFinite(output.bound)
+      ? Math.max(output.bound, covered)
+      : Infinity;
   return {
     chosen: output.chosen,
     covered,
     optimal,
     status: output.status,
     bound,
-    gap: bound > 0 ? (bound - covered) / bound : 0,
+    gap: optimal || bound === 0 ? 0 : bound === Infinity ? 1 : (bound - covered) / bound,
     nodes: output.nodes,
     ms: performance.now() - started,
     solverMs: output.solverMs,

@@ -20,7 +20,8 @@ export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: numb
   const dLat = (lat2 - lat1) * RAD;
   const dLon = (lon2 - lon1) * RAD;
   const s = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
+  // atan2 rather than asin: accurate for antipodal points too, where asin(√s) loses digits.
+  return 2 * EARTH_RADIUS_KM * Math.atan2(Math.sqrt(s), Math.sqrt(Math.max(0, 1 - s)));
 }
 
 /** Point on the unit sphere, as [x, y, z]. */

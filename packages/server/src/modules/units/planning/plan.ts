@@ -110,8 +110,11 @@ export async function planUnits(
   const fastBudget = options.mode === 'fast' ? (options.timeLimitMs ?? 2000) : 2000;
   const heuristic = solveFast(instance.model, { maxMs: fastBudget });
   let chosen = heuristic.chosen;
-  let optimal = heuristic.covered >= heuristic.upperBound;
-  let bound = heuristic.upperBound;
+  // Populations are whole numbers, so the optimum is at most the bound rounded down.
+  const whole = instance.model.weights.every(Number.isInteger);
+  const roundBound = (b: number): number => (whole ? Math.floor(b + 1e-6) : b);
+  let bound = roundBound(heuristic.upperBound);
+  let optimal = heuristic.covered >= bound;
   let status = heuristic.timedOut ? 'timeLimit' : 'localOptimum';
   if (options.mode === 'exact') {
     try {
@@ -121,8 +124,8 @@ export async function planUnits(
         start: heuristic.chosen,
       });
       if (exact.covered >= heuristic.covered) chosen = exact.chosen;
-      optimal = exact.optimal;
-      bound = Math.min(bound, exact.bound);
+      optimal = exact.optimal || Math.max(exact.covered, heuristic.covered) >= bound;
+      bound = Math.min(bound, roundBound(exact.bound));
       status = exact.status;
     } catch (error) {
       status = 'solverFailed';
@@ -243,8 +246,8 @@ function describePlan(
     bound: outcome.bound,
     gap: outcome.bound > 0 ? Math.max(0, outcome.bound - coveredPopulation) / outcome.bound : 0,
     status: outcome.status,
-    solveMs: outcome.solveMs,
-    buildMs: instance.buildMs,
+    solveMs: Math.round(outcome.solveMs * 10) / 10,
+    buildMs: Math.round(instance.buildMs * 10) / 10,
     demandCommunes: demand.length,
     candidateStops: candidates.length,
     facilityCount: facilities.filter((f) => kinds.includes(f.kind)).length,
