@@ -6,6 +6,16 @@ import type {
 } from '@medplum/fhirtypes';
 import { allResourceTypes, searchParametersOf } from './definitions.ts';
 
+/** What the capability statement needs to know of a registered operation. */
+export interface DeclaredOperation {
+  name: string;
+  levels: ('system' | 'type' | 'instance')[];
+  resourceTypes?: string[];
+}
+
+const definitionOf = (name: string, type?: string): string =>
+  `http://hl7.org/fhir/OperationDefinition/${type ?? 'Resource'}-${name}`;
+
 export interface ServerIdentity {
   name: string;
   version: string;
@@ -14,7 +24,11 @@ export interface ServerIdentity {
   security?: CapabilityStatementRestSecurity;
 }
 
-export function capabilityStatement(server: ServerIdentity): CapabilityStatement {
+export function capabilityStatement(
+  server: ServerIdentity,
+  operations: readonly DeclaredOperation[] = [],
+): CapabilityStatement {
+  const typeLevel = operations.filter((o) => o.levels.some((l) => l !== 'system'));
   const resources: CapabilityStatementRestResource[] = allResourceTypes().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -47,10 +61,12 @@ export function capabilityStatement(server: ServerIdentity): CapabilityStatement
       type: p.type as 'string',
       documentation: p.description?.slice(0, 300),
     })),
-    operation:
-      type === 'Patient'
-        ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }]
-        : undefined,
+    operation: (() => {
+      const ops = typeLevel
+        .filter((o) => o.resourceTypes?.includes(type))
+        .map((o) => ({ name: o.name, definition: definitionOf(o.name, type) }));
+      return ops.length > 0 ? ops : undefined;
+    })(),
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -69,9 +85,9 @@ export function capabilityStatement(server: ServerIdentity): CapabilityStatement
         ...(server.security ? { security: server.security } : {}),
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: [
-          { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
-        ],
+        operation: operations
+          .filter((o) => o.levels.includes('system') || !o.resourceTypes)
+          .map((o) => ({ name: o.name, definition: definitionOf(o.name) })),
         searchParam: [
           { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
           {

@@ -5,7 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
-import type { AccessScope } from './search/run.ts';
+import { type AccessScope, scopeCondition } from './scope.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
@@ -32,7 +32,7 @@ export async function patientEverything(
     const [type, id] = decode(options.cursor);
     conditions.push(`(r.resource_type, r.id) > (${p.add(type, 'text')}, ${p.add(id, 'text')})`);
   }
-  const scope = options.scope?.('r', p);
+  const scope = scopeCondition(options.scope, 'r', p);
   if (scope) conditions.push(scope);
   // the compartment, then what the compartment references outside itself
   const sql = `WITH members AS (

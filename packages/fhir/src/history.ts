@@ -2,12 +2,12 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
-import type { AccessScope } from './search/run.ts';
+import { type AccessScope, versionScopeCondition } from './scope.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
 export interface HistoryRequest {
-  /** Only versions of resources the caller may currently see. */
+  /** Only versions the caller may see, each judged by the patients it belonged to. */
   scope?: AccessScope;
   type?: string;
   id?: string;
@@ -24,12 +24,15 @@ interface HistoryRow {
   deleted: boolean;
   method: string;
   content: string | null;
+  patients: string[];
 }
 
 export interface HistoryPage {
   entries: BundleEntry[];
   total?: number;
   nextCursor?: string;
+  /** Patients whose versions are on this page (for the audit trail). */
+  patients: string[];
 }
 
 export async function readHistory(
@@ -53,15 +56,11 @@ export async function readHistory(
       `(h.last_updated, h.resource_type, h.id, h.version_id) < (${p.add(time, 'timestamptz')}, ${p.add(type, 'text')}, ${p.add(id, 'text')}, ${p.add(version, 'bigint')})`,
     );
   }
-  const scoped = req.scope?.('r', p);
-  if (scoped) {
-    where.push(
-      `EXISTS (SELECT 1 FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id AND ${scoped})`,
-    );
-  }
+  const scoped = versionScopeCondition(req.scope, 'h', p);
+  if (scoped) where.push(scoped);
   const sql = `SELECT h.resource_type, h.id, h.version_id,
       to_char(h.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
-      h.deleted, h.method, h.content::text AS content FROM resource_history h
+      h.deleted, h.method, h.content::text AS content, h.patients FROM resource_history h
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC LIMIT ${req.count + 1}`;
   const rows = (await db.query<HistoryRow>(sql, p.values)).rows;
@@ -74,7 +73,13 @@ export async function readHistory(
           JSON.stringify([last.last_updated, last.resource_type, last.id, last.version_id]),
         ).toString('base64url')
       : undefined;
-  return { entries, nextCursor, total: !req.cursor && !nextCursor ? entries.length : undefined };
+  const patients = [...new Set(page.flatMap((row) => row.patients))];
+  return {
+    entries,
+    nextCursor,
+    total: !req.cursor && !nextCursor ? entries.length : undefined,
+    patients,
+  };
 }
 
 function decode(cursor: string): [string, string, string, string] {

@@ -4,19 +4,41 @@ export { compartmentPatients, patientCompartmentParams } from './compartment.ts'
 export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
 export { allOk, badRequest, FhirError, fail, outcome } from './outcome.ts';
 export {
+  type AccessRecord,
+  entryMatch,
   errorResponse,
+  type FhirOperation,
   type FhirRequest,
   type FhirResponse,
   FhirRestHandler,
   type Interaction,
+  type Level,
+  type OperationContext,
+  type OperationParameters,
   type RequestAccess,
   type RestOptions,
-} from './rest.ts';
+  type RouteMatch,
+} from './rest/index.ts';
 export { type Migration, migrate } from './schema.ts';
-export type { QueryParams } from './search/parse.ts';
-export type { AccessScope, SearchResult } from './search/run.ts';
+export {
+  type AccessScope,
+  type ReadScope,
+  scopeAllowsType,
+  scopeCondition,
+  versionScopeCondition,
+} from './scope.ts';
+export type { Filter, QueryParams, SearchQuery } from './search/parse.ts';
+export type { SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
 export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
 export { analyze } from './statistics.ts';
-export { FhirStore, type StoreAccess, type WriteGuard, type WriteResult } from './store.ts';
+export {
+  FhirStore,
+  type Located,
+  type StoreAccess,
+  type WriteChange,
+  type WriteGuard,
+  type WriteHook,
+  type WriteResult,
+} from './store.ts';
 export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';

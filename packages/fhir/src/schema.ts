@@ -7,7 +7,9 @@
  * rewritten in the same statement as the resource. Every row carries (resource_type, id) and, for
  * patient-owned data, `compartment` gives the patient keys (the sharding key for Citus).
  */
-import type { SqlClient } from './sql.ts';
+import type { Resource } from '@medplum/fhirtypes';
+import { compartmentPatients } from './compartment.ts';
+import type { SqlClient, SqlExecutor } from './sql.ts';
 
 const INDEX_KEY = 'resource_type text NOT NULL, id text NOT NULL, code text NOT NULL';
 
@@ -16,6 +18,8 @@ export interface Migration {
   name: string;
   /** Statements separated by `;` at the end of a line. */
   sql: string;
+  /** Work SQL cannot express (backfills computed in TypeScript), run after `sql` in the same transaction. */
+  run?: (tx: SqlExecutor) => Promise<void>;
 }
 
 /** The engine's own migrations; the server appends its own with versions from 1000 up. */
@@ -88,7 +92,52 @@ CREATE INDEX sp_composite_resource ON sp_composite (resource_type, id);
 CREATE INDEX sp_composite_value ON sp_composite (resource_type, code, c1_value);
 `,
   },
+  {
+    version: 2,
+    name: 'each history version carries its patients',
+    sql: `ALTER TABLE resource_history ADD COLUMN patients text[] NOT NULL DEFAULT '{}'`,
+    run: backfillVersionPatients,
+  },
 ];
+
+/** Versions written before migration 2: their patients from their own content; a deletion keeps its predecessor's. */
+async function backfillVersionPatients(tx: SqlExecutor): Promise<void> {
+  let after: [string, string, string] = ['', '', '0'];
+  let previous: { key: string; patients: string[] } | undefined;
+  for (;;) {
+    const rows = (
+      await tx.query<{ resource_type: string; id: string; version_id: string; content: string | null }>(
+        `SELECT resource_type, id, version_id::text AS version_id, content::text AS content FROM resource_history
+          WHERE (resource_type, id, version_id) > ($1::text, $2::text, $3::bigint)
+          ORDER BY resource_type, id, version_id LIMIT 2000`,
+        after,
+      )
+    ).rows;
+    if (rows.length === 0) return;
+    const updates: { t: string; i: string; v: string; p: string[] }[] = [];
+    for (const row of rows) {
+      const key = `${row.resource_type}/${row.id}`;
+      const patients = row.content
+        ? compartmentPatients(JSON.parse(row.content) as Resource)
+        : previous?.key === key
+          ? previous.patients
+          : [];
+      previous = { key, patients };
+      if (patients.length > 0)
+        updates.push({ t: row.resource_type, i: row.id, v: row.version_id, p: patients });
+    }
+    if (updates.length > 0) {
+      await tx.query(
+        `UPDATE resource_history h SET patients = ARRAY(SELECT jsonb_array_elements_text(u.p))
+           FROM jsonb_to_recordset($1::jsonb) AS u(t text, i text, v bigint, p jsonb)
+          WHERE h.resource_type = u.t AND h.id = u.i AND h.version_id = u.v`,
+        [JSON.stringify(updates)],
+      );
+    }
+    const last = rows[rows.length - 1];
+    after = [last.resource_type, last.id, last.version_id];
+  }
+}
 
 export const INDEX_TABLES = [
   'string',
@@ -118,6 +167,7 @@ export async function migrate(db: SqlClient, extra: Migration[] = []): Promise<n
       const again = await tx.query('SELECT 1 FROM sahti_migration WHERE version = $1::int', [m.version]);
       if (again.rows.length > 0) return;
       for (const statement of m.sql.split(/;\s*\n/).filter((s) => s.trim())) await tx.query(statement);
+      await m.run?.(tx);
       await tx.query('INSERT INTO sahti_migration (version, name) VALUES ($1::int, $2::text)', [
         m.version,
         m.name,

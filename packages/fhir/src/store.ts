@@ -7,13 +7,16 @@ import { isResourceType } from './definitions.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
-import { parseSearch, type QueryParams } from './search/parse.ts';
-import { type AccessScope, runSearch, type SearchResult } from './search/run.ts';
+import { type AccessScope, versionScopeCondition } from './scope.ts';
+import { parseSearch, type QueryParams, type SearchQuery } from './search/parse.ts';
+import { runSearch, type SearchResult } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
+import { assertUniqueIdentifiers, carriesUniqueIdentifier, type UniqueIdentifier } from './unique.ts';
 import { assertValid, type ResourceRule } from './validate.ts';
 import {
+  assertIdKeepsCompartment,
   type CurrentVersion,
   deletionVersion,
   lockCurrent,
@@ -21,12 +24,44 @@ import {
   nowInstant,
   stampedVersion,
 } from './versions.ts';
-import { writeVersions } from './write.ts';
+import { type NewVersion, writeVersions } from './write.ts';
 
 export interface WriteResult {
   resource: Resource;
   /** 201 for a new resource, 200 for a new version or an existing match. */
   status: 200 | 201;
+  /** Patients whose record the write touched: those of the new version and of the one it replaced. */
+  patients: string[];
+}
+
+/** One resource changed by a write, as write hooks see it. */
+export interface WriteChange {
+  resourceType: string;
+  id: string;
+  /** The new version (absent for a delete). */
+  next?: Resource;
+  /** The version replaced (absent for a create, or when it was deleted). */
+  previous?: Resource;
+}
+
+/**
+ * Runs with every write, inside its transaction, after the guard: derived state that must commit or
+ * roll back with the resources (care relationships started by a booking, say). Planning is
+ * synchronous and cheap; the returned effect runs after the versions are written. `actor` is what
+ * the access layer put in StoreAccess.actor (undefined for the platform's own writes).
+ */
+export type WriteHook = (
+  changes: WriteChange[],
+  actor: unknown,
+) => ((tx: SqlExecutor) => Promise<void>) | undefined;
+
+/** Where a resource stands, and whether the caller may see it (one query). */
+export interface Located {
+  versionId: number;
+  deleted: boolean;
+  content: string | null;
+  patients: string[];
+  visible: boolean;
 }
 
 /**
@@ -43,6 +78,8 @@ export type WriteGuard = (
 export interface StoreAccess {
   scope?: AccessScope;
   guard?: WriteGuard;
+  /** Who is writing, as the access layer knows them; handed to write hooks. */
+  actor?: unknown;
 }
 
 export interface StoreOptions {
@@ -50,6 +87,9 @@ export interface StoreOptions {
   /** Deployment rules checked on every write, beside R4 validation. */
   rules?: ResourceRule[];
   access?: StoreAccess;
+  hooks?: WriteHook[];
+  /** Identifier systems that name one live resource of a type only (checked on every write). */
+  uniqueIdentifiers?: UniqueIdentifier[];
 }
 
 export class FhirStore {
@@ -59,30 +99,106 @@ export class FhirStore {
 
   readonly rules: ResourceRule[];
   readonly access: StoreAccess;
+  /** Shared by every view of this store (`as`): hooks are the platform's, not a caller's. */
+  readonly hooks: WriteHook[];
+  readonly uniqueIdentifiers: UniqueIdentifier[];
 
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
     this.baseUrl = options.baseUrl;
     this.rules = options.rules ?? [];
     this.access = options.access ?? {};
+    this.hooks = options.hooks ?? [];
+    this.uniqueIdentifiers = options.uniqueIdentifiers ?? [];
   }
 
   /** The same store seen by one caller: their scope on reads, their guard on writes. */
   as(access: StoreAccess): FhirStore {
-    return new FhirStore(this.db, { baseUrl: this.baseUrl, rules: this.rules, access });
+    return new FhirStore(this.db, {
+      baseUrl: this.baseUrl,
+      rules: this.rules,
+      access,
+      hooks: this.hooks,
+      uniqueIdentifiers: this.uniqueIdentifiers,
+    });
+  }
+
+  /** Unique identifiers of these resources, checked in the writing transaction. */
+  checkUniqueIdentifiers(tx: SqlExecutor, resources: Resource[]): Promise<void> {
+    return assertUniqueIdentifiers(tx, resources, this.uniqueIdentifiers);
+  }
+
+  /** Adds a write hook for every view of this store. */
+  addHook(hook: WriteHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * The current version of a resource and whether the caller may see it, judged on that version's
+   * own patients (a deleted resource keeps those of what was deleted). Undefined when unknown.
+   */
+  async locate(type: string, id: string, versionId?: string): Promise<Located | undefined> {
+    checkTypeAndId(type, id);
+    const p = new SqlParams();
+    const scoped = versionScopeCondition(this.access.scope, 'h', p) ?? 'true';
+    const version =
+      versionId === undefined
+        ? `(SELECT r.version_id FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id)`
+        : p.add(versionId, 'bigint');
+    const row = (
+      await this.db.query<{
+        version_id: string;
+        deleted: boolean;
+        content: string | null;
+        patients: string[];
+        visible: boolean;
+      }>(
+        `SELECT h.version_id, h.deleted, h.content::text AS content, h.patients, ${scoped} AS visible
+           FROM resource_history h
+          WHERE h.resource_type = ${p.add(type, 'text')} AND h.id = ${p.add(id, 'text')} AND h.version_id = ${version}`,
+        p.values,
+      )
+    ).rows[0];
+    if (!row) return undefined;
+    return {
+      versionId: Number(row.version_id),
+      deleted: row.deleted,
+      content: row.content,
+      patients: row.patients,
+      visible: row.visible,
+    };
   }
 
   /** Whether the caller's scope lets them see this resource (true when unscoped). */
   async isVisible(type: string, id: string): Promise<boolean> {
     if (!this.access.scope) return true;
-    const p = new SqlParams();
-    const where = `r.resource_type = ${p.add(type, 'text')} AND r.id = ${p.add(id, 'text')}`;
-    const scoped = this.access.scope('r', p);
-    const rows = await this.db.query(
-      `SELECT 1 FROM resource r WHERE ${where}${scoped ? ` AND ${scoped}` : ''}`,
-      p.values,
+    return (await this.locate(type, id))?.visible ?? false;
+  }
+
+  /**
+   * Plans the write hooks for these changes; returns the effect to run after the versions are
+   * written, or undefined when no hook has anything to do.
+   */
+  private planHooks(changes: WriteChange[]): ((tx: SqlExecutor) => Promise<void>) | undefined {
+    const effects = this.hooks
+      .map((hook) => hook(changes, this.access.actor))
+      .filter((e): e is (tx: SqlExecutor) => Promise<void> => e !== undefined);
+    if (effects.length === 0) return undefined;
+    return async (tx) => {
+      for (const effect of effects) await effect(tx);
+    };
+  }
+
+  /** The hooks' plan for a batch of new versions (transaction bundles). */
+  planHooksFor(versions: NewVersion[], previous: Map<string, Resource | undefined>) {
+    return this.planHooks(
+      versions.map((v) => ({
+        resourceType: v.resourceType,
+        id: v.id,
+        next: v.resource,
+        previous: previous.get(`${v.resourceType}/${v.id}`),
+      })),
     );
-    return rows.rows.length > 0;
   }
 
   async read(type: string, id: string): Promise<Resource> {
@@ -121,19 +237,36 @@ export class FhirStore {
         await lockCondition(tx, resource.resourceType, ifNoneExist);
         const existing = await this.matchCondition(tx, resource.resourceType, ifNoneExist);
         if (existing.length > 1) fail(412, 'duplicate', `If-None-Exist matched ${existing.length} resources`);
-        if (existing.length === 1) return { resource: existing[0], status: 200 };
-        return this.insert(tx, resource);
+        if (existing.length === 1) {
+          const found = await this.locate(existing[0].resourceType, existing[0].id as string);
+          return { resource: existing[0], status: 200, patients: found?.patients ?? [] };
+        }
+        return this.insert(tx, resource, true);
       });
     }
     return this.insert(this.db, resource);
   }
 
-  private async insert(tx: SqlExecutor, resource: Resource): Promise<WriteResult> {
+  private async insert(tx: SqlExecutor, resource: Resource, inTransaction = false): Promise<WriteResult> {
     const version = stampedVersion(resource, newId(), 1, nowInstant(), 'POST');
     await this.access.guard?.(tx, version.resource, undefined);
-    await writeVersions(tx, [version], false);
+    const stored = version.resource as Resource;
+    const effect = this.planHooks([{ resourceType: version.resourceType, id: version.id, next: stored }]);
+    const unique = carriesUniqueIdentifier([stored], this.uniqueIdentifiers);
+    if ((effect || unique) && !inTransaction) {
+      // a single create is one statement; with derived state or a unique number, one transaction
+      await this.db.transaction(async (t) => {
+        await this.checkUniqueIdentifiers(t, [stored]);
+        await writeVersions(t, [version], false);
+        await effect?.(t);
+      });
+    } else {
+      if (unique) await this.checkUniqueIdentifiers(tx, [stored]);
+      await writeVersions(tx, [version], false);
+      await effect?.(tx);
+    }
     noteWrites(this.db, 1);
-    return { resource: version.resource as Resource, status: 201 };
+    return { resource: version.resource as Resource, status: 201, patients: version.compartment ?? [] };
   }
 
   /** Update, or create with the client's id when it does not exist yet (create-on-update). */
@@ -157,9 +290,18 @@ export class FhirStore {
     const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
     const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
-    await this.access.guard?.(tx, version.resource, previousOf(current));
+    assertIdKeepsCompartment(type, id, current, version);
+    const previous = previousOf(current);
+    await this.access.guard?.(tx, version.resource, previous);
+    const effect = this.planHooks([{ resourceType: type, id, next: version.resource, previous }]);
+    await this.checkUniqueIdentifiers(tx, [version.resource as Resource]);
     await writeVersions(tx, [version], current !== undefined);
-    return { resource: version.resource as Resource, status: current && !current.deleted ? 200 : 201 };
+    await effect?.(tx);
+    return {
+      resource: version.resource as Resource,
+      status: current && !current.deleted ? 200 : 201,
+      patients: [...new Set([...(version.compartment ?? []), ...(current?.patients ?? [])])],
+    };
   }
 
   async conditionalUpdate(
@@ -182,7 +324,7 @@ export class FhirStore {
         return this.replace(tx, { ...resource, id: matches[0].id }, ifMatch, 'PUT');
       }
       if (resource.id) return this.replace(tx, resource, ifMatch, 'PUT');
-      return this.insert(tx, resource);
+      return this.insert(tx, resource, true);
     });
   }
 
@@ -201,39 +343,58 @@ export class FhirStore {
     });
   }
 
-  /** Deleting a missing or already-deleted resource succeeds (idempotent, R4 allows 200/204). */
-  async delete(type: string, id: string, ifMatch?: string): Promise<void> {
+  /**
+   * Deleting a missing or already-deleted resource succeeds (idempotent, R4 allows 200/204).
+   * Returns the patients whose record lost the resource (none when nothing was deleted).
+   */
+  async delete(type: string, id: string, ifMatch?: string): Promise<{ patients: string[] }> {
     checkTypeAndId(type, id);
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
-      if (!current || current.deleted) return;
+      if (!current || current.deleted) return { patients: [] };
       checkIfMatch(ifMatch, current.versionId);
-      await this.access.guard?.(tx, undefined, previousOf(current));
-      await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
+      return this.remove(tx, type, id, current);
     });
   }
 
-  async conditionalDelete(type: string, query: QueryParams): Promise<number> {
+  private async remove(
+    tx: SqlExecutor,
+    type: string,
+    id: string,
+    current: CurrentVersion,
+  ): Promise<{ patients: string[] }> {
+    const previous = previousOf(current);
+    await this.access.guard?.(tx, undefined, previous);
+    const effect = this.planHooks([{ resourceType: type, id, previous }]);
+    await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
+    await effect?.(tx);
+    return { patients: current.patients };
+  }
+
+  async conditionalDelete(
+    type: string,
+    query: QueryParams,
+  ): Promise<{ deleted: number; patients: string[] }> {
     return this.db.transaction(async (tx) => {
       const matches = await this.matchQuery(tx, type, query);
       if (matches.length > 1)
         fail(412, 'multiple-matches', `The condition matched ${matches.length} resources`);
-      if (matches.length === 0) return 0;
+      if (matches.length === 0) return { deleted: 0, patients: [] };
       const id = matches[0].id as string;
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
-      if (!current || current.deleted) return 0;
-      await this.access.guard?.(tx, undefined, previousOf(current));
-      await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
-      return 1;
+      if (!current || current.deleted) return { deleted: 0, patients: [] };
+      return { deleted: 1, ...(await this.remove(tx, type, id, current)) };
     });
   }
 
   async search(type: string, query: QueryParams, options: { strict?: boolean } = {}): Promise<SearchResult> {
     if (!isResourceType(type)) notFound(`Unknown resource type "${type}"`);
-    return runSearch(this.db, parseSearch(type, query, options.strict), {
-      baseUrl: this.baseUrl,
-      scope: this.access.scope,
-    });
+    return this.searchParsed(parseSearch(type, query, options.strict));
+  }
+
+  /** A search already parsed (the REST layer parses once, for access decisions and for running). */
+  async searchParsed(q: SearchQuery): Promise<SearchResult> {
+    return runSearch(this.db, q, { baseUrl: this.baseUrl, scope: this.access.scope });
   }
 
   /** Resources matching a condition (`Patient?identifier=…`), for conditional interactions. */

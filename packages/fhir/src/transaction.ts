@@ -14,6 +14,7 @@ import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
 import {
+  assertIdKeepsCompartment,
   type CurrentVersion,
   deletionVersion,
   lockCurrent,
@@ -88,12 +89,23 @@ export function entryTarget(entry: BundleEntry, index: number, baseUrl: string):
   };
 }
 
+/** One resource a transaction wrote, for the audit trail. */
+export interface TransactionWrite {
+  method: string;
+  resourceType: string;
+  id: string;
+  status: number;
+  /** Patients of the new version and of the one it replaced. */
+  patients: string[];
+}
+
 /** GET entries are answered by `read` after the writes have committed, as R4 orders them last. */
 export async function runTransaction(
   store: FhirStore,
   bundle: Bundle,
   read: (t: EntryTarget) => Promise<BundleEntry>,
-): Promise<Bundle> {
+): Promise<{ bundle: Bundle; written: TransactionWrite[] }> {
+  const written: TransactionWrite[] = [];
   const entries = bundle.entry ?? [];
   const targets = entries.map((e, i) => entryTarget(e, i, store.baseUrl));
   checkEntries(targets, store);
@@ -152,17 +164,30 @@ export async function runTransaction(
     );
     const seen = new Set<string>();
     const versions: NewVersion[] = [];
+    const previous = new Map<string, Resource | undefined>();
     for (const w of writes) {
       const key = `${w.target.type}/${w.id}`;
       if (seen.has(key))
         badRequest(`Bundle.entry[${w.target.index}]: ${key} is the target of more than one entry`);
       seen.add(key);
-      const version = await buildVersion(tx, store, w, current.get(key), references, now);
+      const before = current.get(key);
+      const version = await buildVersion(tx, store, w, before, references, now);
       if (!version) {
         responses[w.target.index] = { response: { status: '204 No Content' } };
         continue;
       }
       versions.push(version);
+      previous.set(
+        key,
+        before && !before.deleted && before.content ? (JSON.parse(before.content) as Resource) : undefined,
+      );
+      written.push({
+        method: w.target.method,
+        resourceType: w.target.type,
+        id: w.id,
+        status: w.target.method === 'DELETE' ? 204 : version.versionId === 1 ? 201 : 200,
+        patients: [...new Set([...(version.compartment ?? []), ...(before?.patients ?? [])])],
+      });
       const status =
         w.target.method === 'DELETE' ? '204 No Content' : version.versionId === 1 ? '201 Created' : '200 OK';
       responses[w.target.index] = {
@@ -179,12 +204,21 @@ export async function runTransaction(
         },
       };
     }
+    const effect = store.planHooksFor(versions, previous);
+    await store.checkUniqueIdentifiers(
+      tx,
+      versions.flatMap((v) => (v.resource ? [v.resource] : [])),
+    );
     await writeVersions(tx, versions, current.size > 0);
+    await effect?.(tx);
   });
   noteWrites(store.db, entries.length);
   for (const t of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD'))
     responses[t.index] = await read(t);
-  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle;
+  return {
+    bundle: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } as Bundle,
+    written,
+  };
 }
 
 function checkEntries(targets: EntryTarget[], store: FhirStore): void {
@@ -267,6 +301,7 @@ async function buildVersion(
   }
   resource = await rewriteReferences(tx, store, resource, references, target.index);
   const version = stampedVersion(resource, w.id, nextVersion, now, target.method as NewVersion['method']);
+  assertIdKeepsCompartment(target.type, w.id, current, version);
   await store.access.guard?.(tx, version.resource, previous);
   return version;
 }

@@ -2,6 +2,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { patientCompartmentOf } from './compartment.ts';
 import { buildIndexRows } from './index-rows.ts';
+import { FhirError, outcome } from './outcome.ts';
 import type { SqlExecutor } from './sql.ts';
 import type { NewVersion } from './write.ts';
 
@@ -47,6 +48,32 @@ export interface CurrentVersion {
   versionId: number;
   deleted: boolean;
   content: string | null;
+  /** Patients of the current version; for a deletion, those of the version it deleted. */
+  patients: string[];
+}
+
+/**
+ * An id stays its compartment's: a deleted patient resource cannot come back as another patient's
+ * (its history would then show one patient's versions to the other).
+ */
+export function assertIdKeepsCompartment(
+  type: string,
+  id: string,
+  current: CurrentVersion | undefined,
+  next: NewVersion,
+): void {
+  if (!current?.deleted || current.patients.length === 0) return;
+  const before = new Set(current.patients);
+  const after = next.compartment ?? [];
+  if (after.length === before.size && after.every((p) => before.has(p))) return;
+  throw new FhirError(
+    409,
+    outcome(
+      'error',
+      'conflict',
+      `The id ${type}/${id} belonged to a deleted record and cannot be reused; create a new resource`,
+    ),
+  );
 }
 
 /** Current versions of the given resources, locked for the rest of the transaction. */
@@ -62,9 +89,11 @@ export async function lockCurrent(
     version_id: string;
     deleted: boolean;
     content: string | null;
+    patients: string[] | null;
   }>(
-    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content FROM resource r
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content, h.patients FROM resource r
      JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
+     LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
     [keys.map((k) => k.type), keys.map((k) => k.id)],
   );
@@ -73,6 +102,7 @@ export async function lockCurrent(
       versionId: Number(row.version_id),
       deleted: row.deleted,
       content: row.content,
+      patients: row.patients ?? [],
     });
   }
   return found;

@@ -18,6 +18,7 @@ export interface NewVersion {
   /** Absent for a delete. */
   resource?: Resource;
   rows?: IndexRows;
+  /** Patients the new version belongs to; for a delete, those of the version it deletes (read from the database when absent). */
   compartment?: string[];
 }
 
@@ -62,18 +63,23 @@ async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: bo
         deleted: !v.resource,
         method: v.method,
         content: v.resource ?? null,
+        patients: v.compartment ?? null,
       })),
     ),
   ];
   const ctes = [
     `input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, version_id bigint,
-       last_updated timestamptz, deleted boolean, method text, content jsonb))`,
+       last_updated timestamptz, deleted boolean, method text, content jsonb, patients text[]))`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content)`,
-    `hist AS (INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
-       SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM input)`,
+    // a deletion keeps the patients of what it deletes (the snapshot still sees their compartment rows),
+    // so the deleted id stays in its compartment: history and reuse are judged by it
+    `hist AS (INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, patients)
+       SELECT x.resource_type, x.id, x.version_id, x.last_updated, x.deleted, x.method, x.content,
+         COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
+       FROM input x)`,
   ];
   const tables: [string, string, Record<string, unknown>[]][] = INDEX_TABLES.map((t) => [
     `sp_${t}`,
@@ -86,7 +92,11 @@ async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: bo
     'compartment',
     'patient_id text',
     versions.flatMap((v) =>
-      (v.compartment ?? []).map((p) => ({ resource_type: v.resourceType, id: v.id, patient_id: p })),
+      (v.resource ? (v.compartment ?? []) : []).map((p) => ({
+        resource_type: v.resourceType,
+        id: v.id,
+        patient_id: p,
+      })),
     ),
   ]);
   // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,

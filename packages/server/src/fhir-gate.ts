@@ -1,44 +1,46 @@
 /**
  * The gate in front of the FHIR API: who is asking (auth), what they may do (access), and the
- * record of what they did (audit). Only the CapabilityStatement is public.
+ * record of what they did (audit) — written from the engine's own report of each request and
+ * bundle entry, failures included. Only the CapabilityStatement is public.
  */
-import {
-  FhirError,
-  type FhirRequest,
-  type FhirResponse,
-  outcome,
-  type RequestAccess,
-  type SqlExecutor,
-} from '@sahti/fhir';
+import { FhirError, type FhirRequest, type FhirResponse, outcome, type RequestAccess } from '@sahti/fhir';
 import type { FastifyRequest } from 'fastify';
-import { resolveAccess } from './access/index.ts';
-import { auditInputForFhir } from './audit/fhir-request.ts';
+import type { AccessLayer } from './access/layer.ts';
+import { auditInputsForFhir } from './audit/fhir-request.ts';
 import type { AuditLog } from './audit/index.ts';
 import type { Authenticator } from './auth/index.ts';
 
 export interface GateDecision {
   access?: RequestAccess;
-  /** Called with the response: records the access. */
+  /** Called with the response, whatever it is: records the access. */
   done(res: FhirResponse): void;
 }
 
 export type FhirGate = (req: FastifyRequest, fhirRequest: FhirRequest) => Promise<GateDecision>;
 
-export function createFhirGate(deps: { db: SqlExecutor; auth: Authenticator; audit: AuditLog }): FhirGate {
-  return async (req, fhirRequest) => {
+export function createFhirGate(deps: {
+  auth: Authenticator;
+  audit: AuditLog;
+  access: AccessLayer;
+}): FhirGate {
+  return async (req) => {
     const authenticated = await deps.auth.authenticate(req);
     if (!authenticated) {
       throw new FhirError(
         401,
         outcome('error', 'login', 'Sign in, or send a bearer token (see /.well-known/smart-configuration)'),
-        {
-          'www-authenticate': 'Bearer realm="sahti"',
-        },
+        { 'www-authenticate': 'Bearer realm="sahti"' },
       );
     }
     const principal = { ...authenticated, address: req.ip };
-    const access = await resolveAccess(deps.db, principal);
-    return { access, done: (res) => deps.audit.record(auditInputForFhir(principal, fhirRequest, res)) };
+    const access = await deps.access.resolve(principal);
+    return {
+      access,
+      done: (res) => {
+        for (const input of auditInputsForFhir(principal, res)) deps.audit.record(input);
+        deps.access.afterResponse(res);
+      },
+    };
   };
 }
 

@@ -1,5 +1,11 @@
 /** Mounts the framework-free FHIR REST handler on Fastify under /fhir/R4. */
-import { type FhirRequest, type FhirResponse, type FhirRestHandler, outcome } from '@sahti/fhir';
+import {
+  type AccessRecord,
+  type FhirRequest,
+  type FhirResponse,
+  type FhirRestHandler,
+  outcome,
+} from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_BASE_PATH } from './config.ts';
 import type { FhirGate } from './fhir-gate.ts';
@@ -35,8 +41,14 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
     if (path === '/metadata' && req.method === 'GET')
       return respond(reply, await handler.handle(fhirRequest));
     const decision = await gate(req, fhirRequest);
-    const res = await handler.handle({ ...fhirRequest, access: decision.access });
-    decision.done(res);
+    let res: FhirResponse | undefined;
+    try {
+      res = await handler.handle({ ...fhirRequest, access: decision.access });
+    } finally {
+      // recorded whatever happened: a request that threw is audited as the failure it was
+      decision.done(res ?? { status: 500, headers: {}, audit: [failedRequestRecord(fhirRequest)] });
+    }
+    if (res.error) req.log.error({ err: errorFields(res.error) }, 'unexpected error in the FHIR engine');
     return respond(reply, res);
   };
   const respond = (reply: FastifyReply, res: FhirResponse): FastifyReply => {
@@ -55,6 +67,22 @@ export function send(reply: FastifyReply, status: number, body: unknown): Fastif
   reply.code(status);
   if (body === undefined || status === 304) return reply.send();
   return reply.type(FHIR_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+function failedRequestRecord(req: FhirRequest): AccessRecord {
+  const [type, id] = req.path.split('/').filter(Boolean);
+  const resourceType = /^[A-Z][A-Za-z]+$/.test(type ?? '') ? type : undefined;
+  return {
+    interaction: req.method === 'GET' ? (id ? 'read' : 'search') : 'operation',
+    ...(resourceType ? { resourceType } : {}),
+    ids: resourceType && id && /^[A-Za-z0-9\-.]{1,64}$/.test(id) ? [`${resourceType}/${id}`] : [],
+    patients: resourceType === 'Patient' && id && /^[A-Za-z0-9\-.]{1,64}$/.test(id) ? [id] : [],
+    status: 500,
+  };
+}
+
+function errorFields(err: unknown): { message?: string; stack?: string } {
+  return err instanceof Error ? { message: err.message, stack: err.stack } : { message: String(err) };
 }
 
 function acceptsJson(accept: string | undefined, query: [string, string][]): boolean {

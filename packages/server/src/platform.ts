@@ -1,6 +1,7 @@
 /** Assembles the platform: database, FHIR engine, HTTP app. Used by main.ts and by the tests. */
 import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
+import { type AccessLayer, createAccessLayer } from './access/layer.ts';
 import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
 import { type AuditLog, createAuditLog, registerAuditRoutes } from './audit/index.ts';
@@ -16,7 +17,7 @@ import {
 import { type Config, FHIR_BASE_PATH } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createFhirGate, openGate } from './fhir-gate.ts';
-import { moroccanIdentifierRule } from './identifiers/morocco.ts';
+import { CNIE_SYSTEM, INPE_SYSTEM, moroccanIdentifierRule } from './identifiers/morocco.ts';
 import { webStatic } from './web-static.ts';
 
 export interface Platform {
@@ -27,6 +28,8 @@ export interface Platform {
   /** Who is asking: bearer token or web session → Principal (auth/). */
   auth: Authenticator;
   audit: AuditLog;
+  /** Care relationships, the access cache and decision (services open relationships through it). */
+  access: AccessLayer;
   /** Starts listening; returns the public base URL of the server. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -41,6 +44,12 @@ export async function createPlatform(
   const store = new FhirStore(db, {
     baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}`,
     rules: [moroccanIdentifierRule],
+    // one live record per CNIE and per INPE: the identity numbers the platform keys people on
+    uniqueIdentifiers: [
+      { resourceType: 'Patient', system: CNIE_SYSTEM },
+      { resourceType: 'Practitioner', system: INPE_SYSTEM },
+      { resourceType: 'Organization', system: INPE_SYSTEM },
+    ],
   });
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
@@ -52,8 +61,9 @@ export async function createPlatform(
   );
   const auth = createAuthenticator(db, authConfig);
   const audit = createAuditLog(db);
+  const access = createAccessLayer({ db, store, audit });
   if (config.bootstrapClient) await bootstrapSystemClient(db, config.bootstrapClient);
-  const gate = config.accessControl ? createFhirGate({ db, auth, audit }) : openGate;
+  const gate = config.accessControl ? createFhirGate({ auth, audit, access }) : openGate;
   if (!config.accessControl)
     console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
   const app = await buildApp({
@@ -71,7 +81,7 @@ export async function createPlatform(
     config: authConfig,
     onSessionEvent: (event) => audit.record(sessionAuditInput(event)),
   });
-  registerAccessRoutes(app, { store, auth, audit });
+  registerAccessRoutes(app, { store, auth, audit, access });
   registerAuditRoutes(app, {
     audit,
     authenticate: (req) => auth.authenticate(req),
@@ -86,6 +96,7 @@ export async function createPlatform(
     handler,
     auth,
     audit,
+    access,
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {

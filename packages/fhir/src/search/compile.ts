@@ -6,6 +6,7 @@
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
 import { phoneticKey } from '../phonetic.ts';
+import { type AccessScope, scopeCondition } from '../scope.ts';
 import {
   type Column,
   dateCondition,
@@ -17,7 +18,6 @@ import {
   uriCondition,
 } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
-import type { AccessScope } from './run.ts';
 import type { SqlParams } from './sql-params.ts';
 
 export interface CompileContext {
@@ -100,7 +100,7 @@ export function compileFilter(filter: Filter, type: string, idExpr: string, ctx:
 function visible(type: string, idExpr: string, ctx: CompileContext): string {
   if (!ctx.scope) return '';
   const v = nextAlias();
-  const scoped = ctx.scope(v, ctx.params);
+  const scoped = scopeCondition(ctx.scope, v, ctx.params);
   if (!scoped) return '';
   return ` AND EXISTS (SELECT 1 FROM resource ${v} WHERE ${v}.resource_type = ${ctx.params.add(type, 'text')} AND ${v}.id = ${idExpr} AND NOT ${v}.deleted AND ${scoped})`;
 }

@@ -5,6 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.ts';
 import { notFound } from '../outcome.ts';
+import { type AccessScope, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import type { IncludeSpec, SearchQuery } from './parse.ts';
@@ -12,11 +13,10 @@ import { afterCursor, decodeCursor, encodeCursor, sortKeys } from './sort.ts';
 import { SqlParams } from './sql-params.ts';
 
 /**
- * A restriction the access layer adds to every query, as SQL over a `resource` row aliased `alias`:
- * applied to matches, included resources, chained targets and `_has` sources alike, so nothing the
- * caller may not see can shape a result.
+ * The access layer's restriction (scope.ts) is applied to matches, included resources, chained
+ * targets and `_has` sources alike, so nothing the caller may not see can shape a result.
  */
-export type AccessScope = (alias: string, params: SqlParams) => string | undefined;
+export type { AccessScope };
 
 export interface SearchOptions {
   baseUrl: string;
@@ -29,7 +29,13 @@ export interface SearchResult {
   total?: number;
   nextCursor?: string;
   warnings: string[];
+  /** Patients whose compartment holds a match or an included resource (for the audit trail). */
+  patients: string[];
 }
+
+/** The patients of a `resource` row aliased `r`, as a SQL array column. */
+export const PATIENTS_COLUMN =
+  'ARRAY(SELECT pc.patient_id FROM compartment pc WHERE pc.resource_type = r.resource_type AND pc.id = r.id) AS patients';
 
 const MAX_INCLUDED = 1000;
 const MAX_ITERATIONS = 3;
@@ -45,7 +51,7 @@ export async function runSearch(
     const ctx: CompileContext = { params: p, baseUrl: options.baseUrl, scope: options.scope };
     const parts = [`r.resource_type = ${p.add(q.resourceType, 'text')}`, 'NOT r.deleted'];
     for (const f of mergeDateBounds(q.filters)) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
-    const scoped = options.scope?.('r', p);
+    const scoped = scopeCondition(options.scope, 'r', p);
     if (scoped) parts.push(scoped);
     return parts.join(' AND ');
   };
@@ -62,7 +68,8 @@ export async function runSearch(
       total = Number(count.rows[0].n);
     }
   }
-  if (q.summary === 'count' || q.count === 0) return { matches: [], included: [], total, warnings };
+  if (q.summary === 'count' || q.count === 0)
+    return { matches: [], included: [], total, warnings, patients: [] };
 
   const p = new SqlParams();
   const keys = sortKeys(q.resourceType, q.sort, p);
@@ -70,8 +77,8 @@ export async function runSearch(
   if (q.cursor) conditions.push(afterCursor(keys, decodeCursor(q.cursor, keys), p));
   const order = [...keys.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}`), 'r.id ASC'].join(', ');
   const keyColumns = keys.map((k, i) => `, (${k.expr})::text AS k${i}`).join('');
-  const page = await db.query<Record<string, string | null>>(
-    `SELECT r.id, r.content::text AS content${keyColumns} FROM resource r WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.count + 1}`,
+  const page = await db.query<Record<string, string | null> & { patients: string[] }>(
+    `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN}${keyColumns} FROM resource r WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.count + 1}`,
     p.values,
   );
   const rows = page.rows.slice(0, q.count);
@@ -83,8 +90,10 @@ export async function runSearch(
   }
   if (total === undefined && !q.cursor && q.total === undefined && !nextCursor) total = matches.length;
 
-  const included = await resolveIncludes(db, q, matches, options, warnings);
-  return { matches, included, total, nextCursor, warnings };
+  const patients = new Set<string>();
+  for (const row of rows) for (const patient of row.patients) patients.add(patient);
+  const included = await resolveIncludes(db, q, matches, options, warnings, patients);
+  return { matches, included, total, nextCursor, warnings, patients: [...patients] };
 }
 
 async function resolveIncludes(
@@ -93,6 +102,7 @@ async function resolveIncludes(
   matches: Resource[],
   options: SearchOptions,
   warnings: string[],
+  patients: Set<string>,
 ): Promise<Resource[]> {
   if (matches.length === 0 || (q.include.length === 0 && q.revinclude.length === 0)) return [];
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
@@ -101,8 +111,10 @@ async function resolveIncludes(
   for (let round = 0; round <= MAX_ITERATIONS && frontier.length > 0; round++) {
     const added: Resource[] = [];
     const specs = (list: IncludeSpec[]): IncludeSpec[] => list.filter((s) => round === 0 || s.iterate);
-    for (const spec of specs(q.include)) added.push(...(await include(db, spec, frontier, options, false)));
-    for (const spec of specs(q.revinclude)) added.push(...(await include(db, spec, frontier, options, true)));
+    for (const spec of specs(q.include))
+      added.push(...(await include(db, spec, frontier, options, false, patients)));
+    for (const spec of specs(q.revinclude))
+      added.push(...(await include(db, spec, frontier, options, true, patients)));
     frontier = [];
     for (const r of added) {
       const key = `${r.resourceType}/${r.id}`;
@@ -125,6 +137,7 @@ async function include(
   from: Resource[],
   options: SearchOptions,
   reverse: boolean,
+  patients: Set<string>,
 ): Promise<Resource[]> {
   const p = new SqlParams();
   let sql: string;
@@ -133,8 +146,8 @@ async function include(
     if (targets.length === 0) return [];
     const ids = targets.map((r) => r.id as string);
     const refs = targets.map((r) => `${r.resourceType}/${r.id}`);
-    const scope = options.scope?.('r', p);
-    sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.resource_type AND r.id = s.id
+    const scope = scopeCondition(options.scope, 'r', p);
+    sql = `SELECT DISTINCT r.content::text AS content, ${PATIENTS_COLUMN} FROM sp_reference s JOIN resource r ON r.resource_type = s.resource_type AND r.id = s.id
       WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
       AND s.target_id = ANY(${p.add(ids, 'text[]')}) AND (s.target_type || '/' || s.target_id) = ANY(${p.add(refs, 'text[]')})
       AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
@@ -142,11 +155,12 @@ async function include(
     const ids = from.filter((r) => r.resourceType === spec.sourceType).map((r) => r.id as string);
     if (ids.length === 0) return [];
     const target = spec.targetType ? ` AND s.target_type = ${p.add(spec.targetType, 'text')}` : '';
-    const scope = options.scope?.('r', p);
-    sql = `SELECT DISTINCT r.content::text AS content FROM sp_reference s JOIN resource r ON r.resource_type = s.target_type AND r.id = s.target_id
+    const scope = scopeCondition(options.scope, 'r', p);
+    sql = `SELECT DISTINCT r.content::text AS content, ${PATIENTS_COLUMN} FROM sp_reference s JOIN resource r ON r.resource_type = s.target_type AND r.id = s.target_id
       WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
       AND s.id = ANY(${p.add(ids, 'text[]')})${target} AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
   }
-  const result = await db.query<{ content: string }>(sql, p.values);
+  const result = await db.query<{ content: string; patients: string[] }>(sql, p.values);
+  for (const row of result.rows) for (const patient of row.patients) patients.add(patient);
   return result.rows.map((row) => JSON.parse(row.content) as Resource);
 }

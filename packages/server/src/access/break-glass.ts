@@ -8,6 +8,7 @@ import { badRequest, FhirError, type FhirStore, fail, outcome } from '@sahti/fhi
 import { enqueueNotification } from '../notify/outbox.ts';
 import { BREAK_GLASS_ROLES } from './policy.ts';
 import type { Principal } from './principal.ts';
+import type { CareRelations } from './relations/store.ts';
 
 export const BREAK_GLASS_HOURS = Number(process.env.SAHTI_BREAK_GLASS_HOURS ?? 4);
 
@@ -51,6 +52,7 @@ export async function emergencyPatientRef(
 
 export async function breakGlass(
   store: FhirStore,
+  relations: CareRelations,
   principal: Principal,
   patientRef: unknown,
   reason: unknown,
@@ -69,22 +71,18 @@ export async function breakGlass(
     .catch(() => fail(404, 'not-found', `${patientRef} does not exist`))) as Patient;
   const grantedAt = new Date();
   const expiresAt = new Date(grantedAt.getTime() + BREAK_GLASS_HOURS * 3_600_000);
-  const id = crypto.randomUUID();
   const text = (reason as string).trim().slice(0, 1000);
-  await store.db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO break_glass (id, practitioner, patient_id, account_id, reason, granted_at, expires_at)
-       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz)`,
-      [
-        id,
-        principal.fhirUser,
-        patientId,
-        principal.id,
-        text,
-        grantedAt.toISOString(),
-        expiresAt.toISOString(),
-      ],
-    );
+  const id = await store.db.transaction(async (tx) => {
+    const relation = await relations.grant(tx, {
+      patientId,
+      actor: principal.fhirUser as string,
+      source: 'break-glass',
+      basis: `break-glass/${crypto.randomUUID()}`,
+      grantedBy: principal.fhirUser as string,
+      reason: text,
+      start: grantedAt,
+      end: expiresAt,
+    });
     const email = patient.telecom?.find((t) => t.system === 'email')?.value;
     const phone = patient.telecom?.find((t) => t.system === 'phone' || t.system === 'sms')?.value;
     const body =
@@ -97,6 +95,7 @@ export async function breakGlass(
       subject: 'Sahti : accès en urgence à votre dossier',
       body,
     });
+    return relation.id;
   });
   return {
     id,

@@ -1,54 +1,92 @@
 /**
- * The write guard: run inside each write's transaction. A change must stay within what the writer
- * may see — before and after — except the one way a care relationship starts: a care-giver writing an
- * Encounter, Appointment, CareTeam… that names them, or registering a new Patient.
+ * The write guard, run inside each write's transaction with the new version and the one it
+ * replaces. A write must be permitted to the role and by the token's scopes, stay within the
+ * patients the writer may see (before and after), leave identity numbers to those entitled to
+ * change them, and leave Consents to the patient. Nothing a writer records opens access by itself:
+ * that is the care-relationship hook's job (relations/sources.ts), and only for authoritative writers.
  */
-
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, Task } from '@medplum/fhirtypes';
 import { compartmentPatients, FhirError, outcome, type WriteGuard } from '@sahti/fhir';
-import { isDirectoryType, mayWrite } from './policy.ts';
+import { identityChange } from './identity.ts';
+import { isDirectoryType, roleMayWrite } from './policy.ts';
 import type { Principal } from './principal.ts';
-import { createsCareRelation } from './relation.ts';
+import { scopePermits } from './smart.ts';
 
 const forbidden = (text: string): FhirError => new FhirError(403, outcome('error', 'forbidden', text));
+const hidden = (r: Resource): FhirError =>
+  new FhirError(404, outcome('error', 'not-found', `${r.resourceType}/${r.id} does not exist`));
 
-export function writeGuard(
-  principal: Principal,
-  visiblePatients: () => Promise<Set<string> | 'all'>,
-): WriteGuard {
+export interface GuardContext {
+  /** Patients the writer may see, or every patient. */
+  visible: () => Promise<Set<string> | 'all'>;
+  /** References that are the writer (practitioner and their organisations): a Task addressed to them. */
+  actors: () => Promise<string[]>;
+}
+
+export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard {
   return async (_tx, next, previous) => {
-    for (const resource of [next, previous]) {
-      if (!resource) continue;
-      const verdict = mayWrite(principal, resource.resourceType);
-      if (!verdict.allowed) throw forbidden(verdict.reason);
-    }
-    const visible = await visiblePatients();
+    const type = (next ?? previous)?.resourceType as string;
+    const permission = !previous ? 'create' : !next ? 'delete' : 'update';
+    const verdict = roleMayWrite(principal, type);
+    if (!verdict.allowed) throw forbidden(verdict.reason);
+    if (!scopePermits(principal, type, permission))
+      throw forbidden(`The access token does not grant ${permission} on ${type}`);
+    if (type === 'Consent' && principal.kind !== 'patient')
+      throw forbidden('A Consent is given or withdrawn by the patient (or their legal representative) only');
+    const identity = identityChange(next, previous);
+    if (identity && !mayChangeIdentity(principal, identity.creating))
+      throw forbidden(`${identity.label} can only be changed by an administrator or an authorised system`);
+
+    const visible = await ctx.visible();
     if (visible === 'all') return;
-    if (previous) checkWithin(previous, visible);
-    if (!next) return;
-    if (isDirectoryType(next.resourceType)) return;
-    if (next.resourceType === 'Patient' && !previous && principal.kind === 'staff') return;
-    if (
-      principal.kind === 'staff' &&
-      principal.fhirUser &&
-      createsCareRelation(next.resourceType, mentions(next, principal.fhirUser))
-    ) {
+    if (previous && !within(previous, visible)) {
+      if (!(await isAcceptanceByOwner(next, previous, ctx))) throw hidden(previous);
       return;
     }
-    checkWithin(next, visible);
+    if (!next) return;
+    if (isShared(next)) return;
+    if (next.resourceType === 'Patient' && !previous && principal.kind === 'staff') return; // registration
+    if (next.resourceType === 'CareTeam' && principal.roles.includes('administrator')) return;
+    if (compartmentPatients(next).length === 0)
+      throw forbidden(`A ${next.resourceType} must name the patient it belongs to`);
+    if (!within(next, visible)) throw forbidden('You may only write data of patients in your care');
   };
 }
 
-function checkWithin(resource: Resource, visible: Set<string>): void {
+function within(resource: Resource, visible: Set<string>): boolean {
   const patients = compartmentPatients(resource);
-  if (patients.length === 0 && !isDirectoryType(resource.resourceType)) {
-    throw forbidden(`A ${resource.resourceType} must name the patient it belongs to`);
-  }
-  for (const patient of patients) {
-    if (!visible.has(patient)) throw forbidden(`You may not write data of Patient/${patient}`);
-  }
+  if (patients.length === 0) return isDirectoryType(resource.resourceType);
+  return patients.every((p) => visible.has(p));
 }
 
-function mentions(resource: Resource, reference: string): boolean {
-  return JSON.stringify(resource).includes(`"reference":"${reference}"`);
+/** Directory data that names no patient. */
+function isShared(resource: Resource): boolean {
+  return isDirectoryType(resource.resourceType) && compartmentPatients(resource).length === 0;
+}
+
+/**
+ * The receiving side of a referral answers a Task addressed to it (accepts, rejects, reports
+ * progress) before the patient is in its care; it may not re-address or re-assign the Task.
+ */
+async function isAcceptanceByOwner(
+  next: Resource | undefined,
+  previous: Resource,
+  ctx: GuardContext,
+): Promise<boolean> {
+  if (previous.resourceType !== 'Task' || next?.resourceType !== 'Task') return false;
+  const before = previous as Task;
+  const after = next as Task;
+  const owner = before.owner?.reference;
+  if (!owner || after.owner?.reference !== owner) return false;
+  if (JSON.stringify(after.for) !== JSON.stringify(before.for)) return false;
+  if (JSON.stringify(after.focus) !== JSON.stringify(before.focus)) return false;
+  if (JSON.stringify(after.requester) !== JSON.stringify(before.requester)) return false;
+  return (await ctx.actors()).includes(owner);
+}
+
+function mayChangeIdentity(principal: Principal, creating: boolean): boolean {
+  if (principal.kind === 'system') return true; // its scopes were checked above
+  if (principal.roles.includes('administrator')) return true;
+  // registering a new patient or practitioner sets their number; changing it later is not theirs
+  return creating && principal.kind === 'staff';
 }

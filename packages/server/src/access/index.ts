@@ -1,89 +1,64 @@
 /**
  * The access layer: from an authenticated principal to the rights the FHIR engine enforces on one
- * request — a scope on every read path, a guard on every write, and an interaction check first.
+ * request — a decision on the classified request (decision.ts), a read scope compiled into every
+ * query (scope.ts), a guard inside every write (guard.ts), and a last look at aggregates.
  */
-import {
-  FhirError,
-  type FhirRequest,
-  type Interaction,
-  outcome,
-  type RequestAccess,
-  type SqlExecutor,
-} from '@sahti/fhir';
+import type { RequestAccess, RouteMatch, SqlExecutor } from '@sahti/fhir';
+import { suppressSmallCount } from './aggregate.ts';
+import { authorizeRequest } from './decision.ts';
 import { writeGuard } from './guard.ts';
-import { isCareGiver, isDirectoryType, mayRead, mayWrite } from './policy.ts';
+import { isAggregateOnly, isCareGiver } from './policy.ts';
 import type { Principal } from './principal.ts';
-import { actorReferences, relatedPatients } from './relation.ts';
-import { compartmentScope, directoryScope } from './scope.ts';
+import type { CareViewCache } from './relations/visible.ts';
+import { readScope } from './scope.ts';
 
-export type { Principal, Role } from './principal.ts';
-export { ROLES } from './principal.ts';
+export { type Principal, ROLES, type Role } from './principal.ts';
 
-const READS: Interaction[] = ['read', 'vread', 'search', 'history', 'everything', 'validate'];
-/** Search parameters that single a person out: not for aggregate-only roles. */
-const IDENTIFYING =
-  /^(_id|identifier|name|family|given|phonetic|telecom|phone|email|address.*|birthdate|_has.*|.*\..*)$/;
+export interface AccessDeps {
+  db: SqlExecutor;
+  careViews: CareViewCache;
+}
 
-export async function resolveAccess(db: SqlExecutor, principal: Principal): Promise<RequestAccess> {
-  const authorize = (interaction: Interaction, type: string | undefined, req: FhirRequest): void =>
-    checkInteraction(principal, interaction, type, req);
-  if (principal.kind === 'system') return { authorize };
-  const fhirUser = principal.fhirUser ?? '';
-  if (principal.roles.includes('patient') && fhirUser.startsWith('Patient/')) {
-    const me = fhirUser.slice('Patient/'.length);
+export async function resolveAccess(deps: AccessDeps, principal: Principal): Promise<RequestAccess> {
+  const authorize = (match: RouteMatch): void => authorizeRequest(principal, match);
+  const base = { authorize, actor: principal };
+  if (principal.kind === 'system') {
     return {
-      authorize,
-      scope: compartmentScope([me]),
-      guard: writeGuard(principal, async () => new Set([me])),
-      hiddenStatus: 404,
+      ...base,
+      scope: readScope(principal, 'all'),
+      guard: writeGuard(principal, { visible: async () => 'all', actors: async () => [] }),
     };
   }
-  if (isCareGiver(principal) && fhirUser.startsWith('Practitioner/')) {
-    const patients = await relatedPatients(db, fhirUser, await actorReferences(db, fhirUser));
-    const visible = new Set(patients);
+  const me = principal.fhirUser ?? '';
+  if (principal.kind === 'patient' && principal.roles.includes('patient') && me.startsWith('Patient/')) {
+    const own = new Set([me.slice('Patient/'.length)]);
     return {
-      authorize,
-      scope: compartmentScope(patients),
-      guard: writeGuard(principal, async () => visible),
-      hiddenStatus: 403,
+      ...base,
+      scope: readScope(principal, [...own]),
+      guard: writeGuard(principal, { visible: async () => own, actors: async () => [me] }),
     };
   }
-  if (principal.roles.includes('programme-manager'))
-    return { authorize, guard: writeGuard(principal, async () => new Set()) };
+  if (isCareGiver(principal) && me.startsWith('Practitioner/')) {
+    const view = await deps.careViews.get(deps.db, me);
+    const visible = new Set(view.patients);
+    return {
+      ...base,
+      scope: readScope(principal, view.patients, view.actors),
+      guard: writeGuard(principal, { visible: async () => visible, actors: async () => view.actors }),
+    };
+  }
+  if (isAggregateOnly(principal)) {
+    // counts run over everyone; the decision let only identity-free counts through
+    return {
+      ...base,
+      scope: readScope(principal, 'all'),
+      guard: writeGuard(principal, { visible: async () => new Set(), actors: async () => [] }),
+      review: (_match, res) => suppressSmallCount(res),
+    };
+  }
   return {
-    authorize,
-    scope: directoryScope(),
-    guard: writeGuard(principal, async () => new Set()),
-    hiddenStatus: 403,
+    ...base,
+    scope: readScope(principal, []),
+    guard: writeGuard(principal, { visible: async () => new Set(), actors: async () => [] }),
   };
-}
-
-function checkInteraction(
-  principal: Principal,
-  interaction: Interaction,
-  type: string | undefined,
-  req: FhirRequest,
-): void {
-  if (interaction === 'batch' || interaction === 'transaction') return; // each entry is checked on its own
-  if (READS.includes(interaction)) {
-    const countOnly = req.query.some(([k, v]) => k === '_summary' && v === 'count');
-    const verdict = mayRead(principal, type ?? '*', countOnly && interaction === 'search');
-    if (!verdict.allowed) throw forbidden(verdict.reason);
-    if (
-      principal.roles.includes('programme-manager') &&
-      principal.kind !== 'system' &&
-      !isDirectoryType(type ?? '')
-    ) {
-      const identifying = req.query.find(([k]) => IDENTIFYING.test(k.split(':')[0]));
-      if (identifying) throw forbidden(`Counting by "${identifying[0]}" could single out a person`);
-    }
-    return;
-  }
-  if (!type) throw forbidden('This interaction needs a resource type');
-  const verdict = mayWrite(principal, type);
-  if (!verdict.allowed) throw forbidden(verdict.reason);
-}
-
-function forbidden(text: string): FhirError {
-  return new FhirError(403, outcome('error', 'forbidden', text));
 }

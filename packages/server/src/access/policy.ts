@@ -1,10 +1,15 @@
 /**
- * The authorisation matrix, as pure data and functions: which role may do what on which kind of
- * resource. Whose data (the patient compartment, the care relationship) is decided in scope.ts.
+ * The authorisation matrix, as pure data and functions: which role may read and write which kind
+ * of resource. Whose data (the patient compartment, the care relationship) is decided in scope.ts;
+ * what a token was granted, in smart.ts; the aggregate-only rules, in aggregate.ts.
  */
 import type { Principal, Role } from './principal.ts';
 
-/** Shared reference data: the health-worker and facility registry, terminologies, definitions. */
+/**
+ * Shared reference data: the health-worker and facility registry, terminologies, definitions.
+ * A resource of one of these types that names a patient (a Schedule whose actor is a Patient) is
+ * that patient's data, not shared: the engine's read scope tells them apart by the compartment.
+ */
 export const DIRECTORY_TYPES = [
   'Organization',
   'Location',
@@ -41,8 +46,10 @@ export const CARE_ROLES: Role[] = [
   'dialysis-coordinator',
   'unit-assistant',
 ];
-/** Roles that may break the glass in an emergency. */
+/** Clinical roles: they may break the glass in an emergency. */
 export const BREAK_GLASS_ROLES: Role[] = ['doctor', 'nurse', 'hub-specialist'];
+/** Roles that see aggregates only, never a person. */
+export const AGGREGATE_ROLES: Role[] = ['programme-manager'];
 
 const CLINICAL_WRITE = '*';
 /** Resource types each role may write (within whose data scope.ts allows); '*' is any clinical type. */
@@ -62,30 +69,36 @@ const WRITABLE: Record<Role, readonly string[]> = {
   'unit-assistant': ['Patient', 'Encounter', 'Observation', 'Appointment', 'Communication'],
   'dialysis-coordinator': ['Appointment', 'Task', 'ServiceRequest', 'Communication', 'Slot', 'Schedule'],
   'programme-manager': [],
-  administrator: [...DIRECTORY_TYPES],
+  administrator: [...DIRECTORY_TYPES, 'CareTeam'],
 };
+
+/** Written by the server alone: the audit trail must not take entries from clients. */
+const SERVER_WRITTEN = new Set(['AuditEvent']);
 
 export type Verdict = { allowed: true } | { allowed: false; reason: string };
 
 const allow: Verdict = { allowed: true };
 const deny = (reason: string): Verdict => ({ allowed: false, reason });
 
-export function mayRead(principal: Principal, type: string, countOnly: boolean): Verdict {
+export const isCareGiver = (principal: Principal): boolean =>
+  principal.kind === 'staff' && principal.roles.some((r) => CARE_ROLES.includes(r));
+
+/** Aggregate-only: a programme manager with no role that reaches people. */
+export const isAggregateOnly = (principal: Principal): boolean =>
+  principal.kind !== 'system' &&
+  principal.roles.some((r) => AGGREGATE_ROLES.includes(r)) &&
+  !principal.roles.some((r) => r === 'patient' || CARE_ROLES.includes(r));
+
+/** Whether the role may read resources of this type at all (rows are then limited by the scope). */
+export function roleMayRead(principal: Principal, type: string): Verdict {
   if (principal.kind === 'system') return allow;
-  if (isDirectoryType(type)) return allow;
-  const roles = principal.roles;
-  if (roles.includes('patient') || roles.some((r) => CARE_ROLES.includes(r))) return allow;
-  // programme managers see aggregates, never identities
-  if (roles.includes('programme-manager')) {
-    return countOnly ? allow : deny('Programme managers see counts only: add _summary=count');
-  }
+  if (type !== '*' && isDirectoryType(type)) return allow;
+  if (principal.roles.includes('patient') || isCareGiver(principal)) return allow;
+  if (isAggregateOnly(principal)) return deny('Programme managers see counts only: add _summary=count');
   return deny('Your role gives no access to patient data');
 }
 
-/** Written by the server alone: the audit trail must not take entries from clients. */
-const SERVER_WRITTEN = new Set(['AuditEvent']);
-
-export function mayWrite(principal: Principal, type: string): Verdict {
+export function roleMayWrite(principal: Principal, type: string): Verdict {
   if (SERVER_WRITTEN.has(type)) return deny(`${type} is written by the server only`);
   if (principal.kind === 'system') return allow;
   for (const role of principal.roles) {
@@ -94,8 +107,4 @@ export function mayWrite(principal: Principal, type: string): Verdict {
     if (types.includes(CLINICAL_WRITE) && !isDirectoryType(type)) return allow;
   }
   return deny(`Your role may not write ${type}`);
-}
-
-export function isCareGiver(principal: Principal): boolean {
-  return principal.kind === 'staff' && principal.roles.some((r) => CARE_ROLES.includes(r));
 }

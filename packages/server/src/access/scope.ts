@@ -1,24 +1,29 @@
 /**
- * A principal's data scope as SQL over a `resource` row: directory data for everyone signed in;
- * patient data only in the compartments of the patients this caller may see.
+ * A principal's read scope, as data the engine compiles into SQL (packages/fhir/src/scope.ts):
+ * which types (SMART scopes), which patients (own compartment, or the care view), and which
+ * shared registries. Administrators see the registries only; system clients every patient.
  */
-import type { AccessScope, SqlParams } from '@sahti/fhir';
+import type { ReadScope } from '@sahti/fhir';
 import { DIRECTORY_TYPES } from './policy.ts';
+import type { Principal } from './principal.ts';
+import { readableTypes } from './smart.ts';
 
-/** Directory resources, plus resources in the compartment of one of `patients`. */
-export function compartmentScope(patients: string[]): AccessScope {
-  return (alias: string, p: SqlParams) =>
-    `(${alias}.resource_type = ANY(${p.add(DIRECTORY_TYPES, 'text[]')}) OR EXISTS (SELECT 1 FROM compartment sc
-       WHERE sc.resource_type = ${alias}.resource_type AND sc.id = ${alias}.id AND sc.patient_id = ANY(${p.add(patients, 'text[]')})))`;
+/** Requests a referral's receiving side may read before the patient is theirs. */
+export const ADDRESSED_PARAMS: readonly (readonly [string, string])[] = [
+  ['Task', 'owner'],
+  ['ServiceRequest', 'performer'],
+];
+
+export function readScope(
+  principal: Principal,
+  patients: readonly string[] | 'all',
+  addressedTo: readonly string[] = [],
+): ReadScope {
+  const types = readableTypes(principal);
+  return {
+    ...(types ? { types } : {}),
+    shared: DIRECTORY_TYPES,
+    patients,
+    ...(addressedTo.length > 0 ? { addressed: { actors: addressedTo, params: ADDRESSED_PARAMS } } : {}),
+  };
 }
-
-/** Directory resources only (administrators; programme managers outside counts). */
-export function directoryScope(): AccessScope {
-  return (alias: string, p: SqlParams) => `${alias}.resource_type = ANY(${p.add(DIRECTORY_TYPES, 'text[]')})`;
-}
-
-/**
- * Programme managers count patient data without seeing it: no row restriction, because only
- * `_summary=count` searches are let through (policy.ts), and nothing else is returned.
- */
-export const countOnlyScope: AccessScope | undefined = undefined;

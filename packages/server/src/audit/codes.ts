@@ -18,6 +18,7 @@ export const SYSTEMS = {
   sahtiRole: 'https://sahti.ma/fhir/CodeSystem/role',
   sahtiAccount: 'https://sahti.ma/fhir/NamingSystem/account',
   sahtiClient: 'https://sahti.ma/fhir/NamingSystem/oauth-client',
+  sahtiAuditSubtype: 'https://sahti.ma/fhir/CodeSystem/audit-subtype',
 } as const;
 
 export const INTERACTIONS = [
@@ -34,6 +35,8 @@ export const INTERACTIONS = [
   'logout',
   'break-glass',
   'operation',
+  'care-relation-start',
+  'care-relation-end',
 ] as const;
 
 export type AuditInteraction = (typeof INTERACTIONS)[number];
@@ -102,6 +105,27 @@ export const INTERACTION_CODES: Record<AuditInteraction, InteractionCodes> = {
   'break-glass': {
     type: dcm('110113', 'Security Alert'),
     subtype: () => dcm('110127', 'Emergency Override Started'),
+    action: 'E',
+    userType: RECIPIENT,
+  },
+  // a care relationship opened or ended: who may now see the record changed
+  'care-relation-start': {
+    type: dcm('110136', 'Security Roles Changed'),
+    subtype: () => ({
+      system: SYSTEMS.sahtiAuditSubtype,
+      code: 'care-relation-start',
+      display: 'Care relationship started',
+    }),
+    action: 'E',
+    userType: RECIPIENT,
+  },
+  'care-relation-end': {
+    type: dcm('110136', 'Security Roles Changed'),
+    subtype: () => ({
+      system: SYSTEMS.sahtiAuditSubtype,
+      code: 'care-relation-end',
+      display: 'Care relationship ended',
+    }),
     action: 'E',
     userType: RECIPIENT,
   },

@@ -1,0 +1,90 @@
+/**
+ * What one caller may read, as data: which resource types, which patients' compartments, which
+ * shared (non-patient) types, and which resources are addressed to them. The engine compiles it
+ * into SQL for every read path — current rows, history versions, chained targets, `_has` sources,
+ * includes — so nothing out of scope ever leaves the database. The rules that decide the values
+ * (roles, care relationships, consent) live with the caller, not here.
+ */
+import type { SqlParams } from './search/sql-params.ts';
+
+export interface ReadScope {
+  /** Resource types the caller may read at all (e.g. from SMART scopes); absent means every type. */
+  types?: readonly string[];
+  /** Types anyone in scope may read when they belong to no patient: registries, terminology. */
+  shared: readonly string[];
+  /** Patients whose compartment the caller may read, or every patient. */
+  patients: readonly string[] | 'all';
+  /**
+   * Resources that name one of `actors` through one of `params` ([type, reference parameter]) are
+   * readable although their patient is not: a referral Task addressed to a specialist, say.
+   */
+  addressed?: { actors: readonly string[]; params: readonly (readonly [string, string])[] };
+}
+
+/** The historical name: every read path takes an AccessScope. */
+export type AccessScope = ReadScope;
+
+/** SQL over a current `resource` row aliased `alias`; undefined when nothing is restricted. */
+export function scopeCondition(
+  scope: ReadScope | undefined,
+  alias: string,
+  p: SqlParams,
+): string | undefined {
+  if (!scope) return undefined;
+  const parts: string[] = [];
+  if (scope.types) parts.push(`${alias}.resource_type = ANY(${p.add(scope.types, 'text[]')})`);
+  if (scope.patients !== 'all') {
+    const inCompartment = (patients: string) =>
+      `EXISTS (SELECT 1 FROM compartment sc WHERE sc.resource_type = ${alias}.resource_type AND sc.id = ${alias}.id${patients})`;
+    const alternatives = [
+      `(${alias}.resource_type = ANY(${p.add(scope.shared, 'text[]')}) AND NOT ${inCompartment('')})`,
+    ];
+    if (scope.patients.length > 0)
+      alternatives.push(inCompartment(` AND sc.patient_id = ANY(${p.add(scope.patients, 'text[]')})`));
+    const addressed = addressedCondition(scope, alias, p);
+    if (addressed) alternatives.push(addressed);
+    parts.push(`(${alternatives.join(' OR ')})`);
+  }
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/**
+ * SQL over a `resource_history` row aliased `alias`: each version is judged by the patients it
+ * belonged to (its own `patients` column), so a resource moved to another patient, or an id reused
+ * after a deletion, never shows one patient's old versions to the other.
+ */
+export function versionScopeCondition(
+  scope: ReadScope | undefined,
+  alias: string,
+  p: SqlParams,
+): string | undefined {
+  if (!scope) return undefined;
+  const parts: string[] = [];
+  if (scope.types) parts.push(`${alias}.resource_type = ANY(${p.add(scope.types, 'text[]')})`);
+  if (scope.patients !== 'all') {
+    const alternatives = [
+      `(${alias}.resource_type = ANY(${p.add(scope.shared, 'text[]')}) AND cardinality(${alias}.patients) = 0)`,
+    ];
+    if (scope.patients.length > 0)
+      alternatives.push(`${alias}.patients && ${p.add(scope.patients, 'text[]')}`);
+    const addressed = addressedCondition(scope, alias, p);
+    if (addressed) alternatives.push(addressed);
+    parts.push(`(${alternatives.join(' OR ')})`);
+  }
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): string | undefined {
+  const addressed = scope.addressed;
+  if (!addressed || addressed.actors.length === 0 || addressed.params.length === 0) return undefined;
+  const pairs = addressed.params.map(
+    ([type, code]) => `(sa.resource_type = ${p.add(type, 'text')} AND sa.code = ${p.add(code, 'text')})`,
+  );
+  return `EXISTS (SELECT 1 FROM sp_reference sa WHERE sa.resource_type = ${alias}.resource_type AND sa.id = ${alias}.id
+    AND (${pairs.join(' OR ')}) AND sa.target_type || '/' || sa.target_id = ANY(${p.add(addressed.actors, 'text[]')}))`;
+}
+
+/** Whether the scope lets the caller read this type at all (before any row is looked at). */
+export function scopeAllowsType(scope: ReadScope | undefined, type: string): boolean {
+  return !scope?.types || scope.types.includes(type);
+}

@@ -1,0 +1,94 @@
+/**
+ * Identifiers that name one resource only (a national ID number, a professional registration):
+ * the deployment lists their systems, and every write that sets one checks, under an advisory
+ * lock on the value, that no other live resource of the type carries it. Two concurrent writers
+ * of the same value are serialised; the second gets a 409.
+ */
+import type { Identifier, Resource } from '@medplum/fhirtypes';
+import { FhirError, outcome } from './outcome.ts';
+import type { SqlExecutor } from './sql.ts';
+
+export interface UniqueIdentifier {
+  resourceType: string;
+  system: string;
+}
+
+interface Claim {
+  type: string;
+  id: string;
+  system: string;
+  value: string;
+}
+
+function claimsOf(resources: Resource[], unique: readonly UniqueIdentifier[]): Claim[] {
+  const claims: Claim[] = [];
+  for (const resource of resources) {
+    const systems = unique.filter((u) => u.resourceType === resource.resourceType).map((u) => u.system);
+    if (systems.length === 0) continue;
+    for (const identifier of (resource as { identifier?: Identifier[] }).identifier ?? []) {
+      if (identifier.system && systems.includes(identifier.system) && typeof identifier.value === 'string') {
+        if (identifier.period?.end && Date.parse(identifier.period.end) < Date.now()) continue;
+        claims.push({
+          type: resource.resourceType,
+          id: resource.id as string,
+          system: identifier.system,
+          value: identifier.value,
+        });
+      }
+    }
+  }
+  return claims;
+}
+
+/** Whether any of these resources carries a unique identifier (then the write needs a transaction). */
+export function carriesUniqueIdentifier(resources: Resource[], unique: readonly UniqueIdentifier[]): boolean {
+  return unique.length > 0 && claimsOf(resources, unique).length > 0;
+}
+
+/**
+ * Checks inside the writing transaction, set-based (a bundle of thousands of patients is two
+ * statements); throws 409 on a value already held by another live resource.
+ */
+export async function assertUniqueIdentifiers(
+  tx: SqlExecutor,
+  resources: Resource[],
+  unique: readonly UniqueIdentifier[],
+): Promise<void> {
+  if (unique.length === 0) return;
+  const claims = claimsOf(resources, unique);
+  if (claims.length === 0) return;
+  const keyOf = (c: { type: string; system: string; value: string }) => `${c.type}|${c.system}|${c.value}`;
+  const owners = new Map<string, Claim>();
+  for (const c of claims) {
+    const owner = owners.get(keyOf(c));
+    if (owner && owner.id !== c.id) conflict(c);
+    owners.set(keyOf(c), c);
+  }
+  const keys = [...owners.keys()];
+  // locks taken in a fixed order, so two transactions claiming the same values cannot deadlock
+  await tx.query(
+    'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) s',
+    [keys.map((k) => `identifier|${k}`)],
+  );
+  const list = [...owners.values()];
+  const held = await tx.query<{ resource_type: string; id: string; system: string; value: string }>(
+    `SELECT t.resource_type, t.id, t.system, t.value FROM sp_token t
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS c(type, system, value)
+         ON t.resource_type = c.type AND t.code = 'identifier' AND t.system = c.system AND t.value = c.value
+       JOIN resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted`,
+    [list.map((c) => c.type), list.map((c) => c.system), list.map((c) => c.value)],
+  );
+  for (const row of held.rows) {
+    const claim = owners.get(keyOf({ type: row.resource_type, system: row.system, value: row.value }));
+    if (claim && claim.id !== row.id) conflict(claim);
+  }
+}
+
+function conflict(c: Claim): never {
+  throw new FhirError(
+    409,
+    outcome('error', 'duplicate', `Another ${c.type} already has the identifier ${c.value} (${c.system})`, [
+      `${c.type}.identifier`,
+    ]),
+  );
+}

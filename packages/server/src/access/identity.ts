@@ -1,0 +1,37 @@
+/**
+ * Identity numbers — the CNIE of a patient, the INPE of a practitioner or establishment — decide
+ * who a record is. A patient may correct their name or contact details, never these; each number
+ * belongs to one active resource (the engine enforces uniqueness, see platform.ts).
+ */
+import type { Identifier, Resource } from '@medplum/fhirtypes';
+import { CNIE_SYSTEM, INPE_SYSTEM } from '../identifiers/morocco.ts';
+
+const IDENTITY_SYSTEMS: Record<string, { system: string; label: string }[]> = {
+  Patient: [{ system: CNIE_SYSTEM, label: 'The CNIE number' }],
+  Practitioner: [{ system: INPE_SYSTEM, label: 'The INPE number' }],
+  Organization: [{ system: INPE_SYSTEM, label: 'The INPE number' }],
+};
+
+/** The identity number a write sets or changes, if any. */
+export function identityChange(
+  next: Resource | undefined,
+  previous: Resource | undefined,
+): { label: string; creating: boolean } | undefined {
+  const type = (next ?? previous)?.resourceType ?? '';
+  for (const { system, label } of IDENTITY_SYSTEMS[type] ?? []) {
+    const before = valuesOf(previous, system);
+    const after = valuesOf(next, system);
+    if (!next) continue; // deleting a record is judged elsewhere
+    if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
+    return { label, creating: !previous };
+  }
+  return undefined;
+}
+
+function valuesOf(resource: Resource | undefined, system: string): string[] {
+  const identifiers = (resource as { identifier?: Identifier[] } | undefined)?.identifier ?? [];
+  return identifiers
+    .filter((i) => i.system === system && typeof i.value === 'string')
+    .map((i) => (i.value as string).trim().toUpperCase())
+    .sort();
+}

@@ -1,0 +1,359 @@
+/**
+ * The write hook that opens and ends care relationships from authoritative records, inside the
+ * writing transaction. Who wrote decides: a clinician's record about themselves opens nothing.
+ *
+ * | record                         | opens for                         | when written by                          |
+ * |--------------------------------|-----------------------------------|------------------------------------------|
+ * | Appointment (active status)    | its practitioners                 | the patient it is for, a system, platform |
+ * | Encounter                      | its participants                  | a system (hospital IS), platform          |
+ * | EpisodeOfCare                  | its care manager                  | a system, platform                        |
+ * | CareTeam                       | its members                       | administrator, patient's GP, the patient, a system, platform |
+ * | Patient.generalPractitioner    | the GP                            | the patient, a system, platform           |
+ * | Task accepted                  | its owner                         | the owner (not the requester), a system, platform |
+ * Cancelled, rejected, finished or deleted records end what they opened (finished ones after the
+ * follow-up window). Consents are recorded as effective only when the patient wrote them.
+ */
+import type {
+  Appointment,
+  CareTeam,
+  Consent,
+  Encounter,
+  EpisodeOfCare,
+  Patient,
+  Reference,
+  Task,
+} from '@medplum/fhirtypes';
+import type { SqlExecutor, WriteChange, WriteHook } from '@sahti/fhir';
+import type { Principal } from '../principal.ts';
+import type { CareRelations, RelationGrant, RelationSource } from './store.ts';
+import { actorReferences } from './visible.ts';
+
+export interface RelationTiming {
+  /** Days a booking, a visit or an accepted referral keeps the relationship open after it ends. */
+  followUpDays: number;
+  /** Days an accepted referral lasts when its Task gives no period. */
+  referralDays: number;
+}
+
+type Effect = (tx: SqlExecutor) => Promise<void>;
+type Writer =
+  | { kind: 'platform' | 'system'; grantedBy: string }
+  | { kind: 'patient'; grantedBy: string; patientId: string }
+  | { kind: 'staff'; grantedBy: string; practitioner?: string; roles: string[] };
+
+/** Types whose writes may change who sees whom (the access cache is dropped after them). */
+export const RELATION_TYPES = new Set([
+  'Appointment',
+  'Encounter',
+  'EpisodeOfCare',
+  'CareTeam',
+  'Patient',
+  'Task',
+  'Consent',
+  'PractitionerRole',
+]);
+
+const DAY = 86_400_000;
+const ACTIVE_APPOINTMENT = new Set([
+  'proposed',
+  'pending',
+  'booked',
+  'arrived',
+  'checked-in',
+  'fulfilled',
+  'waitlist',
+]);
+const ACCEPTED_TASK = new Set(['accepted', 'in-progress']);
+const CLOSED_TASK = new Set(['rejected', 'cancelled', 'failed', 'entered-in-error']);
+
+export function writerOf(actor: unknown): Writer {
+  const principal = actor as Principal | undefined;
+  if (!principal) return { kind: 'platform', grantedBy: 'platform' };
+  if (principal.kind === 'system') return { kind: 'system', grantedBy: `client:${principal.id}` };
+  const me = principal.fhirUser;
+  if (principal.kind === 'patient' && me?.startsWith('Patient/'))
+    return { kind: 'patient', grantedBy: me, patientId: me.slice('Patient/'.length) };
+  return {
+    kind: 'staff',
+    grantedBy: me ?? `account:${principal.id}`,
+    ...(me?.startsWith('Practitioner/') ? { practitioner: me } : {}),
+    roles: principal.roles,
+  };
+}
+
+export function careRelationHook(
+  relations: CareRelations,
+  timing: RelationTiming,
+  onRelevantWrite: () => void,
+): WriteHook {
+  return (changes, actor) => {
+    const writer = writerOf(actor);
+    const effects: Effect[] = [];
+    for (const change of changes) {
+      const type = change.next?.resourceType ?? change.previous?.resourceType ?? change.resourceType;
+      if (!RELATION_TYPES.has(type)) continue;
+      onRelevantWrite();
+      const effect = planFor(type, change, writer, relations, timing);
+      if (effect) effects.push(effect);
+    }
+    if (effects.length === 0) return undefined;
+    return async (tx) => {
+      for (const effect of effects) await effect(tx);
+    };
+  };
+}
+
+function planFor(
+  type: string,
+  change: WriteChange,
+  writer: Writer,
+  relations: CareRelations,
+  timing: RelationTiming,
+): Effect | undefined {
+  const basis = `${type}/${change.id}`;
+  const trusted = writer.kind === 'platform' || writer.kind === 'system';
+  const end =
+    (reason: string, at?: Date): Effect =>
+    async (tx) => {
+      await relations.end(tx, basis, reason, at ? { at } : {});
+    };
+  if (!change.next) {
+    if (type === 'Consent') return async (tx) => void (await forgetConsent(tx, change.id));
+    return type === 'PractitionerRole' ? undefined : end('record deleted');
+  }
+  const grantAll = (
+    patientId: string | undefined,
+    actors: string[],
+    source: RelationSource,
+    start: Date,
+    until: Date | undefined,
+  ): Effect | undefined => {
+    if (!patientId) return undefined;
+    return async (tx) => {
+      for (const actor of actors) {
+        const grant: RelationGrant = { patientId, actor, source, basis, grantedBy: writer.grantedBy, start };
+        if (until) grant.end = until;
+        await relations.grant(tx, grant);
+      }
+      await relations.end(tx, basis, 'no longer named', { keepActors: actors });
+    };
+  };
+  const now = new Date();
+  switch (type) {
+    case 'Appointment': {
+      const a = change.next as Appointment;
+      if (!ACTIVE_APPOINTMENT.has(a.status)) return end(`appointment ${a.status}`);
+      const patientId = idOf(
+        a.participant?.map((p) => p.actor),
+        'Patient',
+      );
+      const byPatient = writer.kind === 'patient' && writer.patientId === patientId;
+      const practitioners = referencesTo(
+        a.participant?.filter((p) => p.status !== 'declined').map((p) => p.actor),
+        ['Practitioner'],
+      );
+      if (!trusted && !byPatient) return endRemoved(relations, basis, practitioners);
+      const last = new Date(a.end ?? a.start ?? now.toISOString());
+      return grantAll(patientId, practitioners, 'booking', now, after(last, timing.followUpDays, now));
+    }
+    case 'Encounter': {
+      const e = change.next as Encounter;
+      if (e.status === 'cancelled' || e.status === 'entered-in-error') return end(`encounter ${e.status}`);
+      const practitioners = referencesTo(
+        e.participant?.map((p) => p.individual),
+        ['Practitioner'],
+      );
+      if (!trusted) return endRemoved(relations, basis, practitioners);
+      const last = new Date(e.period?.end ?? e.period?.start ?? now.toISOString());
+      const start = e.period?.start ? new Date(e.period.start) : now;
+      return grantAll(
+        idOf([e.subject], 'Patient'),
+        practitioners,
+        'encounter',
+        start,
+        after(last, timing.followUpDays, now),
+      );
+    }
+    case 'EpisodeOfCare': {
+      const e = change.next as EpisodeOfCare;
+      if (e.status === 'cancelled' || e.status === 'entered-in-error') return end(`episode ${e.status}`);
+      const managers = referencesTo([e.careManager], ['Practitioner']);
+      if (!trusted) return endRemoved(relations, basis, managers);
+      const until = e.period?.end ? after(new Date(e.period.end), timing.followUpDays, now) : undefined;
+      return grantAll(idOf([e.patient], 'Patient'), managers, 'episode', now, until);
+    }
+    case 'CareTeam': {
+      const team = change.next as CareTeam;
+      if (team.status === 'inactive' || team.status === 'entered-in-error')
+        return end(`care team ${team.status}`);
+      const patientId = idOf([team.subject], 'Patient');
+      const members = referencesTo(
+        team.participant?.map((p) => p.member),
+        ['Practitioner', 'Organization'],
+      );
+      const start = team.period?.start ? new Date(team.period.start) : now;
+      const until = team.period?.end ? new Date(team.period.end) : undefined;
+      const grant = grantAll(patientId, members, 'care-team', start, until);
+      if (trusted || (writer.kind === 'patient' && writer.patientId === patientId)) return grant;
+      if (writer.kind === 'staff' && writer.roles.includes('administrator')) return grant;
+      if (writer.kind === 'staff' && writer.practitioner && patientId && grant) {
+        const practitioner = writer.practitioner;
+        return async (tx) => {
+          if (await isGeneralPractitioner(tx, patientId, practitioner)) await grant(tx);
+          else await endRemoved(relations, basis, members)?.(tx);
+        };
+      }
+      return endRemoved(relations, basis, members);
+    }
+    case 'Patient': {
+      const patient = change.next as Patient;
+      const gps = referencesTo(patient.generalPractitioner, ['Practitioner', 'Organization']);
+      const bySelf = writer.kind === 'patient' && writer.patientId === change.id;
+      if (!trusted && !bySelf) {
+        const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
+          'Practitioner',
+          'Organization',
+        ]);
+        if (sameSet(before, gps)) return undefined;
+        return endRemoved(relations, basis, gps);
+      }
+      return async (tx) => {
+        for (const actor of gps) {
+          await relations.grant(tx, {
+            patientId: change.id,
+            actor,
+            source: 'gp',
+            basis,
+            grantedBy: writer.grantedBy,
+            start: now,
+          });
+        }
+        await relations.end(tx, basis, 'no longer the GP', { keepActors: gps });
+      };
+    }
+    case 'Task':
+      return taskPlan(change, writer, relations, timing, basis, now);
+    case 'Consent':
+      return consentPlan(change.next as Consent, change.id, writer);
+    default:
+      return undefined;
+  }
+}
+
+function taskPlan(
+  change: WriteChange,
+  writer: Writer,
+  relations: CareRelations,
+  timing: RelationTiming,
+  basis: string,
+  now: Date,
+): Effect | undefined {
+  const task = change.next as Task;
+  const before = change.previous as Task | undefined;
+  if (CLOSED_TASK.has(task.status))
+    return async (tx) => void (await relations.end(tx, basis, `task ${task.status}`));
+  if (task.status === 'completed') {
+    const at = after(now, timing.followUpDays, now);
+    return async (tx) => void (await relations.end(tx, basis, 'task completed', { at }));
+  }
+  if (!ACCEPTED_TASK.has(task.status) || (before && ACCEPTED_TASK.has(before.status))) return undefined;
+  const patientId = idOf([task.for], 'Patient');
+  const owner = task.owner?.reference;
+  if (!patientId || !owner) return undefined;
+  const until = task.restriction?.period?.end
+    ? new Date(task.restriction.period.end)
+    : new Date(now.getTime() + timing.referralDays * DAY);
+  const open =
+    (actor: string): Effect =>
+    async (tx) =>
+      void (await relations.grant(tx, {
+        patientId,
+        actor,
+        source: 'referral',
+        basis,
+        grantedBy: writer.grantedBy,
+        start: now,
+        end: until,
+      }));
+  if (writer.kind === 'platform' || writer.kind === 'system') return open(owner);
+  if (writer.kind !== 'staff' || !writer.practitioner) return undefined;
+  // the receiving side accepts: the owner, or a member of the owning organisation — never the requester
+  const practitioner = writer.practitioner;
+  if (task.requester?.reference === practitioner || before?.requester?.reference === practitioner)
+    return undefined;
+  return async (tx) => {
+    const mine = await actorReferences(tx, practitioner);
+    if (mine.includes(owner)) await open(practitioner)(tx);
+  };
+}
+
+/** A Consent takes effect only when the patient it is about wrote it (or the platform did). */
+function consentPlan(consent: Consent, id: string, writer: Writer): Effect {
+  const patientId = idOf([consent.patient], 'Patient');
+  const author =
+    writer.kind === 'platform'
+      ? 'platform'
+      : writer.kind === 'patient' && writer.patientId === patientId
+        ? writer.grantedBy
+        : undefined;
+  return async (tx) => {
+    if (!author || !patientId) {
+      await forgetConsent(tx, id);
+      return;
+    }
+    await tx.query(
+      `INSERT INTO consent_author (consent_id, patient_id, author) VALUES ($1::text, $2::text, $3::text)
+       ON CONFLICT (consent_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, author = EXCLUDED.author, recorded_at = now()`,
+      [id, patientId, author],
+    );
+  };
+}
+
+async function forgetConsent(tx: SqlExecutor, id: string): Promise<void> {
+  await tx.query('DELETE FROM consent_author WHERE consent_id = $1::text', [id]);
+}
+
+/** Someone without the right to open relationships edited the record: end those no longer named. */
+function endRemoved(relations: CareRelations, basis: string, stillNamed: string[]): Effect | undefined {
+  return async (tx) => void (await relations.end(tx, basis, 'no longer named', { keepActors: stillNamed }));
+}
+
+async function isGeneralPractitioner(
+  tx: SqlExecutor,
+  patientId: string,
+  practitioner: string,
+): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT 1 FROM care_relation WHERE patient_id = $1::text AND actor = $2::text AND source = 'gp'
+        AND start_at <= now() AND (end_at IS NULL OR end_at > now()) LIMIT 1`,
+    [patientId, practitioner],
+  );
+  return rows.rows.length > 0;
+}
+
+function after(date: Date, days: number, floor: Date): Date {
+  const end = new Date(date.getTime() + days * DAY);
+  return Number.isNaN(end.getTime()) ? new Date(floor.getTime() + days * DAY) : end;
+}
+
+function referencesTo(refs: (Reference | undefined)[] | undefined, types: string[]): string[] {
+  const out = new Set<string>();
+  for (const ref of refs ?? []) {
+    const value = ref?.reference;
+    if (
+      value &&
+      types.some((t) => value.startsWith(`${t}/`)) &&
+      /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(value)
+    )
+      out.add(value);
+  }
+  return [...out];
+}
+
+function idOf(refs: (Reference | undefined)[] | undefined, type: string): string | undefined {
+  return referencesTo(refs, [type])[0]?.slice(type.length + 1);
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
