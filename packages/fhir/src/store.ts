@@ -137,7 +137,12 @@ export class FhirStore {
    * The current version of a resource and whether the caller may see it, judged on that version's
    * own patients (a deleted resource keeps those of what was deleted). Undefined when unknown.
    */
-  async locate(type: string, id: string, versionId?: string): Promise<Located | undefined> {
+  async locate(
+    type: string,
+    id: string,
+    versionId?: string,
+    db: SqlExecutor = this.db,
+  ): Promise<Located | undefined> {
     checkTypeAndId(type, id);
     const p = new SqlParams();
     const scoped = versionScopeCondition(this.access.scope, 'h', p) ?? 'true';
@@ -146,7 +151,7 @@ export class FhirStore {
         ? `(SELECT r.version_id FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id)`
         : p.add(versionId, 'bigint');
     const row = (
-      await this.db.query<{
+      await db.query<{
         version_id: string;
         deleted: boolean;
         content: string | null;
@@ -238,7 +243,7 @@ export class FhirStore {
         const existing = await this.matchCondition(tx, resource.resourceType, ifNoneExist);
         if (existing.length > 1) fail(412, 'duplicate', `If-None-Exist matched ${existing.length} resources`);
         if (existing.length === 1) {
-          const found = await this.locate(existing[0].resourceType, existing[0].id as string);
+          const found = await this.locate(existing[0].resourceType, existing[0].id as string, undefined, tx);
           return { resource: existing[0], status: 200, patients: found?.patients ?? [] };
         }
         return this.insert(tx, resource, true);

@@ -1,6 +1,7 @@
 /** Assembles the platform: database, FHIR engine, HTTP app. Used by main.ts and by the tests. */
 import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
+import { aggregateOperation } from './access/aggregate-operation.ts';
 import { type AccessLayer, createAccessLayer } from './access/layer.ts';
 import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
@@ -54,6 +55,7 @@ export async function createPlatform(
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
   });
+  handler.registerOperation(aggregateOperation);
   const authConfig = readAuthConfig(
     process.env,
     { publicUrl: () => store.baseUrl.slice(0, -FHIR_BASE_PATH.length), demoMode: config.seedDemo },

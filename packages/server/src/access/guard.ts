@@ -31,7 +31,9 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
     if (!verdict.allowed) throw forbidden(verdict.reason);
     if (!scopePermits(principal, type, permission))
       throw forbidden(`The access token does not grant ${permission} on ${type}`);
-    if (type === 'Consent' && principal.kind !== 'patient')
+    // a system may file a Consent it holds (a signed paper form), but only the patient's own
+    // takes effect (relations/sources.ts); a care-giver can neither write nor withdraw one
+    if (type === 'Consent' && principal.kind === 'staff')
       throw forbidden('A Consent is given or withdrawn by the patient (or their legal representative) only');
     const identity = identityChange(next, previous);
     if (identity && !mayChangeIdentity(principal, identity.creating))
