@@ -4,9 +4,9 @@
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, fhir } from '../api/index.ts';
+import { ApiError } from '../api/index.ts';
 import type { PageProps } from '../app/routes.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useResource } from '../data/index.ts';
 import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
@@ -19,27 +19,25 @@ export default function ChartPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
   const format = useFormat();
   const id = params.id;
-  const patient = useLoad(() => fhir.read('Patient', id), [id]);
+  const patient = useResource('Patient', id);
   const [grantedUntil, setGrantedUntil] = useState<string>();
   const back = { to: '/clinician', label: t('find.title') };
 
   if (patient.error instanceof ApiError && patient.error.status === 403) {
     return (
       <Page title={t('breakGlass.title')} back={back}>
-        <BreakGlassPanel
-          patient={`Patient/${id}`}
-          onGranted={(until) => {
-            setGrantedUntil(until);
-            patient.reload();
-          }}
-        />
+        <BreakGlassPanel patient={`Patient/${id}`} onGranted={setGrantedUntil} />
       </Page>
     );
   }
   if (!patient.data) {
     return (
       <Page title={t('chart.summary')} back={back}>
-        {patient.loading ? <Loading /> : <ErrorMessage error={patient.error} retry={patient.reload} />}
+        {patient.isPending ? (
+          <Loading />
+        ) : (
+          <ErrorMessage error={patient.error} retry={() => void patient.refetch()} />
+        )}
       </Page>
     );
   }

@@ -55,6 +55,9 @@ export const en: Messages<typeof fr> = {
     unknown: 'Something unexpected went wrong.',
     serverSaid: 'Technical detail',
   },
+  form: {
+    refused: 'The service refused this value: correct it, then save again',
+  },
   notFound: {
     title: 'Page not found',
     body: 'If you typed the address, check it is correct. Otherwise, go back to the home page.',

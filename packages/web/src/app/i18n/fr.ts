@@ -53,6 +53,9 @@ export const fr = {
     unknown: 'Une erreur inattendue s’est produite.',
     serverSaid: 'Détail technique',
   },
+  form: {
+    refused: 'Le service a refusé cette valeur : corrigez-la puis enregistrez à nouveau',
+  },
   notFound: {
     title: 'Page introuvable',
     body: 'Si vous avez saisi l’adresse, vérifiez-la. Sinon, revenez à l’accueil.',
