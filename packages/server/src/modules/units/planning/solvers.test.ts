@@ -7,7 +7,7 @@ import {
   feasibilityProblems,
   withoutRedundantSites,
 } from './cover-model.ts';
-import { solveExact } from './exact.ts';
+import { ExactSolver, solveExact } from './exact.ts';
 import { solveFast } from './fast.ts';
 import { buildMilp, dominatingCandidates, milpStart } from './milp.ts';
 import { seeded } from './seeded-random.ts';
@@ -134,6 +134,20 @@ describe('exact mode (HiGHS in a worker)', () => {
       assert.equal(result.optimal, true, `seed ${seed}`);
       assert.equal(result.covered, bruteForce(model), `seed ${seed}`);
       assert.deepEqual(feasibilityProblems(model, result.chosen), [], `seed ${seed}`);
+    }
+  });
+
+  it('a long-lived solver answers several solves, queued one at a time, then closes', async () => {
+    const solver = new ExactSolver();
+    try {
+      const models = [1, 2, 3, 4].map((seed) => randomModel(seed * 11, seed % 2 === 0));
+      const results = await Promise.all(models.map((model) => solver.solve(model)));
+      results.forEach((result, i) => {
+        assert.equal(result.covered, bruteForce(models[i]), `model ${i}`);
+      });
+      assert.equal((await solver.solve(trap)).covered, 18);
+    } finally {
+      await solver.close();
     }
   });
 
