@@ -9,6 +9,7 @@ import { fr } from './app/i18n/fr.ts';
 import { SessionProvider } from './auth/session.tsx';
 import { queryClient } from './data/client.ts';
 import { startI18n } from './i18n/setup.ts';
+import { registerServiceWorker } from './pwa/register.ts';
 
 startI18n({ fr, ar, en });
 
@@ -21,3 +22,5 @@ createRoot(document.getElementById('root')!).render(
     </QueryClientProvider>
   </StrictMode>,
 );
+
+registerServiceWorker();

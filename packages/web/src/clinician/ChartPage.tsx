@@ -1,6 +1,7 @@
 /**
- * A patient's chart for clinicians: banner, summary, trends, timeline. A 403 on the patient means
- * no care relationship: the page offers break-the-glass, then loads the chart again.
+ * The frame of a patient's chart for clinicians: the banner above the chart's views (its <Outlet/>).
+ * A 403 on the patient means no care relationship: the frame offers break-the-glass instead, and
+ * the grant refreshes what was refused.
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,8 +11,8 @@ import { useResource } from '../data/index.ts';
 import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { Outlet } from '../router/outlet.tsx';
 import { BreakGlassPanel } from './BreakGlassPanel.tsx';
-import { ChartBody } from './ChartBody.tsx';
 import { NS } from './i18n/index.ts';
 import { PatientBanner } from './PatientBanner.tsx';
 
@@ -49,7 +50,7 @@ export default function ChartPage({ params }: PageProps) {
         </Notice>
       )}
       <PatientBanner patient={patient.data} />
-      <ChartBody patientId={id} />
+      <Outlet />
     </Page>
   );
 }
