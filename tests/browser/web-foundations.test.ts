@@ -239,6 +239,7 @@ describe('installable app', () => {
     await page.goto(`${base}/portal/record`);
     // the shell and its code come from the worker; the header renders (the data cannot come)
     await page.locator('.header__brand').waitFor();
+    await page.getByText(commonFr.layout.offline).waitFor();
     assert.equal(await page.title().then((t) => t.length > 0), true);
     await context.setOffline(false);
   });

@@ -92,7 +92,9 @@ async function shell(event: FetchEvent): Promise<Response> {
 /** A hashed build file: the kept copy, else the network (kept for next time). */
 async function keptFirst(request: Request): Promise<Response> {
   const cache = await caches.open(CACHE);
-  const kept = await cache.match(request);
+  // ignoreVary: the server varies on Origin (CORS), which a module script's request carries and the
+  // install's request does not; the file is the same whoever asks
+  const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
   if (mayKeep(response)) await cache.put(request, response.clone());
@@ -107,7 +109,7 @@ async function keptThenRefresh(event: FetchEvent): Promise<Response> {
     return response;
   });
   event.waitUntil(refresh.then(noop, noop));
-  return (await cache.match(event.request)) ?? refresh;
+  return (await cache.match(event.request, { ignoreVary: true })) ?? refresh;
 }
 
 function noop(): void {}

@@ -13,6 +13,7 @@ export const ar: Messages<typeof fr> = {
     signIn: 'تسجيل الدخول',
     signedInAs: 'متصل(ة): {{name}}',
     footer: 'صحتي — منصة الصحة المتصلة بالمغرب',
+    offline: 'أنت غير متصل: قد لا تكون المعلومات المعروضة محدّثة. سيُحدَّث كل شيء عند عودة الشبكة.',
   },
   nav: {
     portalHome: 'الرئيسية',

@@ -13,6 +13,7 @@ export const en: Messages<typeof fr> = {
     signIn: 'Sign in',
     signedInAs: 'Signed in: {{name}}',
     footer: 'Sahti — Morocco’s connected-care platform',
+    offline: 'You are offline: what you see may be out of date. Everything updates when the network is back.',
   },
   nav: {
     portalHome: 'Home',

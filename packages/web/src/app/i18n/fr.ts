@@ -11,6 +11,8 @@ export const fr = {
     signIn: 'Se connecter',
     signedInAs: 'Connecté·e : {{name}}',
     footer: 'Sahti — plateforme de santé connectée du Maroc',
+    offline:
+      'Vous êtes hors ligne : ce qui est affiché peut dater. Tout sera mis à jour au retour du réseau.',
   },
   nav: {
     portalHome: 'Accueil',
