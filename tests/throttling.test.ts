@@ -240,6 +240,17 @@ describe('client secret guessing', () => {
     assert.equal((await tokenFrom(server, newAddress(), 'lab', LAB_SECRET)).status, 200);
   });
 
+  it('lets no more concurrent guesses through than sequential ones', async () => {
+    const stranger = newAddress();
+    const hashesBefore = scryptDerivations();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => tokenFrom(server, stranger, 'lab', `burst-${i}-0123456789`)),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(17).fill(429)]);
+    assert.equal(scryptDerivations() - hashesBefore, 3, 'only the admitted guesses were hashed');
+  });
+
   it('blocks an address guessing many clients, known or not', async () => {
     const stranger = newAddress();
     for (let i = 0; i < 10; i++) {
