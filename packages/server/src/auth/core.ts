@@ -17,7 +17,8 @@ export interface AuthCore {
 
 /**
  * One key cache and one verified-token cache per database, so that the routes, the
- * authentication hook and any other authenticator of the same platform share them.
+ * authentication hook and any other authenticator of the same platform share them (the cache
+ * takes `tokenCacheSeconds` from the first configuration seen; a platform has only one).
  */
 const sharedByDatabase = new WeakMap<SqlClient, { keys: SigningKeys; tokenCache: VerifiedTokenCache }>();
 
