@@ -3,10 +3,11 @@
 export interface JobSettings {
   /** How often idle workers look for due jobs (retries, delayed jobs); new jobs wake them at once. */
   pollSeconds: number;
-  /** How often crashed workers' jobs (stale heartbeat, expired lease) are taken back, and old jobs purged. */
+  /**
+   * How often a supervision pass takes back the jobs of crashed workers (stale heartbeat, expired
+   * lease), counts queue depths and purges old jobs.
+   */
   superviseSeconds: number;
-  /** How often queue depths (stats) are counted. */
-  monitorSeconds: number;
   /** How long `stop()` waits for running jobs before giving them back to the queue. */
   stopSeconds: number;
   /** Connections of the runner's own pool on a PostgreSQL server (not used on PGlite). */
@@ -21,8 +22,7 @@ export function readJobSettings(env: NodeJS.ProcessEnv = process.env): JobSettin
   };
   return {
     pollSeconds: number('SAHTI_JOBS_POLL_SECONDS', 2, 0.5),
-    superviseSeconds: number('SAHTI_JOBS_SUPERVISE_SECONDS', 30, 1),
-    monitorSeconds: number('SAHTI_JOBS_MONITOR_SECONDS', 30, 1),
+    superviseSeconds: number('SAHTI_JOBS_SUPERVISE_SECONDS', 15, 1),
     stopSeconds: number('SAHTI_JOBS_STOP_SECONDS', 20, 1),
     poolSize: number('SAHTI_JOBS_POOL', 4, 2),
   };

@@ -82,7 +82,8 @@ class PgBossRunner implements JobRunner {
       schedule: false, // recurring jobs are chains of delayed jobs (schedule.ts), to the second
       supervise: true,
       superviseIntervalSeconds: options.settings.superviseSeconds,
-      monitorIntervalSeconds: options.settings.monitorSeconds,
+      // expiry and heartbeat checks run with the queue monitor: both at the supervision pace
+      monitorIntervalSeconds: options.settings.superviseSeconds,
       // PGlite has no autovacuum and one connection: no vacuum warnings, no REINDEX CONCURRENTLY
       monitorVacuum: !embedded,
       reindex: !embedded,
@@ -145,6 +146,10 @@ class PgBossRunner implements JobRunner {
       throw err;
     }
     this.#running = true;
+  }
+
+  async ready(): Promise<void> {
+    await Promise.allSettled(this.#activations);
   }
 
   async stop(): Promise<void> {
@@ -225,19 +230,32 @@ class PgBossRunner implements JobRunner {
       {
         includeMetadata: true,
         perJobResults: true,
-        batchSize: 1,
+        // `concurrency` workers, each taking two jobs at a time and running them one after the
+        // other: a full batch makes the worker fetch again at once, so a backlog drains without
+        // waiting a poll interval per job (pg-boss bursts only on batches larger than one)
         localConcurrency: options.concurrency,
+        batchSize: 2,
+        burstWhenBatchFull: true,
         pollingIntervalSeconds: this.#settings.pollSeconds,
         notifyPollingIntervalSeconds: this.#settings.pollSeconds,
       },
-      (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => this.#run(name, handler, job))),
+      async (jobs: JobWithMetadata<unknown>[]) => {
+        const results: JobResult[] = [];
+        for (const job of jobs) results.push(await this.#run(name, handler, job));
+        return results;
+      },
     );
   }
 
   async #ensureQueue(name: string, options: Omit<Queue, 'name'>): Promise<void> {
     if (await this.#boss.getQueue(name)) {
+      // options of this version of the code win; pg-boss refuses keys given as undefined
       const { deadLetter, notify, ...rest } = options;
-      await this.#boss.updateQueue(name, { ...rest, deadLetter: deadLetter ?? null, notify });
+      await this.#boss.updateQueue(name, {
+        ...rest,
+        deadLetter: deadLetter ?? null,
+        ...(notify === undefined ? {} : { notify }),
+      });
     } else {
       await this.#boss.createQueue(name, options);
     }

@@ -84,7 +84,7 @@ export interface JobCounters {
 }
 
 export interface JobStats {
-  /** From the queue monitor, refreshed every `monitorSeconds`. */
+  /** Counted by the supervision pass, every `superviseSeconds`. */
   queues: QueueDepth[];
   /** Dead letters waiting for an administrator. */
   deadLetters: number;
@@ -112,6 +112,8 @@ export interface JobRunner {
     options?: EnqueueOptions,
   ): Promise<string>;
   start(): Promise<void>;
+  /** Resolves once every name registered, declared or scheduled so far is ready (after `start`). */
+  ready(): Promise<void>;
   /** Stops claiming jobs, waits for running ones (up to `stopSeconds`), then stops. */
   stop(): Promise<void>;
   /** True between a successful start and stop (for readiness checks). */
