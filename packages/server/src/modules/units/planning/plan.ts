@@ -79,7 +79,7 @@ export interface UnitPlan {
   /** Proven upper bound on the covered population, and the relative gap to it. */
   bound: number;
   gap: number;
-  /** exact: HiGHS status ("optimal", "timeLimit", …); fast: "localOptimum" or "timeLimit". */
+  /** exact: HiGHS status ("optimal", "timeLimit", …); fast: "optimal" (its bound reached), "localOptimum" or "timeLimit". */
   status: string;
   /** Time to choose the stops (both modes: heuristic; exact: + HiGHS in its worker), ms. */
   solveMs: number;
@@ -120,7 +120,7 @@ export async function planUnits(
   const roundBound = (b: number): number => (whole ? Math.floor(b + 1e-6) : b);
   let bound = roundBound(heuristic.upperBound);
   let optimal = heuristic.covered >= bound;
-  let status = heuristic.timedOut ? 'timeLimit' : 'localOptimum';
+  let status = optimal ? 'optimal' : heuristic.timedOut ? 'timeLimit' : 'localOptimum';
   if (options.mode === 'exact') {
     try {
       const exactOptions = {
