@@ -6,13 +6,33 @@
  * Before opening a socket it asks `GET /api/live` over plain HTTP: a refused WebSocket handshake
  * writes an error to the console that no script can silence, whereas a 404 to a fetch is a quiet
  * "not yet". While the server has no feed (404, 405, 501) or refuses the user (401, 403), it asks
- * again once a minute. The server answers a plain GET of the feed with 426 Upgrade Required.
+ * again once a minute — and the tab remembers it across page loads (sessionStorage), so that
+ * reloading pages does not ask at each load. The server answers a plain GET of the feed with 426
+ * Upgrade Required.
  */
 import { applyLiveEvent, invalidateAll } from './client.ts';
 import { liveUrl, parseLiveEvent, retryDelay } from './live-rules.ts';
 
 const PATH = '/api/live';
 const ABSENT = new Set([401, 403, 404, 405, 501]);
+const ABSENT_UNTIL = 'sahti.live.absentUntil';
+
+/** ms to wait before asking, when this tab learnt lately that the server has no feed. */
+function rememberedWait(): number {
+  try {
+    return Math.max(0, Number(window.sessionStorage.getItem(ABSENT_UNTIL) ?? 0) - Date.now());
+  } catch {
+    return 0; // storage disabled
+  }
+}
+
+function rememberAbsent(ms: number): void {
+  try {
+    window.sessionStorage.setItem(ABSENT_UNTIL, String(Date.now() + ms));
+  } catch {
+    // storage disabled: this page load only
+  }
+}
 
 export interface LiveFeed {
   stop(): void;
@@ -30,7 +50,9 @@ export function startLive(): LiveFeed {
   const later = (absent: boolean) => {
     if (stopped) return;
     failures++;
-    timer = setTimeout(() => void attempt(), retryDelay(failures, absent, Math.random()));
+    const wait = retryDelay(failures, absent, Math.random());
+    if (absent) rememberAbsent(wait);
+    timer = setTimeout(() => void attempt(), wait);
   };
 
   async function attempt(): Promise<void> {
@@ -71,7 +93,9 @@ export function startLive(): LiveFeed {
     };
   }
 
-  void attempt();
+  const remembered = rememberedWait();
+  if (remembered > 0) timer = setTimeout(() => void attempt(), remembered);
+  else void attempt();
   return {
     stop() {
       stopped = true;
