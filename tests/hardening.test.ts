@@ -1,4 +1,7 @@
-/** HTTP hardening: security headers, CORS allow-list, per-client rate limit answered as FHIR. */
+/**
+ * HTTP hardening: security headers, CORS allow-list, per-client rate limit answered as FHIR. How
+ * the rate limit tells clients apart (verified principal, else address) is in throttling.test.ts.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -26,7 +29,7 @@ describe('hardening', () => {
     });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
-  it('limits each client separately, with a 429 OperationOutcome and RateLimit headers', async () => {
+  it("limits a token's principal separately from anonymous callers, with a 429 OperationOutcome and RateLimit headers", async () => {
     const auth = { authorization: `Bearer ${server.token}` };
     const statuses: number[] = [];
     let last: Response | undefined;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { serviceWorker } from './scripts/service-worker-plugin.ts';
 
 // `npm run dev -w @sahti/web` serves the app with hot reload and sends API calls to the platform
 // (npm start, port 8080).
@@ -25,7 +26,7 @@ function precompress(): Plugin {
           return statSync(path).isDirectory() ? walk(path) : [path];
         });
       for (const file of walk('dist')) {
-        if (!/\.(js|css|html|svg|json)$/.test(file) || statSync(file).size < 1024) continue;
+        if (!/\.(js|css|html|svg|json|webmanifest)$/.test(file) || statSync(file).size < 1024) continue;
         const content = readFileSync(file);
         writeFileSync(
           `${file}.br`,
@@ -38,7 +39,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), serviceWorker({ entry: 'src/pwa/sw.ts', outDir: 'dist' }), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

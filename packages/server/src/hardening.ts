@@ -1,14 +1,16 @@
 /**
  * HTTP hardening shared by every route: security headers, a CORS allow-list, and a rate limit per
- * client (bearer token, session, or address) that answers 429 as an OperationOutcome with the
- * standard RateLimit-* headers.
+ * client that answers 429 as an OperationOutcome with the standard RateLimit-* headers. The client
+ * is the verified principal (`request.principal`, set by the authentication hook of auth/), else
+ * the address — never a raw header: a garbage Authorization header or an extra cookie changes
+ * nothing, and requests with bad credentials count against their address.
  */
-import { createHash } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { addressBucket } from './auth/index.ts';
 
 export interface HardeningConfig {
   /** Origins allowed to call the API from a browser (the web app itself is same-origin). */
@@ -52,6 +54,9 @@ export async function registerHardening(app: FastifyInstance, config: HardeningC
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
     enableDraftSpec: true,
+    // a route-level onRequest hook, so it runs after the authentication hook (an app-level one)
+    // whatever the order of registration, and before the body is read
+    hook: 'onRequest',
     keyGenerator: clientKey,
     errorResponseBuilder: (_req, context) =>
       new FhirError(
@@ -65,10 +70,8 @@ export async function registerHardening(app: FastifyInstance, config: HardeningC
   });
 }
 
-/** The caller as the rate limiter sees it, before authentication: a hash of the credential. */
-function clientKey(req: FastifyRequest): string {
-  const credential = req.headers.authorization ?? /sahti_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  return credential
-    ? createHash('sha256').update(credential).digest('base64url').slice(0, 22)
-    : `ip:${req.ip}`;
+/** The caller as the rate limiter sees it: who authentication says it is, else where it comes from. */
+export function clientKey(req: FastifyRequest): string {
+  const principal = req.principal;
+  return principal ? `${principal.kind}:${principal.id}` : `ip:${addressBucket(req.ip)}`;
 }

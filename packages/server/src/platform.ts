@@ -19,6 +19,9 @@ import { type Config, FHIR_BASE_PATH } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createFhirGate, openGate } from './fhir-gate.ts';
 import { CNIE_SYSTEM, INPE_SYSTEM, moroccanIdentifierRule } from './identifiers/morocco.ts';
+import type { JobRunner } from './jobs/index.ts';
+import { startJobs } from './jobs/start.ts';
+import type { NotificationDispatcher } from './notify/index.ts';
 import { webStatic } from './web-static.ts';
 
 export interface Platform {
@@ -31,6 +34,9 @@ export interface Platform {
   audit: AuditLog;
   /** Care relationships, the access cache and decision (services open relationships through it). */
   access: AccessLayer;
+  /** Durable jobs (jobs/) and the notification dispatcher that runs on them (notify/). */
+  jobs: JobRunner;
+  notifications: NotificationDispatcher;
   /** Starts listening; returns the public base URL of the server. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -90,6 +96,14 @@ export async function createPlatform(
     canRead: (principal, patientId) =>
       principal.fhirUser === `Patient/${patientId}` || principal.roles.includes('administrator'),
   });
+  const { jobs, notifications } = await startJobs({
+    app,
+    db,
+    store,
+    auth,
+    authConfig,
+    databaseUrl: config.databaseUrl,
+  });
   await app.register(webStatic); // the web app at / (packages/web/dist)
   return {
     app,
@@ -99,6 +113,8 @@ export async function createPlatform(
     auth,
     audit,
     access,
+    jobs,
+    notifications,
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {
@@ -110,6 +126,8 @@ export async function createPlatform(
     },
     async close() {
       await app.close();
+      await notifications.stop();
+      await jobs.stop(); // waits for running jobs
       await audit.close();
       await db.close();
     },

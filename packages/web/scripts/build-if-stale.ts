@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const web = dirname(dirname(fileURLToPath(import.meta.url)));
 const built = join(web, 'dist', 'index.html');
-const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'];
+const sources = [
+  'src',
+  'public',
+  'scripts/service-worker-plugin.ts',
+  'index.html',
+  'vite.config.ts',
+  'package.json',
+];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;

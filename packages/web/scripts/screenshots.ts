@@ -38,6 +38,12 @@ function watch(page: Page, name: string) {
 async function shoot(page: Page, name: string) {
   await page.locator('h1').first().waitFor();
   await page.waitForLoadState('networkidle');
+  // a screen whose data is still on its way shows no loading state in the picture
+  await page
+    .locator('.loading')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => problems.push(`${name}: still loading after 10 s`));
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
   console.log(`  ${name}.png`);

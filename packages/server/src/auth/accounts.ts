@@ -144,13 +144,13 @@ export async function createAccount(db: SqlExecutor, input: NewAccount, secretKe
   return publicAccount(fromRow(rows[0]));
 }
 
-/** Sets a new password (after policy check by the caller) and ends every session of the account. */
+/**
+ * Sets a new password (after policy check by the caller) and ends every session of the account.
+ * Lifting a lock on the login is the caller's choice (throttle.ts).
+ */
 export async function setPassword(db: SqlExecutor, accountId: string, password: string): Promise<void> {
   const hash = await hashPassword(password);
-  await db.query(
-    'UPDATE auth_account SET password_hash = $2::text, failed_attempts = 0, locked_until = NULL WHERE id = $1::text',
-    [accountId, hash],
-  );
+  await db.query('UPDATE auth_account SET password_hash = $2::text WHERE id = $1::text', [accountId, hash]);
   await db.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
   await db.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
 }

@@ -1,9 +1,11 @@
 /**
- * Who is asking, for the API: a bearer access token (signature, issuer, audience, expiry checked)
- * or the web-session cookie. A request with no credentials is anonymous (undefined); a request
- * with a bad token is refused (401), and a cookie-authenticated unsafe request without the
- * session's CSRF token is refused (403) — both as FhirErrors, which the app answers as
- * OperationOutcomes. A stale or unknown cookie counts as no credentials.
+ * Who is asking, for the API: a bearer access token (signature, issuer, audience, expiry checked;
+ * remembered a few seconds once verified, token-cache.ts) or the web-session cookie. A request with
+ * no credentials is anonymous (undefined); a request with a bad token is refused (401), and a
+ * cookie-authenticated unsafe request without the session's CSRF token is refused (403) — both as
+ * FhirErrors, which the app answers as OperationOutcomes. A stale or unknown cookie counts as no
+ * credentials. The authentication hook (authentication-plugin.ts) runs this once per request and
+ * decorates the request with the outcome; `authenticate` then just reads it.
  */
 import { FhirError, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyRequest } from 'fastify';
@@ -16,37 +18,80 @@ import { safeEqual } from './secrets.ts';
 import { findSession, type Session, sessionCookie } from './sessions.ts';
 import { principalFromClaims, verifyAccessToken } from './tokens.ts';
 
+/** What the credentials of a request come to: a principal, nobody, or the refusal to answer with. */
+export interface AuthOutcome {
+  principal?: Principal;
+  /** 401 (bad bearer token) or 403 (cookie without its CSRF token on an unsafe method). */
+  error?: FhirError;
+}
+
 export interface Authenticator {
+  /**
+   * The caller: the request's decoration when the authentication hook ran, else verified now.
+   * Throws the refusal (401/403 FhirError) when the credentials are bad; undefined when anonymous.
+   */
   authenticate(request: FastifyRequest): Promise<Principal | undefined>;
+  /** Verifies the request's credentials without throwing (what the hook decorates with). */
+  resolve(request: FastifyRequest): Promise<AuthOutcome>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Requests the hook has decorated (a request object may be anything in unit tests). */
+const decorated = new WeakSet<object>();
+
+/** Sets `request.principal` and `request.authError`; `authenticate` reads them from then on. */
+export function recordAuthentication(request: FastifyRequest, result: AuthOutcome): void {
+  request.principal = result.principal;
+  request.authError = result.error;
+  decorated.add(request);
+}
+
 export function createAuthenticator(db: SqlClient, config: AuthConfig): Authenticator {
   const core = authCore(db, config);
+  const resolve = async (request: FastifyRequest): Promise<AuthOutcome> => {
+    try {
+      return { principal: await verify(core, request) };
+    } catch (err) {
+      if (err instanceof FhirError) return { error: err };
+      throw err;
+    }
+  };
   return {
+    resolve,
     async authenticate(request) {
-      const authorization = request.headers.authorization;
-      if (authorization) return bearerPrincipal(core, authorization, request.ip);
-      const web = await webSession(core, request);
-      if (!web) return undefined;
-      if (!csrfTokenMatches(request, web.session)) {
-        throw new FhirError(
-          403,
-          outcome('error', 'forbidden', 'Missing or wrong x-csrf-token header for this session'),
-        );
-      }
-      return sessionPrincipal(web.account, request.ip);
+      const result = decorated.has(request)
+        ? { principal: request.principal, error: request.authError }
+        : await resolve(request);
+      if (result.error) throw result.error;
+      return result.principal;
     },
   };
+}
+
+async function verify(core: AuthCore, request: FastifyRequest): Promise<Principal | undefined> {
+  const authorization = request.headers.authorization;
+  if (authorization) return bearerPrincipal(core, authorization, request.ip);
+  const web = await webSession(core, request);
+  if (!web) return undefined;
+  if (!csrfTokenMatches(request, web.session)) {
+    throw new FhirError(
+      403,
+      outcome('error', 'forbidden', 'Missing or wrong x-csrf-token header for this session'),
+    );
+  }
+  return sessionPrincipal(web.account, request.ip);
 }
 
 async function bearerPrincipal(core: AuthCore, authorization: string, address: string): Promise<Principal> {
   const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/i.exec(authorization.trim());
   if (!m) throw unauthorized('invalid_request', 'Send "Authorization: Bearer <access token>"');
+  const cached = core.tokenCache.get(m[1]);
+  if (cached) return principalFromClaims(cached, address);
   const claims = await verifyAccessToken(core.keys, core.config, m[1]);
   if (claims === 'expired') throw unauthorized('invalid_token', 'The access token has expired');
   if (claims === 'invalid') throw unauthorized('invalid_token', 'The access token is not valid here');
+  core.tokenCache.put(m[1], claims);
   return principalFromClaims(claims, address);
 }
 

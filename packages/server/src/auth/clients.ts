@@ -79,7 +79,10 @@ export async function findClient(db: SqlExecutor, clientId: string): Promise<OAu
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
-/** The client if the secret is its own; an unknown client costs the same time as a wrong secret. */
+/**
+ * The client if the secret is its own; an unknown client costs the same time as a wrong secret.
+ * Each call costs a scrypt: callers admit the attempt through the throttle first (oauth-token.ts).
+ */
 export async function authenticateClient(
   db: SqlExecutor,
   clientId: string,

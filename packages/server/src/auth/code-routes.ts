@@ -1,17 +1,25 @@
 /**
- * Codes sent to a person: the password-reset link (email, single use, 30 min) and the one-time
- * code a patient confirms a sensitive action with (email or SMS, 10 min, 5 tries). The reset
+ * Codes sent to a person: the password-reset link (email, single use, 30 min; it also lifts a lock
+ * on the login) and the one-time code a patient confirms a sensitive action with (email or SMS,
+ * 10 min, 5 tries). Unlock codes are in unlock-routes.ts. The reset
  * request answers the same whether or not the account exists, and sends in the background so
  * that its timing does not tell either.
  */
 import type { SqlExecutor } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
-import { findAccountByLoginOrEmail, setPassword } from './accounts.ts';
+import { findAccount, findAccountByLoginOrEmail, setPassword } from './accounts.ts';
 import type { AuthCore } from './core.ts';
 import { field, ok, refuse } from './http.ts';
-import { consumeDigitCode, consumeLinkToken, issueDigitCode, issueLinkToken } from './one-time-codes.ts';
+import {
+  codeRecentlyIssued,
+  consumeDigitCode,
+  consumeLinkToken,
+  issueDigitCode,
+  issueLinkToken,
+} from './one-time-codes.ts';
 import { passwordProblem } from './passwords.ts';
 import { requireSession } from './session-routes.ts';
+import { loginSubject } from './throttle.ts';
 
 const RESET_SECONDS = 30 * 60;
 const SENSITIVE_ACTION_SECONDS = 10 * 60;
@@ -32,7 +40,10 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     const login = field(req, 'login');
     if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
     const account = await findAccountByLoginOrEmail(core.db, login);
-    if (account?.email && !(await resetRecentlySent(core.db, account.id))) {
+    if (
+      account?.email &&
+      !(await codeRecentlyIssued(core.db, account.id, 'password-reset', RESET_INTERVAL_SECONDS))
+    ) {
       const email = account.email;
       void (async () => {
         const token = await issueLinkToken(core.db, account.id, 'password-reset', RESET_SECONDS);
@@ -70,6 +81,9 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
       );
     }
     await setPassword(core.db, accountId, password as string);
+    // the link proved the account's email: a lock on the login goes with the old password
+    const account = await findAccount(core.db, accountId);
+    if (account) await core.throttle.unlock(loginSubject(account.login), req.ip);
     return ok(reply, 204);
   });
 
@@ -94,15 +108,6 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     else await core.messages.email(to, 'Sahti : code de confirmation / confirmation code', `${text}\n`);
     return ok(reply, 202, { channel, sentTo: mask(to) });
   });
-}
-
-async function resetRecentlySent(db: SqlExecutor, accountId: string): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM auth_one_time_code WHERE account_id = $1::text AND purpose = 'password-reset'
-       AND used_at IS NULL AND created_at > now() - interval '${RESET_INTERVAL_SECONDS} seconds'`,
-    [accountId],
-  );
-  return rows.length > 0;
 }
 
 /** `f***@example.ma`, `+2126*****12`: enough to recognise, not to read. */

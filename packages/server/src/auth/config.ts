@@ -1,12 +1,24 @@
 /** Settings of identity and tokens, read once from the environment (see auth/README.md). */
 
+/**
+ * How failed authentications (passwords, second factors, client secrets) are throttled; see
+ * throttle.ts. Counted per (login or client, address) first, so that a stranger's guesses slow
+ * down the stranger; the login itself is locked only when failures come from many addresses.
+ */
 export interface LockoutPolicy {
-  /** Failed logins of one account (or one unknown login) before it is locked. */
-  accountFailures: number;
-  /** First lock; each further series of `accountFailures` failures doubles it, up to `maxLockSeconds`. */
+  /** Failures of one login (or client) from one address before each further attempt must wait. */
+  freeFailures: number;
+  /** The first wait; each further failure doubles it, up to `maxDelaySeconds`. */
+  delaySeconds: number;
+  maxDelaySeconds: number;
+  /** A (login, address) pair's failures are forgotten this long after its last one, or at a success. */
+  memorySeconds: number;
+  /** Distinct addresses failing on one login within `lockWindowSeconds` that lock the login itself. */
+  lockAddresses: number;
+  lockWindowSeconds: number;
+  /** How long such a lock lasts; the owner lifts it sooner with a code sent to them. */
   lockSeconds: number;
-  maxLockSeconds: number;
-  /** Failed logins from one source address within `addressWindowSeconds` before it is blocked. */
+  /** Failures from one address (any logins or clients) within `addressWindowSeconds` before it is blocked. */
   addressFailures: number;
   addressWindowSeconds: number;
 }
@@ -26,6 +38,8 @@ export interface AuthConfig {
   /** Key sealing TOTP secrets and private signing keys at rest (AES-256-GCM). */
   secretKey: string;
   lockout: LockoutPolicy;
+  /** How long a verified access token is remembered (token-cache.ts); 0: verify every request. */
+  tokenCacheSeconds: number;
 }
 
 const DEVELOPMENT_SECRET_KEY = 'sahti-development-only-secret-key: set SAHTI_SECRET_KEY in production';
@@ -40,12 +54,14 @@ export function readAuthConfig(
   context: { publicUrl: () => string; demoMode: boolean },
   overrides: Partial<AuthConfig> = {},
 ): AuthConfig {
-  const seconds = (name: string, fallback: number) => {
+  const number = (name: string, fallback: number, minimum: number, unit: string) => {
     const value = Number(env[name] ?? fallback);
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(`${name} must be a positive number of seconds`);
+    if (!Number.isFinite(value) || value < minimum) throw new Error(`${name} must be ${unit}`);
     return value;
   };
+  const seconds = (name: string, fallback: number) =>
+    number(name, fallback, Number.MIN_VALUE, 'a positive number of seconds');
+  const lockSeconds = seconds('SAHTI_LOCKOUT_SECONDS', 15 * 60);
   return {
     ...context,
     accessTokenSeconds: seconds('SAHTI_ACCESS_TOKEN_SECONDS', 15 * 60),
@@ -56,12 +72,17 @@ export function readAuthConfig(
     mailFrom: env.SAHTI_MAIL_FROM ?? 'Sahti <no-reply@sahti.ma>',
     secretKey: secretKeyFrom(env),
     lockout: {
-      accountFailures: 5,
-      lockSeconds: 15 * 60,
-      maxLockSeconds: 24 * 3600,
+      freeFailures: 5,
+      delaySeconds: 60,
+      maxDelaySeconds: 3600,
+      memorySeconds: 24 * 3600,
+      lockAddresses: number('SAHTI_LOCKOUT_ADDRESSES', 5, 2, 'a whole number of at least 2'),
+      lockWindowSeconds: lockSeconds,
+      lockSeconds,
       addressFailures: 50,
       addressWindowSeconds: 15 * 60,
     },
+    tokenCacheSeconds: number('SAHTI_TOKEN_CACHE_SECONDS', 5, 0, 'a number of seconds (0: no cache)'),
     ...overrides,
   };
 }

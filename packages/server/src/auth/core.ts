@@ -3,30 +3,39 @@ import type { SqlClient } from '@sahti/fhir';
 import type { AuthConfig } from './config.ts';
 import { SigningKeys } from './keys.ts';
 import { MessageSender } from './messages.ts';
-import { LoginThrottle } from './throttle.ts';
+import { CredentialThrottle } from './throttle.ts';
+import { VerifiedTokenCache } from './token-cache.ts';
 
 export interface AuthCore {
   db: SqlClient;
   config: AuthConfig;
   keys: SigningKeys;
   messages: MessageSender;
-  throttle: LoginThrottle;
+  throttle: CredentialThrottle;
+  tokenCache: VerifiedTokenCache;
 }
 
-/** One key cache per database, so the routes and the authenticator load the key once. */
-const keysByDatabase = new WeakMap<SqlClient, SigningKeys>();
+/**
+ * One key cache and one verified-token cache per database, so that the routes, the
+ * authentication hook and any other authenticator of the same platform share them (the cache
+ * takes `tokenCacheSeconds` from the first configuration seen; a platform has only one).
+ */
+const sharedByDatabase = new WeakMap<SqlClient, { keys: SigningKeys; tokenCache: VerifiedTokenCache }>();
 
 export function authCore(db: SqlClient, config: AuthConfig): AuthCore {
-  let keys = keysByDatabase.get(db);
-  if (!keys) {
-    keys = new SigningKeys(db, config.secretKey);
-    keysByDatabase.set(db, keys);
+  let shared = sharedByDatabase.get(db);
+  if (!shared) {
+    shared = {
+      keys: new SigningKeys(db, config.secretKey),
+      tokenCache: new VerifiedTokenCache({ ttlSeconds: config.tokenCacheSeconds }),
+    };
+    sharedByDatabase.set(db, shared);
   }
   return {
     db,
     config,
-    keys,
+    ...shared,
     messages: new MessageSender(db, config),
-    throttle: new LoginThrottle(db, config.lockout),
+    throttle: new CredentialThrottle(db, config.lockout),
   };
 }

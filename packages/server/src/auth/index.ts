@@ -1,6 +1,8 @@
 /** Identity and tokens: the public surface of packages/server/src/auth (see README.md). */
 export { type Account, createAccount, type NewAccount } from './accounts.ts';
-export { type Authenticator, createAuthenticator } from './authenticator.ts';
+export { addressBucket } from './address.ts';
+export { type AuthenticationOptions, authenticationPlugin } from './authentication-plugin.ts';
+export { type Authenticator, type AuthOutcome, createAuthenticator } from './authenticator.ts';
 export { bootstrapSystemClient, createClient, type NewClient, type OAuthClient } from './clients.ts';
 export { verifySensitiveActionCode } from './code-routes.ts';
 export { type AuthConfig, readAuthConfig } from './config.ts';

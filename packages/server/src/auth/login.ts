@@ -1,12 +1,15 @@
 /**
  * Password login with throttling and, for staff, a second factor: the TOTP code of their
  * authenticator app, or — while they have none enrolled — a one-time code sent to their email.
- * Every refusal of a login/password pair reads the same whether or not the account exists.
+ * Every refusal of a login/password pair reads the same whether or not the account exists. The
+ * throttle admits the attempt before the password hash is computed (throttle.ts): a refused
+ * attempt costs no scrypt.
  */
 import { type AccountSecrets, findAccountByLogin } from './accounts.ts';
 import type { AuthCore } from './core.ts';
 import { consumeDigitCode, issueDigitCode } from './one-time-codes.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
+import { type AttemptTicket, loginSubject } from './throttle.ts';
 import { verifyTotp } from './totp.ts';
 
 export interface LoginAttempt {
@@ -22,7 +25,15 @@ export interface LoginAttempt {
 export type LoginResult =
   | { ok: true; account: AccountSecrets }
   | { ok: false; status: 401; error: 'invalid_credentials'; description: string }
-  | { ok: false; status: 429; error: 'too_many_attempts'; description: string; retryAfter: number }
+  | {
+      ok: false;
+      status: 429;
+      error: 'too_many_attempts';
+      description: string;
+      retryAfter: number;
+      /** The login itself is locked (failures from many addresses): its owner may unlock it by code. */
+      locked: boolean;
+    }
   | {
       ok: false;
       status: 401;
@@ -42,27 +53,32 @@ const invalid = (): LoginResult => ({
 
 export async function attemptLogin(core: AuthCore, attempt: LoginAttempt): Promise<LoginResult> {
   const account = await findAccountByLogin(core.db, attempt.login);
-  const wait = await core.throttle.waitSeconds(attempt.login, attempt.address, account?.id);
-  if (wait > 0) {
+  const admission = await core.throttle.admit(loginSubject(attempt.login), attempt.address ?? 'unknown');
+  if (!admission.ok) {
     return {
       ok: false,
       status: 429,
       error: 'too_many_attempts',
-      description: 'Too many failed attempts: try again later, or reset the password',
-      retryAfter: wait,
+      description: admission.locked
+        ? 'This login is locked after failed attempts from several places: try again later, ' +
+          'ask for an unlock code (POST /auth/unlock/request), or reset the password'
+        : 'Too many failed attempts: try again later, or reset the password',
+      retryAfter: admission.retryAfter,
+      locked: admission.locked,
     };
   }
+  const { ticket } = admission;
   // an unknown login costs a hash like a known one, so timing tells nothing either
   const passwordOk = await verifyPassword(attempt.password, account?.passwordHash ?? (await decoyHash()));
   if (!account || !passwordOk) {
-    await core.throttle.recordFailure(attempt.login, attempt.address, account?.id);
+    await core.throttle.failed(ticket);
     return invalid();
   }
   if (account.kind === 'staff') {
-    const second = await checkSecondFactor(core, account, attempt);
+    const second = await checkSecondFactor(core, account, attempt, ticket);
     if (second) return second;
   }
-  await core.throttle.recordSuccess(account.id);
+  await core.throttle.succeeded(ticket);
   return { ok: true, account };
 }
 
@@ -71,9 +87,12 @@ async function checkSecondFactor(
   core: AuthCore,
   account: AccountSecrets,
   attempt: LoginAttempt,
+  ticket: AttemptTicket,
 ): Promise<LoginResult | undefined> {
   if (account.hasTotp) {
     if (!attempt.totp) {
+      // the password was right: neither a failure nor, until the code comes, a success
+      await core.throttle.released(ticket);
       return {
         ok: false,
         status: 401,
@@ -83,7 +102,7 @@ async function checkSecondFactor(
       };
     }
     if (await verifyTotp(core.db, account, attempt.totp, core.config.secretKey)) return undefined;
-    await core.throttle.recordFailure(attempt.login, attempt.address, account.id);
+    await core.throttle.failed(ticket);
     return {
       ok: false,
       status: 401,
@@ -94,7 +113,7 @@ async function checkSecondFactor(
   }
   if (attempt.code) {
     if (await consumeDigitCode(core.db, account.id, 'login-2fa', attempt.code)) return undefined;
-    await core.throttle.recordFailure(attempt.login, attempt.address, account.id);
+    await core.throttle.failed(ticket);
     return {
       ok: false,
       status: 401,
@@ -103,6 +122,7 @@ async function checkSecondFactor(
       description: 'The code is wrong or has expired; log in again to receive a new one',
     };
   }
+  await core.throttle.released(ticket);
   if (!account.email) return invalid(); // no second factor can be reached: an administrator must enrol one
   const code = await issueDigitCode(core.db, account.id, 'login-2fa', LOGIN_CODE_SECONDS);
   await core.messages.email(

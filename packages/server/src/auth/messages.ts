@@ -1,13 +1,17 @@
 /**
- * Sends what identity needs to tell a person: emails through a real SMTP exchange (nodemailer, to
- * SMTP_URL); text messages into the notification outbox (notify/outbox.ts), where they wait for a
- * gateway — there is none here. Without SMTP_URL, emails wait in the same outbox. The rows carry
- * no patient id on purpose: codes must not show in the patient's notification list, where whoever
- * holds the session could read them. Contents are never logged: they carry codes and links.
+ * Sends what identity needs to tell a person (codes, reset links) through the notification outbox
+ * (notify/): each message is a row the dispatcher delivers — email over SMTP_URL, SMS through the
+ * configured provider — with retries and every attempt recorded. Without a provider for the
+ * channel, messages wait in the outbox. The rows carry no patient id on purpose: codes must not
+ * show in the patient's notification list, where whoever holds the session could read them. They
+ * are marked sensitive (hidden from administrators, their text erased a day later), expire after
+ * an hour (a code delivered later is useless), and their contents are never logged.
  */
 import type { SqlExecutor } from '@sahti/fhir';
-import nodemailer, { type Transporter } from 'nodemailer';
-import { enqueueNotification } from '../notify/outbox.ts';
+import { enqueueNotification, type Notification, nudgeNotifications } from '../notify/index.ts';
+
+/** Longer than any code or link identity sends is valid. */
+const MESSAGE_LIFETIME_MS = 60 * 60 * 1000;
 
 export interface MessageSettings {
   smtpUrl?: string;
@@ -16,29 +20,29 @@ export interface MessageSettings {
 
 export class MessageSender {
   private readonly db: SqlExecutor;
-  private readonly settings: MessageSettings;
-  private transport: Transporter | undefined;
 
-  constructor(db: SqlExecutor, settings: MessageSettings) {
+  /** Delivery settings (SMTP_URL, SMS provider) belong to the dispatcher; `_settings` is kept for callers. */
+  constructor(db: SqlExecutor, _settings?: MessageSettings) {
     this.db = db;
-    this.settings = settings;
   }
 
   async email(to: string, subject: string, text: string): Promise<void> {
-    if (!this.settings.smtpUrl) {
-      await enqueueNotification(this.db, { channel: 'email', recipient: to, subject, body: text });
-      return;
-    }
-    this.transport ??= nodemailer.createTransport(this.settings.smtpUrl);
-    await this.transport.sendMail({ from: this.settings.mailFrom, to, subject, text });
+    await this.send({ channel: 'email', recipient: to, subject, body: text });
   }
 
   async sms(to: string, text: string): Promise<void> {
-    await enqueueNotification(this.db, { channel: 'sms', recipient: to, subject: 'Sahti', body: text });
+    await this.send({ channel: 'sms', recipient: to, subject: 'Sahti', body: text });
   }
 
-  close(): void {
-    this.transport?.close();
-    this.transport = undefined;
+  /** A templated message (`login-code`, `confirmation-code`, `password-reset`) in the person's language. */
+  async send(message: Notification): Promise<void> {
+    await enqueueNotification(this.db, {
+      sensitive: true,
+      expiresAt: new Date(Date.now() + MESSAGE_LIFETIME_MS),
+      ...message,
+    });
+    nudgeNotifications(this.db);
   }
+
+  close(): void {}
 }

@@ -3,7 +3,8 @@
  * client secrets are scrypt hashes; session ids, one-time codes, authorization codes and refresh
  * tokens are SHA-256 hashes of high-entropy values; TOTP secrets and private keys are sealed
  * (AES-256-GCM, SAHTI_SECRET_KEY). None of these rows is patient-owned: under Citus they are
- * reference or local tables, not sharded.
+ * reference or local tables, not sharded. Throttling state (auth_failure, auth_throttle) holds
+ * hashes of logins and client ids, and addresses (see throttle.ts).
  */
 import type { Migration } from '@sahti/fhir';
 
@@ -107,6 +108,27 @@ CREATE TABLE auth_throttle (
   window_start timestamptz NOT NULL DEFAULT now(),
   blocked_until timestamptz
 );
+`,
+  },
+  {
+    version: 1001,
+    name: 'auth: throttling per (login or client, address); account unlock codes',
+    sql: `
+CREATE TABLE auth_failure (
+  subject text NOT NULL,
+  address text NOT NULL,
+  failures integer NOT NULL,
+  last_failure timestamptz NOT NULL,
+  blocked_until timestamptz,
+  PRIMARY KEY (subject, address)
+);
+CREATE INDEX auth_failure_last ON auth_failure (last_failure);
+DELETE FROM auth_throttle;
+ALTER TABLE auth_account DROP COLUMN failed_attempts;
+ALTER TABLE auth_account DROP COLUMN locked_until;
+ALTER TABLE auth_one_time_code DROP CONSTRAINT auth_one_time_code_purpose_check;
+ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
+  CHECK (purpose IN ('login-2fa', 'sensitive-action', 'password-reset', 'account-unlock'))
 `,
   },
 ];

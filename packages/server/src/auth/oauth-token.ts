@@ -2,7 +2,9 @@
  * POST /oauth2/token (RFC 6749, form-encoded): client_credentials for system clients
  * (client_secret_basic or client_secret_post), authorization_code with PKCE S256 for apps, and
  * refresh_token (rotated on each use; reusing a spent one revokes its whole family, as does
- * reusing an authorization code). Errors are `{error, error_description}`, 400 or 401.
+ * reusing an authorization code). Errors are `{error, error_description}`, 400 or 401; client
+ * secret guessing is throttled like passwords (throttle.ts), before the secret's scrypt runs:
+ * 429 `slow_down` with Retry-After.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -12,6 +14,7 @@ import type { AuthCore } from './core.ts';
 import { ok, refuse } from './http.ts';
 import { formatScopes, intersectScopes, parseScopes } from './scopes.ts';
 import { randomToken, safeEqual, sha256 } from './secrets.ts';
+import { clientSubject } from './throttle.ts';
 import { issueAccessToken, issueIdToken } from './tokens.ts';
 
 class OAuthError extends Error {
@@ -75,7 +78,7 @@ async function tokenClient(
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const [id, secret] = colon < 0 ? [decoded, ''] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
-    const client = await authenticateClient(core.db, decodeForm(id), decodeForm(secret));
+    const client = await checkClientSecret(core, req.ip, decodeForm(id), decodeForm(secret));
     if (!client) {
       throw new OAuthError(401, 'invalid_client', 'Client authentication failed', {
         'www-authenticate': 'Basic realm="sahti"',
@@ -93,11 +96,33 @@ async function tokenClient(
   const secret = params.get('client_secret');
   const client =
     secret !== null
-      ? await authenticateClient(core.db, clientId, secret)
+      ? await checkClientSecret(core, req.ip, clientId, secret)
       : await findClient(core.db, clientId);
   if (!client || (secret === null && !client.public)) {
     throw new OAuthError(401, 'invalid_client', 'Client authentication failed');
   }
+  return client;
+}
+
+/** The client if the secret is its own; a throttled attempt is refused before any hash is computed. */
+async function checkClientSecret(
+  core: AuthCore,
+  address: string,
+  clientId: string,
+  secret: string,
+): Promise<OAuthClient | undefined> {
+  const admission = await core.throttle.admit(clientSubject(clientId), address);
+  if (!admission.ok) {
+    throw new OAuthError(
+      429,
+      'slow_down',
+      `Too many failed client authentications: retry in ${admission.retryAfter} s`,
+      { 'retry-after': String(admission.retryAfter) },
+    );
+  }
+  const client = await authenticateClient(core.db, clientId, secret);
+  if (client) await core.throttle.succeeded(admission.ticket);
+  else await core.throttle.failed(admission.ticket);
   return client;
 }
 

@@ -1,12 +1,13 @@
 /**
- * One-time codes: a 6-digit code for a second factor or a sensitive action (typed by a person,
- * 5 tries), or a long token for a password-reset link. Only hashes are stored; each code is single
- * use and expires; issuing a new one cancels the earlier ones of the same purpose.
+ * One-time codes: a 6-digit code for a second factor, a sensitive action or lifting a lock on the
+ * account (typed by a person, 5 tries), or a long token for a password-reset link. Only hashes are
+ * stored; each code is single use and expires; issuing a new one cancels the earlier ones of the
+ * same purpose.
  */
 import type { SqlExecutor } from '@sahti/fhir';
 import { randomDigits, randomToken, sha256 } from './secrets.ts';
 
-export type CodePurpose = 'login-2fa' | 'sensitive-action' | 'password-reset';
+export type CodePurpose = 'login-2fa' | 'sensitive-action' | 'password-reset' | 'account-unlock';
 
 const MAX_TRIES = 5;
 
@@ -92,4 +93,19 @@ export async function consumeLinkToken(
     [sha256(token), purpose],
   );
   return rows[0]?.account_id;
+}
+
+/** Whether a code of `purpose` was issued to the account less than `seconds` ago and is unused. */
+export async function codeRecentlyIssued(
+  db: SqlExecutor,
+  accountId: string,
+  purpose: CodePurpose,
+  seconds: number,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM auth_one_time_code WHERE account_id = $1::text AND purpose = $2::text
+       AND used_at IS NULL AND created_at > now() - ($3::double precision * interval '1 second')`,
+    [accountId, purpose, seconds],
+  );
+  return rows.length > 0;
 }

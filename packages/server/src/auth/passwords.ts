@@ -9,7 +9,15 @@ const KEY_LENGTH = 32;
 export const MIN_PASSWORD_LENGTH = 10;
 const MAX_PASSWORD_LENGTH = 256;
 
+let derivations = 0;
+
+/** How many scrypt derivations this process has run: throttling is checked by it not growing. */
+export function scryptDerivations(): number {
+  return derivations;
+}
+
 function derive(password: string, salt: Buffer, options: ScryptOptions, length: number): Promise<Buffer> {
+  derivations++;
   // 128·N·r bytes are needed; Node's default ceiling (32 MiB) is exactly that, so give it room
   const maxmem = 256 * (options.N ?? PARAMS.N) * (options.r ?? PARAMS.r);
   return new Promise((resolve, reject) =>

@@ -54,7 +54,12 @@ export function registerSessionRoutes(
         address: req.ip,
       });
       if (result.status === 429) reply.header('retry-after', String(result.retryAfter));
-      const extra = 'factor' in result ? { factor: result.factor } : {};
+      const extra =
+        'factor' in result
+          ? { factor: result.factor }
+          : result.status === 429
+            ? { locked: result.locked }
+            : {};
       return refuse(reply, result.status, result.error, result.description, extra);
     }
     // a fresh session id on every login (no session fixation)

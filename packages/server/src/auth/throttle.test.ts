@@ -1,28 +1,45 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LockoutPolicy } from './config.ts';
-import { lockSecondsAfter } from './throttle.ts';
+import { clientSubject, delaySchedule, loginSubject, pairDelayAfter } from './throttle.ts';
 
 const policy: LockoutPolicy = {
-  accountFailures: 5,
+  freeFailures: 5,
+  delaySeconds: 60,
+  maxDelaySeconds: 3600,
+  memorySeconds: 86_400,
+  lockAddresses: 5,
+  lockWindowSeconds: 900,
   lockSeconds: 900,
-  maxLockSeconds: 86_400,
   addressFailures: 50,
   addressWindowSeconds: 900,
 };
 
-describe('lockout growth', () => {
-  it('locks after each series of 5 failures, not in between', () => {
+describe('throttle of one login (or client) from one address', () => {
+  it('lets 4 failures pass freely; the 5th makes the next attempt wait a minute', () => {
     assert.deepEqual(
-      [1, 4, 5, 6, 9].map((n) => lockSecondsAfter(n, policy)),
-      [0, 0, 900, 0, 0],
+      [1, 2, 4, 5].map((n) => pairDelayAfter(n, policy)),
+      [0, 0, 0, 60],
     );
   });
 
-  it('doubles the lock with each further series, up to a day', () => {
+  it('doubles the wait with each further failure, up to an hour', () => {
     assert.deepEqual(
-      [5, 10, 15, 20, 45, 100].map((n) => lockSecondsAfter(n, policy)),
-      [900, 1800, 3600, 7200, 86_400, 86_400],
+      [5, 6, 7, 10, 11, 12, 100].map((n) => pairDelayAfter(n, policy)),
+      [60, 120, 240, 1920, 3600, 3600, 3600],
     );
+  });
+
+  it('gives the SQL a schedule that ends at the ceiling', () => {
+    assert.deepEqual(delaySchedule(policy), [0, 0, 0, 0, 60, 120, 240, 480, 960, 1920, 3600]);
+    assert.equal(delaySchedule({ ...policy, delaySeconds: 0 }).length, 69, 'bounded even without growth');
+  });
+});
+
+describe('throttle subjects', () => {
+  it('names a login whatever its case and spaces, and never stores it in clear', () => {
+    assert.equal(loginSubject(' A438469 '), loginSubject('a438469'));
+    assert.doesNotMatch(loginSubject('A438469'), /438469/);
+    assert.notEqual(clientSubject('a438469'), loginSubject('a438469'));
   });
 });

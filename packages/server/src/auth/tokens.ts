@@ -65,12 +65,15 @@ export async function issueIdToken(
 
 export type TokenProblem = 'expired' | 'invalid';
 
+/** The claims of a token that passed verification, with its expiry (seconds since the epoch). */
+export type VerifiedClaims = AccessTokenClaims & { exp: number };
+
 /** Verifies signature, issuer, audience and expiry; returns the claims or why it is refused. */
 export async function verifyAccessToken(
   keys: SigningKeys,
   settings: TokenSettings,
   token: string,
-): Promise<AccessTokenClaims | TokenProblem> {
+): Promise<VerifiedClaims | TokenProblem> {
   try {
     const issuer = settings.publicUrl();
     const { payload } = await jwtVerify(
@@ -90,7 +93,7 @@ export async function verifyAccessToken(
     );
     if (typeof payload.scope !== 'string' || typeof payload.client_id !== 'string') return 'invalid';
     if (!['patient', 'staff', 'system'].includes(payload.kind as string)) return 'invalid';
-    return payload as unknown as AccessTokenClaims;
+    return payload as unknown as VerifiedClaims;
   } catch (err) {
     return err instanceof errors.JWTExpired ? 'expired' : 'invalid';
   }

@@ -4,7 +4,7 @@ import { analyze, type Migration, migrate, type SqlClient } from '@sahti/fhir';
 import { ACCESS_MIGRATIONS } from '../access/migrations.ts';
 import { AUDIT_MIGRATIONS } from '../audit/migrations.ts';
 import { AUTH_MIGRATIONS } from '../auth/migrations.ts';
-import { NOTIFY_MIGRATIONS } from '../notify/outbox.ts';
+import { NOTIFY_MIGRATIONS } from '../notify/migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 

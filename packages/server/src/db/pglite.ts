@@ -3,6 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 
+/** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
+const instances = new WeakMap<SqlClient, PGlite>();
+
+export function embeddedInstance(db: SqlClient): PGlite | undefined {
+  return instances.get(db);
+}
+
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pg = await PGlite.create(dataDir ? { dataDir } : {});
@@ -14,7 +21,7 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
     const result = await exec.query<Row>(text, params);
     return { rows: result.rows, affectedRows: result.affectedRows };
   };
-  return {
+  const client: SqlClient = {
     dialect: 'pglite',
     query: (text, params) => run(pg, text, params),
     // PGlite is one connection: its transaction() holds it exclusively until COMMIT/ROLLBACK
@@ -28,4 +35,6 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
     },
     close: () => pg.close(),
   };
+  instances.set(client, pg);
+  return client;
 }

@@ -1,74 +1,119 @@
 /**
- * Notifications to people (break-the-glass alerts, one-time codes…) go through an outbox table in
+ * Notifications to people (break-the-glass notices, one-time codes…) go through an outbox table in
  * the same transaction as what caused them, so none is lost or sent for something rolled back.
- * A dispatcher delivers email over SMTP; SMS/WhatsApp stay queued until a gateway is configured.
+ * The dispatcher (dispatcher.ts) turns each pending row into a delivery job: email over SMTP, SMS
+ * through the configured provider, retried with backoff, every attempt recorded.
  */
-import type { Migration, SqlExecutor } from '@sahti/fhir';
+import type { SqlExecutor } from '@sahti/fhir';
+import { isLanguage, type Language } from './language.ts';
+import { checkTemplate, renderTemplate, type TemplateKey } from './templates.ts';
 
-export const NOTIFY_MIGRATIONS: Migration[] = [
-  {
-    version: 1300,
-    name: 'notification outbox',
-    sql: `
-CREATE TABLE notification_outbox (
-  id text PRIMARY KEY,
-  patient_id text,
-  channel text NOT NULL,
-  recipient text,
-  subject text NOT NULL,
-  body text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  sent_at timestamptz,
-  attempts integer NOT NULL DEFAULT 0,
-  last_error text
-);
-CREATE INDEX notification_outbox_pending ON notification_outbox (created_at) WHERE sent_at IS NULL;
-CREATE INDEX notification_outbox_patient ON notification_outbox (patient_id, created_at);
-`,
-  },
-];
+export { NOTIFY_MIGRATIONS } from './migrations.ts';
+
+export type Channel = 'email' | 'sms';
+export type NotificationStatus = 'pending' | 'queued' | 'sent' | 'failed' | 'expired';
 
 export interface Notification {
+  /** The patient it is about (shown in their notification list); none for codes and links. */
   patientId?: string;
-  channel: 'email' | 'sms';
+  channel: Channel;
+  /** Email address or phone number; without one the notification fails (and an administrator sees it). */
   recipient?: string;
-  subject: string;
-  body: string;
+  /** A template of templates.ts, rendered at delivery in `language`. */
+  template?: TemplateKey;
+  params?: Record<string, string | number>;
+  /** fr | ar | en. Absent: the patient's preferred language (Patient.communication), else French. */
+  language?: Language;
+  /** Free text, for callers without a template (both needed then). */
+  subject?: string;
+  body?: string;
+  /** Not delivered after this instant (a code that has expired meanwhile). */
+  expiresAt?: Date;
+  /** Carries a secret (code, link): never shown to administrators; its text is erased a day after. */
+  sensitive?: boolean;
 }
 
+/** Writes the notification in `tx` (the caller's transaction); the dispatcher delivers it after commit. */
 export async function enqueueNotification(tx: SqlExecutor, n: Notification): Promise<string> {
+  if (n.channel !== 'email' && n.channel !== 'sms') throw new Error(`unknown channel ${String(n.channel)}`);
+  if (n.language !== undefined && !isLanguage(n.language)) throw new Error(`unknown language ${n.language}`);
+  if (n.template !== undefined) checkTemplate(n.template, n.params);
+  else if (typeof n.subject !== 'string' || typeof n.body !== 'string') {
+    throw new Error('a notification needs a template, or a subject and a body');
+  }
   const id = crypto.randomUUID();
   await tx.query(
-    `INSERT INTO notification_outbox (id, patient_id, channel, recipient, subject, body)
-     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text)`,
-    [id, n.patientId ?? null, n.channel, n.recipient ?? null, n.subject, n.body],
+    `INSERT INTO notification_outbox
+       (id, patient_id, channel, recipient, subject, body, template, params, language, expires_at, sensitive)
+     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::jsonb, $9::text,
+             $10::timestamptz, $11::boolean)`,
+    [
+      id,
+      n.patientId ?? null,
+      n.channel,
+      n.recipient ?? null,
+      n.template === undefined ? n.subject : null,
+      n.template === undefined ? n.body : null,
+      n.template ?? null,
+      n.params === undefined ? null : JSON.stringify(n.params),
+      n.language ?? null,
+      n.expiresAt?.toISOString() ?? null,
+      n.sensitive ?? false,
+    ],
   );
   return id;
 }
 
-export async function notificationsFor(
-  db: SqlExecutor,
-  patientId: string,
-): Promise<(Notification & { id: string; createdAt: string })[]> {
+export interface PatientNotification {
+  id: string;
+  patientId: string;
+  channel: Channel;
+  recipient?: string;
+  subject: string;
+  body: string;
+  status: NotificationStatus;
+  createdAt: string;
+}
+
+/** A patient's notifications, newest first (a template not yet delivered is shown in its language or French). */
+export async function notificationsFor(db: SqlExecutor, patientId: string): Promise<PatientNotification[]> {
   const rows = await db.query<{
     id: string;
-    channel: 'email' | 'sms';
+    channel: Channel;
     recipient: string | null;
-    subject: string;
-    body: string;
+    subject: string | null;
+    body: string | null;
+    template: string | null;
+    params: Record<string, unknown> | null;
+    language: Language | null;
+    status: NotificationStatus;
     created_at: Date;
   }>(
-    `SELECT id, channel, recipient, subject, body, created_at FROM notification_outbox
+    `SELECT id, channel, recipient, subject, body, template, params, language, status, created_at
+       FROM notification_outbox
       WHERE patient_id = $1::text ORDER BY created_at DESC LIMIT 100`,
     [patientId],
   );
-  return rows.rows.map((r) => ({
-    id: r.id,
-    patientId,
-    channel: r.channel,
-    recipient: r.recipient ?? undefined,
-    subject: r.subject,
-    body: r.body,
-    createdAt: new Date(r.created_at).toISOString(),
-  }));
+  return rows.rows.map((r) => {
+    const text = r.body === null && r.template ? renderOrBlank(r.template, r.language, r.params) : r;
+    return {
+      id: r.id,
+      patientId,
+      channel: r.channel,
+      recipient: r.recipient ?? undefined,
+      subject: text.subject ?? '',
+      body: text.body ?? '',
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+    };
+  });
+}
+
+/** A row's template in its language; blank if it cannot be rendered (erased parameters). */
+function renderOrBlank(template: string, language: Language | null, params: Record<string, unknown> | null) {
+  try {
+    return renderTemplate(template, language ?? 'fr', params);
+  } catch {
+    return { subject: '', body: '' };
+  }
 }

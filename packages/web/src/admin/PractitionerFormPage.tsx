@@ -1,26 +1,25 @@
 /** Create or edit a health worker: Practitioner and PractitionerRole, in one transaction. */
-import type { Practitioner, PractitionerRole } from '@medplum/fhirtypes';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
 import type { PageProps } from '../app/routes.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { combine, useResource, useSearchResources, useTransaction } from '../data/index.ts';
 import {
   Button,
   Choices,
   ErrorMessage,
   ErrorSummary,
-  errorFor,
   Loading,
   Page,
   SelectField,
   TextField,
 } from '../design/index.ts';
+import { useForm } from '../forms/index.ts';
 import { navigate } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 import {
   EMPTY_PRACTITIONER,
-  type PractitionerValues,
+  PRACTITIONER_ENTRIES,
+  PRACTITIONER_PATHS,
   practitionerProblems,
   practitionerTransaction,
   practitionerValues,
@@ -33,102 +32,69 @@ export default function PractitionerFormPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
   const { t: common } = useTranslation();
   const isNew = params.id === 'new';
-  const loaded = useLoad(async () => {
-    const organizations = await fhir.searchResources('Organization', {
-      type: 'prov',
-      _sort: 'name',
-      _count: 500,
-    });
-    if (isNew) return { organizations, existing: undefined };
-    const [practitioner, roles] = await Promise.all([
-      fhir.read('Practitioner', params.id),
-      fhir.searchResources('PractitionerRole', { practitioner: `Practitioner/${params.id}`, _count: 1 }),
-    ]);
-    const existing: { practitioner: Practitioner; role?: PractitionerRole } = {
-      practitioner,
-      role: roles[0],
-    };
-    return { organizations, existing };
-  }, [params.id]);
-  const [values, setValues] = useState<PractitionerValues>(EMPTY_PRACTITIONER);
-  const [submitted, setSubmitted] = useState(false);
-  const [failure, setFailure] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const existing = loaded.data?.existing;
-    if (existing) setValues(practitionerValues(existing.practitioner, existing.role));
-  }, [loaded.data]);
-
-  const problems = submitted ? practitionerProblems(values) : [];
-  const errors = problems.map((p) => ({ field: p.field, message: t(`errors.${p.key}`) }));
-  const set = (field: keyof PractitionerValues) => (e: { target: { value: string } }) =>
-    setValues((v) => ({ ...v, [field]: e.target.value }));
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSubmitted(true);
-    if (practitionerProblems(values).length > 0) return;
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      const organization = loaded.data?.organizations.find(
-        (o) => `Organization/${o.id}` === values.organization,
-      );
-      await fhir.transaction(practitionerTransaction(values, loaded.data?.existing, organization?.name));
+  const organizations = useSearchResources('Organization', { type: 'prov', _sort: 'name', _count: 500 });
+  const current = combine(
+    useResource('Practitioner', isNew ? undefined : params.id),
+    useSearchResources(
+      'PractitionerRole',
+      { practitioner: `Practitioner/${params.id}`, _count: 1 },
+      { enabled: !isNew },
+    ),
+  );
+  const practitioner = current.data?.[0];
+  const role = current.data?.[1][0];
+  const existing = practitioner && { practitioner, role };
+  const save = useTransaction();
+  const form = useForm({
+    initial: EMPTY_PRACTITIONER,
+    validate: practitionerProblems,
+    message: (problem) => t(`errors.${problem.key}`),
+    serverPaths: PRACTITIONER_PATHS,
+    entryTypes: PRACTITIONER_ENTRIES,
+    refusedKey: { inpe: 'inpe' },
+    submit: async (values) => {
+      const organization = organizations.data?.find((o) => `Organization/${o.id}` === values.organization);
+      await save.mutateAsync(practitionerTransaction(values, existing, organization?.name));
       navigate('/admin/practitioners?saved=1');
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const { reset } = form;
+  useEffect(() => {
+    if (practitioner) reset(practitionerValues(practitioner, role));
+  }, [practitioner, role, reset]);
 
   const title = isNew ? t('practitioners.newTitle') : t('practitioners.editTitle');
   const back = { to: '/admin/practitioners', label: t('practitioners.title') };
-  if (!loaded.data) {
+  const failed = organizations.isError ? organizations.error : current.error;
+  if (!organizations.data || (!isNew && !existing)) {
+    const retry = () => {
+      if (organizations.isError) void organizations.refetch();
+      current.retry();
+    };
     return (
       <Page title={title} back={back}>
-        {loaded.loading ? <Loading /> : <ErrorMessage error={loaded.error} retry={loaded.reload} />}
+        {failed === undefined ? <Loading /> : <ErrorMessage error={failed} retry={retry} />}
       </Page>
     );
   }
   return (
     <Page title={title} back={back}>
-      <ErrorSummary errors={errors} />
-      {failure !== undefined && <ErrorMessage error={failure} />}
-      <form onSubmit={submit} noValidate>
+      <ErrorSummary errors={form.errors} focusKey={form.focusKey} />
+      {form.failure !== undefined && <ErrorMessage error={form.failure} />}
+      <form onSubmit={form.onSubmit} noValidate>
+        <TextField label={t('practitioners.given')} {...form.text('given')} autoComplete="off" />
+        <TextField label={t('practitioners.family')} {...form.text('family')} autoComplete="off" />
         <TextField
-          id="given"
-          label={t('practitioners.given')}
-          error={errorFor(errors, 'given')}
-          value={values.given}
-          onChange={set('given')}
-          autoComplete="off"
-        />
-        <TextField
-          id="family"
-          label={t('practitioners.family')}
-          error={errorFor(errors, 'family')}
-          value={values.family}
-          onChange={set('family')}
-          autoComplete="off"
-        />
-        <TextField
-          id="arabicName"
           label={t('practitioners.arabicName')}
           hint={t('practitioners.arabicNameHint')}
-          value={values.arabicName}
-          onChange={set('arabicName')}
+          {...form.text('arabicName')}
           dir="rtl"
           lang="ar"
         />
         <TextField
-          id="inpe"
           label={t('practitioners.inpe')}
           hint={t('practitioners.inpeHint')}
-          error={errorFor(errors, 'inpe')}
-          value={values.inpe}
-          onChange={set('inpe')}
+          {...form.text('inpe')}
           inputMode="numeric"
           dir="ltr"
           short
@@ -137,35 +103,30 @@ export default function PractitionerFormPage({ params }: PageProps) {
           id="gender"
           legend={t('practitioners.gender')}
           type="radio"
+          error={form.errorOf('gender')}
           options={[
             { value: 'female', label: common('gender.female') },
             { value: 'male', label: common('gender.male') },
           ]}
-          value={values.gender ? [values.gender] : []}
-          onChange={([g]) => setValues((v) => ({ ...v, gender: g === 'male' ? 'male' : 'female' }))}
+          value={form.values.gender ? [form.values.gender] : []}
+          onChange={([g]) => form.set('gender', g === 'male' ? 'male' : 'female')}
         />
-        <TextField
-          id="phone"
-          type="tel"
-          label={t('practitioners.phone')}
-          value={values.phone}
-          onChange={set('phone')}
-          dir="ltr"
-        />
+        <TextField type="tel" label={t('practitioners.phone')} {...form.text('phone')} dir="ltr" />
         <Choices
           id="roles"
           legend={t('practitioners.roles')}
           type="checkbox"
-          error={errorFor(errors, 'roles')}
+          error={form.errorOf('roles')}
           options={ROLE_CODES.map((r) => ({ value: r, label: t(`practitioners.roleNames.${r}`) }))}
-          value={values.roles}
-          onChange={(roles) => setValues((v) => ({ ...v, roles }))}
+          value={form.values.roles}
+          onChange={(roles) => form.set('roles', roles)}
         />
         <SelectField
           id="specialty"
           label={t('practitioners.specialty')}
-          value={values.specialty}
-          onChange={(e) => setValues((v) => ({ ...v, specialty: e.target.value as SpecialtyCode | '' }))}
+          error={form.errorOf('specialty')}
+          value={form.values.specialty}
+          onChange={(e) => form.set('specialty', e.target.value as SpecialtyCode | '')}
           options={[
             { value: '', label: t('practitioners.noSpecialty') },
             ...Object.keys(SPECIALTIES).map((code) => ({
@@ -175,20 +136,17 @@ export default function PractitionerFormPage({ params }: PageProps) {
           ]}
         />
         <SelectField
-          id="organization"
           label={t('practitioners.organization')}
-          error={errorFor(errors, 'organization')}
-          value={values.organization}
-          onChange={set('organization')}
+          {...form.text('organization')}
           options={[
             { value: '', label: t('practitioners.chooseOrganization') },
-            ...loaded.data.organizations.map((o) => ({
+            ...organizations.data.map((o) => ({
               value: `Organization/${o.id}`,
               label: o.name ?? o.id ?? '',
             })),
           ]}
         />
-        <Button disabled={busy}>{common('actions.save')}</Button>
+        <Button disabled={form.submitting}>{common('actions.save')}</Button>
       </form>
     </Page>
   );

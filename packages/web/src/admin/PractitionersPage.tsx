@@ -1,51 +1,53 @@
 /** The health-worker directory: Practitioners with their roles, in a dense table. */
+
+import type { Bundle } from '@medplum/fhirtypes';
 import { useTranslation } from 'react-i18next';
 import { resourcesOf } from '../api/fhir.ts';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useSearch } from '../data/index.ts';
 import { ButtonLink, DataTable, Empty, ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
+import type { Language } from '../i18n/languages.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { Link, useLocation } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 import { practitionerValues } from './practitioner.ts';
 
+const DIRECTORY = { _revinclude: 'PractitionerRole:practitioner', _sort: 'family', _count: 500 };
+
+function practitionerRows(bundle: Bundle, language: Language) {
+  const roles = resourcesOf(bundle, 'PractitionerRole');
+  return resourcesOf(bundle, 'Practitioner').map((practitioner) => {
+    const role = roles.find((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`);
+    return {
+      id: practitioner.id ?? '',
+      name: personName(practitioner.name, language),
+      values: practitionerValues(practitioner, role),
+      organization: role?.organization?.display ?? '',
+    };
+  });
+}
+
 export default function PractitionersPage() {
   const { t } = useTranslation(NS);
   const language = useLanguage();
   const { search } = useLocation();
-  const people = useLoad(async () => {
-    const bundle = await fhir.search('Practitioner', {
-      _revinclude: 'PractitionerRole:practitioner',
-      _sort: 'family',
-      _count: 500,
-    });
-    const roles = resourcesOf(bundle, 'PractitionerRole');
-    return resourcesOf(bundle, 'Practitioner').map((practitioner) => {
-      const role = roles.find((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`);
-      return {
-        id: practitioner.id ?? '',
-        name: personName(practitioner.name, language),
-        values: practitionerValues(practitioner, role),
-        organization: role?.organization?.display ?? '',
-      };
-    });
-  }, [language]);
+  const directory = useSearch('Practitioner', DIRECTORY);
+  const rows = directory.data ? practitionerRows(directory.data, language) : undefined;
   return (
     <Page title={t('practitioners.title')} lede={t('practitioners.lede')}>
       {search.get('saved') && <Notice kind="success">{t('practitioners.saved')}</Notice>}
       <p>
         <ButtonLink to="/admin/practitioners/new">{t('practitioners.add')}</ButtonLink>
       </p>
-      {people.loading && !people.data && <Loading />}
-      {people.error !== undefined && <ErrorMessage error={people.error} retry={people.reload} />}
-      {people.data?.length === 0 && <Empty>{t('practitioners.none')}</Empty>}
-      {people.data && people.data.length > 0 && (
+      {directory.isPending && <Loading />}
+      {directory.isError && <ErrorMessage error={directory.error} retry={() => void directory.refetch()} />}
+      {rows?.length === 0 && <Empty>{t('practitioners.none')}</Empty>}
+      {rows && rows.length > 0 && (
         <DataTable
           caption={t('practitioners.title')}
           captionHidden
           testId="practitioners"
-          rows={people.data}
+          rows={rows}
           rowKey={(p) => p.id}
           columns={[
             {

@@ -18,7 +18,7 @@ describe('facilityProblems', () => {
     assert.deepEqual(facilityProblems(values), []);
     assert.deepEqual(
       facilityProblems({ ...values, name: ' ', inpe: '12', longitude: '' }).map((p) => `${p.field}:${p.key}`),
-      ['name:required', 'inpe:inpe', 'longitude:both'],
+      ['name:nameRequired', 'inpe:inpeOptional', 'longitude:positionBoth'],
     );
     assert.deepEqual(
       facilityProblems({ ...values, latitude: '95' }).map((p) => p.key),

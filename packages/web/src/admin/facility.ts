@@ -50,19 +50,21 @@ export const EMPTY_FACILITY: FacilityValues = {
   longitude: '',
 };
 
+/** A problem and the key of the message (admin `errors.*`) that says how to fix it. */
 export type FacilityProblem = {
   field: keyof FacilityValues;
-  key: 'required' | 'inpe' | 'latitude' | 'longitude' | 'both';
+  key: 'nameRequired' | 'inpeOptional' | 'latitude' | 'longitude' | 'positionBoth';
 };
 
 export function facilityProblems(values: FacilityValues): FacilityProblem[] {
   const problems: FacilityProblem[] = [];
-  if (!values.name.trim()) problems.push({ field: 'name', key: 'required' });
+  if (!values.name.trim()) problems.push({ field: 'name', key: 'nameRequired' });
   if (values.inpe.trim() && !/^[0-9]{9}$/.test(values.inpe.trim()))
-    problems.push({ field: 'inpe', key: 'inpe' });
+    problems.push({ field: 'inpe', key: 'inpeOptional' });
   const lat = values.latitude.trim();
   const lon = values.longitude.trim();
-  if (Boolean(lat) !== Boolean(lon)) problems.push({ field: lat ? 'longitude' : 'latitude', key: 'both' });
+  if (Boolean(lat) !== Boolean(lon))
+    problems.push({ field: lat ? 'longitude' : 'latitude', key: 'positionBoth' });
   if (lat && !(Math.abs(Number(lat.replace(',', '.'))) <= 90))
     problems.push({ field: 'latitude', key: 'latitude' });
   if (lon && !(Math.abs(Number(lon.replace(',', '.'))) <= 180))
@@ -91,6 +93,21 @@ export function facilityValues(organization: Organization, location?: Location):
     longitude: location?.position ? String(location.position.longitude) : '',
   };
 }
+
+/** The elements each field writes, to put a server refusal next to the right field. */
+export const FACILITY_PATHS: Partial<Record<keyof FacilityValues, string[]>> = {
+  name: ['Organization.name', 'Location.name'],
+  kind: ['Location.type'],
+  inpe: ['Organization.identifier'],
+  city: ['Organization.address.city', 'Location.address.city'],
+  region: ['Organization.address.state', 'Location.address.state'],
+  phone: ['Organization.telecom'],
+  latitude: ['Location.position.latitude'],
+  longitude: ['Location.position.longitude'],
+};
+
+/** The entries of the facility transaction, in order. */
+export const FACILITY_ENTRIES = ['Organization', 'Location'];
 
 /** One transaction: the Organization and its Location, created together or updated together. */
 export function facilityTransaction(

@@ -49,17 +49,37 @@ export const EMPTY_PRACTITIONER: PractitionerValues = {
   organization: '',
 };
 
-export type PractitionerProblem = { field: keyof PractitionerValues; key: 'required' | 'inpe' | 'role' };
+/** A problem and the key of the message (admin `errors.*`) that says how to fix it. */
+export type PractitionerProblem = {
+  field: keyof PractitionerValues;
+  key: 'givenRequired' | 'familyRequired' | 'inpe' | 'role' | 'organizationRequired';
+};
 
 export function practitionerProblems(values: PractitionerValues): PractitionerProblem[] {
   const problems: PractitionerProblem[] = [];
-  if (!values.given.trim()) problems.push({ field: 'given', key: 'required' });
-  if (!values.family.trim()) problems.push({ field: 'family', key: 'required' });
+  if (!values.given.trim()) problems.push({ field: 'given', key: 'givenRequired' });
+  if (!values.family.trim()) problems.push({ field: 'family', key: 'familyRequired' });
   if (!/^[0-9]{9}$/.test(values.inpe.trim())) problems.push({ field: 'inpe', key: 'inpe' });
   if (values.roles.length === 0) problems.push({ field: 'roles', key: 'role' });
-  if (!values.organization) problems.push({ field: 'organization', key: 'required' });
+  if (!values.organization) problems.push({ field: 'organization', key: 'organizationRequired' });
   return problems;
 }
+
+/** The elements each field writes, to put a server refusal next to the right field. */
+export const PRACTITIONER_PATHS: Partial<Record<keyof PractitionerValues, string[]>> = {
+  given: ['Practitioner.name.given'],
+  family: ['Practitioner.name.family'],
+  arabicName: ['Practitioner.name.text'],
+  inpe: ['Practitioner.identifier'],
+  gender: ['Practitioner.gender'],
+  phone: ['Practitioner.telecom'],
+  roles: ['PractitionerRole.code'],
+  specialty: ['PractitionerRole.specialty'],
+  organization: ['PractitionerRole.organization'],
+};
+
+/** The entries of the practitioner transaction, in order. */
+export const PRACTITIONER_ENTRIES = ['Practitioner', 'PractitionerRole'];
 
 export function practitionerValues(practitioner: Practitioner, role?: PractitionerRole): PractitionerValues {
   const latin = practitioner.name?.find(

@@ -26,24 +26,36 @@ export function resourcesOf<K extends ResourceType>(bundle: Bundle, type: K): Ex
     .filter((r): r is ExtractResource<K> => r?.resourceType === type);
 }
 
-export async function read<K extends ResourceType>(type: K, id: string): Promise<ExtractResource<K>> {
-  return (await request<ExtractResource<K>>('GET', `${FHIR_BASE}/${type}/${encodeURIComponent(id)}`)).body;
+/** Extra headers of a read or search, and the signal that cancels it (a screen left). */
+export interface ReadOptions {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export async function read<K extends ResourceType>(
+  type: K,
+  id: string,
+  options: ReadOptions = {},
+): Promise<ExtractResource<K>> {
+  const url = `${FHIR_BASE}/${type}/${encodeURIComponent(id)}`;
+  return (await request<ExtractResource<K>>('GET', url, options)).body;
 }
 
 export async function search(
   type: ResourceType,
   params: SearchParams = {},
-  headers: Record<string, string> = {},
+  options: ReadOptions = {},
 ): Promise<Bundle> {
-  return (await request<Bundle>('GET', `${FHIR_BASE}/${type}${searchQuery(params)}`, { headers })).body;
+  return (await request<Bundle>('GET', `${FHIR_BASE}/${type}${searchQuery(params)}`, options)).body;
 }
 
 /** The matches of a search, as resources of that type. */
 export async function searchResources<K extends ResourceType>(
   type: K,
   params: SearchParams = {},
+  options: ReadOptions = {},
 ): Promise<ExtractResource<K>[]> {
-  return resourcesOf(await search(type, params), type);
+  return resourcesOf(await search(type, params, options), type);
 }
 
 export async function create<T extends Resource>(resource: T): Promise<T> {

@@ -1,50 +1,84 @@
 /**
- * Every screen, its address and its area. Each page is its own chunk (React.lazy), so the first
- * screen ships only the shell and that page.
+ * Every screen, its address and its area, as a tree: a branch gives its area to everything below
+ * it and may have a layout (which shows its children through <Outlet/>); a leaf is a page. Each
+ * screen is its own chunk (React.lazy), so the first screen ships only the shell and that page;
+ * the screens of a matched chain are fetched together, not one after the other.
  */
 import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
-import type { Params } from '../router/match.ts';
+import type { Params, TreeRoute } from '../router/match.ts';
 import type { Area } from './areas.ts';
 
 export interface PageProps {
   params: Params;
 }
 
-export interface RouteDef {
-  path: string;
-  area: Area;
-  page: LazyExoticComponent<ComponentType<PageProps>>;
+export type Screen = LazyExoticComponent<ComponentType<PageProps>> & { preload(): Promise<unknown> };
+
+export interface AppRoute extends TreeRoute<AppRoute> {
+  /** Who may enter (inherited from the branch above when absent). */
+  area?: Area;
+  /** A leaf's page. */
+  page?: Screen;
+  /** A branch's frame around its children (renders <Outlet/>); a branch without one is only a grouping. */
+  layout?: Screen;
 }
 
-const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+function screen(load: () => Promise<{ default: ComponentType<PageProps> }>): Screen {
+  let loading: Promise<{ default: ComponentType<PageProps> }> | undefined;
+  const once = () => {
+    loading ??= load();
+    return loading;
+  };
+  return Object.assign(lazy(once), { preload: once });
+}
 
-export const ROUTES: RouteDef[] = [
-  { path: '/login', area: 'public', page: page(() => import('../auth/LoginPage.tsx')) },
-  { path: '/welcome', area: 'public', page: page(() => import('./WelcomePage.tsx')) },
-  { path: '/portal', area: 'patient', page: page(() => import('../portal/HomePage.tsx')) },
-  { path: '/portal/record', area: 'patient', page: page(() => import('../portal/RecordPage.tsx')) },
-  { path: '/portal/record/results', area: 'patient', page: page(() => import('../portal/ResultsPage.tsx')) },
+export const ROUTES: AppRoute[] = [
+  { path: '/login', area: 'public', page: screen(() => import('../auth/LoginPage.tsx')) },
+  { path: '/welcome', area: 'public', page: screen(() => import('./WelcomePage.tsx')) },
   {
-    path: '/portal/record/:section',
+    path: '/portal',
     area: 'patient',
-    page: page(() => import('../portal/RecordSectionPage.tsx')),
+    children: [
+      { path: '', page: screen(() => import('../portal/HomePage.tsx')) },
+      { path: 'record', page: screen(() => import('../portal/RecordPage.tsx')) },
+      { path: 'record/results', page: screen(() => import('../portal/ResultsPage.tsx')) },
+      { path: 'record/:section', page: screen(() => import('../portal/RecordSectionPage.tsx')) },
+      { path: 'consents', page: screen(() => import('../portal/ConsentsPage.tsx')) },
+      { path: 'consents/new', page: screen(() => import('../portal/NewConsentPage.tsx')) },
+      { path: 'access-log', page: screen(() => import('../portal/AccessLogPage.tsx')) },
+      { path: 'profile', page: screen(() => import('../portal/ProfilePage.tsx')) },
+    ],
   },
-  { path: '/portal/consents', area: 'patient', page: page(() => import('../portal/ConsentsPage.tsx')) },
-  { path: '/portal/consents/new', area: 'patient', page: page(() => import('../portal/NewConsentPage.tsx')) },
-  { path: '/portal/access-log', area: 'patient', page: page(() => import('../portal/AccessLogPage.tsx')) },
-  { path: '/portal/profile', area: 'patient', page: page(() => import('../portal/ProfilePage.tsx')) },
-  { path: '/clinician', area: 'clinician', page: page(() => import('../clinician/FindPatientPage.tsx')) },
   {
-    path: '/clinician/patients/:id',
+    path: '/clinician',
     area: 'clinician',
-    page: page(() => import('../clinician/ChartPage.tsx')),
+    children: [
+      { path: '', page: screen(() => import('../clinician/FindPatientPage.tsx')) },
+      {
+        // the chart's frame (banner, break-the-glass) stays while its views change below it
+        path: 'patients/:id',
+        layout: screen(() => import('../clinician/ChartPage.tsx')),
+        children: [{ path: '', page: screen(() => import('../clinician/ChartOverviewPage.tsx')) }],
+      },
+    ],
   },
-  { path: '/admin/facilities', area: 'admin', page: page(() => import('../admin/FacilitiesPage.tsx')) },
-  { path: '/admin/facilities/:id', area: 'admin', page: page(() => import('../admin/FacilityFormPage.tsx')) },
-  { path: '/admin/practitioners', area: 'admin', page: page(() => import('../admin/PractitionersPage.tsx')) },
   {
-    path: '/admin/practitioners/:id',
+    path: '/admin',
     area: 'admin',
-    page: page(() => import('../admin/PractitionerFormPage.tsx')),
+    children: [
+      { path: 'facilities', page: screen(() => import('../admin/FacilitiesPage.tsx')) },
+      { path: 'facilities/:id', page: screen(() => import('../admin/FacilityFormPage.tsx')) },
+      { path: 'practitioners', page: screen(() => import('../admin/PractitionersPage.tsx')) },
+      { path: 'practitioners/:id', page: screen(() => import('../admin/PractitionerFormPage.tsx')) },
+    ],
   },
 ];
+
+/** The area of a matched chain: the nearest one declared, from the leaf up. */
+export function areaOf(chain: readonly AppRoute[]): Area {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const area = chain[i].area;
+    if (area) return area;
+  }
+  return 'public';
+}

@@ -1,9 +1,11 @@
 /**
  * Who is signed in, for the whole app. Asks GET /auth/me once at start (the cookie is httpOnly,
- * so only the server knows); keeps the user and offers sign-in and sign-out.
+ * so only the server knows); keeps the user and offers sign-in and sign-out. The data cache is
+ * emptied on both, so that no answer fetched for one user is ever shown to the next.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { currentUser, logout, type SessionUser } from '../api/auth.ts';
+import { queryClient } from '../data/client.ts';
 
 export interface SessionState {
   /** undefined while asking the server. */
@@ -27,11 +29,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       (error: unknown) => setState({ ready: true, error }),
     );
   }, []);
-  const signedIn = useCallback((user: SessionUser) => setState({ ready: true, user }), []);
+  const signedIn = useCallback((user: SessionUser) => {
+    queryClient.clear();
+    setState({ ready: true, user });
+  }, []);
   const signOut = useCallback(async () => {
     try {
       await logout();
     } finally {
+      queryClient.clear();
       setState({ ready: true });
     }
   }, []);

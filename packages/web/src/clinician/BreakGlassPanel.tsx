@@ -5,6 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, breakGlass } from '../api/index.ts';
+import { ANY, useDataMutation } from '../data/index.ts';
 import { Button, ErrorMessage, ErrorSummary, Notice, TextArea } from '../design/index.ts';
 import { reasonProblem } from './break-glass-rules.ts';
 import { NS } from './i18n/index.ts';
@@ -20,7 +21,11 @@ export function BreakGlassPanel({
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string>();
   const [failure, setFailure] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  // the grant opens the whole record: every cached answer (the refused chart first) is asked again
+  const grant = useDataMutation({
+    write: (reason: string) => breakGlass(patient, reason),
+    changes: () => [{ resourceType: ANY }],
+  });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -28,13 +33,11 @@ export function BreakGlassPanel({
     setProblem(key ? t(`breakGlass.${key}`) : undefined);
     setFailure(undefined);
     if (key) return;
-    setBusy(true);
     try {
-      const grant = await breakGlass(patient, reason.trim());
-      onGranted(grant.expiresAt);
+      const granted = await grant.mutateAsync(reason.trim());
+      onGranted(granted.expiresAt);
     } catch (error) {
       setFailure(error);
-      setBusy(false);
     }
   };
 
@@ -62,7 +65,7 @@ export function BreakGlassPanel({
           value={reason}
           onChange={(e) => setReason(e.target.value)}
         />
-        <Button variant="warning" disabled={busy}>
+        <Button variant="warning" disabled={grant.isPending}>
           {t('breakGlass.submit')}
         </Button>
       </form>

@@ -1,17 +1,18 @@
 /**
- * A patient's chart for clinicians: banner, summary, trends, timeline. A 403 on the patient means
- * no care relationship: the page offers break-the-glass, then loads the chart again.
+ * The frame of a patient's chart for clinicians: the banner above the chart's views (its <Outlet/>).
+ * A 403 on the patient means no care relationship: the frame offers break-the-glass instead, and
+ * the grant refreshes what was refused.
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, fhir } from '../api/index.ts';
+import { ApiError } from '../api/index.ts';
 import type { PageProps } from '../app/routes.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useResource } from '../data/index.ts';
 import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { Outlet } from '../router/outlet.tsx';
 import { BreakGlassPanel } from './BreakGlassPanel.tsx';
-import { ChartBody } from './ChartBody.tsx';
 import { NS } from './i18n/index.ts';
 import { PatientBanner } from './PatientBanner.tsx';
 
@@ -19,27 +20,25 @@ export default function ChartPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
   const format = useFormat();
   const id = params.id;
-  const patient = useLoad(() => fhir.read('Patient', id), [id]);
+  const patient = useResource('Patient', id);
   const [grantedUntil, setGrantedUntil] = useState<string>();
   const back = { to: '/clinician', label: t('find.title') };
 
   if (patient.error instanceof ApiError && patient.error.status === 403) {
     return (
       <Page title={t('breakGlass.title')} back={back}>
-        <BreakGlassPanel
-          patient={`Patient/${id}`}
-          onGranted={(until) => {
-            setGrantedUntil(until);
-            patient.reload();
-          }}
-        />
+        <BreakGlassPanel patient={`Patient/${id}`} onGranted={setGrantedUntil} />
       </Page>
     );
   }
   if (!patient.data) {
     return (
       <Page title={t('chart.summary')} back={back}>
-        {patient.loading ? <Loading /> : <ErrorMessage error={patient.error} retry={patient.reload} />}
+        {patient.isPending ? (
+          <Loading />
+        ) : (
+          <ErrorMessage error={patient.error} retry={() => void patient.refetch()} />
+        )}
       </Page>
     );
   }
@@ -51,7 +50,7 @@ export default function ChartPage({ params }: PageProps) {
         </Notice>
       )}
       <PatientBanner patient={patient.data} />
-      <ChartBody patientId={id} />
+      <Outlet />
     </Page>
   );
 }

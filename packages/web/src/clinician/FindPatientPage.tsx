@@ -7,7 +7,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { resourcesOf } from '../api/fhir.ts';
 import { ApiError, fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useDataQuery } from '../data/index.ts';
 import {
   Button,
   DataTable,
@@ -24,12 +24,12 @@ import { Link, navigate, useLocation } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 import { mergePatients, planPatientSearch } from './patient-search.ts';
 
-async function findPatients(query: string): Promise<Patient[] | undefined> {
+async function findPatients(query: string, signal: AbortSignal): Promise<Patient[]> {
   const plan = planPatientSearch(query);
-  if (plan === 'missing') return undefined;
+  if (plan === 'missing') return [];
   const lists = await Promise.all(
     plan.map((s) =>
-      fhir.search('Patient', s.params, s.headers).then(
+      fhir.search('Patient', s.params, { headers: s.headers, signal }).then(
         (bundle) => resourcesOf(bundle, 'Patient'),
         (error: unknown) => {
           if (s.optional && error instanceof ApiError && error.status === 400) return [];
@@ -49,7 +49,12 @@ export default function FindPatientPage() {
   const q = search.get('q') ?? '';
   const [text, setText] = useState(q);
   const [problem, setProblem] = useState<string>();
-  const results = useLoad(() => (q ? findPatients(q) : Promise.resolve(undefined)), [q]);
+  const results = useDataQuery({
+    types: ['Patient'],
+    key: ['find-patient', q],
+    load: (signal) => findPatients(q, signal),
+    enabled: Boolean(q),
+  });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -81,8 +86,8 @@ export default function FindPatientPage() {
           <Button>{common('actions.search')}</Button>
         </form>
       </search>
-      {q && results.loading && <Loading />}
-      {results.error !== undefined && <ErrorMessage error={results.error} retry={results.reload} />}
+      {q && results.isPending && <Loading />}
+      {results.isError && <ErrorMessage error={results.error} retry={() => void results.refetch()} />}
       {results.data?.length === 0 && <Empty>{t('find.none')}</Empty>}
       {results.data && results.data.length > 0 && (
         <>

@@ -9,14 +9,26 @@ export interface FieldError {
 
 /**
  * GOV.UK error summary: appears above the form after a failed submit, takes the focus, and
- * links each message to its field.
+ * links each message to its field. It takes the focus when `focusKey` changes (each submit), or
+ * without one when the messages change — never on a mere re-render while the user types.
  */
-export function ErrorSummary({ errors, title }: { errors: FieldError[]; title?: string }) {
+export function ErrorSummary({
+  errors,
+  title,
+  focusKey,
+}: {
+  errors: FieldError[];
+  title?: string;
+  focusKey?: number;
+}) {
   const { t } = useTranslation();
   const ref = useRef<HTMLDivElement>(null);
+  const shown = errors.length > 0;
+  const trigger = focusKey ?? errors.map((e) => `${e.field}:${e.message}`).join('|');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the trigger decides when to take the focus
   useEffect(() => {
-    if (errors.length > 0) ref.current?.focus();
-  }, [errors]);
+    if (shown) ref.current?.focus();
+  }, [trigger]);
   if (errors.length === 0) return null;
   return (
     <div className="error-summary" ref={ref} tabIndex={-1} role="alert" aria-labelledby="error-summary-title">

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from '../router/router.tsx';
 import { HeartIcon } from './icons.tsx';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
+import { useOnline } from './useOnline.ts';
 
 export interface NavItem {
   to: string;
@@ -25,6 +26,7 @@ export function Layout({
 }) {
   const { t } = useTranslation();
   const { pathname } = useLocation();
+  const online = useOnline();
   const current = (item: NavItem) =>
     pathname === item.to || (item.prefix === true && pathname.startsWith(`${item.to}/`));
   return (
@@ -68,6 +70,11 @@ export function Layout({
         )}
       </header>
       <main id="main" className="container main" tabIndex={-1}>
+        {!online && (
+          <p className="notice" role="status">
+            {t('layout.offline')}
+          </p>
+        )}
         {children}
       </main>
       <footer className="footer">

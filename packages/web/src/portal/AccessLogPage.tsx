@@ -4,8 +4,8 @@
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { type AccessLogEntry, ApiError, accessLog } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { ApiError, accessLog } from '../api/index.ts';
+import { useDataPages } from '../data/index.ts';
 import { Button, Choices, Empty, ErrorMessage, Loading, Page, Tag } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { accessLine } from './access-log-view.ts';
@@ -14,34 +14,32 @@ import { NS } from './i18n/index.ts';
 export default function AccessLogPage() {
   const { t } = useTranslation(NS);
   const format = useFormat();
-  const first = useLoad(() => accessLog(), []);
-  const [more, setMore] = useState<AccessLogEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>();
-  const [failure, setFailure] = useState<unknown>();
+  // the log is made of AuditEvents: a live event about one refreshes it
+  const log = useDataPages({
+    types: ['AuditEvent'],
+    key: ['access-log'],
+    load: async (cursor) => {
+      const page = await accessLog(cursor);
+      return { entries: page.entries, next: page.nextCursor };
+    },
+  });
   const [showMine, setShowMine] = useState(false);
-  const next = cursor === undefined ? first.data?.nextCursor : (cursor ?? undefined);
-
-  const [fetching, setFetching] = useState(false);
+  const next = log.hasNextPage;
+  const fetching = log.isFetchingNextPage;
+  const failure = log.isFetchNextPageError ? log.error : undefined;
   const loadMore = async () => {
-    if (!next || fetching) return;
-    setFetching(true);
-    try {
-      const page = await accessLog(next);
-      setMore((m) => [...m, ...page.entries]);
-      setCursor(page.nextCursor ?? null);
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setFetching(false);
-    }
+    if (next && !fetching) await log.fetchNextPage();
   };
 
-  const missing = first.error instanceof ApiError && first.error.status === 404;
-  const all = [...(first.data?.entries ?? []), ...more].map((entry, i) => ({
-    key: entry.id ?? `${entry.when}-${i}`,
-    when: entry.when,
-    line: accessLine(entry),
-  }));
+  const firstError = log.isError && !log.isFetchNextPageError ? log.error : undefined;
+  const missing = firstError instanceof ApiError && firstError.status === 404;
+  const all = (log.data?.pages ?? [])
+    .flatMap((page) => page.entries)
+    .map((entry, i) => ({
+      key: entry.id ?? `${entry.when}-${i}`,
+      when: entry.when,
+      line: accessLine(entry),
+    }));
   const shown = showMine ? all : all.filter((e) => !e.line.self);
   // a patient's own visits can fill whole pages: fetch on (a few pages) until carers' accesses show
   const [autoPages, setAutoPages] = useState(0);
@@ -55,10 +53,12 @@ export default function AccessLogPage() {
   const typeName = (type: string) => t(`accessLog.types.${type}`, { defaultValue: type });
   return (
     <Page title={t('accessLog.title')} lede={t('accessLog.lede')}>
-      {first.loading && <Loading />}
+      {log.isPending && <Loading />}
       {missing && <Empty>{t('accessLog.unavailable')}</Empty>}
-      {first.error !== undefined && !missing && <ErrorMessage error={first.error} retry={first.reload} />}
-      {first.data && all.length === 0 && <Empty>{t('accessLog.none')}</Empty>}
+      {firstError !== undefined && !missing && (
+        <ErrorMessage error={firstError} retry={() => void log.refetch()} />
+      )}
+      {log.data && all.length === 0 && <Empty>{t('accessLog.none')}</Empty>}
       {all.length > 0 && (
         <Choices
           id="show-mine"

@@ -1,6 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useSearchResources } from '../data/index.ts';
 import { Card, Empty, ErrorMessage, Loading } from '../design/index.ts';
 import { conceptsText, conceptText } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
@@ -10,21 +9,17 @@ export function AppointmentsCard({ patientId }: { patientId: string }) {
   const { t } = useTranslation(NS);
   const format = useFormat();
   const today = new Date().toISOString().slice(0, 10);
-  const appointments = useLoad(
-    () =>
-      fhir.searchResources('Appointment', {
-        patient: `Patient/${patientId}`,
-        date: `ge${today}`,
-        _sort: 'date',
-        _count: 5,
-      }),
-    [patientId, today],
-  );
+  const appointments = useSearchResources('Appointment', {
+    patient: `Patient/${patientId}`,
+    date: `ge${today}`,
+    _sort: 'date',
+    _count: 5,
+  });
   return (
     <Card title={t('home.appointments')} testId="next-appointments">
-      {appointments.loading && <Loading />}
-      {appointments.error !== undefined && (
-        <ErrorMessage error={appointments.error} retry={appointments.reload} />
+      {appointments.isPending && <Loading />}
+      {appointments.isError && (
+        <ErrorMessage error={appointments.error} retry={() => void appointments.refetch()} />
       )}
       {appointments.data?.length === 0 && <Empty>{t('home.noAppointments')}</Empty>}
       {appointments.data && appointments.data.length > 0 && (

@@ -2,8 +2,7 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useCreate, useSearchResources, useUpdate } from '../data/index.ts';
 import {
   Button,
   ButtonLink,
@@ -25,10 +24,10 @@ export default function ConsentsPage() {
   const { t } = useTranslation(NS);
   const format = useFormat();
   const patientId = usePatientId();
-  const consents = useLoad(
-    () => fhir.searchResources('Consent', { patient: `Patient/${patientId}`, _count: 200 }),
-    [patientId],
-  );
+  const consents = useSearchResources('Consent', { patient: `Patient/${patientId}`, _count: 200 });
+  // each write refreshes the list by itself (the data layer knows it holds Consents)
+  const create = useCreate<Consent>();
+  const update = useUpdate<Consent>();
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>();
   const [done, setDone] = useState<string>();
@@ -40,7 +39,6 @@ export default function ConsentsPage() {
     try {
       await write();
       setDone(message);
-      consents.reload();
     } catch (error) {
       setFailure(error);
     } finally {
@@ -54,8 +52,8 @@ export default function ConsentsPage() {
     <Page title={t('consents.title')} lede={t('consents.lede')}>
       {done && <Notice kind="success">{done}</Notice>}
       {failure !== undefined && <ErrorMessage error={failure} />}
-      {consents.loading && !consents.data && <Loading />}
-      {consents.error !== undefined && <ErrorMessage error={consents.error} retry={consents.reload} />}
+      {consents.isPending && <Loading />}
+      {consents.isError && <ErrorMessage error={consents.error} retry={() => void consents.refetch()} />}
       {sorted && (
         <>
           <Card title={t('consents.national')} testId="national-sharing">
@@ -65,7 +63,9 @@ export default function ConsentsPage() {
                 type="button"
                 variant="secondary"
                 disabled={busy}
-                onClick={() => act(() => fhir.update(revoked(sorted.optOut!)), t('consents.nationalOn'))}
+                onClick={() =>
+                  act(() => update.mutateAsync(revoked(sorted.optOut!)), t('consents.nationalOn'))
+                }
               >
                 {t('consents.optIn')}
               </Button>
@@ -76,7 +76,7 @@ export default function ConsentsPage() {
                 disabled={busy}
                 onClick={() =>
                   act(
-                    () => fhir.create(buildConsent({ patientId, effect: 'deny' })),
+                    () => create.mutateAsync(buildConsent({ patientId, effect: 'deny' })),
                     t('consents.nationalOff'),
                   )
                 }
@@ -113,7 +113,7 @@ export default function ConsentsPage() {
                         label: t('consents.revoke'),
                         value: label(c),
                       })}
-                      onClick={() => act(() => fhir.update(revoked(c)), t('consents.revoked'))}
+                      onClick={() => act(() => update.mutateAsync(revoked(c)), t('consents.revoked'))}
                     >
                       {t('consents.revoke')}
                     </Button>

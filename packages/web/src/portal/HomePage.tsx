@@ -1,7 +1,6 @@
 /** The patient's first screen: next appointments, recent results, current medicines. */
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useResource } from '../data/index.ts';
 import { Card, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
@@ -16,7 +15,7 @@ export default function HomePage() {
   const { t: common } = useTranslation();
   const language = useLanguage();
   const patientId = usePatientId();
-  const patient = useLoad(() => fhir.read('Patient', patientId), [patientId]);
+  const patient = useResource('Patient', patientId);
   const name = patient.data ? personName(patient.data.name, language).split(' ')[0] : '';
   return (
     <Page title={name ? t('home.title', { name }) : t('home.titleNoName')} lede={t('home.lede')}>

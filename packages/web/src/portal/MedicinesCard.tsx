@@ -1,7 +1,6 @@
 import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { combine, useSearchResources } from '../data/index.ts';
 import { Card, Empty, ErrorMessage, Loading } from '../design/index.ts';
 import { conceptText, referenceText } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
@@ -11,22 +10,20 @@ import { NS } from './i18n/index.ts';
 export function MedicinesCard({ patientId }: { patientId: string }) {
   const { t } = useTranslation(NS);
   const format = useFormat();
-  const medicines = useLoad(async () => {
-    const patient = `Patient/${patientId}`;
-    const [requests, statements] = await Promise.all([
-      fhir.searchResources('MedicationRequest', { patient, status: 'active', _count: 50 }),
-      fhir.searchResources('MedicationStatement', { patient, status: 'active', _count: 50 }),
-    ]);
-    return [...requests, ...statements];
-  }, [patientId]);
+  const patient = `Patient/${patientId}`;
+  const loaded = combine(
+    useSearchResources('MedicationRequest', { patient, status: 'active', _count: 50 }),
+    useSearchResources('MedicationStatement', { patient, status: 'active', _count: 50 }),
+  );
+  const medicines: (MedicationRequest | MedicationStatement)[] | undefined = loaded.data?.flat();
   return (
     <Card title={t('home.medicines')} testId="current-medicines">
-      {medicines.loading && <Loading />}
-      {medicines.error !== undefined && <ErrorMessage error={medicines.error} retry={medicines.reload} />}
-      {medicines.data?.length === 0 && <Empty>{t('home.noMedicines')}</Empty>}
-      {medicines.data && medicines.data.length > 0 && (
+      {loaded.isPending && <Loading />}
+      {loaded.error !== undefined && <ErrorMessage error={loaded.error} retry={loaded.retry} />}
+      {medicines?.length === 0 && <Empty>{t('home.noMedicines')}</Empty>}
+      {medicines && medicines.length > 0 && (
         <ul className="list-plain">
-          {medicines.data.map((m) => (
+          {medicines.map((m) => (
             <li key={`${m.resourceType}/${m.id}`}>
               <strong>
                 {conceptText(m.medicationCodeableConcept) || referenceText(m.medicationReference)}

@@ -1,8 +1,8 @@
 /** Allow or block one carer: what, who (search the directory), confirm. */
-import type { Organization, Practitioner } from '@medplum/fhirtypes';
+import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
+import { useCreate, useSearchResources } from '../data/index.ts';
 import {
   Button,
   Choices,
@@ -30,50 +30,49 @@ export default function NewConsentPage() {
   const [effect, setEffect] = useState<Effect>();
   const [kind, setKind] = useState<ActorKind>('Practitioner');
   const [name, setName] = useState('');
-  const [matches, setMatches] = useState<(Practitioner | Organization)[]>();
+  /** The directory search asked for, once the user pressed "Search". */
+  const [query, setQuery] = useState<{ kind: ActorKind; name: string }>();
+  const found = useSearchResources(
+    query?.kind ?? 'Practitioner',
+    { name: query?.name, _count: 20 },
+    { enabled: Boolean(query) },
+  );
+  const matches: (Practitioner | Organization)[] | undefined = query ? found.data : undefined;
+  const create = useCreate<Consent>();
   const [chosen, setChosen] = useState<string>();
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const busy = create.isPending || (Boolean(query) && found.isFetching);
 
   const display = (r: Practitioner | Organization) =>
     r.resourceType === 'Practitioner' ? personName(r.name, language) : (r.name ?? '');
 
-  async function find() {
+  function find() {
     if (name.trim().length < 2) {
       setErrors([{ field: 'name', message: t('newConsent.errors.search') }]);
       return;
     }
     setErrors([]);
     setFailure(undefined);
-    setBusy(true);
-    try {
-      setMatches(await fhir.searchResources(kind, { name: name.trim(), _count: 20 }));
-      setChosen(undefined);
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setBusy(false);
-    }
+    setQuery({ kind, name: name.trim() });
+    setChosen(undefined);
   }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const found: FieldError[] = [];
-    if (!effect) found.push({ field: 'effect', message: t('newConsent.errors.effect') });
+    const problems: FieldError[] = [];
+    if (!effect) problems.push({ field: 'effect', message: t('newConsent.errors.effect') });
     const actor = matches?.find((m) => `${m.resourceType}/${m.id}` === chosen);
     if (!actor)
-      found.push({ field: matches?.length ? 'actor' : 'name', message: t('newConsent.errors.actor') });
-    setErrors(found);
-    if (found.length > 0 || !effect || !actor) return;
-    setBusy(true);
+      problems.push({ field: matches?.length ? 'actor' : 'name', message: t('newConsent.errors.actor') });
+    setErrors(problems);
+    if (problems.length > 0 || !effect || !actor) return;
     try {
       const reference = { reference: `${actor.resourceType}/${actor.id}`, display: display(actor) };
-      await fhir.create(buildConsent({ patientId, effect, actor: reference }));
+      await create.mutateAsync(buildConsent({ patientId, effect, actor: reference }));
       navigate('/portal/consents');
     } catch (error) {
       setFailure(error);
-      setBusy(false);
     }
   }
 
@@ -81,6 +80,7 @@ export default function NewConsentPage() {
     <Page title={t('newConsent.title')} back={{ to: '/portal/consents', label: t('consents.title') }}>
       <ErrorSummary errors={errors} />
       {failure !== undefined && <ErrorMessage error={failure} />}
+      {query && found.isError && <ErrorMessage error={found.error} retry={() => void found.refetch()} />}
       <form onSubmit={submit} noValidate>
         <Choices
           id="effect"
@@ -111,7 +111,7 @@ export default function NewConsentPage() {
           value={[kind]}
           onChange={([v]) => {
             setKind(v === 'Organization' ? 'Organization' : 'Practitioner');
-            setMatches(undefined);
+            setQuery(undefined);
           }}
         />
         <TextField
@@ -124,12 +124,12 @@ export default function NewConsentPage() {
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
               e.preventDefault();
-              void find();
+              find();
             }
           }}
         />
         <p>
-          <Button type="button" variant="secondary" onClick={() => void find()} disabled={busy}>
+          <Button type="button" variant="secondary" onClick={find} disabled={busy}>
             {t('actions.search', { ns: 'common' })}
           </Button>
         </p>

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useResource } from '../data/index.ts';
 import { Button, Choices, ErrorMessage, Loading, Notice, Page, SummaryList } from '../design/index.ts';
 import { CNIE_SYSTEM, identifierValue, otherScriptName, personName } from '../fhir/display.ts';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/languages.ts';
@@ -16,7 +16,7 @@ export default function ProfilePage() {
   const { t: common } = useTranslation();
   const format = useFormat();
   const patientId = usePatientId();
-  const patient = useLoad(() => fhir.read('Patient', patientId), [patientId]);
+  const patient = useResource('Patient', patientId);
   const [exporting, setExporting] = useState(false);
   const [exported, setExported] = useState<number>();
   const [failure, setFailure] = useState<unknown>();
@@ -47,8 +47,8 @@ export default function ProfilePage() {
     <Page title={t('profile.title')}>
       <section>
         <h2>{t('profile.details')}</h2>
-        {patient.loading && <Loading />}
-        {patient.error !== undefined && <ErrorMessage error={patient.error} retry={patient.reload} />}
+        {patient.isPending && <Loading />}
+        {patient.isError && <ErrorMessage error={patient.error} retry={() => void patient.refetch()} />}
         {p && (
           <SummaryList
             rows={[

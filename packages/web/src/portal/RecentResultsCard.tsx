@@ -1,7 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
 import { useCodeLabel } from '../app/labels.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useSearchResources } from '../data/index.ts';
 import { Card, Empty, ErrorMessage, Loading } from '../design/index.ts';
 import { conceptText } from '../fhir/display.ts';
 import { observationCode, observationDate, observationValueText } from '../fhir/observation.ts';
@@ -13,14 +12,15 @@ export function RecentResultsCard({ patientId }: { patientId: string }) {
   const { t } = useTranslation(NS);
   const format = useFormat();
   const label = useCodeLabel();
-  const results = useLoad(
-    () => fhir.searchResources('Observation', { patient: `Patient/${patientId}`, _sort: '-date', _count: 5 }),
-    [patientId],
-  );
+  const results = useSearchResources('Observation', {
+    patient: `Patient/${patientId}`,
+    _sort: '-date',
+    _count: 5,
+  });
   return (
     <Card title={t('home.results')} testId="recent-results">
-      {results.loading && <Loading />}
-      {results.error !== undefined && <ErrorMessage error={results.error} retry={results.reload} />}
+      {results.isPending && <Loading />}
+      {results.isError && <ErrorMessage error={results.error} retry={() => void results.refetch()} />}
       {results.data?.length === 0 && <Empty>{t('home.noResults')}</Empty>}
       {results.data && results.data.length > 0 && (
         <>

@@ -1,8 +1,7 @@
 /** Results as trends: one chart per measured thing, the latest value up front. */
 import { useTranslation } from 'react-i18next';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
 import { TrendCharts } from '../clinical/TrendCharts.tsx';
+import { useSearchResources } from '../data/index.ts';
 import { Empty, ErrorMessage, Loading, Page } from '../design/index.ts';
 import { trendsOf } from '../fhir/series.ts';
 import { NS } from './i18n/index.ts';
@@ -11,20 +10,20 @@ import { usePatientId } from './usePatientId.ts';
 export default function ResultsPage() {
   const { t } = useTranslation(NS);
   const patientId = usePatientId();
-  const observations = useLoad(
-    () =>
-      fhir.searchResources('Observation', { patient: `Patient/${patientId}`, _sort: '-date', _count: 1000 }),
-    [patientId],
-  );
+  const observations = useSearchResources('Observation', {
+    patient: `Patient/${patientId}`,
+    _sort: '-date',
+    _count: 1000,
+  });
   return (
     <Page
       title={t('results.title')}
       lede={t('results.lede')}
       back={{ to: '/portal/record', label: t('record.title') }}
     >
-      {observations.loading && <Loading />}
-      {observations.error !== undefined && (
-        <ErrorMessage error={observations.error} retry={observations.reload} />
+      {observations.isPending && <Loading />}
+      {observations.isError && (
+        <ErrorMessage error={observations.error} retry={() => void observations.refetch()} />
       )}
       {observations.data &&
         (trendsOf(observations.data).length === 0 ? (

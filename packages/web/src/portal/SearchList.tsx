@@ -1,10 +1,9 @@
-/** Loads a search and lists its resources with the shared loading / empty / error states. */
+/** Asks for a search and lists its resources with the shared loading / empty / error states. */
 import type { ExtractResource, ResourceType } from '@medplum/fhirtypes';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SearchParams } from '../api/fhir.ts';
-import { fhir } from '../api/index.ts';
-import { useLoad } from '../app/useLoad.ts';
+import { useSearchResources } from '../data/index.ts';
 import { Empty, ErrorMessage, Loading } from '../design/index.ts';
 import { NS } from './i18n/index.ts';
 
@@ -20,10 +19,9 @@ export function SearchList<K extends ResourceType>({
   testId?: string;
 }) {
   const { t } = useTranslation(NS);
-  const key = JSON.stringify(params);
-  const found = useLoad(() => fhir.searchResources(type, params), [type, key]);
-  if (found.loading && !found.data) return <Loading />;
-  if (found.error !== undefined) return <ErrorMessage error={found.error} retry={found.reload} />;
+  const found = useSearchResources(type, params);
+  if (found.isPending) return <Loading />;
+  if (found.isError) return <ErrorMessage error={found.error} retry={() => void found.refetch()} />;
   if (!found.data?.length) return <Empty>{t('record.none')}</Empty>;
   return (
     <ul className="list-plain" data-testid={testId}>

@@ -13,6 +13,7 @@ export const ar: Messages<typeof fr> = {
     signIn: 'تسجيل الدخول',
     signedInAs: 'متصل(ة): {{name}}',
     footer: 'صحتي — منصة الصحة المتصلة بالمغرب',
+    offline: 'أنت غير متصل: قد لا تكون المعلومات المعروضة محدّثة. سيُحدَّث كل شيء عند عودة الشبكة.',
   },
   nav: {
     portalHome: 'الرئيسية',
@@ -54,6 +55,9 @@ export const ar: Messages<typeof fr> = {
     server: 'حدث خطأ في الخدمة. أعد المحاولة لاحقًا.',
     unknown: 'حدث خطأ غير متوقع.',
     serverSaid: 'تفاصيل تقنية',
+  },
+  form: {
+    refused: 'رفضت الخدمة هذه القيمة: صحّحها ثم احفظ من جديد',
   },
   notFound: {
     title: 'الصفحة غير موجودة',

@@ -13,6 +13,7 @@ export const en: Messages<typeof fr> = {
     signIn: 'Sign in',
     signedInAs: 'Signed in: {{name}}',
     footer: 'Sahti — Morocco’s connected-care platform',
+    offline: 'You are offline: what you see may be out of date. Everything updates when the network is back.',
   },
   nav: {
     portalHome: 'Home',
@@ -54,6 +55,9 @@ export const en: Messages<typeof fr> = {
     server: 'The service had an error. Try again later.',
     unknown: 'Something unexpected went wrong.',
     serverSaid: 'Technical detail',
+  },
+  form: {
+    refused: 'The service refused this value: correct it, then save again',
   },
   notFound: {
     title: 'Page not found',

@@ -11,6 +11,8 @@ export const fr = {
     signIn: 'Se connecter',
     signedInAs: 'Connecté·e : {{name}}',
     footer: 'Sahti — plateforme de santé connectée du Maroc',
+    offline:
+      'Vous êtes hors ligne : ce qui est affiché peut dater. Tout sera mis à jour au retour du réseau.',
   },
   nav: {
     portalHome: 'Accueil',
@@ -52,6 +54,9 @@ export const fr = {
     server: 'Le service a rencontré une erreur. Réessayez plus tard.',
     unknown: 'Une erreur inattendue s’est produite.',
     serverSaid: 'Détail technique',
+  },
+  form: {
+    refused: 'Le service a refusé cette valeur : corrigez-la puis enregistrez à nouveau',
   },
   notFound: {
     title: 'Page introuvable',

@@ -12,6 +12,7 @@ export {
   nearestFacilities,
   type PopulationBeyond,
 } from './coverage.ts';
+export { ExactSolver } from './exact.ts';
 export {
   applyFacilityEdits,
   CARE_FACILITY_KINDS,

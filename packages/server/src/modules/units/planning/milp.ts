@@ -12,10 +12,12 @@
  * added), and sites that cover nothing are left out: same optimum, a smaller model.
  */
 import type { ModelData, ObjectiveSense } from 'highs';
-import type { CoverModel } from './cover-model.ts';
+import { type CoverModel, coveringCandidates } from './cover-model.ts';
 
 export interface Milp {
   data: ModelData;
+  /** For each candidate left out as dominated, a candidate kept in the model that covers as much. */
+  dominator: Int32Array;
   /** Candidate index of each x column (columns 0 .. sites − 1). */
   siteCandidates: Int32Array;
   /** Number of demand classes (the y columns, after the x columns). */
@@ -30,13 +32,16 @@ export interface HighsConstants {
 
 export function buildMilp(model: CoverModel, highs: HighsConstants): Milp {
   const forced = new Set(model.forced);
+  const dominator = dominatingCandidates(model);
+  const coversSomeone = (j: number): boolean => {
+    for (let k = model.coverStart[j]; k < model.coverStart[j + 1]; k++) {
+      if (model.weights[model.coverIndex[k]] > 0) return true;
+    }
+    return false;
+  };
   const sites: number[] = [];
   for (let j = 0; j < model.candidates; j++) {
-    let useful = forced.has(j);
-    for (let k = model.coverStart[j]; k < model.coverStart[j + 1] && !useful; k++) {
-      if (model.weights[model.coverIndex[k]] > 0) useful = true;
-    }
-    if (useful) sites.push(j);
+    if (forced.has(j) || (dominator[j] < 0 && coversSomeone(j))) sites.push(j);
   }
   // Covering sites of each demand point, as column numbers, to group identical sets.
   const coveredBy: number[][] = Array.from({ length: model.weights.length }, () => []);
@@ -121,7 +126,39 @@ export function buildMilp(model: CoverModel, highs: HighsConstants): Milp {
     },
     integrality: [...new Array<0 | 1>(S).fill(1), ...new Array<0 | 1>(D).fill(0)],
   };
-  return { data, siteCandidates: Int32Array.from(sites), demandClasses: D };
+  return { data, dominator, siteCandidates: Int32Array.from(sites), demandClasses: D };
+}
+
+/**
+ * For each candidate, one that can always replace it without losing coverage (−1: none): its cover
+ * set contains the candidate's (ties go to the lower index) and the swap cannot break a cap (same
+ * group, or both uncapped). Forced candidates are never replaced. Following the chain ends at a
+ * candidate that is kept. Leaving the replaced ones out keeps the optimum and shrinks the search.
+ */
+export function dominatingCandidates(model: CoverModel): Int32Array {
+  const { coverStart, coverIndex, group, groupCap } = model;
+  const dominator = new Int32Array(model.candidates).fill(-1);
+  const forced = new Set(model.forced);
+  const covering = coveringCandidates(model);
+  const mark = new Int32Array(model.weights.length).fill(-1);
+  const size = (j: number): number => coverStart[j + 1] - coverStart[j];
+  for (let j = 0; j < model.candidates; j++) {
+    if (forced.has(j) || size(j) === 0) continue;
+    for (let k = coverStart[j]; k < coverStart[j + 1]; k++) mark[coverIndex[k]] = j;
+    // Any candidate containing j's cover set covers its first point.
+    const first = coverIndex[coverStart[j]];
+    for (let c = covering.start[first]; c < covering.start[first + 1] && dominator[j] < 0; c++) {
+      const k = covering.index[c];
+      if (k === j || size(k) < size(j) || (size(k) === size(j) && k > j)) continue;
+      const sameRules =
+        group[k] === group[j] || (groupCap[group[k]] === Infinity && groupCap[group[j]] === Infinity);
+      if (!sameRules) continue;
+      let inside = 0;
+      for (let p = coverStart[k]; p < coverStart[k + 1]; p++) if (mark[coverIndex[p]] === j) inside++;
+      if (inside === size(j)) dominator[j] = k;
+    }
+  }
+  return dominator;
 }
 
 /** A starting solution (column values) from chosen candidates, for HiGHS's warm start. */
@@ -131,7 +168,9 @@ export function milpStart(milp: Milp, chosen: readonly number[]): number[] {
     columnOf.set(j, c);
   });
   const values = new Array<number>(milp.data.numCols).fill(0);
-  for (const j of chosen) {
+  for (let j of chosen) {
+    // A left-out site is replaced by the kept one covering as much (if already open, nothing is lost).
+    while (!columnOf.has(j) && milp.dominator[j] >= 0) j = milp.dominator[j];
     const c = columnOf.get(j);
     if (c !== undefined) values[c] = 1;
   }

@@ -4,7 +4,7 @@
  * optimal or with its gap), and the province view of the resulting programme.
  */
 import { coverableWeight, withoutRedundantSites } from './cover-model.ts';
-import { solveExact } from './exact.ts';
+import { type ExactSolver, solveExact } from './exact.ts';
 import { CARE_FACILITY_KINDS, type Facility, type FacilityKind } from './facilities.ts';
 import { solveFast } from './fast.ts';
 import { haversineKm } from './geo.ts';
@@ -79,7 +79,7 @@ export interface UnitPlan {
   /** Proven upper bound on the covered population, and the relative gap to it. */
   bound: number;
   gap: number;
-  /** exact: HiGHS status ("optimal", "timeLimit", …); fast: "localOptimum" or "timeLimit". */
+  /** exact: HiGHS status ("optimal", "timeLimit", …); fast: "optimal" (its bound reached), "localOptimum" or "timeLimit". */
   status: string;
   /** Time to choose the stops (both modes: heuristic; exact: + HiGHS in its worker), ms. */
   solveMs: number;
@@ -93,10 +93,15 @@ export interface UnitPlan {
 
 export type PlanOutcome = { ok: true; plan: UnitPlan } | { ok: false; problems: PlanProblem[] };
 
+/**
+ * Plans the stops. `exactSolver`: a long-lived solver (a server keeps one, so HiGHS stays loaded
+ * between requests); without it, `exact` mode starts a worker for this plan alone.
+ */
 export async function planUnits(
   geography: Geography,
   facilities: readonly Facility[],
   options: PlanOptions,
+  dependencies: { exactSolver?: ExactSolver } = {},
 ): Promise<PlanOutcome> {
   const problems = checkParameters(geography, options);
   if (options.mode !== 'exact' && options.mode !== 'fast') {
@@ -115,14 +120,17 @@ export async function planUnits(
   const roundBound = (b: number): number => (whole ? Math.floor(b + 1e-6) : b);
   let bound = roundBound(heuristic.upperBound);
   let optimal = heuristic.covered >= bound;
-  let status = heuristic.timedOut ? 'timeLimit' : 'localOptimum';
+  let status = optimal ? 'optimal' : heuristic.timedOut ? 'timeLimit' : 'localOptimum';
   if (options.mode === 'exact') {
     try {
-      const exact = await solveExact(instance.model, {
+      const exactOptions = {
         timeLimitMs: options.timeLimitMs ?? 10_000,
         relativeGap: options.relativeGap ?? 0,
         start: heuristic.chosen,
-      });
+      };
+      const exact = dependencies.exactSolver
+        ? await dependencies.exactSolver.solve(instance.model, exactOptions)
+        : await solveExact(instance.model, exactOptions);
       if (exact.covered >= heuristic.covered) chosen = exact.chosen;
       optimal = exact.optimal || Math.max(exact.covered, heuristic.covered) >= bound;
       bound = Math.min(bound, roundBound(exact.bound));

@@ -7,9 +7,9 @@ import {
   feasibilityProblems,
   withoutRedundantSites,
 } from './cover-model.ts';
-import { solveExact } from './exact.ts';
+import { ExactSolver, solveExact } from './exact.ts';
 import { solveFast } from './fast.ts';
-import { buildMilp } from './milp.ts';
+import { buildMilp, dominatingCandidates, milpStart } from './milp.ts';
 import { seeded } from './seeded-random.ts';
 
 /** The optimum by trying every allowed set of at most `units` candidates: the independent check. */
@@ -137,6 +137,20 @@ describe('exact mode (HiGHS in a worker)', () => {
     }
   });
 
+  it('a long-lived solver answers several solves, queued one at a time, then closes', async () => {
+    const solver = new ExactSolver();
+    try {
+      const models = [1, 2, 3, 4].map((seed) => randomModel(seed * 11, seed % 2 === 0));
+      const results = await Promise.all(models.map((model) => solver.solve(model)));
+      results.forEach((result, i) => {
+        assert.equal(result.covered, bruteForce(models[i]), `model ${i}`);
+      });
+      assert.equal((await solver.solve(trap)).covered, 18);
+    } finally {
+      await solver.close();
+    }
+  });
+
   it('reports a time-limited solve honestly: a feasible plan, its bound and gap', async () => {
     const random = seeded(99);
     const points = 400;
@@ -163,11 +177,28 @@ describe('MIP model', () => {
   const sense = { maximize: -1, infinity: Infinity } as unknown as Parameters<typeof buildMilp>[1];
 
   it('merges demand points covered by the same sites and leaves out sites that cover nothing', () => {
-    const model = coverModel({ weights: [3, 4, 5], covers: [[0, 1], [], [0, 1, 2]], units: 1 });
+    const model = coverModel({ weights: [3, 4, 5, 6], covers: [[0, 1, 3], [], [0, 1, 2]], units: 1 });
     const milp = buildMilp(model, sense);
     assert.deepEqual([...milp.siteCandidates], [0, 2]);
-    assert.equal(milp.demandClasses, 2); // {0,1} are both covered by sites 0 and 2
-    assert.deepEqual([...milp.data.colCost], [0, 0, 7, 5]);
+    assert.equal(milp.demandClasses, 3); // {0,1} are both covered by sites 0 and 2
+    assert.deepEqual([...milp.data.colCost], [0, 0, 7, 5, 6]); // classes in order of their first point
+  });
+
+  it('leaves out a site another one can replace, unless kept, and starts from its replacement', () => {
+    const model = coverModel({
+      weights: [1, 1, 1, 1],
+      covers: [[0, 1], [0, 1, 2], [3], [3], [2]],
+      units: 2,
+      group: [0, 0, 0, 1, 1],
+      groupCap: [5, 1],
+      forced: [4],
+    });
+    // 0 ⊂ 1; 2 = 3 but in another, capped group; 4 is kept though 1 covers its point.
+    assert.deepEqual([...dominatingCandidates(model)], [1, -1, -1, -1, -1]);
+    const milp = buildMilp(model, sense);
+    assert.deepEqual([...milp.siteCandidates], [1, 2, 3, 4]);
+    const start = milpStart(milp, [0, 4]);
+    assert.deepEqual(start.slice(0, 4), [1, 0, 0, 1]); // site 0 replaced by site 1
   });
 
   it('adds a cap row only where the cap can bind, and fixes kept sites to 1', () => {

@@ -1,0 +1,168 @@
+/**
+ * The messages Sahti sends, in French, Arabic and English. Pure: a notification carries a template
+ * key, its parameters and a language; the dispatcher renders it when it delivers. SMS send only
+ * the body, so bodies stand alone and stay short.
+ */
+import { type Language, localeTag } from './language.ts';
+
+export interface RenderedMessage {
+  subject: string;
+  body: string;
+}
+
+type Params = Record<string, string>;
+type Render = (p: Params, language: Language) => RenderedMessage;
+
+interface Template {
+  /** Parameters the template needs (all strings; instants as ISO 8601). */
+  params: readonly string[];
+  fr: Render;
+  ar: Render;
+  en: Render;
+}
+
+/** An instant in Morocco's time, written in the language (Latin digits in Arabic, as Morocco does). */
+export function formatInstant(iso: string, language: Language): string {
+  const instant = new Date(iso);
+  if (Number.isNaN(instant.getTime())) return iso;
+  return new Intl.DateTimeFormat(localeTag(language), {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'Africa/Casablanca',
+    numberingSystem: 'latn',
+  }).format(instant);
+}
+
+/** "N minutes" in Arabic: the counted noun changes with the number. */
+function arabicMinutes(value: string): string {
+  const n = Number(value);
+  if (n === 1) return 'دقيقة واحدة';
+  if (n === 2) return 'دقيقتين';
+  if (n >= 3 && n <= 10) return `${n} دقائق`;
+  return `${value} دقيقة`;
+}
+
+const TEMPLATES = {
+  'break-glass': {
+    params: ['practitioner', 'at', 'reason'],
+    fr: (p, l) => ({
+      subject: 'Sahti : accès en urgence à votre dossier',
+      body:
+        `${p.practitioner} a ouvert votre dossier médical en urgence le ${formatInstant(p.at, l)}.\n` +
+        `Motif : ${p.reason}\n` +
+        'Cet accès est enregistré et visible dans « Qui a consulté mon dossier ».',
+    }),
+    ar: (p, l) => ({
+      subject: 'صحتي: دخول استعجالي إلى ملفك',
+      body:
+        `فتح ${p.practitioner} ملفك الطبي في حالة استعجال بتاريخ ${formatInstant(p.at, l)}.\n` +
+        `السبب: ${p.reason}\n` +
+        'هذا الدخول مسجَّل ويظهر في «من اطلع على ملفي».',
+    }),
+    en: (p, l) => ({
+      subject: 'Sahti: emergency access to your record',
+      body:
+        `${p.practitioner} opened your medical record in an emergency on ${formatInstant(p.at, l)}.\n` +
+        `Reason: ${p.reason}\n` +
+        'This access is recorded and shown in “Who saw my record”.',
+    }),
+  },
+  'login-code': {
+    params: ['code', 'minutes'],
+    fr: (p) => ({
+      subject: 'Sahti : votre code de connexion',
+      body: `Votre code de connexion Sahti est ${p.code} (valable ${p.minutes} minutes). Ne le communiquez à personne.`,
+    }),
+    ar: (p) => ({
+      subject: 'صحتي: رمز الدخول',
+      body: `رمز الدخول إلى صحتي هو ${p.code} (صالح لمدة ${arabicMinutes(p.minutes)}). لا تُطلع عليه أحدًا.`,
+    }),
+    en: (p) => ({
+      subject: 'Sahti: your login code',
+      body: `Your Sahti login code is ${p.code} (valid for ${p.minutes} minutes). Do not share it with anyone.`,
+    }),
+  },
+  'confirmation-code': {
+    params: ['code', 'minutes'],
+    fr: (p) => ({
+      subject: 'Sahti : code de confirmation',
+      body: `Sahti : votre code de confirmation est ${p.code} (valable ${p.minutes} minutes). Ne le communiquez à personne.`,
+    }),
+    ar: (p) => ({
+      subject: 'صحتي: رمز التأكيد',
+      body: `صحتي: رمز التأكيد الخاص بك هو ${p.code} (صالح لمدة ${arabicMinutes(p.minutes)}). لا تُطلع عليه أحدًا.`,
+    }),
+    en: (p) => ({
+      subject: 'Sahti: confirmation code',
+      body: `Sahti: your confirmation code is ${p.code} (valid for ${p.minutes} minutes). Do not share it with anyone.`,
+    }),
+  },
+  'presence-code': {
+    params: ['practitioner', 'code', 'minutes'],
+    fr: (p) => ({
+      subject: 'Sahti : code de consultation',
+      body:
+        `Code Sahti : ${p.code}\n${p.practitioner} demande à ouvrir votre dossier pendant votre consultation. ` +
+        `Ne donnez ce code que si vous êtes en face de ce soignant. Valable ${p.minutes} min.`,
+    }),
+    ar: (p) => ({
+      subject: 'صحتي: رمز الاستشارة',
+      body:
+        `رمز صحتي: ${p.code}\nيطلب ${p.practitioner} فتح ملفك خلال استشارتك. ` +
+        `لا تُعطِ هذا الرمز إلا إذا كنت أمام هذا المعالج. صالح لمدة ${arabicMinutes(p.minutes)}.`,
+    }),
+    en: (p) => ({
+      subject: 'Sahti: consultation code',
+      body:
+        `Sahti code: ${p.code}\n${p.practitioner} asks to open your record during your consultation. ` +
+        `Only give this code if you are with this caregiver. Valid for ${p.minutes} min.`,
+    }),
+  },
+  'password-reset': {
+    params: ['link', 'minutes'],
+    fr: (p) => ({
+      subject: 'Sahti : choisir un nouveau mot de passe',
+      body:
+        `Pour choisir un nouveau mot de passe, ouvrez ce lien (valable ${p.minutes} minutes, une seule fois) :\n` +
+        `${p.link}\n\nSi vous n’avez rien demandé, ignorez ce message.`,
+    }),
+    ar: (p) => ({
+      subject: 'صحتي: اختيار كلمة مرور جديدة',
+      body:
+        `لاختيار كلمة مرور جديدة، افتح هذا الرابط (صالح لمدة ${arabicMinutes(p.minutes)}، لمرة واحدة):\n` +
+        `${p.link}\n\nإذا لم تطلب ذلك، تجاهل هذه الرسالة.`,
+    }),
+    en: (p) => ({
+      subject: 'Sahti: choose a new password',
+      body:
+        `To choose a new password, open this link (valid for ${p.minutes} minutes, once):\n` +
+        `${p.link}\n\nIf you did not ask for this, ignore this message.`,
+    }),
+  },
+} satisfies Record<string, Template>;
+
+export type TemplateKey = keyof typeof TEMPLATES;
+
+export function isTemplateKey(value: unknown): value is TemplateKey {
+  return typeof value === 'string' && Object.hasOwn(TEMPLATES, value);
+}
+
+/** Throws when the key is unknown or a parameter is missing: a caller's mistake, found at enqueue. */
+export function checkTemplate(key: string, params: Record<string, unknown> | undefined): void {
+  if (!isTemplateKey(key)) throw new Error(`no notification template "${key}"`);
+  const missing = TEMPLATES[key].params.filter(
+    (name) => params?.[name] === undefined || params[name] === null,
+  );
+  if (missing.length > 0) throw new Error(`template "${key}" needs ${missing.join(', ')}`);
+}
+
+export function renderTemplate(
+  key: string,
+  language: Language,
+  params: Record<string, unknown> | null | undefined,
+): RenderedMessage {
+  checkTemplate(key, params ?? undefined);
+  const strings: Params = {};
+  for (const [name, value] of Object.entries(params ?? {})) strings[name] = String(value);
+  return TEMPLATES[key as TemplateKey][language](strings, language);
+}
