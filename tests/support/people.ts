@@ -11,6 +11,8 @@ const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 export interface Person {
   login: string;
+  /** The session cookie (`sahti_session=…`), for flows that need it (OAuth authorize). */
+  cookie: string;
   /** A FHIR request as this person (relative to /fhir/R4), with their session. */
   fhir(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   /** Any request to the server as this person. */
@@ -62,5 +64,5 @@ export async function signIn(server: TestServer, roles: Role[], fhirUser?: strin
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   };
-  return { login, call, fhir: (path, init) => call(`/fhir/R4${path}`, init) };
+  return { login, cookie, call, fhir: (path, init) => call(`/fhir/R4${path}`, init) };
 }

@@ -27,8 +27,8 @@ export {
   scopeCondition,
   versionScopeCondition,
 } from './scope.ts';
-export type { Filter, QueryParams, SearchQuery } from './search/parse.ts';
 export { type AggregateCell, aggregateSearch, type GroupBy } from './search/aggregate.ts';
+export type { Filter, QueryParams, SearchQuery } from './search/parse.ts';
 export { parseSearch } from './search/parse.ts';
 export type { SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';

@@ -14,6 +14,8 @@ export interface ReadScope {
   shared: readonly string[];
   /** Patients whose compartment the caller may read, or every patient. */
   patients: readonly string[] | 'all';
+  /** Types readable whoever they belong to (an administrator manages every care team). */
+  anyPatient?: readonly string[];
   /**
    * Resources that name one of `actors` through one of `params` ([type, reference parameter]) are
    * readable although their patient is not: a referral Task addressed to a specialist, say.
@@ -41,6 +43,8 @@ export function scopeCondition(
     ];
     if (scope.patients.length > 0)
       alternatives.push(inCompartment(` AND sc.patient_id = ANY(${p.add(scope.patients, 'text[]')})`));
+    if (scope.anyPatient?.length)
+      alternatives.push(`${alias}.resource_type = ANY(${p.add(scope.anyPatient, 'text[]')})`);
     const addressed = addressedCondition(scope, alias, p);
     if (addressed) alternatives.push(addressed);
     parts.push(`(${alternatives.join(' OR ')})`);
@@ -67,6 +71,8 @@ export function versionScopeCondition(
     ];
     if (scope.patients.length > 0)
       alternatives.push(`${alias}.patients && ${p.add(scope.patients, 'text[]')}`);
+    if (scope.anyPatient?.length)
+      alternatives.push(`${alias}.resource_type = ANY(${p.add(scope.anyPatient, 'text[]')})`);
     const addressed = addressedCondition(scope, alias, p);
     if (addressed) alternatives.push(addressed);
     parts.push(`(${alternatives.join(' OR ')})`);

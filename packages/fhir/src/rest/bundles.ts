@@ -6,7 +6,6 @@
  */
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { badRequest, fail, outcome, shown } from '../outcome.ts';
-import { parseSearch } from '../search/parse.ts';
 import {
   type EntryTarget,
   entryShapeProblem,
@@ -16,7 +15,7 @@ import {
 } from '../transaction.ts';
 import type { RouteContext } from './interactions.ts';
 import { ok, toEntry } from './responses.ts';
-import { entryRequest } from './routes.ts';
+import { entryRequest, matchRoute, type OperationRegistry } from './routes.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, Interaction, RouteMatch } from './types.ts';
 
 export type Dispatch = (req: FhirRequest) => Promise<FhirResponse>;
@@ -91,37 +90,23 @@ const ENTRY_INTERACTION: Record<string, Interaction> = {
   DELETE: 'delete',
 };
 
-/** How a transaction entry is classified for the access decision, as the route table would. */
-export function entryMatch(t: EntryTarget): RouteMatch {
-  const query = [...new URLSearchParams(t.query ?? '')];
-  const read = t.method === 'GET' || t.method === 'HEAD';
-  const interaction: Interaction = read ? (t.id ? 'read' : 'search') : ENTRY_INTERACTION[t.method];
-  const conditional = !read && t.method !== 'POST' && !t.id;
-  return {
-    interaction,
-    level: t.id ? 'instance' : 'type',
-    method: t.method,
-    resourceType: t.type,
-    ...(t.id ? { id: t.id } : {}),
-    conditional,
-    query,
-    ...(interaction === 'search' || conditional ? { search: parseSearch(t.type, query, conditional) } : {}),
-  };
+/** How a transaction entry is classified: by the same route table as a request of its own. */
+export function entryMatch(t: EntryTarget, baseUrl: string, operations: OperationRegistry): RouteMatch {
+  const url = t.entry.request?.url ?? '';
+  const { path, query } = entryRequest(url.startsWith(baseUrl) ? url.slice(baseUrl.length) : url);
+  return matchRoute({ method: t.method, path, query, headers: {}, body: t.entry.resource }, operations);
 }
 
 async function transaction(ctx: RouteContext, bundle: Bundle, dispatch: Dispatch): Promise<FhirResponse> {
   const entries = bundle.entry ?? [];
   const targets = entries.map((e, index) => entryTarget(e, index, ctx.baseUrl));
-  for (const t of targets) ctx.access?.authorize?.(entryMatch(t), { ...ctx.req, method: t.method });
+  for (const t of targets)
+    ctx.access?.authorize?.(entryMatch(t, ctx.baseUrl, ctx.operations), { ...ctx.req, method: t.method });
   const reads: AccessRecord[] = [];
   const result = await runTransaction(ctx.store, bundle, async (t) => {
-    const res = await dispatch({
-      method: 'GET',
-      path: `/${t.type}${t.id ? `/${t.id}` : ''}`,
-      query: [...new URLSearchParams(t.query ?? '')],
-      headers: {},
-      access: ctx.access,
-    });
+    const url = t.entry.request?.url ?? '';
+    const { path, query } = entryRequest(url.startsWith(ctx.baseUrl) ? url.slice(ctx.baseUrl.length) : url);
+    const res = await dispatch({ method: 'GET', path, query, headers: {}, access: ctx.access });
     reads.push(...(res.audit ?? []));
     return toEntry(res);
   });

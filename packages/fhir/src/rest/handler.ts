@@ -99,6 +99,7 @@ export class FhirRestHandler implements OperationRegistry {
         store: req.access ? this.store.as(req.access) : this.store,
         access: req.access,
         baseUrl: this.baseUrl,
+        operations: this,
       };
       let res = await this.run(ctx);
       if (!res.audit) res.audit = [record(ctx, res.status, [], [])];

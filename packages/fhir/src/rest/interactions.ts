@@ -9,6 +9,7 @@ import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from '../search/parse.ts';
 import { shapeResource } from '../shape.ts';
 import type { FhirStore, WriteResult } from '../store.ts';
 import { ok, param, referencesOf, resourceResponse, searchUrl } from './responses.ts';
+import type { OperationRegistry } from './routes.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, RequestAccess, RouteMatch } from './types.ts';
 
 export interface RouteContext {
@@ -18,6 +19,8 @@ export interface RouteContext {
   store: FhirStore;
   access?: RequestAccess;
   baseUrl: string;
+  /** The route table's operations (to classify bundle entries the same way as requests). */
+  operations: OperationRegistry;
 }
 
 export function record(ctx: RouteContext, status: number, ids: string[], patients: string[]): AccessRecord {

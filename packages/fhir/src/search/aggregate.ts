@@ -58,7 +58,9 @@ export async function aggregateSearch(
       joins.push(
         `LEFT JOIN sp_token ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${a}.code = ${p.add(g.code, 'text')}`,
       );
-      keys.push(`CASE WHEN ${a}.value IS NULL THEN NULL ELSE coalesce(${a}.system, '') || '|' || ${a}.value END`);
+      keys.push(
+        `CASE WHEN ${a}.value IS NULL THEN NULL ELSE coalesce(${a}.system, '') || '|' || ${a}.value END`,
+      );
     } else if (g.kind === 'period') {
       const column =
         g.code === '_lastUpdated'

@@ -155,12 +155,20 @@ export const aggregateOperation: FhirOperation = {
 };
 
 function populationCount(count: number) {
-  const code = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-population', code: 'initial-population' }] };
-  if (count > 0 && count < K_ANONYMITY) return { code, extension: [{ url: SUPPRESSED_EXTENSION, valueBoolean: true }] };
+  const code = {
+    coding: [
+      { system: 'http://terminology.hl7.org/CodeSystem/measure-population', code: 'initial-population' },
+    ],
+  };
+  if (count > 0 && count < K_ANONYMITY)
+    return { code, extension: [{ url: SUPPRESSED_EXTENSION, valueBoolean: true }] };
   return { code, count };
 }
 
-function stratum(dimensions: Dimension[], cell: { keys: (string | null)[]; count: number }): MeasureReportGroupStratifierStratum {
+function stratum(
+  dimensions: Dimension[],
+  cell: { keys: (string | null)[]; count: number },
+): MeasureReportGroupStratifierStratum {
   return {
     component: dimensions.map((d, i) => ({
       code: { text: d.name },

@@ -14,6 +14,9 @@ export const ADDRESSED_PARAMS: readonly (readonly [string, string])[] = [
   ['ServiceRequest', 'performer'],
 ];
 
+/** Types an administrator manages whoever they concern: the care teams they set. */
+export const ADMINISTERED_TYPES = ['CareTeam'];
+
 export function readScope(
   principal: Principal,
   patients: readonly string[] | 'all',
@@ -24,6 +27,9 @@ export function readScope(
     ...(types ? { types } : {}),
     shared: DIRECTORY_TYPES,
     patients,
+    ...(principal.kind === 'staff' && principal.roles.includes('administrator')
+      ? { anyPatient: ADMINISTERED_TYPES }
+      : {}),
     ...(addressedTo.length > 0 ? { addressed: { actors: addressedTo, params: ADDRESSED_PARAMS } } : {}),
   };
 }
