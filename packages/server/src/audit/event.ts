@@ -48,6 +48,21 @@ export interface AuditInput {
   recorded?: string;
 }
 
+/**
+ * Client text reaches the trail (a query, a diagnostic that quotes it): NUL and unpaired
+ * surrogates cannot be stored in PostgreSQL text, so they are replaced — the event is still written.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD').toWellFormed() as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = storable(v);
+    return out as T;
+  }
+  return value;
+}
+
 /** Who observed and recorded the event: this server. */
 export interface AuditSource {
   observer: string;
@@ -81,7 +96,7 @@ export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT
   };
   const entity = entities(input);
   if (entity.length > 0) event.entity = entity;
-  return event;
+  return storable(event);
 }
 
 function agents(
