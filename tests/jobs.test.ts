@@ -190,6 +190,8 @@ describe('failures', () => {
     assert.equal((await admin.call('/api/admin/jobs?state=running')).status, 400);
     assert.equal((await admin.call('/api/admin/jobs?limit=0')).status, 400);
     assert.equal((await admin.call('/api/admin/jobs/not-a-uuid/retry', { method: 'POST' })).status, 404);
+    const gone = await admin.call('/api/admin/jobs?state=dead&after=00000000-0000-4000-8000-000000000000');
+    assert.deepEqual([gone.status, gone.body.jobs], [200, []]);
   });
 });
 

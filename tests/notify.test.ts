@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MessageSender } from '../packages/server/src/auth/messages.ts';
+import { redactSecrets, requeueOrphans } from '../packages/server/src/notify/dispatcher.ts';
 import { enqueueNotification, type Notification } from '../packages/server/src/notify/index.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -370,6 +371,39 @@ describe('the outbox', () => {
       enqueue({ channel: 'sms', recipient: '+212600000002' }),
       /a template, or a subject and a body/,
     );
+  });
+
+  it('erases the text of codes a day after they were sent, and requeues a notification whose job vanished', async () => {
+    await new MessageSender(server.platform.db).email('old-code@example.ma', 'Code', 'Votre code est 909090');
+    await inbox.next('old-code@example.ma');
+    const { rows } = await server.platform.db.query<{ id: string }>(
+      `SELECT id FROM notification_outbox WHERE recipient = 'old-code@example.ma'`,
+    );
+    const id = rows[0].id;
+    await until('sent', statusOf(id, 'sent'));
+    assert.equal(await redactSecrets(server.platform.db), 0, 'not before a day');
+    await server.platform.db.query(
+      `UPDATE notification_outbox SET created_at = now() - interval '25 hours' WHERE id = $1::text`,
+      [id],
+    );
+    assert.equal(await redactSecrets(server.platform.db), 1);
+    assert.equal((await row(id)).body, null);
+
+    // an orphan: queued three days ago, its job gone; requeued, swept again (and found expired)
+    const orphan = await enqueue({
+      channel: 'email',
+      recipient: 'orphan@example.ma',
+      subject: 'Code',
+      body: 'Trop tard',
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    await until('expired', statusOf(orphan, 'expired'));
+    await server.platform.db.query(
+      `UPDATE notification_outbox SET status = 'queued', queued_at = now() - interval '3 days' WHERE id = $1::text`,
+      [orphan],
+    );
+    assert.equal(await requeueOrphans(server.platform.db), 1);
+    await until('swept again', statusOf(orphan, 'expired'));
   });
 
   it('shows the backlog and the delivery counters to administrators', async () => {

@@ -92,10 +92,21 @@ describe('data layer', () => {
 
     await page.waitForURL((url) => url.pathname === '/admin/facilities');
     await page.getByText(adminFr.facilities.saved).waitFor();
-    await page
+    const link = page
       .getByTestId('facilities')
-      .getByRole('link', { name: 'Centre de santé Test Foundations' })
-      .waitFor();
+      .getByRole('link', { name: 'Centre de santé Test Foundations' });
+    await link.waitFor();
+
+    // edited, saved, opened again: the form shows the saved record, not the copy cached before
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: adminFr.facilities.editTitle }).waitFor();
+    assert.equal(await page.locator('#latitude').inputValue(), '31.6295');
+    await page.locator('#phone').fill('+212524000000');
+    await page.getByRole('button', { name: commonFr.actions.save }).click();
+    await page.getByText(adminFr.facilities.saved).waitFor();
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: adminFr.facilities.editTitle }).waitFor();
+    assert.equal(await page.locator('#phone').inputValue(), '+212524000000');
   });
 
   it('without a live feed on the server (404), the client asks once and stays quiet', async () => {

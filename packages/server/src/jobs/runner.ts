@@ -182,7 +182,13 @@ class PgBossRunner implements JobRunner {
   async deadJobs(options: { limit?: number; after?: string } = {}): Promise<DeadJob[]> {
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
     if (options.after !== undefined && !UUID.test(options.after)) return [];
-    const jobs = await this.#boss.findJobs(DEAD_LETTER_QUEUE, { limit, after: options.after });
+    // pg-boss refuses an `after` that no longer exists (retried meanwhile): the page is then empty
+    const jobs = await this.#boss
+      .findJobs(DEAD_LETTER_QUEUE, { limit, ...(options.after ? { after: options.after } : {}) })
+      .catch((err: Error) => {
+        if (options.after) return [];
+        throw err;
+      });
     return jobs.map((job) => ({
       id: job.id,
       name: job.sourceName ?? job.name,

@@ -17,7 +17,7 @@ import { consoleSms } from './sms-console.ts';
 import { httpSms } from './sms-http.ts';
 
 export const DELIVER_JOB = 'notify.deliver';
-export const REDACT_JOB = 'notify.redact';
+export const MAINTAIN_JOB = 'notify.maintain';
 const SWEEP_BATCH = 100;
 
 export interface NotifyLog {
@@ -73,13 +73,14 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
     concurrency: 4,
   });
   jobs.register(
-    REDACT_JOB,
+    MAINTAIN_JOB,
     async () => {
       await redactSecrets(db);
+      await requeueOrphans(db);
     },
     { maxAttempts: 2 },
   );
-  jobs.schedule(REDACT_JOB, 'every 60 minutes');
+  jobs.schedule(MAINTAIN_JOB, 'every 60 minutes');
 
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
@@ -97,9 +98,10 @@ export function createNotificationDispatcher(options: NotificationDispatcherOpti
       );
       if (rows.length === 0) return 0;
       for (const { id } of rows) await jobs.enqueue(tx, DELIVER_JOB, { id });
-      await tx.query(`UPDATE notification_outbox SET status = 'queued' WHERE id = ANY($1::text[])`, [
-        rows.map((r) => r.id),
-      ]);
+      await tx.query(
+        `UPDATE notification_outbox SET status = 'queued', queued_at = now() WHERE id = ANY($1::text[])`,
+        [rows.map((r) => r.id)],
+      );
       return rows.length;
     });
   };
@@ -170,6 +172,18 @@ export async function redactSecrets(db: SqlExecutor): Promise<number> {
       WHERE sensitive AND (body IS NOT NULL OR params IS NOT NULL)
         AND created_at < now() - interval '1 day'
         AND (status IN ('sent', 'failed', 'expired') OR expires_at < now())`,
+  );
+  return result.affectedRows ?? 0;
+}
+
+/**
+ * A notification `queued` two days ago has lost its job (its retries end within hours): the queue
+ * dropped it after its retention, or the job schema was restored apart. It goes back to `pending`.
+ */
+export async function requeueOrphans(db: SqlExecutor): Promise<number> {
+  const result = await db.query(
+    `UPDATE notification_outbox SET status = 'pending'
+      WHERE status = 'queued' AND queued_at < now() - interval '2 days'`,
   );
   return result.affectedRows ?? 0;
 }

@@ -58,4 +58,11 @@ CREATE TABLE notification_attempt (
 );
 `,
   },
+  {
+    version: 1302,
+    name: 'notification outbox: when a row was handed to the job runner',
+    sql: `
+ALTER TABLE notification_outbox ADD COLUMN queued_at timestamptz;
+`,
+  },
 ];

@@ -1,5 +1,5 @@
 /** Create or edit a facility: the Organization and its Location, written in one transaction. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PageProps } from '../app/routes.ts';
 import { combine, useResource, useSearchResources, useTransaction } from '../data/index.ts';
@@ -54,13 +54,19 @@ export default function FacilityFormPage({ params }: PageProps) {
   const { reset } = form;
   const organization = loaded.data?.[0];
   const location = loaded.data?.[1][0];
+  // the form takes the record once it is fresh (not a cached copy being asked again), and only
+  // once: a later refresh (a live event) must not wipe what is being typed
+  const [taken, setTaken] = useState<string>();
+  const fresh = organization && !loaded.isFetching ? organization : undefined;
   useEffect(() => {
-    if (organization) reset(facilityValues(organization, location));
-  }, [organization, location, reset]);
+    if (!fresh?.id || taken === fresh.id) return;
+    setTaken(fresh.id);
+    reset(facilityValues(fresh, location));
+  }, [fresh, location, reset, taken]);
 
   const title = isNew ? t('facilities.newTitle') : t('facilities.editTitle');
   const back = { to: '/admin/facilities', label: t('facilities.title') };
-  if (!isNew && !existing) {
+  if (!isNew && (!existing || taken !== organization?.id)) {
     return (
       <Page title={title} back={back}>
         {loaded.error === undefined ? (

@@ -1,5 +1,5 @@
 /** Create or edit a health worker: Practitioner and PractitionerRole, in one transaction. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PageProps } from '../app/routes.ts';
 import { combine, useResource, useSearchResources, useTransaction } from '../data/index.ts';
@@ -59,14 +59,20 @@ export default function PractitionerFormPage({ params }: PageProps) {
     },
   });
   const { reset } = form;
+  // the form takes the record once it is fresh (not a cached copy being asked again), and only
+  // once: a later refresh (a live event) must not wipe what is being typed
+  const [taken, setTaken] = useState<string>();
+  const fresh = practitioner && !current.isFetching ? practitioner : undefined;
   useEffect(() => {
-    if (practitioner) reset(practitionerValues(practitioner, role));
-  }, [practitioner, role, reset]);
+    if (!fresh?.id || taken === fresh.id) return;
+    setTaken(fresh.id);
+    reset(practitionerValues(fresh, role));
+  }, [fresh, role, reset, taken]);
 
   const title = isNew ? t('practitioners.newTitle') : t('practitioners.editTitle');
   const back = { to: '/admin/practitioners', label: t('practitioners.title') };
   const failed = organizations.isError ? organizations.error : current.error;
-  if (!organizations.data || (!isNew && !existing)) {
+  if (!organizations.data || (!isNew && (!existing || taken !== practitioner?.id))) {
     const retry = () => {
       if (organizations.isError) void organizations.refetch();
       current.retry();

@@ -106,6 +106,8 @@ export function combine<T extends readonly UseQueryResult<unknown>[]>(
   data: { [I in keyof T]: T[I] extends UseQueryResult<infer D> ? D : never } | undefined;
   error: unknown;
   isPending: boolean;
+  /** Some answer is being asked (again): what is shown may be an older copy. */
+  isFetching: boolean;
   retry(): void;
 } {
   const failed = results.find((r) => r.isError);
@@ -114,6 +116,7 @@ export function combine<T extends readonly UseQueryResult<unknown>[]>(
     data: ready ? (results.map((r) => r.data) as never) : undefined,
     error: failed ? failed.error : undefined,
     isPending: results.some((r) => r.isPending && !r.isError),
+    isFetching: results.some((r) => r.isFetching),
     retry: () => {
       for (const r of results) if (r.isError) void r.refetch();
     },
