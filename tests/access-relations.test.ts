@@ -50,6 +50,15 @@ before(async () => {
 });
 after(() => server?.close());
 
+/** The presence code sent to p4's phone (read from the outbox, as the SMS gateway would). */
+async function lastCode(): Promise<string> {
+  const sms = await server.platform.db.query<{ params: { code: string } | string }>(
+    "SELECT params FROM notification_outbox WHERE recipient = '+212600000004' AND template = 'presence-code' ORDER BY created_at DESC LIMIT 1",
+  );
+  const params = sms.rows[0].params;
+  return (typeof params === 'string' ? JSON.parse(params) : params).code;
+}
+
 const sees = async (who: Person, patient: string) => (await who.fhir(`/Patient/${patient}`)).status === 200;
 const forget = () => server.platform.access.careViews.invalidate();
 
@@ -201,10 +210,7 @@ describe('authoritative routes open access, and close it', () => {
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
     assert.equal(asked.body.channel, 'sms');
     assert.equal(asked.body.sentTo, '…04');
-    const sms = await server.platform.db.query<{ body: string }>(
-      "SELECT body FROM notification_outbox WHERE recipient = '+212600000004' ORDER BY created_at DESC LIMIT 1",
-    );
-    const code = /Code Sahti : (\d{6})/.exec(sms.rows[0].body)?.[1] as string;
+    const code = await lastCode();
     assert.ok(code);
     // another clinician cannot use the challenge; a wrong code is refused and counted
     assert.equal(
@@ -264,10 +270,7 @@ describe('authoritative routes open access, and close it', () => {
         body: { challenge: asked.body.challenge, code: 'x' },
       });
     }
-    const sms = await server.platform.db.query<{ body: string }>(
-      "SELECT body FROM notification_outbox WHERE recipient = '+212600000004' ORDER BY created_at DESC LIMIT 1",
-    );
-    const code = /Code Sahti : (\d{6})/.exec(sms.rows[0].body)?.[1] as string;
+    const code = await lastCode();
     const late = await nurse.call('/api/care/presence/confirm', {
       method: 'POST',
       body: { challenge: asked.body.challenge, code },

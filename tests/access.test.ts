@@ -90,7 +90,14 @@ describe('the authorisation matrix', () => {
       weight('Patient/p1'),
       201,
     ],
-    ['doctor without a care relationship gets 404, as for an unknown patient', () => drB, 'GET', '/Patient/p1', undefined, 404],
+    [
+      'doctor without a care relationship gets 404, as for an unknown patient',
+      () => drB,
+      'GET',
+      '/Patient/p1',
+      undefined,
+      404,
+    ],
     [
       'doctor cannot write for a patient outside their care',
       () => drB,

@@ -5,7 +5,7 @@
  */
 import type { Patient } from '@medplum/fhirtypes';
 import { badRequest, FhirError, type FhirStore, fail, outcome } from '@sahti/fhir';
-import { enqueueNotification } from '../notify/outbox.ts';
+import { enqueueNotification, nudgeNotifications, patientLanguage } from '../notify/index.ts';
 import { BREAK_GLASS_ROLES } from './policy.ts';
 import type { Principal } from './principal.ts';
 import type { CareRelations } from './relations/store.ts';
@@ -85,18 +85,17 @@ export async function breakGlass(
     });
     const email = patient.telecom?.find((t) => t.system === 'email')?.value;
     const phone = patient.telecom?.find((t) => t.system === 'phone' || t.system === 'sms')?.value;
-    const body =
-      `${principal.display} a ouvert votre dossier médical en urgence le ${grantedAt.toISOString()}.\n` +
-      `Motif : ${text}\nCet accès est enregistré et visible dans « Qui a consulté mon dossier ».`;
     await enqueueNotification(tx, {
       patientId,
       channel: email ? 'email' : 'sms',
       recipient: email ?? phone,
-      subject: 'Sahti : accès en urgence à votre dossier',
-      body,
+      template: 'break-glass',
+      params: { practitioner: principal.display, at: grantedAt.toISOString(), reason: text },
+      ...languageOf(patient),
     });
     return relation.id;
   });
+  nudgeNotifications(store.db);
   return {
     id,
     patient: patientRef as string,
@@ -104,4 +103,9 @@ export async function breakGlass(
     grantedAt: grantedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
   };
+}
+
+function languageOf(patient: Patient): { language?: 'fr' | 'ar' | 'en' } {
+  const language = patientLanguage(patient);
+  return language ? { language } : {};
 }

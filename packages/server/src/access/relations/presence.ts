@@ -7,7 +7,7 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { badRequest, FhirError, type FhirStore, fail, outcome, type SqlExecutor } from '@sahti/fhir';
 import { randomDigits, sha256 } from '../../auth/secrets.ts';
-import { enqueueNotification } from '../../notify/outbox.ts';
+import { enqueueNotification, nudgeNotifications, patientLanguage } from '../../notify/index.ts';
 import { CARE_ROLES } from '../policy.ts';
 import type { Principal } from '../principal.ts';
 import type { CareRelation, CareRelations } from './store.ts';
@@ -80,16 +80,19 @@ export async function askPresence(
        VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz)`,
       [id, actor, practitioner, principal.id, patient.id, sha256(`${id}:${code}`), expires.toISOString()],
     );
-    // no patient id on the row: the code must not show in any list a session holder could read
+    // no patient id on the row: the code must not show in any list a session holder could read;
+    // sensitive: its text is erased once delivered, and it is never sent after it expires
     await enqueueNotification(tx, {
       channel,
       recipient: phone ?? email,
-      subject: 'Sahti : code de consultation',
-      body:
-        `Code Sahti : ${code}\n${principal.display} demande à ouvrir votre dossier pendant votre consultation. ` +
-        `Ne donnez ce code que si vous êtes en face de ce soignant. Valable ${settings.codeMinutes} min.`,
+      template: 'presence-code',
+      params: { practitioner: principal.display, code, minutes: String(settings.codeMinutes) },
+      ...languageOf(patient),
+      sensitive: true,
+      expiresAt: expires,
     });
   });
+  nudgeNotifications(store.db);
   return {
     challenge: id,
     channel,
@@ -173,4 +176,9 @@ function mask(recipient: string): string {
     return `${name.slice(0, 1)}…@${domain}`;
   }
   return `…${recipient.replace(/\D/g, '').slice(-2)}`;
+}
+
+function languageOf(patient: Patient): { language?: 'fr' | 'ar' | 'en' } {
+  const language = patientLanguage(patient);
+  return language ? { language } : {};
 }
