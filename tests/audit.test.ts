@@ -4,10 +4,15 @@
  * close or on a failed flush, and a patient's access list reads newest first in pages.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Principal } from '../packages/server/src/access/principal.ts';
+import { exportAnchor, lastAnchorIn, makeAnchor, verifyAnchor } from '../packages/server/src/audit/anchor.ts';
 import {
   type AuditInput,
   type AuditLog,
@@ -17,6 +22,7 @@ import {
   searchAuditEvents,
   verifyAuditChain,
 } from '../packages/server/src/audit/index.ts';
+import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
 
@@ -213,6 +219,70 @@ describe('audit trail', () => {
       [JSON.stringify(last)],
     );
     assert.equal((await verifyAuditChain(db, { anchor: head })).ok, true);
+  });
+
+  it('signs anchors with the platform key: a kept anchor finds a cut-off end, a forged one is refused', async () => {
+    await audit.flush();
+    const keys = new SigningKeys(db, 'test-secret-key-for-anchors-0123456789');
+    const anchor = await makeAnchor(db, keys);
+    assert.ok(anchor);
+    const file = join(await mkdtemp(join(tmpdir(), 'sahti-anchor-')), 'anchors.jsonl');
+    await exportAnchor(anchor, file);
+    const kept = await lastAnchorIn(file);
+    const signed = await verifyAnchor(kept, keys);
+    assert.deepEqual([signed.seq, signed.hash], [anchor.seq, anchor.hash]);
+    assert.equal((await verifyAuditChain(db, { anchor: signed })).ok, true);
+    // a forged anchor (another hash under the same signature) and a foreign key are refused
+    await assert.rejects(verifyAnchor({ ...kept, hash: '0'.repeat(64) }, keys), /does not match/);
+    const [header, payload] = kept.jws.split('.');
+    await assert.rejects(verifyAnchor({ ...kept, jws: `${header}.${payload}.${'A'.repeat(86)}` }, keys));
+    // the end is cut: the chain alone looks fine, the signed anchor does not
+    const last = (
+      await db.query<Record<string, unknown>>('SELECT * FROM audit_event WHERE seq = $1::bigint', [
+        anchor.seq,
+      ])
+    ).rows[0];
+    await tamper('DELETE FROM audit_event WHERE seq = $1::bigint', [anchor.seq]);
+    assert.equal((await verifyAuditChain(db)).ok, true);
+    assert.equal((await verifyAuditChain(db, { anchor: signed })).ok, false);
+    if (databaseUrl) {
+      // the operator's command, against the exported file
+      const run = spawnSync(
+        process.execPath,
+        ['packages/server/src/audit/verify-cli.ts', '--anchor-file', file],
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: databaseUrl,
+            SAHTI_SECRET_KEY: 'test-secret-key-for-anchors-0123456789',
+          },
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /BROKEN/);
+    }
+    await tamper(
+      'INSERT INTO audit_event SELECT * FROM jsonb_populate_record(null::audit_event, $1::jsonb)',
+      [JSON.stringify(last)],
+    );
+    assert.equal((await verifyAuditChain(db, { anchor: signed })).ok, true);
+    if (databaseUrl) {
+      const run = spawnSync(
+        process.execPath,
+        ['packages/server/src/audit/verify-cli.ts', '--anchor-file', file],
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: databaseUrl,
+            SAHTI_SECRET_KEY: 'test-secret-key-for-anchors-0123456789',
+          },
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /intact/);
+    }
   });
 
   it('writes everything still queued on close, even with a timer that would never fire', async () => {

@@ -8,8 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { seedCareWorld } from './support/care-world.ts';
+import { assertNoLeak as noLeak } from './support/leaks.ts';
 import { type Person, signIn } from './support/people.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+
+const assertNoLeak = (body: unknown, what: string) => noLeak(body, what, FORBIDDEN);
 
 let server: TestServer;
 let patient1: Person;
@@ -56,41 +59,6 @@ before(async () => {
   drA = await signIn(server, ['doctor'], 'Practitioner/pr-a');
 });
 after(() => server?.close());
-
-/** Every resource anywhere in a response body, including inside bundles and their outcomes. */
-function resourcesIn(node: unknown, found: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) resourcesIn(n, found);
-  else if (node && typeof node === 'object') {
-    const r = node as Record<string, unknown>;
-    if (typeof r.resourceType === 'string' && typeof r.id === 'string')
-      found.push(`${r.resourceType}/${r.id}`);
-    for (const v of Object.values(r)) if (v && typeof v === 'object') resourcesIn(v, found);
-  }
-  return found;
-}
-
-function assertNoLeak(body: unknown, what: string): void {
-  const leaked = resourcesIn(body).filter((k) => FORBIDDEN.has(k));
-  assert.deepEqual(leaked, [], `${what} leaked ${leaked.join(', ')}`);
-  const bundle = body as {
-    resourceType?: string;
-    type?: string;
-    total?: number;
-    entry?: any[];
-    link?: any[];
-  };
-  if (
-    bundle?.resourceType === 'Bundle' &&
-    bundle.type === 'searchset' &&
-    typeof bundle.total === 'number' &&
-    !what.includes('_summary=count')
-  ) {
-    const matches = (bundle.entry ?? []).filter((e) => e.search?.mode === 'match').length;
-    const more = (bundle.link ?? []).some((l) => l.relation === 'next');
-    if (!more)
-      assert.equal(bundle.total, matches, `${what}: total ${bundle.total} but ${matches} matches returned`);
-  }
-}
 
 const request = fc.record({
   target: fc.constantFrom(...TARGETS),

@@ -2,7 +2,7 @@
 export { capabilityStatement, type ServerIdentity } from './capability.ts';
 export { compartmentPatients, patientCompartmentParams } from './compartment.ts';
 export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
-export { allOk, badRequest, FhirError, fail, outcome } from './outcome.ts';
+export { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome.ts';
 export {
   type AccessRecord,
   entryMatch,

@@ -2,11 +2,14 @@
 import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
 import { aggregateOperation } from './access/aggregate-operation.ts';
+import { changeIdentifierOperation } from './access/identity-operation.ts';
 import { type AccessLayer, createAccessLayer } from './access/layer.ts';
 import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
+import { scheduleAuditAnchors } from './audit/anchor-job.ts';
 import { type AuditLog, createAuditLog, registerAuditRoutes } from './audit/index.ts';
 import { sessionAuditInput } from './audit/session-event.ts';
+import { authCore } from './auth/core.ts';
 import {
   type AuthConfig,
   type Authenticator,
@@ -62,6 +65,7 @@ export async function createPlatform(
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
   });
   handler.registerOperation(aggregateOperation);
+  handler.registerOperation(changeIdentifierOperation);
   const authConfig = readAuthConfig(
     process.env,
     { publicUrl: () => store.baseUrl.slice(0, -FHIR_BASE_PATH.length), demoMode: config.seedDemo },
@@ -104,6 +108,7 @@ export async function createPlatform(
     authConfig,
     databaseUrl: config.databaseUrl,
   });
+  scheduleAuditAnchors({ jobs, db, keys: authCore(db, authConfig).keys, log: app.log });
   await app.register(webStatic); // the web app at / (packages/web/dist)
   return {
     app,

@@ -49,6 +49,8 @@ export async function aggregateSearch(
   for (const f of mergeDateBounds(q.filters)) where.push(compileFilter(f, q.resourceType, 'r.id', ctx));
   const scoped = scopeCondition(options.scope, 'r', p);
   if (scoped) where.push(scoped);
+  // the total needs only the WHERE's parameters, which come first
+  const whereValues = p.values.length;
   const joins: string[] = [];
   const keys: string[] = [];
   let patientJoined = false;
@@ -93,7 +95,7 @@ export async function aggregateSearch(
   }));
   const totalRow = await db.query<{ n: string }>(
     `SELECT count(*) AS n FROM resource r WHERE ${where.join(' AND ')}`,
-    p.values,
+    p.values.slice(0, whereValues),
   );
   return { cells, total: Number(totalRow.rows[0].n) };
 }

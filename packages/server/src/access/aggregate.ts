@@ -62,8 +62,8 @@ function filterProblem(f: Filter): string | undefined {
   if (!AGGREGATE_FILTERS.has(f.code)) return `Counting by "${f.code}" could single out a person`;
   if (f.modifier && f.modifier !== 'not' && f.modifier !== 'missing')
     return `The modifier :${f.modifier} is not allowed in a count`;
-  if (f.type === 'reference' || f.type === 'string')
-    return `Counting by "${f.code}" could single out a person`;
+  // the allow-list holds only coarse strings (region, country); a reference always names someone
+  if (f.type === 'reference') return `Counting by "${f.code}" could single out a person`;
   return undefined;
 }
 

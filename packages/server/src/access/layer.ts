@@ -16,6 +16,7 @@ export interface AccessSettings {
   referralDays: number;
   presenceHours: number;
   presenceCodeMinutes: number;
+  registrationHours: number;
   /** How long a care-giver's view is cached (0: not at all). */
   cacheMs: number;
 }
@@ -31,6 +32,7 @@ export function readAccessSettings(env: NodeJS.ProcessEnv = process.env): Access
     referralDays: number('SAHTI_REFERRAL_DAYS', 90),
     presenceHours: number('SAHTI_PRESENCE_HOURS', 24),
     presenceCodeMinutes: number('SAHTI_PRESENCE_CODE_MINUTES', 10),
+    registrationHours: number('SAHTI_REGISTRATION_HOURS', 24),
     cacheMs: number('SAHTI_ACCESS_CACHE_MS', 5000),
   };
 }

@@ -36,7 +36,7 @@ export function auditInputsForFhir(principal: Principal, res: FhirResponse): Aud
       ...(record.query !== undefined ? { query: record.query } : {}),
       patientIds: record.patients,
       outcome: record.status,
-      ...(record.status >= 400 && record.outcome ? { outcomeDesc: record.outcome } : {}),
+      ...(record.outcome ? { outcomeDesc: record.outcome } : {}),
     });
   }
   return inputs;

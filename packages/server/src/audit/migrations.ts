@@ -34,4 +34,17 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
   FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
 `,
   },
+  {
+    version: 1101,
+    name: 'signed anchors of the audit chain head',
+    sql: `
+CREATE TABLE audit_anchor (
+  seq bigint NOT NULL,
+  hash text NOT NULL,
+  anchored_at timestamptz NOT NULL DEFAULT now(),
+  jws text NOT NULL,
+  PRIMARY KEY (seq, anchored_at)
+);
+`,
+  },
 ];

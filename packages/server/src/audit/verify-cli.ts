@@ -1,14 +1,22 @@
 /**
- * `npm run audit:verify [-- --anchor <seq>:<hash>] [--json]`: checks the whole hash chain of the
- * configured database (DATABASE_URL, or the embedded one under SAHTI_DATA_DIR) and exits 1 when it
- * is broken. The embedded database is single-process: stop the server before verifying it.
+ * `npm run audit:verify [-- --anchor <seq>:<hash> | --anchor-file <file>] [--json]`: checks the whole
+ * hash chain of the configured database (DATABASE_URL, or the embedded one under SAHTI_DATA_DIR) and
+ * exits 1 when it is broken. With an anchor file (default SAHTI_AUDIT_ANCHOR_FILE), its last signed
+ * anchor must verify with the platform's key and its row must still be in the chain, unchanged.
+ * The embedded database is single-process: stop the server before verifying it.
  */
 import { parseArgs } from 'node:util';
+import { secretKeyFrom } from '../auth/config.ts';
+import { SigningKeys } from '../auth/keys.ts';
 import { readConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
+import { lastAnchorIn, verifyAnchor } from './anchor.ts';
 import { verifyAuditChain } from './verify.ts';
 
-const { values } = parseArgs({ options: { anchor: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { anchor: { type: 'string' }, 'anchor-file': { type: 'string' }, json: { type: 'boolean' } },
+});
+const anchorFile = values['anchor-file'] ?? process.env.SAHTI_AUDIT_ANCHOR_FILE;
 let anchor: { seq: number; hash: string } | undefined;
 if (values.anchor) {
   const match = /^(\d+):([0-9a-f]{64})$/.exec(values.anchor);
@@ -22,6 +30,23 @@ if (values.anchor) {
 const config = readConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir || undefined });
 try {
+  process.exitCode = await verify();
+} finally {
+  await db.close();
+}
+
+async function verify(): Promise<number> {
+  if (!anchor && anchorFile) {
+    try {
+      const keys = new SigningKeys(db, secretKeyFrom(process.env));
+      const signed = await verifyAnchor(await lastAnchorIn(anchorFile), keys);
+      anchor = { seq: signed.seq, hash: signed.hash };
+      if (!values.json) console.log(`anchor from ${anchorFile}: seq ${signed.seq}, signed ${signed.at}`);
+    } catch (err) {
+      console.log(`audit anchor REFUSED (${anchorFile}): ${(err as Error).message}`);
+      return 1;
+    }
+  }
   const started = performance.now();
   const report = await verifyAuditChain(db, anchor ? { anchor } : {});
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -35,7 +60,5 @@ try {
     console.log(`audit trail BROKEN (first broken seq ${report.firstBrokenSeq}): ${report.reason}`);
     console.log(`(${report.checked} events before it check out)`);
   }
-  process.exitCode = report.ok ? 0 : 1;
-} finally {
-  await db.close();
+  return report.ok ? 0 : 1;
 }

@@ -1,18 +1,20 @@
 /**
  * The frame of a patient's chart for clinicians: the banner above the chart's views (its <Outlet/>).
- * A 403 on the patient means no care relationship: the frame offers break-the-glass instead, and
- * the grant refreshes what was refused.
+ * A record outside the clinician's care answers like an unknown one (404): the frame offers
+ * break-the-glass to those who may, and the grant refreshes what was refused.
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/index.ts';
 import type { PageProps } from '../app/routes.ts';
+import { useSession } from '../auth/session.tsx';
 import { useResource } from '../data/index.ts';
 import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { Outlet } from '../router/outlet.tsx';
 import { BreakGlassPanel } from './BreakGlassPanel.tsx';
+import { offersBreakGlass } from './break-glass-rules.ts';
 import { NS } from './i18n/index.ts';
 import { PatientBanner } from './PatientBanner.tsx';
 
@@ -23,8 +25,9 @@ export default function ChartPage({ params }: PageProps) {
   const patient = useResource('Patient', id);
   const [grantedUntil, setGrantedUntil] = useState<string>();
   const back = { to: '/clinician', label: t('find.title') };
+  const roles = useSession().user?.roles ?? [];
 
-  if (patient.error instanceof ApiError && patient.error.status === 403) {
+  if (patient.error instanceof ApiError && offersBreakGlass(patient.error.status, roles)) {
     return (
       <Page title={t('breakGlass.title')} back={back}>
         <BreakGlassPanel patient={`Patient/${id}`} onGranted={setGrantedUntil} />

@@ -33,6 +33,8 @@ export interface RelationTiming {
   followUpDays: number;
   /** Days an accepted referral lasts when its Task gives no period. */
   referralDays: number;
+  /** Hours a care-giver who registered a new patient keeps access to the new record. */
+  registrationHours: number;
 }
 
 type Effect = (tx: SqlExecutor) => Promise<void>;
@@ -206,30 +208,26 @@ function planFor(
       return endRemoved(relations, basis, members);
     }
     case 'Patient': {
-      const patient = change.next as Patient;
-      const gps = referencesTo(patient.generalPractitioner, ['Practitioner', 'Organization']);
-      const bySelf = writer.kind === 'patient' && writer.patientId === change.id;
-      if (!trusted && !bySelf) {
-        const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
-          'Practitioner',
-          'Organization',
-        ]);
-        if (sameSet(before, gps)) return undefined;
-        return endRemoved(relations, basis, gps);
-      }
-      return async (tx) => {
-        for (const actor of gps) {
+      // a new record registered by a care-giver who has the person in front of them (a new CNIE
+      // cannot be anyone else's: numbers are unique); they may go on recording the visit
+      if (!change.previous && writer.kind === 'staff' && writer.practitioner) {
+        const registrar = writer.practitioner;
+        const until = new Date(now.getTime() + timing.registrationHours * 3_600_000);
+        const gp = gpPlan(change, writer, relations, basis, now, trusted);
+        return async (tx) => {
           await relations.grant(tx, {
             patientId: change.id,
-            actor,
-            source: 'gp',
-            basis,
-            grantedBy: writer.grantedBy,
+            actor: registrar,
+            source: 'registration',
+            basis: `registration/${change.id}`,
+            grantedBy: registrar,
             start: now,
+            end: until,
           });
-        }
-        await relations.end(tx, basis, 'no longer the GP', { keepActors: gps });
-      };
+          await gp?.(tx);
+        };
+      }
+      return gpPlan(change, writer, relations, basis, now, trusted);
     }
     case 'Task':
       return taskPlan(change, writer, relations, timing, basis, now);
@@ -238,6 +236,41 @@ function planFor(
     default:
       return undefined;
   }
+}
+
+/** Patient.generalPractitioner, named by the patient or a trusted system, opens the GP relationship. */
+function gpPlan(
+  change: WriteChange,
+  writer: Writer,
+  relations: CareRelations,
+  basis: string,
+  now: Date,
+  trusted: boolean,
+): Effect | undefined {
+  const patient = change.next as Patient;
+  const gps = referencesTo(patient.generalPractitioner, ['Practitioner', 'Organization']);
+  const bySelf = writer.kind === 'patient' && writer.patientId === change.id;
+  if (!trusted && !bySelf) {
+    const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
+      'Practitioner',
+      'Organization',
+    ]);
+    if (sameSet(before, gps)) return undefined;
+    return endRemoved(relations, basis, gps);
+  }
+  return async (tx) => {
+    for (const actor of gps) {
+      await relations.grant(tx, {
+        patientId: change.id,
+        actor,
+        source: 'gp',
+        basis,
+        grantedBy: writer.grantedBy,
+        start: now,
+      });
+    }
+    await relations.end(tx, basis, 'no longer the GP', { keepActors: gps });
+  };
 }
 
 function taskPlan(

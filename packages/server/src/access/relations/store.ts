@@ -10,6 +10,7 @@ import type { SqlExecutor } from '@sahti/fhir';
 /** Why a relationship exists; each is an authoritative route (see docs/security.md). */
 export type RelationSource =
   | 'presence'
+  | 'registration'
   | 'booking'
   | 'encounter'
   | 'episode'

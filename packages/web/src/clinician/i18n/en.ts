@@ -36,7 +36,7 @@ export const en: Messages<typeof fr> = {
   },
   breakGlass: {
     title: 'Emergency access',
-    forbidden: 'This patient is not in your care: you have no access to their record.',
+    forbidden: 'This record does not exist, or the patient is not in your care: you have no access to it.',
     explain:
       'In an emergency you can open their record for {{hours}} hours. This access is recorded and the patient is told.',
     reason: 'Reason for emergency access',

@@ -34,7 +34,7 @@ export const fr = {
   },
   breakGlass: {
     title: 'Accès en urgence',
-    forbidden: 'Ce patient n’est pas suivi par vous : vous n’avez pas accès à son dossier.',
+    forbidden: 'Ce dossier n’existe pas ou ce patient n’est pas suivi par vous : vous n’y avez pas accès.',
     explain:
       'En cas d’urgence, vous pouvez ouvrir son dossier pour {{hours}} heures. Cet accès est enregistré et le patient en est informé.',
     reason: 'Motif de l’accès en urgence',
