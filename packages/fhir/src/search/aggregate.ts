@@ -64,13 +64,13 @@ export async function aggregateSearch(
         `CASE WHEN ${a}.value IS NULL THEN NULL ELSE coalesce(${a}.system, '') || '|' || ${a}.value END`,
       );
     } else if (g.kind === 'period') {
-      const column =
-        g.code === '_lastUpdated'
-          ? 'r.last_updated'
-          : (joins.push(
-              `LEFT JOIN sp_date ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${a}.code = ${p.add(g.code, 'text')}`,
-            ),
-            `${a}.low`);
+      let column = 'r.last_updated';
+      if (g.code !== '_lastUpdated') {
+        joins.push(
+          `LEFT JOIN sp_date ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${a}.code = ${p.add(g.code, 'text')}`,
+        );
+        column = `${a}.low`;
+      }
       keys.push(`to_char(${column} AT TIME ZONE 'UTC', '${PERIOD_FORMAT[g.unit]}')`);
     } else {
       if (!patientJoined) {

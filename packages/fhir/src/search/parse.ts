@@ -248,7 +248,11 @@ function checkValue(type: string, code: string, value: string, key: string): voi
     const { prefix, rest } = splitPrefix(value);
     if (type === 'number' && (prefix === 'sa' || prefix === 'eb'))
       badRequest(`Prefix ${prefix} is not for numbers`);
-    if (!NUMBER.test(rest.split('|')[0])) badRequest(`"${value}" is not a valid number for "${code}"`, [key]);
+    const number = rest.split('|')[0];
+    if (!NUMBER.test(number)) badRequest(`"${value}" is not a valid number for "${code}"`, [key]);
+    // PostgreSQL numerics hold ±1e131071, but no clinical value comes near: refuse nonsense early
+    if (!Number.isFinite(Number(number)) || Math.abs(Number(number.split(/[eE]/)[1] ?? 0)) > 300)
+      badRequest(`"${value}" is out of range for "${code}"`, [key]);
   } else if (value === '' && type !== 'string') {
     badRequest(`Empty value for "${key}"`, [key]);
   }
