@@ -25,12 +25,12 @@ const TYPE = 'sahti-audit-anchor+jws';
 /** Signs the current head; undefined when the trail is still empty. */
 export async function makeAnchor(db: SqlExecutor, keys: SigningKeys): Promise<AuditAnchor | undefined> {
   const head = (
-    await db.query<{ seq: string; hash: string }>(
-      'SELECT seq::text AS seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+    await db.query<{ head_seq: string; hash: string }>(
+      'SELECT seq::text AS head_seq, hash FROM audit_event ORDER BY audit_event.seq DESC LIMIT 1',
     )
   ).rows[0];
   if (!head) return undefined;
-  const payload = { seq: Number(head.seq), hash: head.hash, at: new Date().toISOString() };
+  const payload = { seq: Number(head.head_seq), hash: head.hash, at: new Date().toISOString() };
   const { kid, key } = await keys.current();
   const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: 'ES256', kid, typ: TYPE })
