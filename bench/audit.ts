@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { SqlClient } from '@sahti/fhir';
-import type { Principal } from '../packages/server/src/access/principal.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { canonicalJson, chainHash, GENESIS } from '../packages/server/src/audit/chain.ts';
 import { type AuditInput, auditColumns, buildAuditEvent } from '../packages/server/src/audit/event.ts';
 import { verifyAuditChain } from '../packages/server/src/audit/verify.ts';

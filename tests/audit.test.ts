@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Principal } from '../packages/server/src/access/principal.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { exportAnchor, lastAnchorIn, makeAnchor, verifyAnchor } from '../packages/server/src/audit/anchor.ts';
 import {
   type AuditInput,

@@ -11,7 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { SMTPServer } from 'smtp-server';
-import type { Principal } from '../packages/server/src/access/principal.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import {
   createAccount,
   createClient,

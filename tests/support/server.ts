@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { AuthConfig } from '../../packages/server/src/auth/index.ts';
-import type { Config } from '../../packages/server/src/config.ts';
+import type { Config } from '../../packages/server/src/kernel/config.ts';
+import type { SahtiModule } from '../../packages/server/src/kernel/module.ts';
 import { createPlatform, type Platform } from '../../packages/server/src/platform.ts';
 
 export interface TestServer {
@@ -50,7 +51,7 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
 /** `options.auth` overrides identity settings (token lifetime, lockout policy, SMTP_URL…). */
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  options: { auth?: Partial<AuthConfig> } = {},
+  options: { auth?: Partial<AuthConfig>; modules?: SahtiModule[] } = {},
 ): Promise<TestServer> {
   const backend = testBackend();
   const database = backend === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -68,7 +69,7 @@ export async function startTestServer(
       bootstrapClient: `${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`,
       ...overrides,
     },
-    { auth: options.auth },
+    { auth: options.auth, ...(options.modules ? { modules: options.modules } : {}) },
   );
   const url = await platform.listen();
   const fhirBase = `${url}/fhir/R4`;

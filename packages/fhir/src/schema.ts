@@ -98,6 +98,24 @@ CREATE INDEX sp_composite_value ON sp_composite (resource_type, code, c1_value);
     sql: `ALTER TABLE resource_history ADD COLUMN patients text[] NOT NULL DEFAULT '{}'`,
     run: backfillVersionPatients,
   },
+  {
+    version: 3,
+    name: 'resource events (transactional outbox)',
+    sql: `
+CREATE TABLE resource_event (
+  seq bigserial PRIMARY KEY,
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  action text NOT NULL,
+  patients text[] NOT NULL DEFAULT '{}',
+  occurred_at timestamptz NOT NULL DEFAULT now(),
+  dispatched_at timestamptz
+);
+CREATE INDEX resource_event_pending ON resource_event (seq) WHERE dispatched_at IS NULL;
+CREATE INDEX resource_event_time ON resource_event (occurred_at);
+`,
+  },
 ];
 
 /** Versions written before migration 2: their patients from their own content; a deletion keeps its predecessor's. */

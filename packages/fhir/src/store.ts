@@ -90,6 +90,8 @@ export interface StoreOptions {
   hooks?: WriteHook[];
   /** Identifier systems that name one live resource of a type only (checked on every write). */
   uniqueIdentifiers?: UniqueIdentifier[];
+  /** Write an event (resource_event) with every version, in the same statement. */
+  events?: boolean;
 }
 
 export class FhirStore {
@@ -102,6 +104,7 @@ export class FhirStore {
   /** Shared by every view of this store (`as`): hooks are the platform's, not a caller's. */
   readonly hooks: WriteHook[];
   readonly uniqueIdentifiers: UniqueIdentifier[];
+  readonly events: boolean;
 
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
@@ -110,6 +113,7 @@ export class FhirStore {
     this.access = options.access ?? {};
     this.hooks = options.hooks ?? [];
     this.uniqueIdentifiers = options.uniqueIdentifiers ?? [];
+    this.events = options.events ?? false;
   }
 
   /** The same store seen by one caller: their scope on reads, their guard on writes. */
@@ -120,6 +124,7 @@ export class FhirStore {
       access,
       hooks: this.hooks,
       uniqueIdentifiers: this.uniqueIdentifiers,
+      events: this.events,
     });
   }
 
@@ -262,12 +267,12 @@ export class FhirStore {
       // a single create is one statement; with derived state or a unique number, one transaction
       await this.db.transaction(async (t) => {
         await this.checkUniqueIdentifiers(t, [stored]);
-        await writeVersions(t, [version], false);
+        await writeVersions(t, [version], false, this);
         await effect?.(t);
       });
     } else {
       if (unique) await this.checkUniqueIdentifiers(tx, [stored]);
-      await writeVersions(tx, [version], false);
+      await writeVersions(tx, [version], false, this);
       await effect?.(tx);
     }
     noteWrites(this.db, 1);
@@ -300,7 +305,7 @@ export class FhirStore {
     await this.access.guard?.(tx, version.resource, previous);
     const effect = this.planHooks([{ resourceType: type, id, next: version.resource, previous }]);
     await this.checkUniqueIdentifiers(tx, [version.resource as Resource]);
-    await writeVersions(tx, [version], current !== undefined);
+    await writeVersions(tx, [version], current !== undefined, this);
     await effect?.(tx);
     return {
       resource: version.resource as Resource,
@@ -371,7 +376,7 @@ export class FhirStore {
     const previous = previousOf(current);
     await this.access.guard?.(tx, undefined, previous);
     const effect = this.planHooks([{ resourceType: type, id, previous }]);
-    await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true);
+    await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true, this);
     await effect?.(tx);
     return { patients: current.patients };
   }

@@ -42,17 +42,31 @@ const names = (columns: string): string =>
 /** Versions are written in chunks so that one statement's parameters stay a reasonable size. */
 const CHUNK = 400;
 
+export interface WriteOptions {
+  /**
+   * Record each version in `resource_event` in the same statement (the transactional outbox): an
+   * event exists exactly when its write committed.
+   */
+  events?: boolean;
+}
+
 export async function writeVersions(
   tx: SqlExecutor,
   versions: NewVersion[],
   replacing: boolean,
+  options: WriteOptions = {},
 ): Promise<void> {
   for (let i = 0; i < versions.length; i += CHUNK) {
-    await writeChunk(tx, versions.slice(i, i + CHUNK), replacing);
+    await writeChunk(tx, versions.slice(i, i + CHUNK), replacing, options);
   }
 }
 
-async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: boolean): Promise<void> {
+async function writeChunk(
+  tx: SqlExecutor,
+  versions: NewVersion[],
+  replacing: boolean,
+  options: WriteOptions,
+): Promise<void> {
   const params: unknown[] = [
     JSON.stringify(
       versions.map((v) => ({
@@ -81,6 +95,15 @@ async function writeChunk(tx: SqlExecutor, versions: NewVersion[], replacing: bo
          COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
        FROM input x)`,
   ];
+  if (options.events) {
+    ctes.push(
+      `ev AS (INSERT INTO resource_event (resource_type, id, version_id, action, patients)
+         SELECT x.resource_type, x.id, x.version_id,
+           CASE WHEN x.deleted THEN 'delete' WHEN x.version_id = 1 THEN 'create' ELSE 'update' END,
+           COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
+         FROM input x)`,
+    );
+  }
   const tables: [string, string, Record<string, unknown>[]][] = INDEX_TABLES.map((t) => [
     `sp_${t}`,
     COLUMNS[t],

@@ -5,8 +5,9 @@
 import { FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FhirGate } from './fhir-gate.ts';
-import { registerFhirRoutes, send } from './fhir-routes.ts';
+import { registerFhirRoutes } from './fhir-routes.ts';
 import { type HardeningConfig, registerHardening } from './hardening.ts';
+import { send } from './kernel/http.ts';
 
 export interface AppOptions {
   handler: FhirRestHandler;
@@ -14,6 +15,8 @@ export interface AppOptions {
   hardening: HardeningConfig;
   bodyLimit: number;
   logger?: boolean;
+  /** Called after each FHIR request that may have written (events are read at once). */
+  afterWrite?: () => void;
 }
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
@@ -79,6 +82,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await registerHardening(app, options.hardening);
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
-  registerFhirRoutes(app, options.handler, options.gate);
+  registerFhirRoutes(app, options.handler, options.gate, options.afterWrite);
   return app;
 }

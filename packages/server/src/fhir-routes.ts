@@ -7,12 +7,16 @@ import {
   outcome,
 } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FHIR_BASE_PATH } from './config.ts';
 import type { FhirGate } from './fhir-gate.ts';
+import { FHIR_BASE_PATH } from './kernel/config.ts';
+import { send } from './kernel/http.ts';
 
-export const FHIR_CONTENT_TYPE = 'application/fhir+json; charset=utf-8';
-
-export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandler, gate: FhirGate): void {
+export function registerFhirRoutes(
+  app: FastifyInstance,
+  handler: FhirRestHandler,
+  gate: FhirGate,
+  afterWrite?: () => void,
+): void {
   const route = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const rawUrl = req.raw.url ?? '';
     const q = rawUrl.indexOf('?');
@@ -49,6 +53,7 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
       decision.done(res ?? { status: 500, headers: {}, audit: [failedRequestRecord(fhirRequest)] });
     }
     if (res.error) req.log.error({ err: errorFields(res.error) }, 'unexpected error in the FHIR engine');
+    if (req.method !== 'GET' && res.status < 400) afterWrite?.();
     return respond(reply, res);
   };
   const respond = (reply: FastifyReply, res: FhirResponse): FastifyReply => {
@@ -61,12 +66,6 @@ export function registerFhirRoutes(app: FastifyInstance, handler: FhirRestHandle
     url: `${FHIR_BASE_PATH}/*`,
     handler: route,
   });
-}
-
-export function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  reply.code(status);
-  if (body === undefined || status === 304) return reply.send();
-  return reply.type(FHIR_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 function failedRequestRecord(req: FhirRequest): AccessRecord {

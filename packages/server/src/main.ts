@@ -1,5 +1,5 @@
 /** `npm start`: the platform on the embedded database (or DATABASE_URL), with demo data on first start. */
-import { readConfig } from './config.ts';
+import { readConfig } from './kernel/config.ts';
 import { seedDemoIfEmpty } from './demo-seed.ts';
 import { createPlatform } from './platform.ts';
 

@@ -1,4 +1,8 @@
-/** Assembles the platform: database, FHIR engine, HTTP app. Used by main.ts and by the tests. */
+/**
+ * Assembles the platform: database, FHIR engine, the kernel services (identity, access, audit, jobs,
+ * notifications, events), then every module of modules/index.ts — each declaring its migrations and
+ * registering its routes, operations, jobs and event handlers. Used by main.ts and by the tests.
+ */
 import { FhirRestHandler, FhirStore, loadDefinitions, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
 import { aggregateOperation } from './access/aggregate-operation.ts';
@@ -18,13 +22,17 @@ import {
   readAuthConfig,
   registerAuthRoutes,
 } from './auth/index.ts';
-import { type Config, FHIR_BASE_PATH } from './config.ts';
-import { openDatabase } from './db/index.ts';
+import { openDatabase, SERVER_MIGRATIONS } from './db/index.ts';
+import { createEventBus, type EventBus, purgeEvents } from './events/bus.ts';
 import { createFhirGate, openGate } from './fhir-gate.ts';
 import { CNIE_SYSTEM, INPE_SYSTEM, moroccanIdentifierRule } from './identifiers/morocco.ts';
 import type { JobRunner } from './jobs/index.ts';
 import { startJobs } from './jobs/start.ts';
+import { type Config, FHIR_BASE_PATH } from './kernel/config.ts';
+import type { ModuleContext, SahtiModule } from './kernel/module.ts';
+import { MODULES } from './modules/index.ts';
 import type { NotificationDispatcher } from './notify/index.ts';
+import { registerOperations } from './ops/index.ts';
 import { webStatic } from './web-static.ts';
 
 export interface Platform {
@@ -40,17 +48,30 @@ export interface Platform {
   /** Durable jobs (jobs/) and the notification dispatcher that runs on them (notify/). */
   jobs: JobRunner;
   notifications: NotificationDispatcher;
+  /** Events of committed writes (events/): durable handlers and in-process listeners. */
+  events: EventBus;
+  /** What modules were given: the same kernel, for demo seeding and tests. */
+  modules: { list: SahtiModule[]; context: ModuleContext };
   /** Starts listening; returns the public base URL of the server. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function createPlatform(
-  config: Config,
-  options: { logger?: boolean; auth?: Partial<AuthConfig> } = {},
-): Promise<Platform> {
+export interface PlatformOptions {
+  logger?: boolean;
+  auth?: Partial<AuthConfig>;
+  /** The services to load; modules/index.ts by default (tests add their own). */
+  modules?: SahtiModule[];
+}
+
+export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   loadDefinitions();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir || undefined });
+  const modules = options.modules ?? MODULES;
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir || undefined,
+    migrations: modules.flatMap((m) => m.migrations ?? []),
+  });
   const store = new FhirStore(db, {
     baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}`,
     rules: [moroccanIdentifierRule],
@@ -60,6 +81,7 @@ export async function createPlatform(
       { resourceType: 'Practitioner', system: INPE_SYSTEM },
       { resourceType: 'Organization', system: INPE_SYSTEM },
     ],
+    events: config.events ?? true,
   });
   const handler = new FhirRestHandler(store, {
     identity: { name: 'Sahti', version: '0.1.0', baseUrl: store.baseUrl },
@@ -78,6 +100,7 @@ export async function createPlatform(
   const gate = config.accessControl ? createFhirGate({ auth, audit, access }) : openGate;
   if (!config.accessControl)
     console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
+  let events: EventBus | undefined;
   const app = await buildApp({
     handler,
     gate,
@@ -87,6 +110,8 @@ export async function createPlatform(
       corsOrigins: config.corsOrigins ?? [],
       rateLimitPerMinute: config.rateLimitPerMinute ?? 1200,
     },
+    // a write in this process: read its events now rather than at the next poll
+    afterWrite: () => events?.nudge(),
   });
   await registerAuthRoutes(app, {
     db,
@@ -108,8 +133,42 @@ export async function createPlatform(
     authConfig,
     databaseUrl: config.databaseUrl,
   });
+  events = createEventBus({ db, jobs, onError: (e) => app.log.error(`events: ${e.message}`) });
+  jobs.register('events.purge', async () => {
+    await purgeEvents(db, Number(process.env.SAHTI_EVENT_RETENTION_DAYS ?? 7));
+  });
+  jobs.schedule('events.purge', 'every 6 hours');
+  registerOperations(app, {
+    db,
+    jobs,
+    audit,
+    migrations: SERVER_MIGRATIONS.map((m) => m.version),
+    fhirBase: FHIR_BASE_PATH,
+    isOperation: (name) => handler.has(name),
+  });
   scheduleAuditAnchors({ jobs, db, keys: authCore(db, authConfig).keys, log: app.log });
+
+  const context: ModuleContext = {
+    config,
+    app,
+    db,
+    fhir: handler,
+    store,
+    auth,
+    access,
+    audit,
+    jobs,
+    events,
+    log: {
+      info: (m) => app.log.info(m),
+      warn: (m) => app.log.warn(m),
+      error: (m) => app.log.error(m),
+    },
+  };
+  for (const module of modules) await module.register?.(context);
+  events.start();
   await app.register(webStatic); // the web app at / (packages/web/dist)
+  const bus = events;
   return {
     app,
     db,
@@ -120,6 +179,8 @@ export async function createPlatform(
     access,
     jobs,
     notifications,
+    events: bus,
+    modules: { list: modules, context },
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       if (!config.publicUrl) {
@@ -131,6 +192,8 @@ export async function createPlatform(
     },
     async close() {
       await app.close();
+      await bus.stop();
+      for (const module of [...modules].reverse()) await module.close?.();
       await notifications.stop();
       await jobs.stop(); // waits for running jobs
       await audit.close();

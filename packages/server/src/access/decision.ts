@@ -7,7 +7,7 @@
 import { FhirError, outcome, type RouteMatch } from '@sahti/fhir';
 import { aggregateMatchProblem } from './aggregate.ts';
 import { isAggregateOnly, roleMayRead, roleMayWrite } from './policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { type Permission, scopePermits } from './smart.ts';
 
 const forbidden = (text: string): FhirError => new FhirError(403, outcome('error', 'forbidden', text));

@@ -9,7 +9,7 @@ import type { Resource, Task } from '@medplum/fhirtypes';
 import { compartmentPatients, FhirError, outcome, type WriteGuard } from '@sahti/fhir';
 import { identityChange } from './identity.ts';
 import { isDirectoryType, roleMayWrite } from './policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { scopePermits } from './smart.ts';
 
 const forbidden = (text: string): FhirError => new FhirError(403, outcome('error', 'forbidden', text));

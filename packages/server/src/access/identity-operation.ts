@@ -7,7 +7,7 @@
  */
 import type { Identifier, Resource } from '@medplum/fhirtypes';
 import { badRequest, FhirError, type FhirOperation, notFound, outcome } from '@sahti/fhir';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { scopePermits } from './smart.ts';
 
 const TYPES = ['Patient', 'Practitioner', 'Organization'];

@@ -8,11 +8,11 @@ import { suppressSmallCount } from './aggregate.ts';
 import { authorizeRequest } from './decision.ts';
 import { writeGuard } from './guard.ts';
 import { isAggregateOnly, isCareGiver } from './policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { CareViewCache } from './relations/visible.ts';
 import { readScope } from './scope.ts';
 
-export { type Principal, ROLES, type Role } from './principal.ts';
+export { type Principal, ROLES, type Role } from '../kernel/principal.ts';
 
 export interface AccessDeps {
   db: SqlExecutor;

@@ -3,7 +3,7 @@
  * of resource. Whose data (the patient compartment, the care relationship) is decided in scope.ts;
  * what a token was granted, in smart.ts; the aggregate-only rules, in aggregate.ts.
  */
-import type { Principal, Role } from './principal.ts';
+import type { Principal, Role } from '../kernel/principal.ts';
 
 /**
  * Shared reference data: the health-worker and facility registry, terminologies, definitions.

@@ -9,10 +9,10 @@ import { FhirError, type FhirStore, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
-import { send } from '../fhir-routes.ts';
+import { send } from '../kernel/http.ts';
 import { assertMayBreakGlass, breakGlass, emergencyPatientRef } from './break-glass.ts';
 import type { AccessLayer } from './layer.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { askPresence, confirmPresence } from './relations/presence.ts';
 import { relationsOfPatient } from './relations/store.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { ReadScope } from '@sahti/fhir';
 import { DIRECTORY_TYPES } from './policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { readableTypes } from './smart.ts';
 
 /** Requests a referral's receiving side may read before the patient is theirs. */

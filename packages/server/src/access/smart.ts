@@ -11,7 +11,7 @@ import {
   type Scopes,
   scopeAllows,
 } from '../auth/scopes.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 
 export type { Permission };
 

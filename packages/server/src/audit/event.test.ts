@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { validateResource } from '@medplum/core';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { loadDefinitions } from '@sahti/fhir';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { accessLogEntry } from './access-log.ts';
 import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
 import { auditColumns, buildAuditEvent } from './event.ts';

@@ -9,7 +9,7 @@
  * base64 in entity.query).
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import {
   APPLICATION_SERVER,
   type AuditAction,

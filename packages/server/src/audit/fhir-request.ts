@@ -4,7 +4,7 @@
  * before any `_elements` trimming); this maps each report to an AuditInput.
  */
 import type { AccessRecord, FhirResponse } from '@sahti/fhir';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { AuditInput, AuditInteraction } from './index.ts';
 
 const ENGINE_TO_AUDIT: Record<AccessRecord['interaction'], AuditInteraction | undefined> = {

@@ -1,5 +1,5 @@
 /** Logins and logouts as audit events (BALP "Login"/"Logout"), failed attempts included. */
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { SessionEvent } from '../auth/session-routes.ts';
 import type { AuditInput } from './event.ts';
 

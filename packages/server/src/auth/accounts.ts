@@ -1,7 +1,7 @@
 /** Accounts of people who log in: patients (login = CNIE number) and staff (INPE or email). */
 import { randomUUID } from 'node:crypto';
 import { badRequest, type SqlExecutor } from '@sahti/fhir';
-import { ROLES, type Role } from '../access/principal.ts';
+import { ROLES, type Role } from '../kernel/principal.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { seal } from './secrets.ts';
 

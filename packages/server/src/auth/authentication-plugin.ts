@@ -8,7 +8,7 @@
  */
 import type { FhirError } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { type Authenticator, recordAuthentication } from './authenticator.ts';
 
 declare module 'fastify' {

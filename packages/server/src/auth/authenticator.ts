@@ -9,7 +9,7 @@
  */
 import { FhirError, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { type AccountSecrets, findAccount } from './accounts.ts';
 import type { AuthConfig } from './config.ts';
 import { type AuthCore, authCore } from './core.ts';

@@ -1,6 +1,6 @@
 /** SMART discovery (`/.well-known/smart-configuration`, also under the FHIR base) and the JWKS. */
 import type { FastifyInstance } from 'fastify';
-import { FHIR_BASE_PATH } from '../config.ts';
+import { FHIR_BASE_PATH } from '../kernel/config.ts';
 import type { AuthCore } from './core.ts';
 
 export function smartConfiguration(publicUrl: string) {

@@ -5,7 +5,7 @@
  * A v2 scope with a query (`patient/Observation.rs?category=…`) is parsed but grants nothing until
  * such conditions are enforced: granting it as if unconditioned would give more than was asked.
  */
-import type { Role } from '../access/principal.ts';
+import type { Role } from '../kernel/principal.ts';
 
 export type ScopeContext = 'patient' | 'user' | 'system';
 export type Interaction = 'create' | 'read' | 'update' | 'delete' | 'search';

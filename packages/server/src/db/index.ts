@@ -12,9 +12,11 @@ export interface DatabaseConfig {
   databaseUrl?: string;
   /** Folder for the embedded database; undefined means in memory (tests). */
   dataDir?: string;
+  /** The modules' own migrations, applied after the server's. */
+  migrations?: Migration[];
 }
 
-/** The server's own tables (accounts, audit…), versioned from 1000 up; modules add theirs here. */
+/** The server's own tables (accounts, audit…), versioned from 1000 up; modules bring theirs (2000 up). */
 export const SERVER_MIGRATIONS: Migration[] = [
   ...AUTH_MIGRATIONS,
   ...ACCESS_MIGRATIONS,
@@ -26,7 +28,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl)
     : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined);
-  await migrate(db, SERVER_MIGRATIONS);
+  await migrate(db, [...SERVER_MIGRATIONS, ...(config.migrations ?? [])]);
   // PGlite has no autovacuum: give the planner the tables' real sizes at every start
   await analyze(db);
   return db;

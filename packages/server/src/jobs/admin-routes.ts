@@ -4,7 +4,7 @@
  */
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../access/principal.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { JobRunner } from './types.ts';
 

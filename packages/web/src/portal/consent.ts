@@ -1,6 +1,6 @@
 /**
  * The patient's sharing choices as FHIR Consent resources, the way the access layer reads them
- * (packages/server/src/access/relation.ts): provision.type permit|deny, provision.actor the
+ * (packages/server/src/access/relations/visible.ts): provision.type permit|deny, provision.actor the
  * practitioner or facility; an active deny without actor is the opt-out of national sharing.
  * Revoking is setting status to inactive (the history stays). Pure.
  */

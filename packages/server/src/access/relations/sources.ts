@@ -24,7 +24,7 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import type { SqlExecutor, WriteChange, WriteHook } from '@sahti/fhir';
-import type { Principal } from '../principal.ts';
+import type { Principal } from '../../kernel/principal.ts';
 import type { CareRelations, RelationGrant, RelationSource } from './store.ts';
 import { actorReferences } from './visible.ts';
 

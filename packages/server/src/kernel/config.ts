@@ -17,6 +17,8 @@ export interface Config {
   corsOrigins?: string[];
   /** `id:secret` of a system client (scope system/*.*) created at start, for automation. */
   bootstrapClient?: string;
+  /** Events of committed writes (outbox); off only for benchmark baselines. */
+  events?: boolean;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -30,6 +32,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: Number(env.SAHTI_BODY_LIMIT ?? 32 * 1024 * 1024),
     accessControl: (env.SAHTI_ACCESS_CONTROL ?? 'on').toLowerCase() !== 'off',
     bootstrapClient: env.SAHTI_BOOTSTRAP_CLIENT || undefined,
+    events: (env.SAHTI_EVENTS ?? 'on').toLowerCase() !== 'off',
     rateLimitPerMinute: Number(env.SAHTI_RATE_LIMIT ?? 1200),
     corsOrigins: (env.SAHTI_CORS_ORIGINS ?? '')
       .split(',')

@@ -1,0 +1,254 @@
+/**
+ * What access control costs a clinician: the same reads and searches by a doctor with a care
+ * relationship to some patients, against the same data, with authentication + access decision +
+ * read scope + audit on, and with SAHTI_ACCESS_CONTROL=off (the engine alone) — alternated, so each
+ * "on" figure has an "off" baseline taken under the same machine noise. Compares CPU per request
+ * (server process, plus the PostgreSQL backends on that backend), which drifts far less than
+ * throughput on a shared machine.
+ *
+ *   node bench/access.ts [--backend pglite|postgres] [--patients 2000] [--in-care 200] [--seconds 6] [--rounds 2]
+ *
+ * Prints a Markdown table and writes bench/results/access-<timestamp>.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Secret, TOTP } from 'otpauth';
+import pg from 'pg';
+import { secretKeyFrom } from '../packages/server/src/auth/config.ts';
+import { createAccount } from '../packages/server/src/auth/index.ts';
+import { openDatabase } from '../packages/server/src/db/index.ts';
+import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
+import { databaseCpuMs, processCpuMs } from './cpu.ts';
+import { observation, patient } from './generate.ts';
+import { HttpClient } from './http.ts';
+import { type LoadResult, runLoad } from './load.ts';
+import { type ServerProcess, startServer } from './server-process.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'pglite' },
+    patients: { type: 'string', default: '2000' },
+    'in-care': { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const PATIENTS = Number(flags.patients);
+const IN_CARE = Math.min(Number(flags['in-care']), PATIENTS);
+const OBSERVATIONS = 5;
+const ROUNDS = Number(flags.rounds);
+const DOCTOR = 'Practitioner/bench-dr';
+const LOGIN = 'bench-doctor@bench.sahti.ma';
+const PASSWORD = 'bench-password-2026';
+const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const system = { clientId: 'bench-access', secret: 'bench-access-secret-0123456789' };
+const load = {
+  concurrency: Number(flags.concurrency),
+  maxRequests: 20_000,
+  maxMs: Number(flags.seconds) * 1000,
+  graceMs: 60_000,
+};
+
+const log = (m: string) =>
+  process.stderr.write(`[bench access ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const pid = (i: number) => `bp-${i}`;
+
+/** The operations a clinician's screens make, over patients in their care. */
+const OPERATIONS: Record<string, (i: number) => string> = {
+  'read Observation': (i) => `/fhir/R4/Observation/bo-${i % IN_CARE}-${i % OBSERVATIONS}`,
+  'search Observation?subject': (i) => `/fhir/R4/Observation?subject=Patient/${pid(i % IN_CARE)}&_count=10`,
+  'read Patient': (i) => `/fhir/R4/Patient/${pid(i % IN_CARE)}`,
+  'search Patient (my list)': () => '/fhir/R4/Patient?_count=20&_total=none',
+};
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'sahti-bench-access-'));
+  const postgres = flags.backend === 'postgres' ? await startThrowawayPostgres() : undefined;
+  if (flags.backend === 'postgres' && !postgres)
+    throw new Error('no PostgreSQL binaries for --backend postgres');
+  let databaseUrl: string | undefined;
+  let databaseName: string | undefined;
+  if (postgres) {
+    databaseName = 'sahti_bench_access';
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${databaseName}`);
+    await admin.end();
+    const url = new URL(postgres.url);
+    url.pathname = `/${databaseName}`;
+    databaseUrl = url.toString();
+  }
+  const dataDir = postgres ? undefined : join(tmp, 'data');
+  try {
+    // the doctor's account, written before the server owns the (embedded) database
+    const db = await openDatabase({ databaseUrl, dataDir: dataDir ? join(dataDir) : undefined });
+    await createAccount(
+      db,
+      {
+        kind: 'staff',
+        login: LOGIN,
+        password: PASSWORD,
+        roles: ['doctor'],
+        fhirUser: DOCTOR,
+        displayName: 'Dr Bench',
+        email: LOGIN,
+        totpSecret: TOTP_SECRET,
+      },
+      secretKeyFrom(process.env),
+    );
+    await db.close();
+
+    const server = (on: boolean) =>
+      startServer({
+        ...(dataDir ? { dataDir } : { databaseUrl }),
+        logDir: tmp,
+        access: on ? { on: true, ...system } : { on: false },
+        env: { SAHTI_AUDIT_ANCHOR_MINUTES: '0' },
+      });
+
+    log(`seeding ${PATIENTS} patients × ${OBSERVATIONS} observations; ${IN_CARE} have the doctor as GP`);
+    let s = await server(true);
+    await seed(s);
+    await s.stop();
+
+    const rows: Row[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const on of [true, false]) {
+        s = await server(on);
+        const client = new HttpClient(s.port, load.concurrency);
+        const cookie = on ? await signIn(client) : undefined;
+        for (const [name, path] of Object.entries(OPERATIONS)) {
+          await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
+          const cpuBefore = cpuNow(s, databaseName);
+          const result = await runLoad(load, (i) => get(client, path(i), cookie));
+          const cpuMs = cpuNow(s, databaseName) - cpuBefore;
+          rows.push({
+            round,
+            access: on ? 'on' : 'off',
+            operation: name,
+            result,
+            cpuMsPerRequest: cpuMs / Math.max(1, result.requests),
+          });
+          log(
+            `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors`,
+          );
+        }
+        client.close();
+        await s.stop();
+      }
+    }
+    report(rows);
+  } finally {
+    await postgres?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+interface Row {
+  round: number;
+  access: 'on' | 'off';
+  operation: string;
+  result: LoadResult;
+  cpuMsPerRequest: number;
+}
+
+function cpuNow(s: ServerProcess, database: string | undefined): number {
+  let total = processCpuMs(s.pid);
+  if (database) for (const ms of databaseCpuMs(database).values()) total += ms;
+  return total;
+}
+
+async function get(client: HttpClient, path: string, cookie?: string): Promise<string | undefined> {
+  const res = await client.send('GET', path, undefined, cookie ? { cookie } : {});
+  return res.status === 200 ? undefined : `HTTP ${res.status} ${res.body.slice(0, 120)}`;
+}
+
+async function seed(s: ServerProcess): Promise<void> {
+  const client = new HttpClient(s.port, 2, system);
+  const doctor = { resourceType: 'Practitioner', id: 'bench-dr', name: [{ family: 'Bench', given: ['Dr'] }] };
+  await client.send('PUT', '/fhir/R4/Practitioner/bench-dr', doctor);
+  for (let from = 0; from < PATIENTS; from += 100) {
+    const entry: unknown[] = [];
+    for (let i = from; i < Math.min(PATIENTS, from + 100); i++) {
+      const p = {
+        ...patient(i),
+        id: pid(i),
+        ...(i < IN_CARE ? { generalPractitioner: [{ reference: DOCTOR }] } : {}),
+      };
+      entry.push({ resource: p, request: { method: 'PUT', url: `Patient/${pid(i)}` } });
+      for (let k = 0; k < OBSERVATIONS; k++) {
+        const o = { ...observation(i, k, `Patient/${pid(i)}`), id: `bo-${i}-${k}` };
+        entry.push({ resource: o, request: { method: 'PUT', url: `Observation/bo-${i}-${k}` } });
+      }
+    }
+    const res = await client.send('POST', '/fhir/R4', { resourceType: 'Bundle', type: 'transaction', entry });
+    if (res.status !== 200) throw new Error(`seed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+  }
+  client.close();
+}
+
+async function signIn(client: HttpClient): Promise<string> {
+  const totp = TOTP.generate({ secret: Secret.fromBase32(TOTP_SECRET) });
+  const res = await client.send(
+    'POST',
+    '/auth/login',
+    JSON.stringify({ login: LOGIN, password: PASSWORD, totp }),
+    {
+      'content-type': 'application/json',
+    },
+  );
+  const cookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((c) => c.startsWith('sahti_session='));
+  if (res.status !== 200 || !cookie) throw new Error(`login: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  return cookie.split(';')[0];
+}
+
+function report(rows: Row[]): void {
+  const ops = Object.keys(OPERATIONS);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const lines = [
+    `## Access control on vs off — ${flags.backend}, clinician session, ${PATIENTS} patients (${IN_CARE} in care), ${ROUNDS} alternated rounds`,
+    '',
+    `machine: ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+    '',
+    '| operation | on req/s | off req/s | on p99 ms | off p99 ms | on CPU-ms/req | off CPU-ms/req | CPU overhead |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const summary: Record<string, unknown>[] = [];
+  for (const op of ops) {
+    const of = (access: 'on' | 'off') => rows.filter((r) => r.operation === op && r.access === access);
+    const on = of('on');
+    const off = of('off');
+    const cpuOn = median(on.map((r) => r.cpuMsPerRequest));
+    const cpuOff = median(off.map((r) => r.cpuMsPerRequest));
+    const overhead = (cpuOn / cpuOff - 1) * 100;
+    const m = (rs: Row[], f: (r: LoadResult) => number) => median(rs.map((r) => f(r.result)));
+    lines.push(
+      `| ${op} | ${m(on, (r) => r.perSecond).toFixed(0)} | ${m(off, (r) => r.perSecond).toFixed(0)} | ${m(on, (r) => r.p99).toFixed(1)} | ${m(off, (r) => r.p99).toFixed(1)} | ${cpuOn.toFixed(3)} | ${cpuOff.toFixed(3)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(0)} % |`,
+    );
+    summary.push({
+      operation: op,
+      cpuOn,
+      cpuOff,
+      overheadPercent: overhead,
+      errorsOn: on.reduce((n, r) => n + r.result.errors, 0),
+    });
+  }
+  console.log(lines.join('\n'));
+  const dir = new URL('./results/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `access-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    path,
+    `${JSON.stringify({ backend: flags.backend, patients: PATIENTS, inCare: IN_CARE, summary, rows }, null, 2)}\n`,
+  );
+  console.log(`\nresults: ${path}`);
+}
+
+await main();
