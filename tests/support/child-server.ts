@@ -20,6 +20,10 @@ export interface ChildServer {
   token: string;
   /** SIGKILL (kill -9), then wait for the process to be gone. */
   kill(): Promise<void>;
+  /** Sends a signal (SIGTERM: graceful shutdown) without waiting. */
+  signal(name: NodeJS.Signals): void;
+  /** How the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last lines the server wrote, for failure messages. */
   log(): string;
 }
@@ -27,6 +31,8 @@ export interface ChildServer {
 export interface ChildOptions {
   dataDir: string;
   databaseUrl?: string;
+  /** More environment variables for the server. */
+  env?: Record<string, string>;
 }
 
 /** Children still running, with a promise of their exit. */
@@ -54,6 +60,7 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
       DATABASE_URL: options.databaseUrl ?? '',
       SAHTI_BOOTSTRAP_CLIENT: `${CLIENT_ID}:${CLIENT_SECRET}`,
       SAHTI_RATE_LIMIT: '1000000', // the test's own bursts are not what it is about
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,7 +71,10 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const exited = ended.then(() => undefined);
   running.set(child, exited);
   exited.then(() => running.delete(child));
 
@@ -95,6 +105,8 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
       if (child.exitCode === null && child.signalCode === null) process.kill(child.pid as number, 'SIGKILL');
       await exited;
     },
+    signal: (name) => child.kill(name),
+    exited: ended,
     log: () => tail,
   };
 }

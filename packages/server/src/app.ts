@@ -8,6 +8,7 @@ import type { FhirGate } from './fhir-gate.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { type HardeningConfig, registerHardening } from './hardening.ts';
 import { send } from './kernel/http.ts';
+import { requestId } from './ops/index.ts';
 
 export interface AppOptions {
   handler: FhirRestHandler;
@@ -27,6 +28,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, _req, reply) =>
       send(reply, 400, outcome('error', 'invalid', `Malformed request: ${err.message}`)),
     bodyLimit: options.bodyLimit,
+    genReqId: requestId, // x-request-id: the caller's if it is a safe token, else a UUID (ops/)
     // request logs carry method, route and status — never bodies or query strings with identifiers
     logger: options.logger
       ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: r.routeOptions?.url }) } }

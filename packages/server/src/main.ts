@@ -1,6 +1,7 @@
 /** `npm start`: the platform on the embedded database (or DATABASE_URL), with demo data on first start. */
 import { readConfig } from './kernel/config.ts';
 import { seedDemoIfEmpty } from './demo-seed.ts';
+import { closeOnSignals, shutdownSeconds } from './ops/index.ts';
 import { createPlatform } from './platform.ts';
 
 const config = readConfig();
@@ -14,8 +15,5 @@ platform.app.log.info(
   `Sahti is running: ${url}  (FHIR base ${url}/fhir/R4, database: ${platform.db.dialect})`,
 );
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    platform.close().finally(() => process.exit(0));
-  });
-}
+// SIGTERM/SIGINT: stop accepting, finish in-flight requests and jobs, flush the audit, close the DB
+closeOnSignals(() => platform.close(), { seconds: shutdownSeconds(), log: platform.app.log });

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
+import { claimEmbedded } from './owner.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
 const instances = new WeakMap<SqlClient, PGlite>();
@@ -10,9 +11,29 @@ export function embeddedInstance(db: SqlClient): PGlite | undefined {
   return instances.get(db);
 }
 
+/** Calls waiting for or holding the one connection (metrics; pg-boss's own statements not counted). */
+const pending = new WeakMap<SqlClient, () => number>();
+
+export function embeddedPending(db: SqlClient): number | undefined {
+  return pending.get(db)?.();
+}
+
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
+  const pg = await PGlite.create(dataDir ? { dataDir } : {}).catch((err) => {
+    release();
+    throw err;
+  });
+  let inFlight = 0;
+  const counted = async <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      inFlight -= 1;
+    }
+  };
   const run = async <Row>(
     exec: PGlite | Transaction,
     text: string,
@@ -23,18 +44,21 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
   };
   const client: SqlClient = {
     dialect: 'pglite',
-    query: (text, params) => run(pg, text, params),
+    query: (text, params) => counted(() => run(pg, text, params)),
     // PGlite is one connection: its transaction() holds it exclusively until COMMIT/ROLLBACK
     transaction: (work) =>
-      pg.transaction((tx) => {
-        const executor: SqlExecutor = { query: (text, params) => run(tx, text, params) };
-        return work(executor);
-      }),
+      counted(() =>
+        pg.transaction((tx) => {
+          const executor: SqlExecutor = { query: (text, params) => run(tx, text, params) };
+          return work(executor);
+        }),
+      ),
     exec: async (script) => {
-      await pg.exec(script);
+      await counted(() => pg.exec(script));
     },
-    close: () => pg.close(),
+    close: () => pg.close().finally(release),
   };
   instances.set(client, pg);
+  pending.set(client, () => inFlight);
   return client;
 }

@@ -3,6 +3,13 @@
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import pg from 'pg';
 
+/** The pool behind each server client (metrics: total, idle and waiting connections). */
+const pools = new WeakMap<SqlClient, pg.Pool>();
+
+export function serverPool(db: SqlClient): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB_POOL ?? 10)): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // an idle client's error (server restart) must not crash the process; the next query reconnects
@@ -15,7 +22,7 @@ export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB
     const result = await client.query(text, params as unknown[]);
     return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
   };
-  return {
+  const client: SqlClient = {
     dialect: 'postgres',
     query: (text, params) => run(pool, text, params),
     transaction: async (work) => {
@@ -38,4 +45,6 @@ export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB
     },
     close: () => pool.end(),
   };
+  pools.set(client, pool);
+  return client;
 }
