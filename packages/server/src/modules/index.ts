@@ -1,4 +1,5 @@
 /** The services of the platform, in the order they are registered (see kernel/module.ts). */
 import type { SahtiModule } from '../kernel/module.ts';
+import { teleconsultModule } from './teleconsult/index.ts';
 
-export const MODULES: SahtiModule[] = [];
+export const MODULES: SahtiModule[] = [teleconsultModule];
