@@ -22,6 +22,16 @@ export interface ServerIdentity {
   baseUrl: string;
   /** Security section, filled in by the server (OAuth2 / SMART endpoints). */
   security?: CapabilityStatementRestSecurity;
+  /** Path of the Subscription WebSocket (R4 `websocket` channel), advertised as a ws(s): URL. */
+  websocketPath?: string;
+}
+
+const WEBSOCKET_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/capabilitystatement-websocket';
+
+function websocketUrl(baseUrl: string, path: string): string {
+  const url = new URL(path, baseUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
 }
 
 export function capabilityStatement(
@@ -82,6 +92,13 @@ export function capabilityStatement(
     rest: [
       {
         mode: 'server',
+        ...(server.websocketPath
+          ? {
+              extension: [
+                { url: WEBSOCKET_EXTENSION, valueUri: websocketUrl(server.baseUrl, server.websocketPath) },
+              ],
+            }
+          : {}),
         ...(server.security ? { security: server.security } : {}),
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],

@@ -33,6 +33,12 @@ export interface Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal | undefined>;
   /** Verifies the request's credentials without throwing (what the hook decorates with). */
   resolve(request: FastifyRequest): Promise<AuthOutcome>;
+  /**
+   * Whether the credentials of a request accepted earlier still hold now — the bearer token not
+   * expired, the web session not ended (logout), expired or idle — without extending the session:
+   * long-lived connections (WebSockets) re-check with this, and their traffic is not the user's.
+   */
+  stillValid(request: FastifyRequest): Promise<boolean>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -65,6 +71,19 @@ export function createAuthenticator(db: SqlClient, config: AuthConfig): Authenti
         : await resolve(request);
       if (result.error) throw result.error;
       return result.principal;
+    },
+    async stillValid(request) {
+      const authorization = request.headers.authorization;
+      if (authorization) {
+        try {
+          await bearerPrincipal(core, authorization, request.ip);
+          return true;
+        } catch {
+          return false;
+        }
+      }
+      const token = sessionCookieValue(core, request);
+      return token !== undefined && (await findSession(core.db, token, core.config, false)) !== undefined;
     },
   };
 }

@@ -39,11 +39,15 @@ export async function createSession(
   return { token, csrfToken };
 }
 
-/** The live session of a cookie value; touches last_seen_at at most once a minute. */
+/**
+ * The live session of a cookie value; touches last_seen_at at most once a minute, unless `touch` is
+ * false (a long-lived connection re-checking its session is not the user's activity).
+ */
 export async function findSession(
   db: SqlExecutor,
   token: string,
   times: SessionTimes,
+  touch = true,
 ): Promise<Session | undefined> {
   const { rows } = await db.query<{ account_id: string; csrf_token: string; stale: boolean }>(
     `SELECT account_id, csrf_token, last_seen_at < now() - interval '1 minute' AS stale FROM auth_session
@@ -53,7 +57,7 @@ export async function findSession(
   );
   const row = rows[0];
   if (!row) return undefined;
-  if (row.stale)
+  if (row.stale && touch)
     await db.query('UPDATE auth_session SET last_seen_at = now() WHERE id_hash = $1::text', [sha256(token)]);
   return { accountId: row.account_id, csrfToken: row.csrf_token };
 }
