@@ -42,10 +42,19 @@ const observation = (patientId: string, code = '8867-4') => ({
   code: { coding: [{ system: 'http://loinc.org', code }] },
   subject: ref(`Patient/${patientId}`),
   effectiveDateTime: new Date().toISOString(),
-  valueQuantity: { value: 60 + (counter++ % 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+  valueQuantity: {
+    value: 60 + (counter++ % 40),
+    unit: '/min',
+    system: 'http://unitsofmeasure.org',
+    code: '/min',
+  },
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -70,7 +79,9 @@ async function subscribe(
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const id = res.body.id as string;
   await waitFor(`Subscription/${id} active`, async () => {
-    const now = as ? await as.fhir(`/Subscription/${id}`) : await fhirFetch(server.fhirBase, `/Subscription/${id}`);
+    const now = as
+      ? await as.fhir(`/Subscription/${id}`)
+      : await fhirFetch(server.fhirBase, `/Subscription/${id}`);
     return now.body.status === 'active' ? true : undefined;
   });
   return { id, status: res.status, body: res.body };
@@ -127,7 +138,11 @@ after(async () => {
 
 describe('Subscriptions: creation', () => {
   it('refuses a rest-hook to a host outside SAHTI_SUBSCRIPTION_HOSTS with a 400 OperationOutcome', async () => {
-    for (const endpoint of ['https://example.com/hook', 'http://localhost:1/hook', 'http://169.254.169.254/latest']) {
+    for (const endpoint of [
+      'https://example.com/hook',
+      'http://localhost:1/hook',
+      'http://169.254.169.254/latest',
+    ]) {
       const res = await fhirFetch(server.fhirBase, '/Subscription', {
         method: 'POST',
         body: {
@@ -151,11 +166,17 @@ describe('Subscriptions: creation', () => {
       { criteria: 'Observation?no-such-param=1', channel: { type: 'websocket' } },
       { criteria: 'Observation?_include=Observation:subject', channel: { type: 'websocket' } },
       { criteria: 'Observation', channel: { type: 'email', endpoint: 'mailto:a@b.ma' } },
-      { criteria: 'Observation', channel: { type: 'rest-hook', endpoint: `${hookBase}/x`, header: ['Host: evil'] } },
+      {
+        criteria: 'Observation',
+        channel: { type: 'rest-hook', endpoint: `${hookBase}/x`, header: ['Host: evil'] },
+      },
       { criteria: 'Observation', channel: { type: 'rest-hook', endpoint: `http://u:p@127.0.0.1:1/x` } },
     ];
     for (const c of cases) {
-      const res = await fhirFetch(server.fhirBase, '/Subscription', { method: 'POST', body: { ...base, ...c } });
+      const res = await fhirFetch(server.fhirBase, '/Subscription', {
+        method: 'POST',
+        body: { ...base, ...c },
+      });
       assert.equal(res.status, 400, JSON.stringify(c));
       assert.equal(res.body.resourceType, 'OperationOutcome');
     }
@@ -165,7 +186,9 @@ describe('Subscriptions: creation', () => {
     const { id } = await subscribe({ criteria: 'Observation?code=x|never', channel: { type: 'websocket' } });
     assert.ok(id);
     const metadata = await fhirFetch(server.fhirBase, '/metadata');
-    const ext = metadata.body.rest[0].extension?.find((e: { url: string }) => e.url.endsWith('capabilitystatement-websocket'));
+    const ext = metadata.body.rest[0].extension?.find((e: { url: string }) =>
+      e.url.endsWith('capabilitystatement-websocket'),
+    );
     assert.equal(ext?.valueUri, `${server.url.replace('http:', 'ws:')}/fhir/R4/websocket`);
   });
 });
@@ -194,7 +217,11 @@ describe('Subscriptions: rest-hook', () => {
     assert.equal(body.id, hit.id);
     assert.equal(body.subject.reference, 'Patient/sp1');
     await quiet();
-    assert.equal(hitsFor(`/payload/Observation/${other.id}`).length, 0, 'a non-matching write is not notified');
+    assert.equal(
+      hitsFor(`/payload/Observation/${other.id}`).length,
+      0,
+      'a non-matching write is not notified',
+    );
   });
 
   it('sends an empty POST to the endpoint when the channel has no payload', async () => {
@@ -215,7 +242,11 @@ describe('Subscriptions: rest-hook', () => {
     await new Promise((r) => closed.close(r));
     const { id } = await subscribe({
       criteria: 'Observation?subject=Patient/sp2',
-      channel: { type: 'rest-hook', endpoint: `http://127.0.0.1:${port}/gone`, payload: 'application/fhir+json' },
+      channel: {
+        type: 'rest-hook',
+        endpoint: `http://127.0.0.1:${port}/gone`,
+        payload: 'application/fhir+json',
+      },
     });
     await write(observation('sp2'));
     const failed = await waitFor(
@@ -246,7 +277,10 @@ describe('Subscriptions: rest-hook', () => {
 describe('Subscriptions: the subscriber’s rights', () => {
   it('a clinician is told about patients in their care only, and no longer once the relationship ends', async () => {
     await subscribe(
-      { criteria: 'Observation', channel: { type: 'rest-hook', endpoint: `${hookBase}/doctor`, payload: 'application/fhir+json' } },
+      {
+        criteria: 'Observation',
+        channel: { type: 'rest-hook', endpoint: `${hookBase}/doctor`, payload: 'application/fhir+json' },
+      },
       doctor,
     );
     const mine = await write(observation('sp1'));
@@ -264,17 +298,27 @@ describe('Subscriptions: the subscriber’s rights', () => {
     assert.equal((await doctor.fhir('/Patient/sp1')).status, 404, 'the doctor no longer sees sp1');
     const after = await write(observation('sp1'));
     await quiet(3000);
-    assert.equal(hitsFor(`/doctor/Observation/${after.id}`).length, 0, 'nothing after the relationship ended');
+    assert.equal(
+      hitsFor(`/doctor/Observation/${after.id}`).length,
+      0,
+      'nothing after the relationship ended',
+    );
   });
 
   it('a patient’s subscription sees only their own record', async () => {
     await subscribe(
-      { criteria: 'Observation', channel: { type: 'rest-hook', endpoint: `${hookBase}/patient`, payload: 'application/fhir+json' } },
+      {
+        criteria: 'Observation',
+        channel: { type: 'rest-hook', endpoint: `${hookBase}/patient`, payload: 'application/fhir+json' },
+      },
       patient,
     );
     const own = await write(observation('sp3'));
     const other = await write(observation('sp1'));
-    const got = await waitFor('the patient’s notification', () => hitsFor(`/patient/Observation/${own.id}`)[0]);
+    const got = await waitFor(
+      'the patient’s notification',
+      () => hitsFor(`/patient/Observation/${own.id}`)[0],
+    );
     assert.equal(JSON.parse(got.body).subject.reference, 'Patient/sp3');
     await quiet();
     assert.equal(hitsFor(`/patient/Observation/${other.id}`).length, 0);
@@ -293,7 +337,14 @@ describe('Subscriptions: the subscriber’s rights', () => {
     assert.equal((await patient.fhir(`/Subscription/${id}`)).status, 404);
     const changed = await doctor.fhir(`/Subscription/${id}`, {
       method: 'PUT',
-      body: { resourceType: 'Subscription', id, status: 'off', reason: 'x', criteria: 'Observation', channel: { type: 'websocket' } },
+      body: {
+        resourceType: 'Subscription',
+        id,
+        status: 'off',
+        reason: 'x',
+        criteria: 'Observation',
+        channel: { type: 'websocket' },
+      },
     });
     assert.equal(changed.status, 404);
     assert.equal((await doctor.fhir(`/Subscription/${id}`, { method: 'DELETE' })).status, 404);
@@ -307,7 +358,10 @@ describe('Subscriptions: the subscriber’s rights', () => {
 
 describe('Subscriptions: websocket', () => {
   it('bind → bound, then ping on each matching write and none for others', async () => {
-    const { id } = await subscribe({ criteria: 'Observation?subject=Patient/sp2&code=http://loinc.org|8867-4', channel: { type: 'websocket' } });
+    const { id } = await subscribe({
+      criteria: 'Observation?subject=Patient/sp2&code=http://loinc.org|8867-4',
+      channel: { type: 'websocket' },
+    });
     const ws = new WebSocket(`${server.url.replace('http:', 'ws:')}/fhir/R4/websocket`, {
       headers: { authorization: `Bearer ${server.token}` },
     });

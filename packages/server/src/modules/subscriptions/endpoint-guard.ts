@@ -87,7 +87,6 @@ for (const [net, bits] of [
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: judged as IPv4 would be, so refused wholesale
   ['64:ff9b::', 96], // NAT64 reaches IPv4 space
   ['100::', 64],
   ['2001:db8::', 32],
@@ -101,6 +100,9 @@ for (const [net, bits] of [
 export function isSpecialAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d) is refused wholesale (a BlockList rule for it would also
+  // match every plain IPv4 address)
+  if (family === 6 && /^(0{0,4}:){0,5}:?ffff:/i.test(address.replace(/^::/, ''))) return true;
   return SPECIAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
