@@ -1,0 +1,546 @@
+/**
+ * E-prescriptions: signed when written, verified by anyone holding the code, dispensed once,
+ * revoked by their prescriber. The MedicationRequests and the Provenance carrying the JWS are in
+ * the record; the `prescription` table keeps what must not be in it (the code, sealed) and the
+ * one-way states (dispensed, revoked) whose change must be atomic.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  Bundle,
+  MedicationDispense,
+  MedicationRequest,
+  Patient,
+  Practitioner,
+  Provenance,
+} from '@medplum/fhirtypes';
+import { FhirError, outcome } from '@sahti/fhir';
+import { auditInputsForFhir } from '../../audit/fhir-request.ts';
+import { seal, unseal } from '../../auth/secrets.ts';
+import type { ModuleContext } from '../../kernel/module.ts';
+import type { Principal } from '../../kernel/principal.ts';
+import { canonicalForm, consistent, type SignedForm } from './canonical.ts';
+import { codeHash, newVerificationCode, normalizeCode } from './code.ts';
+import { MEDICINE_SYSTEM, medicineDisplay, medicines } from './medicines.ts';
+import type { PrescriberKeys } from './signing.ts';
+
+export const PRESCRIPTION_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/prescription';
+const INPE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/inpe';
+const PRESCRIBERS = ['doctor', 'hub-specialist'];
+
+const refuse = (status: number, code: Parameters<typeof outcome>[1], text: string): never => {
+  throw new FhirError(status, outcome('error', code, text));
+};
+
+export interface PrescriptionItemInput {
+  code: string;
+  dosage: string;
+  quantity: number;
+  durationDays: number;
+  substitution?: boolean;
+}
+
+export type VerificationStatus = 'valid' | 'dispensed' | 'revoked' | 'tampered';
+
+interface Row {
+  id: string;
+  code_sealed: string;
+  patient_id: string;
+  prescriber: string;
+  request_ids: string[];
+  provenance_id: string;
+  created_at: Date | string;
+  dispensed_at: Date | string | null;
+  dispensed_by: { pharmacy?: string; inpe?: string } | string | null;
+  revoked_at: Date | string | null;
+  revoked_reason: string | null;
+}
+
+const iso = (v: Date | string | null) => (v === null ? undefined : new Date(v).toISOString());
+
+export function itemsProblem(items: unknown): string | undefined {
+  if (!Array.isArray(items) || items.length === 0) return 'items: prescribe at least one medicine';
+  if (items.length > 20) return 'items: at most 20 medicines on one prescription';
+  for (const [i, item] of items.entries()) {
+    const it = (item ?? {}) as Record<string, unknown>;
+    if (typeof it.code !== 'string' || !medicines().has(it.code))
+      return `items[${i}].code: choose a medicine from the list`;
+    if (typeof it.dosage !== 'string' || it.dosage.trim().length < 3 || it.dosage.length > 300)
+      return `items[${i}].dosage: write how to take it (3 to 300 characters)`;
+    if (!Number.isInteger(it.quantity) || (it.quantity as number) < 1 || (it.quantity as number) > 100)
+      return `items[${i}].quantity: a number of boxes from 1 to 100`;
+    if (
+      !Number.isInteger(it.durationDays) ||
+      (it.durationDays as number) < 1 ||
+      (it.durationDays as number) > 365
+    )
+      return `items[${i}].durationDays: a number of days from 1 to 365`;
+    if (it.substitution !== undefined && typeof it.substitution !== 'boolean')
+      return `items[${i}].substitution: true or false`;
+  }
+  return undefined;
+}
+
+const nameOf = (r: Patient | Practitioner | undefined): string => {
+  const n = r?.name?.[0];
+  return n?.text ?? [n?.prefix?.join(' '), n?.given?.join(' '), n?.family].filter(Boolean).join(' ');
+};
+
+export class PrescriptionService {
+  private readonly ctx: ModuleContext;
+  private readonly keys: PrescriberKeys;
+  private readonly secretKey: string;
+
+  constructor(ctx: ModuleContext, keys: PrescriberKeys, secretKey: string) {
+    this.ctx = ctx;
+    this.keys = keys;
+    this.secretKey = secretKey;
+  }
+
+  /** Whether the caller may see this patient's record (their own access, as every read). */
+  private async mayRead(principal: Principal, patientId: string): Promise<boolean> {
+    if (principal.kind === 'patient') return principal.fhirUser === `Patient/${patientId}`;
+    const res = await this.ctx.fhir.handle({
+      method: 'GET',
+      path: `/Patient/${patientId}`,
+      query: [],
+      headers: {},
+      access: await this.ctx.access.resolve(principal),
+    });
+    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    return res.status === 200;
+  }
+
+  async create(principal: Principal, body: unknown): Promise<{ id: string; code: string }> {
+    const b = (body ?? {}) as { patient?: unknown; encounter?: unknown; items?: unknown; note?: unknown };
+    const practitioner = principal.fhirUser;
+    if (
+      principal.kind !== 'staff' ||
+      !practitioner?.startsWith('Practitioner/') ||
+      !principal.roles.some((r) => PRESCRIBERS.includes(r))
+    )
+      refuse(403, 'forbidden', 'Only doctors write prescriptions');
+    const patientId = typeof b.patient === 'string' ? b.patient.replace(/^Patient\//, '') : '';
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId))
+      refuse(400, 'required', 'patient: name the patient (Patient/…)');
+    const problem = itemsProblem(b.items);
+    if (problem) refuse(400, 'value', problem);
+    if (b.note !== undefined && (typeof b.note !== 'string' || b.note.length > 1000))
+      refuse(400, 'value', 'note: at most 1000 characters');
+    if (
+      b.encounter !== undefined &&
+      (typeof b.encounter !== 'string' || !/^Encounter\/[A-Za-z0-9\-.]{1,64}$/.test(b.encounter))
+    )
+      refuse(400, 'value', 'encounter: Encounter/…');
+    // a patient outside the prescriber's care is refused as if unknown
+    if (!(await this.mayRead(principal, patientId)))
+      refuse(404, 'not-found', `Patient/${patientId} is not known`);
+    const patient = (await this.ctx.store.read('Patient', patientId)) as Patient;
+    const doctor = (await this.ctx.store
+      .read('Practitioner', practitioner!.slice('Practitioner/'.length))
+      .catch(() => undefined)) as Practitioner | undefined;
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const items = b.items as PrescriptionItemInput[];
+    const requests: MedicationRequest[] = items.map((item) => {
+      const m = medicines().get(item.code)!;
+      return {
+        resourceType: 'MedicationRequest',
+        id: randomUUID(),
+        identifier: [{ system: PRESCRIPTION_SYSTEM, value: id }],
+        groupIdentifier: { system: PRESCRIPTION_SYSTEM, value: id },
+        status: 'active',
+        intent: 'order',
+        medicationCodeableConcept: {
+          coding: [{ system: MEDICINE_SYSTEM, code: m.code, display: medicineDisplay(m) }],
+          text: medicineDisplay(m),
+        },
+        subject: { reference: `Patient/${patientId}`, display: nameOf(patient) },
+        ...(b.encounter ? { encounter: { reference: b.encounter as string } } : {}),
+        authoredOn: now,
+        requester: { reference: practitioner!, display: nameOf(doctor) || principal.display },
+        dosageInstruction: [{ text: item.dosage.trim() }],
+        dispenseRequest: {
+          quantity: { value: item.quantity, unit: 'boîte' },
+          expectedSupplyDuration: {
+            value: item.durationDays,
+            unit: 'd',
+            system: 'http://unitsofmeasure.org',
+            code: 'd',
+          },
+        },
+        substitution: { allowedBoolean: item.substitution ?? true },
+        ...(typeof b.note === 'string' && b.note.trim() ? { note: [{ text: b.note.trim() }] } : {}),
+      };
+    });
+    const jws = await this.keys.sign(practitioner!, canonicalForm(id, requests));
+    const provenanceId = randomUUID();
+    const provenance: Provenance = {
+      resourceType: 'Provenance',
+      id: provenanceId,
+      // the patient among the targets is what files a Provenance in the patient's record
+      target: [
+        ...requests.map((r) => ({ reference: `MedicationRequest/${r.id}` })),
+        { reference: `Patient/${patientId}` },
+      ],
+      recorded: now,
+      activity: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE' }],
+      },
+      agent: [
+        {
+          type: {
+            coding: [
+              { system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author' },
+            ],
+          },
+          who: { reference: practitioner! },
+        },
+      ],
+      signature: [
+        {
+          type: [
+            {
+              system: 'urn:iso-astm:E1762-95:2013',
+              code: '1.2.840.10065.1.12.1.1',
+              display: 'Author’s Signature',
+            },
+          ],
+          when: now,
+          who: { reference: practitioner! },
+          targetFormat: 'application/json',
+          sigFormat: 'application/jose',
+          data: Buffer.from(jws).toString('base64'),
+        },
+      ],
+    };
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        ...requests.map((r) => ({
+          resource: r,
+          request: { method: 'PUT' as const, url: `MedicationRequest/${r.id}` },
+        })),
+        { resource: provenance, request: { method: 'PUT' as const, url: `Provenance/${provenanceId}` } },
+      ],
+    };
+    // written as the prescriber: their write guard and their audit trail
+    const res = await this.ctx.fhir.handle({
+      method: 'POST',
+      path: '',
+      query: [],
+      headers: {},
+      body: bundle,
+      access: await this.ctx.access.resolve(principal),
+    });
+    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    if (res.status >= 400) {
+      const text = (res.body as { issue?: { diagnostics?: string }[] } | undefined)?.issue?.[0]?.diagnostics;
+      refuse(res.status, 'processing', text ?? 'The prescription could not be recorded');
+    }
+    const code = newVerificationCode();
+    await this.ctx.db.query(
+      `INSERT INTO prescription (id, code_hash, code_sealed, patient_id, prescriber, request_ids, provenance_id)
+       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::text)`,
+      [
+        id,
+        codeHash(code),
+        seal(code, this.secretKey),
+        patientId,
+        practitioner,
+        requests.map((r) => r.id),
+        provenanceId,
+      ],
+    );
+    return { id, code };
+  }
+
+  private async row(where: 'id' | 'code_hash', value: string): Promise<Row | undefined> {
+    return (await this.ctx.db.query<Row>(`SELECT * FROM prescription WHERE ${where} = $1::text`, [value]))
+      .rows[0];
+  }
+
+  /** Reads what was signed and checks it: tampered when the signature or the content does not hold. */
+  private async check(
+    row: Row,
+  ): Promise<{ intact: boolean; requests: MedicationRequest[]; signed?: SignedForm }> {
+    const requests: MedicationRequest[] = [];
+    for (const id of row.request_ids) {
+      const r = (await this.ctx.store.read('MedicationRequest', id).catch(() => undefined)) as
+        | MedicationRequest
+        | undefined;
+      if (!r) return { intact: false, requests };
+      requests.push(r);
+    }
+    const provenance = (await this.ctx.store.read('Provenance', row.provenance_id).catch(() => undefined)) as
+      | Provenance
+      | undefined;
+    const signature = provenance?.signature?.find((s) => s.sigFormat === 'application/jose');
+    if (!signature?.data) return { intact: false, requests };
+    const jws = Buffer.from(signature.data, 'base64').toString('utf8');
+    const payload = await this.keys.verify(row.prescriber, jws);
+    const intact =
+      payload !== undefined &&
+      consistent(requests) &&
+      requests.every(
+        (r) =>
+          r.requester?.reference === row.prescriber && r.subject.reference === `Patient/${row.patient_id}`,
+      ) &&
+      payload === canonicalForm(row.id, requests);
+    return { intact, requests, ...(payload ? { signed: JSON.parse(payload) as SignedForm } : {}) };
+  }
+
+  /** What the public page shows: the status and the least needed to match the paper and the person. */
+  async verify(codeInput: string) {
+    const code = normalizeCode(codeInput);
+    const row = code && (await this.row('code_hash', codeHash(code)));
+    if (!row) return refuse(404, 'not-found', 'No prescription has this code');
+    const { intact, requests } = await this.check(row);
+    const status: VerificationStatus = !intact
+      ? 'tampered'
+      : row.revoked_at
+        ? 'revoked'
+        : row.dispensed_at
+          ? 'dispensed'
+          : 'valid';
+    const first = requests[0];
+    const patient = (await this.ctx.store.read('Patient', row.patient_id).catch(() => undefined)) as
+      | Patient
+      | undefined;
+    const prescriberId = row.prescriber.slice('Practitioner/'.length);
+    const prescriber = (await this.ctx.store.read('Practitioner', prescriberId).catch(() => undefined)) as
+      | Practitioner
+      | undefined;
+    const by = typeof row.dispensed_by === 'string' ? JSON.parse(row.dispensed_by) : row.dispensed_by;
+    return {
+      status,
+      issued: iso(row.created_at),
+      ...(status === 'tampered'
+        ? {}
+        : {
+            prescriber: {
+              name: first?.requester?.display ?? nameOf(prescriber),
+              inpe: prescriber?.identifier?.find((i) => i.system === INPE_SYSTEM)?.value,
+            },
+            patient: {
+              initials: initials(first?.subject.display ?? nameOf(patient)),
+              birthYear: patient?.birthDate?.slice(0, 4),
+            },
+            items: requests.map((r) => ({
+              medication:
+                r.medicationCodeableConcept?.text ?? r.medicationCodeableConcept?.coding?.[0]?.display,
+              code: r.medicationCodeableConcept?.coding?.[0]?.code,
+              dosage: r.dosageInstruction?.[0]?.text,
+              quantity: r.dispenseRequest?.quantity?.value,
+              durationDays: r.dispenseRequest?.expectedSupplyDuration?.value,
+              substitution: r.substitution?.allowedBoolean ?? true,
+            })),
+          }),
+      ...(row.dispensed_at ? { dispensedAt: iso(row.dispensed_at), dispensedBy: by?.pharmacy } : {}),
+      ...(row.revoked_at ? { revokedAt: iso(row.revoked_at) } : {}),
+    };
+  }
+
+  /**
+   * Marks the prescription dispensed, once: a conditional UPDATE decides between concurrent
+   * pharmacists (one row lock; the others see it dispensed and get 409). Then the record gets a
+   * MedicationDispense per medicine and the requests become completed.
+   */
+  async dispense(codeInput: string, body: unknown, address: string | undefined) {
+    const b = (body ?? {}) as { pharmacy?: unknown; inpe?: unknown };
+    const pharmacy = typeof b.pharmacy === 'string' ? b.pharmacy.trim() : '';
+    if (pharmacy.length < 2 || pharmacy.length > 120)
+      refuse(400, 'required', 'pharmacy: the name of the pharmacy');
+    const inpe = typeof b.inpe === 'string' && b.inpe.trim() ? b.inpe.trim() : undefined;
+    if (inpe !== undefined && !/^[0-9]{9}$/.test(inpe)) refuse(400, 'value', 'inpe: 9 digits');
+    const code = normalizeCode(String(codeInput));
+    const row = code && (await this.row('code_hash', codeHash(code)));
+    if (!row) return refuse(404, 'not-found', 'No prescription has this code');
+    const { intact, requests } = await this.check(row);
+    if (!intact) refuse(409, 'business-rule', 'This prescription has been altered: do not dispense it');
+    const claimed = await this.ctx.db.query<{ id: string; dispensed_at: Date | string }>(
+      `UPDATE prescription SET dispensed_at = now(), dispensed_by = $2::jsonb
+        WHERE id = $1::text AND dispensed_at IS NULL AND revoked_at IS NULL
+        RETURNING id, dispensed_at`,
+      [row.id, JSON.stringify({ pharmacy, ...(inpe ? { inpe } : {}), address })],
+    );
+    if (claimed.rows.length === 0) {
+      const now = await this.row('id', row.id);
+      if (now?.revoked_at)
+        refuse(409, 'business-rule', 'This prescription has been revoked by its prescriber');
+      refuse(
+        409,
+        'duplicate',
+        `This prescription was already dispensed on ${iso(now?.dispensed_at ?? null)}`,
+      );
+    }
+    const at = iso(claimed.rows[0].dispensed_at) as string;
+    const entries: NonNullable<Bundle['entry']> = [];
+    for (const r of requests) {
+      const dispense: MedicationDispense = {
+        resourceType: 'MedicationDispense',
+        status: 'completed',
+        medicationCodeableConcept: r.medicationCodeableConcept,
+        subject: { reference: r.subject.reference },
+        authorizingPrescription: [{ reference: `MedicationRequest/${r.id}` }],
+        quantity: r.dispenseRequest?.quantity,
+        whenHandedOver: at,
+        performer: [{ actor: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy } }],
+      };
+      entries.push({ resource: dispense, request: { method: 'POST', url: 'MedicationDispense' } });
+      entries.push({
+        resource: { ...r, status: 'completed' },
+        request: { method: 'PUT', url: `MedicationRequest/${r.id}` },
+      });
+    }
+    const res = await this.ctx.fhir.handle({
+      method: 'POST',
+      path: '',
+      query: [],
+      headers: {},
+      body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
+    });
+    const actor: Principal = {
+      kind: 'system',
+      id: `pharmacy:${inpe ?? pharmacy}`,
+      roles: [],
+      scopes: [],
+      display: pharmacy,
+      clientId: 'prescription-verification',
+      ...(address ? { address } : {}),
+    };
+    for (const input of auditInputsForFhir(actor, res)) this.ctx.audit.record(input);
+    if (res.status >= 400)
+      this.ctx.log.error(`prescription ${row.id}: dispensed but not recorded (${res.status})`);
+    return { status: 'dispensed' as const, dispensedAt: at };
+  }
+
+  /** The prescriber withdraws a prescription that has not been dispensed. */
+  async revoke(principal: Principal, id: string, body: unknown) {
+    const reason =
+      typeof (body as { reason?: unknown })?.reason === 'string'
+        ? (body as { reason: string }).reason.trim()
+        : '';
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.row('id', id) : undefined;
+    if (!row || row.prescriber !== principal.fhirUser)
+      return refuse(404, 'not-found', 'No such prescription of yours');
+    if (reason.length < 3 || reason.length > 300)
+      refuse(400, 'required', 'reason: say why (3 to 300 characters)');
+    const done = await this.ctx.db.query(
+      `UPDATE prescription SET revoked_at = now(), revoked_reason = $2::text
+        WHERE id = $1::text AND revoked_at IS NULL AND dispensed_at IS NULL RETURNING id`,
+      [row.id, reason],
+    );
+    if (done.rows.length === 0)
+      refuse(
+        409,
+        'business-rule',
+        row.dispensed_at ? 'Already dispensed: it cannot be revoked' : 'Already revoked',
+      );
+    const entries: NonNullable<Bundle['entry']> = [];
+    for (const rid of row.request_ids) {
+      const r = (await this.ctx.store.read('MedicationRequest', rid).catch(() => undefined)) as
+        | MedicationRequest
+        | undefined;
+      if (r)
+        entries.push({
+          resource: { ...r, status: 'cancelled', statusReason: { text: reason } },
+          request: { method: 'PUT', url: `MedicationRequest/${rid}` },
+        });
+    }
+    const res = await this.ctx.fhir.handle({
+      method: 'POST',
+      path: '',
+      query: [],
+      headers: {},
+      body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
+    });
+    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    return { status: 'revoked' as const };
+  }
+
+  /** A patient's prescriptions, for the patient or a care-giver who may read their record. */
+  async list(principal: Principal, patientRef: string) {
+    const patientId = patientRef.replace(/^Patient\//, '');
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId) || !(await this.mayRead(principal, patientId)))
+      return refuse(404, 'not-found', 'No such patient');
+    const { rows } = await this.ctx.db.query<Row>(
+      'SELECT * FROM prescription WHERE patient_id = $1::text ORDER BY created_at DESC LIMIT 100',
+      [patientId],
+    );
+    const out = [];
+    for (const row of rows) out.push(await this.summary(principal, row));
+    return out;
+  }
+
+  async summary(principal: Principal, row: Row) {
+    const requests: MedicationRequest[] = [];
+    for (const id of row.request_ids) {
+      const r = (await this.ctx.store.read('MedicationRequest', id).catch(() => undefined)) as
+        | MedicationRequest
+        | undefined;
+      if (r) requests.push(r);
+    }
+    const holder =
+      principal.fhirUser === `Patient/${row.patient_id}` || principal.fhirUser === row.prescriber;
+    return {
+      id: row.id,
+      issued: iso(row.created_at),
+      prescriber: { reference: row.prescriber, name: requests[0]?.requester?.display },
+      status: row.revoked_at ? 'revoked' : row.dispensed_at ? 'dispensed' : 'active',
+      items: requests.map((r) => ({
+        medication: r.medicationCodeableConcept?.text,
+        dosage: r.dosageInstruction?.[0]?.text,
+        quantity: r.dispenseRequest?.quantity?.value,
+        durationDays: r.dispenseRequest?.expectedSupplyDuration?.value,
+      })),
+      // the code lets anyone dispense: only the patient and the prescriber see it
+      ...(holder ? { code: unseal(row.code_sealed, this.secretKey) } : {}),
+    };
+  }
+
+  /** One prescription for its patient or prescriber (the PDF's content). */
+  async forHolder(principal: Principal, id: string) {
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.row('id', id) : undefined;
+    const holder =
+      row && (principal.fhirUser === `Patient/${row.patient_id}` || principal.fhirUser === row.prescriber);
+    if (!row || !holder) return refuse(404, 'not-found', 'No such prescription');
+    const { requests } = await this.check(row);
+    const patient = (await this.ctx.store.read('Patient', row.patient_id).catch(() => undefined)) as
+      | Patient
+      | undefined;
+    const prescriber = (await this.ctx.store
+      .read('Practitioner', row.prescriber.slice('Practitioner/'.length))
+      .catch(() => undefined)) as Practitioner | undefined;
+    this.ctx.audit.record({
+      principal,
+      interaction: 'read',
+      resourceType: 'MedicationRequest',
+      ids: row.request_ids.map((r) => `MedicationRequest/${r}`),
+      patientIds: [row.patient_id],
+      outcome: 200,
+      outcomeDesc: 'prescription printed',
+    });
+    return {
+      id: row.id,
+      code: unseal(row.code_sealed, this.secretKey),
+      issued: iso(row.created_at) as string,
+      status: row.revoked_at ? 'revoked' : row.dispensed_at ? 'dispensed' : 'active',
+      requests,
+      patient: { name: nameOf(patient), birthDate: patient?.birthDate },
+      prescriber: {
+        name: requests[0]?.requester?.display ?? nameOf(prescriber),
+        inpe: prescriber?.identifier?.find((i) => i.system === INPE_SYSTEM)?.value,
+      },
+    };
+  }
+}
+
+/** "Salma Amrani" → "S. A." — enough to match the person at the counter, not to name them. */
+export function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => `${[...w][0]}.`)
+    .join(' ');
+}

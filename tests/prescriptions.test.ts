@@ -1,0 +1,223 @@
+/**
+ * E-prescriptions: a doctor signs, the pharmacist verifies without an account — valid, then
+ * dispensed (a second dispensing refused, also when many pharmacies race), revoked, or tampered
+ * (one character changed in the signed content, or in the signature); only the prescriber revokes,
+ * only the patient and the prescriber see the code and print the PDF.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from './support/consultation.ts';
+import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+
+let server: TestServer;
+let world: ConsultationWorld;
+process.env.SAHTI_PRESCRIPTION_VERIFY_RATE = '40';
+process.env.SAHTI_PRESCRIPTION_DISPENSE_RATE = '40';
+
+const ITEMS = [
+  { code: '6118000081579', dosage: '1 comprimé 3 fois par jour si douleur', quantity: 1, durationDays: 5 },
+  { code: '6118000140160', dosage: '1 comprimé matin et soir', quantity: 2, durationDays: 7 },
+];
+
+before(async () => {
+  server = await startTestServer();
+  world = await seedConsultationWorld(server);
+  await bookConsultation(server, world); // opens the doctor's care relationship
+});
+after(() => server?.close());
+
+async function prescribe(items = ITEMS): Promise<{ id: string; code: string; verifyUrl: string }> {
+  const res = await world.doctor.call('/api/prescriptions', {
+    method: 'POST',
+    body: { patient: `Patient/${world.patientId}`, items, note: 'Revoir si fièvre persistante.' },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body;
+}
+
+const verify = (code: string) => fetch(`${server.url}/api/prescriptions/verify/${code}`);
+const dispense = (code: string, pharmacy = 'Pharmacie Al Amal, Rabat') =>
+  fetch(`${server.url}/api/prescriptions/verify/${code}/dispense`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ pharmacy, inpe: '123456789' }),
+  });
+
+describe('writing a prescription', () => {
+  it('is signed with the prescriber’s key, the JWS kept in a Provenance targeting the requests', async () => {
+    const rx = await prescribe();
+    assert.match(rx.code, /^[0-9A-Z]{32}$/);
+    assert.ok(rx.verifyUrl.endsWith(`/verify/${rx.code}`));
+    const requests = await world.patient.fhir(`/MedicationRequest?subject=Patient/${world.patientId}`);
+    const mine = requests.body.entry.map((e: { resource: any }) => e.resource);
+    assert.equal(mine.length, 2);
+    assert.equal(mine[0].requester.reference, `Practitioner/${world.doctorId}`);
+    const provenance = await world.doctor.fhir(`/Provenance?target=MedicationRequest/${mine[0].id}`);
+    const p = provenance.body.entry[0].resource;
+    assert.equal(p.signature[0].sigFormat, 'application/jose');
+    const jws = Buffer.from(p.signature[0].data, 'base64').toString();
+    const [header] = jws.split('.');
+    assert.equal(JSON.parse(Buffer.from(header, 'base64url').toString()).alg, 'ES256');
+    assert.equal(p.agent[0].who.reference, `Practitioner/${world.doctorId}`);
+    // the private key is sealed at rest
+    const key = await server.platform.db.query<{ private_jwk: string }>(
+      'SELECT private_jwk FROM prescriber_key',
+    );
+    assert.equal(key.rows.length, 1);
+    assert.match(key.rows[0].private_jwk, /^v1\./);
+    assert.ok(!key.rows[0].private_jwk.includes('"d"'));
+  });
+
+  it('refuses a patient outside the doctor’s care, non-doctors, and medicines not on the list', async () => {
+    const body = { patient: `Patient/${world.patientId}`, items: ITEMS };
+    assert.equal((await world.otherDoctor.call('/api/prescriptions', { method: 'POST', body })).status, 404);
+    assert.equal((await world.patient.call('/api/prescriptions', { method: 'POST', body })).status, 403);
+    const invented = { ...body, items: [{ ...ITEMS[0], code: '6118999999999' }] };
+    const res = await world.doctor.call('/api/prescriptions', { method: 'POST', body: invented });
+    assert.equal(res.status, 400);
+    assert.match(res.body.issue[0].diagnostics, /items\[0\]\.code/);
+  });
+
+  it('lets the patient and the prescriber list it with its code, print it in French and Arabic', async () => {
+    const rx = await prescribe();
+    const list = await world.patient.call('/api/prescriptions');
+    assert.equal(list.status, 200);
+    const found = list.body.find((p: { id: string }) => p.id === rx.id);
+    assert.equal(found.code, rx.code);
+    assert.equal(found.status, 'active');
+    for (const lang of ['fr', 'ar']) {
+      const res = await fetch(`${server.url}/api/prescriptions/${rx.id}/pdf?lang=${lang}`, {
+        headers: { cookie: world.patient.cookie },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/pdf');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+      assert.ok(bytes.length > 5000);
+    }
+    const other = await fetch(`${server.url}/api/prescriptions/${rx.id}/pdf`, {
+      headers: { cookie: world.otherDoctor.cookie },
+    });
+    assert.equal(other.status, 404);
+  });
+});
+
+describe('verifying at the pharmacy, without an account', () => {
+  it('says valid, shows only what the pharmacist needs, and never the code of another', async () => {
+    const rx = await prescribe();
+    const res = await verify(rx.code.toLowerCase().replace(/(.{4})/g, '$1-'));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const body = await res.json();
+    assert.equal(body.status, 'valid');
+    assert.equal(body.items.length, 2);
+    assert.deepEqual(body.patient, { initials: 'S. A.', birthYear: '1986' });
+    assert.ok(!JSON.stringify(body).includes('Amrani'), 'the patient is not named on the public page');
+    assert.equal((await verify('0'.repeat(32))).status, 404);
+    assert.equal((await verify('not-a-code')).status, 404);
+  });
+
+  it('dispenses once: a second dispensing is refused', async () => {
+    const rx = await prescribe();
+    const first = await dispense(rx.code);
+    assert.equal(first.status, 200, await first.clone().text());
+    const second = await dispense(rx.code, 'Pharmacie du Centre');
+    assert.equal(second.status, 409);
+    const body = await (await verify(rx.code)).json();
+    assert.equal(body.status, 'dispensed');
+    assert.equal(body.dispensedBy, 'Pharmacie Al Amal, Rabat');
+    const dispensed = await world.patient.fhir(`/MedicationDispense?subject=Patient/${world.patientId}`);
+    assert.equal(dispensed.body.entry.length, 2);
+    const requests = await world.patient.fhir(
+      `/MedicationRequest?subject=Patient/${world.patientId}&status=completed`,
+    );
+    assert.equal(requests.body.entry.length, 2);
+  });
+
+  it('dispenses once under a race of pharmacies', async () => {
+    const rx = await prescribe([ITEMS[0]]);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => dispense(rx.code, `Pharmacie ${i + 1}`)),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
+    const row = await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const dispensed = await fhirFetch(
+      server.fhirBase,
+      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+    );
+    assert.equal(dispensed.body.entry.length, 1, 'one MedicationDispense, not eight');
+  });
+
+  it('says revoked once the prescriber withdraws it, which no one else can do', async () => {
+    const rx = await prescribe();
+    const url = `/api/prescriptions/${rx.id}/revoke`;
+    assert.equal(
+      (await world.otherDoctor.call(url, { method: 'POST', body: { reason: 'erreur' } })).status,
+      404,
+    );
+    assert.equal((await world.patient.call(url, { method: 'POST', body: { reason: 'erreur' } })).status, 404);
+    assert.equal(
+      (await world.doctor.call(url, { method: 'POST', body: { reason: 'Erreur de posologie' } })).status,
+      200,
+    );
+    assert.equal((await (await verify(rx.code)).json()).status, 'revoked');
+    assert.equal((await dispense(rx.code)).status, 409);
+    const dispensedOne = await prescribe([ITEMS[0]]);
+    await dispense(dispensedOne.code);
+    const late = await world.doctor.call(`/api/prescriptions/${dispensedOne.id}/revoke`, {
+      method: 'POST',
+      body: { reason: 'trop tard' },
+    });
+    assert.equal(late.status, 409);
+  });
+
+  it('says tampered when one character of the signed content changes, and refuses to dispense it', async () => {
+    const rx = await prescribe();
+    const list = await world.patient.fhir(`/MedicationRequest?subject=Patient/${world.patientId}&_count=100`);
+    const request = list.body.entry
+      .map((e: { resource: any }) => e.resource)
+      .find((r: any) => r.identifier?.[0]?.value === rx.id);
+    const text: string = request.dosageInstruction[0].text;
+    const altered = { ...request, dosageInstruction: [{ text: text.replace('1', '4') }] };
+    assert.equal(altered.dosageInstruction[0].text.length, text.length);
+    const put = await fhirFetch(server.fhirBase, `/MedicationRequest/${request.id}`, {
+      method: 'PUT',
+      body: altered,
+    });
+    assert.equal(put.status, 200);
+    const body = await (await verify(rx.code)).json();
+    assert.equal(body.status, 'tampered');
+    assert.equal(body.items, undefined, 'nothing of an altered prescription is shown');
+    assert.equal((await dispense(rx.code)).status, 409);
+  });
+
+  it('says tampered when the signature itself is altered', async () => {
+    const rx = await prescribe([ITEMS[1]]);
+    const row = await server.platform.db.query<{ provenance_id: string }>(
+      'SELECT provenance_id FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const provenance = (await fhirFetch(server.fhirBase, `/Provenance/${row.rows[0].provenance_id}`)).body;
+    const jws = Buffer.from(provenance.signature[0].data, 'base64').toString();
+    const [h, payload, sig] = jws.split('.');
+    const flipped = `${h}.${payload}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    provenance.signature[0].data = Buffer.from(flipped).toString('base64');
+    assert.equal(
+      (await fhirFetch(server.fhirBase, `/Provenance/${provenance.id}`, { method: 'PUT', body: provenance }))
+        .status,
+      200,
+    );
+    assert.equal((await (await verify(rx.code)).json()).status, 'tampered');
+  });
+
+  it('throttles a burst of guesses from one address (429)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 45; i++) statuses.push((await verify('Z'.repeat(32))).status);
+    assert.ok(statuses.includes(429), 'guessing is throttled');
+    assert.ok(statuses.every((s) => s === 404 || s === 429));
+  });
+});
