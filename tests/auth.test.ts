@@ -11,7 +11,6 @@ import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { SMTPServer } from 'smtp-server';
-import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import {
   createAccount,
   createClient,
@@ -24,6 +23,7 @@ import {
 } from '../packages/server/src/auth/index.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { seedDemoIfEmpty } from '../packages/server/src/demo-seed.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 const SECRET_KEY = 'auth-test-secret-key';
@@ -876,7 +876,7 @@ describe('demo accounts', () => {
   it('exist in demo mode, one per role, linked to demo resources, with the documented secrets', async () => {
     const demo = await startTestServer({ seedDemo: true });
     try {
-      await seedDemoIfEmpty(demo.platform.handler);
+      await seedDemoIfEmpty(demo.platform);
       const { rows } = await demo.platform.db.query<{
         login: string;
         roles: string[];
@@ -931,7 +931,7 @@ describe('demo accounts', () => {
         { cookie: patientLogin.cookie },
       );
       assert.equal(app.status, 302);
-      assert.equal(await seedDemoIfEmpty(demo.platform.handler), 0, 'seeding again adds nothing');
+      assert.equal(await seedDemoIfEmpty(demo.platform), 0, 'seeding again adds nothing');
       assert.equal((await demo.platform.db.query('SELECT 1 FROM auth_account WHERE demo')).rows.length, 8);
     } finally {
       await demo.close();

@@ -2,6 +2,7 @@
 export { capabilityStatement, type ServerIdentity } from './capability.ts';
 export { compartmentPatients, patientCompartmentParams } from './compartment.ts';
 export { allResourceTypes, isResourceType, loadDefinitions, searchParametersOf } from './definitions.ts';
+export { normalizeText } from './normalize.ts';
 export { allOk, badRequest, FhirError, fail, notFound, outcome } from './outcome.ts';
 export {
   type AccessRecord,

@@ -354,6 +354,34 @@ export class FhirStore {
   }
 
   /**
+   * Changes one resource inside a transaction the caller already holds (a write hook's effect, or
+   * a module's own multi-resource write): the current version is locked, `change` receives it
+   * (undefined when it does not exist or is deleted) and returns the next version, or undefined to
+   * leave it as it is. Validation, the guard, unique identifiers, write hooks and events apply as to
+   * any write. Throwing inside `change` rolls the whole transaction back.
+   */
+  async modifyWithin(
+    tx: SqlExecutor,
+    type: string,
+    id: string,
+    change: (current: Resource | undefined) => Resource | undefined,
+  ): Promise<WriteResult | undefined> {
+    checkTypeAndId(type, id);
+    const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
+    const next = change(previousOf(current));
+    if (!next) return undefined;
+    const resource = { ...next, resourceType: type, id } as Resource;
+    assertValid(resource, this.rules);
+    return this.replace(tx, resource, undefined, 'PUT');
+  }
+
+  /** Creates a resource inside a transaction the caller already holds (see modifyWithin). */
+  async createWithin(tx: SqlExecutor, resource: unknown): Promise<WriteResult> {
+    assertValid(resource, this.rules);
+    return this.insert(tx, resource, true);
+  }
+
+  /**
    * Deleting a missing or already-deleted resource succeeds (idempotent, R4 allows 200/204).
    * Returns the patients whose record lost the resource (none when nothing was deleted).
    */

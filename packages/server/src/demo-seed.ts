@@ -1,9 +1,21 @@
-/** Loads the synthetic demo data once, on the first start of an empty database, and the demo accounts. */
-import type { FhirRestHandler } from '@sahti/fhir';
+/**
+ * Loads the synthetic demo data once, on the first start of an empty database — the shared record's
+ * patients and care team, then each module's own (its seedDemo is idempotent) — and the demo accounts.
+ */
 import { seedDemoAccounts } from './auth/index.ts';
 import { buildDemoBundle, DEMO_MARKER, DEMO_MARKER_SYSTEM } from './demo/index.ts';
+import type { Platform } from './platform.ts';
 
-export async function seedDemoIfEmpty(handler: FhirRestHandler): Promise<number> {
+export async function seedDemoIfEmpty(platform: Platform): Promise<number> {
+  const handler = platform.handler;
+  const core = await seedCore(handler);
+  let modules = 0;
+  for (const module of platform.modules.list)
+    modules += (await module.seedDemo?.(platform.modules.context)) ?? 0;
+  return core + modules;
+}
+
+async function seedCore(handler: Platform['handler']): Promise<number> {
   const marker = await handler.store.search('Organization', [
     ['identifier', `${DEMO_MARKER_SYSTEM}|${DEMO_MARKER}`],
   ]);

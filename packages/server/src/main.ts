@@ -7,7 +7,7 @@ import { createPlatform } from './platform.ts';
 const config = readConfig();
 const platform = await createPlatform(config, { logger: true });
 if (config.seedDemo) {
-  const seeded = await seedDemoIfEmpty(platform.handler);
+  const seeded = await seedDemoIfEmpty(platform);
   if (seeded) platform.app.log.info(`demo data loaded: ${seeded} resources`);
 }
 const url = await platform.listen();

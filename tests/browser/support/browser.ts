@@ -35,7 +35,7 @@ export function ensureWebBuilt(): void {
 export async function startDemoServer(): Promise<TestServer> {
   const server = await startTestServer({ seedDemo: true });
   try {
-    await seedDemoIfEmpty(server.platform.handler);
+    await seedDemoIfEmpty(server.platform);
   } catch (error) {
     await server.close();
     throw error;

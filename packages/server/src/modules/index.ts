@@ -1,8 +1,17 @@
 /** The services of the platform, in the order they are registered (see kernel/module.ts). */
 import type { SahtiModule } from '../kernel/module.ts';
+import { directoryModule } from './directory/index.ts';
 import { live } from './live/index.ts';
 import { prescriptionsModule } from './prescriptions/index.ts';
+import { schedulingModule } from './scheduling/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
 import { teleconsultModule } from './teleconsult/index.ts';
 
-export const MODULES: SahtiModule[] = [teleconsultModule, prescriptionsModule, subscriptions, live];
+export const MODULES: SahtiModule[] = [
+  schedulingModule,
+  directoryModule,
+  subscriptions,
+  live,
+  teleconsultModule,
+  prescriptionsModule,
+];

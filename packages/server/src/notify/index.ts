@@ -26,4 +26,11 @@ export {
   notificationsFor,
 } from './outbox.ts';
 export { DeliveryRefused, type NotificationProvider, type OutgoingMessage } from './providers.ts';
-export { renderTemplate, type TemplateKey } from './templates.ts';
+export {
+  formatInstant,
+  type Params as TemplateParams,
+  registerTemplates,
+  renderTemplate,
+  type Template,
+  type TemplateKey,
+} from './templates.ts';

@@ -10,10 +10,10 @@ export interface RenderedMessage {
   body: string;
 }
 
-type Params = Record<string, string>;
-type Render = (p: Params, language: Language) => RenderedMessage;
+export type Params = Record<string, string>;
+export type Render = (p: Params, language: Language) => RenderedMessage;
 
-interface Template {
+export interface Template {
   /** Parameters the template needs (all strings; instants as ISO 8601). */
   params: readonly string[];
   fr: Render;
@@ -141,18 +141,37 @@ const TEMPLATES = {
   },
 } satisfies Record<string, Template>;
 
-export type TemplateKey = keyof typeof TEMPLATES;
+/** The platform's own templates' keys; modules add theirs with registerTemplates. */
+export type TemplateKey = keyof typeof TEMPLATES | (string & {});
+
+/** Templates modules bring (appointment reminders, prescription notices…), by key. */
+const registered = new Map<string, Template>();
+
+/** A module's templates; a key is registered once (the same object again is accepted). */
+export function registerTemplates(templates: Record<string, Template>): void {
+  for (const [key, template] of Object.entries(templates)) {
+    const existing =
+      registered.get(key) ??
+      (Object.hasOwn(TEMPLATES, key) ? TEMPLATES[key as keyof typeof TEMPLATES] : undefined);
+    if (existing && existing !== template)
+      throw new Error(`notification template "${key}" is already defined`);
+    registered.set(key, template);
+  }
+}
+
+function templateOf(key: string): Template | undefined {
+  return Object.hasOwn(TEMPLATES, key) ? TEMPLATES[key as keyof typeof TEMPLATES] : registered.get(key);
+}
 
 export function isTemplateKey(value: unknown): value is TemplateKey {
-  return typeof value === 'string' && Object.hasOwn(TEMPLATES, value);
+  return typeof value === 'string' && templateOf(value) !== undefined;
 }
 
 /** Throws when the key is unknown or a parameter is missing: a caller's mistake, found at enqueue. */
 export function checkTemplate(key: string, params: Record<string, unknown> | undefined): void {
-  if (!isTemplateKey(key)) throw new Error(`no notification template "${key}"`);
-  const missing = TEMPLATES[key].params.filter(
-    (name) => params?.[name] === undefined || params[name] === null,
-  );
+  const template = templateOf(key);
+  if (!template) throw new Error(`no notification template "${key}"`);
+  const missing = template.params.filter((name) => params?.[name] === undefined || params[name] === null);
   if (missing.length > 0) throw new Error(`template "${key}" needs ${missing.join(', ')}`);
 }
 
@@ -164,5 +183,5 @@ export function renderTemplate(
   checkTemplate(key, params ?? undefined);
   const strings: Params = {};
   for (const [name, value] of Object.entries(params ?? {})) strings[name] = String(value);
-  return TEMPLATES[key as TemplateKey][language](strings, language);
+  return (templateOf(key) as Template)[language](strings, language);
 }

@@ -1,0 +1,200 @@
+/**
+ * Booking, cancelling, moving and no-shows, as the API offers them (`$book`, JSON routes). Who may:
+ * a patient for themselves; a system client allowed to create Appointments; a care-giver for a
+ * patient already in their care (booking them with a colleague is how a GP refers). The slot rules
+ * and the notices live in the Appointment write hook (booking.ts), the same for every path.
+ */
+import type { Appointment, Slot } from '@medplum/fhirtypes';
+import { badRequest, FhirError, type FhirStore, notFound, outcome, type SqlClient } from '@sahti/fhir';
+import type { AccessLayer } from '../../access/layer.ts';
+import { isCareGiver } from '../../access/policy.ts';
+import { scopePermits } from '../../access/smart.ts';
+import type { Principal } from '../../kernel/principal.ts';
+import { ACTIVE, participant, read } from './booking.ts';
+import { type Mode, modeConcept } from './terms.ts';
+
+export interface BookingDeps {
+  db: SqlClient;
+  store: FhirStore;
+  access: AccessLayer;
+}
+
+const forbidden = (text: string) => new FhirError(403, outcome('error', 'forbidden', text));
+
+/** The patient a principal books for, checked: themselves, or one they may act for. */
+async function patientFor(
+  deps: BookingDeps,
+  principal: Principal,
+  asked: string | undefined,
+): Promise<string> {
+  const me = principal.fhirUser;
+  if (principal.kind === 'patient') {
+    if (!me?.startsWith('Patient/')) throw forbidden('This account has no patient record');
+    if (asked && asked !== me && asked !== me.slice(8)) throw forbidden('A patient books for themselves');
+    return me.slice(8);
+  }
+  if (!asked) badRequest('Say which patient the appointment is for', ['patient']);
+  const id = (asked as string).replace(/^Patient\//, '');
+  if (principal.kind === 'system') {
+    if (!scopePermits(principal, 'Appointment', 'create'))
+      throw forbidden('The token does not grant create on Appointment');
+    return id;
+  }
+  if (!isCareGiver(principal)) throw forbidden('Your role does not book appointments');
+  const access = await deps.access.resolve(principal);
+  const found = await deps.store.as(access).locate('Patient', id);
+  if (!found?.visible || found.deleted) notFound(`Patient/${id} does not exist`);
+  return id;
+}
+
+export interface BookRequest {
+  slot?: unknown;
+  patient?: unknown;
+  reason?: unknown;
+}
+
+export async function book(
+  deps: BookingDeps,
+  principal: Principal,
+  input: BookRequest,
+): Promise<Appointment> {
+  if (typeof input.slot !== 'string' || !/^(Slot\/)?[A-Za-z0-9\-.]{1,64}$/.test(input.slot))
+    badRequest('Give the slot to book (Slot/<id>)', ['slot']);
+  if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > 500))
+    badRequest('The reason is a short text (500 characters at most)', ['reason']);
+  const slotId = (input.slot as string).replace(/^Slot\//, '');
+  const patientId = await patientFor(
+    deps,
+    principal,
+    typeof input.patient === 'string' ? input.patient : undefined,
+  );
+  return deps.db.transaction(async (tx) => {
+    const slot = await read<Slot>(tx, deps.store, 'Slot', slotId);
+    if (!slot) notFound(`Slot/${slotId} does not exist`);
+    const schedule = (
+      await tx.query<{
+        practitioner: string | null;
+        role: string | null;
+        location: string | null;
+        mode: Mode;
+      }>('SELECT practitioner, role, location, mode FROM sched_schedule WHERE schedule_id = $1::text', [
+        slot!.schedule.reference?.split('/')[1],
+      ])
+    ).rows[0];
+    if (!schedule?.practitioner) notFound('This slot belongs to no bookable practitioner');
+    const appointment: Appointment = {
+      resourceType: 'Appointment',
+      status: 'booked',
+      appointmentType: modeConcept(schedule.mode),
+      ...(slot!.serviceType ? { serviceType: slot!.serviceType } : {}),
+      ...(slot!.specialty ? { specialty: slot!.specialty } : {}),
+      ...(typeof input.reason === 'string' && input.reason.trim()
+        ? { description: input.reason.trim() }
+        : {}),
+      start: slot!.start,
+      end: slot!.end,
+      created: new Date().toISOString(),
+      slot: [{ reference: `Slot/${slotId}` }],
+      participant: [
+        { actor: { reference: `Patient/${patientId}` }, required: 'required', status: 'accepted' },
+        { actor: { reference: schedule.practitioner as string }, required: 'required', status: 'accepted' },
+        ...(schedule.role ? [{ actor: { reference: schedule.role }, status: 'accepted' as const }] : []),
+        ...(schedule.location && schedule.mode === 'in-person'
+          ? [{ actor: { reference: schedule.location }, status: 'accepted' as const }]
+          : []),
+      ],
+    };
+    // a patient books as themselves; a scheduler's booking is the platform's (it opens the booked
+    // practitioner's care relationship, as a booking by the patient would)
+    const writer = principal.kind === 'patient' ? deps.store.as({ actor: principal }) : deps.store;
+    return (await writer.createWithin(tx, appointment)).resource as Appointment;
+  });
+}
+
+/** Who may change an appointment: its patient, its practitioner, or a care-giver / system who may write it. */
+async function editable(deps: BookingDeps, principal: Principal, id: string): Promise<Appointment> {
+  const access = await deps.access.resolve(principal);
+  const found = await deps.store.as(access).locate('Appointment', id);
+  if (!found?.visible || found.deleted) notFound(`Appointment/${id} does not exist`);
+  const appointment = JSON.parse(found!.content as string) as Appointment;
+  const mine =
+    (principal.kind === 'patient' &&
+      principal.fhirUser === `Patient/${participant(appointment, 'Patient')}`) ||
+    (principal.fhirUser?.startsWith('Practitioner/') &&
+      principal.fhirUser === `Practitioner/${participant(appointment, 'Practitioner')}`) ||
+    principal.kind === 'system' ||
+    isCareGiver(principal);
+  if (!mine) throw forbidden('Only the patient or the practitioner of an appointment changes it');
+  return appointment;
+}
+
+async function rewrite(
+  deps: BookingDeps,
+  principal: Principal,
+  id: string,
+  change: (a: Appointment) => Appointment,
+): Promise<Appointment> {
+  const before = await editable(deps, principal, id);
+  if (!ACTIVE.has(before.status))
+    throw new FhirError(409, outcome('error', 'conflict', `The appointment is ${before.status}`));
+  const writer = deps.store.as({ actor: principal });
+  return deps.db.transaction(async (tx) => {
+    const result = await writer.modifyWithin(tx, 'Appointment', id, (current) => {
+      const a = current as Appointment | undefined;
+      if (!a || a.meta?.versionId !== before.meta?.versionId)
+        throw new FhirError(
+          409,
+          outcome('error', 'conflict', 'The appointment changed meanwhile: reload it'),
+        );
+      return change(a);
+    });
+    return result?.resource as Appointment;
+  });
+}
+
+export function cancel(
+  deps: BookingDeps,
+  principal: Principal,
+  id: string,
+  reason: unknown,
+): Promise<Appointment> {
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500))
+    badRequest('The reason is a short text', ['reason']);
+  return rewrite(deps, principal, id, (a) => ({
+    ...a,
+    status: 'cancelled',
+    ...(typeof reason === 'string' && reason.trim() ? { cancelationReason: { text: reason.trim() } } : {}),
+  }));
+}
+
+export async function reschedule(
+  deps: BookingDeps,
+  principal: Principal,
+  id: string,
+  slotRef: unknown,
+): Promise<Appointment> {
+  if (typeof slotRef !== 'string' || !/^(Slot\/)?[A-Za-z0-9\-.]{1,64}$/.test(slotRef))
+    badRequest('Give the new slot (Slot/<id>)', ['slot']);
+  const slotId = (slotRef as string).replace(/^Slot\//, '');
+  const slot = await read<Slot>(deps.db, deps.store, 'Slot', slotId);
+  if (!slot) notFound(`Slot/${slotId} does not exist`);
+  const owner = (
+    await deps.db.query<{ practitioner: string | null }>(
+      'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text',
+      [slot!.schedule.reference?.split('/')[1]],
+    )
+  ).rows[0]?.practitioner;
+  return rewrite(deps, principal, id, (a) => {
+    // a move stays with the same practitioner: another practitioner is a new booking
+    if (!a.slot?.length) badRequest('This appointment has no slot to move');
+    if (owner !== `Practitioner/${participant(a, 'Practitioner')}`)
+      badRequest('The new slot must be with the same practitioner', ['slot']);
+    return { ...a, slot: [{ reference: `Slot/${slotId}` }], start: slot!.start, end: slot!.end };
+  });
+}
+
+export function noShow(deps: BookingDeps, principal: Principal, id: string): Promise<Appointment> {
+  if (principal.kind !== 'staff' && principal.kind !== 'system')
+    throw forbidden('The practice records a no-show');
+  return rewrite(deps, principal, id, (a) => ({ ...a, status: 'noshow' }));
+}

@@ -1,0 +1,272 @@
+/**
+ * The one place a slot is taken or given back: a write hook on Appointment, so `$book`, a plain
+ * `POST Appointment` naming a Slot, a transaction bundle and a reschedule all meet the same rule.
+ * In the writing transaction it locks each Slot (FOR UPDATE through the engine), refuses one that is
+ * not free (409: exactly one of concurrent bookings wins), marks it busy with the Appointment that
+ * holds it, frees the slots an Appointment gives back (offering them to the waiting list first),
+ * enforces the cut-offs, and queues the patient's confirmation, reminder and change notices.
+ */
+import type { Appointment, Patient, Practitioner, Slot } from '@medplum/fhirtypes';
+import {
+  FhirError,
+  type FhirStore,
+  outcome,
+  type SqlExecutor,
+  type WriteChange,
+  type WriteHook,
+} from '@sahti/fhir';
+import { writerOf } from '../../access/relations/sources.ts';
+import type { JobRunner } from '../../jobs/index.ts';
+import { enqueueNotification, patientLanguage } from '../../notify/index.ts';
+import { BOOKED_BY_URL } from './projection.ts';
+import type { SchedulingSettings } from './settings.ts';
+import { modeOf } from './terms.ts';
+import { OFFERED_TO_URL, offerFreedSlot, takeOffer } from './waitlist.ts';
+
+export const ACTIVE = new Set(['proposed', 'pending', 'booked', 'arrived', 'checked-in', 'fulfilled']);
+export const REMINDER_JOB = 'scheduling.reminder';
+export const CHANNEL_URL = 'https://sahti.ma/fhir/StructureDefinition/notification-channel';
+
+const conflict = (text: string) => new FhirError(409, outcome('error', 'conflict', text));
+const invalid = (text: string) => new FhirError(400, outcome('error', 'invalid', text));
+const slotIds = (a: Appointment | undefined): string[] =>
+  a && ACTIVE.has(a.status)
+    ? (a.slot ?? []).flatMap((s) => (s.reference?.startsWith('Slot/') ? [s.reference.slice(5)] : []))
+    : [];
+
+export function bookingHook(deps: {
+  store: FhirStore;
+  jobs: JobRunner;
+  settings: SchedulingSettings;
+}): WriteHook {
+  return (changes, actor) => {
+    const appointments = changes.filter((c) => c.resourceType === 'Appointment');
+    if (appointments.length === 0) return undefined;
+    const writer = writerOf(actor);
+    const now = new Date();
+    for (const change of appointments) checkRules(change, writer.kind, now, deps.settings);
+    return async (tx) => {
+      for (const change of appointments) await apply(tx, change, now, deps);
+    };
+  };
+}
+
+/** Rules decided before anything is written (the whole write is refused). */
+function checkRules(change: WriteChange, writer: string, now: Date, settings: SchedulingSettings): void {
+  const next = change.next as Appointment | undefined;
+  const previous = change.previous as Appointment | undefined;
+  if (!next) return;
+  const movedOrCancelled =
+    previous &&
+    ACTIVE.has(previous.status) &&
+    (!ACTIVE.has(next.status) || slotIds(previous).join() !== slotIds(next).join());
+  if (writer === 'patient' && movedOrCancelled && previous?.start) {
+    const hoursLeft = (Date.parse(previous.start) - now.getTime()) / 3_600_000;
+    if (hoursLeft < settings.cancelCutoffHours) {
+      throw conflict(
+        `Less than ${settings.cancelCutoffHours} h before the appointment: it can no longer be cancelled or moved online; call the practice`,
+      );
+    }
+  }
+  if (
+    next.status === 'noshow' &&
+    previous?.status !== 'noshow' &&
+    next.start &&
+    Date.parse(next.start) > now.getTime()
+  ) {
+    throw conflict('A no-show is recorded after the appointment’s start');
+  }
+}
+
+async function apply(
+  tx: SqlExecutor,
+  change: WriteChange,
+  now: Date,
+  deps: { store: FhirStore; jobs: JobRunner; settings: SchedulingSettings },
+): Promise<void> {
+  const next = change.next as Appointment | undefined;
+  const previous = change.previous as Appointment | undefined;
+  const ref = `Appointment/${change.id}`;
+  const before = slotIds(previous);
+  const after = slotIds(next);
+  const patientId = next ? participant(next, 'Patient') : undefined;
+  for (const slotId of after.filter((s) => !before.includes(s))) {
+    await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) =>
+      claim(slot as Slot | undefined, slotId, next as Appointment, ref, patientId, now, deps.settings),
+    );
+    await takeOffer(tx, slotId, patientId);
+  }
+  for (const slotId of before.filter((s) => !after.includes(s))) {
+    let freed: Slot | undefined;
+    await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) => {
+      const current = slot as Slot | undefined;
+      const holder = current?.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference;
+      if (!current || holder !== ref) return undefined;
+      freed = {
+        ...current,
+        status: 'free',
+        extension: (current.extension ?? []).filter((e) => e.url !== BOOKED_BY_URL),
+      };
+      return freed;
+    });
+    if (freed && Date.parse(freed.start) > now.getTime()) await offerFreedSlot(tx, deps, freed);
+  }
+  await notify(tx, change, deps);
+}
+
+function claim(
+  slot: Slot | undefined,
+  slotId: string,
+  appointment: Appointment,
+  ref: string,
+  patientId: string | undefined,
+  now: Date,
+  settings: SchedulingSettings,
+): Slot | undefined {
+  if (!slot) throw invalid(`Slot/${slotId} does not exist`);
+  const holder = slot.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference;
+  if (holder === ref) return undefined; // already this appointment's
+  const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
+  const heldForThem = slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
+  if (slot.status !== 'free' && !heldForThem)
+    throw conflict('This slot has just been taken: choose another one');
+  if (Date.parse(slot.start) - now.getTime() < settings.minNoticeMinutes * 60_000)
+    throw conflict(
+      `This slot starts too soon to be booked online (at least ${settings.minNoticeMinutes} min ahead)`,
+    );
+  if (appointment.start && Date.parse(appointment.start) !== Date.parse(slot.start))
+    throw invalid('The appointment must start when its slot starts');
+  return {
+    ...slot,
+    status: 'busy',
+    extension: [
+      ...(slot.extension ?? []).filter((e) => e.url !== BOOKED_BY_URL && e.url !== OFFERED_TO_URL),
+      { url: BOOKED_BY_URL, valueReference: { reference: ref } },
+    ],
+  };
+}
+
+export function participant(a: Appointment, type: string): string | undefined {
+  const ref = a.participant?.find((p) => p.actor?.reference?.startsWith(`${type}/`))?.actor?.reference;
+  return ref?.slice(type.length + 1);
+}
+
+/** Confirmation, change and cancellation notices; the day-before reminder as a delayed job. */
+async function notify(
+  tx: SqlExecutor,
+  change: WriteChange,
+  deps: { store: FhirStore; jobs: JobRunner },
+): Promise<void> {
+  const next = change.next as Appointment | undefined;
+  const previous = change.previous as Appointment | undefined;
+  if (!next) return;
+  const wasActive = previous && ACTIVE.has(previous.status);
+  const isBooked = next.status === 'booked';
+  let template: string | undefined;
+  if (isBooked && !wasActive) template = 'appointment-confirmed';
+  else if (next.status === 'cancelled' && wasActive) template = 'appointment-cancelled';
+  else if (isBooked && wasActive && previous?.start !== next.start) template = 'appointment-moved';
+  if (!template) return;
+  const patientId = participant(next, 'Patient');
+  if (!patientId) return;
+  const patient = await read<Patient>(tx, deps.store, 'Patient', patientId);
+  if (!patient) return;
+  const params = await describe(tx, deps.store, next);
+  if (template === 'appointment-moved') params.previous = previous?.start ?? '';
+  for (const { channel, recipient } of channelsOf(patient)) {
+    await enqueueNotification(tx, {
+      patientId,
+      channel,
+      recipient,
+      template,
+      params,
+      ...(patientLanguage(patient) ? { language: patientLanguage(patient) } : {}),
+    });
+  }
+  if (isBooked && next.start && (template === 'appointment-confirmed' || template === 'appointment-moved')) {
+    const remindAt = new Date(Date.parse(next.start) - 24 * 3_600_000);
+    if (remindAt.getTime() > Date.now()) {
+      await deps.jobs.enqueue(
+        tx,
+        REMINDER_JOB,
+        { appointment: change.id, start: next.start },
+        {
+          runAt: remindAt,
+          key: `reminder-${change.id}-${Date.parse(next.start)}`,
+        },
+      );
+    }
+  }
+}
+
+/** The day-before reminder: sent only if the appointment is still booked at that time. */
+export async function sendReminder(
+  db: SqlExecutor & { transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> },
+  store: FhirStore,
+  payload: { appointment: string; start: string },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const appointment = await read<Appointment>(tx, store, 'Appointment', payload.appointment);
+    if (appointment?.status !== 'booked' || appointment.start !== payload.start) return;
+    const patientId = participant(appointment, 'Patient');
+    const patient = patientId ? await read<Patient>(tx, store, 'Patient', patientId) : undefined;
+    if (!patient || !patientId) return;
+    const params = await describe(tx, store, appointment);
+    for (const { channel, recipient } of channelsOf(patient)) {
+      await enqueueNotification(tx, {
+        patientId,
+        channel,
+        recipient,
+        template: 'appointment-reminder',
+        params,
+        ...(patientLanguage(patient) ? { language: patientLanguage(patient) } : {}),
+      });
+    }
+  });
+}
+
+/** The channels the patient chose (extension), else email when they have one, else SMS. */
+export function channelsOf(patient: Patient): { channel: 'email' | 'sms'; recipient: string }[] {
+  const email = patient.telecom?.find((t) => t.system === 'email' && t.value)?.value;
+  const phone = patient.telecom?.find((t) => (t.system === 'sms' || t.system === 'phone') && t.value)?.value;
+  const chosen = patient.extension?.find((e) => e.url === CHANNEL_URL)?.valueCode;
+  const out: { channel: 'email' | 'sms'; recipient: string }[] = [];
+  if (email && (chosen === 'email' || chosen === 'both' || (!chosen && email)))
+    out.push({ channel: 'email', recipient: email });
+  if (phone && (chosen === 'sms' || chosen === 'both' || (!chosen && !email)))
+    out.push({ channel: 'sms', recipient: phone });
+  if (out.length === 0 && (email || phone))
+    out.push(email ? { channel: 'email', recipient: email } : { channel: 'sms', recipient: phone as string });
+  return out;
+}
+
+async function describe(tx: SqlExecutor, store: FhirStore, a: Appointment): Promise<Record<string, string>> {
+  const practitionerId = participant(a, 'Practitioner');
+  const practitioner = practitionerId
+    ? await read<Practitioner>(tx, store, 'Practitioner', practitionerId)
+    : undefined;
+  const name = practitioner?.name?.[0];
+  const display = name
+    ? `Dr ${[...(name.given ?? []), name.family].filter(Boolean).join(' ')}`
+    : 'votre médecin';
+  const locationId = participant(a, 'Location');
+  const location = locationId
+    ? await read<{ name?: string; resourceType: 'Location' }>(tx, store, 'Location', locationId)
+    : undefined;
+  return {
+    practitioner: display,
+    start: a.start ?? '',
+    place: location?.name ?? '',
+    mode: modeOf(a.appointmentType) ?? 'in-person',
+  };
+}
+
+export async function read<T>(
+  tx: SqlExecutor,
+  store: FhirStore,
+  type: string,
+  id: string,
+): Promise<T | undefined> {
+  const found = await store.locate(type, id, undefined, tx);
+  return found && !found.deleted ? (JSON.parse(found.content as string) as T) : undefined;
+}

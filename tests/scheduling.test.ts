@@ -1,0 +1,421 @@
+/**
+ * Booking: slots derived from a weekly template; `$find` and the public search by specialty, place
+ * (in French, Arabic or shorthand), language and mode; a slot is never booked twice, whatever the
+ * path and the concurrency; cut-offs, moves, no-shows, the waiting list; notices received by a real
+ * SMTP server in the patient's language; and the care relationship a booking opens and closes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Schedule } from '@medplum/fhirtypes';
+import { materializeSchedule } from '../packages/server/src/modules/scheduling/materialize.ts';
+import {
+  templateExtension,
+  type WeeklyTemplate,
+} from '../packages/server/src/modules/scheduling/template.ts';
+import { modeConcept, specialtyConcept } from '../packages/server/src/modules/scheduling/terms.ts';
+import { type Person, signIn } from './support/people.ts';
+import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.ts';
+
+let server: TestServer;
+let inbox: SmtpInbox;
+let amina: Person; // Arabic, email
+let omar: Person; // French, SMS only
+let leila: Person;
+let doctor: Person;
+let otherDoctor: Person;
+
+const everyDay: WeeklyTemplate = {
+  slotMinutes: 30,
+  sessions: (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({
+    day,
+    start: '00:00',
+    end: '23:30',
+  })),
+  exceptions: [],
+  closedOnHolidays: false,
+};
+const put = async (r: Record<string, unknown>) => {
+  const res = await fhirFetch(server.fhirBase, `/${r.resourceType}/${r.id}`, { method: 'PUT', body: r });
+  assert.ok(res.status < 300, JSON.stringify(res.body).slice(0, 300));
+  return res.body;
+};
+
+before(async () => {
+  inbox = await startSmtpInbox();
+  server = await startTestServer({}, { auth: { smtpUrl: inbox.url } });
+  await put({ resourceType: 'Organization', id: 'org-s', name: 'Clinique Anfa' });
+  await put({
+    resourceType: 'Location',
+    id: 'loc-s',
+    name: 'Clinique Anfa',
+    status: 'active',
+    address: { city: 'Casablanca', district: 'Casablanca', state: 'Casablanca-Settat' },
+  });
+  await put({
+    resourceType: 'Practitioner',
+    id: 'pr-s',
+    name: [{ family: 'Sbai', given: ['Rim'] }],
+    communication: [
+      { coding: [{ system: 'urn:ietf:bcp:47', code: 'ary' }] },
+      { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr' }] },
+    ],
+  });
+  await put({ resourceType: 'Practitioner', id: 'pr-t', name: [{ family: 'Tahiri', given: ['Anas'] }] });
+  await put({
+    resourceType: 'PractitionerRole',
+    id: 'role-s',
+    practitioner: { reference: 'Practitioner/pr-s' },
+    organization: { reference: 'Organization/org-s' },
+    location: [{ reference: 'Location/loc-s' }],
+    specialty: [specialtyConcept('cardiology')],
+    extension: [
+      {
+        url: 'https://sahti.ma/fhir/StructureDefinition/consultation-fee',
+        valueMoney: { value: 300, currency: 'MAD' },
+      },
+    ],
+  });
+  for (const [id, mode] of [
+    ['sch-s', 'in-person'],
+    ['sch-v', 'video'],
+  ] as const) {
+    const schedule = await put({
+      resourceType: 'Schedule',
+      id,
+      active: true,
+      serviceType: [modeConcept(mode)],
+      specialty: [specialtyConcept('cardiology')],
+      actor: [
+        { reference: 'PractitionerRole/role-s' },
+        { reference: 'Practitioner/pr-s' },
+        ...(mode === 'in-person' ? [{ reference: 'Location/loc-s' }] : []),
+      ],
+      extension: [templateExtension(everyDay)],
+    });
+    await materializeSchedule(server.platform.handler, server.platform.db, schedule as Schedule, 4);
+  }
+  const patient = (id: string, telecom: unknown[], language: string) =>
+    put({
+      resourceType: 'Patient',
+      id,
+      name: [{ family: id }],
+      telecom,
+      communication: [
+        { language: { coding: [{ system: 'urn:ietf:bcp:47', code: language }] }, preferred: true },
+      ],
+    });
+  await patient('pa', [{ system: 'email', value: 'amina@example.ma' }], 'ar');
+  await patient('pb', [{ system: 'phone', value: '+212600000111' }], 'fr');
+  await patient('pc', [{ system: 'email', value: 'leila@example.ma' }], 'en');
+  amina = await signIn(server, ['patient'], 'Patient/pa');
+  omar = await signIn(server, ['patient'], 'Patient/pb');
+  leila = await signIn(server, ['patient'], 'Patient/pc');
+  doctor = await signIn(server, ['doctor'], 'Practitioner/pr-s');
+  otherDoctor = await signIn(server, ['doctor'], 'Practitioner/pr-t');
+});
+after(async () => {
+  await server?.close();
+  await inbox?.close();
+});
+
+/** Free slots of a schedule starting at least `hours` from now. */
+async function freeSlots(schedule: string, hours = 1): Promise<string[]> {
+  const res = await fetch(
+    `${server.url}/api/scheduling/schedules/${schedule}/slots?start=${new Date(Date.now() + hours * 3_600_000).toISOString()}`,
+  );
+  const body = (await res.json()) as { slots: { slotId: string }[] };
+  return body.slots.map((s) => s.slotId);
+}
+/** The next message to `address` with this subject (others to that address are passed over). */
+async function mail(address: string, subject: string) {
+  for (;;) {
+    const m = await inbox.next(address, 15_000);
+    if (m.subject === subject) return m;
+  }
+}
+const slotStatus = async (id: string) => (await fhirFetch(server.fhirBase, `/Slot/${id}`)).body.status;
+
+describe('finding a doctor', () => {
+  it('finds the practitioner by specialty and by any name of the place, with the next free times', async () => {
+    for (const place of ['Casablanca', 'casa', 'الدار البيضاء', 'Casablanca-Settat', 'CASA']) {
+      const res = await fetch(
+        `${server.url}/api/scheduling/search?specialty=cardiology&place=${encodeURIComponent(place)}`,
+      );
+      const body = (await res.json()) as {
+        results: { practitioner: string; next: unknown[]; fee: number }[];
+      };
+      assert.equal(res.status, 200);
+      assert.ok(
+        body.results.some(
+          (r) => r.practitioner === 'Practitioner/pr-s' && r.next.length > 0 && r.fee === 300,
+        ),
+        place,
+      );
+    }
+    const rabat = await (await fetch(`${server.url}/api/scheduling/search?place=Rabat`)).json();
+    assert.equal((rabat as { results: unknown[] }).results.length, 0);
+    const video = (await (
+      await fetch(`${server.url}/api/scheduling/search?mode=video&language=ary`)
+    ).json()) as { results: { mode: string }[] };
+    assert.ok(video.results.length >= 1 && video.results.every((r) => r.mode === 'video'));
+    const bad = await fetch(`${server.url}/api/scheduling/search?mode=teleport&specialty=astrology`);
+    assert.equal(bad.status, 400);
+    const outcome = (await bad.json()) as { issue: { expression: string[] }[] };
+    assert.deepEqual(outcome.issue.map((i) => i.expression[0]).sort(), ['mode', 'specialty']);
+  });
+
+  it('$find returns free Slots, soonest first, with their schedule, role, practitioner and location', async () => {
+    const res = await amina.fhir('/Slot/$find?specialty=394579002&place=casa&mode=in-person&_count=5');
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 200));
+    const matches = res.body.entry.filter((e: any) => e.search.mode === 'match');
+    assert.equal(matches.length, 5);
+    const starts = matches.map((e: any) => e.resource.start);
+    assert.deepEqual([...starts].sort(), starts);
+    const included = res.body.entry
+      .filter((e: any) => e.search.mode === 'include')
+      .map((e: any) => e.resource.resourceType)
+      .sort();
+    assert.deepEqual(included, ['Location', 'Practitioner', 'PractitionerRole', 'Schedule']);
+  });
+});
+
+describe('a slot is never booked twice', () => {
+  it('concurrent $book on one slot: exactly one wins, the others get 409, the slot ends busy', async () => {
+    const [slot] = await freeSlots('sch-s', 30);
+    const attempts = await Promise.all(
+      [amina, omar, leila, amina, omar].map((p) =>
+        p.fhir('/Appointment/$book', {
+          method: 'POST',
+          body: {
+            resourceType: 'Parameters',
+            parameter: [{ name: 'slot', valueReference: { reference: `Slot/${slot}` } }],
+          },
+        }),
+      ),
+    );
+    const statuses = attempts.map((a) => a.status).sort();
+    assert.deepEqual(
+      statuses,
+      [201, 409, 409, 409, 409],
+      JSON.stringify(attempts.map((a) => a.body?.issue?.[0]?.diagnostics)),
+    );
+    assert.equal(await slotStatus(slot), 'busy');
+    const booked = await fhirFetch(server.fhirBase, `/Appointment?slot=Slot/${slot}`);
+    assert.equal(booked.body.entry.length, 1);
+  });
+
+  it('plain POST Appointment racing $book and a transaction bundle: still exactly one', async () => {
+    const [slot] = await freeSlots('sch-s', 40);
+    const s = (await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body;
+    const appointment = (patient: string) => ({
+      resourceType: 'Appointment',
+      status: 'booked',
+      start: s.start,
+      end: s.end,
+      slot: [{ reference: `Slot/${slot}` }],
+      participant: [
+        { actor: { reference: `Patient/${patient}` }, status: 'accepted' },
+        { actor: { reference: 'Practitioner/pr-s' }, status: 'accepted' },
+      ],
+    });
+    const attempts = await Promise.all([
+      amina.fhir('/Appointment', { method: 'POST', body: appointment('pa') }),
+      omar.fhir('/Appointment/$book', {
+        method: 'POST',
+        body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: `Slot/${slot}` }] },
+      }),
+      leila.fhir('/', {
+        method: 'POST',
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ resource: appointment('pc'), request: { method: 'POST', url: 'Appointment' } }],
+        },
+      }),
+      fhirFetch(server.fhirBase, '/Appointment', { method: 'POST', body: appointment('pc') }),
+    ]);
+    const won = attempts.filter(
+      (a) => a.status === 201 || (a.status === 200 && a.body.type === 'transaction-response'),
+    );
+    assert.equal(
+      won.length,
+      1,
+      JSON.stringify(attempts.map((a) => [a.status, a.body?.issue?.[0]?.diagnostics])),
+    );
+    assert.ok(attempts.every((a) => a.status < 500));
+    assert.equal(await slotStatus(slot), 'busy');
+  });
+
+  it('refuses a slot that starts too soon, a start that is not the slot’s, and a slot that does not exist', async () => {
+    const soon = (await freeSlots('sch-s', 0))[0];
+    const res = await amina.fhir('/Appointment/$book', {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: `Slot/${soon}` }] },
+    });
+    assert.equal(res.status, 409);
+    const missing = await amina.fhir('/Appointment/$book', {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: 'Slot/nope' }] },
+    });
+    assert.equal(missing.status, 404);
+    assert.equal(
+      (
+        await otherDoctor.fhir('/Appointment/$book', {
+          method: 'POST',
+          body: {
+            resourceType: 'Parameters',
+            parameter: [
+              { name: 'slot', valueString: 'Slot/nope' },
+              { name: 'patient', valueString: 'Patient/pa' },
+            ],
+          },
+        })
+      ).status,
+      404,
+      'a patient outside their care is unknown to them',
+    );
+  });
+});
+
+describe('after booking', () => {
+  it('confirms by email in the patient’s language, and the booked doctor sees the record until the follow-up ends', async () => {
+    await put({
+      resourceType: 'Patient',
+      id: 'pe',
+      name: [{ family: 'Essaidi' }],
+      telecom: [{ system: 'email', value: 'nora@example.ma' }],
+      communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'en' }] }, preferred: true }],
+    });
+    const nora = await signIn(server, ['patient'], 'Patient/pe');
+    assert.equal((await doctor.fhir('/Patient/pe')).status, 404);
+    const [slot] = await freeSlots('sch-s', 60);
+    const booked = await nora.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}`, reason: 'palpitations' },
+    });
+    assert.equal(booked.status, 201, JSON.stringify(booked.body));
+    const confirmed = await mail('nora@example.ma', 'Sahti: appointment confirmed');
+    assert.match(confirmed.text, /Dr Rim Sbai/);
+    assert.equal((await doctor.fhir('/Patient/pe')).status, 200);
+    await server.platform.db.query(
+      "UPDATE care_relation SET end_at = now() - interval '1 second' WHERE patient_id = 'pe' AND source = 'booking'",
+    );
+    server.platform.access.careViews.invalidate();
+    assert.equal((await doctor.fhir('/Patient/pe')).status, 404);
+  });
+
+  it('moves within the cut-off is refused to the patient; a move in time frees the old slot and takes the new one', async () => {
+    const [near] = await freeSlots('sch-s', 2);
+    const res = await fhirFetch(server.fhirBase, '/Appointment/$book', {
+      method: 'POST',
+      body: {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'slot', valueString: `Slot/${near}` },
+          { name: 'patient', valueString: 'Patient/pa' },
+        ],
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const tooLate = await amina.call(`/api/scheduling/appointments/${res.body.id}/cancel`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(tooLate.status, 409);
+    assert.match(tooLate.body.issue[0].diagnostics, /12 h/);
+    const [far, farther] = await freeSlots('sch-s', 48);
+    const later = await amina.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${far}` } });
+    assert.equal(later.status, 201);
+    const moved = await amina.call(`/api/scheduling/appointments/${later.body.id}/reschedule`, {
+      method: 'POST',
+      body: { slot: `Slot/${farther}` },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(await slotStatus(far), 'free');
+    assert.equal(await slotStatus(farther), 'busy');
+    await mail('amina@example.ma', 'صحتي: تغيير موعد');
+    const cancelled = await amina.call(`/api/scheduling/appointments/${later.body.id}/cancel`, {
+      method: 'POST',
+      body: { reason: 'better' },
+    });
+    assert.equal(cancelled.status, 200);
+    assert.equal(await slotStatus(farther), 'free');
+    await mail('amina@example.ma', 'صحتي: إلغاء الموعد');
+  });
+
+  it('a no-show is recorded by the practice, after the start only', async () => {
+    const [slot] = await freeSlots('sch-s', 70);
+    const res = await omar.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${slot}` } });
+    assert.equal(res.status, 201);
+    assert.equal(
+      (await omar.call(`/api/scheduling/appointments/${res.body.id}/no-show`, { method: 'POST' })).status,
+      403,
+    );
+    assert.equal(
+      (await doctor.call(`/api/scheduling/appointments/${res.body.id}/no-show`, { method: 'POST' })).status,
+      409,
+    );
+  });
+
+  it('the waiting list gets a freed slot first; nobody else can take it while it is held', async () => {
+    const [slot] = await freeSlots('sch-v', 80);
+    const first = await omar.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${slot}` } });
+    assert.equal(first.status, 201);
+    const start = (await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body.start;
+    const joined = await amina.call('/api/scheduling/waitlist', {
+      method: 'POST',
+      body: {
+        schedule: 'sch-v',
+        earliest: new Date().toISOString(),
+        latest: new Date(Date.parse(start) + 86_400_000).toISOString(),
+      },
+    });
+    assert.equal(joined.status, 201, JSON.stringify(joined.body));
+    assert.equal(
+      (await omar.call(`/api/scheduling/appointments/${first.body.id}/cancel`, { method: 'POST', body: {} }))
+        .status,
+      200,
+    );
+    assert.equal(await slotStatus(slot), 'busy-tentative');
+    await mail('amina@example.ma', 'صحتي: موعد متاح');
+    const stranger = await leila.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}` },
+    });
+    assert.equal(stranger.status, 409);
+    const taken = await amina.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}` },
+    });
+    assert.equal(taken.status, 201, JSON.stringify(taken.body));
+    const entries = await amina.call('/api/scheduling/waitlist');
+    assert.equal(entries.body.entries[0].close_reason, 'booked');
+  });
+
+  it('a practitioner changes their template; slots follow, booked ones stay', async () => {
+    const mine = await doctor.call('/api/scheduling/my-schedules');
+    assert.equal(mine.body.schedules.length, 2);
+    const noEvenings = { ...everyDay, sessions: everyDay.sessions.map((s) => ({ ...s, end: '12:00' })) };
+    const res = await doctor.call('/api/scheduling/schedules/sch-s/template', {
+      method: 'PUT',
+      body: noEvenings,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.removed > 0);
+    const bad = await doctor.call('/api/scheduling/schedules/sch-s/template', {
+      method: 'PUT',
+      body: { ...noEvenings, slotMinutes: 1 },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(
+      (
+        await otherDoctor.call('/api/scheduling/schedules/sch-s/template', {
+          method: 'PUT',
+          body: noEvenings,
+        })
+      ).status,
+      404,
+    );
+  });
+});
