@@ -45,7 +45,8 @@ interface Target {
 }
 
 async function newTarget(): Promise<Target> {
-  if (backend === 'pglite') return { dataDir: await mkdtemp(join(work, 'data-')) };
+  // a folder that does not exist yet: the restore creates it
+  if (backend === 'pglite') return { dataDir: join(await mkdtemp(join(work, 'data-')), 'sahti') };
   const database = await freshPostgresDatabase();
   databases.push(database);
   return { databaseUrl: database.url };

@@ -4,8 +4,9 @@
  * file beside the folder (`<dir>.owner`) naming its process; another process refuses to open the
  * folder while that process is alive. A file left by a process that died (kill -9) is taken over.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 
 export interface EmbeddedOwner {
   pid: number;
@@ -47,6 +48,7 @@ export function claimEmbedded(dir: string): () => void {
   const holder = embeddedOwner(dir);
   if (holder) throw new EmbeddedDatabaseInUse(dir, holder);
   const file = ownerFile(dir);
+  mkdirSync(dirname(file), { recursive: true });
   const mine: EmbeddedOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   writeFileSync(file, `${JSON.stringify(mine)}\n`);
   return () => {
