@@ -6,6 +6,7 @@
  */
 import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
 import type { Params, TreeRoute } from '../router/match.ts';
+import { TELECONSULT_ROUTES } from '../teleconsult/routes.ts';
 import type { Area } from './areas.ts';
 
 export interface PageProps {
@@ -72,6 +73,7 @@ export const ROUTES: AppRoute[] = [
       { path: 'practitioners/:id', page: screen(() => import('../admin/PractitionerFormPage.tsx')) },
     ],
   },
+  ...TELECONSULT_ROUTES,
 ];
 
 /** The area of a matched chain: the nearest one declared, from the leaf up. */

@@ -1,0 +1,138 @@
+/** The pharmacist's page, without an account: the prescription's status and what to dispense, once. */
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PageProps } from '../app/routes.ts';
+import { useDataQuery } from '../data/index.ts';
+import {
+  Button,
+  Card,
+  ErrorMessage,
+  Loading,
+  Notice,
+  Page,
+  SummaryList,
+  TextField,
+} from '../design/index.ts';
+import { useFormat } from '../i18n/useFormat.ts';
+import { navigate } from '../router/router.tsx';
+import { NS } from './i18n/index.ts';
+import { dispensePrescription, verifyPrescription } from './verify.ts';
+
+export default function VerifyPage({ params }: PageProps) {
+  const { t } = useTranslation(NS);
+  const [typed, setTyped] = useState(params.code ?? '');
+  const code = params.code;
+  return (
+    <Page title={t('title')} lede={t('lede')}>
+      <form
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault();
+          if (typed.trim()) navigate(`/verify/${encodeURIComponent(typed.trim())}`);
+        }}
+      >
+        <TextField
+          id="code"
+          label={t('code')}
+          hint={t('codeHint')}
+          value={typed}
+          dir="ltr"
+          autoComplete="off"
+          onChange={(e) => setTyped(e.target.value)}
+        />
+        <Button>{t('check')}</Button>
+      </form>
+      {code && <Result code={code} />}
+    </Page>
+  );
+}
+
+function Result({ code }: { code: string }) {
+  const { t } = useTranslation(NS);
+  const format = useFormat();
+  const result = useDataQuery({
+    types: ['MedicationRequest'],
+    key: ['verify', code],
+    load: (signal) => verifyPrescription(code, signal),
+  });
+  const [pharmacy, setPharmacy] = useState('');
+  const [inpe, setInpe] = useState('');
+  const [missing, setMissing] = useState(false);
+  const [failure, setFailure] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  if (result.isPending) return <Loading />;
+  if (result.isError) return <ErrorMessage error={result.error} retry={() => void result.refetch()} />;
+  const v = result.data;
+  if (!v) return <Notice kind="warning">{t('unknown')}</Notice>;
+  const kind = v.status === 'valid' ? 'success' : 'warning';
+  return (
+    <Card testId="verification">
+      <div className={`notice notice--${kind}`} role="status">
+        <p className="verify-status">{t(`status.${v.status}`)}</p>
+        {v.dispensedAt && (
+          <p>
+            {t('dispensedAt', { date: format.date(v.dispensedAt, { time: true }), by: v.dispensedBy ?? '' })}
+          </p>
+        )}
+      </div>
+      {v.status !== 'tampered' && (
+        <>
+          <SummaryList
+            rows={[
+              [
+                t('prescriber'),
+                [v.prescriber?.name, v.prescriber?.inpe && `INPE ${v.prescriber.inpe}`]
+                  .filter(Boolean)
+                  .join(' — '),
+              ],
+              [t('patient'), [v.patient?.initials, v.patient?.birthYear].filter(Boolean).join(', ')],
+              [t('issued'), format.date(v.issued)],
+            ]}
+          />
+          <h2>{t('medicines')}</h2>
+          <ul>
+            {v.items?.map((item) => (
+              <li key={`${item.medication}-${item.dosage}`}>
+                <strong>{item.medication}</strong> — {item.dosage} (
+                {t('boxes', { count: item.quantity, days: item.durationDays })}
+                {item.substitution === false ? `, ${t('noSubstitution')}` : ''})
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {v.status === 'valid' && !done && (
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (pharmacy.trim().length < 2) return setMissing(true);
+            setFailure(undefined);
+            dispensePrescription(code, pharmacy.trim(), inpe.trim() || undefined).then(() => {
+              setDone(true);
+              void result.refetch();
+            }, setFailure);
+          }}
+        >
+          {failure !== undefined && <ErrorMessage error={failure} />}
+          <TextField
+            id="pharmacy"
+            label={t('pharmacy')}
+            value={pharmacy}
+            error={missing && pharmacy.trim().length < 2 ? t('missingPharmacy') : undefined}
+            onChange={(e) => setPharmacy(e.target.value)}
+          />
+          <TextField
+            id="inpe"
+            short
+            inputMode="numeric"
+            label={t('inpe')}
+            value={inpe}
+            onChange={(e) => setInpe(e.target.value)}
+          />
+          <Button>{t('dispense')}</Button>
+        </form>
+      )}
+      {done && <Notice kind="success">{t('dispensed')}</Notice>}
+    </Card>
+  );
+}

@@ -1,0 +1,29 @@
+import type { Messages } from '../../i18n/messages.ts';
+import type { fr } from './fr.ts';
+
+export const ar: Messages<typeof fr> = {
+  title: 'التحقق من وصفة طبية',
+  lede: 'امسح رمز QR الموجود على الوصفة، أو أدخل رمزها.',
+  code: 'رمز الوصفة',
+  codeHint: '32 حرفا، مطبوعة تحت رمز QR',
+  check: 'تحقق',
+  status: {
+    valid: 'وصفة صالحة',
+    dispensed: 'سبق صرفها',
+    revoked: 'ألغاها الطبيب',
+    tampered: 'وصفة معدَّلة: لا تصرفها',
+  },
+  unknown: 'لا توجد وصفة بهذا الرمز. تحقق مما أدخلته.',
+  prescriber: 'الطبيب',
+  patient: 'المريض (الحروف الأولى، سنة الازدياد)',
+  issued: 'التاريخ',
+  dispensedAt: 'صُرفت بتاريخ {{date}} من طرف {{by}}',
+  medicines: 'الأدوية',
+  boxes: '{{count}} علبة، {{days}} يوما',
+  noSubstitution: 'غير قابل للاستبدال',
+  pharmacy: 'اسم الصيدلية',
+  inpe: 'رقم INPE للصيدلية (اختياري)',
+  dispense: 'تسجيل الصرف',
+  dispensed: 'سُجل الصرف.',
+  missingPharmacy: 'أدخل اسم الصيدلية',
+};

@@ -1,0 +1,29 @@
+import type { Messages } from '../../i18n/messages.ts';
+import type { fr } from './fr.ts';
+
+export const en: Messages<typeof fr> = {
+  title: 'Check a prescription',
+  lede: 'Scan the prescription’s QR code, or type its code.',
+  code: 'Prescription code',
+  codeHint: '32 characters, printed under the QR code',
+  check: 'Check',
+  status: {
+    valid: 'Valid prescription',
+    dispensed: 'Already dispensed',
+    revoked: 'Cancelled by the prescriber',
+    tampered: 'Prescription altered: do not dispense',
+  },
+  unknown: 'No prescription has this code. Check what you typed.',
+  prescriber: 'Prescriber',
+  patient: 'Patient (initials, year of birth)',
+  issued: 'Date',
+  dispensedAt: 'Dispensed on {{date}} by {{by}}',
+  medicines: 'Medicines',
+  boxes: '{{count}} box(es), {{days}} days',
+  noSubstitution: 'no substitution',
+  pharmacy: 'Pharmacy name',
+  inpe: 'Pharmacy INPE (optional)',
+  dispense: 'Record the dispensing',
+  dispensed: 'Dispensing recorded.',
+  missingPharmacy: 'Type the pharmacy’s name',
+};

@@ -1,0 +1,46 @@
+/** The public verification endpoint, as the pharmacist's page reads it. */
+import { ApiError } from '../api/errors.ts';
+import { request } from '../api/http.ts';
+
+export interface Verification {
+  status: 'valid' | 'dispensed' | 'revoked' | 'tampered';
+  issued?: string;
+  prescriber?: { name?: string; inpe?: string };
+  patient?: { initials?: string; birthYear?: string };
+  items?: {
+    medication?: string;
+    dosage?: string;
+    quantity?: number;
+    durationDays?: number;
+    substitution?: boolean;
+  }[];
+  dispensedAt?: string;
+  dispensedBy?: string;
+  revokedAt?: string;
+}
+
+/** The verification, or undefined for an unknown code. */
+export async function verifyPrescription(
+  code: string,
+  signal?: AbortSignal,
+): Promise<Verification | undefined> {
+  try {
+    return (
+      await request<Verification>('GET', `/api/prescriptions/verify/${encodeURIComponent(code)}`, { signal })
+    ).body;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+export const dispensePrescription = async (code: string, pharmacy: string, inpe?: string) =>
+  (
+    await request<{ status: string }>(
+      'POST',
+      `/api/prescriptions/verify/${encodeURIComponent(code)}/dispense`,
+      {
+        body: { pharmacy, ...(inpe ? { inpe } : {}) },
+      },
+    )
+  ).body;
