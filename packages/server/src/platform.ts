@@ -142,7 +142,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     db,
     jobs,
     audit,
-    migrations: SERVER_MIGRATIONS.map((m) => m.version),
+    migrations: [...SERVER_MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])].map((m) => m.version),
     fhirBase: FHIR_BASE_PATH,
     isOperation: (name) => handler.has(name),
   });
