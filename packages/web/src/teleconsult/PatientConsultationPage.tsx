@@ -75,6 +75,7 @@ function ConsentForm({ onSubmit }: { onSubmit(): Promise<void> }) {
   const [busy, setBusy] = useState(false);
   return (
     <form
+      className="consent"
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
