@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+import { systemToken } from './support/smart-tokens.ts';
 
 process.env.SAHTI_SUBSCRIPTION_HOSTS = '127.0.0.1';
 process.env.SAHTI_SUBSCRIPTION_ATTEMPTS = '2';
@@ -353,6 +354,43 @@ describe('Subscriptions: the subscriber’s rights', () => {
     assert.ok(theirs.body.entry.every((e: { resource: { id: string } }) => e.resource.id !== id));
     const mine = await fhirFetch(server.fhirBase, '/Subscription?_count=100');
     assert.ok(mine.body.entry.some((e: { resource: { id: string } }) => e.resource.id === id));
+  });
+
+  it('another system client, even with system/*.*, finds none of them through batches or history', async () => {
+    const { id } = await subscribe({
+      criteria: 'Observation?code=x|z',
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${hookBase}/secret`,
+        header: ['Authorization: Bearer do-not-leak'],
+      },
+    });
+    const other = { authorization: `Bearer ${await systemToken(server, 'system/*.*')}` };
+    const batch = await fhirFetch(server.fhirBase, '', {
+      method: 'POST',
+      headers: other,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { request: { method: 'GET', url: `Subscription/${id}` } },
+          { request: { method: 'GET', url: 'Subscription?status=active' } },
+          { request: { method: 'DELETE', url: `Subscription/${id}` } },
+        ],
+      },
+    });
+    assert.equal(batch.status, 200);
+    assert.equal(batch.body.entry[0].response.status.slice(0, 3), '404');
+    assert.doesNotMatch(JSON.stringify(batch.body), /do-not-leak/);
+    const history = await fhirFetch(server.fhirBase, '/_history?_count=1000', { headers: other });
+    assert.doesNotMatch(JSON.stringify(history.body), /do-not-leak/);
+    const typed = await fhirFetch(server.fhirBase, '/?_type=Subscription', { headers: other });
+    assert.doesNotMatch(JSON.stringify(typed.body), /do-not-leak/);
+    assert.equal(
+      (await fhirFetch(server.fhirBase, `/Subscription/${id}`)).body.status,
+      'active',
+      'still there',
+    );
   });
 });
 

@@ -21,6 +21,8 @@ export interface ReadScope {
    * readable although their patient is not: a referral Task addressed to a specialist, say.
    */
   addressed?: { actors: readonly string[]; params: readonly (readonly [string, string])[] };
+  /** Types never read through this scope, whatever else allows (served elsewhere to their owner). */
+  excludedTypes?: readonly string[];
 }
 
 /** The historical name: every read path takes an AccessScope. */
@@ -35,6 +37,8 @@ export function scopeCondition(
   if (!scope) return undefined;
   const parts: string[] = [];
   if (scope.types) parts.push(`${alias}.resource_type = ANY(${p.add(scope.types, 'text[]')})`);
+  if (scope.excludedTypes?.length)
+    parts.push(`NOT (${alias}.resource_type = ANY(${p.add(scope.excludedTypes, 'text[]')}))`);
   if (scope.patients !== 'all') {
     const inCompartment = (patients: string) =>
       `EXISTS (SELECT 1 FROM compartment sc WHERE sc.resource_type = ${alias}.resource_type AND sc.id = ${alias}.id${patients})`;
@@ -65,6 +69,8 @@ export function versionScopeCondition(
   if (!scope) return undefined;
   const parts: string[] = [];
   if (scope.types) parts.push(`${alias}.resource_type = ANY(${p.add(scope.types, 'text[]')})`);
+  if (scope.excludedTypes?.length)
+    parts.push(`NOT (${alias}.resource_type = ANY(${p.add(scope.excludedTypes, 'text[]')}))`);
   if (scope.patients !== 'all') {
     const alternatives = [
       `(${alias}.resource_type = ANY(${p.add(scope.shared, 'text[]')}) AND cardinality(${alias}.patients) = 0)`,
@@ -92,5 +98,6 @@ function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): stri
 
 /** Whether the scope lets the caller read this type at all (before any row is looked at). */
 export function scopeAllowsType(scope: ReadScope | undefined, type: string): boolean {
+  if (scope?.excludedTypes?.includes(type)) return false;
   return !scope?.types || scope.types.includes(type);
 }

@@ -4,8 +4,8 @@
  * shared registries. Administrators see the registries only; system clients every patient.
  */
 import type { ReadScope } from '@sahti/fhir';
-import { DIRECTORY_TYPES } from './policy.ts';
 import type { Principal } from '../kernel/principal.ts';
+import { DIRECTORY_TYPES } from './policy.ts';
 import { readableTypes } from './smart.ts';
 
 /** Requests a referral's receiving side may read before the patient is theirs. */
@@ -17,6 +17,13 @@ export const ADDRESSED_PARAMS: readonly (readonly [string, string])[] = [
 /** Types an administrator manages whoever they concern: the care teams they set. */
 export const ADMINISTERED_TYPES = ['CareTeam'];
 
+/**
+ * Types that belong to whoever wrote them and are served to them alone by their module: a
+ * Subscription holds its owner's endpoint and credentials (modules/subscriptions), so no other
+ * read path — batch entries, system-wide history, `_type` searches — shows one to anybody.
+ */
+export const OWNER_ONLY_TYPES = ['Subscription'];
+
 export function readScope(
   principal: Principal,
   patients: readonly string[] | 'all',
@@ -25,6 +32,7 @@ export function readScope(
   const types = readableTypes(principal);
   return {
     ...(types ? { types } : {}),
+    excludedTypes: OWNER_ONLY_TYPES,
     shared: DIRECTORY_TYPES,
     patients,
     ...(principal.kind === 'staff' && principal.roles.includes('administrator')

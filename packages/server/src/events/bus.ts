@@ -6,9 +6,11 @@
  *   durable handlers (`on`): each event is claimed once across all processes (FOR UPDATE SKIP
  *     LOCKED) and handed to a job per matching handler in the same transaction — retries, backoff
  *     and dead letters come from the job runner;
- *   listeners (`listen`): every process reads every event (a tail over `seq`, re-reading a short
- *     window so a transaction that committed late is not missed) for what lives in one process —
- *     WebSockets of the live updates and of FHIR Subscriptions.
+ *   listeners (`listen`): every process reads every event (a tail over `seq` that asks again, for
+ *     a short window, for the seqs it skipped — a transaction that committed late is not missed)
+ *     for what lives in one process — WebSockets of the live updates and of FHIR Subscriptions.
+ *
+ * Events of types no handler wants are marked dispatched in one statement, without a job.
  */
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import type { JobRunner } from '../jobs/index.ts';
@@ -98,11 +100,47 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let again = false;
   let dispatched = 0;
   let listened = 0;
-  // the listeners' tail: the highest seq read, and the seqs read within the look-back window
+  // the listeners' tail: the highest seq read, and the seqs below it not seen yet (a transaction
+  // that took its seq earlier but committed later, or one rolled back), asked again until found
+  // or older than the look-back window — rather than re-reading every recent event at each poll
   let tailSeq = -1;
-  const recent = new Map<number, number>();
+  const gaps = new Map<number, number>();
+
+  // the types some handler wants, or undefined when one wants every type (read at each pass:
+  // a handler's filter may follow its own state, as the Subscriptions' does)
+  const wantedTypes = (): string[] | undefined => {
+    const types = new Set<string>();
+    for (const h of handlers) {
+      if (!h.filter.types) return undefined;
+      for (const t of h.filter.types) types.add(t);
+    }
+    return [...types];
+  };
+
+  /**
+   * One statement: events of types no handler wants are marked dispatched; says whether any of a
+   * wanted type is pending (only then is the claiming transaction needed). Most writes are of
+   * types nobody handles, and on the embedded database every statement counts.
+   */
+  const markUnwanted = async (wanted: string[]): Promise<boolean> => {
+    const res = await db.query<{ done: string; wanted: string }>(
+      `WITH pending AS (SELECT seq, resource_type FROM resource_event WHERE dispatched_at IS NULL
+                         ORDER BY seq LIMIT 5000 FOR UPDATE SKIP LOCKED),
+            done AS (UPDATE resource_event e SET dispatched_at = now() FROM pending p
+                      WHERE e.seq = p.seq AND NOT (p.resource_type = ANY($1::text[])) RETURNING 1)
+       SELECT (SELECT count(*) FROM done)::text AS done,
+              (SELECT count(*) FROM pending WHERE resource_type = ANY($1::text[]))::text AS wanted`,
+      [wanted],
+    );
+    const row = res.rows[0];
+    dispatched += Number(row.done);
+    // a full batch of unwanted events: more may wait behind it
+    return Number(row.wanted) > 0 || Number(row.done) >= 5000;
+  };
 
   const dispatch = async (): Promise<void> => {
+    const wanted = wantedTypes();
+    if (wanted && wanted.length > 0 && !(await markUnwanted(wanted))) return;
     for (;;) {
       const claimed = await db.transaction(async (tx) => {
         const rows = (
@@ -127,31 +165,46 @@ export function createEventBus(options: EventBusOptions): EventBus {
     }
   };
 
+  // a process listens from its first listener on: earlier events were for earlier sockets. Asked
+  // as soon as the first listener comes (before writes that follow it), not at the next poll.
+  let starting: Promise<void> | undefined;
+  const startTail = (): Promise<void> => {
+    starting ??= db
+      .query<{ n: string }>('SELECT coalesce(max(seq), 0)::text AS n FROM resource_event')
+      .then((head) => {
+        if (tailSeq < 0) tailSeq = Number(head.rows[0].n);
+      })
+      .catch((err: Error) => {
+        starting = undefined;
+        throw err;
+      });
+    return starting;
+  };
+
   const tail = async (): Promise<void> => {
     if (listeners.size === 0) return;
     if (tailSeq < 0) {
-      // a process starting now listens from now: earlier events were for earlier sockets
-      const head = await db.query<{ n: string }>(
-        'SELECT coalesce(max(seq), 0)::text AS n FROM resource_event',
-      );
-      tailSeq = Number(head.rows[0].n);
+      await startTail();
       return;
     }
+    const now = Date.now();
+    for (const [seq, at] of gaps) if (now - at > lookbackMs) gaps.delete(seq);
     const rows = (
       await db.query<EventRow>(
-        `SELECT ${COLUMNS} FROM resource_event
-          WHERE seq > $1::bigint OR (occurred_at > now() - ($2::double precision * interval '1 millisecond') AND seq > $1::bigint - 10000)
+        `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint OR seq = ANY($2::bigint[])
           ORDER BY seq LIMIT 5000`,
-        [tailSeq, lookbackMs],
+        [tailSeq, [...gaps.keys()].slice(0, 1000)],
       )
     ).rows;
-    const now = Date.now();
-    for (const [seq, at] of recent) if (now - at > lookbackMs * 2) recent.delete(seq);
     for (const row of rows) {
       const event = eventOf(row);
-      if (recent.has(event.seq)) continue;
-      recent.set(event.seq, now);
-      if (event.seq > tailSeq) tailSeq = event.seq;
+      if (event.seq <= tailSeq) {
+        if (!gaps.delete(event.seq)) continue; // already told
+      } else {
+        for (let missing = tailSeq + 1; missing < event.seq && gaps.size < 10_000; missing++)
+          gaps.set(missing, now);
+        tailSeq = event.seq;
+      }
       listened += 1;
       for (const listener of listeners) {
         try {
@@ -210,6 +263,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     listen(listener) {
       listeners.add(listener);
+      if (tailSeq < 0) void startTail().catch((err: Error) => onError(err));
       return () => listeners.delete(listener);
     },
     nudge() {
