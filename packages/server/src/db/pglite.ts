@@ -26,12 +26,18 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
     throw err;
   });
   let inFlight = 0;
+  // PGlite runs on this thread and resolves its promises as microtasks: a loop of awaited
+  // statements (an event dispatcher, a bulk job) would never let the event loop reach the
+  // network, and requests — even /healthz — would wait for the loop to end. Each call therefore
+  // returns through a macrotask, so waiting requests get their turn between statements.
+  const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
   const counted = async <T>(work: () => Promise<T>): Promise<T> => {
     inFlight += 1;
     try {
       return await work();
     } finally {
       inFlight -= 1;
+      await yieldToEventLoop();
     }
   };
   const run = async <Row>(

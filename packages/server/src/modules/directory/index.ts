@@ -6,11 +6,11 @@
  */
 import type { Schedule } from '@medplum/fhirtypes';
 import type { SahtiModule } from '../../kernel/module.ts';
-import { materializeSchedule } from '../scheduling/materialize.ts';
+import { materializeSchedules } from '../scheduling/materialize.ts';
 import { buildDirectoryDemo, DIRECTORY_DEMO_MARKER, DIRECTORY_DEMO_SYSTEM } from './demo.ts';
 
 /** Days of slots derived at the first start (the nightly job derives the full horizon). */
-const FIRST_START_DAYS = 7;
+const FIRST_START_DAYS = 3;
 
 export const directoryModule: SahtiModule = {
   name: 'directory',
@@ -23,15 +23,20 @@ export const directoryModule: SahtiModule = {
     const res = await ctx.fhir.handle({ method: 'POST', path: '/', query: [], headers: {}, body: bundle });
     if (res.status !== 200)
       throw new Error(`directory demo refused: ${JSON.stringify(res.body).slice(0, 400)}`);
-    // the first week now, so the demo is alive at once; the full horizon in the background
-    let slots = 0;
-    const schedules = (res.body as { entry?: { resource?: { resourceType: string } }[] }).entry ?? [];
-    for (const e of schedules) {
-      if (e.resource?.resourceType !== 'Schedule') continue;
-      slots += (await materializeSchedule(ctx.fhir, ctx.db, e.resource as Schedule, FIRST_START_DAYS))[0];
-    }
+    // the first days now, so the demo is alive at once; the full horizon in the background
+    const schedules = ((res.body as { entry?: { resource?: Schedule }[] }).entry ?? [])
+      .map((e) => e.resource)
+      .filter((r): r is Schedule => r?.resourceType === 'Schedule');
+    const [slots] = await materializeSchedules(ctx.fhir, ctx.db, schedules, FIRST_START_DAYS);
+    // the rest of the horizon a minute later: the server answers first (the embedded database has
+    // one connection, and a long derivation would hold the first requests back)
     await ctx.db.transaction((tx) =>
-      ctx.jobs.enqueue(tx, 'scheduling.materialize', {}, { key: `materialize-${Date.now()}` }),
+      ctx.jobs.enqueue(
+        tx,
+        'scheduling.materialize',
+        {},
+        { key: `materialize-${Date.now()}`, runAt: new Date(Date.now() + 60_000) },
+      ),
     );
     return (bundle.entry?.length ?? 0) + slots;
   },

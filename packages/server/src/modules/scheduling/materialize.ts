@@ -9,20 +9,23 @@ import type { FhirRestHandler, SqlExecutor } from '@sahti/fhir';
 import { deriveSlots, templateOf } from './template.ts';
 
 export const MATERIALIZE_JOB = 'scheduling.materialize';
-const BUNDLE = 2000;
+/**
+ * Entries per transaction bundle: large enough to be set-based, small enough that on the embedded
+ * database (one connection) the requests of people waiting behind a bundle are not held back long.
+ */
+const BUNDLE = 400;
 
 export function slotId(scheduleId: string, start: Date): string {
   return `${scheduleId}-${start.toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
 }
 
-/** Derives and writes the slots of one schedule; returns [created, removed]. */
-export async function materializeSchedule(
-  fhir: FhirRestHandler,
+/** The bundle entries that bring one schedule's slots in line with its template; [entries, created, removed]. */
+async function plan(
   db: SqlExecutor,
   schedule: Schedule,
   horizonDays: number,
-  now = new Date(),
-): Promise<[number, number]> {
+  now: Date,
+): Promise<{ entries: BundleEntry[]; created: number; removed: number }> {
   const template = templateOf(schedule);
   const id = schedule.id as string;
   const until = new Date(now.getTime() + horizonDays * 86_400_000);
@@ -50,13 +53,16 @@ export async function materializeSchedule(
     };
     entries.push({ resource: slot, request: { method: 'PUT', url: `Slot/${sid}` } });
   }
-  let removed = 0;
+  const created = entries.length;
   for (const [sid, status] of have) {
-    if (status === 'free' && !wanted.has(sid)) {
+    if (status === 'free' && !wanted.has(sid))
       entries.push({ request: { method: 'DELETE', url: `Slot/${sid}` } });
-      removed += 1;
-    }
   }
+  return { entries, created, removed: entries.length - created };
+}
+
+/** Writes slot entries in transaction bundles of BUNDLE entries (set-based in the engine). */
+async function write(fhir: FhirRestHandler, entries: BundleEntry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += BUNDLE) {
     const bundle: Bundle = {
       resourceType: 'Bundle',
@@ -65,11 +71,44 @@ export async function materializeSchedule(
     };
     const res = await fhir.handle({ method: 'POST', path: '/', query: [], headers: {}, body: bundle });
     if (res.status !== 200)
-      throw new Error(
-        `deriving slots of Schedule/${id}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
-      );
+      throw new Error(`deriving slots: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   }
-  return [entries.length - removed, removed];
+}
+
+/** Derives and writes the slots of some schedules, together; returns [created, removed]. */
+export async function materializeSchedules(
+  fhir: FhirRestHandler,
+  db: SqlExecutor,
+  schedules: Schedule[],
+  horizonDays: number,
+  now = new Date(),
+): Promise<[number, number]> {
+  let pending: BundleEntry[] = [];
+  let created = 0;
+  let removed = 0;
+  for (const schedule of schedules) {
+    const p = await plan(db, schedule, horizonDays, now);
+    pending.push(...p.entries);
+    created += p.created;
+    removed += p.removed;
+    if (pending.length >= BUNDLE) {
+      await write(fhir, pending);
+      pending = [];
+    }
+  }
+  await write(fhir, pending);
+  return [created, removed];
+}
+
+/** Derives and writes the slots of one schedule; returns [created, removed]. */
+export function materializeSchedule(
+  fhir: FhirRestHandler,
+  db: SqlExecutor,
+  schedule: Schedule,
+  horizonDays: number,
+  now = new Date(),
+): Promise<[number, number]> {
+  return materializeSchedules(fhir, db, [schedule], horizonDays, now);
 }
 
 /** Every active schedule with a template (the nightly run). */
@@ -86,12 +125,11 @@ export async function materializeAll(
       ['_count', '200'],
       ...(cursor ? ([['_cursor', cursor]] as [string, string][]) : []),
     ]);
-    for (const schedule of page.matches as Schedule[]) {
-      const [created, removed] = await materializeSchedule(fhir, db, schedule, horizonDays);
-      total.schedules += 1;
-      total.created += created;
-      total.removed += removed;
-    }
+    const schedules = page.matches as Schedule[];
+    const [created, removed] = await materializeSchedules(fhir, db, schedules, horizonDays);
+    total.schedules += schedules.length;
+    total.created += created;
+    total.removed += removed;
     if (!page.nextCursor) return total;
     cursor = page.nextCursor;
   }

@@ -63,15 +63,23 @@ export function registerSchedulingRoutes(
     if (err instanceof FhirError) return send(reply, err.status, err.outcome);
     throw err;
   };
-  const label = new Map<string, unknown>();
-  const hydrate = async (ref: string | null) => {
-    if (!ref) return undefined;
-    if (label.has(ref) && label.size < 5000) return label.get(ref);
-    const [type, id] = ref.split('/');
-    const found = await ctx.store.locate(type, id);
-    const value = found && !found.deleted ? JSON.parse(found.content as string) : undefined;
-    label.set(ref, value);
-    return value;
+  /** Directory resources by reference, read in one search per type (names, places, organisations). */
+  const hydrate = async (refs: (string | null)[]): Promise<Map<string, unknown>> => {
+    const byType = new Map<string, Set<string>>();
+    for (const ref of refs) {
+      if (!ref) continue;
+      const [type, id] = ref.split('/');
+      byType.set(type, (byType.get(type) ?? new Set()).add(id));
+    }
+    const found = new Map<string, unknown>();
+    for (const [type, ids] of byType) {
+      const page = await ctx.store.search(type, [
+        ['_id', [...ids].join(',')],
+        ['_count', String(ids.size)],
+      ]);
+      for (const r of page.matches) found.set(`${type}/${r.id}`, r);
+    }
+    return found;
   };
 
   app.get('/api/scheduling/terms', async () => ({ specialties: SPECIALTIES, languages: LANGUAGES }));
@@ -84,31 +92,31 @@ export function registerSchedulingRoutes(
       perPractitioner: 3,
     });
     // directory data only: names, specialties, places, fees — public like any practice's plate
+    const known = await hydrate(cards.flatMap((c) => [c.practitioner, c.role, c.location]));
     return {
-      results: await Promise.all(
-        cards.map(async (c) => {
-          const practitioner = (await hydrate(c.practitioner)) as Practitioner | undefined;
-          const role = (await hydrate(c.role)) as PractitionerRole | undefined;
-          const location = (await hydrate(c.location)) as Location | undefined;
-          return {
-            scheduleId: c.scheduleId,
-            practitioner: c.practitioner,
-            name: practitioner?.name?.[0]
-              ? [...(practitioner.name[0].given ?? []), practitioner.name[0].family].filter(Boolean).join(' ')
-              : undefined,
-            gender: practitioner?.gender,
-            specialties: c.specialties.map((code) => SPECIALTIES.find((s) => s.code === code)?.key ?? code),
-            languages: c.languages,
-            mode: c.mode,
-            fee: c.fee,
-            place: location
-              ? { name: location.name, city: location.address?.city, province: location.address?.district }
-              : undefined,
-            organization: role?.organization?.display,
-            next: c.next,
-          };
-        }),
-      ),
+      results: cards.map((c) => {
+        const practitioner = known.get(c.practitioner ?? '') as Practitioner | undefined;
+        const role = known.get(c.role ?? '') as PractitionerRole | undefined;
+        const location = known.get(c.location ?? '') as Location | undefined;
+        return {
+          scheduleId: c.scheduleId,
+          practitioner: c.practitioner,
+          name: practitioner?.name?.[0]
+            ? [...(practitioner.name[0].given ?? []), practitioner.name[0].family].filter(Boolean).join(' ')
+            : undefined,
+          nameAr: practitioner?.name?.find((n) => n.extension?.some((e) => e.valueCode === 'ar'))?.text,
+          gender: practitioner?.gender,
+          specialties: c.specialties.map((code) => SPECIALTIES.find((s) => s.code === code)?.key ?? code),
+          languages: c.languages,
+          mode: c.mode,
+          fee: c.fee,
+          place: location
+            ? { name: location.name, city: location.address?.city, province: location.address?.district }
+            : undefined,
+          organization: role?.organization?.display,
+          next: c.next,
+        };
+      }),
     };
   });
 
