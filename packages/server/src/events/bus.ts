@@ -13,7 +13,7 @@
  * Events of types no handler wants are marked dispatched in one statement, without a job.
  */
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
-import type { JobRunner } from '../jobs/index.ts';
+import type { JobOptions, JobRunner } from '../jobs/index.ts';
 
 export interface ResourceEvent {
   seq: number;
@@ -36,8 +36,11 @@ export type EventHandler = (event: ResourceEvent) => Promise<void>;
 export type EventListener = (event: ResourceEvent) => void;
 
 export interface EventBus {
-  /** A durable handler, run once per matching event across all processes, as job `event.<name>`. */
-  on(name: string, filter: EventFilter, handler: EventHandler): void;
+  /**
+   * A durable handler, run once per matching event across all processes, as job `event.<name>`
+   * (`options`: its retries and how many run at once in a process).
+   */
+  on(name: string, filter: EventFilter, handler: EventHandler, options?: JobOptions): void;
   /** An in-process listener: called for every event this process reads (best effort, in order). */
   listen(listener: EventListener): () => void;
   /** Reads new events now rather than at the next poll (after a write in this process). */
@@ -255,11 +258,11 @@ export function createEventBus(options: EventBusOptions): EventBus {
   };
 
   return {
-    on(name, filter, handler) {
+    on(name, filter, handler, options) {
       if (handlers.some((h) => h.name === name))
         throw new Error(`event handler ${name} is already registered`);
       handlers.push({ name, filter });
-      jobs.register<ResourceEvent>(`event.${name}`, async (payload) => handler(payload));
+      jobs.register<ResourceEvent>(`event.${name}`, async (payload) => handler(payload), options);
     },
     listen(listener) {
       listeners.add(listener);

@@ -45,33 +45,41 @@ export function registerRestHooks(deps: NotifierDeps): void {
       return registry.handledTypes;
     },
   };
-  ctx.events.on('subscriptions', filter, async (event) => {
-    if (event.resourceType === 'Subscription') {
-      if (event.action !== 'delete') await status.activate(event.id);
-      await registry.refresh();
-      await status.settleInvalid(registry.invalid);
-      return;
-    }
-    if (event.action === 'delete') return; // R4 criteria match resources that exist
-    for (const s of registry.forType(event.resourceType)) {
-      if (s.spec.channel.type !== 'rest-hook') continue;
-      const subscriber = await deps.subscriber(s.subscriber);
-      if (!subscriber || !(await matchAs(ctx.store, subscriber, s.spec, event.id))) continue;
-      const delivery: Delivery = {
-        subscription: s.spec.id,
-        resourceType: event.resourceType,
-        id: event.id,
-        versionId: event.versionId,
-      };
-      await ctx.jobs.enqueue(ctx.db, DELIVER_JOB, delivery, { key: `${s.spec.id}:${eventKey(event)}` });
-    }
-  });
+  ctx.events.on(
+    'subscriptions',
+    filter,
+    async (event) => {
+      if (event.resourceType === 'Subscription') {
+        if (event.action !== 'delete') await status.activate(event.id);
+        await registry.refresh();
+        await status.settleInvalid(registry.invalid);
+        return;
+      }
+      if (event.action === 'delete') return; // R4 criteria match resources that exist
+      for (const s of registry.forType(event.resourceType)) {
+        if (s.spec.channel.type !== 'rest-hook') continue;
+        const subscriber = await deps.subscriber(s.subscriber);
+        if (!subscriber || !(await matchAs(ctx.store, subscriber, s.spec, event.id))) continue;
+        const delivery: Delivery = {
+          subscription: s.spec.id,
+          resourceType: event.resourceType,
+          id: event.id,
+          versionId: event.versionId,
+        };
+        await ctx.jobs.enqueue(ctx.db, DELIVER_JOB, delivery, { key: `${s.spec.id}:${eventKey(event)}` });
+      }
+    },
+    {
+      // one job per write of a watched type: enough workers that a busy type does not queue up
+      concurrency: 8,
+    },
+  );
   ctx.jobs.register<Delivery>(DELIVER_JOB, (delivery, job) => deliver(deps, delivery, job), {
     maxAttempts: settings.maxAttempts,
     retryDelaySeconds: settings.retrySeconds,
     retryDelayMaxSeconds: 3600,
     timeoutSeconds: Math.ceil(settings.timeoutMs / 1000) + 60,
-    concurrency: 4,
+    concurrency: 8,
   });
 }
 
