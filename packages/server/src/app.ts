@@ -8,6 +8,7 @@ import type { FhirGate } from './fhir-gate.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
 import { type HardeningConfig, registerHardening } from './hardening.ts';
 import { send } from './kernel/http.ts';
+import { answerValidationError } from './kernel/validation.ts';
 import { requestId } from './ops/index.ts';
 
 export interface AppOptions {
@@ -28,6 +29,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (err, _req, reply) =>
       send(reply, 400, outcome('error', 'invalid', `Malformed request: ${err.message}`)),
     bodyLimit: options.bodyLimit,
+    // contracts are checked as written: ["x"] is not the string "x" (no type coercion)
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     genReqId: requestId, // x-request-id: the caller's if it is a safe token, else a UUID (ops/)
     // request logs carry method, route and status — never bodies or query strings with identifiers
     logger: options.logger
@@ -53,31 +56,48 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, body),
   );
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof FhirError) {
-      for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
-      return send(reply, err.status, err.outcome);
-    }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return send(
-        reply,
-        413,
-        outcome('error', 'too-costly', `The body is larger than ${options.bodyLimit} bytes`),
-      );
-    }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return send(
-        reply,
-        415,
-        outcome('error', 'not-supported', `Send application/fhir+json (got ${req.headers['content-type']})`),
-      );
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return send(reply, err.statusCode, outcome('error', 'invalid', err.message));
-    }
-    req.log.error({ err: { message: err.message, stack: err.stack } }, 'unexpected error');
-    return send(reply, 500, outcome('fatal', 'exception', 'Internal error; it has been logged'));
-  });
+  app.setErrorHandler(
+    (
+      err: Error & { statusCode?: number; code?: string; validation?: unknown[]; validationContext?: string },
+      req,
+      reply,
+    ) => {
+      if (Array.isArray(err.validation))
+        return answerValidationError(
+          req,
+          reply,
+          err.validation as Record<string, never>[],
+          err.validationContext,
+        );
+      if (err instanceof FhirError) {
+        for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+        return send(reply, err.status, err.outcome);
+      }
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return send(
+          reply,
+          413,
+          outcome('error', 'too-costly', `The body is larger than ${options.bodyLimit} bytes`),
+        );
+      }
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return send(
+          reply,
+          415,
+          outcome(
+            'error',
+            'not-supported',
+            `Send application/fhir+json (got ${req.headers['content-type']})`,
+          ),
+        );
+      }
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+        return send(reply, err.statusCode, outcome('error', 'invalid', err.message));
+      }
+      req.log.error({ err: { message: err.message, stack: err.stack } }, 'unexpected error');
+      return send(reply, 500, outcome('fatal', 'exception', 'Internal error; it has been logged'));
+    },
+  );
   app.setNotFoundHandler((req, reply) =>
     send(reply, 404, outcome('error', 'not-found', `No route ${req.method} ${req.url.split('?')[0]}`)),
   );

@@ -5,14 +5,15 @@
  *   POST /api/care/presence/confirm       {challenge, code}            → a relationship opens
  *   GET  /api/care/relations?patient=…    who may see this record and why (the patient, administrators)
  */
+import { BreakGlassRequest, PresenceConfirmRequest, PresenceRequest } from '@sahti/contracts';
 import { FhirError, type FhirStore, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import { send } from '../kernel/http.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { assertMayBreakGlass, breakGlass, emergencyPatientRef } from './break-glass.ts';
 import type { AccessLayer } from './layer.ts';
-import type { Principal } from '../kernel/principal.ts';
 import { askPresence, confirmPresence } from './relations/presence.ts';
 import { relationsOfPatient } from './relations/store.ts';
 
@@ -35,7 +36,7 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AccessRouteDeps
     return send(reply, err.status, err.outcome);
   };
 
-  app.post('/api/break-glass', async (req, reply) => {
+  app.post('/api/break-glass', { schema: { body: BreakGlassRequest } }, async (req, reply) => {
     const principal = await who(req);
     const body = (req.body ?? {}) as { patient?: unknown; identifier?: unknown; reason?: unknown };
     try {
@@ -68,7 +69,7 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AccessRouteDeps
     }
   });
 
-  app.post('/api/care/presence', async (req, reply) => {
+  app.post('/api/care/presence', { schema: { body: PresenceRequest } }, async (req, reply) => {
     const principal = await who(req);
     try {
       const body = (req.body ?? {}) as { identifier?: unknown; organization?: unknown };
@@ -100,7 +101,7 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AccessRouteDeps
     }
   });
 
-  app.post('/api/care/presence/confirm', async (req, reply) => {
+  app.post('/api/care/presence/confirm', { schema: { body: PresenceConfirmRequest } }, async (req, reply) => {
     const principal = await who(req);
     try {
       const relation = await confirmPresence(

@@ -5,6 +5,7 @@
  * request answers the same whether or not the account exists, and sends in the background so
  * that its timing does not tell either.
  */
+import { OneTimeCodeRequest, PasswordResetConfirmRequest, PasswordResetRequest } from '@sahti/contracts';
 import type { SqlExecutor } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
 import { findAccount, findAccountByLoginOrEmail, setPassword } from './accounts.ts';
@@ -36,7 +37,7 @@ export function verifySensitiveActionCode(
 }
 
 export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
-  app.post('/auth/password-reset', async (req, reply) => {
+  app.post('/auth/password-reset', { schema: { body: PasswordResetRequest } }, async (req, reply) => {
     const login = field(req, 'login');
     if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
     const account = await findAccountByLoginOrEmail(core.db, login);
@@ -64,30 +65,34 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     });
   });
 
-  app.post('/auth/password-reset/confirm', async (req, reply) => {
-    const token = field(req, 'token');
-    const password = field(req, 'password');
-    if (!token)
-      return refuse(reply, 400, 'invalid_request', 'Send JSON {"token": from the link, "password": new}');
-    const problem = passwordProblem(password);
-    if (problem) return refuse(reply, 400, 'weak_password', problem);
-    const accountId = await consumeLinkToken(core.db, 'password-reset', token);
-    if (!accountId) {
-      return refuse(
-        reply,
-        400,
-        'invalid_token',
-        'This link is invalid, expired or already used: ask for a new one',
-      );
-    }
-    await setPassword(core.db, accountId, password as string);
-    // the link proved the account's email: a lock on the login goes with the old password
-    const account = await findAccount(core.db, accountId);
-    if (account) await core.throttle.unlock(loginSubject(account.login), req.ip);
-    return ok(reply, 204);
-  });
+  app.post(
+    '/auth/password-reset/confirm',
+    { schema: { body: PasswordResetConfirmRequest } },
+    async (req, reply) => {
+      const token = field(req, 'token');
+      const password = field(req, 'password');
+      if (!token)
+        return refuse(reply, 400, 'invalid_request', 'Send JSON {"token": from the link, "password": new}');
+      const problem = passwordProblem(password);
+      if (problem) return refuse(reply, 400, 'weak_password', problem);
+      const accountId = await consumeLinkToken(core.db, 'password-reset', token);
+      if (!accountId) {
+        return refuse(
+          reply,
+          400,
+          'invalid_token',
+          'This link is invalid, expired or already used: ask for a new one',
+        );
+      }
+      await setPassword(core.db, accountId, password as string);
+      // the link proved the account's email: a lock on the login goes with the old password
+      const account = await findAccount(core.db, accountId);
+      if (account) await core.throttle.unlock(loginSubject(account.login), req.ip);
+      return ok(reply, 204);
+    },
+  );
 
-  app.post('/auth/one-time-code', async (req, reply) => {
+  app.post('/auth/one-time-code', { schema: { body: OneTimeCodeRequest } }, async (req, reply) => {
     const web = await requireSession(core, req, reply);
     if (!web) return reply;
     const channel = field(req, 'channel') ?? 'email';

@@ -3,6 +3,7 @@
  * who am I, and TOTP enrolment. Sessions live in an httpOnly SameSite=Strict cookie; unsafe
  * requests echo the CSRF token returned here in `x-csrf-token`.
  */
+import { LoginRequest, TotpConfirmRequest } from '@sahti/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Account, findAccountByLogin, publicAccount } from './accounts.ts';
 import { csrfTokenMatches, sessionCookieValue, webSession } from './authenticator.ts';
@@ -33,7 +34,7 @@ export function registerSessionRoutes(
 ): void {
   const cookie = () => sessionCookie(core.config.publicUrl());
 
-  app.post('/auth/login', async (req, reply) => {
+  app.post('/auth/login', { schema: { body: LoginRequest } }, async (req, reply) => {
     const login = field(req, 'login');
     const password = field(req, 'password');
     if (!login || !password)
@@ -100,7 +101,7 @@ export function registerSessionRoutes(
     return ok(reply, 200, { secret, otpauthUri: uri });
   });
 
-  app.post('/auth/totp/confirm', async (req, reply) => {
+  app.post('/auth/totp/confirm', { schema: { body: TotpConfirmRequest } }, async (req, reply) => {
     const web = await requireSession(core, req, reply);
     if (!web) return reply;
     const code = field(req, 'code') ?? '';

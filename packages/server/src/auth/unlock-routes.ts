@@ -9,6 +9,7 @@
  *   POST /auth/unlock {login, code}          → 204 | 400 invalid_code | 429 (address blocked)
  *   POST /auth/admin/unlock {login | client} → 204 (administrators)
  */
+import { AdminUnlockRequest, UnlockCodeRequest, UnlockRequest } from '@sahti/contracts';
 import type { FastifyInstance } from 'fastify';
 import { findAccountByLogin } from './accounts.ts';
 import type { Authenticator } from './authenticator.ts';
@@ -21,7 +22,7 @@ const UNLOCK_CODE_SECONDS = 15 * 60;
 const UNLOCK_INTERVAL_SECONDS = 60;
 
 export function registerUnlockRoutes(app: FastifyInstance, core: AuthCore, auth: Authenticator): void {
-  app.post('/auth/unlock/request', async (req, reply) => {
+  app.post('/auth/unlock/request', { schema: { body: UnlockCodeRequest } }, async (req, reply) => {
     const login = field(req, 'login');
     if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login}');
     void sendUnlockCode(core, login, req.ip).catch((err: Error) =>
@@ -32,7 +33,7 @@ export function registerUnlockRoutes(app: FastifyInstance, core: AuthCore, auth:
     });
   });
 
-  app.post('/auth/unlock', async (req, reply) => {
+  app.post('/auth/unlock', { schema: { body: UnlockRequest } }, async (req, reply) => {
     const login = field(req, 'login');
     const code = field(req, 'code');
     if (!login || !code)
@@ -51,7 +52,7 @@ export function registerUnlockRoutes(app: FastifyInstance, core: AuthCore, auth:
     return ok(reply, 204);
   });
 
-  app.post('/auth/admin/unlock', async (req, reply) => {
+  app.post('/auth/admin/unlock', { schema: { body: AdminUnlockRequest } }, async (req, reply) => {
     const principal = await auth.authenticate(req);
     if (!principal) return refuse(reply, 401, 'login_required', 'Sign in as an administrator');
     if (!principal.roles.includes('administrator'))

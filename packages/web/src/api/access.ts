@@ -1,6 +1,7 @@
 /**
  * The small JSON endpoints beside FHIR: a patient's own access log, and break-the-glass.
  */
+import type { BreakGlassRequest } from '@sahti/contracts';
 import { request } from './http.ts';
 
 /** One line of "who accessed my record" (packages/server/src/audit/access-log.ts). */
@@ -39,5 +40,9 @@ export interface BreakGlassGrant {
 }
 
 export async function breakGlass(patient: string, reason: string): Promise<BreakGlassGrant> {
-  return (await request<BreakGlassGrant>('POST', '/api/break-glass', { body: { patient, reason } })).body;
+  return (
+    await request<BreakGlassGrant>('POST', '/api/break-glass', {
+      body: { patient, reason } satisfies BreakGlassRequest,
+    })
+  ).body;
 }

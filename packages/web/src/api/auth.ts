@@ -2,6 +2,7 @@
  * Session sign-in for the browser (packages/server/src/auth/session-routes.ts): an httpOnly
  * cookie set by POST /auth/login, a CSRF token kept in memory and sent on unsafe requests.
  */
+import type { LoginRequest } from '@sahti/contracts';
 import { ApiError } from './errors.ts';
 import { request, setCsrfToken } from './http.ts';
 
@@ -25,14 +26,11 @@ interface SessionAnswer {
   user: SessionUser;
 }
 
-export interface Credentials {
-  login: string;
-  password: string;
-  /** Staff: the 6-digit code of the authenticator app. */
-  totp?: string;
-  /** Staff without an authenticator app yet: the code sent by email. */
-  code?: string;
-}
+/**
+ * What POST /auth/login takes: login, password, and for staff the authenticator code (`totp`) or,
+ * before enrolment, the emailed `code` — the server's own contract (packages/contracts).
+ */
+export type Credentials = LoginRequest;
 
 export async function login(credentials: Credentials): Promise<SessionUser> {
   const { body } = await request<SessionAnswer>('POST', '/auth/login', { body: credentials });
