@@ -236,6 +236,41 @@ describe('Subscriptions: rest-hook', () => {
     assert.equal(got.body, '');
   });
 
+  it('status off stops the notifications; requested again starts them', async () => {
+    const { id } = await subscribe({
+      criteria: 'Condition?subject=Patient/sp1',
+      channel: { type: 'rest-hook', endpoint: `${hookBase}/switch`, payload: 'application/fhir+json' },
+    });
+    const current = (await fhirFetch(server.fhirBase, `/Subscription/${id}`)).body;
+    const off = await fhirFetch(server.fhirBase, `/Subscription/${id}`, {
+      method: 'PUT',
+      body: { ...current, status: 'off' },
+    });
+    assert.equal(off.status, 200);
+    const quietOne = await write({
+      resourceType: 'Condition',
+      subject: ref('Patient/sp1'),
+      code: { text: 'a' },
+    });
+    await quiet();
+    assert.equal(hitsFor(`/switch/Condition/${quietOne.id}`).length, 0, 'nothing while off');
+    const again = await fhirFetch(server.fhirBase, `/Subscription/${id}`, {
+      method: 'PUT',
+      body: { ...off.body, status: 'requested' },
+    });
+    assert.equal(again.status, 200);
+    await waitFor('active again', async () => {
+      const s = await fhirFetch(server.fhirBase, `/Subscription/${id}`);
+      return s.body.status === 'active' ? true : undefined;
+    });
+    const heard = await write({
+      resourceType: 'Condition',
+      subject: ref('Patient/sp1'),
+      code: { text: 'b' },
+    });
+    await waitFor('the notification after reactivation', () => hitsFor(`/switch/Condition/${heard.id}`)[0]);
+  });
+
   it('an unreachable endpoint ends in error, with the reason in Subscription.error', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));

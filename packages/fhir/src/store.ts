@@ -92,6 +92,13 @@ export interface StoreOptions {
   uniqueIdentifiers?: UniqueIdentifier[];
   /** Write an event (resource_event) with every version, in the same statement. */
   events?: boolean;
+  /** Shared by every view: which events a durable handler awaits (see WriteOptions). */
+  eventPolicy?: EventPolicy;
+}
+
+/** Set by whoever dispatches events; read at each write. */
+export interface EventPolicy {
+  awaitedTypes?: () => readonly string[] | undefined;
 }
 
 export class FhirStore {
@@ -105,6 +112,7 @@ export class FhirStore {
   readonly hooks: WriteHook[];
   readonly uniqueIdentifiers: UniqueIdentifier[];
   readonly events: boolean;
+  readonly eventPolicy: EventPolicy;
 
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
@@ -114,7 +122,11 @@ export class FhirStore {
     this.hooks = options.hooks ?? [];
     this.uniqueIdentifiers = options.uniqueIdentifiers ?? [];
     this.events = options.events ?? false;
+    this.eventPolicy = options.eventPolicy ?? {};
   }
+
+  /** What writeVersions reads (the store is its WriteOptions). */
+  readonly awaitedEventTypes = (): readonly string[] | undefined => this.eventPolicy.awaitedTypes?.();
 
   /** The same store seen by one caller: their scope on reads, their guard on writes. */
   as(access: StoreAccess): FhirStore {
@@ -125,6 +137,7 @@ export class FhirStore {
       hooks: this.hooks,
       uniqueIdentifiers: this.uniqueIdentifiers,
       events: this.events,
+      eventPolicy: this.eventPolicy,
     });
   }
 

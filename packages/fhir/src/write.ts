@@ -48,6 +48,11 @@ export interface WriteOptions {
    * event exists exactly when its write committed.
    */
   events?: boolean;
+  /**
+   * Types whose events some durable handler awaits (undefined: every type). Events of other types
+   * are written already dispatched: listeners still read them, and no later pass has to mark them.
+   */
+  awaitedEventTypes?: () => readonly string[] | undefined;
 }
 
 export async function writeVersions(
@@ -96,11 +101,14 @@ async function writeChunk(
        FROM input x)`,
   ];
   if (options.events) {
+    const awaited = options.awaitedEventTypes?.();
+    if (awaited) params.push(awaited);
     ctes.push(
-      `ev AS (INSERT INTO resource_event (resource_type, id, version_id, action, patients)
+      `ev AS (INSERT INTO resource_event (resource_type, id, version_id, action, patients, dispatched_at)
          SELECT x.resource_type, x.id, x.version_id,
            CASE WHEN x.deleted THEN 'delete' WHEN x.version_id = 1 THEN 'create' ELSE 'update' END,
-           COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
+           COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id)),
+           ${awaited ? `CASE WHEN x.resource_type = ANY($${params.length}::text[]) THEN NULL ELSE now() END` : 'NULL::timestamptz'}
          FROM input x)`,
     );
   }

@@ -134,6 +134,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     databaseUrl: config.databaseUrl,
   });
   events = createEventBus({ db, jobs, onError: (e) => app.log.error(`events: ${e.message}`) });
+  const bus = events;
+  store.eventPolicy.awaitedTypes = () => bus.awaitedTypes(); // events nobody awaits: written dispatched
   jobs.register('events.purge', async () => {
     await purgeEvents(db, Number(process.env.SAHTI_EVENT_RETENTION_DAYS ?? 7));
   });
@@ -168,7 +170,6 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   for (const module of modules) await module.register?.(context);
   events.start();
   await app.register(webStatic); // the web app at / (packages/web/dist)
-  const bus = events;
   return {
     app,
     db,

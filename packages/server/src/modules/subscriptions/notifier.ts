@@ -50,6 +50,8 @@ export function registerRestHooks(deps: NotifierDeps): void {
     filter,
     async (event) => {
       if (event.resourceType === 'Subscription') {
+        // known (and its type awaited: events/bus.ts) before it is said to be active
+        await registry.refresh();
         if (event.action !== 'delete') await status.activate(event.id);
         await registry.refresh();
         await status.settleInvalid(registry.invalid);
