@@ -28,8 +28,26 @@ describe('areas', () => {
   it('lists the navigation of every area the user may enter', () => {
     assert.deepEqual(
       navFor({ ...doctor, roles: ['doctor', 'administrator'] }).map((i) => i.key),
-      ['findPatient', 'facilities', 'practitioners'],
+      ['findPatient', 'agenda', 'waitingRoom', 'facilities', 'practitioners'],
     );
-    assert.equal(navFor(undefined).length, 0);
+    assert.deepEqual(
+      navFor(patient).map((i) => i.key),
+      [
+        'portalHome',
+        'appointments',
+        'consultations',
+        'prescriptions',
+        'record',
+        'consents',
+        'accessLog',
+        'profile',
+      ],
+    );
+  });
+  it('gives a visitor what needs no account: finding a doctor, checking a prescription', () => {
+    assert.deepEqual(
+      navFor(undefined).map((i) => i.to),
+      ['/find', '/verify'],
+    );
   });
 });

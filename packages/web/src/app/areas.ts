@@ -29,27 +29,58 @@ export function homeFor(user: SessionUser | undefined): string {
 
 export type NavKey =
   | 'portalHome'
+  | 'appointments'
+  | 'consultations'
+  | 'prescriptions'
   | 'record'
   | 'consents'
   | 'accessLog'
   | 'profile'
   | 'findPatient'
+  | 'agenda'
+  | 'waitingRoom'
   | 'facilities'
-  | 'practitioners';
+  | 'practitioners'
+  | 'findDoctor'
+  | 'verify';
 
-/** The navigation a user gets: their areas' main pages. */
-export function navFor(user: SessionUser | undefined): { key: NavKey; to: string; prefix?: boolean }[] {
-  const items: { key: NavKey; to: string; prefix?: boolean }[] = [];
+export interface NavEntry {
+  key: NavKey;
+  to: string;
+  /** Also current for paths below it. */
+  prefix?: boolean;
+  /** Also current for paths below these (the booking steps under "appointments"). */
+  under?: string[];
+}
+
+/** The navigation a user gets: their areas' main pages; a visitor's: what needs no account. */
+export function navFor(user: SessionUser | undefined): NavEntry[] {
+  const items: NavEntry[] = [];
+  if (!user) {
+    items.push(
+      { key: 'findDoctor', to: '/find', prefix: true },
+      { key: 'verify', to: '/verify', prefix: true },
+    );
+  }
   if (canEnter('patient', user)) {
     items.push(
       { key: 'portalHome', to: '/portal' },
+      { key: 'appointments', to: '/portal/appointments', prefix: true, under: ['/find', '/book'] },
+      { key: 'consultations', to: '/portal/consultations', prefix: true },
+      { key: 'prescriptions', to: '/portal/prescriptions', prefix: true },
       { key: 'record', to: '/portal/record', prefix: true },
       { key: 'consents', to: '/portal/consents' },
       { key: 'accessLog', to: '/portal/access-log' },
       { key: 'profile', to: '/portal/profile' },
     );
   }
-  if (canEnter('clinician', user)) items.push({ key: 'findPatient', to: '/clinician', prefix: true });
+  if (canEnter('clinician', user)) {
+    items.push(
+      { key: 'findPatient', to: '/clinician', under: ['/clinician/patients'] },
+      { key: 'agenda', to: '/clinician/agenda', prefix: true },
+      { key: 'waitingRoom', to: '/clinician/waiting-room', under: ['/clinician/consultations'] },
+    );
+  }
   if (canEnter('admin', user)) {
     items.push(
       { key: 'facilities', to: '/admin/facilities', prefix: true },

@@ -4,16 +4,14 @@
  * screen is its own chunk (React.lazy), so the first screen ships only the shell and that page;
  * the screens of a matched chain are fetched together, not one after the other.
  */
-import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
-import type { Params, TreeRoute } from '../router/match.ts';
+import { AGENDA_ROUTES } from '../agenda/routes.ts';
+import { BOOKING_ROUTES } from '../booking/routes.ts';
+import type { TreeRoute } from '../router/match.ts';
 import { TELECONSULT_ROUTES } from '../teleconsult/routes.ts';
 import type { Area } from './areas.ts';
+import { type PageProps, type Screen, screen } from './screen.ts';
 
-export interface PageProps {
-  params: Params;
-}
-
-export type Screen = LazyExoticComponent<ComponentType<PageProps>> & { preload(): Promise<unknown> };
+export type { PageProps, Screen };
 
 export interface AppRoute extends TreeRoute<AppRoute> {
   /** Who may enter (inherited from the branch above when absent). */
@@ -22,15 +20,6 @@ export interface AppRoute extends TreeRoute<AppRoute> {
   page?: Screen;
   /** A branch's frame around its children (renders <Outlet/>); a branch without one is only a grouping. */
   layout?: Screen;
-}
-
-function screen(load: () => Promise<{ default: ComponentType<PageProps> }>): Screen {
-  let loading: Promise<{ default: ComponentType<PageProps> }> | undefined;
-  const once = () => {
-    loading ??= load();
-    return loading;
-  };
-  return Object.assign(lazy(once), { preload: once });
 }
 
 export const ROUTES: AppRoute[] = [
@@ -73,6 +62,8 @@ export const ROUTES: AppRoute[] = [
       { path: 'practitioners/:id', page: screen(() => import('../admin/PractitionerFormPage.tsx')) },
     ],
   },
+  ...BOOKING_ROUTES,
+  ...AGENDA_ROUTES,
   ...TELECONSULT_ROUTES,
 ];
 

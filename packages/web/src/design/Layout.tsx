@@ -11,6 +11,8 @@ export interface NavItem {
   label: string;
   /** Also current for paths below it (default: exact match only). */
   prefix?: boolean;
+  /** Also current for paths below these. */
+  under?: string[];
 }
 
 export function Layout({
@@ -28,7 +30,9 @@ export function Layout({
   const { pathname } = useLocation();
   const online = useOnline();
   const current = (item: NavItem) =>
-    pathname === item.to || (item.prefix === true && pathname.startsWith(`${item.to}/`));
+    pathname === item.to ||
+    (item.prefix === true && pathname.startsWith(`${item.to}/`)) ||
+    (item.under ?? []).some((path) => pathname === path || pathname.startsWith(`${path}/`));
   return (
     <>
       <a className="skip-link" href="#main">

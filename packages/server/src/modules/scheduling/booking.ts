@@ -27,7 +27,15 @@ export const ACTIVE = new Set(['proposed', 'pending', 'booked', 'arrived', 'chec
 export const REMINDER_JOB = 'scheduling.reminder';
 export const CHANNEL_URL = 'https://sahti.ma/fhir/StructureDefinition/notification-channel';
 
-const conflict = (text: string) => new FhirError(409, outcome('error', 'conflict', text));
+/** Why a booking change was refused, as a code a screen can explain in the user's language. */
+export const REFUSAL_SYSTEM = 'https://sahti.ma/fhir/CodeSystem/booking-refusal';
+export type Refusal = 'cutoff' | 'taken' | 'too-soon' | 'not-started';
+const conflict = (text: string, code: Refusal) => {
+  const refused = outcome('error', 'conflict', text);
+  const issue = refused.issue[0];
+  issue.details = { text, coding: [{ system: REFUSAL_SYSTEM, code }] };
+  return new FhirError(409, refused);
+};
 const invalid = (text: string) => new FhirError(400, outcome('error', 'invalid', text));
 const slotIds = (a: Appointment | undefined): string[] =>
   a && ACTIVE.has(a.status)
@@ -65,6 +73,7 @@ function checkRules(change: WriteChange, writer: string, now: Date, settings: Sc
     if (hoursLeft < settings.cancelCutoffHours) {
       throw conflict(
         `Less than ${settings.cancelCutoffHours} h before the appointment: it can no longer be cancelled or moved online; call the practice`,
+        'cutoff',
       );
     }
   }
@@ -74,7 +83,7 @@ function checkRules(change: WriteChange, writer: string, now: Date, settings: Sc
     next.start &&
     Date.parse(next.start) > now.getTime()
   ) {
-    throw conflict('A no-show is recorded after the appointment’s start');
+    throw conflict('A no-show is recorded after the appointment’s start', 'not-started');
   }
 }
 
@@ -129,10 +138,11 @@ function claim(
   const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
   const heldForThem = slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
   if (slot.status !== 'free' && !heldForThem)
-    throw conflict('This slot has just been taken: choose another one');
+    throw conflict('This slot has just been taken: choose another one', 'taken');
   if (Date.parse(slot.start) - now.getTime() < settings.minNoticeMinutes * 60_000)
     throw conflict(
       `This slot starts too soon to be booked online (at least ${settings.minNoticeMinutes} min ahead)`,
+      'too-soon',
     );
   if (appointment.start && Date.parse(appointment.start) !== Date.parse(slot.start))
     throw invalid('The appointment must start when its slot starts');

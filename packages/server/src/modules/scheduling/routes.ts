@@ -1,6 +1,7 @@
 /**
  * The booking screens' JSON API (the web app; FHIR clients use `$find`, `$book` and Appointment):
  *   GET  /api/scheduling/search?specialty=&place=&language=&mode=&start=&end=   (public: the directory)
+ *   GET  /api/scheduling/schedules/:id                                           (public: one card)
  *   GET  /api/scheduling/schedules/:id/slots?start=&end=                         (public)
  *   POST /api/scheduling/book {slot, patient?, reason?}
  *   POST /api/scheduling/appointments/:id/cancel {reason?}
@@ -16,7 +17,12 @@ import { send } from '../../kernel/http.ts';
 import type { ModuleContext } from '../../kernel/module.ts';
 import type { Principal } from '../../kernel/principal.ts';
 import { type BookingDeps, book, cancel, noShow, reschedule } from './book.ts';
-import { availabilityByPractitioner, availabilityQuery, freeSlots } from './find.ts';
+import {
+  availabilityByPractitioner,
+  availabilityQuery,
+  freeSlots,
+  type PractitionerAvailability,
+} from './find.ts';
 import { materializeSchedule } from './materialize.ts';
 import type { SchedulingSettings } from './settings.ts';
 import {
@@ -84,6 +90,34 @@ export function registerSchedulingRoutes(
 
   app.get('/api/scheduling/terms', async () => ({ specialties: SPECIALTIES, languages: LANGUAGES }));
 
+  /** One practitioner's schedule as the directory shows it: directory data only, public like a practice's plate. */
+  const cardsOf = async (cards: PractitionerAvailability[]) => {
+    const known = await hydrate(cards.flatMap((c) => [c.practitioner, c.role, c.location]));
+    return cards.map((c) => {
+      const practitioner = known.get(c.practitioner ?? '') as Practitioner | undefined;
+      const role = known.get(c.role ?? '') as PractitionerRole | undefined;
+      const location = known.get(c.location ?? '') as Location | undefined;
+      return {
+        scheduleId: c.scheduleId,
+        practitioner: c.practitioner,
+        name: practitioner?.name?.[0]
+          ? [...(practitioner.name[0].given ?? []), practitioner.name[0].family].filter(Boolean).join(' ')
+          : undefined,
+        nameAr: practitioner?.name?.find((n) => n.extension?.some((e) => e.valueCode === 'ar'))?.text,
+        gender: practitioner?.gender,
+        specialties: c.specialties.map((code) => SPECIALTIES.find((s) => s.code === code)?.key ?? code),
+        languages: c.languages,
+        mode: c.mode,
+        fee: c.fee,
+        place: location
+          ? { name: location.name, city: location.address?.city, province: location.address?.district }
+          : undefined,
+        organization: role?.organization?.display,
+        next: c.next,
+      };
+    });
+  };
+
   app.get('/api/scheduling/search', async (req, reply) => {
     const q = availabilityQuery(params(req));
     if (Array.isArray(q)) return send(reply, 400, problems(q));
@@ -91,33 +125,29 @@ export function registerSchedulingRoutes(
       limit: Number(params(req).get('_count') ?? 20) || 20,
       perPractitioner: 3,
     });
-    // directory data only: names, specialties, places, fees — public like any practice's plate
-    const known = await hydrate(cards.flatMap((c) => [c.practitioner, c.role, c.location]));
-    return {
-      results: cards.map((c) => {
-        const practitioner = known.get(c.practitioner ?? '') as Practitioner | undefined;
-        const role = known.get(c.role ?? '') as PractitionerRole | undefined;
-        const location = known.get(c.location ?? '') as Location | undefined;
-        return {
-          scheduleId: c.scheduleId,
-          practitioner: c.practitioner,
-          name: practitioner?.name?.[0]
-            ? [...(practitioner.name[0].given ?? []), practitioner.name[0].family].filter(Boolean).join(' ')
-            : undefined,
-          nameAr: practitioner?.name?.find((n) => n.extension?.some((e) => e.valueCode === 'ar'))?.text,
-          gender: practitioner?.gender,
-          specialties: c.specialties.map((code) => SPECIALTIES.find((s) => s.code === code)?.key ?? code),
-          languages: c.languages,
-          mode: c.mode,
-          fee: c.fee,
-          place: location
-            ? { name: location.name, city: location.address?.city, province: location.address?.district }
-            : undefined,
-          organization: role?.organization?.display,
-          next: c.next,
-        };
-      }),
-    };
+    return { results: await cardsOf(cards) };
+  });
+
+  // the practitioner page (and the confirmation) name the schedule: its card, even with no free time
+  app.get<{ Params: { id: string } }>('/api/scheduling/schedules/:id', async (req, reply) => {
+    const missing = () => send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(req.params.id)) return missing();
+    const schedule = await ctx.db.query<{ practitioner: string | null }>(
+      'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text AND active',
+      [req.params.id],
+    );
+    const practitioner = schedule.rows[0]?.practitioner;
+    if (!practitioner) return missing();
+    const q = availabilityQuery({ get: () => undefined });
+    if (Array.isArray(q)) return missing();
+    const cards = await availabilityByPractitioner(
+      ctx.db,
+      { ...q, practitioner },
+      { limit: 100, perPractitioner: 3 },
+    );
+    const card = cards.find((c) => c.scheduleId === req.params.id);
+    if (!card) return missing();
+    return (await cardsOf([card]))[0];
   });
 
   app.get<{ Params: { id: string } }>('/api/scheduling/schedules/:id/slots', async (req, reply) => {
@@ -187,8 +217,10 @@ export function registerSchedulingRoutes(
     if (principal.kind !== 'patient' || !principal.fhirUser)
       return send(reply, 403, outcome('error', 'forbidden', 'Patients keep a waiting list'));
     const rows = await ctx.db.query(
-      `SELECT id, schedule_id, earliest, latest, created_at, offered_slot, offered_until, closed_at, close_reason
-         FROM sched_waitlist WHERE patient_id = $1::text ORDER BY created_at DESC LIMIT 50`,
+      `SELECT w.id, w.schedule_id, w.earliest, w.latest, w.created_at, w.offered_slot, w.offered_until,
+              s.start_at AS offered_start, s.end_at AS offered_end, w.closed_at, w.close_reason
+         FROM sched_waitlist w LEFT JOIN sched_slot s ON s.slot_id = w.offered_slot
+        WHERE w.patient_id = $1::text ORDER BY w.created_at DESC LIMIT 50`,
       [principal.fhirUser.slice(8)],
     );
     return { entries: rows.rows };
