@@ -6,4 +6,5 @@
 export * from './access.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './records.ts';
 export * from './scheduling.ts';

@@ -5,9 +5,9 @@
  */
 import type { Patient } from '@medplum/fhirtypes';
 import { badRequest, FhirError, type FhirStore, fail, outcome } from '@sahti/fhir';
+import type { Principal } from '../kernel/principal.ts';
 import { enqueueNotification, nudgeNotifications, patientLanguage } from '../notify/index.ts';
 import { BREAK_GLASS_ROLES } from './policy.ts';
-import type { Principal } from '../kernel/principal.ts';
 import type { CareRelations } from './relations/store.ts';
 
 export const BREAK_GLASS_HOURS = Number(process.env.SAHTI_BREAK_GLASS_HOURS ?? 4);

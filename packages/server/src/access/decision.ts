@@ -5,9 +5,9 @@
  * rows a request may touch are decided separately, in SQL (scope.ts) and in the write guard.
  */
 import { FhirError, outcome, type RouteMatch } from '@sahti/fhir';
+import type { Principal } from '../kernel/principal.ts';
 import { aggregateMatchProblem } from './aggregate.ts';
 import { isAggregateOnly, roleMayRead, roleMayWrite } from './policy.ts';
-import type { Principal } from '../kernel/principal.ts';
 import { type Permission, scopePermits } from './smart.ts';
 
 const forbidden = (text: string): FhirError => new FhirError(403, outcome('error', 'forbidden', text));

@@ -4,11 +4,12 @@
  * query (scope.ts), a guard inside every write (guard.ts), and a last look at aggregates.
  */
 import type { RequestAccess, RouteMatch, SqlExecutor } from '@sahti/fhir';
+import type { Principal } from '../kernel/principal.ts';
 import { suppressSmallCount } from './aggregate.ts';
 import { authorizeRequest } from './decision.ts';
 import { writeGuard } from './guard.ts';
 import { isAggregateOnly, isCareGiver } from './policy.ts';
-import type { Principal } from '../kernel/principal.ts';
+import { dependantsOf } from './relations/dependants.ts';
 import type { CareViewCache } from './relations/visible.ts';
 import { readScope } from './scope.ts';
 
@@ -31,7 +32,9 @@ export async function resolveAccess(deps: AccessDeps, principal: Principal): Pro
   }
   const me = principal.fhirUser ?? '';
   if (principal.kind === 'patient' && principal.roles.includes('patient') && me.startsWith('Patient/')) {
-    const own = new Set([me.slice('Patient/'.length)]);
+    // the patient's own record, and those they act for (a child, a parent: relations/dependants.ts)
+    const self = me.slice('Patient/'.length);
+    const own = new Set([self, ...(await dependantsOf(deps.db, self))]);
     return {
       ...base,
       scope: readScope(principal, [...own]),

@@ -5,8 +5,8 @@
  */
 import type { FhirResponse, FhirStore, RequestAccess, SqlExecutor } from '@sahti/fhir';
 import type { AuditLog } from '../audit/index.ts';
-import { resolveAccess } from './index.ts';
 import type { Principal } from '../kernel/principal.ts';
+import { resolveAccess } from './index.ts';
 import { careRelationHook, RELATION_TYPES } from './relations/sources.ts';
 import { type CareRelation, CareRelations } from './relations/store.ts';
 import { CareViewCache } from './relations/visible.ts';

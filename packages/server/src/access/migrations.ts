@@ -70,4 +70,23 @@ CREATE TABLE consent_author (
 );
 `,
   },
+  {
+    version: 1202,
+    name: 'delegations: a parent for a child, an adult for a parent (RelatedPerson)',
+    sql: `
+CREATE TABLE patient_delegate (
+  related_person_id text PRIMARY KEY,
+  patient_id text NOT NULL,
+  delegate_patient_id text NOT NULL,
+  relationship text NOT NULL,
+  granted_by text NOT NULL,
+  start_at timestamptz NOT NULL,
+  end_at timestamptz,
+  end_reason text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX patient_delegate_delegate ON patient_delegate (delegate_patient_id, patient_id);
+CREATE INDEX patient_delegate_patient ON patient_delegate (patient_id);
+`,
+  },
 ];

@@ -62,6 +62,7 @@ const WRITABLE: Record<Role, readonly string[]> = {
     'Communication',
     'DocumentReference',
     'Patient',
+    'RelatedPerson',
   ],
   doctor: [CLINICAL_WRITE],
   nurse: [CLINICAL_WRITE],
@@ -69,7 +70,7 @@ const WRITABLE: Record<Role, readonly string[]> = {
   'unit-assistant': ['Patient', 'Encounter', 'Observation', 'Appointment', 'Communication'],
   'dialysis-coordinator': ['Appointment', 'Task', 'ServiceRequest', 'Communication', 'Slot', 'Schedule'],
   'programme-manager': [],
-  administrator: [...DIRECTORY_TYPES, 'CareTeam'],
+  administrator: [...DIRECTORY_TYPES, 'CareTeam', 'RelatedPerson'],
 };
 
 /** Written by the server alone: the audit trail must not take entries from clients. */
@@ -94,7 +95,9 @@ export function roleMayRead(principal: Principal, type: string): Verdict {
   if (principal.kind === 'system') return allow;
   if (type !== '*' && isDirectoryType(type)) return allow;
   if (principal.roles.includes('patient') || isCareGiver(principal)) return allow;
-  if (type === 'CareTeam' && principal.roles.includes('administrator')) return allow;
+  // administrators set care teams and record documented delegations (RelatedPerson)
+  if ((type === 'CareTeam' || type === 'RelatedPerson') && principal.roles.includes('administrator'))
+    return allow;
   if (isAggregateOnly(principal)) return deny('Programme managers see counts only: add _summary=count');
   return deny('Your role gives no access to patient data');
 }

@@ -14,8 +14,8 @@ export const ADDRESSED_PARAMS: readonly (readonly [string, string])[] = [
   ['ServiceRequest', 'performer'],
 ];
 
-/** Types an administrator manages whoever they concern: the care teams they set. */
-export const ADMINISTERED_TYPES = ['CareTeam'];
+/** Types an administrator manages whoever they concern: care teams, documented delegations. */
+export const ADMINISTERED_TYPES = ['CareTeam', 'RelatedPerson'];
 
 /**
  * Types that belong to whoever wrote them and are served to them alone by their module: a

@@ -111,10 +111,14 @@ function agents(
   const isUser = p.kind !== 'system';
   const list: AuditEventAgent[] = [];
   if (isUser) {
+    // a patient reaching another patient's data acts for them (a parent for a child: access/relations/dependants.ts)
+    const actingFor =
+      p.kind === 'patient' && uniquePatientIds(input.patientIds).some((id) => `Patient/${id}` !== p.fhirUser);
+    const roles = actingFor ? [...p.roles, 'acting-for'] : p.roles;
     list.push({
       type: { coding: p.kind === 'patient' ? [userType, PATIENT_USER] : [userType] },
-      ...(p.roles.length
-        ? { role: p.roles.map((code) => ({ coding: [{ system: SYSTEMS.sahtiRole, code }] })) }
+      ...(roles.length
+        ? { role: roles.map((code) => ({ coding: [{ system: SYSTEMS.sahtiRole, code }] })) }
         : {}),
       who: p.fhirUser
         ? { reference: p.fhirUser, display: p.display }

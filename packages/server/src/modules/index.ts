@@ -3,6 +3,7 @@ import type { SahtiModule } from '../kernel/module.ts';
 import { directoryModule } from './directory/index.ts';
 import { live } from './live/index.ts';
 import { prescriptionsModule } from './prescriptions/index.ts';
+import { recordsModule } from './records/index.ts';
 import { schedulingModule } from './scheduling/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
 import { teleconsultModule } from './teleconsult/index.ts';
@@ -14,4 +15,5 @@ export const MODULES: SahtiModule[] = [
   live,
   teleconsultModule,
   prescriptionsModule,
+  recordsModule,
 ];

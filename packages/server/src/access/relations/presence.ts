@@ -7,9 +7,9 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { badRequest, FhirError, type FhirStore, fail, outcome, type SqlExecutor } from '@sahti/fhir';
 import { randomDigits, sha256 } from '../../auth/secrets.ts';
+import type { Principal } from '../../kernel/principal.ts';
 import { enqueueNotification, nudgeNotifications, patientLanguage } from '../../notify/index.ts';
 import { CARE_ROLES } from '../policy.ts';
-import type { Principal } from '../../kernel/principal.ts';
 import type { CareRelation, CareRelations } from './store.ts';
 import { actorReferences } from './visible.ts';
 

@@ -10,6 +10,7 @@
  * | CareTeam                       | its members                       | administrator, patient's GP, the patient, a system, platform |
  * | Patient.generalPractitioner    | the GP                            | the patient, a system, platform           |
  * | Task accepted                  | its owner                         | the owner (not the requester), a system, platform |
+ * | RelatedPerson (documented)     | a delegate acting for the patient | administrator, system, platform, the adult patient |
  * Cancelled, rejected, finished or deleted records end what they opened (finished ones after the
  * follow-up window). Consents are recorded as effective only when the patient wrote them.
  */
@@ -21,10 +22,12 @@ import type {
   EpisodeOfCare,
   Patient,
   Reference,
+  RelatedPerson,
   Task,
 } from '@medplum/fhirtypes';
 import type { SqlExecutor, WriteChange, WriteHook } from '@sahti/fhir';
 import type { Principal } from '../../kernel/principal.ts';
+import { delegationFor, delegationPlan } from './dependants.ts';
 import type { CareRelations, RelationGrant, RelationSource } from './store.ts';
 import { actorReferences } from './visible.ts';
 
@@ -53,6 +56,7 @@ export const RELATION_TYPES = new Set([
   'Task',
   'Consent',
   'PractitionerRole',
+  'RelatedPerson',
 ]);
 
 const DAY = 86_400_000;
@@ -119,6 +123,13 @@ function planFor(
     async (tx) => {
       await relations.end(tx, basis, reason, at ? { at } : {});
     };
+  if (type === 'RelatedPerson')
+    return delegationPlan(change.next as RelatedPerson | undefined, change.id, {
+      kind: writer.kind,
+      grantedBy: writer.grantedBy,
+      ...(writer.kind === 'patient' ? { patientId: writer.patientId } : {}),
+      ...(writer.kind === 'staff' ? { roles: writer.roles } : {}),
+    });
   if (!change.next) {
     if (type === 'Consent') return async (tx) => void (await forgetConsent(tx, change.id));
     return type === 'PractitionerRole' ? undefined : end('record deleted');
@@ -320,7 +331,11 @@ function taskPlan(
   };
 }
 
-/** A Consent takes effect only when the patient it is about wrote it (or the platform did). */
+/**
+ * A Consent takes effect only when the patient it is about wrote it, a delegate acting for them
+ * (a parent for a child, an adult for a parent: the author recorded is their RelatedPerson), or the
+ * platform.
+ */
 function consentPlan(consent: Consent, id: string, writer: Writer): Effect {
   const patientId = idOf([consent.patient], 'Patient');
   const author =
@@ -330,14 +345,17 @@ function consentPlan(consent: Consent, id: string, writer: Writer): Effect {
         ? writer.grantedBy
         : undefined;
   return async (tx) => {
-    if (!author || !patientId) {
+    let by = author;
+    if (!by && writer.kind === 'patient' && patientId)
+      by = await delegationFor(tx, patientId, writer.patientId);
+    if (!by || !patientId) {
       await forgetConsent(tx, id);
       return;
     }
     await tx.query(
       `INSERT INTO consent_author (consent_id, patient_id, author) VALUES ($1::text, $2::text, $3::text)
        ON CONFLICT (consent_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, author = EXCLUDED.author, recorded_at = now()`,
-      [id, patientId, author],
+      [id, patientId, by],
     );
   };
 }

@@ -1,0 +1,19 @@
+/**
+ * Clinical documentation and the patient's copy: visits recorded by doctors and nurses (vital
+ * signs in LOINC with units and ranges, ICD-10 diagnoses, allergies, current medicines from the
+ * CNOPS list, PNI immunisations, orders and referrals, the note as a Composition, signed and
+ * closed), the readable PDF of the record and the emergency card with its time-limited QR view.
+ * Everything is FHIR in the shared record, written and read as the caller. See README.md.
+ */
+import type { SahtiModule } from '../../kernel/module.ts';
+import { RECORDS_MIGRATIONS } from './migrations.ts';
+import { registerRecordsRoutes } from './routes.ts';
+import { RecordsService } from './service.ts';
+
+export const recordsModule: SahtiModule = {
+  name: 'records',
+  migrations: RECORDS_MIGRATIONS,
+  register(ctx) {
+    registerRecordsRoutes(ctx, new RecordsService(ctx));
+  },
+};
