@@ -24,6 +24,9 @@ export interface GuardContext {
 }
 
 export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard {
+  // patients this request registered (ids the server assigned): a transaction that registers a
+  // patient may record their visit too, before the registration relationship is written at its end
+  const registered = new Set<string>();
   return async (_tx, next, previous) => {
     const type = (next ?? previous)?.resourceType as string;
     const permission = !previous ? 'create' : !next ? 'delete' : 'update';
@@ -50,14 +53,18 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
     }
     if (!next) return;
     if (isShared(next)) return;
-    if (next.resourceType === 'Patient' && !previous && principal.kind === 'staff') return; // registration
+    if (next.resourceType === 'Patient' && !previous && principal.kind === 'staff') {
+      registered.add(next.id as string);
+      return; // registration
+    }
     if (compartmentPatients(next).length === 0)
       throw forbidden(`A ${next.resourceType} must name the patient it belongs to`);
-    if (!within(next, visible)) throw forbidden('You may only write data of patients in your care');
+    const mine = registered.size > 0 ? { has: (p: string) => visible.has(p) || registered.has(p) } : visible;
+    if (!within(next, mine)) throw forbidden('You may only write data of patients in your care');
   };
 }
 
-function within(resource: Resource, visible: Set<string>): boolean {
+function within(resource: Resource, visible: Pick<Set<string>, 'has'>): boolean {
   const patients = compartmentPatients(resource);
   if (patients.length === 0) return isDirectoryType(resource.resourceType);
   return patients.every((p) => visible.has(p));

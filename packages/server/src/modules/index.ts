@@ -1,12 +1,14 @@
 /** The services of the platform, in the order they are registered (see kernel/module.ts). */
 import type { SahtiModule } from '../kernel/module.ts';
 import { directoryModule } from './directory/index.ts';
+import { hubModule } from './hub/index.ts';
 import { live } from './live/index.ts';
 import { prescriptionsModule } from './prescriptions/index.ts';
 import { recordsModule } from './records/index.ts';
 import { schedulingModule } from './scheduling/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
 import { teleconsultModule } from './teleconsult/index.ts';
+import { unitsModule } from './units/index.ts';
 
 export const MODULES: SahtiModule[] = [
   schedulingModule,
@@ -16,4 +18,6 @@ export const MODULES: SahtiModule[] = [
   teleconsultModule,
   prescriptionsModule,
   recordsModule,
+  unitsModule,
+  hubModule,
 ];

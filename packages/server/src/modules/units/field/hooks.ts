@@ -1,0 +1,164 @@
+/**
+ * Write hooks of the field service, inside every write's transaction:
+ *  - field records: each identifier a field device minted is written once in units_field_record; a
+ *    second resource carrying it fails the transaction (409), so no replay creates anything twice,
+ *    whatever path it takes (the sync route, a transaction posted to /fhir/R4 directly);
+ *  - the unit's registration: a new Patient whose managingOrganization is a mobile unit, registered
+ *    by a member of that unit, opens a `registration` relationship for the unit itself (as the
+ *    platform does for the registering practitioner), so the team — the nurse who registered, the
+ *    GP on another tablet — records the visit together;
+ *  - device gateways: a gateway's client writes only Observations measured by a Device of its unit.
+ */
+import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
+import type { AccessLayer } from '../../../access/layer.ts';
+import { actorReferences } from '../../../access/relations/visible.ts';
+import type { Principal } from '../../../kernel/principal.ts';
+import { FIELD_RECORD_SYSTEM, GATEWAY_READING_SYSTEM } from '../terms.ts';
+
+/** The key of a record's device-made identifier in units_field_record (gateway readings apart). */
+export function recordKey(system: string | undefined, value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (system === FIELD_RECORD_SYSTEM) return value;
+  if (system === GATEWAY_READING_SYSTEM) return `gateway|${value}`;
+  return undefined;
+}
+
+export function fieldRecordHook(): WriteHook {
+  return (changes) => {
+    const claims: { value: string; type: string; id: string }[] = [];
+    for (const c of changes) {
+      if (!c.next || c.previous) continue;
+      for (const i of (c.next as { identifier?: { system?: string; value?: string }[] }).identifier ?? []) {
+        const key = recordKey(i.system, i.value);
+        if (key) claims.push({ value: key, type: c.resourceType, id: c.id });
+      }
+    }
+    if (claims.length === 0) return undefined;
+    return async (tx) => {
+      const inserted = await tx.query<{ value: string }>(
+        `INSERT INTO units_field_record (value, resource_type, resource_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (value) DO NOTHING RETURNING value`,
+        [claims.map((c) => c.value), claims.map((c) => c.type), claims.map((c) => c.id)],
+      );
+      if (inserted.rows.length !== new Set(claims.map((c) => c.value)).size)
+        throw new FhirError(
+          409,
+          outcome(
+            'error',
+            'duplicate',
+            'A record of this field device was already synchronised: sync again to pick up what exists',
+          ),
+        );
+    };
+  };
+}
+
+const UNIT_REF = /^Organization\/[A-Za-z0-9\-.]{1,64}$/;
+
+export function unitRegistrationHook(access: AccessLayer): WriteHook {
+  return (changes, actor) => {
+    const principal = actor as Principal | undefined;
+    const practitioner = principal?.kind === 'staff' ? principal.fhirUser : undefined;
+    if (!practitioner?.startsWith('Practitioner/')) return undefined;
+    const registered = changes.filter(
+      (c) =>
+        c.resourceType === 'Patient' &&
+        c.next &&
+        !c.previous &&
+        UNIT_REF.test((c.next as Patient).managingOrganization?.reference ?? ''),
+    );
+    if (registered.length === 0) return undefined;
+    return async (tx) => {
+      const mine = await actorReferences(tx, practitioner);
+      const now = new Date();
+      const until = new Date(now.getTime() + access.settings.registrationHours * 3_600_000);
+      for (const c of registered) {
+        const unit = (c.next as Patient).managingOrganization?.reference as string;
+        if (!mine.includes(unit) || !(await isMobileUnit(tx, unit))) continue;
+        await access.relations.grant(tx, {
+          patientId: c.id,
+          actor: unit,
+          source: 'registration',
+          basis: `registration/${c.id}`,
+          grantedBy: practitioner,
+          reason: 'registered by a member of the mobile unit',
+          start: now,
+          end: until,
+        });
+      }
+    };
+  };
+}
+
+async function isMobileUnit(tx: SqlExecutor, reference: string): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT 1 FROM sp_token WHERE resource_type = 'Organization' AND id = $1::text AND code = 'type' AND value = 'mobile-unit'`,
+    [reference.slice('Organization/'.length)],
+  );
+  return rows.rows.length > 0;
+}
+
+/** The gateway clients, cached briefly (a write asks on every change of a system client). */
+export class GatewayRegistry {
+  private cache: { at: number; byClient: Map<string, string> } | undefined;
+  private readonly db: SqlExecutor;
+  constructor(db: SqlExecutor) {
+    this.db = db;
+  }
+
+  forget(): void {
+    this.cache = undefined;
+  }
+
+  /** `db`: inside a write, the writing transaction (on the embedded database, the only connection). */
+  async unitOf(clientId: string, db: SqlExecutor = this.db): Promise<string | undefined> {
+    if (!this.cache || Date.now() - this.cache.at > 5000) {
+      const rows = await db.query<{ client_id: string; unit: string }>(
+        'SELECT client_id, unit FROM units_gateway',
+      );
+      this.cache = { at: Date.now(), byClient: new Map(rows.rows.map((r) => [r.client_id, r.unit])) };
+    }
+    return this.cache.byClient.get(clientId);
+  }
+}
+
+export function gatewayHook(gateways: GatewayRegistry): WriteHook {
+  return (changes, actor) => {
+    const principal = actor as Principal | undefined;
+    if (principal?.kind !== 'system') return undefined;
+    return async (tx) => {
+      const unit = await gateways.unitOf(principal.id, tx);
+      if (!unit) return;
+      for (const c of changes) {
+        const problem = gatewayWriteProblem(c.next, c.previous);
+        if (problem) throw new FhirError(403, outcome('error', 'forbidden', `A device gateway ${problem}`));
+        const device = (c.next as Observation).device?.reference as string;
+        const owned = await tx.query(
+          `SELECT 1 FROM sp_reference WHERE resource_type = 'Device' AND id = $1::text AND code = 'organization'
+             AND target_type || '/' || target_id = $2::text`,
+          [device.slice('Device/'.length), unit],
+        );
+        if (owned.rows.length === 0)
+          throw new FhirError(
+            403,
+            outcome('error', 'forbidden', 'A device gateway posts readings of its own unit’s devices only'),
+          );
+      }
+    };
+  };
+}
+
+/** Why a gateway may not make this write (undefined: it may). Pure. */
+export function gatewayWriteProblem(
+  next: Resource | undefined,
+  previous: Resource | undefined,
+): string | undefined {
+  if (previous || !next) return 'only creates readings: it never changes or deletes a record';
+  if (next.resourceType !== 'Observation') return `writes Observations only (not ${next.resourceType})`;
+  const o = next as Observation;
+  if (!/^Device\/[A-Za-z0-9\-.]{1,64}$/.test(o.device?.reference ?? ''))
+    return 'names the Device that measured each reading';
+  if (!o.subject?.reference?.startsWith('Patient/')) return 'names the patient of each reading';
+  return undefined;
+}

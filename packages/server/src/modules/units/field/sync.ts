@@ -1,0 +1,158 @@
+/**
+ * POST /api/units/sync: a field device's day, as one FHIR transaction run as the signed-in team
+ * member (their read scope, write guard and audit trail), prepared by sync-plan.ts. A batch id
+ * makes a retried request whose answer was lost get the same answer; a sync cut before its commit
+ * left nothing, one cut after it is recognised by its field records — either way the device sends
+ * the same bundle again and nothing is created twice.
+ */
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { FhirError, outcome } from '@sahti/fhir';
+import { CNIE_SYSTEM } from '../../../identifiers/morocco.ts';
+import type { ModuleContext } from '../../../kernel/module.ts';
+import type { Principal } from '../../../kernel/principal.ts';
+import { asCaller, invalid } from '../caller.ts';
+import { type EntryResult, prepareSync, syncLookups } from './sync-plan.ts';
+
+export interface SyncAnswer {
+  batch: string;
+  results: EntryResult[];
+  counts: Record<EntryResult['status'], number>;
+  ms: number;
+}
+
+const BATCH_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+export async function runSync(
+  ctx: ModuleContext,
+  principal: Principal,
+  body: unknown,
+  limits: { maxEntries: number },
+): Promise<SyncAnswer> {
+  const started = performance.now();
+  const b = (body ?? {}) as { batch?: unknown; bundle?: Bundle };
+  if (typeof b.batch !== 'string' || !BATCH_ID.test(b.batch))
+    throw invalid([
+      { field: 'batch', message: 'batch is the id the device gave this sync (8–64 letters, digits, -)' },
+    ]);
+  const bundle = b.bundle;
+  if (
+    !bundle ||
+    bundle.resourceType !== 'Bundle' ||
+    bundle.type !== 'transaction' ||
+    !Array.isArray(bundle.entry)
+  )
+    throw invalid([{ field: 'bundle', message: 'bundle is a FHIR transaction Bundle' }]);
+  if (bundle.entry.length > limits.maxEntries)
+    throw invalid([
+      { field: 'bundle.entry', message: `At most ${limits.maxEntries} entries per sync: send the rest next` },
+    ]);
+  const account = `${principal.kind}:${principal.id}`;
+
+  const previous = await ctx.db.query<{
+    account: string;
+    status: string;
+    summary: SyncAnswer | null;
+    started_at: string | Date;
+  }>('SELECT account, status, summary, started_at FROM units_sync_batch WHERE id = $1::text', [b.batch]);
+  const row = previous.rows[0];
+  if (row && row.account !== account)
+    throw new FhirError(409, outcome('error', 'conflict', 'This batch id is taken: make a new one'));
+  if (row?.status === 'done' && row.summary) return row.summary;
+  if (row?.status === 'running' && Date.now() - new Date(row.started_at).getTime() < 120_000)
+    throw new FhirError(
+      409,
+      outcome('error', 'conflict', 'This batch is being synchronised: try again in a moment'),
+    );
+  await ctx.db.query(
+    `INSERT INTO units_sync_batch (id, account, status) VALUES ($1::text, $2::text, 'running')
+     ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = now()`,
+    [b.batch, account],
+  );
+
+  try {
+    const lookups = syncLookups(bundle, CNIE_SYSTEM);
+    const existing = new Map<string, string>();
+    if (lookups.fieldRecords.length) {
+      const rows = await ctx.db.query<{ value: string; resource_type: string; resource_id: string }>(
+        'SELECT value, resource_type, resource_id FROM units_field_record WHERE value = ANY($1::text[])',
+        [lookups.fieldRecords],
+      );
+      for (const r of rows.rows) existing.set(r.value, `${r.resource_type}/${r.resource_id}`);
+    }
+    const versions = new Map<string, string | undefined>();
+    for (const ref of lookups.edited) {
+      // read as the caller: a record they may not see has no version for them
+      const res = await asCaller(ctx, principal, { method: 'GET', path: `/${ref}` });
+      versions.set(
+        ref,
+        res.status === 200
+          ? String((res.body as { meta?: { versionId?: string } }).meta?.versionId)
+          : undefined,
+      );
+    }
+    const takenCnie = new Set<string>();
+    if (lookups.cnie.length) {
+      const rows = await ctx.db.query<{ value: string }>(
+        `SELECT t.value FROM sp_token t JOIN resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted
+          WHERE t.resource_type = 'Patient' AND t.code = 'identifier' AND t.system = $1::text AND t.value = ANY($2::text[])`,
+        [CNIE_SYSTEM, lookups.cnie],
+      );
+      for (const r of rows.rows) takenCnie.add(r.value);
+    }
+    const prepared = prepareSync(bundle, { existing, versions, takenCnie, cnieSystem: CNIE_SYSTEM });
+    const results = [...prepared.results];
+    if (prepared.bundle.entry?.length) {
+      const res = await asCaller(ctx, principal, { method: 'POST', path: '/', body: prepared.bundle });
+      if (res.status === 412 || res.status === 409)
+        throw new FhirError(
+          409,
+          outcome('error', 'conflict', 'A record changed during the sync: sync again'),
+        );
+      if (res.status !== 200) {
+        // the device learns which of its entries was refused, by its own keys
+        const body = res.body as { issue?: { expression?: string[]; diagnostics?: string }[] };
+        const issues = (body.issue ?? []).map((i) => {
+          const index = /Bundle\.entry\[(\d+)\]/.exec(
+            `${i.expression?.join(' ') ?? ''} ${i.diagnostics ?? ''}`,
+          )?.[1];
+          return {
+            ...i,
+            expression: index !== undefined ? [prepared.keys[Number(index)]] : (i.expression ?? []),
+          };
+        });
+        throw new FhirError(res.status, { resourceType: 'OperationOutcome', issue: issues as never });
+      }
+      const entries = ((res.body as Bundle).entry ?? []) as BundleEntry[];
+      entries.forEach((e, i) => {
+        const location = e.response?.location ?? '';
+        const [type, id, , version] = location.split('/');
+        const isEdit = prepared.bundle.entry?.[i]?.request?.method === 'PUT';
+        results.push({
+          key: prepared.keys[i],
+          status: e.response?.status?.startsWith('201') ? 'created' : isEdit ? 'updated' : 'existing',
+          ...(type && id ? { reference: `${type}/${id}` } : {}),
+          ...(version ? { version } : {}),
+        });
+      });
+    }
+    const counts = { created: 0, existing: 0, updated: 0, conflict: 0, deferred: 0 };
+    for (const r of results) counts[r.status] += 1;
+    const answer: SyncAnswer = {
+      batch: b.batch,
+      results,
+      counts,
+      ms: Math.round(performance.now() - started),
+    };
+    await ctx.db.query(
+      `UPDATE units_sync_batch SET status = 'done', finished_at = now(), summary = $2::jsonb WHERE id = $1::text`,
+      [b.batch, JSON.stringify(answer)],
+    );
+    return answer;
+  } catch (error) {
+    await ctx.db.query(
+      `UPDATE units_sync_batch SET status = 'failed', finished_at = now() WHERE id = $1::text`,
+      [b.batch],
+    );
+    throw error;
+  }
+}

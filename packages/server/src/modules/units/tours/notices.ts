@@ -1,0 +1,72 @@
+/**
+ * The evening before the unit comes, the people it has seen at a stop (an Encounter there in the last
+ * year) with a mobile number get an SMS in their language. Once per person, stop and day: the
+ * notice's row is the key, so a job run twice (another process, a retry) sends nothing twice.
+ */
+import type { Encounter, Location, Patient, Schedule } from '@medplum/fhirtypes';
+import type { FhirStore, SqlClient } from '@sahti/fhir';
+import { enqueueNotification, nudgeNotifications, patientLanguage } from '../../../notify/index.ts';
+import { addDays, localDate, localToInstant, weekdayOf } from '../../scheduling/calendar.ts';
+import { templateOf } from '../../scheduling/template.ts';
+import { SERVICE_TYPE_SYSTEM } from '../terms.ts';
+
+export const VISIT_NOTICE_JOB = 'units.visit-notices';
+
+export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = new Date()): Promise<number> {
+  const tomorrow = addDays(localDate(now), 1);
+  const schedules = await store.search('Schedule', [
+    ['service-type', `${SERVICE_TYPE_SYSTEM}|mobile-unit-visit`],
+    ['active', 'true'],
+    ['_count', '1000'],
+  ]);
+  let sent = 0;
+  for (const schedule of schedules.matches as Schedule[]) {
+    const template = templateOf(schedule);
+    const session = template?.sessions.find((s) => s.day === weekdayOf(tomorrow));
+    if (!template || !session) continue;
+    if (template.exceptions.some((e) => e.kind === 'closed' && e.from <= tomorrow && tomorrow <= e.to))
+      continue;
+    const stop = schedule.actor?.find((a) => a.reference?.startsWith('Location/'))?.reference;
+    if (!stop) continue;
+    const location = (await store.read('Location', stop.slice(9)).catch(() => undefined)) as
+      | Location
+      | undefined;
+    const unit = location?.managingOrganization?.display ?? '';
+    const since = addDays(tomorrow, -365);
+    const seen = await store.search('Encounter', [
+      ['location', stop],
+      ['date', `ge${since}`],
+      ['_include', 'Encounter:subject'],
+      ['_count', '1000'],
+    ]);
+    const patients = ((seen.included ?? []) as Patient[]).filter((p) => p.resourceType === 'Patient');
+    void (seen.matches as Encounter[]);
+    const start = localToInstant(tomorrow, session.start);
+    for (const patient of patients) {
+      const phone = patient.telecom?.find(
+        (t) => (t.system === 'sms' || t.system === 'phone') && t.value,
+      )?.value;
+      if (!phone) continue;
+      await db.transaction(async (tx) => {
+        const first = await tx.query(
+          `INSERT INTO units_visit_notice (stop, day, patient_id) VALUES ($1::text, $2::date, $3::text) ON CONFLICT DO NOTHING RETURNING 1`,
+          [stop, tomorrow, patient.id],
+        );
+        if (first.rows.length === 0) return;
+        const language = patientLanguage(patient);
+        await enqueueNotification(tx, {
+          channel: 'sms',
+          recipient: phone,
+          patientId: patient.id,
+          template: 'unit-visit',
+          params: { unit, place: location?.name ?? '', start: start.toISOString() },
+          ...(language ? { language } : {}),
+          expiresAt: start,
+        });
+        sent += 1;
+      });
+    }
+  }
+  if (sent) nudgeNotifications(db);
+  return sent;
+}

@@ -1,0 +1,315 @@
+/**
+ * Mobile units through HTTP: the coverage analysis and the planner for planners only, facility
+ * edits that change the analysis, tours published as Schedules and Slots with SMS notices, and the
+ * field sync — idempotent (a replay creates nothing twice), conflicts surfaced and never
+ * overwritten, a CNIE already known deferred — with the abuse cases: a unit member sees no patient
+ * of another unit, a device gateway writes device Observations only.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+import { fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
+
+let server: TestServer;
+let world: UnitsWorld;
+
+before(async () => {
+  server = await startTestServer();
+  world = await seedUnitsWorld(server);
+});
+after(() => server?.close());
+
+describe('coverage and planner', () => {
+  it('are for administrators and programme managers only', async () => {
+    assert.equal((await world.gpA.call('/api/units/coverage')).status, 403);
+    assert.equal((await fetch(`${server.url}/api/units/coverage`)).status, 401);
+    const map = await world.manager.call('/api/units/map');
+    assert.equal(map.status, 200);
+    assert.equal(map.body.regions.length, 12);
+    assert.ok(map.body.regions.every((r: { path: string }) => r.path.startsWith('M')));
+  });
+
+  it('measures distances on the real communes, and an added facility changes the analysis', async () => {
+    const before = await world.manager.call('/api/units/coverage?thresholds=5,10,20');
+    assert.equal(before.status, 200);
+    assert.equal(before.body.national.population, 36_828_330);
+    const irherm = before.body.communes.find((c: { code: string }) => c.code === '09.541.01.05');
+    assert.ok(irherm.km > 5, 'Irherm has no OSM facility within 5 km');
+    const refused = await world.manager.call('/api/units/facility-edits', {
+      method: 'POST',
+      body: { name: 'CSR Irherm', kind: 'health_centre', lat: 30.0755, lon: -8.5006 },
+    });
+    assert.equal(refused.status, 403, 'programme managers do not edit facilities');
+    const bad = await world.admin.call('/api/units/facility-edits', {
+      method: 'POST',
+      body: { name: 'X', kind: 'spa', lat: 50, lon: 2 },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.issue.map((i: { expression: string[] }) => i.expression[0]).sort(), [
+      'kind',
+      'lat',
+      'lon',
+      'name',
+    ]);
+    const added = await world.admin.call('/api/units/facility-edits', {
+      method: 'POST',
+      body: { name: 'CSR Irherm', kind: 'health_centre', lat: 30.0755, lon: -8.5006 },
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const afterEdit = await world.manager.call('/api/units/coverage');
+    const now = afterEdit.body.communes.find((c: { code: string }) => c.code === '09.541.01.05');
+    assert.ok(now.km < 0.1, `the new centre is the nearest (${now.km} km)`);
+    assert.ok(afterEdit.body.national.beyond[0].population < before.body.national.beyond[0].population);
+    const removed = await world.admin.call(`/api/units/facility-edits/${added.body.id}`, {
+      method: 'DELETE',
+    });
+    assert.equal(removed.status, 204);
+  });
+
+  it('plans in fast mode at once and in exact mode in the background, with field errors', async () => {
+    const bad = await world.manager.call('/api/units/plans', {
+      method: 'POST',
+      body: { units: 0, radiusKm: 15, underservedKm: 10 },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.issue[0].expression[0], 'units');
+    const fast = await world.manager.call('/api/units/plans', {
+      method: 'POST',
+      body: { units: 20, radiusKm: 15, underservedKm: 10, mode: 'fast', unitsPerBase: 2 },
+    });
+    assert.equal(fast.status, 201, JSON.stringify(fast.body).slice(0, 300));
+    assert.equal(fast.body.plan.stops.length, 20);
+    assert.ok(fast.body.plan.provinces.every((p: { units: number }) => p.units <= 2));
+    const exact = await world.manager.call('/api/units/plans', {
+      method: 'POST',
+      body: { units: 20, radiusKm: 15, underservedKm: 10, mode: 'exact', unitsPerBase: 2, timeLimitS: 30 },
+    });
+    assert.equal(exact.status, 202);
+    let done: any;
+    for (let i = 0; i < 120 && done?.status !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      done = (await world.manager.call(`/api/units/plans/${exact.body.id}`)).body;
+    }
+    assert.equal(done.status, 'done');
+    assert.ok(done.plan.coveredPopulation >= fast.body.plan.coveredPopulation);
+    assert.ok(fast.body.plan.coveredPopulation >= 0.995 * done.plan.coveredPopulation);
+  });
+});
+
+describe('units, teams and tours', () => {
+  it('shows a unit to its members and planners only, with what its team lacks', async () => {
+    const seen = await world.gpA.call(`/api/units/${world.unitA}`);
+    assert.equal(seen.status, 200);
+    assert.deepEqual(seen.body.gaps, [
+      { role: 'nurse', missing: 1 },
+      { role: 'assistant', missing: 1 },
+    ]);
+    assert.equal((await world.gpB.call(`/api/units/${world.unitA}`)).status, 404);
+    const mine = await world.gpB.call('/api/units');
+    assert.deepEqual(
+      mine.body.units.map((u: { id: string }) => u.id),
+      [world.unitB],
+    );
+  });
+
+  it('publishes a weekly tour as Schedules with Slots, visit days proportional to population', async () => {
+    const proposal = await world.manager.call(`/api/units/${world.unitA}/tour/proposal`, {
+      method: 'POST',
+      body: { weeks: 2 },
+    });
+    assert.equal(proposal.status, 200, JSON.stringify(proposal.body));
+    assert.equal(proposal.body.days.length, 10);
+    const visits = proposal.body.stops.map((s: { visits: number }) => s.visits);
+    assert.ok(
+      visits.every((v: number, i: number) => i === 0 || v <= visits[i - 1]),
+      'bigger stops are visited more',
+    );
+    assert.equal(
+      (await world.manager.call(`/api/units/${world.unitA}/tour`, { method: 'POST', body: { weeks: 1 } }))
+        .status,
+      403,
+    );
+    const published = await world.admin.call(`/api/units/${world.unitA}/tour`, {
+      method: 'POST',
+      body: { weeks: 1, communes: ['09.541.03.23', '09.541.03.27', '09.541.01.05'] },
+    });
+    assert.equal(published.status, 201, JSON.stringify(published.body).slice(0, 400));
+    assert.equal(published.body.schedules.length, 3);
+    assert.ok(published.body.slots > 0, 'slots derived by the booking service');
+    const schedule = await fhirFetch(server.fhirBase, `/Schedule/${published.body.schedules[0].id}`);
+    assert.equal(schedule.body.actor[0].reference.startsWith('Location/stop-'), true);
+    const slots = await fhirFetch(server.fhirBase, `/Slot?schedule=Schedule/${schedule.body.id}&_count=1`);
+    assert.ok(slots.body.entry.length > 0);
+  });
+});
+
+describe('field sync', () => {
+  it('creates a day of records once, however often it is replayed', async () => {
+    const visit = fieldVisit(world.unitA, { observations: 3 });
+    const batch = randomUUID();
+    const first = await sync(world.nurseA, visit.entries, batch);
+    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 500));
+    assert.equal(first.body.counts.created, 5);
+    // the answer was lost: the same batch again gives the same answer, nothing written
+    const again = await sync(world.nurseA, visit.entries, batch);
+    assert.deepEqual(again.body.results, first.body.results);
+    // a new batch with the same records (the device never saw the answer): existing, not created
+    const replay = await sync(world.nurseA, visit.entries);
+    assert.equal(replay.body.counts.created, 0);
+    assert.equal(replay.body.counts.existing, 5);
+    const patient = first.body.results[0].reference;
+    const obs = await fhirFetch(server.fhirBase, `/Observation?subject=${patient}&_summary=count`);
+    assert.equal(obs.body.total, 3);
+    // the same bundle straight to /fhir/R4 cannot duplicate either (unique key on field records)
+    const direct = await world.nurseA.fhir('', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: visit.entries.map((e) => ({ ...e, request: { method: 'POST', url: e.request.url } })),
+      },
+    });
+    assert.equal(direct.status, 409);
+  });
+
+  it('lets the whole unit record for a patient one member registered, and no other unit', async () => {
+    const visit = fieldVisit(world.unitA, { family: 'Oubella' });
+    const res = await sync(world.nurseA, visit.entries);
+    const patient = res.body.results[0].reference;
+    assert.equal((await world.gpA.fhir(`/${patient}`)).status, 200, 'the GP of the same unit sees her');
+    assert.equal((await world.gpB.fhir(`/${patient}`)).status, 404, 'unit B does not');
+    const search = await world.gpB.fhir('/Patient?family=Oubella');
+    assert.equal(search.body.total ?? search.body.entry?.length ?? 0, 0);
+    const foreign = fieldVisit(world.unitB);
+    foreign.entries[1].resource.subject.reference = patient;
+    const write = await sync(world.gpB, foreign.entries.slice(1));
+    assert.equal(write.status, 403, 'unit B cannot write into unit A’s patient');
+    const gpBDay = await world.gpB.call(`/api/units/${world.unitB}/field-day`);
+    assert.ok(!gpBDay.body.patients.some((p: { id: string }) => `Patient/${p.id}` === patient));
+    assert.equal((await world.gpB.call(`/api/units/${world.unitA}/field-day`)).status, 404);
+  });
+
+  it('surfaces a version conflict instead of overwriting what it did not read', async () => {
+    const visit = fieldVisit(world.unitA, { family: 'Amzil' });
+    const res = await sync(world.nurseA, visit.entries);
+    const ref = res.body.results[0].reference;
+    const read = await world.nurseA.fhir(`/${ref}`);
+    // edited elsewhere (the hub, the hospital) after the device read it
+    const elsewhere = await world.gpA.fhir(`/${ref}`, {
+      method: 'PUT',
+      body: { ...read.body, telecom: [{ system: 'sms', value: '+212600000111' }] },
+    });
+    assert.equal(elsewhere.status, 200);
+    const edit = {
+      resource: { ...read.body, name: [{ family: 'Amzil', given: ['Fadma'] }] },
+      request: { method: 'PUT', url: ref, ifMatch: `W/"${read.body.meta.versionId}"` },
+    };
+    const other = fieldVisit(world.unitA, { family: 'Naciri' });
+    const out = await sync(world.nurseA, [edit, ...other.entries]);
+    assert.equal(out.status, 200, JSON.stringify(out.body).slice(0, 400));
+    const conflict = out.body.results.find((r: { status: string }) => r.status === 'conflict');
+    assert.equal(conflict.reference, ref);
+    assert.equal(conflict.yourVersion, read.body.meta.versionId);
+    assert.equal(conflict.currentVersion, '2');
+    assert.equal(out.body.counts.created, other.entries.length, 'the rest of the day went through');
+    const now = await world.gpA.fhir(`/${ref}`);
+    assert.equal(now.body.name[0].given[0], 'Fatima', 'not overwritten');
+    assert.equal(now.body.telecom[0].value, '+212600000111');
+  });
+
+  it('defers a new patient whose CNIE already has a record, with what refers to her', async () => {
+    await fhirFetch(server.fhirBase, '/Patient', {
+      method: 'POST',
+      body: {
+        resourceType: 'Patient',
+        identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/cnie', value: 'JT123456' }],
+        name: [{ family: 'Known' }],
+      },
+    });
+    const visit = fieldVisit(world.unitA, { cnie: 'JT123456' });
+    const out = await sync(world.nurseA, visit.entries);
+    assert.equal(out.status, 200);
+    assert.equal(out.body.counts.deferred, visit.entries.length);
+    assert.equal(out.body.counts.created, 0);
+  });
+});
+
+describe('device gateway', () => {
+  it('writes readings of its unit’s devices for the unit’s patients, and nothing else', async () => {
+    const device = await world.admin.call(`/api/units/${world.unitA}/devices`, {
+      method: 'POST',
+      body: { kind: 'bp-monitor', serial: 'BP-1' },
+    });
+    assert.equal(device.status, 201);
+    const otherDevice = await world.admin.call(`/api/units/${world.unitB}/devices`, {
+      method: 'POST',
+      body: { kind: 'scale', serial: 'SC-9' },
+    });
+    const gateway = await world.admin.call(`/api/units/${world.unitA}/gateways`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(gateway.status, 201);
+    const token = await clientToken(
+      server.url,
+      gateway.body.clientId,
+      gateway.body.secret,
+      'system/Observation.c',
+    );
+    const visit = fieldVisit(world.unitA, { family: 'Gateway' });
+    const synced = await sync(world.nurseA, visit.entries);
+    const patient = synced.body.results[0].reference;
+    const reading = (id: string, dev = device.body.id, subject = patient) => ({
+      resource: {
+        resourceType: 'Observation',
+        status: 'final',
+        identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/device-gateway-reading', value: id }],
+        code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+        subject: { reference: subject },
+        device: { reference: dev },
+        effectiveDateTime: '2026-11-30T10:00:00Z',
+        valueQuantity: { value: 142, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+    });
+    const post = (entries: unknown[]) =>
+      fetch(`${server.url}/api/units/gateway/readings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: entries }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const id = randomUUID();
+    const first = await post([
+      reading(id),
+      reading(randomUUID(), otherDevice.body.id),
+      reading(randomUUID(), device.body.id, 'Patient/p-elsewhere'),
+    ]);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.match(first.body.entry[0].response.status, /^201/);
+    assert.match(first.body.entry[1].response.status, /^422/);
+    assert.match(first.body.entry[2].response.status, /^422/);
+    const again = await post([reading(id)]);
+    assert.match(again.body.entry[0].response.status, /^200/, 'a replayed reading is not written twice');
+    // straight to /fhir/R4: only device Observations, never anything else
+    const asGateway = (path: string, body: unknown) =>
+      fhirFetch(server.fhirBase, path, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const noDevice = await asGateway('/Observation', {
+      ...reading(randomUUID()).resource,
+      device: undefined,
+    });
+    assert.equal(noDevice.status, 403);
+    const patientWrite = await asGateway('/Patient', {
+      resourceType: 'Patient',
+      name: [{ family: 'Forged' }],
+    });
+    assert.equal(patientWrite.status, 403);
+    const read = await fhirFetch(server.fhirBase, `/${patient}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(read.status, 403, 'and reads nothing');
+  });
+});
