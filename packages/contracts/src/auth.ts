@@ -35,3 +35,46 @@ export type UnlockRequest = Static<typeof UnlockRequest>;
 
 export const AdminUnlockRequest = Type.Object({ login: Type.Optional(Login), client: Type.Optional(Login) });
 export type AdminUnlockRequest = Static<typeof AdminUnlockRequest>;
+
+/** Recovery by SMS: a 6-digit code to the phone on the account, then a new password with it. */
+export const SmsResetRequest = Type.Object({ login: Login });
+export type SmsResetRequest = Static<typeof SmsResetRequest>;
+
+export const SmsResetConfirmRequest = Type.Object({ login: Login, code: Code, password: Secret });
+export type SmsResetConfirmRequest = Static<typeof SmsResetConfirmRequest>;
+
+const Role = Type.Union([
+  Type.Literal('patient'),
+  Type.Literal('doctor'),
+  Type.Literal('nurse'),
+  Type.Literal('unit-assistant'),
+  Type.Literal('hub-specialist'),
+  Type.Literal('dialysis-coordinator'),
+  Type.Literal('programme-manager'),
+  Type.Literal('administrator'),
+]);
+
+/** An administrator creates a staff account (the person sets a password through the reset link). */
+export const AccountCreateRequest = Type.Object({
+  login: Login,
+  displayName: Type.String({ minLength: 1, maxLength: 200 }),
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  phone: Type.Optional(Type.String({ maxLength: 30 })),
+  roles: Type.Array(Role, { minItems: 1, maxItems: 8 }),
+  fhirUser: Type.Optional(Type.String({ maxLength: 80 })),
+});
+export type AccountCreateRequest = Static<typeof AccountCreateRequest>;
+
+export const AccountUpdateRequest = Type.Object({
+  roles: Type.Optional(Type.Array(Role, { minItems: 1, maxItems: 8 })),
+  fhirUser: Type.Optional(Type.Union([Type.String({ maxLength: 80 }), Type.Null()])),
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type AccountUpdateRequest = Static<typeof AccountUpdateRequest>;
+
+/** The patient's contact details: the same phone and email for messages and for the record. */
+export const ContactRequest = Type.Object({
+  email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+  phone: Type.Optional(Type.Union([Type.String({ maxLength: 30 }), Type.Null()])),
+});
+export type ContactRequest = Static<typeof ContactRequest>;

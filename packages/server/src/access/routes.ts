@@ -14,6 +14,7 @@ import { send } from '../kernel/http.ts';
 import type { Principal } from '../kernel/principal.ts';
 import { assertMayBreakGlass, breakGlass, emergencyPatientRef } from './break-glass.ts';
 import type { AccessLayer } from './layer.ts';
+import { registerMeRoutes } from './me-routes.ts';
 import { askPresence, confirmPresence } from './relations/presence.ts';
 import { relationsOfPatient } from './relations/store.ts';
 
@@ -35,6 +36,8 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AccessRouteDeps
     record(err.status);
     return send(reply, err.status, err.outcome);
   };
+
+  registerMeRoutes(app, deps);
 
   app.post('/api/break-glass', { schema: { body: BreakGlassRequest } }, async (req, reply) => {
     const principal = await who(req);

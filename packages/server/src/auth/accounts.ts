@@ -154,3 +154,58 @@ export async function setPassword(db: SqlExecutor, accountId: string, password: 
   await db.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
   await db.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
 }
+
+/** The email and phone messages go to (a patient's are also on their Patient record: one truth). */
+export async function updateContact(
+  db: SqlExecutor,
+  accountId: string,
+  contact: { email?: string | null; phone?: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE auth_account SET email = CASE WHEN $2::boolean THEN $3::text ELSE email END,
+        phone = CASE WHEN $4::boolean THEN $5::text ELSE phone END WHERE id = $1::text`,
+    [
+      accountId,
+      contact.email !== undefined,
+      contact.email ?? null,
+      contact.phone !== undefined,
+      contact.phone ?? null,
+    ],
+  );
+}
+
+/** Accounts for the administration: newest first, filtered by login, name or email. */
+export async function listAccounts(db: SqlExecutor, query = '', limit = 100): Promise<Account[]> {
+  const { rows } = await db.query<AccountRow>(
+    `SELECT * FROM auth_account
+      WHERE $1::text = '' OR lower(login) LIKE '%' || lower($1::text) || '%'
+         OR lower(display_name) LIKE '%' || lower($1::text) || '%' OR lower(coalesce(email, '')) LIKE '%' || lower($1::text) || '%'
+      ORDER BY kind DESC, login LIMIT $2::int`,
+    [query.trim(), limit],
+  );
+  return rows.map((r) => publicAccount(fromRow(r)));
+}
+
+/** An administrator changes what an account may do and who it is (roles, linked FHIR resource). */
+export async function updateAccountRoles(
+  db: SqlExecutor,
+  accountId: string,
+  change: { roles?: Role[]; fhirUser?: string | null; displayName?: string },
+): Promise<Account | undefined> {
+  const account = await findAccount(db, accountId);
+  if (!account) return undefined;
+  const roles = change.roles ?? account.roles;
+  for (const role of roles)
+    if (!(ROLES as readonly string[]).includes(role)) badRequest(`Unknown role "${role}"`);
+  if ((account.kind === 'patient') !== roles.includes('patient'))
+    badRequest('A patient account has the patient role, and only a patient account has it');
+  if (roles.length === 0) badRequest('An account needs at least one role');
+  const fhirUser = change.fhirUser === undefined ? (account.fhirUser ?? null) : change.fhirUser;
+  if (fhirUser && !/^(Patient|Practitioner)\/[A-Za-z0-9\-.]{1,64}$/.test(fhirUser))
+    badRequest('fhirUser is Patient/… or Practitioner/…');
+  await db.query(
+    `UPDATE auth_account SET roles = $2::text[], fhir_user = $3::text, display_name = $4::text WHERE id = $1::text`,
+    [accountId, roles, fhirUser, change.displayName?.trim() || account.displayName],
+  );
+  return publicAccount((await findAccount(db, accountId))!);
+}

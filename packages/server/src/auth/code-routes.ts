@@ -5,10 +5,16 @@
  * request answers the same whether or not the account exists, and sends in the background so
  * that its timing does not tell either.
  */
-import { OneTimeCodeRequest, PasswordResetConfirmRequest, PasswordResetRequest } from '@sahti/contracts';
+import {
+  OneTimeCodeRequest,
+  PasswordResetConfirmRequest,
+  PasswordResetRequest,
+  SmsResetConfirmRequest,
+  SmsResetRequest,
+} from '@sahti/contracts';
 import type { SqlExecutor } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
-import { findAccount, findAccountByLoginOrEmail, setPassword } from './accounts.ts';
+import { findAccount, findAccountByLogin, findAccountByLoginOrEmail, setPassword } from './accounts.ts';
 import type { AuthCore } from './core.ts';
 import { field, ok, refuse } from './http.ts';
 import {
@@ -88,6 +94,66 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
       // the link proved the account's email: a lock on the login goes with the old password
       const account = await findAccount(core.db, accountId);
       if (account) await core.throttle.unlock(loginSubject(account.login), req.ip);
+      return ok(reply, 204);
+    },
+  );
+
+  // recovery without email: a 6-digit code to the account's phone (10 min, 5 tries), then a new
+  // password with it; the same answer whatever the login, one code a minute at most
+  app.post('/auth/password-reset/sms', { schema: { body: SmsResetRequest } }, async (req, reply) => {
+    const login = field(req, 'login') ?? '';
+    const account = await findAccountByLogin(core.db, login);
+    if (
+      account?.phone &&
+      !(await codeRecentlyIssued(core.db, account.id, 'password-reset-sms', RESET_INTERVAL_SECONDS))
+    ) {
+      const phone = account.phone;
+      void (async () => {
+        const code = await issueDigitCode(
+          core.db,
+          account.id,
+          'password-reset-sms',
+          SENSITIVE_ACTION_SECONDS,
+        );
+        await core.messages.sms(
+          phone,
+          `Sahti : code pour choisir un nouveau mot de passe ${code} (10 min). رمز تغيير كلمة المرور ${code}`,
+        );
+      })().catch((err: Error) => req.log.error({ err: { message: err.message } }, 'reset SMS not sent'));
+    }
+    return ok(reply, 202, {
+      message: 'If this account exists and has a phone, a code was sent to it by SMS',
+    });
+  });
+
+  app.post(
+    '/auth/password-reset/sms/confirm',
+    { schema: { body: SmsResetConfirmRequest } },
+    async (req, reply) => {
+      const login = field(req, 'login') ?? '';
+      const code = (field(req, 'code') ?? '').replace(/\s/g, '');
+      const password = field(req, 'password');
+      const problem = passwordProblem(password);
+      if (problem) return refuse(reply, 400, 'weak_password', problem);
+      const account = await findAccountByLogin(core.db, login);
+      // a wrong code costs a try of the code and counts against the address like a wrong password
+      const admitted = await core.throttle.admit(loginSubject(login), req.ip);
+      if (!admitted.ok) {
+        reply.header('retry-after', String(admitted.retryAfter));
+        return refuse(reply, 429, 'too_many_attempts', 'Too many attempts: wait before trying again');
+      }
+      if (!account || !(await consumeDigitCode(core.db, account.id, 'password-reset-sms', code))) {
+        await core.throttle.failed(admitted.ticket);
+        return refuse(
+          reply,
+          400,
+          'invalid_code',
+          'This code is wrong, expired or already used: ask for a new one',
+        );
+      }
+      await core.throttle.succeeded(admitted.ticket);
+      await setPassword(core.db, account.id, password as string);
+      await core.throttle.unlock(loginSubject(account.login), req.ip);
       return ok(reply, 204);
     },
   );

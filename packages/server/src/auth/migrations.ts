@@ -131,4 +131,13 @@ ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
   CHECK (purpose IN ('login-2fa', 'sensitive-action', 'password-reset', 'account-unlock'))
 `,
   },
+  {
+    version: 1002,
+    name: 'auth: recovery by SMS code',
+    sql: `
+ALTER TABLE auth_one_time_code DROP CONSTRAINT auth_one_time_code_purpose_check;
+ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
+  CHECK (purpose IN ('login-2fa', 'sensitive-action', 'password-reset', 'password-reset-sms', 'account-unlock'))
+`,
+  },
 ];

@@ -7,7 +7,12 @@
 import type { SqlExecutor } from '@sahti/fhir';
 import { randomDigits, randomToken, sha256 } from './secrets.ts';
 
-export type CodePurpose = 'login-2fa' | 'sensitive-action' | 'password-reset' | 'account-unlock';
+export type CodePurpose =
+  | 'login-2fa'
+  | 'sensitive-action'
+  | 'password-reset'
+  | 'password-reset-sms'
+  | 'account-unlock';
 
 const MAX_TRIES = 5;
 

@@ -2,6 +2,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
+import { registerAdminAccountRoutes } from './admin-account-routes.ts';
 import { authenticationPlugin } from './authentication-plugin.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { registerCodeRoutes } from './code-routes.ts';
@@ -36,6 +37,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
   registerSessionRoutes(app, core, deps.onSessionEvent);
   registerCodeRoutes(app, core);
   registerUnlockRoutes(app, core, authenticator);
+  registerAdminAccountRoutes(app, core);
   registerAuthorizeRoute(app, core);
   registerTokenRoute(app, core);
   registerDiscoveryRoutes(app, core);

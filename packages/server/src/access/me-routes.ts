@@ -1,0 +1,181 @@
+/**
+ * The person's own side of access (JSON):
+ *   GET/PUT /api/me/contact         email and phone: the account's (messages) and the Patient's are one
+ *   GET     /api/care/dependants    whom the patient acts for, and who acts for them
+ *   POST    /api/break-glass/preview {identifier}  who the CNIE names (name, age), before confirming
+ */
+import type { ContactPoint, Patient } from '@medplum/fhirtypes';
+import { BreakGlassPreviewRequest, ContactRequest } from '@sahti/contracts';
+import { FhirError, outcome } from '@sahti/fhir';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findAccount, updateContact } from '../auth/accounts.ts';
+import { send } from '../kernel/http.ts';
+import type { Principal } from '../kernel/principal.ts';
+import { assertMayBreakGlass, emergencyPatientRef } from './break-glass.ts';
+import { ageOn, delegationsOf } from './relations/dependants.ts';
+import type { AccessRouteDeps } from './routes.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Moroccan and international numbers, written with or without spaces. */
+const PHONE = /^\+?[0-9]{9,15}$/;
+
+export function normalisePhone(value: string): string {
+  const digits = value.replace(/[\s.\-()]/g, '');
+  if (/^0[5-7][0-9]{8}$/.test(digits)) return `+212${digits.slice(1)}`;
+  return digits;
+}
+
+export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): void {
+  const who = async (req: FastifyRequest): Promise<Principal> => {
+    const principal = await deps.auth.authenticate(req);
+    if (!principal) throw new FhirError(401, outcome('error', 'login', 'Sign in first'));
+    return { ...principal, address: req.ip };
+  };
+  const guarded =
+    (handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await handler(req, reply);
+      } catch (err) {
+        if (err instanceof FhirError) return send(reply, err.status, err.outcome);
+        throw err;
+      }
+    };
+  const nameOf = (p: Patient | undefined) =>
+    p?.name?.find((n) => !/[\u0600-\u06FF]/.test(n.text ?? n.family ?? ''))?.text ??
+    [p?.name?.[0]?.given?.join(' '), p?.name?.[0]?.family].filter(Boolean).join(' ');
+  const arabicOf = (p: Patient | undefined) =>
+    p?.name?.find((n) => /[\u0600-\u06FF]/.test(n.text ?? ''))?.text;
+
+  app.get(
+    '/api/me/contact',
+    guarded(async (req, reply) => {
+      const principal = await who(req);
+      const account =
+        principal.kind === 'system' ? undefined : await findAccount(deps.store.db, principal.id);
+      if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ email: account.email ?? null, phone: account.phone ?? null });
+    }),
+  );
+
+  app.put(
+    '/api/me/contact',
+    { schema: { body: ContactRequest } },
+    guarded(async (req, reply) => {
+      const principal = await who(req);
+      const body = req.body as { email?: string | null; phone?: string | null };
+      const email = body.email?.trim() || null;
+      const phone = body.phone?.trim() ? normalisePhone(body.phone) : null;
+      const issues = [
+        ...(email && !EMAIL.test(email)
+          ? [{ field: 'email', text: 'email: an address such as nom@exemple.ma' }]
+          : []),
+        ...(phone && !PHONE.test(phone)
+          ? [{ field: 'phone', text: 'phone: a number such as 06 12 34 56 78 or +212 6 12 34 56 78' }]
+          : []),
+      ];
+      if (issues.length)
+        throw new FhirError(400, {
+          resourceType: 'OperationOutcome',
+          issue: issues.map((i) => ({
+            severity: 'error',
+            code: 'invalid',
+            diagnostics: i.text,
+            expression: [i.field],
+          })),
+        });
+      const account =
+        principal.kind === 'system' ? undefined : await findAccount(deps.store.db, principal.id);
+      if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
+      const patientId =
+        principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
+      await deps.store.db.transaction(async (tx) => {
+        await updateContact(tx, account.id, { email, phone });
+        if (!patientId) return;
+        // the record's phone and email are the ones messages go to: written together
+        await deps.store.modifyWithin(tx, 'Patient', patientId, (current) => {
+          if (!current) return undefined;
+          const patient = current as Patient;
+          const others = (patient.telecom ?? []).filter(
+            (t) => t.system !== 'phone' && t.system !== 'email' && t.system !== 'sms',
+          );
+          const telecom: ContactPoint[] = [
+            ...(phone ? [{ system: 'phone' as const, value: phone, use: 'mobile' as const }] : []),
+            ...(email ? [{ system: 'email' as const, value: email }] : []),
+            ...others,
+          ];
+          return { ...patient, telecom };
+        });
+      });
+      deps.audit.record({
+        principal,
+        interaction: 'update',
+        resourceType: 'Patient',
+        ids: patientId ? [patientId] : [],
+        patientIds: patientId ? [patientId] : [],
+        outcome: 200,
+        outcomeDesc: 'contact details changed by their owner',
+      });
+      return reply.send({ email, phone });
+    }),
+  );
+
+  app.get(
+    '/api/care/dependants',
+    guarded(async (req, reply) => {
+      const principal = await who(req);
+      const self = principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
+      if (!self) return reply.send({ actingFor: [], actedForBy: [] });
+      const { actingFor, actedForBy } = await delegationsOf(deps.store.db, self);
+      const describe = async (ref: string) => {
+        const p = (await deps.store.read('Patient', ref.replace('Patient/', '')).catch(() => undefined)) as
+          | Patient
+          | undefined;
+        return {
+          name: nameOf(p),
+          ...(arabicOf(p) ? { arabicName: arabicOf(p) } : {}),
+          ...(p?.birthDate ? { birthDate: p.birthDate } : {}),
+        };
+      };
+      return reply.header('cache-control', 'no-store').send({
+        actingFor: await Promise.all(actingFor.map(async (d) => ({ ...d, ...(await describe(d.patient)) }))),
+        actedForBy: await Promise.all(
+          actedForBy.map(async (d) => ({ ...d, ...(await describe(d.delegate)) })),
+        ),
+      });
+    }),
+  );
+
+  app.post(
+    '/api/break-glass/preview',
+    { schema: { body: BreakGlassPreviewRequest } },
+    guarded(async (req, reply) => {
+      const principal = await who(req);
+      assertMayBreakGlass(principal);
+      const ref = (await emergencyPatientRef(deps.store, {
+        identifier: (req.body as { identifier: string }).identifier.trim().toUpperCase(),
+      })) as string;
+      const patient = (await deps.store.read('Patient', ref.slice('Patient/'.length))) as Patient;
+      deps.audit.record({
+        principal,
+        interaction: 'operation',
+        resourceType: 'Patient',
+        ids: [ref],
+        patientIds: [ref],
+        outcome: 200,
+        outcomeDesc: 'emergency access: identity shown before confirming',
+      });
+      return reply.header('cache-control', 'no-store').send({
+        patient: ref,
+        name: nameOf(patient),
+        ...(arabicOf(patient) ? { arabicName: arabicOf(patient) } : {}),
+        ...(patient.birthDate
+          ? { birthDate: patient.birthDate, age: ageOn(patient.birthDate, new Date()) }
+          : {}),
+        ...(patient.gender ? { gender: patient.gender } : {}),
+      });
+    }),
+  );
+}
