@@ -1,5 +1,6 @@
 /** The services of the platform, in the order they are registered (see kernel/module.ts). */
 import type { SahtiModule } from '../kernel/module.ts';
+import { dialysisModule } from './dialysis/index.ts';
 import { directoryModule } from './directory/index.ts';
 import { hubModule } from './hub/index.ts';
 import { live } from './live/index.ts';
@@ -7,6 +8,7 @@ import { prescriptionsModule } from './prescriptions/index.ts';
 import { recordsModule } from './records/index.ts';
 import { schedulingModule } from './scheduling/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
+import { summaryModule } from './summary/index.ts';
 import { teleconsultModule } from './teleconsult/index.ts';
 import { unitsModule } from './units/index.ts';
 
@@ -20,4 +22,6 @@ export const MODULES: SahtiModule[] = [
   recordsModule,
   unitsModule,
   hubModule,
+  summaryModule,
+  dialysisModule,
 ];

@@ -26,6 +26,11 @@ import { OFFERED_TO_URL, offerFreedSlot, takeOffer } from './waitlist.ts';
 export const ACTIVE = new Set(['proposed', 'pending', 'booked', 'arrived', 'checked-in', 'fulfilled']);
 export const REMINDER_JOB = 'scheduling.reminder';
 export const CHANNEL_URL = 'https://sahti.ma/fhir/StructureDefinition/notification-channel';
+/**
+ * An Appointment carrying this tag belongs to a series whose module tells the patient itself (a
+ * guest-dialysis stay is one message, not one per session): the slot rules apply, the notices don't.
+ */
+export const OWN_NOTICES_TAG = { system: 'https://sahti.ma/fhir/CodeSystem/appointment-notices', code: 'by-module' };
 
 /** Why a booking change was refused, as a code a screen can explain in the user's language. */
 export const REFUSAL_SYSTEM = 'https://sahti.ma/fhir/CodeSystem/booking-refusal';
@@ -170,6 +175,8 @@ async function notify(
   const next = change.next as Appointment | undefined;
   const previous = change.previous as Appointment | undefined;
   if (!next) return;
+  if (next.meta?.tag?.some((t) => t.system === OWN_NOTICES_TAG.system && t.code === OWN_NOTICES_TAG.code))
+    return;
   const wasActive = previous && ACTIVE.has(previous.status);
   const isBooked = next.status === 'booked';
   let template: string | undefined;

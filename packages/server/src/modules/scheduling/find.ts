@@ -101,7 +101,8 @@ function filters(q: AvailabilityQuery, values: unknown[]): string[] {
     values.push(v);
     return `$${values.length}`;
   };
-  const where = ['sc.active'];
+  // a bookable practitioner's schedules only: a dialysis chair's schedule has none (modules/dialysis)
+  const where = ['sc.active', 'sc.practitioner IS NOT NULL'];
   if (q.specialty) where.push(`${add(q.specialty)}::text = ANY(sc.specialties)`);
   if (q.mode) where.push(`sc.mode = ${add(q.mode)}::text`);
   if (q.language) where.push(`${add(q.language)}::text = ANY(sc.languages)`);

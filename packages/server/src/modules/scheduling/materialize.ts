@@ -31,8 +31,9 @@ async function plan(
   const until = new Date(now.getTime() + horizonDays * 86_400_000);
   const derived = template && schedule.active !== false ? deriveSlots(template, now, until) : [];
   const existing = await db.query<{ slot_id: string; status: string }>(
-    'SELECT slot_id, status FROM sched_slot WHERE schedule_id = $1::text AND start_at >= $2::timestamptz',
-    [id, now.toISOString()],
+    // within the horizon only: slots further ahead were derived by a longer horizon (dialysis chairs)
+    'SELECT slot_id, status FROM sched_slot WHERE schedule_id = $1::text AND start_at >= $2::timestamptz AND start_at < $3::timestamptz',
+    [id, now.toISOString(), until.toISOString()],
   );
   const have = new Map(existing.rows.map((r) => [r.slot_id, r.status]));
   const wanted = new Set<string>();
