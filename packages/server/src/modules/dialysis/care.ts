@@ -1,0 +1,382 @@
+/**
+ * During and after the stay, at the destination: check-in, each session's record as FHIR resources
+ * in the patient's shared record — a Procedure (haemodialysis, duration, incidents), Observations
+ * (weight and blood pressure before and after, ultrafiltration volume), MedicationAdministrations —
+ * written as the clinician (their role and care relationship are checked by the write guard), so
+ * the home centre sees them in the patient's record; and the end-of-stay letter (a Composition),
+ * which closes the stay and starts the follow-up window of the centre's access.
+ */
+import type {
+  Appointment,
+  Composition,
+  MedicationAdministration,
+  Observation,
+  Patient,
+  Procedure,
+  Resource,
+} from '@medplum/fhirtypes';
+import { badRequest, notFound, type SqlExecutor } from '@sahti/fhir';
+import type { Principal } from '../../kernel/principal.ts';
+import { ACTIVE } from '../scheduling/booking.ts';
+import { escapeXml } from '../summary/ips.ts';
+import { appointmentsOf } from './decide.ts';
+import { audited, type DialysisDeps } from './deps.ts';
+import {
+  conflict,
+  forbidden,
+  readResource,
+  requireRole,
+  roleIn,
+  type StayRow,
+  saveRow,
+  stateOf,
+  stayRow,
+  withState,
+} from './stay-store.ts';
+import { accessDeps, centre, notifyPatient } from './stays.ts';
+import {
+  BODY_WEIGHT,
+  BP_PANEL,
+  DIALYSIS_SYSTEM,
+  DIASTOLIC,
+  haemodialysisConcept,
+  SESSION_CODES,
+  SESSION_ID_SYSTEM,
+  STAY_LETTER,
+  SYSTOLIC,
+  UCUM,
+} from './terms.ts';
+
+const CLINICIANS = ['doctor', 'nurse'];
+const HOURS = 3_600_000;
+
+async function sessionOf(deps: DialysisDeps, principal: Principal, id: string, appointmentId: string) {
+  const { stay, role } = await roleIn(accessDeps(deps), principal, await stayRow(deps.ctx.db, id));
+  if (role !== 'destination') throw forbidden('Sessions are recorded by the destination centre');
+  if (!['confirmed', 'in-progress'].includes(stay.state))
+    throw conflict(`The stay is ${stay.state}`, 'state');
+  const appointment = /^[A-Za-z0-9\-.]{1,64}$/.test(appointmentId)
+    ? await readResource<Appointment>(deps.ctx.db, deps.ctx.store, 'Appointment', appointmentId)
+    : undefined;
+  if (!appointment?.basedOn?.some((b) => b.reference === `ServiceRequest/${stay.id}`))
+    notFound('No such session in this stay');
+  if (Date.parse(appointment!.start as string) - Date.now() > 24 * HOURS)
+    throw conflict('This session is more than a day away', 'too-early');
+  return { stay, appointment: appointment as Appointment };
+}
+
+async function markStarted(deps: DialysisDeps, tx: SqlExecutor, stay: StayRow): Promise<void> {
+  if (stay.state === 'in-progress') return;
+  await deps.ctx.store.modifyWithin(tx, 'ServiceRequest', stay.id, (current) =>
+    current && stateOf(current as never) === 'confirmed'
+      ? withState(current as never, 'in-progress')
+      : undefined,
+  );
+  await saveRow(tx, { ...stay, state: 'in-progress' });
+}
+
+export async function checkIn(
+  deps: DialysisDeps,
+  principal: Principal,
+  id: string,
+  appointmentId: string,
+): Promise<void> {
+  const { stay, appointment } = await sessionOf(deps, principal, id, appointmentId);
+  if (appointment.status !== 'booked') throw conflict(`The session is ${appointment.status}`, 'state');
+  await deps.ctx.db.transaction(async (tx) => {
+    await deps.ctx.store.modifyWithin(tx, 'Appointment', appointment.id as string, (current) => ({
+      ...(current as Appointment),
+      status: 'arrived',
+    }));
+    await markStarted(deps, tx, stay);
+  });
+  audited(
+    deps,
+    principal,
+    'update',
+    'Appointment',
+    [`Appointment/${appointment.id}`],
+    stay.patient_id,
+    'guest dialysis check-in',
+  );
+}
+
+export interface SessionInput {
+  preWeightKg?: unknown;
+  postWeightKg?: unknown;
+  preBp?: unknown;
+  postBp?: unknown;
+  ultrafiltrationMl?: unknown;
+  durationMinutes?: unknown;
+  incidents?: unknown;
+  medicines?: unknown;
+}
+
+const number = (v: unknown, min: number, max: number, field: string): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    badRequest(`${field} is a number between ${min} and ${max}`, [field]);
+  return v as number;
+};
+const bp = (v: unknown, field: string): { systolic: number; diastolic: number } => {
+  const x = (v ?? {}) as { systolic?: unknown; diastolic?: unknown };
+  return {
+    systolic: number(x.systolic, 40, 300, `${field}.systolic`),
+    diastolic: number(x.diastolic, 20, 200, `${field}.diastolic`),
+  };
+};
+
+export async function recordSession(
+  deps: DialysisDeps,
+  principal: Principal,
+  id: string,
+  appointmentId: string,
+  input: SessionInput,
+): Promise<{ resources: string[] }> {
+  requireRole(principal, CLINICIANS, 'record a dialysis session');
+  const { stay, appointment } = await sessionOf(deps, principal, id, appointmentId);
+  if (!['booked', 'arrived', 'checked-in'].includes(appointment.status))
+    throw conflict(`The session is ${appointment.status}`, 'state');
+  const pre = number(input.preWeightKg, 20, 300, 'preWeightKg');
+  const post = number(input.postWeightKg, 20, 300, 'postWeightKg');
+  const preBp = bp(input.preBp, 'preBp');
+  const postBp = bp(input.postBp, 'postBp');
+  const uf = number(input.ultrafiltrationMl, 0, 10_000, 'ultrafiltrationMl');
+  const minutes = number(input.durationMinutes, 30, 600, 'durationMinutes');
+  const incidents = Array.isArray(input.incidents) ? input.incidents : [];
+  if (incidents.length > 20 || incidents.some((x) => typeof x !== 'string' || x.length > 300))
+    badRequest('Incidents are short texts', ['incidents']);
+  const medicines = Array.isArray(input.medicines) ? input.medicines : [];
+  if (
+    medicines.length > 20 ||
+    medicines.some(
+      (m) =>
+        typeof (m as { name?: unknown })?.name !== 'string' ||
+        String((m as { name: string }).name).length > 200,
+    )
+  )
+    badRequest('Each medicine given has a name (and a dose)', ['medicines']);
+  const patient = { reference: `Patient/${stay.patient_id}` };
+  const start = new Date(Math.min(Date.parse(appointment.start as string), Date.now()));
+  const end = new Date(start.getTime() + minutes * 60_000);
+  const period = { start: start.toISOString(), end: end.toISOString() };
+  const c = await centre(deps, stay.service_id);
+  const performer = { reference: principal.fhirUser as string, display: principal.display };
+  const basedOn = [{ reference: `ServiceRequest/${stay.id}` }];
+  const local = (code: string, display: string) => ({ system: DIALYSIS_SYSTEM, code, display });
+  const weight = (code: string, display: string, kg: number): Observation => ({
+    resourceType: 'Observation',
+    status: 'final',
+    basedOn,
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+        ],
+      },
+    ],
+    code: { coding: [BODY_WEIGHT, local(code, display)], text: display },
+    subject: patient,
+    effectiveDateTime: code === SESSION_CODES.preWeight ? period.start : period.end,
+    performer: [performer],
+    valueQuantity: { value: kg, unit: 'kg', system: UCUM, code: 'kg' },
+  });
+  const pressure = (
+    code: string,
+    display: string,
+    v: { systolic: number; diastolic: number },
+  ): Observation => ({
+    resourceType: 'Observation',
+    status: 'final',
+    basedOn,
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+        ],
+      },
+    ],
+    code: { coding: [BP_PANEL, local(code, display)], text: display },
+    subject: patient,
+    effectiveDateTime: code === SESSION_CODES.preBp ? period.start : period.end,
+    performer: [performer],
+    component: [
+      {
+        code: { coding: [SYSTOLIC] },
+        valueQuantity: { value: v.systolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [DIASTOLIC] },
+        valueQuantity: { value: v.diastolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
+    ],
+  });
+  const procedure: Procedure = {
+    resourceType: 'Procedure',
+    identifier: [{ system: SESSION_ID_SYSTEM, value: appointment.id as string }],
+    status: 'completed',
+    basedOn,
+    code: haemodialysisConcept(),
+    subject: patient,
+    performedPeriod: period,
+    performer: [{ actor: performer, onBehalfOf: { reference: stay.organization, display: c?.name } }],
+    ...(c?.location ? { location: { reference: c.location, display: c.name } } : {}),
+    ...(incidents.length > 0
+      ? {
+          complication: (incidents as string[]).map((text) => ({
+            coding: [local(SESSION_CODES.incident, 'Session incident')],
+            text,
+          })),
+        }
+      : {}),
+    note: [{ text: `Séance de dialyse en vacances — ${c?.name ?? ''} (${minutes} min)` }],
+  };
+  const writer = deps.ctx.store.as(await deps.ctx.access.resolve(principal));
+  const written = await deps.ctx.db.transaction(async (tx) => {
+    const saved = (await writer.createWithin(tx, procedure)).resource as Procedure;
+    const partOf = [{ reference: `Procedure/${saved.id}` }];
+    const resources: Resource[] = [
+      { ...weight(SESSION_CODES.preWeight, 'Pre-dialysis weight', pre), partOf } as Observation,
+      { ...weight(SESSION_CODES.postWeight, 'Post-dialysis weight', post), partOf } as Observation,
+      { ...pressure(SESSION_CODES.preBp, 'Pre-dialysis blood pressure', preBp), partOf } as Observation,
+      { ...pressure(SESSION_CODES.postBp, 'Post-dialysis blood pressure', postBp), partOf } as Observation,
+      {
+        resourceType: 'Observation',
+        status: 'final',
+        basedOn,
+        partOf,
+        code: {
+          coding: [local(SESSION_CODES.ultrafiltration, 'Ultrafiltration volume')],
+          text: 'Ultrafiltration volume',
+        },
+        subject: patient,
+        effectiveDateTime: period.end,
+        performer: [performer],
+        valueQuantity: { value: uf, unit: 'mL', system: UCUM, code: 'mL' },
+      } as Observation,
+      ...(medicines as { name: string; dose?: string }[]).map(
+        (m): MedicationAdministration => ({
+          resourceType: 'MedicationAdministration',
+          status: 'completed',
+          medicationCodeableConcept: { text: m.name },
+          subject: patient,
+          effectivePeriod: period,
+          performer: [{ actor: performer }],
+          partOf,
+          ...(typeof m.dose === 'string' && m.dose ? { dosage: { text: m.dose.slice(0, 200) } } : {}),
+        }),
+      ),
+    ];
+    const ids = [`Procedure/${saved.id}`];
+    for (const r of resources) {
+      const s = (await writer.createWithin(tx, r)).resource;
+      ids.push(`${s.resourceType}/${s.id}`);
+    }
+    await deps.ctx.store.modifyWithin(tx, 'Appointment', appointment.id as string, (current) => ({
+      ...(current as Appointment),
+      status: 'fulfilled',
+    }));
+    await markStarted(deps, tx, stay);
+    return ids;
+  });
+  audited(
+    deps,
+    principal,
+    'create',
+    'Procedure',
+    written,
+    stay.patient_id,
+    'guest dialysis session recorded',
+  );
+  return { resources: written };
+}
+
+/** The end-of-stay letter: the stay is completed, sessions left are cancelled, follow-up starts. */
+export async function complete(
+  deps: DialysisDeps,
+  principal: Principal,
+  id: string,
+  input: { summary?: unknown; recommendations?: unknown },
+): Promise<{ letter: string }> {
+  requireRole(principal, CLINICIANS, 'write the end-of-stay letter');
+  const { stay, role } = await roleIn(accessDeps(deps), principal, await stayRow(deps.ctx.db, id));
+  if (role !== 'destination') throw forbidden('The destination centre writes the end-of-stay letter');
+  if (!['confirmed', 'in-progress'].includes(stay.state))
+    throw conflict(`The stay is ${stay.state}`, 'state');
+  const text = (v: unknown, field: string) => {
+    if (typeof v !== 'string' || !v.trim() || v.length > 5000)
+      badRequest('Write a few lines (5000 characters at most)', [field]);
+    return (v as string).trim();
+  };
+  const summary = text(input.summary, 'summary');
+  const recommendations =
+    input.recommendations === undefined || input.recommendations === ''
+      ? ''
+      : text(input.recommendations, 'recommendations');
+  const c = await centre(deps, stay.service_id);
+  const para = (s: string) =>
+    `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXml(s).replace(/\n/g, '<br/>')}</p></div>`;
+  const writer = deps.ctx.store.as(await deps.ctx.access.resolve(principal));
+  const letter = await deps.ctx.db.transaction(async (tx) => {
+    const appointments = await appointmentsOf(deps, tx, stay.id);
+    const composition: Composition = {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { coding: [STAY_LETTER], text: 'Lettre de fin de séjour de dialyse' },
+      subject: { reference: `Patient/${stay.patient_id}` },
+      date: new Date().toISOString(),
+      author: [{ reference: principal.fhirUser as string, display: principal.display }],
+      custodian: { reference: stay.organization, display: c?.name },
+      title: `Fin de séjour de dialyse — ${c?.name ?? ''}`,
+      section: [
+        {
+          title: 'Séances',
+          text: {
+            status: 'generated',
+            div: para(
+              appointments
+                .map(
+                  (a) =>
+                    `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${a.status === 'fulfilled' ? 'réalisée' : a.status}`,
+                )
+                .join('\n') || '—',
+            ),
+          },
+          entry: appointments.map((a) => ({ reference: `Appointment/${a.id}` })),
+        },
+        { title: 'Déroulement', text: { status: 'generated', div: para(summary) } },
+        ...(recommendations
+          ? [{ title: 'Recommandations', text: { status: 'generated' as const, div: para(recommendations) } }]
+          : []),
+      ],
+    };
+    const saved = (await writer.createWithin(tx, composition)).resource as Composition;
+    for (const a of appointments) {
+      if (!ACTIVE.has(a.status) || a.status === 'fulfilled' || a.status === 'arrived') continue;
+      await deps.ctx.store.modifyWithin(tx, 'Appointment', a.id as string, (current) => ({
+        ...(current as Appointment),
+        status: 'cancelled',
+        cancelationReason: { text: 'stay ended' },
+      }));
+    }
+    await deps.ctx.store.modifyWithin(tx, 'ServiceRequest', stay.id, (current) =>
+      withState(current as never, 'completed'),
+    );
+    await saveRow(tx, { ...stay, state: 'completed' });
+    await deps.ctx.access.relations.end(tx, `ServiceRequest/${stay.id}`, 'guest dialysis stay completed', {
+      at: new Date(Date.now() + deps.settings.followUpDays * 24 * HOURS),
+    });
+    const patient = await readResource<Patient>(tx, deps.ctx.store, 'Patient', stay.patient_id);
+    await notifyPatient(tx, patient, 'dialysis-stay-completed', { centre: c?.name ?? '' });
+    return saved.id as string;
+  });
+  audited(
+    deps,
+    principal,
+    'create',
+    'Composition',
+    [`Composition/${letter}`],
+    stay.patient_id,
+    'guest dialysis end-of-stay letter',
+  );
+  return { letter };
+}

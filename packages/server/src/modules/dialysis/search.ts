@@ -1,0 +1,183 @@
+/**
+ * The trip search: centres able to take the whole stay at the patient's rhythm, nearest to where
+ * they stay, in their language. Centres come from dial_centre (distance computed here), their free
+ * guest chairs from the scheduling projection (sched_slot joined to dial_chair, one statement per
+ * batch of centres), and the plan of sessions from rhythm.ts. Centres that need more notice than
+ * the stay leaves are listed last, without a plan.
+ */
+import type { SqlExecutor } from '@sahti/fhir';
+import { addDays, localDate, localToInstant, type Weekday } from '../scheduling/calendar.ts';
+import { readSchedulingSettings } from '../scheduling/settings.ts';
+import { type Destination, distanceKm } from './places.ts';
+import { type PlannedSession, planStay } from './rhythm.ts';
+import { type ChairKind, type Shift, shiftOf } from './terms.ts';
+
+export interface TripQuery {
+  destination: Destination;
+  arrival: string;
+  departure: string;
+  homeDays: Weekday[];
+  shift?: Shift;
+  language?: string;
+  chairKind: ChairKind;
+  limit: number;
+  today: string;
+}
+
+export interface CentreRow {
+  service_id: string;
+  organization: string;
+  location: string | null;
+  name: string;
+  city: string | null;
+  country: string;
+  lat: number | null;
+  lon: number | null;
+  languages: string[];
+  coverages: string[];
+  price: string | null;
+  currency: string | null;
+  serology_days: number;
+  labs_days: number;
+  notice_days: number;
+}
+
+export interface TripResult {
+  service: string;
+  organization: string;
+  location: string | null;
+  name: string;
+  city: string | null;
+  country: string;
+  abroad: boolean;
+  distanceKm?: number;
+  languages: string[];
+  coverages: string[];
+  price?: { value: number; currency: string };
+  rules: { serologyWindowDays: number; labsWindowDays: number; minNoticeDays: number };
+  /** Too little notice for this centre: no plan offered. */
+  noticeTooShort: boolean;
+  sessions: (PlannedSession & { start: string })[];
+}
+
+export const CENTRE_COLUMNS =
+  'service_id, organization, location, name, city, country, lat, lon, languages, coverages, price::text AS price, currency, serology_days, labs_days, notice_days';
+
+export function resultOf(c: CentreRow, distance: number | undefined, notice: boolean): TripResult {
+  return {
+    service: `HealthcareService/${c.service_id}`,
+    organization: c.organization,
+    location: c.location,
+    name: c.name,
+    city: c.city,
+    country: c.country,
+    abroad: c.country !== 'MA',
+    ...(distance !== undefined ? { distanceKm: Math.round(distance) } : {}),
+    languages: c.languages,
+    coverages: c.coverages,
+    ...(c.price !== null ? { price: { value: Number(c.price), currency: c.currency ?? 'MAD' } } : {}),
+    rules: { serologyWindowDays: c.serology_days, labsWindowDays: c.labs_days, minNoticeDays: c.notice_days },
+    noticeTooShort: notice,
+    sessions: [],
+  };
+}
+
+/** Free guest chairs by local day and shift, for a batch of centres: service → date → shift → start. */
+export async function freeCapacity(
+  db: SqlExecutor,
+  services: string[],
+  kind: ChairKind,
+  arrival: string,
+  departure: string,
+): Promise<Map<string, Map<string, Map<Shift, string>>>> {
+  const from = new Date(Math.max(earliestBookable().getTime(), localToInstant(arrival, '00:00').getTime()));
+  const to = localToInstant(addDays(departure, 1), '00:00');
+  const rows = await db.query<{ service_id: string; start_at: Date | string }>(
+    `SELECT DISTINCT ch.service_id, s.start_at FROM dial_chair ch
+       JOIN sched_slot s ON s.schedule_id = ch.schedule_id
+      WHERE ch.service_id = ANY($1::text[]) AND ch.kind = $2::text AND s.status = 'free'
+        AND s.start_at >= $3::timestamptz AND s.start_at < $4::timestamptz`,
+    [services, kind, from.toISOString(), to.toISOString()],
+  );
+  const out = new Map<string, Map<string, Map<Shift, string>>>();
+  for (const row of rows.rows) {
+    const start = new Date(row.start_at);
+    const date = localDate(start);
+    const time = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Africa/Casablanca',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(start);
+    const byDate = out.get(row.service_id) ?? new Map<string, Map<Shift, string>>();
+    const byShift = byDate.get(date) ?? new Map<Shift, string>();
+    const shift = shiftOf(time);
+    const earlier = byShift.get(shift);
+    if (!earlier || earlier > start.toISOString()) byShift.set(shift, start.toISOString());
+    byDate.set(date, byShift);
+    out.set(row.service_id, byDate);
+  }
+  return out;
+}
+
+const BATCH = 40;
+
+/** The earliest start scheduling's booking rule still lets anyone book (its minimum notice, and a margin). */
+export function earliestBookable(): Date {
+  return new Date(Date.now() + (readSchedulingSettings().minNoticeMinutes + 5) * 60_000);
+}
+
+export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripResult[]> {
+  const rows = (await db.query<CentreRow>(`SELECT ${CENTRE_COLUMNS} FROM dial_centre WHERE active`)).rows;
+  const d = q.destination;
+  const here = d.lat !== undefined && d.lon !== undefined ? { lat: d.lat, lon: d.lon } : undefined;
+  const candidates = rows
+    .filter((c) => !q.language || c.languages.includes(q.language))
+    .filter((c) => (d.country === 'MA' ? c.country === 'MA' : c.country === d.country))
+    .map((c) => ({
+      c,
+      distance:
+        here && c.lat !== null && c.lon !== null ? distanceKm(here, { lat: c.lat, lon: c.lon }) : undefined,
+      sameCity: (c.city ?? '').toLowerCase() === d.city.toLowerCase(),
+    }))
+    .sort(
+      (a, b) =>
+        Number(b.sameCity) - Number(a.sameCity) ||
+        (a.distance ?? Number.POSITIVE_INFINITY) - (b.distance ?? Number.POSITIVE_INFINITY) ||
+        a.c.name.localeCompare(b.c.name),
+    );
+  const results: TripResult[] = [];
+  const late: TripResult[] = [];
+  for (let i = 0; i < candidates.length && results.length < q.limit; i += BATCH) {
+    const batch = candidates.slice(i, i + BATCH);
+    const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
+    const capacity = await freeCapacity(
+      db,
+      batch.filter((x) => noticeOk(x.c)).map((x) => x.c.service_id),
+      q.chairKind,
+      q.arrival,
+      q.departure,
+    );
+    for (const { c, distance } of batch) {
+      if (!noticeOk(c)) {
+        late.push(resultOf(c, distance, true));
+        continue;
+      }
+      const days = capacity.get(c.service_id) ?? new Map<string, Map<Shift, string>>();
+      const plan = planStay({
+        arrival: q.arrival,
+        departure: q.departure,
+        homeDays: q.homeDays,
+        ...(q.shift ? { preferredShift: q.shift } : {}),
+        capacity: new Map([...days].map(([date, shifts]) => [date, [...shifts.keys()]])),
+      });
+      if (!plan.ok) continue;
+      results.push({
+        ...resultOf(c, distance, false),
+        sessions: plan.sessions.map((s) => ({ ...s, start: days.get(s.date)?.get(s.shift) as string })),
+      });
+      if (results.length >= q.limit) break;
+    }
+  }
+  return [...results, ...late.slice(0, Math.max(0, q.limit - results.length))];
+}
