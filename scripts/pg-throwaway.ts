@@ -13,6 +13,14 @@ import { join } from 'node:path';
 export interface ThrowawayPostgres {
   url: string;
   stop(): Promise<void>;
+  /** Where it runs, for making a streaming replica of it (startThrowawayReplica). */
+  cluster: { bin: string; dir: string; port: number };
+}
+
+/** A hot standby of a throwaway cluster: it can be stopped and started again (same folder and port). */
+export interface ThrowawayReplica extends ThrowawayPostgres {
+  halt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 const PG_ROOT = '/usr/lib/postgresql';
@@ -208,7 +216,65 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | unde
       })();
       return stopping;
     };
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, cluster: { bin, dir, port } };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * A streaming replica of `primary` on loopback: `pg_basebackup -R` (which writes standby.signal
+ * and the primary's address) into a new temp folder, started as a hot standby on its own port.
+ * initdb's default pg_hba.conf already lets 127.0.0.1 replicate, and wal_level=replica is the
+ * default, so the primary needs nothing more.
+ */
+export async function startThrowawayReplica(primary: ThrowawayPostgres): Promise<ThrowawayReplica> {
+  const { bin, port: primaryPort } = primary.cluster;
+  const dir = await mkdtemp(join(tmpdir(), 'sahti-pg-replica-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    if (asRoot) await runOrThrow('chown', 'chown', ['postgres:', dir], dir);
+    await runOrThrow(
+      'pg_basebackup',
+      ...ownerArgv(join(bin, 'pg_basebackup'), [
+        ...['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres'],
+        ...['-D', join(dir, 'data'), '-R', '-X', 'stream', '-c', 'fast', '--no-sync'],
+      ]),
+      dir,
+    );
+    const port = await freePort();
+    let server: ChildProcess | undefined = await startServer(bin, dir, port);
+    const halt = async (): Promise<void> => {
+      if (!server) return;
+      const child = server;
+      server = undefined;
+      if (!exited(child)) {
+        await run(
+          ...ownerArgv(join(bin, 'pg_ctl'), ['stop', '-D', join(dir, 'data'), '-m', 'fast', '-w']),
+          dir,
+        );
+        if (!(await waitForExit(child, 10_000))) {
+          child.kill('SIGKILL');
+          await waitForExit(child, 5_000);
+        }
+      }
+    };
+    const resume = async (): Promise<void> => {
+      server ??= await startServer(bin, dir, port);
+    };
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= halt().then(cleanup);
+      return stopping;
+    };
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop,
+      halt,
+      resume,
+      cluster: { bin, dir, port },
+    };
   } catch (error) {
     await cleanup();
     throw error;

@@ -54,7 +54,9 @@ export async function startTestServer(
   options: { auth?: Partial<AuthConfig>; modules?: SahtiModule[] } = {},
 ): Promise<TestServer> {
   const backend = testBackend();
-  const database = backend === 'postgres' ? await freshPostgresDatabase() : undefined;
+  // a test that brings its own database (a primary with a replica, say) gets no fresh one
+  const database =
+    backend === 'postgres' && !overrides.databaseUrl ? await freshPostgresDatabase() : undefined;
   const platform = await createPlatform(
     {
       port: 0,

@@ -80,6 +80,13 @@ export interface StoreAccess {
   guard?: WriteGuard;
   /** Who is writing, as the access layer knows them; handed to write hooks. */
   actor?: unknown;
+  /**
+   * Where this caller's reads that may lag behind the last commits run (a streaming replica the
+   * server chose for them), asked once per read; absent: the primary. Only `reader` uses it —
+   * read, vread, search, history, $everything — never a write, a conditional match or a
+   * transaction.
+   */
+  reads?: () => SqlExecutor;
 }
 
 export interface StoreOptions {
@@ -139,6 +146,11 @@ export class FhirStore {
       events: this.events,
       eventPolicy: this.eventPolicy,
     });
+  }
+
+  /** The executor of a read that may lag: the caller's replica when the server gave one, else the primary. */
+  get reader(): SqlExecutor {
+    return this.access.reads?.() ?? this.db;
   }
 
   /** Unique identifiers of these resources, checked in the writing transaction. */
@@ -227,7 +239,7 @@ export class FhirStore {
   async read(type: string, id: string): Promise<Resource> {
     checkTypeAndId(type, id);
     const row = (
-      await this.db.query<{ content: string | null; deleted: boolean }>(
+      await this.reader.query<{ content: string | null; deleted: boolean }>(
         'SELECT content::text AS content, deleted FROM resource WHERE resource_type = $1::text AND id = $2::text',
         [type, id],
       )
@@ -242,7 +254,7 @@ export class FhirStore {
     if (!/^\d{1,15}$/.test(versionId))
       return notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
     const row = (
-      await this.db.query<{ content: string | null; deleted: boolean }>(
+      await this.reader.query<{ content: string | null; deleted: boolean }>(
         `SELECT content::text AS content, deleted FROM resource_history
          WHERE resource_type = $1::text AND id = $2::text AND version_id = $3::bigint`,
         [type, id, versionId],
@@ -445,7 +457,7 @@ export class FhirStore {
 
   /** A search already parsed (the REST layer parses once, for access decisions and for running). */
   async searchParsed(q: SearchQuery): Promise<SearchResult> {
-    return runSearch(this.db, q, { baseUrl: this.baseUrl, scope: this.access.scope });
+    return runSearch(this.reader, q, { baseUrl: this.baseUrl, scope: this.access.scope });
   }
 
   /** Resources matching a condition (`Patient?identifier=…`), for conditional interactions. */

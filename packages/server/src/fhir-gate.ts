@@ -9,6 +9,7 @@ import type { AccessLayer } from './access/layer.ts';
 import { auditInputsForFhir } from './audit/fhir-request.ts';
 import type { AuditLog } from './audit/index.ts';
 import type { Authenticator } from './auth/index.ts';
+import { principalKey, type ReadRouting } from './db/replicas/index.ts';
 
 export interface GateDecision {
   access?: RequestAccess;
@@ -22,6 +23,8 @@ export function createFhirGate(deps: {
   auth: Authenticator;
   audit: AuditLog;
   access: AccessLayer;
+  /** Streaming replicas: the reads that may lag go where this sends them (read-your-writes kept). */
+  replicas?: ReadRouting;
 }): FhirGate {
   return async (req) => {
     const authenticated = await deps.auth.authenticate(req);
@@ -33,7 +36,11 @@ export function createFhirGate(deps: {
       );
     }
     const principal = { ...authenticated, address: req.ip };
-    const access = await deps.access.resolve(principal);
+    // the decision itself reads the primary: care relationships written a moment ago count
+    const resolved = await deps.access.resolve(principal);
+    const access = deps.replicas
+      ? { ...resolved, reads: deps.replicas.readerFor(principalKey(principal)) }
+      : resolved;
     return {
       access,
       done: (res) => {
@@ -44,5 +51,8 @@ export function createFhirGate(deps: {
   };
 }
 
-/** Benchmarks only (SAHTI_ACCESS_CONTROL=off): no authentication, no restriction, no audit. */
+/**
+ * Benchmarks only (SAHTI_ACCESS_CONTROL=off): no authentication, no restriction, no audit — and no
+ * principal whose writes replica reads could keep track of, so every read goes to the primary.
+ */
 export const openGate: FhirGate = async () => ({ done: () => undefined });

@@ -23,6 +23,7 @@ import {
   registerAuthRoutes,
 } from './auth/index.ts';
 import { openDatabase, SERVER_MIGRATIONS } from './db/index.ts';
+import { markWrites, ReplicaRouter } from './db/replicas/index.ts';
 import { createEventBus, type EventBus, purgeEvents } from './events/bus.ts';
 import { createFhirGate, openGate } from './fhir-gate.ts';
 import { CNIE_SYSTEM, INPE_SYSTEM, moroccanIdentifierRule } from './identifiers/morocco.ts';
@@ -50,6 +51,8 @@ export interface Platform {
   notifications: NotificationDispatcher;
   /** Events of committed writes (events/): durable handlers and in-process listeners. */
   events: EventBus;
+  /** Streaming replicas serving reads that may lag (DATABASE_REPLICA_URL), when configured. */
+  replicas?: ReplicaRouter;
   /** What modules were given: the same kernel, for demo seeding and tests. */
   modules: { list: SahtiModule[]; context: ModuleContext };
   /** Starts listening; returns the public base URL of the server. */
@@ -97,7 +100,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const audit = createAuditLog(db);
   const access = createAccessLayer({ db, store, audit });
   if (config.bootstrapClient) await bootstrapSystemClient(db, config.bootstrapClient);
-  const gate = config.accessControl ? createFhirGate({ auth, audit, access }) : openGate;
+  const replicas = await openReplicas(config, db);
+  const gate = config.accessControl ? createFhirGate({ auth, audit, access, replicas }) : openGate;
   if (!config.accessControl)
     console.warn('SAHTI_ACCESS_CONTROL=off: the FHIR API is OPEN and NOT AUDITED (benchmarks only)');
   let events: EventBus | undefined;
@@ -113,6 +117,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     // a write in this process: read its events now rather than at the next poll
     afterWrite: () => events?.nudge(),
   });
+  if (replicas) markWrites(app, replicas); // read-your-writes: every route that may write counts
   await registerAuthRoutes(app, {
     db,
     config: authConfig,
@@ -147,6 +152,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     migrations: [...SERVER_MIGRATIONS, ...modules.flatMap((m) => m.migrations ?? [])].map((m) => m.version),
     fhirBase: FHIR_BASE_PATH,
     isOperation: (name) => handler.has(name),
+    replicas,
   });
   scheduleAuditAnchors({ jobs, db, keys: authCore(db, authConfig).keys, log: app.log });
 
@@ -181,6 +187,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     jobs,
     notifications,
     events: bus,
+    replicas,
     modules: { list: modules, context },
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
@@ -198,7 +205,23 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       await notifications.stop();
       await jobs.stop(); // waits for running jobs
       await audit.close();
+      await replicas?.close();
       await db.close();
     },
   };
+}
+
+/** Streaming replicas (DATABASE_REPLICA_URL) of a PostgreSQL server; PGlite has none to offer. */
+async function openReplicas(config: Config, db: SqlClient): Promise<ReplicaRouter | undefined> {
+  if (!config.replicas?.urls.length) return undefined;
+  if (!config.databaseUrl) {
+    console.warn('DATABASE_REPLICA_URL is ignored: the embedded database (PGlite) has no replicas');
+    return undefined;
+  }
+  const router = new ReplicaRouter(db, config.databaseUrl, config.replicas, {
+    info: (m) => console.info(m),
+    warn: (m) => console.warn(m),
+  });
+  await router.start();
+  return router;
 }

@@ -93,11 +93,13 @@ export class FhirRestHandler implements OperationRegistry {
     try {
       match = matchRoute(req, this);
       req.access?.authorize?.(match, req);
+      const access =
+        req.access?.reads && !mayReadLagging(match) ? { ...req.access, reads: undefined } : req.access;
       const ctx: RouteContext = {
         match,
         req,
-        store: req.access ? this.store.as(req.access) : this.store,
-        access: req.access,
+        store: access ? this.store.as(access) : this.store,
+        access,
         baseUrl: this.baseUrl,
         operations: this,
       };
@@ -148,6 +150,18 @@ export class FhirRestHandler implements OperationRegistry {
         });
     }
   }
+}
+
+/**
+ * Reads that may lag behind the last commits, and so may run where `access.reads` sends them (a
+ * replica): a read, vread, search, history or read-only operation asked on its own. Writes read
+ * the primary, and so do bundles — their entries (which inherit this access) may read what an
+ * earlier entry wrote.
+ */
+function mayReadLagging(match: RouteMatch): boolean {
+  if (match.interaction === 'operation')
+    return match.operation?.effect === 'read' || match.operation?.effect === 'search';
+  return ['read', 'vread', 'search', 'history'].includes(match.interaction);
 }
 
 /** What a failed request is recorded as: its classification when known, else its method's. */

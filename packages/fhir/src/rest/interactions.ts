@@ -57,7 +57,7 @@ function errorOf(status: number, code: string, text: string): FhirResponse {
 
 export async function read(ctx: RouteContext): Promise<FhirResponse> {
   const { resourceType: type, id } = ctx.match as Required<Pick<RouteMatch, 'resourceType' | 'id'>>;
-  const found = await ctx.store.locate(type, id);
+  const found = await ctx.store.locate(type, id, undefined, ctx.store.reader);
   if (!found) return notFound(`${type}/${id} does not exist`);
   if (!found.visible) return hidden(ctx, type, id, found.patients);
   if (found.deleted) fail(410, 'deleted', `${type}/${id} has been deleted`);
@@ -81,7 +81,7 @@ export async function vread(ctx: RouteContext): Promise<FhirResponse> {
     versionId,
   } = ctx.match as Required<Pick<RouteMatch, 'resourceType' | 'id' | 'versionId'>>;
   if (!/^\d{1,15}$/.test(versionId)) notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
-  const found = await ctx.store.locate(type, id, versionId);
+  const found = await ctx.store.locate(type, id, versionId, ctx.store.reader);
   if (!found) return notFound(`Version ${versionId} of ${type}/${id} does not exist`);
   if (!found.visible) return hidden(ctx, type, id, found.patients);
   if (found.deleted) fail(410, 'deleted', `Version ${versionId} of ${type}/${id} is a deletion`);
@@ -142,13 +142,15 @@ export async function search(ctx: RouteContext): Promise<FhirResponse> {
 export async function history(ctx: RouteContext): Promise<FhirResponse> {
   const { resourceType: type, id } = ctx.match;
   const query = ctx.req.query;
+  // one executor for the existence check and the page, so both see the same database
+  const reader = ctx.store.reader;
   if (type && id) {
-    const found = await ctx.store.locate(type, id);
+    const found = await ctx.store.locate(type, id, undefined, reader);
     if (!found) notFound(`${type}/${id} does not exist`);
   }
   const count = pageSize(query, DEFAULT_COUNT);
   const page = await readHistory(
-    ctx.store.db,
+    reader,
     {
       type,
       id,

@@ -19,6 +19,17 @@ export interface Config {
   bootstrapClient?: string;
   /** Events of committed writes (outbox); off only for benchmark baselines. */
   events?: boolean;
+  /** Streaming replicas for reads that may lag (DATABASE_REPLICA_URL); ignored on PGlite. */
+  replicas?: ReplicaConfig;
+}
+
+export interface ReplicaConfig {
+  /** Replica URLs, in the order DATABASE_REPLICA_URL lists them (comma-separated). */
+  urls: string[];
+  /** A replica further behind than this is not read (SAHTI_REPLICA_MAX_LAG_MS, default 2000). */
+  maxLagMs: number;
+  /** How often each replica is checked (SAHTI_REPLICA_CHECK_MS, default 500). */
+  checkMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,6 +49,26 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    replicas: readReplicaConfig(env),
+  };
+}
+
+function readReplicaConfig(env: NodeJS.ProcessEnv): ReplicaConfig | undefined {
+  const urls = (env.DATABASE_REPLICA_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (urls.length === 0) return undefined;
+  const positive = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`${name} must be a positive number of milliseconds`);
+    return value;
+  };
+  return {
+    urls,
+    maxLagMs: positive('SAHTI_REPLICA_MAX_LAG_MS', 2000),
+    checkMs: positive('SAHTI_REPLICA_CHECK_MS', 500),
   };
 }
 

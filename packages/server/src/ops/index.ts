@@ -5,6 +5,7 @@
 import type { SqlClient } from '@sahti/fhir';
 import type { FastifyInstance } from 'fastify';
 import type { AuditLogStats } from '../audit/index.ts';
+import { type ReplicaRouter, registerReplicaMetrics } from '../db/replicas/index.ts';
 import type { JobStats } from '../jobs/index.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMetrics } from './metrics.ts';
@@ -26,6 +27,8 @@ export interface OperationsDeps {
   fhirBase: string;
   /** The engine has an operation of this name (without `$`): such names may appear in route labels. */
   isOperation(name: string): boolean;
+  /** Streaming replicas, when configured: their lag and where reads went. */
+  replicas?: ReplicaRouter;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -33,7 +36,7 @@ export function registerOperations(app: FastifyInstance, deps: OperationsDeps): 
   const env = deps.env ?? process.env;
   registerRequestIds(app);
   registerHealthRoutes(app, { db: deps.db, migrations: deps.migrations, jobs: deps.jobs });
-  registerMetrics(app, {
+  const registry = registerMetrics(app, {
     db: deps.db,
     jobs: deps.jobs,
     audit: deps.audit,
@@ -42,4 +45,5 @@ export function registerOperations(app: FastifyInstance, deps: OperationsDeps): 
     token: env.SAHTI_METRICS_TOKEN || undefined,
     log: app.log,
   });
+  if (deps.replicas) registerReplicaMetrics(registry, deps.replicas);
 }

@@ -14,12 +14,13 @@ export const everythingOperation: FhirOperation = {
   effect: 'read',
   async run(ctx) {
     const id = ctx.match.id as string;
-    const found = await ctx.store.locate('Patient', id);
+    const reader = ctx.store.reader; // the same database for the check and the page
+    const found = await ctx.store.locate('Patient', id, undefined, reader);
     if (!found?.visible) notFound(`Patient/${id} does not exist`);
     if (found!.deleted) fail(410, 'deleted', `Patient/${id} has been deleted`);
     const query = ctx.request.query;
     const count = pageSize(query, MAX_COUNT);
-    const page = await patientEverything(ctx.store.db, id, {
+    const page = await patientEverything(reader, id, {
       count,
       cursor: param(query, '_cursor'),
       since: param(query, '_since'),
