@@ -24,7 +24,7 @@ import {
   SEROLOGY,
   VASCULAR_ACCESS,
 } from '../../packages/server/src/modules/dialysis/terms.ts';
-import { addDays, localDate } from '../../packages/server/src/modules/scheduling/calendar.ts';
+import { addDays, localDate, weekdayOf } from '../../packages/server/src/modules/scheduling/calendar.ts';
 import { materializeSchedules } from '../../packages/server/src/modules/scheduling/materialize.ts';
 import { templateExtension } from '../../packages/server/src/modules/scheduling/template.ts';
 import { fhirFetch, type TestServer } from './server.ts';
@@ -40,6 +40,12 @@ export const ALL_DAY: [string, string][] = [
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 export const today = () => localDate(new Date());
+/**
+ * A rhythm whose next session at home is tomorrow (and the two after, two days apart): a stay
+ * starting today then needs its first session tomorrow at the latest, never later today — so the
+ * tests pass at any hour, when today's last shift has already begun.
+ */
+export const rhythmFromTomorrow = () => [1, 3, 5].map((n) => weekdayOf(addDays(today(), n)));
 export const inDays = (n: number) => addDays(today(), n);
 
 async function post(server: TestServer, bundle: Bundle): Promise<Bundle> {
@@ -269,7 +275,7 @@ export async function addDialysisPatient(
           frequency: 3,
           period: 1,
           periodUnit: 'wk',
-          dayOfWeek: ['mon', 'wed', 'fri'],
+          dayOfWeek: rhythmFromTomorrow(),
           timeOfDay: ['09:00:00'],
         },
       },

@@ -60,7 +60,8 @@ async function sessionOf(deps: DialysisDeps, principal: Principal, id: string, a
     : undefined;
   if (!appointment?.basedOn?.some((b) => b.reference === `ServiceRequest/${stay.id}`))
     notFound('No such session in this stay');
-  if (Date.parse(appointment!.start as string) - Date.now() > 24 * HOURS)
+  // from the day before (a night shift is checked in the evening before), not earlier
+  if (Date.parse(appointment!.start as string) - Date.now() > 36 * HOURS)
     throw conflict('This session is more than a day away', 'too-early');
   return { stay, appointment: appointment as Appointment };
 }
@@ -262,7 +263,7 @@ export async function recordSession(
           effectivePeriod: period,
           performer: [{ actor: performer }],
           partOf,
-          ...(typeof m.dose === 'string' && m.dose ? { dosage: { text: m.dose.slice(0, 200) } } : {}),
+          ...(typeof m.dose === 'string' && m.dose ? { note: [{ text: m.dose.slice(0, 200) }] } : {}),
         }),
       ),
     ];

@@ -132,12 +132,8 @@ export async function viewOf(deps: DialysisDeps, stay: StayRow, role: Role) {
         : {}),
     };
   });
-  const letter = letters.find(
-    (l) =>
-      l.custodian?.reference === stay.organization &&
-      l.date &&
-      l.date >= stay.created_at.toString().slice(0, 10),
-  );
+  const since = new Date(stay.created_at).toISOString();
+  const letter = letters.find((l) => l.custodian?.reference === stay.organization && (l.date ?? '') >= since);
   return {
     ...(await summaryOf(deps, stay)),
     role,
