@@ -14,7 +14,7 @@ describe('areas', () => {
     assert.equal(homeFor(patient), '/portal');
     assert.equal(homeFor(doctor), '/clinician');
     assert.equal(homeFor(admin), '/admin/facilities');
-    assert.equal(homeFor(manager), '/welcome');
+    assert.equal(homeFor(manager), '/planning');
   });
   it('keeps patients out of the clinician workspace and clinicians out of administration', () => {
     assert.ok(!canEnter('clinician', patient));
@@ -28,7 +28,7 @@ describe('areas', () => {
   it('lists the navigation of every area the user may enter', () => {
     assert.deepEqual(
       navFor({ ...doctor, roles: ['doctor', 'administrator'] }).map((i) => i.key),
-      ['findPatient', 'agenda', 'waitingRoom', 'facilities', 'practitioners'],
+      ['findPatient', 'agenda', 'waitingRoom', 'field', 'planning', 'facilities', 'practitioners'],
     );
     assert.deepEqual(
       navFor(patient).map((i) => i.key),

@@ -5,7 +5,7 @@
  */
 import type { SessionUser } from '../api/auth.ts';
 
-export type Area = 'public' | 'patient' | 'clinician' | 'admin';
+export type Area = 'public' | 'patient' | 'clinician' | 'admin' | 'planning' | 'hub';
 
 /** Roles that treat patients (packages/server/src/access/policy.ts CARE_ROLES). */
 export const CARE_ROLES = ['doctor', 'nurse', 'hub-specialist', 'dialysis-coordinator', 'unit-assistant'];
@@ -15,6 +15,11 @@ export function canEnter(area: Area, user: SessionUser | undefined): boolean {
   if (!user) return false;
   if (area === 'patient') return user.kind === 'patient' && Boolean(user.fhirUser?.startsWith('Patient/'));
   if (area === 'clinician') return user.kind === 'staff' && user.roles.some((r) => CARE_ROLES.includes(r));
+  if (area === 'planning')
+    return (
+      user.kind === 'staff' && user.roles.some((r) => r === 'administrator' || r === 'programme-manager')
+    );
+  if (area === 'hub') return user.kind === 'staff' && user.roles.includes('hub-specialist');
   return user.kind === 'staff' && user.roles.includes('administrator');
 }
 
@@ -24,6 +29,7 @@ export function homeFor(user: SessionUser | undefined): string {
   if (canEnter('patient', user)) return '/portal';
   if (canEnter('clinician', user)) return '/clinician';
   if (canEnter('admin', user)) return '/admin/facilities';
+  if (canEnter('planning', user)) return '/planning';
   return '/welcome';
 }
 
@@ -42,7 +48,10 @@ export type NavKey =
   | 'facilities'
   | 'practitioners'
   | 'findDoctor'
-  | 'verify';
+  | 'verify'
+  | 'field'
+  | 'hub'
+  | 'planning';
 
 export interface NavEntry {
   key: NavKey;
@@ -79,8 +88,11 @@ export function navFor(user: SessionUser | undefined): NavEntry[] {
       { key: 'findPatient', to: '/clinician', under: ['/clinician/patients'] },
       { key: 'agenda', to: '/clinician/agenda', prefix: true },
       { key: 'waitingRoom', to: '/clinician/waiting-room', under: ['/clinician/consultations'] },
+      { key: 'field', to: '/field' },
     );
   }
+  if (canEnter('hub', user)) items.push({ key: 'hub', to: '/hub' });
+  if (canEnter('planning', user)) items.push({ key: 'planning', to: '/planning' });
   if (canEnter('admin', user)) {
     items.push(
       { key: 'facilities', to: '/admin/facilities', prefix: true },

@@ -6,8 +6,10 @@
  */
 import { AGENDA_ROUTES } from '../agenda/routes.ts';
 import { BOOKING_ROUTES } from '../booking/routes.ts';
+import { HUB_ROUTES } from '../hub/routes.ts';
 import type { TreeRoute } from '../router/match.ts';
 import { TELECONSULT_ROUTES } from '../teleconsult/routes.ts';
+import { UNITS_ROUTES } from '../units/routes.ts';
 import type { Area } from './areas.ts';
 import { type PageProps, type Screen, screen } from './screen.ts';
 
@@ -65,6 +67,8 @@ export const ROUTES: AppRoute[] = [
   ...BOOKING_ROUTES,
   ...AGENDA_ROUTES,
   ...TELECONSULT_ROUTES,
+  ...UNITS_ROUTES,
+  ...HUB_ROUTES,
 ];
 
 /** The area of a matched chain: the nearest one declared, from the leaf up. */

@@ -21,6 +21,8 @@ export interface SyncAnswer {
 }
 
 const BATCH_ID = /^[A-Za-z0-9-]{8,64}$/;
+/** Batches being synchronised by this process. */
+const inFlight = new Set<string>();
 
 export async function runSync(
   ctx: ModuleContext,
@@ -58,11 +60,14 @@ export async function runSync(
   if (row && row.account !== account)
     throw new FhirError(409, outcome('error', 'conflict', 'This batch id is taken: make a new one'));
   if (row?.status === 'done' && row.summary) return row.summary;
-  if (row?.status === 'running' && Date.now() - new Date(row.started_at).getTime() < 120_000)
+  // running here: a double tap. Running elsewhere, or left 'running' by a process that died mid-sync:
+  // run it again — what committed is found by its field records, and a race meets their unique key
+  if (inFlight.has(b.batch))
     throw new FhirError(
       409,
       outcome('error', 'conflict', 'This batch is being synchronised: try again in a moment'),
     );
+  inFlight.add(b.batch);
   await ctx.db.query(
     `INSERT INTO units_sync_batch (id, account, status) VALUES ($1::text, $2::text, 'running')
      ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = now()`,
@@ -154,5 +159,7 @@ export async function runSync(
       [b.batch],
     );
     throw error;
+  } finally {
+    inFlight.delete(b.batch);
   }
 }
