@@ -6,6 +6,7 @@
  */
 import { AGENDA_ROUTES } from '../agenda/routes.ts';
 import { BOOKING_ROUTES } from '../booking/routes.ts';
+import { DIALYSIS_ROUTES } from '../dialysis/routes.ts';
 import { HUB_ROUTES } from '../hub/routes.ts';
 import type { TreeRoute } from '../router/match.ts';
 import { TELECONSULT_ROUTES } from '../teleconsult/routes.ts';
@@ -69,6 +70,7 @@ export const ROUTES: AppRoute[] = [
   ...TELECONSULT_ROUTES,
   ...UNITS_ROUTES,
   ...HUB_ROUTES,
+  ...DIALYSIS_ROUTES,
 ];
 
 /** The area of a matched chain: the nearest one declared, from the leaf up. */
