@@ -4,10 +4,14 @@
  */
 import { type ReactNode, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { userName } from '../api/auth.ts';
+import { patientIdOf, type SessionUser, userName } from '../api/auth.ts';
 import { useSession } from '../auth/session.tsx';
+import { useResource } from '../data/index.ts';
 import { startLive } from '../data/live.ts';
 import { Layout, Loading } from '../design/index.ts';
+import { personName } from '../fhir/display.ts';
+import { useLanguage } from '../i18n/useFormat.ts';
+import { ActingForBanner } from '../portal/ActingFor.tsx';
 import { matchTree, type TreeMatch } from '../router/match.ts';
 import { Nested } from '../router/outlet.tsx';
 import { navigate, useLocation } from '../router/router.tsx';
@@ -44,11 +48,21 @@ function Screens({ match, pathname }: { match: TreeMatch<AppRoute>; pathname: st
   return <Nested levels={levels} params={match.params} />;
 }
 
+/** The name in the header: a patient's from their record, in the reader's script (Arabic when it has it). */
+function useShownName(user: SessionUser | undefined): string | undefined {
+  const language = useLanguage();
+  const patient = useResource('Patient', patientIdOf(user));
+  if (!user) return undefined;
+  const fromRecord = patient.data ? personName(patient.data.name, language) : '';
+  return fromRecord || userName(user);
+}
+
 export function App() {
   const { t } = useTranslation();
   const session = useSession();
   const { pathname, href } = useLocation();
   const { user } = session;
+  const shownName = useShownName(user);
   const nav = navFor(user).map((item) => ({ ...item, label: t(`nav.${item.key}`) }));
   const signOut = () => void session.signOut().finally(() => navigate('/login'));
   const userId = user?.id;
@@ -67,9 +81,16 @@ export function App() {
     content = user ? <ForbiddenPage /> : <Redirect to={`/login?next=${encodeURIComponent(href)}`} />;
   } else {
     content = <Screens match={found} pathname={pathname} />;
+    if (patientIdOf(user) && pathname.startsWith('/portal'))
+      content = (
+        <>
+          <ActingForBanner />
+          {content}
+        </>
+      );
   }
   return (
-    <Layout nav={nav} userName={user ? userName(user) : undefined} onSignOut={user ? signOut : undefined}>
+    <Layout nav={nav} userName={shownName} onSignOut={user ? signOut : undefined}>
       {content}
     </Layout>
   );

@@ -5,7 +5,9 @@
  * the screens of a matched chain are fetched together, not one after the other.
  */
 import { AGENDA_ROUTES } from '../agenda/routes.ts';
+import { ACCOUNT_ROUTES } from '../auth/routes.ts';
 import { BOOKING_ROUTES } from '../booking/routes.ts';
+import { CHART_CHILDREN, RECORD_ROUTES } from '../clinical/routes.ts';
 import { DIALYSIS_ROUTES } from '../dialysis/routes.ts';
 import { HUB_ROUTES } from '../hub/routes.ts';
 import type { TreeRoute } from '../router/match.ts';
@@ -28,6 +30,7 @@ export interface AppRoute extends TreeRoute<AppRoute> {
 export const ROUTES: AppRoute[] = [
   { path: '/login', area: 'public', page: screen(() => import('../auth/LoginPage.tsx')) },
   { path: '/welcome', area: 'public', page: screen(() => import('./WelcomePage.tsx')) },
+  { path: '/programme', area: 'public', page: screen(() => import('./WelcomePage.tsx')) },
   {
     path: '/portal',
     area: 'patient',
@@ -51,7 +54,10 @@ export const ROUTES: AppRoute[] = [
         // the chart's frame (banner, break-the-glass) stays while its views change below it
         path: 'patients/:id',
         layout: screen(() => import('../clinician/ChartPage.tsx')),
-        children: [{ path: '', page: screen(() => import('../clinician/ChartOverviewPage.tsx')) }],
+        children: [
+          { path: '', page: screen(() => import('../clinician/ChartOverviewPage.tsx')) },
+          ...CHART_CHILDREN,
+        ],
       },
     ],
   },
@@ -63,11 +69,14 @@ export const ROUTES: AppRoute[] = [
       { path: 'facilities/:id', page: screen(() => import('../admin/FacilityFormPage.tsx')) },
       { path: 'practitioners', page: screen(() => import('../admin/PractitionersPage.tsx')) },
       { path: 'practitioners/:id', page: screen(() => import('../admin/PractitionerFormPage.tsx')) },
+      { path: 'accounts', page: screen(() => import('../admin/AccountsPage.tsx')) },
     ],
   },
   ...BOOKING_ROUTES,
   ...AGENDA_ROUTES,
   ...TELECONSULT_ROUTES,
+  ...ACCOUNT_ROUTES,
+  ...RECORD_ROUTES,
   ...UNITS_ROUTES,
   ...HUB_ROUTES,
   ...DIALYSIS_ROUTES,

@@ -18,7 +18,7 @@ import {
   TextField,
 } from '../design/index.ts';
 import { safeNext } from '../router/match.ts';
-import { navigate, useLocation } from '../router/router.tsx';
+import { Link, navigate, useLocation } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 import {
   type AccountKind,
@@ -154,6 +154,17 @@ export default function LoginPage() {
         />
         <Button disabled={busy}>{t('submit')}</Button>
       </form>
+      <p>
+        <Link
+          to={
+            loginValue.trim()
+              ? `/forgot-password?login=${encodeURIComponent(loginValue.trim())}`
+              : '/forgot-password'
+          }
+        >
+          {t('forgot')}
+        </Link>
+      </p>
     </Page>
   );
 }

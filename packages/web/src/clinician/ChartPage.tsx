@@ -8,11 +8,13 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/index.ts';
 import type { PageProps } from '../app/routes.ts';
 import { useSession } from '../auth/session.tsx';
+import { NS as CLINICAL } from '../clinical/i18n/index.ts';
 import { useResource } from '../data/index.ts';
 import { ErrorMessage, Loading, Notice, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { Outlet } from '../router/outlet.tsx';
+import { useLocation } from '../router/router.tsx';
 import { BreakGlassPanel } from './BreakGlassPanel.tsx';
 import { offersBreakGlass } from './break-glass-rules.ts';
 import { NS } from './i18n/index.ts';
@@ -26,6 +28,9 @@ export default function ChartPage({ params }: PageProps) {
   const [grantedUntil, setGrantedUntil] = useState<string>();
   const back = { to: '/clinician', label: t('find.title') };
   const roles = useSession().user?.roles ?? [];
+  const { search } = useLocation();
+  const { t: c } = useTranslation(CLINICAL);
+  const visit = search.get('visit');
 
   if (patient.error instanceof ApiError && offersBreakGlass(patient.error.status, roles)) {
     return (
@@ -51,6 +56,9 @@ export default function ChartPage({ params }: PageProps) {
         <Notice kind="warning">
           {t('breakGlass.granted', { time: format.date(grantedUntil, { time: true }) })}
         </Notice>
+      )}
+      {visit && (
+        <Notice kind="success">{visit === 'signed' ? c('visit.saved') : c('visit.savedOpen')}</Notice>
       )}
       <PatientBanner patient={patient.data} />
       <Outlet />

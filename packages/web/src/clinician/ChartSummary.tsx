@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Card, DataTable, Empty, Tag } from '../design/index.ts';
 import { conceptText } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { Link } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 
 type Medicine = MedicationRequest | MedicationStatement;
@@ -17,6 +18,7 @@ const isActive = (code: string | undefined) =>
   code === 'active' || code === 'recurrence' || code === 'relapse';
 
 export function ChartSummary(props: {
+  patientId?: string;
   conditions: Condition[];
   allergies: AllergyIntolerance[];
   medications: Medicine[];
@@ -47,6 +49,18 @@ export function ChartSummary(props: {
                   header: t('chart.since'),
                   cell: (c) => format.date(c.onsetDateTime ?? c.recordedDate, { style: 'numeric' }),
                 },
+                ...(props.patientId
+                  ? [
+                      {
+                        header: <span className="visually-hidden">{t('chart.correct')}</span>,
+                        cell: (c: Condition) => (
+                          <Link to={`/clinician/patients/${props.patientId}/correct/Condition/${c.id}`}>
+                            {t('chart.correct')}
+                          </Link>
+                        ),
+                      },
+                    ]
+                  : []),
               ]}
             />
           )}

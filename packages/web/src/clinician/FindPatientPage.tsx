@@ -7,6 +7,8 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { resourcesOf } from '../api/fhir.ts';
 import { ApiError, fhir } from '../api/index.ts';
+import { useSession } from '../auth/session.tsx';
+import { EmergencyAccessPanel } from '../clinical/EmergencyAccessPanel.tsx';
 import { useDataQuery } from '../data/index.ts';
 import {
   Button,
@@ -21,6 +23,7 @@ import {
 import { CNIE_SYSTEM, identifierValue, otherScriptName, personName } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { Link, navigate, useLocation } from '../router/router.tsx';
+import { BREAK_GLASS_ROLES } from './break-glass-rules.ts';
 import { NS } from './i18n/index.ts';
 import { mergePatients, planPatientSearch } from './patient-search.ts';
 
@@ -67,6 +70,7 @@ export default function FindPatientPage() {
   };
 
   const errors = problem ? [{ field: 'q', message: problem }] : [];
+  const mayBreakGlass = (useSession().user?.roles ?? []).some((r) => BREAK_GLASS_ROLES.includes(r));
   return (
     <Page title={t('find.title')}>
       <ErrorSummary errors={errors} />
@@ -89,6 +93,7 @@ export default function FindPatientPage() {
       {q && results.isPending && <Loading />}
       {results.isError && <ErrorMessage error={results.error} retry={() => void results.refetch()} />}
       {results.data?.length === 0 && <Empty>{t('find.none')}</Empty>}
+      {results.data?.length === 0 && mayBreakGlass && <EmergencyAccessPanel key={q} initial={q} />}
       {results.data && results.data.length > 0 && (
         <>
           <p role="status">{t('find.resultsCount', { count: results.data.length })}</p>

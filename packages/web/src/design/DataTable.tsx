@@ -9,7 +9,10 @@ export interface Column<T> {
   wrap?: boolean;
 }
 
-/** A dense table for clinicians: a caption, header cells with scope, horizontal scroll on phones. */
+/**
+ * A dense table for clinicians: a caption, header cells with scope. On a phone each row becomes a
+ * card (label and value per line) and nothing is cut; inside a narrow card, long cells wrap.
+ */
 export function DataTable<T>({
   caption,
   columns,
@@ -38,7 +41,7 @@ export function DataTable<T>({
       // biome-ignore lint/a11y/noNoninteractiveTabindex: see above
       tabIndex={0}
     >
-      <table className="table" data-testid={testId}>
+      <table className="table table--stack" data-testid={testId}>
         <caption className={captionHidden ? 'visually-hidden' : undefined}>{caption}</caption>
         <thead>
           <tr>
@@ -53,7 +56,11 @@ export function DataTable<T>({
           {rows.map((row) => (
             <tr key={rowKey(row)}>
               {cols.map((c) => (
-                <td key={c.id} className={c.className}>
+                <td
+                  key={c.id}
+                  className={c.className}
+                  data-label={typeof c.header === 'string' ? c.header : undefined}
+                >
                   {c.cell(row)}
                 </td>
               ))}

@@ -145,3 +145,33 @@ export function Choices({ id, legend, hint, error, type, options, value, onChang
     </div>
   );
 }
+
+type QuantityFieldProps = FieldFrame & InputHTMLAttributes<HTMLInputElement> & { unit: string };
+
+/**
+ * A number with its unit after it in reading order (right of it in French, left in Arabic): the
+ * number and the unit are separate boxes, so bidi never puts "mmHg" before "152".
+ */
+export function QuantityField({ id, label, hint, error, unit, ...input }: QuantityFieldProps) {
+  const frame = { id, label, hint, error };
+  return (
+    <Frame frame={frame}>
+      <div className="quantity">
+        <input
+          id={id}
+          name={id}
+          className="input input--number"
+          inputMode="decimal"
+          dir="ltr"
+          autoComplete="off"
+          aria-describedby={describedBy(frame)}
+          aria-invalid={error ? true : undefined}
+          {...input}
+        />
+        <span className="quantity__unit" dir="ltr">
+          {unit}
+        </span>
+      </div>
+    </Frame>
+  );
+}

@@ -10,7 +10,7 @@ export { Button, ButtonLink, LinkButton } from './Button.tsx';
 export { Card } from './Card.tsx';
 export { type Column, DataTable } from './DataTable.tsx';
 export { ErrorSummary, errorFor, type FieldError } from './ErrorSummary.tsx';
-export { Choices, SelectField, TextArea, TextField } from './fields.tsx';
+export { Choices, QuantityField, SelectField, TextArea, TextField } from './fields.tsx';
 export { ChevronIcon } from './icons.tsx';
 export { Layout, type NavItem } from './Layout.tsx';
 export { type ChartSeries, LineChart } from './LineChart.tsx';

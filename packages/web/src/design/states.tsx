@@ -1,7 +1,7 @@
 /** Loading, empty, failed: the three states every screen that fetches has to show. */
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, errorMessageKey } from '../api/errors.ts';
+import { errorMessageKey } from '../api/errors.ts';
 import { Link, useLocation } from '../router/router.tsx';
 import { Button } from './Button.tsx';
 
@@ -19,25 +19,20 @@ export function Empty({ children }: { children?: ReactNode }) {
   return <p className="empty">{children ?? t('states.empty')}</p>;
 }
 
-/** A failure explained in the user's language; the server's own words under it, marked as English. */
+/**
+ * A failure explained in the user's language, with what to do next. The server's own words are
+ * English and meant for developers: they never reach the page (they stay in the network panel).
+ */
 export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => void }) {
   const { t } = useTranslation();
   const { href } = useLocation();
   const key = errorMessageKey(error);
-  const diagnostics = error instanceof ApiError ? error.diagnostics : undefined;
   return (
     <div className="notice notice--warning" role="alert">
       <p>
         <strong>{t(`errors.${key}`)}</strong>
       </p>
-      {diagnostics && (
-        <p className="secondary">
-          {t('labelled', { label: t('errors.serverSaid'), value: '' })}
-          <span lang="en" dir="ltr">
-            {diagnostics}
-          </span>
-        </p>
-      )}
+      <p>{t(`errors.next.${key}`)}</p>
       {key === 'login' && (
         <p>
           <Link to={`/login?next=${encodeURIComponent(href)}`}>{t('layout.signIn')}</Link>

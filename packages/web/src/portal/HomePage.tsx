@@ -4,7 +4,10 @@ import { useResource } from '../data/index.ts';
 import { Card, Page } from '../design/index.ts';
 import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
+import { DependantsCard } from './ActingFor.tsx';
 import { AppointmentsCard } from './AppointmentsCard.tsx';
+import { useActingFor } from './acting-for.ts';
+import { BreakGlassAlert } from './BreakGlassAlert.tsx';
 import { NS } from './i18n/index.ts';
 import { MedicinesCard } from './MedicinesCard.tsx';
 import { RecentResultsCard } from './RecentResultsCard.tsx';
@@ -16,9 +19,12 @@ export default function HomePage() {
   const language = useLanguage();
   const patientId = usePatientId();
   const patient = useResource('Patient', patientId);
+  const actingFor = useActingFor();
   const name = patient.data ? personName(patient.data.name, language).split(' ')[0] : '';
   return (
     <Page title={name ? t('home.title', { name }) : t('home.titleNoName')} lede={t('home.lede')}>
+      {!actingFor && <BreakGlassAlert />}
+      {!actingFor && <DependantsCard />}
       <div className="grid grid--2">
         <AppointmentsCard patientId={patientId} />
         <MedicinesCard patientId={patientId} />

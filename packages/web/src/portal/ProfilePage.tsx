@@ -8,7 +8,10 @@ import { CNIE_SYSTEM, identifierValue, otherScriptName, personName } from '../fh
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../i18n/languages.ts';
 import { setLanguage } from '../i18n/setup.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { useActingFor } from './acting-for.ts';
+import { ContactDetails } from './ContactDetails.tsx';
 import { NS } from './i18n/index.ts';
+import { RecordCopy } from './RecordCopy.tsx';
 import { usePatientId } from './usePatientId.ts';
 
 export default function ProfilePage() {
@@ -17,6 +20,7 @@ export default function ProfilePage() {
   const format = useFormat();
   const patientId = usePatientId();
   const patient = useResource('Patient', patientId);
+  const actingFor = useActingFor();
   const [exporting, setExporting] = useState(false);
   const [exported, setExported] = useState<number>();
   const [failure, setFailure] = useState<unknown>();
@@ -81,6 +85,8 @@ export default function ProfilePage() {
           />
         )}
       </section>
+      {!actingFor && <ContactDetails />}
+      <RecordCopy patientId={patientId} />
       <section>
         <Choices
           id="language"

@@ -2,6 +2,7 @@
 import { useTranslation } from 'react-i18next';
 import { NotFoundPage } from '../app/NotFoundPage.tsx';
 import type { PageProps } from '../app/routes.ts';
+import { Notes } from '../clinical/Notes.tsx';
 import { Page } from '../design/index.ts';
 import { NS } from './i18n/index.ts';
 import { DocumentsList, ImmunizationsList, MedicationsList } from './lists-care.tsx';
@@ -14,6 +15,7 @@ const LISTS = {
   medications: MedicationsList,
   immunizations: ImmunizationsList,
   documents: DocumentsList,
+  notes: ({ patientId }: { patientId: string }) => <Notes patientId={patientId} />,
 } as const;
 
 export default function RecordSectionPage({ params }: PageProps) {

@@ -22,7 +22,7 @@ export function SearchList<K extends ResourceType>({
   const found = useSearchResources(type, params);
   if (found.isPending) return <Loading />;
   if (found.isError) return <ErrorMessage error={found.error} retry={() => void found.refetch()} />;
-  if (!found.data?.length) return <Empty>{t('record.none')}</Empty>;
+  if (!found.data?.length) return <Empty>{t('record.noneNext')}</Empty>;
   return (
     <ul className="list-plain" data-testid={testId}>
       {found.data.map((resource) => (

@@ -32,6 +32,7 @@ export const ar: Messages<typeof fr> = {
     details: 'التفاصيل',
     by: 'بواسطة',
     kinds: { encounter: 'استشارة', observation: 'قياس', condition: 'تشخيص' },
+    correct: 'تصحيح',
     allergyAlert: 'الحساسية',
   },
   breakGlass: {

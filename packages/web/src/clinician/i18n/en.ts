@@ -32,6 +32,7 @@ export const en: Messages<typeof fr> = {
     details: 'Details',
     by: 'By',
     kinds: { encounter: 'Encounter', observation: 'Measurement', condition: 'Diagnosis' },
+    correct: 'Correct',
     allergyAlert: 'Allergies',
   },
   breakGlass: {

@@ -30,6 +30,7 @@ export const fr = {
     details: 'Détails',
     by: 'Par',
     kinds: { encounter: 'Consultation', observation: 'Mesure', condition: 'Diagnostic' },
+    correct: 'Corriger',
     allergyAlert: 'Allergies',
   },
   breakGlass: {
