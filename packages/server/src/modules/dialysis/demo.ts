@@ -95,8 +95,10 @@ const ABROAD: [string, string, string[], 'EUR'][] = [
   ['Porto', 'PT', ['pt', 'en'], 'EUR'],
 ];
 
-const UNIT_NAME = (facility: string) =>
-  /dialy|hémodialyse|hemodialy|rein/i.test(facility) ? facility : `Unité d'hémodialyse — ${facility}`;
+const UNIT_NAME = (facility: string, city: string) =>
+  /dialy|hémodialyse|hemodialy|rein/i.test(facility)
+    ? facility
+    : `Unité d'hémodialyse — ${facility}${facility.includes(city) ? '' : `, ${city}`}`;
 
 export interface DialysisDemo {
   bundle: Bundle;
@@ -126,7 +128,7 @@ export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
     if (!f) throw new Error(`dialysis demo: facility ${sourceId} is missing from facilities.csv`);
     const commune = communeAt(data, f.latitude, f.longitude);
     const spec: CentreSpec = {
-      name: UNIT_NAME(f.name),
+      name: UNIT_NAME(f.name, commune.nameFr),
       address: { ...placeOf(data, commune), country: 'MA' },
       position: { latitude: f.latitude, longitude: f.longitude },
       languages: ['ary', 'ar', 'fr', ...extra],
