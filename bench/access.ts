@@ -7,10 +7,14 @@
  * throughput on a shared machine.
  *
  *   node bench/access.ts [--backend pglite|postgres] [--patients 2000] [--in-care 200] [--seconds 6] [--rounds 2]
+ *                        [--only on|off] [--operation <part of its name>] [--profile <dir>]
+ *
+ * --profile writes a V8 CPU profile of each measured server into <dir> (node --cpu-prof); sum its
+ * self time by function with `node bench/access.ts --summarise <file.cpuprofile>`.
  *
  * Prints a Markdown table and writes bench/results/access-<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +38,10 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '4' },
+    only: { type: 'string' },
+    operation: { type: 'string' },
+    profile: { type: 'string' },
+    summarise: { type: 'string' },
   },
 });
 const PATIENTS = Number(flags.patients);
@@ -106,21 +114,30 @@ async function main(): Promise<void> {
         ...(dataDir ? { dataDir } : { databaseUrl }),
         logDir: tmp,
         access: on ? { on: true, ...system } : { on: false },
-        env: { SAHTI_AUDIT_ANCHOR_MINUTES: '0' },
+        env: {
+          SAHTI_AUDIT_ANCHOR_MINUTES: '0',
+          ...(flags.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags.profile}` } : {}),
+        },
       });
 
     log(`seeding ${PATIENTS} patients × ${OBSERVATIONS} observations; ${IN_CARE} have the doctor as GP`);
-    let s = await server(true);
+    let s = await startServer({
+      ...(dataDir ? { dataDir } : { databaseUrl }),
+      logDir: tmp,
+      access: { on: true, ...system },
+      env: { SAHTI_AUDIT_ANCHOR_MINUTES: '0' },
+    });
     await seed(s);
     await s.stop();
 
     const rows: Row[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const on of [true, false]) {
+      for (const on of [true, false].filter((on) => !flags.only || flags.only === (on ? 'on' : 'off'))) {
         s = await server(on);
         const client = new HttpClient(s.port, load.concurrency);
         const cookie = on ? await signIn(client) : undefined;
         for (const [name, path] of Object.entries(OPERATIONS)) {
+          if (flags.operation && !name.includes(flags.operation)) continue;
           await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
           const cpuBefore = cpuNow(s, databaseName);
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
@@ -208,8 +225,8 @@ async function signIn(client: HttpClient): Promise<string> {
 }
 
 function report(rows: Row[]): void {
-  const ops = Object.keys(OPERATIONS);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const ops = Object.keys(OPERATIONS).filter((op) => rows.some((r) => r.operation === op));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   const lines = [
     `## Access control on vs off — ${flags.backend}, clinician session, ${PATIENTS} patients (${IN_CARE} in care), ${ROUNDS} alternated rounds`,
     '',
@@ -251,4 +268,45 @@ function report(rows: Row[]): void {
   console.log(`\nresults: ${path}`);
 }
 
-await main();
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Self time of a V8 .cpuprofile, by function and by file, largest first. */
+function summarise(file: string): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    const us = profile.timeDeltas[i] ?? 0;
+    if (!frame) return;
+    const where = frame.url.replace(/^.*\/(node_modules|packages)\//, '$1/') || '(native)';
+    const fn = `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    byFile.set(where, (byFile.get(where) ?? 0) + us);
+    total += us;
+  });
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(
+        ([k, us]) =>
+          `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+      )
+      .join('\n');
+  console.log(
+    `total ${(total / 1000).toFixed(0)} ms\n\nby function (self)\n${top(byFunction, 40)}\n\nby file (self)\n${top(byFile, 25)}`,
+  );
+}
+
+if (flags.summarise) summarise(flags.summarise);
+else await main();

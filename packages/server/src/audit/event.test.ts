@@ -6,7 +6,7 @@ import { loadDefinitions } from '@sahti/fhir';
 import type { Principal } from '../kernel/principal.ts';
 import { accessLogEntry } from './access-log.ts';
 import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
-import { auditColumns, buildAuditEvent } from './event.ts';
+import { auditColumns, buildAuditEvent, perPatient } from './event.ts';
 
 loadDefinitions();
 
@@ -185,5 +185,56 @@ describe('buildAuditEvent (IHE BALP, FHIR R4)', () => {
     assert.equal(line.interaction, 'search-type');
     assert.equal(line.client, 'sahti-mobile');
     assert.equal(line.breakGlass, false);
+  });
+});
+
+describe('perPatient: one event per patient touched', () => {
+  const search = {
+    principal: doctor,
+    interaction: 'search' as const,
+    resourceType: 'Patient',
+    query: 'Patient?_count=3',
+    outcome: 200,
+  };
+
+  it("lists each Patient resource in its own patient's event only, never in another patient's", () => {
+    const events = perPatient({
+      ...search,
+      ids: ['Patient/p1', 'Patient/p2', 'p3'],
+      patientIds: ['p1', 'Patient/p2', 'p3'],
+    });
+    assert.deepEqual(
+      events.map((e) => [e.patientIds, e.ids]),
+      [
+        [['p1'], ['Patient/p1']],
+        [['p2'], ['Patient/p2']],
+        [['p3'], ['p3']],
+      ],
+    );
+    assert.ok(events.every((e) => e.query === search.query));
+  });
+
+  it('lists a resource whose patient the report does not give in every event, so none goes unrecorded', () => {
+    const events = perPatient({
+      ...search,
+      resourceType: 'Observation',
+      ids: ['Observation/o1', 'Patient/p1', 'Patient/p9'],
+      patientIds: ['p1', 'p2'],
+    });
+    assert.deepEqual(
+      events.map((e) => e.ids),
+      [
+        ['Patient/p1', 'Observation/o1', 'Patient/p9'],
+        ['Observation/o1', 'Patient/p9'],
+      ],
+    );
+  });
+
+  it('keeps an access touching no patient, or one, as one event', () => {
+    assert.equal(perPatient({ ...search, ids: ['Patient/p1'], patientIds: [] }).length, 1);
+    assert.deepEqual(
+      perPatient({ ...search, ids: ['Patient/p1'], patientIds: ['Patient/p1', 'p1'] })[0].patientIds,
+      ['p1'],
+    );
   });
 });

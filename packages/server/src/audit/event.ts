@@ -171,6 +171,31 @@ function entities(input: AuditInput): AuditEventEntity[] {
   return list;
 }
 
+/**
+ * One access as the events it is recorded as: one per patient touched (BALP), one if none. A
+ * Patient resource is listed in its own patient's event only — a search of a care-giver's patient
+ * list names each patient once, not every patient in every event, and one patient's access log
+ * never names another patient; any other resource, whose patient the report does not give, is
+ * listed in every event of the access.
+ */
+export function perPatient(input: AuditInput): AuditInput[] {
+  const patients = uniquePatientIds(input.patientIds);
+  if (patients.length === 0) return [input];
+  if (patients.length === 1) return [{ ...input, patientIds: patients }];
+  const shared: string[] = [];
+  const own = new Map<string, string[]>(patients.map((p) => [p, []]));
+  for (const id of input.ids ?? []) {
+    const reference = id.includes('/') || !input.resourceType ? id : `${input.resourceType}/${id}`;
+    const list = reference.startsWith('Patient/') ? own.get(reference.split('/')[1]) : undefined;
+    (list ?? shared).push(id);
+  }
+  return patients.map((patient) => ({
+    ...input,
+    ...(input.ids ? { ids: [...(own.get(patient) ?? []), ...shared] } : {}),
+    patientIds: [patient],
+  }));
+}
+
 /** Bare patient ids, without duplicates, whether given as `Patient/x` or `x`. */
 export function uniquePatientIds(ids: string[]): string[] {
   return [...new Set(ids.map((id) => (id.startsWith('Patient/') ? id.slice('Patient/'.length) : id)))];

@@ -13,13 +13,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS } from './chain.ts';
-import {
-  type AuditInput,
-  type AuditSource,
-  auditColumns,
-  buildAuditEvent,
-  uniquePatientIds,
-} from './event.ts';
+import { type AuditInput, type AuditSource, auditColumns, buildAuditEvent, perPatient } from './event.ts';
 
 export interface AuditLogOptions {
   /** Longest a recorded event waits before its batch is written (ms). */
@@ -126,14 +120,11 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     db,
     record(input) {
       try {
-        const patients = uniquePatientIds(input.patientIds);
         const recorded = input.recorded ?? new Date().toISOString();
-        const per = patients.length > 0 ? patients.map((p) => [p]) : [[]];
+        const per = perPatient({ ...input, recorded });
         if (closed) return drop(per.length, 'the audit log is closed');
         if (queue.length + per.length > maxQueue) return drop(per.length, `more than ${maxQueue} pending`);
-        for (const patientIds of per) {
-          queue.push(buildAuditEvent({ ...input, patientIds, recorded }, options.source));
-        }
+        for (const one of per) queue.push(buildAuditEvent(one, options.source));
         schedule(queue.length >= batchSize ? 0 : interval);
       } catch (error) {
         // an event that cannot even be built must still not fail the request it describes

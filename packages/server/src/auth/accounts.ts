@@ -4,6 +4,7 @@ import { badRequest, type SqlExecutor } from '@sahti/fhir';
 import { ROLES, type Role } from '../kernel/principal.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { seal } from './secrets.ts';
+import { sessionsChanged } from './session-cache.ts';
 
 export interface Account {
   id: string;
@@ -153,6 +154,7 @@ export async function setPassword(db: SqlExecutor, accountId: string, password: 
   await db.query('UPDATE auth_account SET password_hash = $2::text WHERE id = $1::text', [accountId, hash]);
   await db.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
   await db.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
+  sessionsChanged();
 }
 
 /** The email and phone messages go to (a patient's are also on their Patient record: one truth). */
@@ -172,6 +174,7 @@ export async function updateContact(
       contact.phone ?? null,
     ],
   );
+  sessionsChanged(); // cached sessions hold the account as it was
 }
 
 /** Accounts for the administration: newest first, filtered by login, name or email. */
@@ -207,5 +210,6 @@ export async function updateAccountRoles(
     `UPDATE auth_account SET roles = $2::text[], fhir_user = $3::text, display_name = $4::text WHERE id = $1::text`,
     [accountId, roles, fhirUser, change.displayName?.trim() || account.displayName],
   );
+  sessionsChanged(); // a session of this account must not keep its former roles
   return publicAccount((await findAccount(db, accountId))!);
 }

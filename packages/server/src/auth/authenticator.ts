@@ -1,6 +1,7 @@
 /**
  * Who is asking, for the API: a bearer access token (signature, issuer, audience, expiry checked;
- * remembered a few seconds once verified, token-cache.ts) or the web-session cookie. A request with
+ * remembered a few seconds once verified, token-cache.ts) or the web-session cookie (its session and
+ * account remembered alike, session-cache.ts). A request with
  * no credentials is anonymous (undefined); a request with a bad token is refused (401), and a
  * cookie-authenticated unsafe request without the session's CSRF token is refused (403) — both as
  * FhirErrors, which the app answers as OperationOutcomes. A stale or unknown cookie counts as no
@@ -14,7 +15,8 @@ import { type AccountSecrets, findAccount } from './accounts.ts';
 import type { AuthConfig } from './config.ts';
 import { type AuthCore, authCore } from './core.ts';
 import { formatScopes, roleCeiling } from './scopes.ts';
-import { safeEqual } from './secrets.ts';
+import { safeEqual, sha256 } from './secrets.ts';
+import { currentGeneration } from './session-cache.ts';
 import { findSession, type Session, sessionCookie } from './sessions.ts';
 import { principalFromClaims, verifyAccessToken } from './tokens.ts';
 
@@ -160,8 +162,14 @@ export async function webSession(
 ): Promise<{ token: string; session: Session; account: AccountSecrets } | undefined> {
   const token = sessionCookieValue(core, request);
   if (!token) return undefined;
+  const idHash = sha256(token);
+  const cached = core.sessionCache.get(idHash);
+  if (cached) return { token, ...cached };
+  const generation = currentGeneration();
   const session = await findSession(core.db, token, core.config);
   if (!session) return undefined;
   const account = await findAccount(core.db, session.accountId);
-  return account ? { token, session, account } : undefined;
+  if (!account) return undefined;
+  core.sessionCache.put(idHash, { session, account }, session.validUntil, generation);
+  return { token, session, account };
 }

@@ -3,6 +3,7 @@ import type { SqlClient } from '@sahti/fhir';
 import type { AuthConfig } from './config.ts';
 import { SigningKeys } from './keys.ts';
 import { MessageSender } from './messages.ts';
+import { SessionCache } from './session-cache.ts';
 import { CredentialThrottle } from './throttle.ts';
 import { VerifiedTokenCache } from './token-cache.ts';
 
@@ -13,14 +14,18 @@ export interface AuthCore {
   messages: MessageSender;
   throttle: CredentialThrottle;
   tokenCache: VerifiedTokenCache;
+  sessionCache: SessionCache;
 }
 
 /**
- * One key cache and one verified-token cache per database, so that the routes, the
- * authentication hook and any other authenticator of the same platform share them (the cache
- * takes `tokenCacheSeconds` from the first configuration seen; a platform has only one).
+ * One key cache, one verified-token cache and one session cache per database, so that the routes,
+ * the authentication hook and any other authenticator of the same platform share them (the caches
+ * take `tokenCacheSeconds` from the first configuration seen; a platform has only one).
  */
-const sharedByDatabase = new WeakMap<SqlClient, { keys: SigningKeys; tokenCache: VerifiedTokenCache }>();
+const sharedByDatabase = new WeakMap<
+  SqlClient,
+  { keys: SigningKeys; tokenCache: VerifiedTokenCache; sessionCache: SessionCache }
+>();
 
 export function authCore(db: SqlClient, config: AuthConfig): AuthCore {
   let shared = sharedByDatabase.get(db);
@@ -28,6 +33,7 @@ export function authCore(db: SqlClient, config: AuthConfig): AuthCore {
     shared = {
       keys: new SigningKeys(db, config.secretKey),
       tokenCache: new VerifiedTokenCache({ ttlSeconds: config.tokenCacheSeconds }),
+      sessionCache: new SessionCache({ ttlSeconds: config.tokenCacheSeconds }),
     };
     sharedByDatabase.set(db, shared);
   }

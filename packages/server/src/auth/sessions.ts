@@ -4,6 +4,7 @@
  */
 import type { SqlExecutor } from '@sahti/fhir';
 import { randomToken, sha256 } from './secrets.ts';
+import { sessionsChanged } from './session-cache.ts';
 
 export interface SessionTimes {
   sessionIdleSeconds: number;
@@ -13,6 +14,8 @@ export interface SessionTimes {
 export interface Session {
   accountId: string;
   csrfToken: string;
+  /** Epoch milliseconds: the sooner of its absolute expiry and its idle deadline, as last read. */
+  validUntil: number;
 }
 
 /** Secure (and `__Host-`-prefixed, which binds it to this host and path /) when served over https. */
@@ -49,8 +52,16 @@ export async function findSession(
   times: SessionTimes,
   touch = true,
 ): Promise<Session | undefined> {
-  const { rows } = await db.query<{ account_id: string; csrf_token: string; stale: boolean }>(
-    `SELECT account_id, csrf_token, last_seen_at < now() - interval '1 minute' AS stale FROM auth_session
+  const { rows } = await db.query<{
+    account_id: string;
+    csrf_token: string;
+    stale: boolean;
+    valid_until: number | string;
+  }>(
+    `SELECT account_id, csrf_token, last_seen_at < now() - interval '1 minute' AS stale,
+            extract(epoch FROM least(expires_at, last_seen_at + ($2::double precision * interval '1 second'))) * 1000
+              AS valid_until
+       FROM auth_session
      WHERE id_hash = $1::text AND expires_at > now()
        AND last_seen_at > now() - ($2::double precision * interval '1 second')`,
     [sha256(token), times.sessionIdleSeconds],
@@ -59,9 +70,10 @@ export async function findSession(
   if (!row) return undefined;
   if (row.stale && touch)
     await db.query('UPDATE auth_session SET last_seen_at = now() WHERE id_hash = $1::text', [sha256(token)]);
-  return { accountId: row.account_id, csrfToken: row.csrf_token };
+  return { accountId: row.account_id, csrfToken: row.csrf_token, validUntil: Number(row.valid_until) };
 }
 
 export async function deleteSession(db: SqlExecutor, token: string): Promise<void> {
   await db.query('DELETE FROM auth_session WHERE id_hash = $1::text', [sha256(token)]);
+  sessionsChanged();
 }

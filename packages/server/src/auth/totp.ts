@@ -7,6 +7,7 @@ import type { SqlExecutor } from '@sahti/fhir';
 import { Secret, TOTP } from 'otpauth';
 import type { AccountSecrets } from './accounts.ts';
 import { seal, unseal } from './secrets.ts';
+import { sessionsChanged } from './session-cache.ts';
 
 const PERIOD = 30;
 const ISSUER = 'Sahti';
@@ -71,6 +72,7 @@ export async function startTotpEnrolment(
     account.id,
     seal(secret, secretKey),
   ]);
+  sessionsChanged(); // the account a cached session holds has no pending secret yet
   return { secret, uri: totpUri(secret, account.login) };
 }
 
@@ -89,5 +91,6 @@ export async function confirmTotpEnrolment(
      WHERE id = $1::text AND totp_pending = $2::text RETURNING id`,
     [account.id, account.totpPending, step],
   );
+  sessionsChanged();
   return rows.length === 1;
 }
