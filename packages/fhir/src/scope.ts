@@ -40,8 +40,12 @@ export function scopeCondition(
   if (scope.excludedTypes?.length)
     parts.push(`NOT (${alias}.resource_type = ANY(${p.add(scope.excludedTypes, 'text[]')}))`);
   if (scope.patients !== 'all') {
+    // OFFSET 0 keeps each test a probe of this row's compartment rows (index on resource_type, id).
+    // Without it the planner may hash the whole subquery instead: every compartment row of every
+    // patient in the caller's list (and of everyone, for the NOT EXISTS) on each query — a cost
+    // that grows with the care list and the records behind it, not with the page asked for.
     const inCompartment = (patients: string) =>
-      `EXISTS (SELECT 1 FROM compartment sc WHERE sc.resource_type = ${alias}.resource_type AND sc.id = ${alias}.id${patients})`;
+      `EXISTS (SELECT 1 FROM compartment sc WHERE sc.resource_type = ${alias}.resource_type AND sc.id = ${alias}.id${patients} OFFSET 0)`;
     const alternatives = [
       `(${alias}.resource_type = ANY(${p.add(scope.shared, 'text[]')}) AND NOT ${inCompartment('')})`,
     ];
