@@ -7,6 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Schedule } from '@medplum/fhirtypes';
+import {
+  CHANNEL_URL,
+  REMINDER_JOB,
+  sendReminder,
+} from '../packages/server/src/modules/scheduling/booking.ts';
 import { materializeSchedule } from '../packages/server/src/modules/scheduling/materialize.ts';
 import {
   templateExtension,
@@ -248,7 +253,13 @@ describe('a slot is never booked twice', () => {
   });
 
   it('refuses a slot that starts too soon, a start that is not the slot’s, and a slot that does not exist', async () => {
-    const soon = (await freeSlots('sch-s', 0))[0];
+    // the public listing shows bookable times only: the too-soon slot is found through FHIR
+    const next = await fhirFetch(
+      server.fhirBase,
+      `/Slot?schedule=Schedule/sch-s&status=free&start=gt${encodeURIComponent(new Date().toISOString())}&_sort=start&_count=1`,
+    );
+    const soon = next.body.entry?.[0]?.resource?.id as string;
+    assert.ok(soon, JSON.stringify(next.body).slice(0, 300));
     const res = await amina.fhir('/Appointment/$book', {
       method: 'POST',
       body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: `Slot/${soon}` }] },
@@ -342,6 +353,73 @@ describe('after booking', () => {
     assert.equal(cancelled.status, 200);
     assert.equal(await slotStatus(farther), 'free');
     await mail('amina@example.ma', 'صحتي: إلغاء الموعد');
+  });
+
+  it('the day-before reminder and the change notices go by the channel the patient chose, in their language', async () => {
+    await put({
+      resourceType: 'Patient',
+      id: 'pd',
+      name: [{ family: 'Daoudi' }],
+      telecom: [
+        { system: 'email', value: 'driss@example.ma' },
+        { system: 'phone', value: '+212600000222' },
+      ],
+      communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr' }] }, preferred: true }],
+      extension: [{ url: CHANNEL_URL, valueCode: 'sms' }],
+    });
+    const driss = await signIn(server, ['patient'], 'Patient/pd');
+    const notices = async () =>
+      (
+        await server.platform.db.query<{
+          template: string;
+          channel: string;
+          recipient: string;
+          language: string;
+        }>(
+          "SELECT template, channel, recipient, language FROM notification_outbox WHERE patient_id = 'pd' ORDER BY created_at, id",
+        )
+      ).rows;
+    const [slot] = await freeSlots('sch-s', 50);
+    const booked = await driss.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}` },
+    });
+    assert.equal(booked.status, 201, JSON.stringify(booked.body));
+    assert.deepEqual(await notices(), [
+      { template: 'appointment-confirmed', channel: 'sms', recipient: '+212600000222', language: 'fr' },
+    ]);
+    // the reminder waits as a job due 24 h before the start
+    const { rows: jobs } = await server.platform.db.query<{
+      data: { appointment: string; start: string };
+      start_after: Date;
+    }>(`SELECT data, start_after FROM pgboss.job WHERE name = $1 AND data->>'appointment' = $2`, [
+      REMINDER_JOB,
+      booked.body.id,
+    ]);
+    assert.equal(jobs.length, 1);
+    const start = Date.parse(jobs[0].data.start);
+    assert.equal(new Date(jobs[0].start_after).getTime(), start - 24 * 3_600_000);
+    await sendReminder(server.platform.db, server.platform.store, jobs[0].data);
+    assert.deepEqual((await notices()).at(-1), {
+      template: 'appointment-reminder',
+      channel: 'sms',
+      recipient: '+212600000222',
+      language: 'fr',
+    });
+    const cancelled = await driss.call(`/api/scheduling/appointments/${booked.body.id}/cancel`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal((await notices()).at(-1)?.template, 'appointment-cancelled');
+    // a reminder due after a cancellation says nothing
+    const before = (await notices()).length;
+    await sendReminder(server.platform.db, server.platform.store, jobs[0].data);
+    assert.equal((await notices()).length, before);
+    assert.ok(
+      (await notices()).every((n) => n.channel === 'sms'),
+      'never by email: the patient chose SMS',
+    );
   });
 
   it('a no-show is recorded by the practice, after the start only', async () => {
