@@ -10,6 +10,8 @@ export interface AccessLogEntry {
   when: string;
   who: string | { display: string; reference?: string; roles?: string[]; self?: boolean };
   role?: string;
+  /** OAuth client used ('web' for the portal); for a system client, the actor itself. */
+  client?: string;
   action?: string;
   interaction?: string;
   what?: string[];

@@ -8,7 +8,7 @@ import { ApiError, accessLog } from '../api/index.ts';
 import { useDataPages } from '../data/index.ts';
 import { Button, Choices, Empty, ErrorMessage, Loading, Page, Tag } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
-import { accessLine } from './access-log-view.ts';
+import { accessLine, groupVisits } from './access-log-view.ts';
 import { NS } from './i18n/index.ts';
 
 export default function AccessLogPage() {
@@ -40,7 +40,8 @@ export default function AccessLogPage() {
       when: entry.when,
       line: accessLine(entry),
     }));
-  const shown = showMine ? all : all.filter((e) => !e.line.self);
+  // one chart opening writes several events: one line per visit
+  const shown = groupVisits(showMine ? all : all.filter((e) => !e.line.self));
   // a patient's own visits can fill whole pages: fetch on (a few pages) until carers' accesses show
   const [autoPages, setAutoPages] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: loadMore changes every render; next and the counts decide
@@ -76,8 +77,11 @@ export default function AccessLogPage() {
             <li key={key}>
               <div className="row-between">
                 <span>
-                  <strong>{line.self ? t('accessLog.you') : line.name}</strong>
-                  {!line.self && line.roles.length > 0 && (
+                  <strong>
+                    {line.self ? t('accessLog.you') : line.app ? t('accessLog.app') : line.name}
+                  </strong>
+                  {line.app && <span className="secondary"> ({line.app})</span>}
+                  {!line.self && !line.app && line.roles.length > 0 && (
                     <span className="secondary">
                       {' '}
                       ({line.roles.map((r) => t(`accessLog.roles.${r}`, { defaultValue: r })).join(', ')})

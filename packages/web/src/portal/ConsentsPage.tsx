@@ -31,6 +31,8 @@ export default function ConsentsPage() {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>();
   const [done, setDone] = useState<string>();
+  // opting out hides the record from carers nationwide: one tap only asks, the second confirms
+  const [confirmingOptOut, setConfirmingOptOut] = useState(false);
 
   const act = async (write: () => Promise<unknown>, message: string) => {
     setBusy(true);
@@ -69,17 +71,51 @@ export default function ConsentsPage() {
               >
                 {t('consents.optIn')}
               </Button>
+            ) : confirmingOptOut ? (
+              <div data-testid="opt-out-confirm">
+                <Notice kind="warning">
+                  <p>
+                    <strong>{t('consents.optOutConfirm.title')}</strong>
+                  </p>
+                  <ul>
+                    <li>{t('consents.optOutConfirm.carers')}</li>
+                    <li>{t('consents.optOutConfirm.emergency')}</li>
+                    <li>{t('consents.optOutConfirm.undo')}</li>
+                  </ul>
+                </Notice>
+                <div className="cluster">
+                  <Button
+                    type="button"
+                    variant="warning"
+                    disabled={busy}
+                    onClick={() =>
+                      act(async () => {
+                        await create.mutateAsync(buildConsent({ patientId, effect: 'deny' }));
+                        setConfirmingOptOut(false);
+                      }, t('consents.nationalOff'))
+                    }
+                  >
+                    {t('consents.optOutConfirm.confirm')}
+                  </Button>
+                  <Button
+                    type="button"
+                    variant="secondary"
+                    disabled={busy}
+                    onClick={() => setConfirmingOptOut(false)}
+                  >
+                    {t('consents.optOutConfirm.cancel')}
+                  </Button>
+                </div>
+              </div>
             ) : (
               <Button
                 type="button"
                 variant="warning"
                 disabled={busy}
-                onClick={() =>
-                  act(
-                    () => create.mutateAsync(buildConsent({ patientId, effect: 'deny' })),
-                    t('consents.nationalOff'),
-                  )
-                }
+                onClick={() => {
+                  setDone(undefined);
+                  setConfirmingOptOut(true);
+                }}
               >
                 {t('consents.optOut')}
               </Button>

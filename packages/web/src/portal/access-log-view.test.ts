@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accessLine } from './access-log-view.ts';
+import type { AccessLogEntry } from '../api/access.ts';
+import { type AccessItem, accessLine, groupVisits } from './access-log-view.ts';
 
 describe('accessLine', () => {
   it('says who looked at which parts of the record, each part once', () => {
@@ -32,5 +33,61 @@ describe('accessLine', () => {
     assert.equal(line.reason, 'Patient inconscient');
     assert.equal(line.purpose, 'emergency');
     assert.ok(line.breakGlass && line.refused);
+  });
+});
+
+const doctor = { display: 'Dr Khalid Filali', reference: 'Practitioner/4', roles: ['doctor'], self: false };
+const item = (when: string, entry: Partial<AccessLogEntry>): AccessItem => ({
+  key: when,
+  when,
+  line: accessLine({ when, who: doctor, action: 'R', breakGlass: false, outcome: 'success', ...entry }),
+});
+
+describe('the access log as a patient reads it', () => {
+  it('one chart opening (identity, a search, reads) is one line listing each part once', () => {
+    const lines = groupVisits([
+      item('2026-06-01T10:04:00Z', { what: ['Observation/1', 'Condition/3'] }),
+      item('2026-06-01T10:01:00Z', { action: 'E', what: ['Observation'] }),
+      item('2026-06-01T10:00:00Z', { what: ['Patient/7'] }),
+    ]);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].when, '2026-06-01T10:04:00Z');
+    assert.deepEqual(lines[0].line.types, ['Observation', 'Condition', 'Patient']);
+  });
+  it('keeps apart another day, another carer, a change, an emergency access and a refusal', () => {
+    const lines = groupVisits([
+      item('2026-06-02T10:00:00Z', { what: ['Patient/7'] }),
+      item('2026-06-01T10:09:00Z', { what: ['Patient/7'], breakGlass: true, breakGlassReason: 'coma' }),
+      item('2026-06-01T10:08:00Z', { what: ['Observation/9'], outcome: 'failure' }),
+      item('2026-06-01T10:07:00Z', { action: 'U', what: ['Condition/3'] }),
+      item('2026-06-01T10:06:00Z', {
+        who: { ...doctor, display: 'Dr Salma Benjelloun' },
+        what: ['Patient/7'],
+      }),
+      item('2026-06-01T10:05:00Z', { what: ['Patient/7'] }),
+      item('2026-06-01T09:00:00Z', { what: ['Patient/7'] }),
+    ]);
+    assert.equal(lines.length, 7);
+    assert.equal(lines[1].line.reason, 'coma');
+  });
+  it('a failed sign-in of the patient is a sign-in, never "you consulted", and is never merged', () => {
+    const self = { display: 'Amina Alaoui', reference: 'Patient/7', roles: ['patient'], self: true };
+    const lines = groupVisits([
+      item('2026-06-01T10:01:00Z', { who: self, action: 'E', interaction: 'Login', outcome: 'failure' }),
+      item('2026-06-01T10:00:00Z', { who: self, action: 'E', interaction: 'Login', outcome: 'failure' }),
+    ]);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].line.kind, 'signIn');
+    assert.ok(lines[0].line.self && lines[0].line.refused);
+  });
+  it('a system client is named as a system, its id kept aside, not as a person', () => {
+    const { line } = item('2026-06-01T10:00:00Z', {
+      who: { display: 'demo-system', roles: [], self: false },
+      client: 'demo-system',
+      what: ['Patient/7'],
+    });
+    assert.equal(line.app, 'demo-system');
+    const person = item('2026-06-01T10:00:00Z', { client: 'web', what: ['Patient/7'] }).line;
+    assert.equal(person.app, undefined);
   });
 });

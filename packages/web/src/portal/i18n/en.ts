@@ -65,6 +65,16 @@ export const en: Messages<typeof fr> = {
       'You have opted out of national sharing: only the carers you allowed below can see your record.',
     optOut: 'Opt out of national sharing',
     optIn: 'Opt back in to national sharing',
+    optOutConfirm: {
+      title: 'Opting out of national sharing: what it changes',
+      carers:
+        'Carers who look after you, other than those you allow, will no longer see your health problems, allergies, medicines or results.',
+      emergency:
+        'In a life-threatening emergency a doctor can still open your record; you will be told of every such access.',
+      undo: 'You can change this choice at any time, on this page.',
+      confirm: 'Yes, opt out of national sharing',
+      cancel: 'No, keep sharing',
+    },
     rules: 'Your choices',
     noRules: 'You have made no particular choice.',
     add: 'Allow or block a carer',
@@ -102,12 +112,19 @@ export const en: Messages<typeof fr> = {
     lede: 'Every look at your record is recorded. You can see who, when and why.',
     none: 'Nobody has looked at your record yet.',
     unavailable: 'This log is not available yet.',
+    app: 'A system allowed to exchange with Sahti',
     you: 'You',
     breakGlass: 'Emergency access',
     reason: 'Reason given: {{reason}}',
     showMine: 'Also show my own visits',
     noneOthers: 'No carer has looked at your record.',
-    kinds: { view: 'Viewed', add: 'Added', change: 'Changed', delete: 'Deleted' },
+    kinds: {
+      view: 'Viewed',
+      add: 'Added',
+      change: 'Changed',
+      delete: 'Deleted',
+      signIn: 'Signed in to Sahti',
+    },
     types: {
       Patient: 'Identity',
       Observation: 'Results and measurements',

@@ -62,6 +62,16 @@ export const fr = {
       'Vous avez refusé le partage national : seuls les soignants que vous avez autorisés ci-dessous voient votre dossier.',
     optOut: 'Refuser le partage national',
     optIn: 'Accepter à nouveau le partage national',
+    optOutConfirm: {
+      title: 'Refuser le partage national : ce que cela change',
+      carers:
+        'Les soignants qui vous prennent en charge, ailleurs que chez ceux que vous autorisez, ne verront plus vos problèmes de santé, allergies, traitements ni résultats.',
+      emergency:
+        'En urgence vitale, un médecin pourra encore ouvrir votre dossier ; chaque accès de ce type vous sera signalé.',
+      undo: 'Vous pouvez revenir sur ce choix à tout moment, sur cette page.',
+      confirm: 'Oui, refuser le partage national',
+      cancel: 'Non, garder le partage',
+    },
     rules: 'Vos choix',
     noRules: 'Vous n’avez fait aucun choix particulier.',
     add: 'Autoriser ou bloquer un soignant',
@@ -99,12 +109,19 @@ export const fr = {
     lede: 'Chaque consultation de votre dossier est enregistrée. Vous pouvez voir qui, quand et pourquoi.',
     none: 'Personne n’a encore consulté votre dossier.',
     unavailable: 'Ce journal n’est pas encore disponible.',
+    app: 'Un logiciel autorisé à échanger avec Sahti',
     you: 'Vous',
     breakGlass: 'Accès en urgence',
     reason: 'Motif donné : {{reason}}',
     showMine: 'Montrer aussi mes propres consultations',
     noneOthers: 'Aucun soignant n’a consulté votre dossier.',
-    kinds: { view: 'A consulté', add: 'A ajouté', change: 'A modifié', delete: 'A supprimé' },
+    kinds: {
+      view: 'A consulté',
+      add: 'A ajouté',
+      change: 'A modifié',
+      delete: 'A supprimé',
+      signIn: 'Connexion à Sahti',
+    },
     types: {
       Patient: 'Identité',
       Observation: 'Résultats et mesures',
