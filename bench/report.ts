@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CpuPerRequest } from './cpu.ts';
-import type { ExplainedSearch } from './explain.ts';
+import { type ExplainedSearch, planShape } from './explain.ts';
 import type { LoadResult } from './load.ts';
 
 export interface OperationResult {
@@ -108,12 +108,29 @@ export function formatBackend(b: BackendResult): string {
     ...o.floor.errorSamples,
   ]);
   if (errors.length > 0) lines.push('', 'Error samples:', ...errors.map((e) => `- ${e}`));
-  for (const e of b.explains) {
-    const flag = e.seqScans.length ? ` — Seq Scan on ${[...new Set(e.seqScans)].join(', ')}` : '';
-    lines.push(`- plan of ${e.name}: executes in ${f1(e.executionMs)} ms${flag}`);
-  }
+  for (const e of b.explains) lines.push(`- plan of ${e.name}: ${describePlan(e)}`);
   for (const n of b.notes) lines.push(`- ${n}`);
   return lines.join('\n');
+}
+
+/** One line per plan: its time, the indexes it reads and how many rows, and what would not scale. */
+function describePlan(e: ExplainedSearch): string {
+  const shape = e.shape ?? planShape(e.plan);
+  const rows = (n: number | undefined): string => (n === undefined ? '' : ` (${f0(n)} rows)`);
+  const indexes = new Map<string, number | undefined>();
+  for (const s of shape.indexScans) {
+    const before = indexes.get(s.index);
+    indexes.set(s.index, s.rows === undefined ? before : (before ?? 0) + s.rows);
+  }
+  const parts = [
+    Number.isFinite(e.executionMs) ? `executes in ${f1(e.executionMs)} ms` : 'not run (EXPLAIN only)',
+    `reads ${[...indexes].map(([index, n]) => `${index}${rows(n)}`).join(', ') || 'no index'}`,
+  ];
+  if (shape.indexTableRows !== undefined)
+    parts.push(`${f0(shape.indexTableRows)} index-table rows, ${f0(shape.resourceRows ?? 0)} resource rows`);
+  if (shape.seqScans.length) parts.push(`**Seq Scan on ${[...new Set(shape.seqScans)].join(', ')}**`);
+  if (shape.resourceWalk) parts.push('**walks resource_pkey**');
+  return parts.join('; ');
 }
 
 const f3 = (n: number | undefined): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(3) : '–');

@@ -1,7 +1,8 @@
 /**
- * SearchQuery filters → SQL conditions over `resource r`. Each parameter becomes an EXISTS over its
- * index table (so values of one parameter must match on one row, and the planner can start from the
- * most selective index); chains and `_has` nest the same compiler one level down.
+ * SearchQuery filters → SQL conditions over a candidate id. Each parameter is a condition on one row
+ * of its index table (so values of one parameter must match on one row): as a check, an EXISTS
+ * looked up by the candidate's id; as the filter a search starts from (drive.ts), the rows
+ * themselves. Chains and `_has` nest the same compiler one level down.
  */
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
@@ -26,9 +27,14 @@ export interface CompileContext {
   scope?: AccessScope;
   /** This server's FHIR base URL: absolute references to it are read as local. */
   baseUrl: string;
+  /**
+   * Checks of a candidate found by another filter: each EXISTS stays a lookup by id (`OFFSET 0`
+   * keeps the planner from turning it into a join that reads every row of the parameter).
+   */
+  lookups?: boolean;
 }
 
-const TABLE: Record<string, string> = {
+export const TABLE: Record<string, string> = {
   string: 'sp_string',
   token: 'sp_token',
   date: 'sp_date',
@@ -127,23 +133,33 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   const table = TABLE[f.type];
   if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);
   const a = nextAlias();
-  const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = ${p.add(f.code, 'text')}`;
-  if (f.modifier === 'missing') {
-    const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope})`;
-    return f.values[0] === 'true' ? `NOT ${exists}` : exists;
+  const fence = ctx.lookups ? ' OFFSET 0' : '';
+  const row = paramRow(f, type, a, ctx);
+  const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${a}.id = ${idExpr} AND ${row}${fence})`;
+  if (f.modifier === 'missing') return f.values[0] === 'true' ? `NOT ${exists}` : exists;
+  if (f.modifier === 'not') return `NOT ${exists}`;
+  if (f.type === 'reference' && f.modifier === 'identifier') {
+    return `(${exists} OR ${identifierOfTarget(f, type, idExpr, ctx)})`;
   }
+  return exists;
+}
+
+/**
+ * The condition one row of the parameter's index table (aliased `a`) must meet: its type and code,
+ * and for a value filter one of the values (or all the bounds of a date interval). Without `:missing`
+ * or `:not`, a resource matches exactly when it has such a row.
+ */
+export function paramRow(f: ParamFilter, type: string, a: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.code = ${p.add(f.code, 'text')}`;
+  if (f.modifier === 'missing') return scope;
   const col: Column = (name) => `${a}.${name}`;
   // ContactPoint values are indexed in lower case (@medplum/core): search them the same way
   const values = CONTACT_POINT_PARAMETERS.has(f.code) ? f.values.map((v) => v.toLowerCase()) : f.values;
   const alternatives = f.bounds
     ? [f.bounds.map((v) => valueCondition(f, col, v, ctx, a)).join(' AND ')]
     : values.map((v) => valueCondition(f, col, v, ctx, a));
-  const exists = `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${scope} AND (${alternatives.join(' OR ')}))`;
-  if (f.modifier === 'not') return `NOT ${exists}`;
-  if (f.type === 'reference' && f.modifier === 'identifier') {
-    return `(${exists} OR ${identifierOfTarget(f, type, idExpr, ctx)})`;
-  }
-  return exists;
+  return `${scope} AND (${alternatives.join(' OR ')})`;
 }
 
 function valueCondition(
@@ -156,7 +172,7 @@ function valueCondition(
   const p = ctx.params;
   switch (f.type) {
     case 'string':
-      return stringCondition(col, p, value, f.modifier);
+      return stringCondition(col, p, value, f.modifier, f.code !== 'phonetic');
     case 'token':
       return tokenCondition(col, p, value, f.modifier === 'not' ? undefined : f.modifier);
     case 'date':

@@ -4,7 +4,7 @@
  */
 import { parseRange } from '../dates.ts';
 import { TEXT_SYSTEM } from '../index-rows.ts';
-import { clip, escapeLike, normalizeText } from '../normalize.ts';
+import { clip, escapeLike, MAX_INDEXED, normalizeText } from '../normalize.ts';
 import { badRequest } from '../outcome.ts';
 import { parseReferenceString } from '../references.ts';
 import { splitPrefix } from './parse.ts';
@@ -12,8 +12,23 @@ import type { SqlParams } from './sql-params.ts';
 
 export type Column = (name: string, cast: string) => string;
 
-export function stringCondition(col: Column, p: SqlParams, value: string, modifier?: string): string {
-  if (modifier === 'exact') return `${col('exact', 'text')} = ${p.add(clip(value), 'text')}`;
+/**
+ * `exactIsValue`: the rows' `value` is the normalised `exact` (every string parameter but
+ * `phonetic`), so an exact match shorter than the clipping length also names its `value`, which the
+ * value index finds.
+ */
+export function stringCondition(
+  col: Column,
+  p: SqlParams,
+  value: string,
+  modifier?: string,
+  exactIsValue = false,
+): string {
+  if (modifier === 'exact') {
+    const exact = `${col('exact', 'text')} = ${p.add(clip(value), 'text')}`;
+    if (!exactIsValue || Array.from(value).length >= MAX_INDEXED) return exact;
+    return `(${exact} AND ${col('value', 'text')} = ${p.add(clip(normalizeText(value)), 'text')})`;
+  }
   const normalized = escapeLike(clip(normalizeText(value)));
   if (modifier === 'contains') return `${col('value', 'text')} LIKE ${p.add(`%${normalized}%`, 'text')}`;
   return `${col('value', 'text')} LIKE ${p.add(`${normalized}%`, 'text')}`;
@@ -38,6 +53,14 @@ export function tokenCondition(col: Column, p: SqlParams, value: string, modifie
 
 /** Date prefixes over half-open ranges: resource [low, high) against search [lo, hi). */
 export function dateCondition(col: Column, p: SqlParams, value: string): string {
+  return dateParts(col, p, value).sql;
+}
+
+/**
+ * The condition of one date value, and when it requires `high > X`, that X (a placeholder): a row
+ * ends after X only if it starts after X minus its width, which bounds an index range on `low`.
+ */
+export function dateParts(col: Column, p: SqlParams, value: string): { sql: string; highAbove?: string } {
   const { prefix, rest } = splitPrefix(value);
   const range = parseRange(rest);
   if (!range) return badRequest(`Invalid date "${value}"`);
@@ -48,33 +71,46 @@ export function dateCondition(col: Column, p: SqlParams, value: string): string 
   const hi = (): string => p.add(range.high, 'timestamptz');
   switch (prefix) {
     case 'eq':
-      return `(${low} >= ${lo()} AND ${high} <= ${hi()})`;
+      return { sql: `(${low} >= ${lo()} AND ${high} <= ${hi()})` };
     case 'ne':
-      return `NOT (${low} >= ${lo()} AND ${high} <= ${hi()})`;
-    case 'gt':
-      return `${high} > ${hi()}`;
+      return { sql: `NOT (${low} >= ${lo()} AND ${high} <= ${hi()})` };
+    case 'gt': {
+      const x = hi();
+      return { sql: `${high} > ${x}`, highAbove: x };
+    }
     case 'lt':
-      return `${low} < ${lo()}`;
-    case 'ge':
-      return `${high} > ${lo()}`;
+      return { sql: `${low} < ${lo()}` };
+    case 'ge': {
+      const x = lo();
+      return { sql: `${high} > ${x}`, highAbove: x };
+    }
     case 'le':
-      return `${low} < ${hi()}`;
+      return { sql: `${low} < ${hi()}` };
     case 'sa':
-      return `${low} >= ${hi()}`;
+      return { sql: `${low} >= ${hi()}` };
     case 'eb':
-      return `${high} <= ${lo()}`;
+      return { sql: `${high} <= ${lo()}` };
     default: {
       // ap: overlaps the search range widened by 10% of its distance from now (R4 guidance)
       if (!Number.isFinite(Date.parse(range.low)) || !Number.isFinite(Date.parse(range.high))) {
-        return `(${low} < ${hi()} AND ${high} > ${lo()})`;
+        const x = lo();
+        return { sql: `(${low} < ${hi()} AND ${high} > ${x})`, highAbove: x };
       }
       const width = Math.max(Math.abs(Date.now() - Date.parse(range.low)) * 0.1, 86_400_000);
       const aLo = p.add(new Date(Date.parse(range.low) - width).toISOString(), 'timestamptz');
       const aHi = p.add(new Date(Date.parse(range.high) + width).toISOString(), 'timestamptz');
-      return `(${low} < ${aHi} AND ${high} > ${aLo})`;
+      return { sql: `(${low} < ${aHi} AND ${high} > ${aLo})`, highAbove: aLo };
     }
   }
 }
+
+/**
+ * Width classes of the rows of `sp_date` (its generated column `width_class`, schema version 4):
+ * the widest a row of each class can be, in hours — a day (instants, date-times, dates), a month, a
+ * year, ten years; the last class (longer, or open-ended) has no bound. Keep in step with schema.ts.
+ */
+export const DATE_WIDTH_CLASS_HOURS: readonly number[] = [24, 31 * 24, 366 * 24, 3660 * 24];
+export const DATE_WIDTH_CLASSES = DATE_WIDTH_CLASS_HOURS.length + 1;
 
 /**
  * Numbers: `eq100` means [99.5, 100.5) — equality to the precision written. Bounds are computed by

@@ -8,8 +8,9 @@ import { notFound } from '../outcome.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
+import { candidateSet, chooseDriver, pageIds } from './drive.ts';
 import type { IncludeSpec, SearchQuery } from './parse.ts';
-import { afterCursor, decodeCursor, encodeCursor, sortKeys } from './sort.ts';
+import { afterCursor, type Cursor, decodeCursor, encodeCursor, type SortKey, sortKeys } from './sort.ts';
 import { SqlParams } from './sql-params.ts';
 
 /**
@@ -47,38 +48,23 @@ export async function runSearch(
 ): Promise<SearchResult> {
   if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
   const warnings = [...q.warnings];
-  const where = (p: SqlParams): string => {
-    const ctx: CompileContext = { params: p, baseUrl: options.baseUrl, scope: options.scope };
-    const parts = [`r.resource_type = ${p.add(q.resourceType, 'text')}`, 'NOT r.deleted'];
-    for (const f of mergeDateBounds(q.filters)) parts.push(compileFilter(f, q.resourceType, 'r.id', ctx));
-    const scoped = scopeCondition(options.scope, 'r', p);
-    if (scoped) parts.push(scoped);
-    return parts.join(' AND ');
-  };
+  const statements = searchStatements(q, options);
 
   let total: number | undefined;
   const wantsTotal = q.summary === 'count' || q.total === 'accurate' || q.total === 'estimate';
-  if (wantsTotal || (q.total === undefined && !q.cursor)) {
+  if (wantsTotal) {
     const p = new SqlParams();
-    if (wantsTotal) {
-      const count = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM resource r WHERE ${where(p)}`,
-        p.values,
-      );
-      total = Number(count.rows[0].n);
-    }
+    const count = await db.query<{ n: string }>(statements.count(p), p.values);
+    total = Number(count.rows[0].n);
   }
   if (q.summary === 'count' || q.count === 0)
     return { matches: [], included: [], total, warnings, patients: [] };
 
   const p = new SqlParams();
   const keys = sortKeys(q.resourceType, q.sort, p);
-  const conditions = [where(p)];
-  if (q.cursor) conditions.push(afterCursor(keys, decodeCursor(q.cursor, keys), p));
-  const order = [...keys.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}`), 'r.id ASC'].join(', ');
-  const keyColumns = keys.map((k, i) => `, (${k.expr})::text AS k${i}`).join('');
+  const cursor = q.cursor ? decodeCursor(q.cursor, keys) : undefined;
   const page = await db.query<Record<string, string | null> & { patients: string[] }>(
-    `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN}${keyColumns} FROM resource r WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${q.count + 1}`,
+    statements.page(p, keys, cursor, q.count + 1),
     p.values,
   );
   const rows = page.rows.slice(0, q.count);
@@ -94,6 +80,95 @@ export async function runSearch(
   for (const row of rows) for (const patient of row.patients) patients.add(patient);
   const included = await resolveIncludes(db, q, matches, options, warnings, patients);
   return { matches, included, total, nextCursor, warnings, patients: [...patients] };
+}
+
+interface SearchStatements {
+  /** The number of matches. */
+  count(p: SqlParams): string;
+  /** One page: `limit` rows after the cursor, in the order of `keys` then id. */
+  page(p: SqlParams, keys: SortKey[], cursor: Cursor | undefined, limit: number): string;
+}
+
+/**
+ * The search's SQL. With a driver (drive.ts), candidates come from its index rows and the other
+ * filters and the access scope are checked on them by id; in the default order the page's ids are
+ * chosen among the candidates before any `resource` row is read (index rows exist only for current,
+ * undeleted versions: write.ts). Without one, `resource` is walked in the page's order.
+ */
+export function searchStatements(q: SearchQuery, options: SearchOptions): SearchStatements {
+  const type = q.resourceType;
+  const filters = mergeDateBounds(q.filters);
+  const driver = chooseDriver(filters);
+  const context = (p: SqlParams, lookups: boolean): CompileContext => ({
+    params: p,
+    baseUrl: options.baseUrl,
+    scope: options.scope,
+    lookups,
+  });
+  /** Every filter but the driver, and the scope, over a row aliased `alias` with its type and id. */
+  const checks = (p: SqlParams, alias: string, lookups: boolean): string[] => {
+    const ctx = context(p, lookups);
+    const parts = filters
+      .filter((f) => f !== driver?.filter)
+      .map((f) => compileFilter(f, type, `${alias}.id`, ctx));
+    const scoped = scopeCondition(options.scope, alias, p);
+    if (scoped) parts.push(scoped);
+    return parts;
+  };
+  const resourceWhere = (p: SqlParams): string[] => [
+    `r.resource_type = ${p.add(type, 'text')}`,
+    'NOT r.deleted',
+    ...checks(p, 'r', !!driver),
+  ];
+
+  if (!driver) {
+    return {
+      count: (p) => `SELECT count(*) AS n FROM resource r WHERE ${resourceWhere(p).join(' AND ')}`,
+      page: (p, keys, cursor, limit) => {
+        const conditions = resourceWhere(p);
+        if (cursor) conditions.push(afterCursor(keys, cursor, p));
+        return pageSql(conditions, keys, limit);
+      },
+    };
+  }
+  return {
+    count: (p) =>
+      `WITH ${candidateSet(driver, type, context(p, true))} SELECT count(*) AS n FROM m WHERE ${['true', ...checks(p, 'm', true)].join(' AND ')}`,
+    page: (p, keys, cursor, limit) => {
+      if (keys.length === 0) {
+        const after = cursor ? p.add(cursor.id, 'text') : undefined;
+        const ids = pageIds(driver, type, context(p, true), (alias) => checks(p, alias, true), after, limit);
+        return `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN} FROM resource r
+          WHERE r.resource_type = ${p.add(type, 'text')} AND r.id = ANY(ARRAY(${ids})) AND NOT r.deleted ORDER BY r.id`;
+      }
+      // another order: every candidate's keys are needed before the first row of the page is known
+      const conditions = [
+        `r.id = ANY(ARRAY(WITH ${candidateSet(driver, type, context(p, true))} SELECT m.id FROM m))`,
+        ...resourceWhere(p),
+      ];
+      if (cursor) conditions.push(afterCursor(keys, cursor, p));
+      return pageSql(conditions, keys, limit);
+    },
+  };
+}
+
+/**
+ * A page over `resource r`. In another order than the id's, every match's keys are computed and
+ * sorted first; only the page's rows are then read whole (no match's content goes through the sort).
+ */
+function pageSql(conditions: string[], keys: SortKey[], limit: number): string {
+  const where = conditions.join(' AND ');
+  if (keys.length === 0) {
+    return `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN} FROM resource r WHERE ${where} ORDER BY r.id LIMIT ${limit}`;
+  }
+  const order = (key: (i: number) => string, id: string): string =>
+    [...keys.map((k, i) => `${key(i)} ${k.descending ? 'DESC' : 'ASC'}`), `${id} ASC`].join(', ');
+  const values = keys.map((k, i) => `, ${k.expr} AS v${i}`).join('');
+  const texts = keys.map((_, i) => `, p.v${i}::text AS k${i}`).join('');
+  return `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN}${texts}
+    FROM (SELECT r.resource_type, r.id${values} FROM resource r WHERE ${where} ORDER BY ${order((i) => `v${i}`, 'r.id')} LIMIT ${limit}) p
+    JOIN resource r ON r.resource_type = p.resource_type AND r.id = p.id
+    ORDER BY ${order((i) => `p.v${i}`, 'p.id')}`;
 }
 
 async function resolveIncludes(
