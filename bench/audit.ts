@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { SqlClient } from '@sahti/fhir';
-import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { canonicalJson, chainHash, GENESIS } from '../packages/server/src/audit/chain.ts';
 import { type AuditInput, auditColumns, buildAuditEvent } from '../packages/server/src/audit/event.ts';
 import { verifyAuditChain } from '../packages/server/src/audit/verify.ts';
 import { createAuditLog } from '../packages/server/src/audit/writer.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
 
 const { values } = parseArgs({

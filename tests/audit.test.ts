@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { exportAnchor, lastAnchorIn, makeAnchor, verifyAnchor } from '../packages/server/src/audit/anchor.ts';
 import {
   type AuditInput,
@@ -24,6 +23,7 @@ import {
 } from '../packages/server/src/audit/index.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
 
 const doctor: Principal = {

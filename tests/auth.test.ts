@@ -882,8 +882,24 @@ describe('demo accounts', () => {
         roles: string[];
         fhir_user: string | null;
       }>('SELECT login, roles, fhir_user FROM auth_account WHERE demo ORDER BY login');
-      assert.equal(rows.length, 8);
-      const byRole = new Map(rows.map((r) => [r.roles[0], r]));
+      // one account per platform role (auth/demo-accounts.ts), plus those the modules' demos add
+      const ROLES = [
+        'patient',
+        'doctor',
+        'nurse',
+        'unit-assistant',
+        'hub-specialist',
+        'dialysis-coordinator',
+        'programme-manager',
+        'administrator',
+      ];
+      for (const role of ROLES) assert.ok(rows.some((r) => r.roles.includes(role)), role);
+      const byRole = new Map(
+        ROLES.map((role) => [
+          role,
+          rows.find((r) => r.login === (role === 'patient' ? 'A438469' : demoStaffLogin(role as never))),
+        ]),
+      );
       const patient = byRole.get('patient')!;
       assert.equal(patient.login, 'A438469', 'the login docs/demo-accounts.md gives');
       assert.match(patient.fhir_user ?? '', /^Patient\//);
@@ -932,7 +948,10 @@ describe('demo accounts', () => {
       );
       assert.equal(app.status, 302);
       assert.equal(await seedDemoIfEmpty(demo.platform), 0, 'seeding again adds nothing');
-      assert.equal((await demo.platform.db.query('SELECT 1 FROM auth_account WHERE demo')).rows.length, 8);
+      assert.equal(
+        (await demo.platform.db.query('SELECT 1 FROM auth_account WHERE demo')).rows.length,
+        rows.length,
+      );
     } finally {
       await demo.close();
     }

@@ -39,7 +39,9 @@ describe('contracts of the JSON API', () => {
   });
 
   it('/api refuses with an OperationOutcome whose expression is the field, and changes nothing', async () => {
-    const before = await server.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM care_relation');
+    const before = await server.platform.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM care_relation',
+    );
     const res = await doctor.call('/api/break-glass', { method: 'POST', body: { patient: 'Patient/x' } });
     assert.equal(res.status, 400);
     assert.equal(res.body.resourceType, 'OperationOutcome');
@@ -49,11 +51,18 @@ describe('contracts of the JSON API', () => {
       body: { slotMinutes: 30, sessions: [{ day: 'someday', start: '25:00', end: '09:00' }], exceptions: [] },
     });
     assert.equal(template.status, 400);
-    assert.ok(template.body.issue.some((i: { expression: string[] }) => i.expression[0].startsWith('sessions[0]')));
-    const booking = await patient.call('/api/scheduling/book', { method: 'POST', body: { slot: "x' OR 1=1" } });
+    assert.ok(
+      template.body.issue.some((i: { expression: string[] }) => i.expression[0].startsWith('sessions[0]')),
+    );
+    const booking = await patient.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: "x' OR 1=1" },
+    });
     assert.equal(booking.status, 400);
     assert.deepEqual(booking.body.issue[0].expression, ['slot']);
-    const after = await server.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM care_relation');
+    const after = await server.platform.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM care_relation',
+    );
     assert.equal(after.rows[0].n, before.rows[0].n);
   });
 });

@@ -1,9 +1,9 @@
 /** Signed-in people for access tests: real accounts, real /auth/login, session cookie + CSRF. */
 
 import { Secret, TOTP } from 'otpauth';
-import type { Role } from '../../packages/server/src/kernel/principal.ts';
 import { secretKeyFrom } from '../../packages/server/src/auth/config.ts';
 import { createAccount } from '../../packages/server/src/auth/index.ts';
+import type { Role } from '../../packages/server/src/kernel/principal.ts';
 import type { TestServer } from './server.ts';
 
 const PASSWORD = 'correct-horse-battery-9';

@@ -18,7 +18,7 @@ export const VisitRequest = Type.Object({
   diagnoses: Type.Optional(
     Type.Array(
       Type.Object({
-        code: Type.String({ maxLength: 10 }),
+        code: Type.String({ maxLength: 40 }), // the ICD-10 check (visit.ts) names a wrong code with the others
         text: Text(300),
         status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('resolved')])),
       }),

@@ -1,6 +1,7 @@
 /** `npm start`: the platform on the embedded database (or DATABASE_URL), with demo data on first start. */
-import { readConfig } from './kernel/config.ts';
+
 import { seedDemoIfEmpty } from './demo-seed.ts';
+import { readConfig } from './kernel/config.ts';
 import { closeOnSignals, shutdownSeconds } from './ops/index.ts';
 import { createPlatform } from './platform.ts';
 

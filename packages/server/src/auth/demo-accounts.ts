@@ -6,9 +6,9 @@
  */
 import type { Patient, Practitioner } from '@medplum/fhirtypes';
 import type { FhirStore, SqlExecutor } from '@sahti/fhir';
-import type { Role } from '../kernel/principal.ts';
 import { SPECIALTIES, type SpecialtyKey } from '../demo/terminology.ts';
 import { CNIE_SYSTEM, INPE_SYSTEM } from '../identifiers/morocco.ts';
+import type { Role } from '../kernel/principal.ts';
 import { createAccount, findAccountByLogin } from './accounts.ts';
 import { createClient } from './clients.ts';
 import { secretKeyFrom } from './config.ts';

@@ -4,8 +4,8 @@
  * patient (the patient in context for patient/ scopes), name. Nothing else about the person.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Principal, Role } from '../kernel/principal.ts';
 import { FHIR_BASE_PATH } from '../kernel/config.ts';
+import type { Principal, Role } from '../kernel/principal.ts';
 import type { SigningKeys } from './keys.ts';
 import { randomToken } from './secrets.ts';
 

@@ -4,8 +4,8 @@
  */
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../kernel/principal.ts';
 import type { Authenticator } from '../auth/index.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { JobRunner } from './types.ts';
 
 /** The principal, if it is an administrator; otherwise 401 (nobody signed in) or 403. */

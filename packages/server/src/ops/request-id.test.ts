@@ -30,4 +30,9 @@ describe('request ids', () => {
     assert.equal(withRequestId(bundle, 'r1'), bundle);
     assert.equal(withRequestId('not json "OperationOutcome"', 'r1'), 'not json "OperationOutcome"');
   });
+
+  it('leave a stored OperationOutcome (one with an id) as it was written', () => {
+    const stored = JSON.stringify({ resourceType: 'OperationOutcome', id: 'allok', issue: [] });
+    assert.equal(withRequestId(stored, 'r1'), stored);
+  });
 });

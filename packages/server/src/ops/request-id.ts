@@ -38,13 +38,15 @@ export function registerRequestIds(app: FastifyInstance): void {
 /** The serialized body with the request id added when it is an OperationOutcome; otherwise unchanged. */
 export function withRequestId(payload: string, id: string): string {
   if (payload.length > LARGEST_OUTCOME || !payload.includes('"OperationOutcome"')) return payload;
-  let body: { resourceType?: unknown; extension?: unknown };
+  let body: { resourceType?: unknown; id?: unknown; extension?: unknown };
   try {
     body = JSON.parse(payload);
   } catch {
     return payload;
   }
   if (body === null || typeof body !== 'object' || body.resourceType !== 'OperationOutcome') return payload;
+  // an OperationOutcome stored as a resource (it has an id) is sent back as it was written
+  if ('id' in body && body.id !== undefined) return payload;
   const extension = Array.isArray(body.extension) ? body.extension : [];
   return JSON.stringify({
     ...body,

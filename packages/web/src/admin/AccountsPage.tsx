@@ -23,7 +23,7 @@ import {
 } from './accounts.ts';
 import { NS } from './i18n/index.ts';
 
-const EMPTY = { displayName: '', login: '', email: '', roles: [] as string[] };
+const EMPTY: AccountCreateRequest = { displayName: '', login: '', email: '', roles: [] };
 
 function RolesEditor({ account }: { account: ManagedAccount }) {
   const { t } = useTranslation(NS);
@@ -159,7 +159,7 @@ export default function AccountsPage() {
             error={errorOf('roles')}
             options={STAFF_ROLES.map((r) => ({ value: r, label: t(`accounts.roleNames.${r}`) }))}
             value={values.roles}
-            onChange={(roles) => setValues({ ...values, roles })}
+            onChange={(roles) => setValues({ ...values, roles: roles as AccountCreateRequest['roles'] })}
           />
           <Button disabled={create.isPending}>{t('accounts.create')}</Button>
         </form>

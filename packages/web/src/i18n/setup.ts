@@ -37,6 +37,8 @@ export function startI18n<T extends object>(common: MessageBundles<T>): Language
     react: { useSuspense: false },
     returnNull: false,
   });
+  for (const [namespace, bundles] of early) addMessages(namespace, bundles);
+  early.clear();
   applyToDocument(language);
   i18next.on('languageChanged', (lng) => {
     if (isLanguage(lng)) applyToDocument(lng);
@@ -44,7 +46,15 @@ export function startI18n<T extends object>(common: MessageBundles<T>): Language
   return language;
 }
 
+/** Namespaces added before `startI18n` ran (a module imported by the entry point itself). */
+const early = new Map<string, MessageBundles<object>>();
+
 export function addMessages<T extends object>(namespace: string, bundles: MessageBundles<T>): void {
+  // i18next's resource methods only exist once `init` has run; imports run before the entry's body
+  if (!i18next.isInitialized) {
+    early.set(namespace, bundles);
+    return;
+  }
   for (const language of LANGUAGES) {
     if (!i18next.hasResourceBundle(language, namespace)) {
       i18next.addResourceBundle(language, namespace, bundles[language]);

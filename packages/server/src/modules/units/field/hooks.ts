@@ -9,7 +9,7 @@
  *    GP on another tablet — records the visit together;
  *  - device gateways: a gateway's client writes only Observations measured by a Device of its unit.
  */
-import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Identifier, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { AccessLayer } from '../../../access/layer.ts';
 import { actorReferences } from '../../../access/relations/visible.ts';
@@ -29,7 +29,9 @@ export function fieldRecordHook(): WriteHook {
     const claims: { value: string; type: string; id: string }[] = [];
     for (const c of changes) {
       if (!c.next || c.previous) continue;
-      for (const i of (c.next as { identifier?: { system?: string; value?: string }[] }).identifier ?? []) {
+      // most resources hold a list of identifiers; a few (QuestionnaireResponse, Bundle) hold one
+      const held = (c.next as { identifier?: Identifier | Identifier[] }).identifier;
+      for (const i of held === undefined ? [] : Array.isArray(held) ? held : [held]) {
         const key = recordKey(i.system, i.value);
         if (key) claims.push({ value: key, type: c.resourceType, id: c.id });
       }

@@ -37,12 +37,7 @@ export async function runSync(
       { field: 'batch', message: 'batch is the id the device gave this sync (8–64 letters, digits, -)' },
     ]);
   const bundle = b.bundle;
-  if (
-    !bundle ||
-    bundle.resourceType !== 'Bundle' ||
-    bundle.type !== 'transaction' ||
-    !Array.isArray(bundle.entry)
-  )
+  if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'transaction' || !Array.isArray(bundle.entry))
     throw invalid([{ field: 'bundle', message: 'bundle is a FHIR transaction Bundle' }]);
   if (bundle.entry.length > limits.maxEntries)
     throw invalid([
