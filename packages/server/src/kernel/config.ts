@@ -28,7 +28,7 @@ export interface ReplicaConfig {
   urls: string[];
   /** A replica further behind than this is not read (SAHTI_REPLICA_MAX_LAG_MS, default 2000). */
   maxLagMs: number;
-  /** How often each replica is checked (SAHTI_REPLICA_CHECK_MS, default 500). */
+  /** How often each replica is checked (SAHTI_REPLICA_CHECK_MS, default 250). */
   checkMs: number;
 }
 
@@ -68,7 +68,7 @@ function readReplicaConfig(env: NodeJS.ProcessEnv): ReplicaConfig | undefined {
   return {
     urls,
     maxLagMs: positive('SAHTI_REPLICA_MAX_LAG_MS', 2000),
-    checkMs: positive('SAHTI_REPLICA_CHECK_MS', 500),
+    checkMs: positive('SAHTI_REPLICA_CHECK_MS', 250),
   };
 }
 
