@@ -45,9 +45,10 @@ import './agenda.css';
 /** "lundi", "الاثنين": weekday names from Intl (30 November 2026 is a Monday). */
 function weekdayName(language: Language, day: Weekday): string {
   const index = WEEKDAYS.indexOf(day);
-  return new Intl.DateTimeFormat(localeTag(language), { weekday: 'long', timeZone: 'UTC' }).format(
+  const name = new Intl.DateTimeFormat(localeTag(language), { weekday: 'long', timeZone: 'UTC' }).format(
     Date.UTC(2026, 10, 30 + index, 12),
   );
+  return name.charAt(0).toLocaleUpperCase(localeTag(language)) + name.slice(1);
 }
 
 export default function TemplatePage({ params }: PageProps) {
@@ -241,67 +242,69 @@ function WeekEditor({
         return (
           <div className="weekday" key={day}>
             <p className="weekday__name">{name}</p>
-            {list.length === 0 && <p className="secondary">{t('template.closed')}</p>}
-            <ul className="sessions">
-              {list.map((row, i) => {
-                const label = t('template.rowLabel', { day: name, n: i + 1 });
-                return (
-                  <li key={row.key} className="session-row">
-                    <TextField
-                      id={sessionField(row)}
-                      type="time"
-                      label={
-                        <>
-                          <Hidden>{label} — </Hidden>
-                          {t('template.from')}
-                        </>
-                      }
-                      value={row.start}
-                      error={errorOf(sessionField(row))}
-                      onChange={(e) => update(row, { start: e.target.value })}
-                      short
-                    />
-                    <TextField
-                      id={`${row.key}-end`}
-                      type="time"
-                      label={
-                        <>
-                          <Hidden>{label} — </Hidden>
-                          {t('template.to')}
-                        </>
-                      }
-                      value={row.end}
-                      onChange={(e) => update(row, { end: e.target.value })}
-                      short
-                    />
-                    <LinkButton
-                      onClick={() =>
-                        onChange(
-                          rows.filter((r) => r.key !== row.key),
-                          sessionField(row),
-                        )
-                      }
-                    >
-                      {t('template.removeSession', { day: name, n: i + 1 })}
-                    </LinkButton>
-                  </li>
-                );
-              })}
-            </ul>
-            <LinkButton
-              onClick={() => {
-                const last = list[list.length - 1];
-                const row = {
-                  key: newKey(prefix),
-                  day,
-                  start: last ? last.end : '09:00',
-                  end: last ? '18:00' : '12:00',
-                };
-                onChange([...rows, row], sessionField(row));
-              }}
-            >
-              {t('template.addSession', { day: name })}
-            </LinkButton>
+            <div>
+              {list.length === 0 && <p className="secondary">{t('template.closed')}</p>}
+              <ul className="sessions">
+                {list.map((row, i) => {
+                  const label = t('template.rowLabel', { day: name, n: i + 1 });
+                  return (
+                    <li key={row.key} className="session-row">
+                      <TextField
+                        id={sessionField(row)}
+                        type="time"
+                        label={
+                          <>
+                            <Hidden>{label} — </Hidden>
+                            {t('template.from')}
+                          </>
+                        }
+                        value={row.start}
+                        error={errorOf(sessionField(row))}
+                        onChange={(e) => update(row, { start: e.target.value })}
+                        short
+                      />
+                      <TextField
+                        id={`${row.key}-end`}
+                        type="time"
+                        label={
+                          <>
+                            <Hidden>{label} — </Hidden>
+                            {t('template.to')}
+                          </>
+                        }
+                        value={row.end}
+                        onChange={(e) => update(row, { end: e.target.value })}
+                        short
+                      />
+                      <LinkButton
+                        onClick={() =>
+                          onChange(
+                            rows.filter((r) => r.key !== row.key),
+                            sessionField(row),
+                          )
+                        }
+                      >
+                        {t('template.removeSession', { day: name, n: i + 1 })}
+                      </LinkButton>
+                    </li>
+                  );
+                })}
+              </ul>
+              <LinkButton
+                onClick={() => {
+                  const last = list[list.length - 1];
+                  const row = {
+                    key: newKey(prefix),
+                    day,
+                    start: last ? last.end : '09:00',
+                    end: last ? '18:00' : '12:00',
+                  };
+                  onChange([...rows, row], sessionField(row));
+                }}
+              >
+                {t('template.addSession', { day: name })}
+              </LinkButton>
+            </div>
           </div>
         );
       })}

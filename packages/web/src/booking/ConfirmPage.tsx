@@ -20,13 +20,13 @@ import {
 } from '../design/index.ts';
 import { useForm } from '../forms/index.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
-import { usePatientId } from '../portal/usePatientId.ts';
 import { Link, navigate } from '../router/router.tsx';
 import { book, type PractitionerCard } from './api.ts';
 import { refusalOf } from './appointments.ts';
 import { type Channel, channelChoices, contactsOf, currentChannel, withChannel } from './confirm.ts';
 import { doctorName, formatFee, placeText } from './find.ts';
 import { NS } from './i18n/index.ts';
+import { useOwnPatientId } from './own-patient.ts';
 import { useScheduleCard, useTerms } from './queries.ts';
 import { practitionerHref, specialtyText } from './ResultCard.tsx';
 import { formatDay, formatTime, localDate } from './time.ts';
@@ -45,7 +45,7 @@ export function bookable(slot: Slot, patientId: string): boolean {
 
 export default function ConfirmPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
-  const patientId = usePatientId();
+  const patientId = useOwnPatientId();
   const slot = useResource('Slot', params.slot);
   const scheduleId = slot.data?.schedule.reference?.split('/')[1];
   const card = useScheduleCard(scheduleId);

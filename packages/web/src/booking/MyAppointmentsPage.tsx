@@ -22,11 +22,11 @@ import {
 } from '../design/index.ts';
 import { conceptsText, personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
-import { usePatientId } from '../portal/usePatientId.ts';
 import { Link, useLocation } from '../router/router.tsx';
 import { cancelAppointment } from './api.ts';
 import { changeable, isVideo, participantId, refusalOf, splitAppointments } from './appointments.ts';
 import { NS } from './i18n/index.ts';
+import { useOwnPatientId } from './own-patient.ts';
 import { formatDay, formatTime, localDate } from './time.ts';
 import { WaitlistSection } from './WaitlistSection.tsx';
 import './booking.css';
@@ -35,7 +35,7 @@ export default function MyAppointmentsPage() {
   const { t } = useTranslation(NS);
   const language = useLanguage();
   const { search } = useLocation();
-  const patientId = usePatientId();
+  const patientId = useOwnPatientId();
   const found = useSearch('Appointment', [
     ['patient', `Patient/${patientId}`],
     ['_include', 'Appointment:practitioner:Practitioner'],

@@ -42,10 +42,10 @@ export default function PractitionerPage({ params }: PageProps) {
     <Page title={doctorName(c, language)} back={back} lede={specialtyText(c, terms.data, language)}>
       <Facts
         rows={[
-          [t('confirm.mode'), t(`modes.${c.mode}`)],
+          [t('find.mode'), t(`modes.${c.mode}`)],
           [t('card.where'), c.mode === 'in-person' ? placeText(c) : undefined],
           [t('card.languages'), languagesText(c, terms.data, language)],
-          [t('card.fee'), formatFee(language, c.fee)],
+          [t('confirm.fee'), formatFee(language, c.fee)],
         ]}
       />
       {c.mode === 'video' && <p>{t('practitioner.videoNote')}</p>}

@@ -51,6 +51,8 @@ export function ResultCard({ card, terms, from }: { card: PractitionerCard; term
   const today = localDate(new Date());
   const name = doctorName(card, language);
   const [first] = card.next;
+  // the times of that first day only: a time without its day would read as the same day
+  const sameDay = first ? card.next.filter((time) => localDate(time.start) === localDate(first.start)) : [];
   const when = (start: string) =>
     t('confirm.whenValue', { day: formatDay(language, localDate(start)), time: formatTime(language, start) });
   return (
@@ -73,7 +75,7 @@ export function ResultCard({ card, terms, from }: { card: PractitionerCard; term
             })}
           </p>
           <ul className="times">
-            {card.next.map((time) => (
+            {sameDay.map((time) => (
               <li key={time.slotId}>
                 <Link
                   className="time"

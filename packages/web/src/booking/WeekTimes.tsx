@@ -49,8 +49,9 @@ export function WeekTimes({
   const today = localDate(new Date());
   const first = monday < today ? today : monday;
   const end = addDays(monday, 7);
-  const start = first === today ? new Date().toISOString() : localInstant(first).toISOString();
-  const times = useFreeTimes(schedule, start, localInstant(end).toISOString());
+  // from the first day's midnight: the server starts at the first bookable minute (a stable key,
+  // where "now" would change the query at every render)
+  const times = useFreeTimes(schedule, localInstant(first).toISOString(), localInstant(end).toISOString());
   const days = daysOf(first, end);
   const grouped = byLocalDay(days, times.data ?? []);
   const isCurrentWeek = monday <= today;
@@ -84,7 +85,7 @@ export function WeekTimes({
           {days.map((day) => {
             const list = grouped.get(day) ?? [];
             return (
-              <li key={day} className="day">
+              <li key={day} className={list.length === 0 ? 'day day--empty' : 'day'}>
                 <h3 className="day__title">{dayHeading(language, day, today)}</h3>
                 {list.length === 0 ? (
                   <p className="secondary day__none">{t('practitioner.noTimeDay')}</p>

@@ -30,7 +30,10 @@ export const CHANNEL_URL = 'https://sahti.ma/fhir/StructureDefinition/notificati
  * An Appointment carrying this tag belongs to a series whose module tells the patient itself (a
  * guest-dialysis stay is one message, not one per session): the slot rules apply, the notices don't.
  */
-export const OWN_NOTICES_TAG = { system: 'https://sahti.ma/fhir/CodeSystem/appointment-notices', code: 'by-module' };
+export const OWN_NOTICES_TAG = {
+  system: 'https://sahti.ma/fhir/CodeSystem/appointment-notices',
+  code: 'by-module',
+};
 
 /** Why a booking change was refused, as a code a screen can explain in the user's language. */
 export const REFUSAL_SYSTEM = 'https://sahti.ma/fhir/CodeSystem/booking-refusal';

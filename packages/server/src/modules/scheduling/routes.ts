@@ -10,7 +10,15 @@
  *   GET|POST /api/scheduling/waitlist, DELETE /api/scheduling/waitlist/:id      (patients)
  *   GET  /api/scheduling/my-schedules, PUT /api/scheduling/schedules/:id/template (practitioners)
  */
+
 import type { Location, Practitioner, PractitionerRole, Schedule } from '@medplum/fhirtypes';
+import {
+  BookRequest,
+  CancelRequest,
+  RescheduleRequest,
+  TemplateRequest,
+  WaitlistRequest,
+} from '@sahti/contracts';
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { send } from '../../kernel/http.ts';
@@ -88,6 +96,12 @@ export function registerSchedulingRoutes(
     return found;
   };
 
+  /** Free times shown are those still bookable online (the notice the booking rule asks for). */
+  const bookableFrom = <Q extends { from: Date }>(q: Q): Q => {
+    const earliest = new Date(Date.now() + settings.minNoticeMinutes * 60_000);
+    return q.from < earliest ? { ...q, from: earliest } : q;
+  };
+
   app.get('/api/scheduling/terms', async () => ({ specialties: SPECIALTIES, languages: LANGUAGES }));
 
   /** One practitioner's schedule as the directory shows it: directory data only, public like a practice's plate. */
@@ -121,7 +135,7 @@ export function registerSchedulingRoutes(
   app.get('/api/scheduling/search', async (req, reply) => {
     const q = availabilityQuery(params(req));
     if (Array.isArray(q)) return send(reply, 400, problems(q));
-    const cards = await availabilityByPractitioner(ctx.db, q, {
+    const cards = await availabilityByPractitioner(ctx.db, bookableFrom(q), {
       limit: Number(params(req).get('_count') ?? 20) || 20,
       perPractitioner: 3,
     });
@@ -142,7 +156,7 @@ export function registerSchedulingRoutes(
     if (Array.isArray(q)) return missing();
     const cards = await availabilityByPractitioner(
       ctx.db,
-      { ...q, practitioner },
+      { ...bookableFrom(q), practitioner },
       { limit: 100, perPractitioner: 3 },
     );
     const card = cards.find((c) => c.scheduleId === req.params.id);
@@ -160,7 +174,11 @@ export function registerSchedulingRoutes(
       [req.params.id],
     );
     if (!schedule.rows[0]) return send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
-    const slots = await freeSlots(ctx.db, { ...q, practitioner: schedule.rows[0].practitioner }, 400);
+    const slots = await freeSlots(
+      ctx.db,
+      { ...bookableFrom(q), practitioner: schedule.rows[0].practitioner },
+      400,
+    );
     return {
       slots: slots
         .filter((s) => s.scheduleId === req.params.id)
@@ -168,7 +186,7 @@ export function registerSchedulingRoutes(
     };
   });
 
-  app.post('/api/scheduling/book', async (req, reply) => {
+  app.post('/api/scheduling/book', { schema: { body: BookRequest } }, async (req, reply) => {
     const principal = await who(req);
     try {
       const appointment = await book(deps, principal, (req.body ?? {}) as Record<string, unknown>);
@@ -208,8 +226,12 @@ export function registerSchedulingRoutes(
         return fail(reply, err);
       }
     };
-  app.post('/api/scheduling/appointments/:id/cancel', change('cancel'));
-  app.post('/api/scheduling/appointments/:id/reschedule', change('reschedule'));
+  app.post('/api/scheduling/appointments/:id/cancel', { schema: { body: CancelRequest } }, change('cancel'));
+  app.post(
+    '/api/scheduling/appointments/:id/reschedule',
+    { schema: { body: RescheduleRequest } },
+    change('reschedule'),
+  );
   app.post('/api/scheduling/appointments/:id/no-show', change('no-show'));
 
   app.get('/api/scheduling/waitlist', async (req, reply) => {
@@ -226,7 +248,7 @@ export function registerSchedulingRoutes(
     return { entries: rows.rows };
   });
 
-  app.post('/api/scheduling/waitlist', async (req, reply) => {
+  app.post('/api/scheduling/waitlist', { schema: { body: WaitlistRequest } }, async (req, reply) => {
     const principal = await who(req);
     if (principal.kind !== 'patient' || !principal.fhirUser)
       return send(reply, 403, outcome('error', 'forbidden', 'Patients join a waiting list'));
@@ -302,51 +324,55 @@ export function registerSchedulingRoutes(
     return { schedules };
   });
 
-  app.put<{ Params: { id: string } }>('/api/scheduling/schedules/:id/template', async (req, reply) => {
-    const principal = await who(req);
-    const id = req.params.id;
-    const owner = await ctx.db.query<{ practitioner: string }>(
-      'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text',
-      [id],
-    );
-    const mayEdit =
-      principal.roles.includes('administrator') ||
-      (owner.rows[0] && owner.rows[0].practitioner === principal.fhirUser);
-    if (!owner.rows[0] || !mayEdit)
-      return send(reply, 404, outcome('error', 'not-found', 'No such schedule of yours'));
-    const template = normalizeTemplate(req.body);
-    const issues = templateProblems(template);
-    if (issues.length) return send(reply, 400, problems(issues));
-    const updated = await ctx.db.transaction(async (tx) =>
-      ctx.store.modifyWithin(tx, 'Schedule', id, (current) => {
-        const s = current as Schedule | undefined;
-        if (!s) return undefined;
-        return {
-          ...s,
-          extension: [
-            ...(s.extension ?? []).filter((e) => e.url !== TEMPLATE_URL),
-            templateExtension(template),
-          ],
-        };
-      }),
-    );
-    if (!updated) return send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
-    ctx.audit.record({
-      principal,
-      interaction: 'update',
-      resourceType: 'Schedule',
-      ids: [`Schedule/${id}`],
-      patientIds: [],
-      outcome: 200,
-    });
-    const [created, removed] = await materializeSchedule(
-      ctx.fhir,
-      ctx.db,
-      updated.resource as Schedule,
-      settings.horizonDays,
-    );
-    return { schedule: updated.resource, created, removed };
-  });
+  app.put<{ Params: { id: string } }>(
+    '/api/scheduling/schedules/:id/template',
+    { schema: { body: TemplateRequest } },
+    async (req, reply) => {
+      const principal = await who(req);
+      const id = req.params.id;
+      const owner = await ctx.db.query<{ practitioner: string }>(
+        'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text',
+        [id],
+      );
+      const mayEdit =
+        principal.roles.includes('administrator') ||
+        (owner.rows[0] && owner.rows[0].practitioner === principal.fhirUser);
+      if (!owner.rows[0] || !mayEdit)
+        return send(reply, 404, outcome('error', 'not-found', 'No such schedule of yours'));
+      const template = normalizeTemplate(req.body);
+      const issues = templateProblems(template);
+      if (issues.length) return send(reply, 400, problems(issues));
+      const updated = await ctx.db.transaction(async (tx) =>
+        ctx.store.modifyWithin(tx, 'Schedule', id, (current) => {
+          const s = current as Schedule | undefined;
+          if (!s) return undefined;
+          return {
+            ...s,
+            extension: [
+              ...(s.extension ?? []).filter((e) => e.url !== TEMPLATE_URL),
+              templateExtension(template),
+            ],
+          };
+        }),
+      );
+      if (!updated) return send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
+      ctx.audit.record({
+        principal,
+        interaction: 'update',
+        resourceType: 'Schedule',
+        ids: [`Schedule/${id}`],
+        patientIds: [],
+        outcome: 200,
+      });
+      const [created, removed] = await materializeSchedule(
+        ctx.fhir,
+        ctx.db,
+        updated.resource as Schedule,
+        settings.horizonDays,
+      );
+      return { schedule: updated.resource, created, removed };
+    },
+  );
 }
 
 function problems(list: { field: string; message: string }[]) {
