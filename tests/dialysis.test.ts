@@ -99,6 +99,16 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     assert.ok(first.sessions.length >= 2, JSON.stringify(first.sessions));
     assert.ok(first.distanceKm < 50);
     plan = first.sessions;
+    // in the patient's language: Agadir speaks French, not Spanish
+    const asked = (language: string) =>
+      api(
+        patient,
+        `/search?destination=Agadir&arrival=${today()}&departure=${inDays(6)}&language=${language}`,
+      );
+    assert.equal((await asked('fr')).body.results[0]?.service, agadir.service);
+    const spanish = await asked('es');
+    assert.equal(spanish.status, 200);
+    assert.ok(!spanish.body.results.some((r: { service: string }) => r.service === agadir.service));
     const bad = await api(patient, '/search?destination=&arrival=yesterday');
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.issue.map((i: { expression: string[] }) => i.expression[0]).sort(), [
@@ -389,6 +399,58 @@ describe('a chair is never double-booked', () => {
       body: { sessions: [{ slot }] },
     });
     assert.equal(next.status, 200, JSON.stringify(next.body));
+  });
+});
+
+describe('a reminder before a document expires', () => {
+  it('a serology that expires during the stay is scheduled for a reminder when the request is sent, and the patient gets it', async () => {
+    const nephro = await addPractitioner(server, rabat.organization, 'Nephro Rappel', true);
+    const ref = await addDialysisPatient(server, {
+      name: 'Rappel',
+      nephrologist: nephro,
+      homeCentre: rabat.organization,
+      hcvDaysAgo: 86, // Agadir's window is 90 days: valid on arrival, expired before departure
+    });
+    const p = await signIn(server, ['patient'], ref);
+    const n = await signIn(server, ['doctor'], nephro);
+    const draft = await api(p, '/stays', {
+      method: 'POST',
+      body: { service: agadir.service, arrival: today(), departure: inDays(6) },
+    });
+    assert.equal(draft.status, 201, JSON.stringify(draft.body));
+    const hcv = draft.body.readiness.find((i: { key: string }) => i.key === 'serology-hcv');
+    assert.ok(hcv.validUntil > today() && hcv.validUntil <= inDays(6), JSON.stringify(hcv));
+    assert.equal((await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} })).status, 200);
+    const sent = await api(p, `/stays/${draft.body.id}/send`, {
+      method: 'POST',
+      body: { shareSummary: true },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const db = server.platform.db;
+    const jobs = await db.query<{ id: string; item: string }>(
+      `SELECT id, data->>'item' AS item FROM pgboss.job
+        WHERE name = 'dialysis.expiry-reminder' AND data->>'stay' = $1::text`,
+      [draft.body.id],
+    );
+    assert.deepEqual(
+      jobs.rows.map((j) => j.item),
+      ['serology-hcv'],
+      'only the document that expires before departure',
+    );
+    // due 14 days before the expiry, so already: at the latest a minute after sending. Bring it forward.
+    await db.query('UPDATE pgboss.job SET start_after = now() WHERE id = $1::uuid', [jobs.rows[0].id]);
+    const patientId = ref.slice('Patient/'.length);
+    let templates: string[] = [];
+    for (let i = 0; i < 60 && !templates.includes('dialysis-document-expiring'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      templates = (
+        await db.query<{ template: string }>(
+          'SELECT template FROM notification_outbox WHERE patient_id = $1::text',
+          [patientId],
+        )
+      ).rows.map((r) => r.template);
+    }
+    assert.ok(templates.includes('dialysis-document-expiring'), JSON.stringify(templates));
   });
 });
 

@@ -8,11 +8,23 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { Schedule } from '@medplum/fhirtypes';
+import {
+  addDays,
+  holidaysBetween,
+  localDate,
+  localToInstant,
+  weekdayOf,
+} from '../packages/server/src/modules/scheduling/calendar.ts';
+import { deriveSlots, templateOf } from '../packages/server/src/modules/scheduling/template.ts';
+import { sendVisitNotices } from '../packages/server/src/modules/units/tours/notices.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 import { fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
 
 let server: TestServer;
 let world: UnitsWorld;
+/** The Schedules of the tour published below, one per stop. */
+const tourSchedules: Schedule[] = [];
 
 before(async () => {
   server = await startTestServer();
@@ -113,6 +125,36 @@ describe('units, teams and tours', () => {
     );
   });
 
+  it('keeps the equipment check of the unit’s own devices, by its members only', async () => {
+    const scale = await world.admin.call(`/api/units/${world.unitA}/devices`, {
+      method: 'POST',
+      body: { kind: 'scale', serial: 'SC-CHECK-1' },
+    });
+    assert.equal(scale.status, 201, JSON.stringify(scale.body));
+    const foreign = await world.admin.call(`/api/units/${world.unitB}/devices`, {
+      method: 'POST',
+      body: { kind: 'scale', serial: 'SC-CHECK-2' },
+    });
+    const check = (who: typeof world.gpA, unit: string, items: unknown[]) =>
+      who.call(`/api/units/${unit}/equipment-checks`, { method: 'POST', body: { items } });
+    const wrong = await check(world.gpA, world.unitA, [
+      { device: foreign.body.id, present: true, working: true },
+    ]);
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.body.issue[0].expression[0], 'items[0].device', 'another unit’s device');
+    assert.equal(
+      (await check(world.gpB, world.unitA, [{ device: scale.body.id, present: true, working: true }])).status,
+      404,
+      'not a member of unit A',
+    );
+    const done = await check(world.nurseA, world.unitA, [
+      { device: scale.body.id, present: true, working: false, note: 'écran cassé' },
+    ]);
+    assert.equal(done.status, 201, JSON.stringify(done.body));
+    const unit = await world.gpA.call(`/api/units/${world.unitA}`);
+    assert.deepEqual(unit.body.lastCheck.items, [{ device: scale.body.id, present: true, working: false }]);
+  });
+
   it('publishes a weekly tour as Schedules with Slots, visit days proportional to population', async () => {
     const proposal = await world.manager.call(`/api/units/${world.unitA}/tour/proposal`, {
       method: 'POST',
@@ -141,6 +183,63 @@ describe('units, teams and tours', () => {
     assert.equal(schedule.body.actor[0].reference.startsWith('Location/stop-'), true);
     const slots = await fhirFetch(server.fhirBase, `/Slot?schedule=Schedule/${schedule.body.id}&_count=1`);
     assert.ok(slots.body.entry.length > 0);
+    for (const s of published.body.schedules as { id: string }[])
+      tourSchedules.push((await fhirFetch(server.fhirBase, `/Schedule/${s.id}`)).body);
+  });
+
+  it('tells the people seen at a stop by SMS the evening before the unit comes, once, and not on a holiday', async () => {
+    assert.equal(tourSchedules.length, 3, 'the tour above was published');
+    const stops = tourSchedules.map((s) => s.actor![0].reference as string);
+    // a villager seen at the tour's stops (one Encounter naming them all, to keep the test short)
+    const visit = fieldVisit(world.unitA, { family: `Notice${randomUUID().slice(0, 4)}` });
+    const now = new Date().toISOString();
+    visit.entries[1].resource.period = { start: now, end: now };
+    visit.entries[1].resource.location = stops.map((reference) => ({ location: { reference } }));
+    const synced = await sync(world.nurseA, visit.entries);
+    assert.equal(synced.status, 200, JSON.stringify(synced.body).slice(0, 400));
+    const patientId = (synced.body.results[0].reference as string).split('/')[1];
+    const daysOf = (s: Schedule, from: string, days: number) =>
+      deriveSlots(
+        templateOf(s)!,
+        localToInstant(from, '00:00'),
+        localToInstant(addDays(from, days), '00:00'),
+      ).map((slot) => localDate(slot.start));
+    const noticesOn = async (day: string) =>
+      (
+        await server.platform.db.query<{ stop: string }>(
+          'SELECT stop FROM units_visit_notice WHERE patient_id = $1::text AND day = $2::date',
+          [patientId, day],
+        )
+      ).rows.map((r) => r.stop);
+
+    const today = localDate(new Date());
+    const day = daysOf(tourSchedules[0], addDays(today, 2), 14)[0];
+    assert.ok(day, 'the first stop has a visit day within two weeks');
+    const evening = localToInstant(addDays(day, -1), '18:00');
+    assert.equal(await sendVisitNotices(server.platform.db, server.platform.store, evening), 1);
+    assert.deepEqual(await noticesOn(day), [stops[0]]);
+    const sms = await server.platform.db.query<{ channel: string; recipient: string }>(
+      'SELECT channel, recipient FROM notification_outbox WHERE patient_id = $1::text',
+      [patientId],
+    );
+    assert.deepEqual(sms.rows, [{ channel: 'sms', recipient: '+212600000099' }]);
+    assert.equal(await sendVisitNotices(server.platform.db, server.platform.store, evening), 0, 'once');
+
+    // a public holiday on a tour weekday: the Slots are closed, nobody is told to wait for the unit
+    const weekdayHolidays = holidaysBetween(addDays(today, 2), addDays(today, 300)).filter((h) =>
+      tourSchedules.some((s) => templateOf(s)!.sessions.some((x) => x.day === weekdayOf(h.date))),
+    );
+    assert.ok(weekdayHolidays.length > 0, 'a holiday falls on a tour day within 300 days');
+    const holiday = weekdayHolidays[0].date;
+    assert.equal(
+      await sendVisitNotices(
+        server.platform.db,
+        server.platform.store,
+        localToInstant(addDays(holiday, -1), '18:00'),
+      ),
+      0,
+    );
+    assert.deepEqual(await noticesOn(holiday), []);
   });
 });
 
@@ -171,6 +270,41 @@ describe('field sync', () => {
       },
     });
     assert.equal(direct.status, 409);
+  });
+
+  it('runs again a batch left running by a process that died after its commit, creating nothing twice', async () => {
+    const visit = fieldVisit(world.unitA, { family: 'Killed', observations: 2 });
+    const batch = randomUUID();
+    const first = await sync(world.nurseA, visit.entries, batch);
+    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 400));
+    assert.equal(first.body.counts.created, 4);
+    // the state a kill -9 between the transaction's commit and the batch's 'done' leaves behind
+    await server.platform.db.query(
+      `UPDATE units_sync_batch SET status = 'running', summary = NULL, finished_at = NULL WHERE id = $1::text`,
+      [batch],
+    );
+    const retry = await sync(world.nurseA, visit.entries, batch);
+    assert.equal(retry.status, 200, JSON.stringify(retry.body).slice(0, 400));
+    assert.equal(retry.body.counts.created, 0);
+    assert.equal(retry.body.counts.existing, 4);
+    assert.deepEqual(
+      retry.body.results.map((r: { reference: string }) => r.reference),
+      first.body.results.map((r: { reference: string }) => r.reference),
+      'the same records, found by their field identifiers',
+    );
+    const patients = await fhirFetch(server.fhirBase, '/Patient?family=Killed&_summary=count');
+    assert.equal(patients.body.total, 1);
+    // killed before its commit: the batch is 'running' and nothing was written; the retry writes it
+    const unsent = fieldVisit(world.unitA, { family: 'KilledEarly' });
+    const early = randomUUID();
+    await server.platform.db.query(
+      `INSERT INTO units_sync_batch (id, account, status)
+       SELECT $1::text, account, 'running' FROM units_sync_batch WHERE id = $2::text`,
+      [early, batch],
+    );
+    const resumed = await sync(world.nurseA, unsent.entries, early);
+    assert.equal(resumed.status, 200, JSON.stringify(resumed.body).slice(0, 400));
+    assert.equal(resumed.body.counts.created, unsent.entries.length);
   });
 
   it('lets the whole unit record for a patient one member registered, and no other unit', async () => {

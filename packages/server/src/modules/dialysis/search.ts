@@ -6,7 +6,7 @@
  * the stay leaves are listed last, without a plan.
  */
 import type { SqlExecutor } from '@sahti/fhir';
-import { addDays, localDate, localToInstant, type Weekday } from '../scheduling/calendar.ts';
+import { addDays, localToInstant, type Weekday, zoneOffsetMinutes } from '../scheduling/calendar.ts';
 import { readSchedulingSettings } from '../scheduling/settings.ts';
 import { type Destination, distanceKm } from './places.ts';
 import { type PlannedSession, planStay } from './rhythm.ts';
@@ -102,13 +102,11 @@ export async function freeCapacity(
   const out = new Map<string, Map<string, Map<Shift, string>>>();
   for (const row of rows.rows) {
     const start = new Date(row.start_at);
-    const date = localDate(start);
-    const time = new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Africa/Casablanca',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(start);
+    // local date and time from the zone's offset (its formatter is cached): a two-week search reads
+    // thousands of rows, and building an Intl.DateTimeFormat per row cost about 0.1 ms each
+    const local = new Date(start.getTime() + zoneOffsetMinutes(start) * 60_000).toISOString();
+    const date = local.slice(0, 10);
+    const time = local.slice(11, 16);
     const byDate = out.get(row.service_id) ?? new Map<string, Map<Shift, string>>();
     const byShift = byDate.get(date) ?? new Map<Shift, string>();
     const shift = shiftOf(time);

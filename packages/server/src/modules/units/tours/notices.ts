@@ -1,13 +1,15 @@
 /**
  * The evening before the unit comes, the people it has seen at a stop (an Encounter there in the last
- * year) with a mobile number get an SMS in their language. Once per person, stop and day: the
- * notice's row is the key, so a job run twice (another process, a retry) sends nothing twice.
+ * year) with a mobile number get an SMS in their language. Whether the unit comes, and when, is read
+ * from the Slots the stop's template gives tomorrow (deriveSlots), so a public holiday, a closed
+ * day or other hours tell nobody to wait for it. Once per person, stop and day: the notice's row is
+ * the key, so a job run twice (another process, a retry) sends nothing twice.
  */
-import type { Encounter, Location, Patient, Schedule } from '@medplum/fhirtypes';
+import type { Location, Patient, Schedule } from '@medplum/fhirtypes';
 import type { FhirStore, SqlClient } from '@sahti/fhir';
 import { enqueueNotification, nudgeNotifications, patientLanguage } from '../../../notify/index.ts';
-import { addDays, localDate, localToInstant, weekdayOf } from '../../scheduling/calendar.ts';
-import { templateOf } from '../../scheduling/template.ts';
+import { addDays, localDate, localToInstant } from '../../scheduling/calendar.ts';
+import { deriveSlots, templateOf } from '../../scheduling/template.ts';
 import { SERVICE_TYPE_SYSTEM } from '../terms.ts';
 
 export const VISIT_NOTICE_JOB = 'units.visit-notices';
@@ -22,10 +24,13 @@ export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = ne
   let sent = 0;
   for (const schedule of schedules.matches as Schedule[]) {
     const template = templateOf(schedule);
-    const session = template?.sessions.find((s) => s.day === weekdayOf(tomorrow));
-    if (!template || !session) continue;
-    if (template.exceptions.some((e) => e.kind === 'closed' && e.from <= tomorrow && tomorrow <= e.to))
-      continue;
+    if (!template) continue;
+    const first = deriveSlots(
+      template,
+      localToInstant(tomorrow, '00:00'),
+      localToInstant(addDays(tomorrow, 1), '00:00'),
+    )[0];
+    if (!first) continue;
     const stop = schedule.actor?.find((a) => a.reference?.startsWith('Location/'))?.reference;
     if (!stop) continue;
     const location = (await store.read('Location', stop.slice(9)).catch(() => undefined)) as
@@ -40,8 +45,7 @@ export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = ne
       ['_count', '1000'],
     ]);
     const patients = ((seen.included ?? []) as Patient[]).filter((p) => p.resourceType === 'Patient');
-    void (seen.matches as Encounter[]);
-    const start = localToInstant(tomorrow, session.start);
+    const start = first.start;
     for (const patient of patients) {
       const phone = patient.telecom?.find(
         (t) => (t.system === 'sms' || t.system === 'phone') && t.value,
