@@ -1,8 +1,9 @@
 /** Allow or block one carer: what, who (search the directory), confirm. */
-import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
+import type { Consent } from '@medplum/fhirtypes';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useCreate, useSearchResources } from '../data/index.ts';
+import { ApiError, fhir } from '../api/index.ts';
+import { useCreate, useDataQuery } from '../data/index.ts';
 import {
   Button,
   Choices,
@@ -14,14 +15,38 @@ import {
   Page,
   TextField,
 } from '../design/index.ts';
-import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { navigate } from '../router/router.tsx';
+import { type CarerChoice, type CarerKind, carerChoices, planCarerSearch } from './carer-search.ts';
 import { buildConsent, type Effect } from './consent.ts';
 import { NS } from './i18n/index.ts';
 import { usePatientId } from './usePatientId.ts';
 
-type ActorKind = 'Practitioner' | 'Organization';
+type ActorKind = CarerKind;
+
+/** Both searches of the plan (a word anywhere in the name, any spelling), each match once. */
+async function findCarers(
+  kind: ActorKind,
+  name: string,
+  language: string,
+  signal: AbortSignal,
+): Promise<CarerChoice[]> {
+  const plan = planCarerSearch(kind, name);
+  if (plan === 'missing') return [];
+  const bundles = await Promise.all(
+    plan.map((s) =>
+      fhir.search(kind, s.params, { headers: s.headers, signal }).catch((error: unknown) => {
+        if (s.optional && error instanceof ApiError && error.status === 400) return undefined;
+        throw error;
+      }),
+    ),
+  );
+  return carerChoices(
+    kind,
+    bundles.filter((b) => b !== undefined),
+    language,
+  );
+}
 
 export default function NewConsentPage() {
   const { t } = useTranslation(NS);
@@ -32,20 +57,18 @@ export default function NewConsentPage() {
   const [name, setName] = useState('');
   /** The directory search asked for, once the user pressed "Search". */
   const [query, setQuery] = useState<{ kind: ActorKind; name: string }>();
-  const found = useSearchResources(
-    query?.kind ?? 'Practitioner',
-    { name: query?.name, _count: 20 },
-    { enabled: Boolean(query) },
-  );
-  const matches: (Practitioner | Organization)[] | undefined = query ? found.data : undefined;
+  const found = useDataQuery({
+    types: ['Practitioner', 'PractitionerRole', 'Organization'],
+    key: ['consent-carers', query?.kind, query?.name, language],
+    load: (signal) => findCarers(query?.kind ?? 'Practitioner', query?.name ?? '', language, signal),
+    enabled: Boolean(query),
+  });
+  const matches: CarerChoice[] | undefined = query ? found.data : undefined;
   const create = useCreate<Consent>();
   const [chosen, setChosen] = useState<string>();
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<unknown>();
   const busy = create.isPending || (Boolean(query) && found.isFetching);
-
-  const display = (r: Practitioner | Organization) =>
-    r.resourceType === 'Practitioner' ? personName(r.name, language) : (r.name ?? '');
 
   function find() {
     if (name.trim().length < 2) {
@@ -62,13 +85,13 @@ export default function NewConsentPage() {
     event.preventDefault();
     const problems: FieldError[] = [];
     if (!effect) problems.push({ field: 'effect', message: t('newConsent.errors.effect') });
-    const actor = matches?.find((m) => `${m.resourceType}/${m.id}` === chosen);
+    const actor = matches?.find((m) => m.reference === chosen);
     if (!actor)
       problems.push({ field: matches?.length ? 'actor' : 'name', message: t('newConsent.errors.actor') });
     setErrors(problems);
     if (problems.length > 0 || !effect || !actor) return;
     try {
-      const reference = { reference: `${actor.resourceType}/${actor.id}`, display: display(actor) };
+      const reference = { reference: actor.reference, display: actor.name };
       await create.mutateAsync(buildConsent({ patientId, effect, actor: reference }));
       navigate('/portal/consents');
     } catch (error) {
@@ -141,7 +164,10 @@ export default function NewConsentPage() {
             legend={t('newConsent.choose')}
             type="radio"
             error={errorFor(errors, 'actor')}
-            options={matches.map((m) => ({ value: `${m.resourceType}/${m.id}`, label: display(m) }))}
+            options={matches.map((m) => ({
+              value: m.reference,
+              label: <ChoiceLabel text={m.name} hint={m.details.join(' · ')} />,
+            }))}
             value={chosen ? [chosen] : []}
             onChange={([v]) => setChosen(v)}
           />
