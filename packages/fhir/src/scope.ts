@@ -90,6 +90,32 @@ export function versionScopeCondition(
   return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
 
+/**
+ * versionScopeCondition's verdict on one version already read (its type and its own `patients`
+ * column), decided in memory: a read by id then carries no patient list into its SQL — with a
+ * care-giver's hundreds of patients, binding and planning that array cost more than the read.
+ * Undefined when only the database can tell: the version may be addressed to the caller.
+ * Keep the two in step; tests/access-history.test.ts and the leak hunts exercise both.
+ */
+export function versionVisibleInMemory(
+  scope: ReadScope,
+  type: string,
+  patients: readonly string[] | null | undefined,
+): boolean | undefined {
+  if (!Array.isArray(patients)) return undefined;
+  if (scope.types && !scope.types.includes(type)) return false;
+  if (scope.excludedTypes?.includes(type)) return false;
+  if (scope.patients === 'all') return true;
+  if (patients.length === 0 && scope.shared.includes(type)) return true;
+  const mine = scope.patients;
+  if (mine.length > 0 && patients.some((p) => mine.includes(p))) return true;
+  if (scope.anyPatient?.includes(type)) return true;
+  const addressed = scope.addressed;
+  if (addressed && addressed.actors.length > 0 && addressed.params.some(([t]) => t === type))
+    return undefined;
+  return false;
+}
+
 function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): string | undefined {
   const addressed = scope.addressed;
   if (!addressed || addressed.actors.length === 0 || addressed.params.length === 0) return undefined;

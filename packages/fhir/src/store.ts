@@ -7,7 +7,7 @@ import { isResourceType } from './definitions.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
-import { type AccessScope, versionScopeCondition } from './scope.ts';
+import { type AccessScope, versionScopeCondition, versionVisibleInMemory } from './scope.ts';
 import { parseSearch, type QueryParams, type SearchQuery } from './search/parse.ts';
 import { runSearch, type SearchResult } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -174,8 +174,27 @@ export class FhirStore {
     db: SqlExecutor = this.db,
   ): Promise<Located | undefined> {
     checkTypeAndId(type, id);
+    const scope = this.access.scope;
+    if (scope && scope.patients !== 'all') {
+      // judged in memory on the version's own patients (scope.ts); the database only when the
+      // version may be addressed to the caller
+      const row = await this.locateVersion(type, id, versionId, db, undefined);
+      if (!row) return undefined;
+      const visible = versionVisibleInMemory(scope, type, row.patients);
+      if (visible !== undefined) return { ...row, visible };
+    }
+    return this.locateVersion(type, id, versionId, db, scope);
+  }
+
+  private async locateVersion(
+    type: string,
+    id: string,
+    versionId: string | undefined,
+    db: SqlExecutor,
+    scope: AccessScope | undefined,
+  ): Promise<Located | undefined> {
     const p = new SqlParams();
-    const scoped = versionScopeCondition(this.access.scope, 'h', p) ?? 'true';
+    const scoped = versionScopeCondition(scope, 'h', p) ?? 'true';
     const version =
       versionId === undefined
         ? `(SELECT r.version_id FROM resource r WHERE r.resource_type = h.resource_type AND r.id = h.id)`
