@@ -92,11 +92,15 @@ export async function freeCapacity(
 ): Promise<Map<string, Map<string, Map<Shift, string>>>> {
   const from = new Date(Math.max(earliestBookable().getTime(), localToInstant(arrival, '00:00').getTime()));
   const to = localToInstant(addDays(departure, 1), '00:00');
+  // The time range is written as (schedule_id, start_at) bounds so that it can only be read from the
+  // per-chair index: without statistics (PGlite is never analysed) the planner otherwise walked the
+  // whole range of every chair's slots once per chair — 2.4 s instead of 36 ms for 40 centres.
   const rows = await db.query<{ service_id: string; start_at: Date | string }>(
     `SELECT DISTINCT ch.service_id, s.start_at FROM dial_chair ch
        JOIN sched_slot s ON s.schedule_id = ch.schedule_id
-      WHERE ch.service_id = ANY($1::text[]) AND ch.kind = $2::text AND s.status = 'free'
-        AND s.start_at >= $3::timestamptz AND s.start_at < $4::timestamptz`,
+        AND (s.schedule_id, s.start_at) >= (ch.schedule_id, $3::timestamptz)
+        AND (s.schedule_id, s.start_at) < (ch.schedule_id, $4::timestamptz)
+      WHERE ch.service_id = ANY($1::text[]) AND ch.kind = $2::text AND s.status = 'free'`,
     [services, kind, from.toISOString(), to.toISOString()],
   );
   const out = new Map<string, Map<string, Map<Shift, string>>>();
