@@ -51,24 +51,32 @@ export interface Tour {
 
 const minutes = (km: number, o: TourOptions) => Math.round(((km * o.detourFactor) / o.speedKmh) * 60);
 
-/** Visits per stop: one each, the days left shared by population (largest remainder). */
+/**
+ * Visits per stop: proportional to population (largest remainder), with at least one each — the
+ * days that floor costs are taken back from the stops most generously served.
+ */
 export function allocateVisits(populations: number[], days: number): number[] {
   const n = populations.length;
   if (n === 0) return [];
-  const left = Math.max(0, days - n);
   const total = populations.reduce((a, b) => a + b, 0);
-  const quotas = populations.map((p) => (total > 0 ? (p / total) * left : left / n));
-  const extra = quotas.map(Math.floor);
-  let rest = left - extra.reduce((a, b) => a + b, 0);
-  const order = quotas
-    .map((_, i) => i)
-    .sort((a, b) => quotas[b] - extra[b] - (quotas[a] - extra[a]) || a - b);
-  for (const i of order) {
-    if (rest <= 0) break;
-    extra[i] += 1;
+  const quotas = populations.map((p) => (total > 0 ? (p / total) * days : days / n));
+  const visits = quotas.map((q) => Math.max(1, Math.floor(q)));
+  let rest = days - visits.reduce((a, b) => a + b, 0);
+  const byNeed = () =>
+    quotas.map((_, i) => i).sort((a, b) => quotas[b] - visits[b] - (quotas[a] - visits[a]) || a - b);
+  while (rest > 0) {
+    visits[byNeed()[0]] += 1;
     rest -= 1;
   }
-  return extra.map((e) => e + 1);
+  while (rest < 0) {
+    const over = byNeed()
+      .reverse()
+      .find((i) => visits[i] > 1);
+    if (over === undefined) break;
+    visits[over] -= 1;
+    rest += 1;
+  }
+  return visits;
 }
 
 export function planTour(
