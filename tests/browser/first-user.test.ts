@@ -6,6 +6,9 @@
  *   three "Hôpital Hassan II" apart by their city, and shows a practitioner's specialty and facility;
  * - opting out of national sharing is not one tap: the page asks, says what it changes, and a
  *   "no" writes nothing;
+ * - emergency access where it is needed: a doctor whose CNIE search finds no one in their care
+ *   starts break-the-glass from the search, sees the patient's name and age before confirming,
+ *   and the patient finds the alert on their home page (in Arabic);
  * - both in French and Arabic (right to left), with no element wider than a 390 px phone screen,
  *   axe-core (no serious or critical violation) and screenshots.
  */
@@ -15,10 +18,14 @@ import type { Bundle, Practitioner, PractitionerRole } from '@medplum/fhirtypes'
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ar as commonAr } from '../../packages/web/src/app/i18n/ar.ts';
 import { fr as commonFr } from '../../packages/web/src/app/i18n/fr.ts';
+import { fr as clinicalFr } from '../../packages/web/src/clinical/i18n/fr.ts';
+import { fr as clinicianFr } from '../../packages/web/src/clinician/i18n/fr.ts';
+import { buildConsent } from '../../packages/web/src/portal/consent.ts';
 import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
 import { fhirFetch, type TestServer } from '../support/server.ts';
 import {
+  DEMO_DOCTOR,
   DEMO_PATIENT_CNIE,
   describeViolation,
   ensureWebBuilt,
@@ -29,6 +36,7 @@ import {
   screenshot,
   settle,
   signInPatient,
+  signInStaff,
   startDemoServer,
   watchErrors,
 } from './support/browser.ts';
@@ -186,6 +194,61 @@ describe('opting out of national sharing', () => {
       await card.getByText(t.consents.nationalOn).waitFor();
     });
   }
+});
+
+describe('emergency access from the search', () => {
+  it('the doctor sees name and age for a CNIE before confirming; the patient is alerted at home (ar)', async () => {
+    const reason = 'Patiente inconsciente aux urgences, antécédents inconnus';
+    // the patient blocks the demo doctor (only the patient's own Consent counts): their CNIE
+    // search then finds no one in their care
+    const patients = await fhirFetch(server.fhirBase, `/Patient?identifier=${DEMO_PATIENT_CNIE}`);
+    const patientId = patients.body.entry[0].resource.id as string;
+    const { rows } = await server.platform.db.query<{ fhir_user: string }>(
+      'SELECT fhir_user FROM auth_account WHERE login = $1',
+      [DEMO_DOCTOR],
+    );
+    const home = await open('ar', 'patient-alert-ar');
+    const me = (await (await home.request.get(`${base}/auth/me`)).json()) as { csrfToken: string };
+    const asPatient = { 'x-csrf-token': me.csrfToken, 'content-type': 'application/fhir+json' };
+    const block = await home.request.post(`${base}/fhir/R4/Consent`, {
+      headers: asPatient,
+      data: JSON.stringify(
+        buildConsent({ patientId, effect: 'deny', actor: { reference: rows[0].fhir_user } }),
+      ),
+    });
+    assert.equal(block.status(), 201, await block.text());
+    const blockId = ((await block.json()) as { id: string }).id;
+    try {
+      const context = await newContext(browser);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      watchErrors(page, pageErrors, 'doctor');
+      await signInStaff(page, base, DEMO_DOCTOR, '/clinician');
+      await page.getByLabel(clinicianFr.find.query).fill(DEMO_PATIENT_CNIE);
+      await page.getByRole('button', { name: commonFr.actions.search, exact: true }).click();
+      await settle(page);
+      await screenshot(page, server.backend, 'first-user-break-glass-search-fr');
+      const panel = page.getByTestId('emergency-access');
+      await panel.getByRole('button', { name: clinicalFr.breakGlass.check }).click();
+      assert.match((await page.getByTestId('emergency-identity').textContent()) ?? '', /Zerouali/);
+      const shown = (await panel.textContent()) ?? '';
+      assert.match(shown, /\(\d+ ans\)/, `the age is shown: ${shown}`);
+      await check(page, 'first-user-break-glass-identity-fr');
+      await panel.getByLabel(clinicianFr.breakGlass.reason).fill(reason);
+      await panel.getByRole('button', { name: clinicalFr.breakGlass.confirm }).click();
+      await page.waitForURL(`**/clinician/patients/${patientId}`);
+      await page.getByTestId('patient-banner').waitFor();
+
+      await home.goto(`${base}/portal`);
+      const alert = home.getByTestId('break-glass-alert');
+      await alert.waitFor();
+      assert.match((await alert.textContent()) ?? '', new RegExp(reason));
+      await check(home, 'first-user-break-glass-alert-ar');
+    } finally {
+      await home.request.delete(`${base}/fhir/R4/Consent/${blockId}`, { headers: asPatient });
+    }
+  });
 });
 
 describe('accessibility and console', () => {
