@@ -107,8 +107,8 @@ before(async () => {
 });
 
 /**
- * The demo patient's record is thin (no problem, one weight): the doctor's earlier visits add a
- * problem and a few weights, so the record has a problem list and the chart a line.
+ * The demo patient's problem list comes with the records demo (hypertension among them); the
+ * doctor's earlier visits add a few weights of known values, so the chart has a line to check.
  */
 async function recordHistory(): Promise<void> {
   const subject = { reference: `Patient/${patientId}` };
@@ -130,30 +130,6 @@ async function recordHistory(): Promise<void> {
     valueQuantity: { value: kg, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
   });
   const entries = [
-    {
-      resourceType: 'Condition',
-      clinicalStatus: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
-      },
-      verificationStatus: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }],
-      },
-      category: [
-        {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' },
-          ],
-        },
-      ],
-      code: {
-        text: 'Hypertension artérielle',
-        coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertensive disorder' }],
-      },
-      subject,
-      recorder,
-      onsetDateTime: '2024-05-14',
-      recordedDate: '2024-05-14',
-    },
     weight('2025-06-10T09:30:00+01:00', 78.4),
     weight('2025-09-16T10:00:00+01:00', 77.2),
     weight('2025-12-09T11:15:00+01:00', 76.0),

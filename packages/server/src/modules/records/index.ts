@@ -6,6 +6,7 @@
  * Everything is FHIR in the shared record, written and read as the caller. See README.md.
  */
 import type { SahtiModule } from '../../kernel/module.ts';
+import { seedRecordsDemo } from './demo.ts';
 import { RECORDS_MIGRATIONS } from './migrations.ts';
 import { registerRecordsRoutes } from './routes.ts';
 import { RecordsService } from './service.ts';
@@ -16,4 +17,5 @@ export const recordsModule: SahtiModule = {
   register(ctx) {
     registerRecordsRoutes(ctx, new RecordsService(ctx));
   },
+  seedDemo: (ctx) => seedRecordsDemo(ctx),
 };

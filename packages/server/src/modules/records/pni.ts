@@ -65,7 +65,9 @@ export function pniStatus(birthDate: string, immunizations: Immunization[], now 
     .map((i) => ({
       antigen: i.vaccineCode.coding?.find((c) => c.system === PNI_SYSTEM)?.code,
       cvx: i.vaccineCode.coding?.find((c) => c.system === CVX)?.code,
-      dose: i.protocolApplied?.[0]?.doseNumberPositiveInt,
+      dose:
+        i.protocolApplied?.[0]?.doseNumberPositiveInt ??
+        Number(i.protocolApplied?.[0]?.doseNumberString ?? Number.NaN),
       date: i.occurrenceDateTime ?? '',
     }));
   return pniSchedule().map((dose) => {

@@ -311,7 +311,12 @@ export function visitBundle(input: VisitInput, author: VisitAuthor, now = new Da
       primarySource: true,
       ...(v.lot?.trim() ? { lotNumber: v.lot.trim() } : {}),
       performer: [{ actor: performer }],
-      protocolApplied: [{ series: 'PNI', doseNumberPositiveInt: dose.dose }],
+      // FHIR counts doses from 1: the birth dose of oral polio ("dose zéro") is written as text
+      protocolApplied: [
+        dose.dose > 0
+          ? { series: 'PNI', doseNumberPositiveInt: dose.dose }
+          : { series: 'PNI', doseNumberString: String(dose.dose) },
+      ],
     });
   }
   const orders: Reference<ServiceRequest>[] = [];
