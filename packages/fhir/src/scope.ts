@@ -50,7 +50,7 @@ export function scopeCondition(
       `(${alias}.resource_type = ANY(${p.add(scope.shared, 'text[]')}) AND NOT ${inCompartment('')})`,
     ];
     if (scope.patients.length > 0)
-      alternatives.push(inCompartment(` AND sc.patient_id = ANY(${p.add(scope.patients, 'text[]')})`));
+      alternatives.push(inCompartment(` AND sc.patient_id = ${patientListTest(scope.patients, p)}`));
     if (scope.anyPatient?.length)
       alternatives.push(`${alias}.resource_type = ANY(${p.add(scope.anyPatient, 'text[]')})`);
     const addressed = addressedCondition(scope, alias, p);
@@ -58,6 +58,20 @@ export function scopeCondition(
     parts.push(`(${alternatives.join(' OR ')})`);
   }
   return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/**
+ * Lists up to this many patients are passed behind a sub-select: the planner then neither
+ * estimates the selectivity of each element (hundreds of lookups in the statistics, on every
+ * query — more than the search itself costs at a care-giver's usual few hundred patients) nor
+ * hashes the list; each compartment row probed is compared with the list in turn. Longer lists
+ * stay constants, hashed once per query, where a linear test per probed row would cost more.
+ */
+const PLANNER_BLIND_PATIENTS = 512;
+
+function patientListTest(patients: readonly string[], p: SqlParams): string {
+  const list = p.add(patients, 'text[]');
+  return patients.length <= PLANNER_BLIND_PATIENTS ? `ANY((SELECT ${list})::text[])` : `ANY(${list})`;
 }
 
 /**
