@@ -893,7 +893,11 @@ describe('demo accounts', () => {
         'programme-manager',
         'administrator',
       ];
-      for (const role of ROLES) assert.ok(rows.some((r) => r.roles.includes(role)), role);
+      for (const role of ROLES)
+        assert.ok(
+          rows.some((r) => r.roles.includes(role)),
+          role,
+        );
       const byRole = new Map(
         ROLES.map((role) => [
           role,

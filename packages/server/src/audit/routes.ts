@@ -11,9 +11,9 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { badRequest, FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal } from '../kernel/principal.ts';
 import { FHIR_BASE_PATH } from '../kernel/config.ts';
 import { send } from '../kernel/http.ts';
+import type { Principal } from '../kernel/principal.ts';
 import { accessLogEntry } from './access-log.ts';
 import type { AuditAction } from './codes.ts';
 import { type AuditSearch, listAccessesToPatient, readAuditEvent, searchAuditEvents } from './read.ts';

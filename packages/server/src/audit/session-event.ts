@@ -1,6 +1,7 @@
 /** Logins and logouts as audit events (BALP "Login"/"Logout"), failed attempts included. */
-import type { Principal } from '../kernel/principal.ts';
+
 import type { SessionEvent } from '../auth/session-routes.ts';
+import type { Principal } from '../kernel/principal.ts';
 import type { AuditInput } from './event.ts';
 
 export function sessionAuditInput(event: SessionEvent): AuditInput {

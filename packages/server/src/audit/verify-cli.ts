@@ -8,8 +8,8 @@
 import { parseArgs } from 'node:util';
 import { secretKeyFrom } from '../auth/config.ts';
 import { SigningKeys } from '../auth/keys.ts';
-import { readConfig } from '../kernel/config.ts';
 import { openDatabase } from '../db/index.ts';
+import { readConfig } from '../kernel/config.ts';
 import { lastAnchorIn, verifyAnchor } from './anchor.ts';
 import { verifyAuditChain } from './verify.ts';
 
