@@ -138,7 +138,8 @@ export default function FieldPage() {
 
   const register = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget; // React clears currentTarget once the handler awaits
+    const f = new FormData(form);
     const s = (k: string) => String(f.get(k) ?? '').trim();
     if (!s('family') || !s('given') || !s('birthDate')) return;
     const parent = s('parent');
@@ -171,8 +172,10 @@ export default function FieldPage() {
       birthDate: s('birthDate'),
       cnie: s('cnie') || undefined,
       pending: true,
+      // kept so that, once synchronised, the record can be edited against the version the server gave
+      resource: entries[0].resource,
     });
-    e.currentTarget.reset();
+    form.reset();
     await reload();
   };
 
@@ -183,7 +186,8 @@ export default function FieldPage() {
   const saveVisit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!current) return;
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget; // React clears currentTarget once the handler awaits
+    const f = new FormData(form);
     const n = (k: string) => (f.get(k) ? Number(f.get(k)) : undefined);
     const d = await devices();
     const stop = (await getMeta<{ stopRef?: string }>('prepared'))?.stopRef;
@@ -212,7 +216,7 @@ export default function FieldPage() {
         stop,
       ),
     );
-    e.currentTarget.reset();
+    form.reset();
     setStatus({ kind: 'success', text: t('field.visitSaved') });
     await reload();
   };
@@ -220,7 +224,8 @@ export default function FieldPage() {
   const askHub = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!current || !user?.fhirUser) return;
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget; // React clears currentTarget once the handler awaits
+    const f = new FormData(form);
     const question = String(f.get('question') ?? '').trim();
     if (question.length < 5) return;
     await queue(
@@ -233,8 +238,26 @@ export default function FieldPage() {
         uuid,
       ),
     );
-    e.currentTarget.reset();
+    form.reset();
     setStatus({ kind: 'success', text: t('field.requestSaved') });
+    await reload();
+  };
+
+  /** An edit of a record the device read: sent with the version it read (a conflict if it changed since). */
+  const editPhone = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!current?.resource || current.pending || !current.version) return;
+    const form = e.currentTarget; // React clears currentTarget once the handler awaits
+    const phone = String(new FormData(form).get('newPhone') ?? '').trim();
+    if (!phone) return;
+    const resource = { ...current.resource, telecom: [{ system: 'sms', value: phone }] };
+    await fieldDb.outbox.add({
+      key: current.ref,
+      entry: { resource, request: { method: 'PUT', url: current.ref, ifMatch: `W/"${current.version}"` } },
+      createdAt: new Date().toISOString(),
+    });
+    await fieldDb.patients.put({ ...current, resource });
+    form.reset();
     await reload();
   };
 
@@ -332,6 +355,12 @@ export default function FieldPage() {
             ))}
             <Button>{t('field.saveVisit')}</Button>
           </form>
+          {!current.pending && current.resource && (
+            <form onSubmit={(e) => void editPhone(e)} aria-label={t('field.editPhone')}>
+              <TextField id="newPhone" name="newPhone" type="tel" label={t('field.phone')} />
+              <Button variant="secondary">{t('field.editPhone')}</Button>
+            </form>
+          )}
           <h3>{t('field.expertise')}</h3>
           <form onSubmit={(e) => void askHub(e)} aria-label={t('field.expertise')}>
             <SelectField

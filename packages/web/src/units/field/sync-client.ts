@@ -59,11 +59,22 @@ export async function syncNow(): Promise<SyncOutcome> {
               entry: p.entry,
             });
         }
+        if (r.status === 'updated' && r.reference) {
+          const local = await fieldDb.patients.get(r.reference);
+          if (local) await fieldDb.patients.put({ ...local, version: r.version });
+        }
         if (r.reference && r.key.startsWith('urn:uuid:')) {
           const local = await fieldDb.patients.get(r.key);
           if (local) {
             await fieldDb.patients.delete(r.key);
-            await fieldDb.patients.put({ ...local, ref: r.reference, pending: false, version: r.version });
+            const id = r.reference.split('/')[1];
+            await fieldDb.patients.put({
+              ...local,
+              ref: r.reference,
+              pending: false,
+              version: r.version,
+              ...(local.resource ? { resource: { ...local.resource, id } } : {}),
+            });
           }
         }
       }

@@ -80,6 +80,7 @@ export const ar: Messages<typeof fr> = {
     spo2: 'تشبع الأكسجين (%)',
     weight: 'الوزن (كلغ)',
     glucose: 'نسبة السكر (ملغ/دل)',
+    editPhone: 'تعديل الهاتف',
     saveVisit: 'حفظ الفحص',
     visitSaved: 'تم حفظ الفحص على الجهاز',
     expertise: 'طلب خبرة عن بعد',

@@ -85,6 +85,7 @@ export const en: Messages<typeof fr> = {
     spo2: 'SpO2 (%)',
     weight: 'Weight (kg)',
     glucose: 'Glucose (mg/dL)',
+    editPhone: 'Change the phone',
     saveVisit: 'Save the consultation',
     visitSaved: 'Consultation saved on the device',
     expertise: 'Ask for tele-expertise',

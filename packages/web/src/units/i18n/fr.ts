@@ -83,6 +83,7 @@ export const fr = {
     spo2: 'SpO2 (%)',
     weight: 'Poids (kg)',
     glucose: 'Glycémie (mg/dL)',
+    editPhone: 'Modifier le téléphone',
     saveVisit: 'Enregistrer la consultation',
     visitSaved: 'Consultation enregistrée sur l’appareil',
     expertise: 'Demander une télé-expertise',
