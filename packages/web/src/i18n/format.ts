@@ -67,7 +67,13 @@ export function formatNumber(language: Language, value: number, maximumFractionD
 }
 
 /** UCUM codes people should not have to read, as they are usually written. */
-const UNIT_LABELS: Record<string, string> = { 'mm[Hg]': 'mmHg', '%': '%', kg: 'kg', 'mg/dL': 'mg/dL' };
+const UNIT_LABELS: Record<string, string> = {
+  'mm[Hg]': 'mmHg',
+  Cel: '°C',
+  '%': '%',
+  kg: 'kg',
+  'mg/dL': 'mg/dL',
+};
 
 export function formatQuantity(
   language: Language,

@@ -104,6 +104,11 @@ export const en: Messages<typeof fr> = {
     '2339-0': 'Blood glucose',
     '4548-4': 'HbA1c (glycated haemoglobin)',
     '2160-0': 'Creatinine',
+    '8867-4': 'Heart rate',
+    '9279-1': 'Respiratory rate',
+    '8310-5': 'Temperature',
+    '2708-6': 'Oxygen saturation',
+    '8302-2': 'Height',
   },
   gender: { male: 'Male', female: 'Female', other: 'Other', unknown: 'Unknown' },
   person: {

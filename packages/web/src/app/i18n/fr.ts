@@ -103,6 +103,11 @@ export const fr = {
     '2339-0': 'Glycémie',
     '4548-4': 'HbA1c (hémoglobine glyquée)',
     '2160-0': 'Créatinine',
+    '8867-4': 'Fréquence cardiaque',
+    '9279-1': 'Fréquence respiratoire',
+    '8310-5': 'Température',
+    '2708-6': 'Saturation en oxygène',
+    '8302-2': 'Taille',
   },
   gender: { male: 'Homme', female: 'Femme', other: 'Autre', unknown: 'Inconnu' },
   person: {
