@@ -66,7 +66,7 @@ worker.addEventListener('fetch', (event) => {
   const strategy: Strategy = strategyFor(request, worker.location.origin, PRECACHE);
   if (strategy === 'network') return;
   if (strategy === 'shell') event.respondWith(shell(event));
-  else if (strategy === 'immutable') event.respondWith(keptFirst(request));
+  else if (strategy === 'immutable') event.respondWith(keptFirst(event));
   else event.respondWith(keptThenRefresh(event));
 });
 
@@ -89,15 +89,19 @@ async function shell(event: FetchEvent): Promise<Response> {
   return first ?? kept;
 }
 
-/** A hashed build file: the kept copy, else the network (kept for next time). */
-async function keptFirst(request: Request): Promise<Response> {
+/**
+ * A hashed build file: the kept copy, else the network, handed to the page at once and kept for
+ * next time behind it (the page never waits for the copy to be stored).
+ */
+async function keptFirst(event: FetchEvent): Promise<Response> {
+  const { request } = event;
   const cache = await caches.open(CACHE);
   // ignoreVary: the server varies on Origin (CORS), which a module script's request carries and the
   // install's request does not; the file is the same whoever asks
   const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
-  if (mayKeep(response)) await cache.put(request, response.clone());
+  if (mayKeep(response)) event.waitUntil(cache.put(request, response.clone()).catch(noop));
   return response;
 }
 
