@@ -17,7 +17,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { seedDemoIfEmpty } from '../../packages/server/src/demo-seed.ts';
 import { ar as commonAr } from '../../packages/web/src/app/i18n/ar.ts';
 import { fr as commonFr } from '../../packages/web/src/app/i18n/fr.ts';
@@ -122,6 +122,25 @@ async function check(page: Page, name: string, { phone = false } = {}): Promise<
   );
   await screenshot(page, server.backend, `${name}-phone`);
   await page.setViewportSize(DESKTOP);
+}
+
+/** Whether the characters of `text` inside the element sit left to right on screen, as laid out. */
+function readsLeftToRight(element: Locator, text: string): Promise<boolean | undefined> {
+  return element.evaluate((root, wanted) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = (node.textContent ?? '').indexOf(wanted);
+      if (at < 0) continue;
+      const lefts = [...wanted].map((_, i) => {
+        const range = document.createRange();
+        range.setStart(node, at + i);
+        range.setEnd(node, at + i + 1);
+        return range.getBoundingClientRect().left;
+      });
+      return lefts.every((x, i) => i === 0 || x > lefts[i - 1]);
+    }
+    return undefined;
+  }, text);
 }
 
 before(async () => {
@@ -238,6 +257,16 @@ describe('a visit recorded by the doctor, read by the patient', () => {
       const pulse = await chart('8867-4');
       assert.equal(pulse.title, c.loinc['8867-4']);
       assert.equal(pulse.latest, `${number(88)} /min`);
+      // a unit keeps its own order on screen in Arabic too ("°C", "/min", never "C°", "min/")
+      for (const [code, unit] of [
+        ['8310-5', '°C'],
+        ['8867-4', '/min'],
+      ])
+        assert.equal(
+          await readsLeftToRight(page.getByTestId(`chart-${code}`).locator('.chart__latest'), unit),
+          true,
+          `${unit} on screen (${language})`,
+        );
       await check(page, `records-patient-results-${language}`, { phone: true });
     });
   }

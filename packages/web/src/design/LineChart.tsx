@@ -79,7 +79,7 @@ export function LineChart({
         <span>
           <span className="secondary">{t('chart.latest')} </span>
           <span className="chart__latest">
-            <bdi>{latestText}</bdi> {unit}
+            <bdi>{latestText}</bdi> <bdi>{unit}</bdi>
           </span>{' '}
           {latest[0] && <span className="secondary">({dateOf(latest[0].t)})</span>}
         </span>
@@ -156,7 +156,7 @@ export function LineChart({
                     const point = s.points.find((p) => p.t === ms);
                     return (
                       <td key={s.label} className="numeric">
-                        {point ? valueText(s, point.value) : ''}
+                        {point ? <bdi>{valueText(s, point.value)}</bdi> : ''}
                       </td>
                     );
                   })}
