@@ -63,7 +63,7 @@ async function open(options: Parameters<typeof newContext>[1], name: string): Pr
   const context = await newContext(browser, options);
   contexts.push(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000); // a shared, loaded CI machine: a first visit precaches the app while the page loads
   watchErrors(page, pageErrors, name);
   return page;
 }
