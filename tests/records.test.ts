@@ -352,6 +352,17 @@ describe('dependants: a parent acting for a child', () => {
     assert.ok(roles.includes('acting-for'), JSON.stringify(roles));
   });
 
+  it('the parent opens the child’s access log in the portal; another patient cannot', async () => {
+    const log = await parent.call('/api/me/access-log?patient=rec-child');
+    assert.equal(log.status, 200, JSON.stringify(log.body));
+    assert.ok(log.body.entries.length > 0);
+    const own = await parent.call('/api/me/access-log');
+    assert.equal(own.status, 200);
+    assert.notDeepEqual(log.body.entries, own.body.entries, 'the child’s log, not the parent’s');
+    const refused = await patient.call('/api/me/access-log?patient=rec-child');
+    assert.equal(refused.status, 404);
+  });
+
   it('withdrawing the RelatedPerson ends the delegation at once', async () => {
     const res = await admin.fhir('/RelatedPerson/rel-mother', {
       method: 'PUT',

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { aggregateOperation } from './access/aggregate-operation.ts';
 import { changeIdentifierOperation } from './access/identity-operation.ts';
 import { type AccessLayer, createAccessLayer } from './access/layer.ts';
+import { delegationsOf } from './access/relations/dependants.ts';
 import { registerAccessRoutes } from './access/routes.ts';
 import { buildApp } from './app.ts';
 import { scheduleAuditAnchors } from './audit/anchor-job.ts';
@@ -129,6 +130,12 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     authenticate: (req) => auth.authenticate(req),
     canRead: (principal, patientId) =>
       principal.fhirUser === `Patient/${patientId}` || principal.roles.includes('administrator'),
+    actsFor: async (principal, patientId) => {
+      const self = principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
+      if (!self) return false;
+      const { actingFor } = await delegationsOf(db, self);
+      return actingFor.some((d) => d.patient === `Patient/${patientId}`);
+    },
   });
   const { jobs, notifications } = await startJobs({
     app,

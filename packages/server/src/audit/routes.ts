@@ -6,7 +6,7 @@
  *
  *   GET /fhir/R4/AuditEvent?patient=Patient/x&agent=&date=ge…&action=&outcome=&_count=&_cursor=
  *   GET /fhir/R4/AuditEvent/:id
- *   GET /api/me/access-log?_count=&_cursor=      (a patient's own: JSON for the portal)
+ *   GET /api/me/access-log?_count=&_cursor=&patient= (a patient's own, or of one they act for: JSON)
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { badRequest, FhirError, outcome } from '@sahti/fhir';
@@ -26,6 +26,8 @@ export interface AuditRouteDeps {
   canRead(principal: Principal, patientId: string): boolean;
   /** May this principal search the trail across patients? Administrators by default. */
   canSearchAll?(principal: Principal): boolean;
+  /** Does this patient act for that one (a documented delegation: a parent for a child…)? */
+  actsFor?(principal: Principal, patientId: string): Promise<boolean>;
 }
 
 const PATH = `${FHIR_BASE_PATH}/AuditEvent`;
@@ -123,11 +125,15 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
     const principal = await deps.authenticate(req);
     if (!principal)
       return send(reply, 401, outcome('error', 'login', 'Sign in to see who accessed your record'));
-    const patient =
-      principal.kind === 'patient' ? principal.fhirUser?.match(/^Patient\/(.+)$/)?.[1] : undefined;
-    if (!patient)
+    const own = principal.kind === 'patient' ? principal.fhirUser?.match(/^Patient\/(.+)$/)?.[1] : undefined;
+    if (!own)
       return send(reply, 403, outcome('error', 'forbidden', 'Only a patient account has an access log'));
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+    // ?patient=<id>: the log of someone this patient acts for (a child, a parent), else theirs
+    const asked = query.get('patient') ?? own;
+    const patient = asked === own || (await deps.actsFor?.(principal, asked)) ? asked : undefined;
+    if (!patient)
+      return send(reply, 404, outcome('error', 'not-found', 'No access log of yours for this patient'));
     try {
       const page = await listAccessesToPatient(deps.audit.db, patient, {
         count: Number(query.get('_count')) || 20,

@@ -26,8 +26,13 @@ export interface AccessLogPage {
   nextCursor?: string;
 }
 
-export async function accessLog(cursor?: string): Promise<AccessLogPage> {
-  const query = new URLSearchParams({ _count: '20', ...(cursor ? { _cursor: cursor } : {}) });
+/** Who accessed a record: the signed-in patient's own, or (`patient`) of someone they act for. */
+export async function accessLog(cursor?: string, patient?: string): Promise<AccessLogPage> {
+  const query = new URLSearchParams({
+    _count: '20',
+    ...(cursor ? { _cursor: cursor } : {}),
+    ...(patient ? { patient } : {}),
+  });
   const { body } = await request<AccessLogPage | AccessLogEntry[]>('GET', `/api/me/access-log?${query}`);
   // the first sketch of the contract was a bare list
   return Array.isArray(body) ? { entries: body } : body;

@@ -10,16 +10,21 @@ import { Button, Choices, Empty, ErrorMessage, Loading, Page, Tag } from '../des
 import { useFormat } from '../i18n/useFormat.ts';
 import { accessLine, groupVisits } from './access-log-view.ts';
 import { NS } from './i18n/index.ts';
+import { useOwnPatientId, usePatientId } from './usePatientId.ts';
 
 export default function AccessLogPage() {
   const { t } = useTranslation(NS);
   const format = useFormat();
   // the log is made of AuditEvents: a live event about one refreshes it
+  // acting for a child or a parent: their record's log, not the signed-in patient's
+  const viewed = usePatientId();
+  const own = useOwnPatientId();
+  const other = viewed && viewed !== own ? viewed : undefined;
   const log = useDataPages({
     types: ['AuditEvent'],
-    key: ['access-log'],
+    key: ['access-log', other ?? 'own'],
     load: async (cursor) => {
-      const page = await accessLog(cursor);
+      const page = await accessLog(cursor, other);
       return { entries: page.entries, next: page.nextCursor };
     },
   });
