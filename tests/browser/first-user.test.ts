@@ -32,6 +32,7 @@ import {
   isBlocking,
   launchChromium,
   newContext,
+  phoneOverflow,
   runAxe,
   screenshot,
   settle,
@@ -42,7 +43,6 @@ import {
 } from './support/browser.ts';
 
 type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
-const PHONE = { width: 390, height: 844 };
 
 let server: TestServer;
 let browser: Browser;
@@ -69,12 +69,11 @@ async function check(page: Page, name: string) {
   for (const v of (await runAxe(page)).violations)
     if (isBlocking(v)) blocking.push(describeViolation(name, v));
   await screenshot(page, server.backend, name);
-  await page.setViewportSize(PHONE);
-  const overflow = await page.evaluate(() => {
-    const root = document.documentElement;
-    return root.scrollWidth - root.clientWidth;
-  });
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 390 px screen`);
+  const { overflow, culprits } = await phoneOverflow(page);
+  assert.ok(
+    overflow <= 0,
+    `${name}: the page is ${overflow}px wider than a 390 px screen: ${culprits.join(', ')}`,
+  );
   await screenshot(page, server.backend, `${name}-phone`);
   await page.setViewportSize({ width: 1280, height: 900 });
 }

@@ -39,6 +39,7 @@ import {
   isBlocking,
   launchChromium,
   newContext,
+  phoneOverflow,
   runAxe,
   screenshot,
   settle,
@@ -48,7 +49,6 @@ import {
 } from './support/browser.ts';
 
 type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
-const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 /** The demo patient's account (packages/server/src/auth/demo-accounts.ts). */
 const PATIENT_EMAIL = 'patient@demo.sahti.ma';
@@ -91,31 +91,7 @@ async function check(page: Page, name: string, { phone = false } = {}): Promise<
     if (isBlocking(v)) blocking.push(describeViolation(name, v));
   await screenshot(page, server.backend, name);
   if (!phone) return;
-  await page.setViewportSize(PHONE);
-  // charts redraw at the new width once their ResizeObserver has fired: let a few frames pass
-  await page.evaluate(
-    () =>
-      new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)))),
-  );
-  const { overflow, culprits } = await page.evaluate(() => {
-    const root = document.documentElement;
-    const width = root.clientWidth;
-    // the innermost elements sticking out, to name in the message
-    const out = Array.from(document.body.querySelectorAll('*')).filter((el) => {
-      const box = el.getBoundingClientRect();
-      return box.width > 0 && (box.right > width + 1 || box.left < -1);
-    });
-    const innermost = out.filter((el) => !out.some((other) => other !== el && el.contains(other)));
-    return {
-      overflow: root.scrollWidth - width,
-      culprits: innermost
-        .slice(0, 5)
-        .map(
-          (el) =>
-            `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().width)}px`,
-        ),
-    };
-  });
+  const { overflow, culprits } = await phoneOverflow(page);
   assert.ok(
     overflow <= 0,
     `${name}: the page is ${overflow}px wider than a 390 px screen: ${culprits.join(', ')}`,

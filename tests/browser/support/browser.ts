@@ -235,6 +235,41 @@ export function describeViolation(screen: string, v: AxeViolation, prefix = ''):
   return `  ${prefix}[${v.impact}] ${screen}: ${v.id} — ${v.help} (${v.nodes.length} node(s))\n${where}`;
 }
 
+// ---- phones -------------------------------------------------------------------------------------
+
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Shows the page at a phone's width and measures how far it is wider than the screen, naming the
+ * innermost elements that stick out (for the failure message); the caller restores the viewport.
+ */
+export async function phoneOverflow(page: Page): Promise<{ overflow: number; culprits: string[] }> {
+  await page.setViewportSize(PHONE);
+  // charts redraw at the new width once their ResizeObserver has fired: let a few frames pass
+  await page.evaluate(
+    () =>
+      new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)))),
+  );
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const out = Array.from(document.body.querySelectorAll('*')).filter((el) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && (box.right > width + 1 || box.left < -1);
+    });
+    const innermost = out.filter((el) => !out.some((other) => other !== el && el.contains(other)));
+    return {
+      overflow: root.scrollWidth - width,
+      culprits: innermost
+        .slice(0, 5)
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().width)}px`,
+        ),
+    };
+  });
+}
+
 // ---- screenshots --------------------------------------------------------------------------------
 
 /** A full-page screenshot under test-results/screenshots/<backend>/; returns its path from the root. */
