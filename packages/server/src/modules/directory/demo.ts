@@ -1,9 +1,10 @@
 /**
  * The booking demo: a few hundred synthetic practitioners (synthetic names and INPE numbers) in real
- * named facilities of all 12 regions (OpenStreetMap, data/reference/facilities.csv), in proportion
- * to where people live (HCP 2024), each with specialty, languages, fee in MAD (synthetic, in the
- * usual range of Moroccan private practice) and weekly templates for in-person and, for some, video
- * consultations — including shorter Ramadan hours. Deterministic: the same seed, the same bundle.
+ * care places of all 12 regions (OpenStreetMap, data/reference/facilities.csv; which places, and which
+ * specialty where: care-places.ts), in proportion to where people live (HCP 2024), each with
+ * specialty, languages, fee in MAD (synthetic, in the usual range of Moroccan private practice) and
+ * weekly templates for in-person and, for some, video consultations — including shorter Ramadan
+ * hours. Deterministic: the same seed, the same bundle.
  */
 import type {
   Bundle,
@@ -23,6 +24,7 @@ import { INPE_SYSTEM } from '../../identifiers/morocco.ts';
 import type { Session, WeeklyTemplate } from '../scheduling/template.ts';
 import { templateExtension } from '../scheduling/template.ts';
 import { FEE_URL, modeConcept, SPECIALTIES, specialtyConcept } from '../scheduling/terms.ts';
+import { type CarePlaceKind, carePlaceKind, mayConsultAt } from './care-places.ts';
 
 export const DIRECTORY_DEMO_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/demo';
 export const DIRECTORY_DEMO_MARKER = 'sahti-directory-demo-v1';
@@ -50,11 +52,12 @@ const TAMAZIGHT_REGIONS = new Set(['02', '04', '08', '09', '10']);
 /** Northern regions where Spanish is common. */
 const SPANISH_REGIONS = new Set(['01', '02', '11', '12']);
 
-const KIND_LABEL: Record<Facility['kind'], string> = {
+const KIND_LABEL: Record<CarePlaceKind, string> = {
   hospital: 'Hôpital',
   clinic: 'Clinique',
+  dialysis: 'Centre d’hémodialyse',
   health_centre: 'Centre de santé',
-  doctor: 'Cabinet médical',
+  practice: 'Cabinet médical',
 };
 
 function weighted(rng: Random, weights: [string, number][]): string {
@@ -123,10 +126,14 @@ export function buildDirectoryDemo(options: DirectoryDemoOptions = {}): Bundle {
     name: 'Sahti — annuaire de démonstration',
     active: true,
   } as Organization);
-  // named facilities by region, the places practitioners sit
+  // the places practitioners sit, by region: care places a physician consults at (care-places.ts),
+  // one per name (the map has some twice)
   const byRegion = new Map<string, Facility[]>();
+  const named = new Set<string>();
   for (const f of data.facilities) {
-    if (!f.name || f.name.length < 4) continue;
+    const key = `${f.region}|${f.name.trim().toLowerCase()}`;
+    if (!carePlaceKind(f) || named.has(key)) continue;
+    named.add(key);
     const list = byRegion.get(f.region) ?? [];
     list.push(f);
     byRegion.set(f.region, list);
@@ -162,7 +169,7 @@ export function buildDirectoryDemo(options: DirectoryDemoOptions = {}): Bundle {
         resourceType: 'Location',
         status: 'active',
         name: f.name,
-        description: `${KIND_LABEL[f.kind]} — ${commune.nameFr}`,
+        description: `${KIND_LABEL[carePlaceKind(f) ?? 'practice']} — ${commune.nameFr}`,
         address,
         position: { latitude: f.latitude, longitude: f.longitude },
         managingOrganization: organization,
@@ -181,10 +188,20 @@ export function buildDirectoryDemo(options: DirectoryDemoOptions = {}): Bundle {
       .slice()
       .sort((a, b) => a.sourceId.localeCompare(b.sourceId));
     const places = facilities.slice(0, Math.min(facilities.length, Math.max(3, Math.ceil(share / 3))));
+    // the next of the region's places, in turn, where a physician of this specialty consults
+    const placeFor = (specialty: string, turn: number) =>
+      places
+        .map((_, k) => places[(turn + k) % places.length])
+        .concat(facilities)
+        .find((f) => mayConsultAt(specialty, f));
     for (let i = 0; i < share; i++) {
-      const facility = places[i % places.length];
+      let specialty = weighted(rng, SPECIALTY_WEIGHTS);
+      let facility = placeFor(specialty, i);
+      if (!facility) {
+        specialty = 'general-practice';
+        facility = placeFor(specialty, i) ?? places[i % places.length];
+      }
       const { organization, location } = facilityFor(facility);
-      const specialty = weighted(rng, SPECIALTY_WEIGHTS);
       const gender = rng.chance(0.5) ? 'female' : 'male';
       const languages = ['ary', 'ar'];
       if (rng.chance(0.85)) languages.push('fr');
