@@ -19,7 +19,7 @@ export const VisitRequest = Type.Object({
     Type.Array(
       Type.Object({
         code: Type.String({ maxLength: 40 }), // the ICD-10 check (visit.ts) names a wrong code with the others
-        text: Text(300),
+        text: Type.Optional(Text(300)), // the clinician's own wording, beside the code's title
         status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('resolved')])),
       }),
       { maxItems: 20 },

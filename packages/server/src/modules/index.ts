@@ -10,6 +10,7 @@ import { schedulingModule } from './scheduling/index.ts';
 import { subscriptions } from './subscriptions/index.ts';
 import { summaryModule } from './summary/index.ts';
 import { teleconsultModule } from './teleconsult/index.ts';
+import { terminologyModule } from './terminology/index.ts';
 import { unitsModule } from './units/index.ts';
 
 export const MODULES: SahtiModule[] = [
@@ -24,4 +25,5 @@ export const MODULES: SahtiModule[] = [
   hubModule,
   summaryModule,
   dialysisModule,
+  terminologyModule,
 ];

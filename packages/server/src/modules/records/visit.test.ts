@@ -42,8 +42,15 @@ describe('a visit as a FHIR transaction', () => {
     const panel = bundle.entry![1].resource as Observation;
     assert.equal(panel.code.coding![0].code, '85354-9');
     assert.equal(panel.component![0].interpretation![0].coding![0].code, 'H');
-    const condition = bundle.entry![3].resource as { code: { coding: { code: string }[] } };
+    const condition = bundle.entry![3].resource as {
+      code: { coding: { code: string; display: string }[]; text: string };
+    };
     assert.equal(condition.code.coding[0].code, 'J06.9');
+    assert.equal(
+      condition.code.coding[0].display,
+      'Infection des voies respiratoires supérieures, sans précision',
+    );
+    assert.equal(condition.code.text, 'Rhinopharyngite', "the clinician's wording is kept");
     const note = bundle.entry!.at(-1)!.resource as {
       status: string;
       attester: unknown[];
@@ -69,13 +76,25 @@ describe('a visit as a FHIR transaction', () => {
       'vitals.systolic',
       'vitals.pulse',
       'diagnoses[0].code',
-      'diagnoses[0].text',
       'medications[0].code',
       'medications[0].dosage',
       'orders[0].performer',
       'note',
     ])
       assert.ok(fields.includes(f), `${f} in ${fields}`);
+    assert.ok(!fields.includes('diagnoses[0].text'), 'the wording is optional: the code has a title');
+  });
+
+  it('refuses a well-formed code that ICD-10 does not have, and takes one written without its dot', () => {
+    const visit = (code: string) => ({
+      patient: 'Patient/p1',
+      mode: 'in-person' as const,
+      diagnoses: [{ code }],
+    });
+    assert.match(visitProblems(visit('J02.7')).join(), /diagnoses\[0\]\.code: J02\.7 is not an ICD-10 code/);
+    assert.match(visitProblems(visit('A00.5')).join(), /diagnoses\[0\]\.code/);
+    assert.deepEqual(visitProblems(visit('j029')), []);
+    assert.deepEqual(visitProblems(visit('N18.5')), []);
   });
 
   it('interprets values against the usual range', () => {

@@ -25,6 +25,7 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import { MEDICINE_SYSTEM, medicineDisplay, medicines } from '../prescriptions/medicines.ts';
+import { ICD10_SYSTEM, icd10 } from '../terminology/index.ts';
 import { CVX, PNI_SYSTEM, pniSchedule } from './pni.ts';
 import {
   BLOOD_PRESSURE_PANEL,
@@ -37,7 +38,7 @@ import {
   vitalProblem,
 } from './vitals.ts';
 
-export const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+export const ICD10 = ICD10_SYSTEM;
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const SNOMED = 'http://snomed.info/sct';
 const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
@@ -53,10 +54,10 @@ export const VISIT_MODES = {
 export type VisitMode = keyof typeof VISIT_MODES;
 
 export interface DiagnosisInput {
-  /** ICD-10 code (`I10`, `E11.9`). */
+  /** ICD-10 code (`I10`, `E11.9`), one of the French edition (terminology module). */
   code: string;
-  /** The clinician's wording, shown to the patient. */
-  text: string;
+  /** The clinician's own wording, if any, shown to the patient beside the code's title. */
+  text?: string;
   status?: 'active' | 'resolved';
 }
 export interface AllergyInput {
@@ -106,7 +107,6 @@ export interface VisitAuthor {
   display: string;
 }
 
-const ICD10_PATTERN = /^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$/;
 const REFERENCE = /^(Practitioner|Organization)\/[A-Za-z0-9\-.]{1,64}$/;
 
 /** Every problem of a visit, each naming the field (`vitals.systolic`, `diagnoses[0].code`). Pure. */
@@ -119,9 +119,12 @@ export function visitProblems(input: VisitInput): string[] {
     if (problem) problems.push(problem);
   }
   (input.diagnoses ?? []).forEach((d, i) => {
-    if (!ICD10_PATTERN.test(d.code?.trim().toUpperCase() ?? ''))
-      problems.push(`diagnoses[${i}].code: an ICD-10 code such as I10 or E11.9`);
-    if (!d.text?.trim()) problems.push(`diagnoses[${i}].text: the diagnosis in words`);
+    const code = d.code?.trim() ?? '';
+    if (!code) problems.push(`diagnoses[${i}].code: an ICD-10 code such as I10 or E11.9`);
+    else if (!icd10().has(code))
+      problems.push(
+        `diagnoses[${i}].code: ${code.slice(0, 12)} is not an ICD-10 code; choose one from the list`,
+      );
   });
   (input.allergies ?? []).forEach((a, i) => {
     if (!a.substance?.trim()) problems.push(`allergies[${i}].substance: what the patient is allergic to`);
@@ -240,13 +243,20 @@ export function visitBundle(input: VisitInput, author: VisitAuthor, now = new Da
   const conditions: Reference<Condition>[] = [];
   for (const d of input.diagnoses ?? []) {
     const status = d.status ?? 'active';
+    // the code as ICD-10 writes it (`e119` → `E11.9`), titled in French as the ATIH edition has it
+    const concept = icd10().concept(d.code);
     conditions.push({
       reference: add<Condition>({
         resourceType: 'Condition',
         clinicalStatus: code('http://terminology.hl7.org/CodeSystem/condition-clinical', status),
         verificationStatus: code('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'confirmed'),
         category: [code('http://terminology.hl7.org/CodeSystem/condition-category', 'encounter-diagnosis')],
-        code: code(ICD10, d.code.trim().toUpperCase(), undefined, d.text.trim()),
+        code: code(
+          ICD10,
+          concept?.code ?? d.code.trim().toUpperCase(),
+          concept?.fr,
+          d.text?.trim() || undefined,
+        ),
         subject,
         encounter,
         recordedDate: now.toISOString(),
