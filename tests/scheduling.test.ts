@@ -504,3 +504,71 @@ describe('after booking', () => {
     );
   });
 });
+
+describe('the day-before reminder, sent by the job runner when due', () => {
+  it('reaches the SMTP server in the patient’s language (French in person, Arabic by video)', async () => {
+    // an appointment 24 h and half a minute away: its reminder falls due 30 s from now, and the
+    // platform's own job runner (no test hook) sends it; slots written as a scheduling system would
+    const due = new Date(Math.ceil(Date.now() / 1000) * 1000 + 24 * 3_600_000 + 30_000);
+    const people = [
+      { id: 'prf', email: 'rachid@example.ma', language: 'fr', schedule: 'sch-s' },
+      { id: 'pra', email: 'samira@example.ma', language: 'ar', schedule: 'sch-v' },
+    ];
+    const booked: string[] = [];
+    for (const p of people) {
+      await put({
+        resourceType: 'Patient',
+        id: p.id,
+        name: [{ family: p.id }],
+        telecom: [{ system: 'email', value: p.email }],
+        communication: [
+          { language: { coding: [{ system: 'urn:ietf:bcp:47', code: p.language }] }, preferred: true },
+        ],
+      });
+      await put({
+        resourceType: 'Slot',
+        id: `slot-${p.id}`,
+        schedule: { reference: `Schedule/${p.schedule}` },
+        status: 'free',
+        start: due.toISOString(),
+        end: new Date(due.getTime() + 30 * 60_000).toISOString(),
+      });
+      const person = await signIn(server, ['patient'], `Patient/${p.id}`);
+      const res = await person.call('/api/scheduling/book', {
+        method: 'POST',
+        body: { slot: `Slot/slot-${p.id}` },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      booked.push(res.body.id);
+    }
+    assert.ok(Date.now() < due.getTime() - 24 * 3_600_000, 'booked before the reminder fell due');
+    const reminder = async (address: string, subject: string) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const m = await inbox.next(address, Math.max(1, deadline - Date.now()));
+        if (m.subject === subject) return m;
+      }
+    };
+    const [fr, ar] = await Promise.all([
+      reminder('rachid@example.ma', 'Sahti : rappel de rendez-vous demain'),
+      reminder('samira@example.ma', 'صحتي: تذكير بموعد الغد'),
+    ]);
+    assert.ok(Date.now() >= due.getTime() - 24 * 3_600_000, 'not sent before it was due');
+    assert.match(
+      fr.text,
+      /^Rappel : rendez-vous avec Dr Rim Sbai le .+, Clinique Anfa\. Apportez votre CNIE\./,
+    );
+    assert.match(ar.text, /^تذكير: موعدك مع Dr Rim Sbai يوم .+ عبر الفيديو\. أحضر بطاقتك الوطنية\./);
+    // each ran once, as a job of the runner (its completion is recorded just after the work)
+    const states = async () =>
+      (
+        await server.platform.db.query<{ state: string }>(
+          `SELECT state FROM pgboss.job WHERE name = $1 AND data->>'appointment' = ANY($2::text[])`,
+          [REMINDER_JOB, booked],
+        )
+      ).rows.map((r) => r.state);
+    for (let tries = 0; (await states()).some((s) => s !== 'completed') && tries < 50; tries++)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await states(), ['completed', 'completed']);
+  });
+});
