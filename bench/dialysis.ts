@@ -264,7 +264,11 @@ async function contend(server: TestServer, homeOrganization: string, nephro: str
       stays.push(draft.body.id);
     }
     const free = await coordinator.call(`/api/dialysis/stays/${stays[0]}/capacity`);
-    const slot = free.body.slots[0].slot;
+    // tomorrow is the patient's home dialysis day the guest session replaces: the rhythm holds at any
+    // hour (a session today, while today's early shift is still bookable, would leave a long gap)
+    const tomorrow = addDays(today, 1);
+    const slot = (free.body.slots.find((s: { date: string }) => s.date === tomorrow) ?? free.body.slots[0])
+      .slot;
     const results = await Promise.all(
       stays.map((id) =>
         coordinator.call(`/api/dialysis/stays/${id}/accept`, {

@@ -365,7 +365,9 @@ describe('a chair is never double-booked', () => {
     const stays: string[] = [];
     for (const name of ['Alaoui', 'Berrada', 'Chraibi', 'Doukkali']) stays.push(await sentStay(dakhla, name));
     const capacity = await api(dakhlaCoordinator, `/stays/${stays[0]}/capacity`);
-    const slot = capacity.body.slots[0].slot;
+    // tomorrow's chair: it replaces the home session the patient misses (a session today alone, bookable
+    // in the small hours, would leave four sessions over eight days and is rightly refused)
+    const slot = capacity.body.slots.find((s: { date: string }) => s.date === inDays(1)).slot;
     const results = await Promise.all(
       stays.map((id) =>
         api(dakhlaCoordinator, `/stays/${id}/accept`, { method: 'POST', body: { sessions: [{ slot }] } }),

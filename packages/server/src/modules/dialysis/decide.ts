@@ -12,7 +12,7 @@ import type { Principal } from '../../kernel/principal.ts';
 import { ACTIVE, OWN_NOTICES_TAG } from '../scheduling/booking.ts';
 import { addDays, localDate, localToInstant } from '../scheduling/calendar.ts';
 import { audited, type DialysisDeps } from './deps.ts';
-import { loadProfile } from './record.ts';
+import { loadTravelNeeds } from './record.ts';
 import { homeSessionsAround, keepsRhythm, ordinal } from './rhythm.ts';
 import { earliestBookable } from './search.ts';
 import {
@@ -39,7 +39,7 @@ const DECIDERS = ['dialysis-coordinator', 'doctor'];
 export async function capacityFor(deps: DialysisDeps, principal: Principal, id: string) {
   const { stay, role } = await roleIn(accessDeps(deps), principal, await stayRow(deps.ctx.db, id));
   if (role !== 'destination') throw forbidden('Only the destination centre assigns chairs');
-  const profile = await loadProfile(deps.ctx.store, stay.patient_id);
+  const profile = await loadTravelNeeds(deps.ctx.store, stay.patient_id);
   const kind = profile.needsIsolation ? 'isolation' : 'standard';
   const from = localToInstant(stay.arrival, '00:00');
   const to = localToInstant(addDays(stay.departure, 1), '00:00');
@@ -118,7 +118,7 @@ export async function accept(
   const sessions = Array.isArray(input.sessions) ? input.sessions : [];
   if (sessions.length === 0 || sessions.length > 40)
     badRequest('Give one chair and shift (a Slot) for each session', ['sessions']);
-  const profile = await loadProfile(deps.ctx.store, stay.patient_id);
+  const profile = await loadTravelNeeds(deps.ctx.store, stay.patient_id);
   const slots: { slot: Slot; label: string }[] = [];
   for (const [i, s] of sessions.entries()) {
     const ref = String((s as { slot?: unknown })?.slot ?? '').replace(/^Slot\//, '');

@@ -23,6 +23,7 @@ import {
   PRESCRIPTION,
   SEROLOGY,
   SEROLOGY_KEYS,
+  type SerologyKey,
   type Shift,
   shiftOf,
   UCUM,
@@ -105,18 +106,8 @@ export async function loadProfile(store: FhirStore, patientId: string): Promise<
   ]);
   const facts: PatientFacts = { serology: {}, medications: 0, allergiesRecorded: false };
   for (const key of SEROLOGY_KEYS) {
-    const latest = serology
-      .filter(
-        (o) => o.status !== 'entered-in-error' && o.code.coding?.some((c) => c.code === SEROLOGY[key].code),
-      )
-      .sort((a, b) => effective(b).localeCompare(effective(a)))[0];
-    if (latest)
-      facts.serology[key] = {
-        date: effective(latest),
-        ref: `Observation/${latest.id}`,
-        positive: !!latest.valueCodeableConcept?.coding?.some((c) => c.code === POSITIVE.code),
-        byPatient: !!latest.performer?.some((p) => p.reference === patient),
-      };
+    const latest = latestSerology(serology, key, patient);
+    if (latest) facts.serology[key] = latest;
   }
   const [ecg] = await search<Observation>('Observation', [
     ['code', token(ECG)],
@@ -130,12 +121,7 @@ export async function loadProfile(store: FhirStore, patientId: string): Promise<
     ['_count', '1'],
   ]);
   if (lab) facts.latestLab = { date: effective(lab), ref: `Observation/${lab.id}` };
-  const [prescription] = await search<ServiceRequest>('ServiceRequest', [
-    ['category', token(PRESCRIPTION)],
-    ['status', 'active'],
-    ['_sort', '-authored'],
-    ['_count', '1'],
-  ]);
+  const prescription = await activePrescription(store, patient);
   if (prescription) {
     const p: PrescriptionFacts = {
       ref: `ServiceRequest/${prescription.id}`,
@@ -168,14 +154,66 @@ export async function loadProfile(store: FhirStore, patientId: string): Promise<
   facts.allergiesRecorded = allergies.some(
     (a) => a.verificationStatus?.coding?.[0]?.code !== 'entered-in-error',
   );
+  return { facts, ...rhythmOf(prescription), needsIsolation: !!facts.serology.hbv?.positive };
+}
+
+/** What a search for chairs needs: the home rhythm and whether the chair must be an isolation one. */
+export type TravelNeeds = Omit<DialysisProfile, 'facts'>;
+
+/**
+ * The same rhythm and isolation answer as `loadProfile`, from two reads instead of eight: the trip
+ * search runs at every keystroke of a patient planning a holiday and needs nothing else.
+ */
+export async function loadTravelNeeds(store: FhirStore, patientId: string): Promise<TravelNeeds> {
+  const patient = `Patient/${patientId}`;
+  const [prescription, hbv] = await Promise.all([
+    activePrescription(store, patient),
+    store.search('Observation', [
+      ['patient', patient],
+      ['code', token(SEROLOGY.hbv)],
+      ['_sort', '-date'],
+      ['_count', '20'],
+    ]),
+  ]);
+  const latest = latestSerology(hbv.matches as Observation[], 'hbv', patient);
+  return { ...rhythmOf(prescription), needsIsolation: !!latest?.positive };
+}
+
+async function activePrescription(store: FhirStore, patient: string): Promise<ServiceRequest | undefined> {
+  const found = await store.search('ServiceRequest', [
+    ['patient', patient],
+    ['category', token(PRESCRIPTION)],
+    ['status', 'active'],
+    ['_sort', '-authored'],
+    ['_count', '1'],
+  ]);
+  return found.matches[0] as ServiceRequest | undefined;
+}
+
+function rhythmOf(prescription: ServiceRequest | undefined): TravelNeeds {
   const repeat = prescription?.occurrenceTiming?.repeat;
   const homeDays = (repeat?.dayOfWeek ?? ['mon', 'wed', 'fri']) as Weekday[];
   const time = repeat?.timeOfDay?.[0];
   return {
-    facts,
     homeDays,
     ...(time ? { shift: shiftOf(time) } : {}),
-    needsIsolation: !!facts.serology.hbv?.positive,
+    needsIsolation: false,
     ...(prescription ? { prescription } : {}),
+  };
+}
+
+/** The latest valid result of one serology among observations (entered-in-error ones never count). */
+function latestSerology(observations: Observation[], key: SerologyKey, patient: string) {
+  const latest = observations
+    .filter(
+      (o) => o.status !== 'entered-in-error' && o.code.coding?.some((c) => c.code === SEROLOGY[key].code),
+    )
+    .sort((a, b) => effective(b).localeCompare(effective(a)))[0];
+  if (!latest) return undefined;
+  return {
+    date: effective(latest),
+    ref: `Observation/${latest.id}`,
+    positive: !!latest.valueCodeableConcept?.coding?.some((c) => c.code === POSITIVE.code),
+    byPatient: !!latest.performer?.some((p) => p.reference === patient),
   };
 }

@@ -21,7 +21,7 @@ import { checkIn, complete, recordSession } from './care.ts';
 import { accept, cancel, capacityFor, confirm, decline } from './decide.ts';
 import { audited, type DialysisDeps } from './deps.ts';
 import { type Destination, findCommunes } from './places.ts';
-import { loadProfile } from './record.ts';
+import { loadTravelNeeds } from './record.ts';
 import { searchTrip } from './search.ts';
 import { forbidden } from './stay-store.ts';
 import { approve, createDraft, send, sentSummary } from './stays.ts';
@@ -76,7 +76,7 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
   app.get('/api/dialysis/profile', async (req) => {
     const principal = await who(req);
     const patientId = await patientFor(principal, query(req).patient);
-    const profile = await loadProfile(deps.ctx.store, patientId);
+    const profile = await loadTravelNeeds(deps.ctx.store, patientId);
     return {
       patient: `Patient/${patientId}`,
       homeDays: profile.homeDays,
@@ -108,7 +108,7 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
       Date.parse(departure) - Date.parse(arrival) > 60 * 86_400_000
     )
       problems.push(['departure', 'Give the departure date, after the arrival and within 60 days']);
-    const profile = await loadProfile(deps.ctx.store, patientId);
+    const profile = await loadTravelNeeds(deps.ctx.store, patientId);
     const days = q.days ? (q.days.split(',') as Weekday[]) : profile.homeDays;
     if (days.length === 0 || days.some((d) => !DAYS.includes(d)))
       problems.push(['days', 'days is a list such as mon,wed,fri']);

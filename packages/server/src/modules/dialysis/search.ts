@@ -122,6 +122,9 @@ export async function freeCapacity(
   return out;
 }
 
+/** Centres read per query: a first batch sized to the page asked for (most nearby centres have a
+ * plan, so it usually suffices — each centre costs a two-week scan of its chairs), then larger ones. */
+const FIRST_BATCH_PER_RESULT = 2;
 const BATCH = 40;
 
 /** The earliest start scheduling's booking rule still lets anyone book (its minimum notice, and a margin). */
@@ -150,8 +153,10 @@ export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripRes
     );
   const results: TripResult[] = [];
   const late: TripResult[] = [];
-  for (let i = 0; i < candidates.length && results.length < q.limit; i += BATCH) {
-    const batch = candidates.slice(i, i + BATCH);
+  for (let i = 0; i < candidates.length && results.length < q.limit; ) {
+    const size = i === 0 ? Math.min(BATCH, Math.max(4, q.limit * FIRST_BATCH_PER_RESULT)) : BATCH;
+    const batch = candidates.slice(i, i + size);
+    i += size;
     const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
     const capacity = await freeCapacity(
       db,

@@ -8,9 +8,29 @@
 export const CLINIC_TIME_ZONE = 'Africa/Casablanca';
 
 const offsetFormat = new Map<string, Intl.DateTimeFormat>();
+/** Offsets by zone and UTC minute: a search or a derivation asks for the same few hundred minutes
+ * thousands of times, and each `formatToParts` costs tens of microseconds. Zones change their
+ * offset on a whole minute, so the minute's offset is the instant's. Bounded: cleared when full. */
+const offsetByMinute = new Map<string, Map<number, number>>();
+const OFFSET_CACHE_LIMIT = 50_000;
 
 /** The zone's offset from UTC at an instant, in minutes (east positive). */
 export function zoneOffsetMinutes(instant: Date, timeZone = CLINIC_TIME_ZONE): number {
+  const minute = Math.floor(instant.getTime() / 60_000);
+  let known = offsetByMinute.get(timeZone);
+  if (!known) {
+    known = new Map();
+    offsetByMinute.set(timeZone, known);
+  }
+  const cached = known.get(minute);
+  if (cached !== undefined) return cached;
+  if (known.size >= OFFSET_CACHE_LIMIT) known.clear();
+  const offset = computeOffset(new Date(minute * 60_000), timeZone);
+  known.set(minute, offset);
+  return offset;
+}
+
+function computeOffset(instant: Date, timeZone: string): number {
   let format = offsetFormat.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
