@@ -13,6 +13,8 @@ import {
   Page,
   TextField,
 } from '../design/index.ts';
+import { useLanguage } from '../i18n/useFormat.ts';
+import { listText, roleLabel } from '../terms/index.ts';
 import {
   changeRoles,
   createStaffAccount,
@@ -27,6 +29,7 @@ const EMPTY: AccountCreateRequest = { displayName: '', login: '', email: '', rol
 
 function RolesEditor({ account }: { account: ManagedAccount }) {
   const { t } = useTranslation(NS);
+  const language = useLanguage();
   const [roles, setRoles] = useState(account.roles);
   const save = useDataMutation({
     write: () => changeRoles(account.id, roles),
@@ -44,7 +47,7 @@ function RolesEditor({ account }: { account: ManagedAccount }) {
         id={`roles-${account.id}`}
         legend={t('accounts.rolesOf', { name: account.displayName })}
         type="checkbox"
-        options={STAFF_ROLES.map((r) => ({ value: r, label: t(`accounts.roleNames.${r}`) }))}
+        options={STAFF_ROLES.map((r) => ({ value: r, label: roleLabel(language, r) }))}
         value={roles}
         onChange={setRoles}
       />
@@ -59,6 +62,7 @@ function RolesEditor({ account }: { account: ManagedAccount }) {
 
 export default function AccountsPage() {
   const { t } = useTranslation(NS);
+  const language = useLanguage();
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const found = useDataQuery({
@@ -113,7 +117,13 @@ export default function AccountsPage() {
                     <span className="secondary" dir="ltr">
                       {a.login}
                     </span>{' '}
-                    — {a.roles.map((r) => t(`accounts.roleNames.${r}`, { defaultValue: r })).join(', ')}
+                    —{' '}
+                    <span data-testid="account-roles">
+                      {listText(
+                        language,
+                        a.roles.map((r) => roleLabel(language, r)),
+                      )}
+                    </span>
                   </summary>
                   <RolesEditor account={a} />
                 </details>
@@ -157,7 +167,7 @@ export default function AccountsPage() {
             legend={t('accounts.roles')}
             type="checkbox"
             error={errorOf('roles')}
-            options={STAFF_ROLES.map((r) => ({ value: r, label: t(`accounts.roleNames.${r}`) }))}
+            options={STAFF_ROLES.map((r) => ({ value: r, label: roleLabel(language, r) }))}
             value={values.roles}
             onChange={(roles) => setValues({ ...values, roles: roles as AccountCreateRequest['roles'] })}
           />

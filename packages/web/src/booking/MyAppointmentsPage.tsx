@@ -20,9 +20,10 @@ import {
   Page,
   Tag,
 } from '../design/index.ts';
-import { conceptsText, personName } from '../fhir/display.ts';
+import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { Link, useLocation } from '../router/router.tsx';
+import { specialtiesText } from '../terms/index.ts';
 import { cancelAppointment } from './api.ts';
 import { changeable, isVideo, participantId, refusalOf, splitAppointments } from './appointments.ts';
 import { NS } from './i18n/index.ts';
@@ -134,7 +135,11 @@ function AppointmentItem({
           <Tag kind={a.status === 'fulfilled' ? 'success' : 'warning'}>{t(`mine.status.${a.status}`)}</Tag>
         )}
       </p>
-      {conceptsText(a.specialty) && <p className="secondary">{conceptsText(a.specialty)}</p>}
+      {a.specialty?.length ? (
+        <p className="secondary" data-testid="appointment-specialty">
+          {specialtiesText(language, a.specialty)}
+        </p>
+      ) : null}
       {!video && location?.name && <p>{location.name}</p>}
       {a.description && (
         <p>

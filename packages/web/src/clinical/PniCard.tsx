@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useDataQuery } from '../data/index.ts';
 import { ErrorMessage, Loading, Tag } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { pniAgeLabel, pniDoseLabel } from '../terms/index.ts';
 import { immunisationStatus } from './api.ts';
 import { NS } from './i18n/index.ts';
 
@@ -23,10 +24,10 @@ export function PniCard({ patientId }: { patientId: string }) {
       {status.data.map((d) => (
         <li key={`${d.antigen}-${d.dose}`} className="row-between">
           <span>
-            <strong>{d.vaccine}</strong>
+            <strong>{pniDoseLabel(format.language, d.antigen, d.dose, d.vaccine)}</strong>
             <br />
             <span className="secondary">
-              {d.ageLabel} ·{' '}
+              {pniAgeLabel(format.language, d.ageDays, d.ageLabel)} ·{' '}
               {d.given
                 ? t('chart.givenOn', { date: format.date(d.given) })
                 : t('chart.dueOn', { date: format.date(d.dueDate) })}

@@ -23,7 +23,7 @@ export function Timeline(props: {
   if (items.length === 0) return <Empty>{t('chart.noTimeline')}</Empty>;
 
   const measurement = (o: Observation) =>
-    `${label(observationCode(o), conceptText(o.code))} ${observationValueText(o, format.quantity, format.number)}`;
+    `${label(observationCode(o), conceptText(o.code))} ${observationValueText(o, format.quantity, format.number, format.unit)}`;
   const title = (item: TimelineItem) => {
     if (item.kind === 'encounter')
       return conceptsText(item.encounter.type) || item.encounter.class.display || '';

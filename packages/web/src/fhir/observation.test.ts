@@ -19,6 +19,8 @@ describe('observationValueText', () => {
       ],
     };
     assert.equal(observationValueText(bp, quantity, number), '140/90 mmHg');
+    const arabic = (ucum: string) => (ucum === 'mm[Hg]' ? 'ملم زئبق' : ucum);
+    assert.equal(observationValueText(bp, quantity, number, arabic), '140/90 ملم زئبق');
   });
   it('writes a quantity, a coded value or a string', () => {
     const base: Observation = { resourceType: 'Observation', status: 'final', code: loinc('29463-7') };

@@ -5,6 +5,9 @@ import { DIASTOLIC, LOINC, SYSTOLIC } from './series.ts';
 
 type FormatQuantity = (q: Quantity) => string;
 type FormatNumber = (n: number) => string;
+type FormatUnit = (ucum: string) => string;
+
+const asWritten: FormatUnit = (ucum) => (ucum === 'mm[Hg]' ? 'mmHg' : ucum);
 
 export function observationCode(observation: Observation): string | undefined {
   return (
@@ -20,6 +23,7 @@ export function observationValueText(
   observation: Observation,
   quantity: FormatQuantity,
   number: FormatNumber,
+  unit: FormatUnit = asWritten,
 ): string {
   if (observation.valueQuantity) return quantity(observation.valueQuantity);
   const component = (code: string) =>
@@ -27,7 +31,7 @@ export function observationValueText(
   const sys = component(SYSTOLIC);
   const dia = component(DIASTOLIC);
   if (sys?.value !== undefined && dia?.value !== undefined) {
-    return `${number(sys.value)}/${number(dia.value)} ${sys.unit === 'mm[Hg]' ? 'mmHg' : (sys.unit ?? '')}`.trim();
+    return `${number(sys.value)}/${number(dia.value)} ${sys.unit ? unit(sys.unit) : ''}`.trim();
   }
   if (observation.valueString) return observation.valueString;
   if (observation.valueCodeableConcept) return conceptText(observation.valueCodeableConcept);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ageInYears, formatDate, formatNumber, formatQuantity, formatYears } from './format.ts';
+import { ageInYears, formatDate, formatNumber, formatQuantity, formatUnit, formatYears } from './format.ts';
 
 describe('formatDate', () => {
   it('shows a bare date at its own precision, without time-zone shift', () => {
@@ -34,6 +34,15 @@ describe('numbers and quantities', () => {
     assert.equal(formatQuantity('en', { value: 120, unit: 'mm[Hg]' }), '120 mmHg');
     assert.equal(formatQuantity('en', { value: 6.5, code: '%' }), '6.5 %');
     assert.equal(formatQuantity('en', undefined), '');
+  });
+  it('writes in Arabic letters the units Arabic texts write so, after the number; symbols stay', () => {
+    assert.equal(formatQuantity('ar', { value: 77, unit: 'kg' }), '77 كغ');
+    assert.equal(formatQuantity('ar', { value: 123, unit: 'mg/dL' }), '123 ملغ/دل');
+    assert.equal(formatUnit('ar', 'mm[Hg]'), 'ملم زئبق');
+    assert.equal(formatUnit('fr', 'kg'), 'kg');
+    assert.equal(formatUnit('ar', 'Cel'), '°C');
+    assert.equal(formatUnit('ar', '/min'), '/min');
+    assert.equal(formatUnit('ar', 'comprimé'), 'comprimé', 'a unit as written stays as written');
   });
 });
 

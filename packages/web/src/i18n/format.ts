@@ -75,13 +75,39 @@ const UNIT_LABELS: Record<string, string> = {
   'mg/dL': 'mg/dL',
 };
 
+/**
+ * Units an Arabic text writes in Arabic letters (so that, right to left, the number is read before
+ * its unit). Symbols the whole world writes the same (°C, %, /min) stay as they are.
+ */
+const ARABIC_UNITS: Record<string, string> = {
+  'mm[Hg]': 'ملم زئبق',
+  kg: 'كغ',
+  g: 'غ',
+  mg: 'ملغ',
+  ug: 'ميكروغرام',
+  µg: 'ميكروغرام',
+  mL: 'مل',
+  L: 'ل',
+  cm: 'سم',
+  m: 'م',
+  'mg/dL': 'ملغ/دل',
+  'g/dL': 'غ/دل',
+  'mmol/L': 'مليمول/ل',
+  'kg/m2': 'كغ/م²',
+};
+
+/** A UCUM unit (or a unit as recorded) as the reader's language writes it. */
+export function formatUnit(language: Language, unit: string): string {
+  if (language === 'ar' && Object.hasOwn(ARABIC_UNITS, unit)) return ARABIC_UNITS[unit];
+  return Object.hasOwn(UNIT_LABELS, unit) ? UNIT_LABELS[unit] : unit;
+}
+
 export function formatQuantity(
   language: Language,
   quantity: { value?: number; unit?: string; code?: string } | undefined,
 ): string {
   if (quantity?.value === undefined) return '';
-  const unit = quantity.unit ?? quantity.code ?? '';
-  const label = UNIT_LABELS[unit] ?? unit;
+  const label = formatUnit(language, quantity.unit ?? quantity.code ?? '');
   return label
     ? `${formatNumber(language, quantity.value)} ${label}`
     : formatNumber(language, quantity.value);

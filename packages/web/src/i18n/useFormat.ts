@@ -6,6 +6,7 @@ import {
   formatDate,
   formatNumber,
   formatQuantity,
+  formatUnit,
   formatYears,
 } from './format.ts';
 import { isLanguage, type Language } from './languages.ts';
@@ -22,6 +23,7 @@ export function useFormat() {
     date: (value: string | undefined, how?: DateStyle) => formatDate(language, value, how),
     number: (value: number, digits?: number) => formatNumber(language, value, digits),
     quantity: (q: Parameters<typeof formatQuantity>[1]) => formatQuantity(language, q),
+    unit: (unit: string) => formatUnit(language, unit),
     /** "56 ans" from a FHIR birthDate; empty when unknown. */
     age: (birthDate: string | undefined) => {
       const years = ageInYears(birthDate);

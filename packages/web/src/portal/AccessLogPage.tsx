@@ -8,9 +8,11 @@ import { ApiError, accessLog } from '../api/index.ts';
 import { useDataPages } from '../data/index.ts';
 import { Button, Choices, Empty, ErrorMessage, Loading, Page, Tag } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { listText, roleLabel } from '../terms/index.ts';
 import { accessLine, groupVisits } from './access-log-view.ts';
 import { NS } from './i18n/index.ts';
 import { useOwnPatientId, usePatientId } from './usePatientId.ts';
+import { usePractitionerNames } from './usePractitionerNames.ts';
 
 export default function AccessLogPage() {
   const { t } = useTranslation(NS);
@@ -38,13 +40,13 @@ export default function AccessLogPage() {
 
   const firstError = log.isError && !log.isFetchNextPageError ? log.error : undefined;
   const missing = firstError instanceof ApiError && firstError.status === 404;
-  const all = (log.data?.pages ?? [])
-    .flatMap((page) => page.entries)
-    .map((entry, i) => ({
-      key: entry.id ?? `${entry.when}-${i}`,
-      when: entry.when,
-      line: accessLine(entry),
-    }));
+  const entries = (log.data?.pages ?? []).flatMap((page) => page.entries);
+  const nameOf = usePractitionerNames(entries);
+  const all = entries.map((entry, i) => ({
+    key: entry.id ?? `${entry.when}-${i}`,
+    when: entry.when,
+    line: accessLine(entry),
+  }));
   // one chart opening writes several events: one line per visit
   const shown = groupVisits(showMine ? all : all.filter((e) => !e.line.self));
   // a patient's own visits can fill whole pages: fetch on (a few pages) until carers' accesses show
@@ -83,13 +85,31 @@ export default function AccessLogPage() {
               <div className="row-between">
                 <span>
                   <strong>
-                    {line.self ? t('accessLog.you') : line.app ? t('accessLog.app') : line.name}
+                    {line.self ? (
+                      t('accessLog.you')
+                    ) : line.app ? (
+                      t('accessLog.app')
+                    ) : (
+                      <bdi data-testid="access-who">{nameOf(line.name, line.reference)}</bdi>
+                    )}
                   </strong>
-                  {line.app && <span className="secondary"> ({line.app})</span>}
+                  {line.app && (
+                    <span className="secondary">
+                      {' '}
+                      (<bdi>{line.app}</bdi>)
+                    </span>
+                  )}
                   {!line.self && !line.app && line.roles.length > 0 && (
                     <span className="secondary">
                       {' '}
-                      ({line.roles.map((r) => t(`accessLog.roles.${r}`, { defaultValue: r })).join(', ')})
+                      (
+                      <span data-testid="access-roles">
+                        {listText(
+                          format.language,
+                          line.roles.map((r) => roleLabel(format.language, r)),
+                        )}
+                      </span>
+                      )
                     </span>
                   )}
                 </span>
@@ -103,7 +123,7 @@ export default function AccessLogPage() {
                     ? t('labelled', {
                         ns: 'common',
                         label: t(`accessLog.kinds.${line.kind}`),
-                        value: line.types.map(typeName).join(', '),
+                        value: listText(format.language, line.types.map(typeName)),
                       })
                     : t(`accessLog.kinds.${line.kind}`)}
                 </span>

@@ -1,6 +1,6 @@
 /** Allow or block one carer: what, who (search the directory), confirm. */
 import type { Consent } from '@medplum/fhirtypes';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, fhir } from '../api/index.ts';
 import { useCreate, useDataQuery } from '../data/index.ts';
@@ -15,6 +15,7 @@ import {
   Page,
   TextField,
 } from '../design/index.ts';
+import type { Language } from '../i18n/languages.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { navigate } from '../router/router.tsx';
 import { type CarerChoice, type CarerKind, carerChoices, planCarerSearch } from './carer-search.ts';
@@ -28,7 +29,7 @@ type ActorKind = CarerKind;
 async function findCarers(
   kind: ActorKind,
   name: string,
-  language: string,
+  language: Language,
   signal: AbortSignal,
 ): Promise<CarerChoice[]> {
   const plan = planCarerSearch(kind, name);
@@ -166,7 +167,7 @@ export default function NewConsentPage() {
             error={errorFor(errors, 'actor')}
             options={matches.map((m) => ({
               value: m.reference,
-              label: <ChoiceLabel text={m.name} hint={m.details.join(' · ')} />,
+              label: <CarerLabel choice={m} />,
             }))}
             value={chosen ? [chosen] : []}
             onChange={([v]) => setChosen(v)}
@@ -184,6 +185,28 @@ function ChoiceLabel({ text, hint }: { text: string; hint: string }) {
       {text}
       <br />
       <span className="secondary">{hint}</span>
+    </span>
+  );
+}
+
+/** Each detail isolated: an Arabic specialty and a facility named in Latin letters keep their order. */
+function CarerLabel({ choice }: { choice: CarerChoice }) {
+  const details = [
+    ...choice.specialties.map((text) => ({ key: `specialty-${text}`, text, testId: 'carer-specialty' })),
+    ...choice.places.map((text) => ({ key: `place-${text}`, text, testId: undefined })),
+  ];
+  return (
+    <span>
+      <bdi>{choice.name}</bdi>
+      <br />
+      <span className="secondary">
+        {details.map((d, i) => (
+          <Fragment key={d.key}>
+            {i > 0 && ' · '}
+            <bdi data-testid={d.testId}>{d.text}</bdi>
+          </Fragment>
+        ))}
+      </span>
     </span>
   );
 }

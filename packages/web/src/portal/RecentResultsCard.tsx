@@ -32,7 +32,9 @@ export function RecentResultsCard({ patientId }: { patientId: string }) {
                   <br />
                   <span className="secondary">{format.date(observationDate(o))}</span>
                 </span>
-                <bdi className="chart__latest">{observationValueText(o, format.quantity, format.number)}</bdi>
+                <bdi className="chart__latest">
+                  {observationValueText(o, format.quantity, format.number, format.unit)}
+                </bdi>
               </li>
             ))}
           </ul>

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccessLogEntry } from '../api/access.ts';
-import { type AccessItem, accessLine, groupVisits } from './access-log-view.ts';
+import {
+  type AccessItem,
+  accessLine,
+  actorName,
+  groupVisits,
+  practitionerReferences,
+} from './access-log-view.ts';
 
 describe('accessLine', () => {
   it('says who looked at which parts of the record, each part once', () => {
@@ -89,5 +95,42 @@ describe('the access log as a patient reads it', () => {
     assert.equal(line.app, 'demo-system');
     const person = item('2026-06-01T10:00:00Z', { client: 'web', what: ['Patient/7'] }).line;
     assert.equal(person.app, undefined);
+  });
+});
+
+describe('a practitioner named in the reader’s script', () => {
+  const entry = (who: AccessLogEntry['who']): AccessLogEntry => ({
+    when: '2026-06-01T10:00:00Z',
+    who,
+    breakGlass: true,
+    outcome: 'success',
+  });
+  const filali = {
+    name: [
+      { use: 'official' as const, text: 'Dr Khalid Filali' },
+      {
+        use: 'usual' as const,
+        text: 'د. خالد الفيلالي',
+        extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/language', valueCode: 'ar' }],
+      },
+    ],
+  };
+
+  it('asks the directory once for each practitioner the log names, and for nobody else', () => {
+    const refs = practitionerReferences([
+      entry({ display: 'Dr Khalid Filali', reference: 'Practitioner/4', roles: ['doctor'] }),
+      entry({ display: 'Dr Khalid Filali', reference: 'Practitioner/4', roles: ['doctor'] }),
+      entry({ display: 'Houda Zerouali', reference: 'Patient/7', self: true }),
+      entry('Dr Salma Benjelloun'),
+      entry({ display: 'demo-system' }),
+    ]);
+    assert.deepEqual(refs, ['Practitioner/4']);
+  });
+
+  it('shows the Arabic form on an Arabic page, the recorded name otherwise or when not found', () => {
+    assert.equal(actorName('Dr Khalid Filali', filali, 'ar'), 'د. خالد الفيلالي');
+    assert.equal(actorName('Dr Khalid Filali', filali, 'fr'), 'Dr Khalid Filali');
+    assert.equal(actorName('Dr Khalid Filali', undefined, 'ar'), 'Dr Khalid Filali');
+    assert.equal(actorName('Dr Khalid Filali', { name: [] }, 'ar'), 'Dr Khalid Filali');
   });
 });

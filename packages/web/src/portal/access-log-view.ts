@@ -3,12 +3,17 @@
  * (looked, added, changed, deleted), to which parts of the record, why, and whether it was an
  * emergency access. Pure.
  */
+import type { Practitioner } from '@medplum/fhirtypes';
 import type { AccessLogEntry } from '../api/access.ts';
+import { personName } from '../fhir/display.ts';
 
 export type AccessKind = 'view' | 'add' | 'change' | 'delete' | 'signIn';
 
 export interface AccessLine {
+  /** The name the audit recorded (the account's display name, in Latin letters for staff). */
   name: string;
+  /** `Practitioner/12`… when the actor has a resource: the name to show is read from it. */
+  reference?: string;
   /** A machine client (another system, no person behind it): its client id, shown as such. */
   app?: string;
   self: boolean;
@@ -46,8 +51,10 @@ export function accessLine(entry: AccessLogEntry): AccessLine {
       : undefined;
   const signIn = /^log\s?in$/i.test(entry.interaction ?? '');
   const purpose = typeof entry.purpose === 'string' ? entry.purpose : entry.purpose?.display;
+  const reference = typeof entry.who === 'string' ? undefined : entry.who.reference;
   return {
     name: who.display,
+    ...(reference ? { reference } : {}),
     ...(app ? { app } : {}),
     self: who.self,
     roles: who.roles.filter(Boolean),
@@ -58,6 +65,24 @@ export function accessLine(entry: AccessLogEntry): AccessLine {
     ...(entry.breakGlassReason ? { reason: entry.breakGlassReason } : {}),
     refused: entry.outcome === 'failure',
   };
+}
+
+/**
+ * The practitioners an access log names, each once: the audit keeps the display name of the moment
+ * (never rewritten); the directory, which a patient may read, has the Arabic form of the name.
+ */
+export function practitionerReferences(entries: AccessLogEntry[]): string[] {
+  const refs = entries.map((e) => (typeof e.who === 'string' ? undefined : e.who.reference));
+  return [...new Set(refs.filter((r): r is string => Boolean(r?.startsWith('Practitioner/'))))].sort();
+}
+
+/** The actor's name in the reader's script when their resource is at hand, else as recorded. */
+export function actorName(
+  recorded: string,
+  practitioner: Pick<Practitioner, 'name'> | undefined,
+  language: string,
+): string {
+  return (practitioner && personName(practitioner.name, language)) || recorded;
 }
 
 export interface AccessItem {

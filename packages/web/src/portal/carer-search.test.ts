@@ -38,7 +38,7 @@ describe('finding a carer to allow or block', () => {
       'fr',
     );
     assert.deepEqual(
-      choices.map((c) => [c.reference, c.name, c.details]),
+      choices.map((c) => [c.reference, c.name, c.places]),
       [
         ['Organization/1', 'Hôpital Hassan II', ['Agadir']],
         ['Organization/2', 'Hôpital Hassan II', ['Khouribga']],
@@ -46,51 +46,58 @@ describe('finding a carer to allow or block', () => {
     );
   });
 
-  it('shows a practitioner’s specialty, facility and city, in the reader’s script', () => {
-    const choices = carerChoices(
-      'Practitioner',
-      [
-        bundle(
-          [
-            {
-              resourceType: 'Practitioner',
-              id: '4',
-              name: [
-                { family: 'Filali', given: ['Khalid'], prefix: ['Dr'] },
-                {
-                  family: 'الفيلالي',
-                  given: ['خالد'],
-                  extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/language', valueCode: 'ar' }],
-                },
-              ],
-            },
-            'match',
-          ],
-          [
-            {
-              resourceType: 'PractitionerRole',
-              practitioner: { reference: 'Practitioner/4' },
-              organization: { reference: 'Organization/9' },
-              specialty: [{ text: 'Cardiologie' }],
-            },
-            'include',
-          ],
-          [
-            {
-              resourceType: 'Organization',
-              id: '9',
-              name: 'CHU Ibn Rochd',
-              address: [{ city: 'Casablanca' }],
-            },
-            'include',
-          ],
-        ),
-      ],
-      'fr',
-    );
-    assert.equal(choices.length, 1);
-    assert.equal(choices[0].reference, 'Practitioner/4');
-    assert.match(choices[0].name, /Filali/);
-    assert.deepEqual(choices[0].details, ['Cardiologie', 'CHU Ibn Rochd', 'Casablanca']);
+  it('shows a practitioner’s specialty (from its code, in the reader’s language), facility and city', () => {
+    const bundles = [
+      bundle(
+        [
+          {
+            resourceType: 'Practitioner',
+            id: '4',
+            name: [
+              { family: 'Filali', given: ['Khalid'], prefix: ['Dr'] },
+              {
+                family: 'الفيلالي',
+                given: ['خالد'],
+                extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/language', valueCode: 'ar' }],
+              },
+            ],
+          },
+          'match',
+        ],
+        [
+          {
+            resourceType: 'PractitionerRole',
+            practitioner: { reference: 'Practitioner/4' },
+            organization: { reference: 'Organization/9' },
+            // as the directory demo writes it: a SNOMED CT code, the French as text
+            specialty: [
+              {
+                coding: [{ system: 'http://snomed.info/sct', code: '394579002', display: 'Cardiology' }],
+                text: 'Cardiologie',
+              },
+            ],
+          },
+          'include',
+        ],
+        [
+          {
+            resourceType: 'Organization',
+            id: '9',
+            name: 'CHU Ibn Rochd',
+            address: [{ city: 'Casablanca' }],
+          },
+          'include',
+        ],
+      ),
+    ];
+    const [fr] = carerChoices('Practitioner', bundles, 'fr');
+    assert.equal(fr.reference, 'Practitioner/4');
+    assert.match(fr.name, /Filali/);
+    assert.deepEqual(fr.specialties, ['Cardiologie']);
+    assert.deepEqual(fr.places, ['CHU Ibn Rochd', 'Casablanca']);
+    const [ar] = carerChoices('Practitioner', bundles, 'ar');
+    assert.equal(ar.name, 'خالد الفيلالي');
+    assert.deepEqual(ar.specialties, ['أمراض القلب']);
+    assert.deepEqual(carerChoices('Practitioner', bundles, 'en')[0].specialties, ['Cardiology']);
   });
 });

@@ -9,6 +9,8 @@
 import type { Bundle, Organization, Practitioner, PractitionerRole, Reference } from '@medplum/fhirtypes';
 import { resourcesOf } from '../api/fhir.ts';
 import { personName } from '../fhir/display.ts';
+import type { Language } from '../i18n/languages.ts';
+import { specialtyLabel } from '../terms/index.ts';
 
 export type CarerKind = 'Practitioner' | 'Organization';
 
@@ -22,8 +24,10 @@ export interface CarerSearch {
 export interface CarerChoice {
   reference: string;
   name: string;
-  /** Specialty, facility, city: whatever the directory knows, for telling namesakes apart. */
-  details: string[];
+  /** Specialties in the reader's language (from their codes): what tells namesakes apart first. */
+  specialties: string[];
+  /** Facility and city, as the directory writes them. */
+  places: string[];
 }
 
 const WITH_PLACES: Record<CarerKind, Record<string, string>> = {
@@ -45,7 +49,7 @@ export function planCarerSearch(kind: CarerKind, query: string, count = 20): Car
 }
 
 /** The matches of several searches, each once, in the order first seen, with what tells them apart. */
-export function carerChoices(kind: CarerKind, bundles: Bundle[], language: string): CarerChoice[] {
+export function carerChoices(kind: CarerKind, bundles: Bundle[], language: Language): CarerChoice[] {
   const organizations = new Map<string, Organization>();
   const roles: PractitionerRole[] = [];
   for (const bundle of bundles) {
@@ -64,7 +68,7 @@ export function carerChoices(kind: CarerKind, bundles: Bundle[], language: strin
       choices.push(
         r.resourceType === 'Practitioner'
           ? practitionerChoice(r, roles, organizations, language)
-          : { reference, name: r.name ?? '', details: unique([cityOf(r)]) },
+          : { reference, name: r.name ?? '', specialties: [], places: unique([cityOf(r)]) },
       );
     }
   }
@@ -75,19 +79,24 @@ function practitionerChoice(
   practitioner: Practitioner,
   roles: PractitionerRole[],
   organizations: Map<string, Organization>,
-  language: string,
+  language: Language,
 ): CarerChoice {
   const reference = `Practitioner/${practitioner.id}`;
   const mine = roles.filter((r) => r.practitioner?.reference === reference && r.active !== false);
-  const details = mine.flatMap((role) => {
+  const specialties = mine.flatMap((role) => (role.specialty ?? []).map((s) => specialtyLabel(language, s)));
+  const places = mine.flatMap((role) => {
     const organization = organizationOf(role.organization, organizations);
     return [
-      ...(role.specialty ?? []).map((s) => s.text ?? s.coding?.[0]?.display),
       organization?.name ?? role.organization?.display,
       organization ? cityOf(organization) : undefined,
     ];
   });
-  return { reference, name: personName(practitioner.name, language), details: unique(details) };
+  return {
+    reference,
+    name: personName(practitioner.name, language),
+    specialties: unique(specialties),
+    places: unique(places),
+  };
 }
 
 function organizationOf(

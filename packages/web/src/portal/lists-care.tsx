@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Tag } from '../design/index.ts';
 import { conceptText, referenceText } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
+import { doseNumber, vaccineLabel } from '../terms/index.ts';
 import { NS } from './i18n/index.ts';
 import { SearchList } from './SearchList.tsx';
 
@@ -74,11 +75,11 @@ export function ImmunizationsList({ patientId }: { patientId: string }) {
       params={{ patient: `Patient/${patientId}`, _sort: '-date', _count: 200 }}
       testId="immunizations"
       item={(i) => {
-        const dose =
-          i.protocolApplied?.[0]?.doseNumberPositiveInt ?? i.protocolApplied?.[0]?.doseNumberString;
+        const dose = doseNumber(i);
         return (
           <>
-            <strong>{conceptText(i.vaccineCode)}</strong>
+            {/* from the vaccine's code: the recorded text is in the language it was written in */}
+            <strong data-testid="vaccine-name">{vaccineLabel(format.language, i)}</strong>
             <br />
             <span className="secondary">
               {[

@@ -92,16 +92,6 @@ export const ar: Messages<typeof fr> = {
     roles: 'الأدوار',
     create: 'إنشاء الحساب',
     created: 'تم إنشاء الحساب: أُرسلت رسالة لاختيار كلمة المرور.',
-    roleNames: {
-      doctor: 'طبيب(ة)',
-      nurse: 'ممرض(ة)',
-      'unit-assistant': 'مساعد(ة) الوحدة المتنقلة',
-      'hub-specialist': 'أخصائي(ة) المنصة المركزية',
-      'dialysis-coordinator': 'تنسيق تصفية الدم',
-      'programme-manager': 'مسؤول(ة) البرنامج',
-      administrator: 'مدير(ة) النظام',
-      patient: 'مريض(ة)',
-    },
     errors: {
       name: 'أدخل الاسم الكامل',
       login: 'أدخل معرّفًا',

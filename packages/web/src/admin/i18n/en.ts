@@ -92,16 +92,6 @@ export const en: Messages<typeof fr> = {
     roles: 'Roles',
     create: 'Create the account',
     created: 'Account created: an email was sent to choose the password.',
-    roleNames: {
-      doctor: 'Doctor',
-      nurse: 'Nurse',
-      'unit-assistant': 'Mobile unit assistant',
-      'hub-specialist': 'Hub specialist',
-      'dialysis-coordinator': 'Dialysis coordination',
-      'programme-manager': 'Programme manager',
-      administrator: 'Administrator',
-      patient: 'Patient',
-    },
     errors: {
       name: 'Enter the full name',
       login: 'Enter a login',

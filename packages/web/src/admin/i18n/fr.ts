@@ -89,16 +89,6 @@ export const fr = {
     roles: 'Rôles',
     create: 'Créer le compte',
     created: 'Compte créé : un e-mail a été envoyé pour choisir le mot de passe.',
-    roleNames: {
-      doctor: 'Médecin',
-      nurse: 'Infirmier·ère',
-      'unit-assistant': 'Assistant·e d’unité mobile',
-      'hub-specialist': 'Spécialiste du plateau central',
-      'dialysis-coordinator': 'Coordination dialyse',
-      'programme-manager': 'Responsable de programme',
-      administrator: 'Administrateur·rice',
-      patient: 'Patient·e',
-    },
     errors: {
       name: 'Saisissez le nom complet',
       login: 'Saisissez un identifiant',

@@ -128,16 +128,7 @@ export const ar: Messages<typeof fr> = {
       DocumentReference: 'الوثائق',
       Consent: 'اختيارات المشاركة',
       Appointment: 'المواعيد',
-    },
-    roles: {
-      patient: 'مريض(ة)',
-      doctor: 'طبيب(ة)',
-      nurse: 'ممرض(ة)',
-      'hub-specialist': 'أخصائي(ة) المنصة المركزية',
-      'dialysis-coordinator': 'تنسيق تصفية الدم',
-      'unit-assistant': 'الوحدة المتنقلة',
-      'programme-manager': 'مسؤول(ة) البرنامج',
-      administrator: 'الإدارة',
+      Composition: 'التقارير الطبية',
     },
     failed: 'مرفوض',
   },
@@ -173,7 +164,7 @@ export const ar: Messages<typeof fr> = {
     represented: 'يمكنهم التصرف نيابة عنك: {{names}}',
   },
   alerts: {
-    breakGlass: 'فُتح ملفك في حالة استعجال بتاريخ {{date}} من طرف {{name}}.',
+    breakGlass: 'فُتح ملفك في حالة استعجال بتاريخ {{date}} من طرف <name>{{name}}</name>.',
     breakGlassMore: 'معرفة من اطلع على ملفك ولماذا',
   },
   contact: {

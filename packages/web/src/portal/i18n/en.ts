@@ -137,16 +137,7 @@ export const en: Messages<typeof fr> = {
       DocumentReference: 'Documents',
       Consent: 'Sharing choices',
       Appointment: 'Appointments',
-    },
-    roles: {
-      patient: 'patient',
-      doctor: 'doctor',
-      nurse: 'nurse',
-      'hub-specialist': 'central hub specialist',
-      'dialysis-coordinator': 'dialysis coordination',
-      'unit-assistant': 'mobile unit',
-      'programme-manager': 'programme manager',
-      administrator: 'administration',
+      Composition: 'Reports',
     },
     failed: 'refused',
   },
@@ -183,7 +174,7 @@ export const en: Messages<typeof fr> = {
     represented: 'May act for you: {{names}}',
   },
   alerts: {
-    breakGlass: 'Your record was opened in an emergency on {{date}} by {{name}}.',
+    breakGlass: 'Your record was opened in an emergency on {{date}} by <name>{{name}}</name>.',
     breakGlassMore: 'See who looked at your record and why',
   },
   contact: {

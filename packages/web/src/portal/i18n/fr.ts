@@ -134,16 +134,7 @@ export const fr = {
       DocumentReference: 'Documents',
       Consent: 'Choix de partage',
       Appointment: 'Rendez-vous',
-    },
-    roles: {
-      patient: 'patient·e',
-      doctor: 'médecin',
-      nurse: 'infirmier·ère',
-      'hub-specialist': 'spécialiste du plateau central',
-      'dialysis-coordinator': 'coordination dialyse',
-      'unit-assistant': 'unité mobile',
-      'programme-manager': 'responsable de programme',
-      administrator: 'administration',
+      Composition: 'Comptes rendus',
     },
     failed: 'refusé',
   },
@@ -180,7 +171,7 @@ export const fr = {
     represented: 'Peuvent agir pour vous : {{names}}',
   },
   alerts: {
-    breakGlass: 'Votre dossier a été ouvert en urgence le {{date}} par {{name}}.',
+    breakGlass: 'Votre dossier a été ouvert en urgence le {{date}} par <name>{{name}}</name>.',
     breakGlassMore: 'Voir qui a consulté votre dossier et pourquoi',
   },
   contact: {

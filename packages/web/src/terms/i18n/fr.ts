@@ -1,0 +1,81 @@
+/**
+ * What codes mean, in French (the reference shape). Keys are codes, never display texts:
+ * specialties by SNOMED CT practice setting, roles by platform role, vaccines by PNI schedule row
+ * (`ANTIGEN-dose`, data/reference/pni-schedule-ma.csv, French as written there) or by CVX code.
+ */
+export const fr = {
+  specialties: {
+    '394814009': 'Médecine générale',
+    '394537008': 'Pédiatrie',
+    '394585009': 'Gynécologie-obstétrique',
+    '394579002': 'Cardiologie',
+    '394583002': 'Endocrinologie',
+    '394582007': 'Dermatologie',
+    '418960008': 'ORL',
+    '418112009': 'Pneumologie',
+    '394589003': 'Néphrologie',
+    '394594003': 'Ophtalmologie',
+    '394587001': 'Psychiatrie',
+    '394810000': 'Rhumatologie',
+    '394584008': 'Gastro-entérologie',
+    '394591006': 'Neurologie',
+    '394612005': 'Urologie',
+  },
+  roles: {
+    patient: 'Patient·e',
+    doctor: 'Médecin',
+    nurse: 'Infirmier·ère',
+    'unit-assistant': 'Assistant·e d’unité mobile',
+    'hub-specialist': 'Spécialiste du plateau central',
+    'dialysis-coordinator': 'Coordination dialyse',
+    'programme-manager': 'Responsable de programme',
+    administrator: 'Administrateur·rice',
+    /** Written by the audit beside a patient's role when they act for a child or a parent. */
+    'acting-for': 'Au nom d’un proche',
+  },
+  vaccines: {
+    pni: {
+      'BCG-1': 'BCG',
+      'VPO-0': 'Vaccin polio oral (dose zéro)',
+      'HB-1': 'Hépatite B (HB1)',
+      'DTC-1': 'Diphtérie-tétanos-coqueluche (DTC1)',
+      'VPO-1': 'Vaccin polio oral (VPO1)',
+      'HB-2': 'Hépatite B (HB2)',
+      'DTC-2': 'Diphtérie-tétanos-coqueluche (DTC2)',
+      'VPO-2': 'Vaccin polio oral (VPO2)',
+      'DTC-3': 'Diphtérie-tétanos-coqueluche (DTC3)',
+      'VPO-3': 'Vaccin polio oral (VPO3)',
+      'VAR-1': 'Vaccin antirougeoleux (VAR)',
+      'HB-3': 'Hépatite B (HB3)',
+      'DTCP-4': 'Premier rappel diphtérie-tétanos-coqueluche-polio (DTCP)',
+      'RR-1': 'Rougeole-rubéole (RR)',
+    },
+    cvx: {
+      '01': 'Diphtérie-tétanos-coqueluche (DTC)',
+      '02': 'Vaccin polio oral',
+      '04': 'Rougeole-rubéole (RR)',
+      '05': 'Vaccin antirougeoleux',
+      '08': 'Hépatite B (enfant)',
+      '10': 'Vaccin polio injectable (VPI)',
+      '19': 'BCG',
+      '102': 'Pentavalent (DTC-Hib-hépatite B)',
+      '119': 'Rotavirus',
+      '130': 'Diphtérie-tétanos-coqueluche-polio (DTCP)',
+      '133': 'Pneumocoque conjugué 13-valent',
+      '141': 'Grippe saisonnière',
+      '165': 'Papillomavirus (HPV, 9-valent)',
+      '178': 'Vaccin polio oral bivalent',
+      '208': 'COVID-19 (ARNm)',
+    },
+  },
+  /** The schedule's ages, by days after birth (age_days in the schedule). */
+  pniAges: {
+    '0': 'À la naissance',
+    '42': '6 semaines',
+    '70': '10 semaines',
+    '98': '14 semaines',
+    '274': '9 mois',
+    '548': '18 mois',
+    '2191': '6 ans (entrée scolaire)',
+  },
+};
