@@ -6,5 +6,6 @@
 export * from './access.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './errors.ts';
 export * from './records.ts';
 export * from './scheduling.ts';

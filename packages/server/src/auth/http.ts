@@ -1,11 +1,15 @@
 /** Shared shapes of the auth endpoints: RFC 6749-style errors, JSON body fields, no caching. */
+import type { AuthErrorCode, OAuthErrorCode } from '@sahti/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** `{ error, error_description }` (RFC 6749 §5.2), never cached. */
+/**
+ * `{ error, error_description }` (RFC 6749 §5.2), never cached. The code comes from the catalogue
+ * (contracts/src/errors.ts), which the web app translates; the description is for developers.
+ */
 export function refuse(
   reply: FastifyReply,
   status: number,
-  error: string,
+  error: AuthErrorCode | OAuthErrorCode,
   description: string,
   extra: Record<string, unknown> = {},
 ): FastifyReply {

@@ -6,6 +6,7 @@
  * stored hashed, single use, valid 60 s. Apps are registered by administrators with their allowed
  * scopes; there is no consent screen yet, so an app gets at most what it was registered for.
  */
+import type { OAuthErrorCode } from '@sahti/contracts';
 import type { FastifyInstance } from 'fastify';
 import { webSession } from './authenticator.ts';
 import { findClient } from './clients.ts';
@@ -39,7 +40,7 @@ export function registerAuthorizeRoute(app: FastifyInstance, core: AuthCore): vo
       if (state !== null) target.searchParams.set('state', state);
       return reply.header('cache-control', 'no-store').redirect(target.toString(), 302);
     };
-    const error = (code: string, description: string) =>
+    const error = (code: OAuthErrorCode, description: string) =>
       back({ error: code, error_description: description });
 
     if (q.get('response_type') !== 'code')

@@ -7,6 +7,7 @@
  * 429 `slow_down` with Retry-After.
  */
 import { createHash } from 'node:crypto';
+import type { OAuthErrorCode } from '@sahti/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AccountSecrets, findAccount } from './accounts.ts';
 import { authenticateClient, findClient, type OAuthClient } from './clients.ts';
@@ -19,9 +20,14 @@ import { issueAccessToken, issueIdToken } from './tokens.ts';
 
 class OAuthError extends Error {
   readonly status: number;
-  readonly error: string;
+  readonly error: OAuthErrorCode;
   readonly headers: Record<string, string>;
-  constructor(status: number, error: string, description: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    error: OAuthErrorCode,
+    description: string,
+    headers: Record<string, string> = {},
+  ) {
     super(description);
     this.status = status;
     this.error = error;

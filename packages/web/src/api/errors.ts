@@ -4,6 +4,8 @@
  * message in the user's language. Pure.
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { AuthErrorCode } from '@sahti/contracts';
+import type { fr } from '../app/i18n/fr.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -56,23 +58,42 @@ export function parseErrorBody(body: unknown): {
   };
 }
 
-/** Keys of the `errors` messages in the common namespace. */
-export type ErrorMessageKey =
-  | 'network'
-  | 'login'
-  | 'forbidden'
-  | 'notFound'
-  | 'gone'
-  | 'conflict'
-  | 'invalid'
-  | 'tooLarge'
-  | 'tooMany'
-  | 'server'
-  | 'unknown';
+/**
+ * Keys of the `errors` messages in the common namespace (app/i18n): each has its words and its next
+ * step (`errors.next.<key>`) in French, hence — the message files are typed — in Arabic and English.
+ */
+export type ErrorMessageKey = keyof (typeof fr)['errors']['next'];
 
-/** The message to show for a failure, in the user's language, chosen from status and code. */
+/**
+ * What a person reads for each refusal of /auth: the catalogue's every code, so a new one does not
+ * typecheck until it is given words here (and, through the key, in every language).
+ */
+export const AUTH_ERROR_MESSAGES: Record<AuthErrorCode, ErrorMessageKey> = {
+  invalid_request: 'invalid',
+  invalid_credentials: 'credentials',
+  too_many_attempts: 'tooMany',
+  second_factor_required: 'secondFactor',
+  invalid_second_factor: 'codeWrong',
+  weak_password: 'weakPassword',
+  invalid_token: 'linkUsed',
+  invalid_code: 'codeWrong',
+  login_required: 'login',
+  forbidden: 'forbidden',
+  csrf: 'session',
+  not_found: 'notFound',
+  no_contact: 'noContact',
+};
+
+const isAuthErrorCode = (code: string | undefined): code is AuthErrorCode =>
+  code !== undefined && Object.hasOwn(AUTH_ERROR_MESSAGES, code);
+
+/**
+ * The message to show for a failure, in the user's language: an /auth refusal by its code, any other
+ * by its status (the server's English `diagnostics` never decide the words).
+ */
 export function errorMessageKey(error: unknown): ErrorMessageKey {
   if (!(error instanceof ApiError)) return error instanceof TypeError ? 'network' : 'unknown';
+  if (!error.outcome && isAuthErrorCode(error.code)) return AUTH_ERROR_MESSAGES[error.code];
   const { status } = error;
   if (status === 0) return 'network';
   if (status === 401) return 'login';

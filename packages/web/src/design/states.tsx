@@ -33,9 +33,14 @@ export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => v
         <strong>{t(`errors.${key}`)}</strong>
       </p>
       <p>{t(`errors.next.${key}`)}</p>
-      {key === 'login' && (
+      {(key === 'login' || key === 'session') && (
         <p>
           <Link to={`/login?next=${encodeURIComponent(href)}`}>{t('layout.signIn')}</Link>
+        </p>
+      )}
+      {(key === 'credentials' || key === 'linkUsed') && (
+        <p>
+          <Link to="/forgot-password">{t('errors.newPassword')}</Link>
         </p>
       )}
       {retry && key !== 'login' && (
