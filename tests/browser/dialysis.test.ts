@@ -2,8 +2,9 @@
  * Guest dialysis end to end in Debian's Chromium, on the demo data: the demo dialysis patient of
  * Rabat plans a week in Agadir, is told her hepatitis C serology is too old, adds a fresh result;
  * her home nephrologist approves; she sends the request with her summary; the Agadir coordinator
- * sees it, accepts with the proposed chairs and shifts; she confirms the sessions. The main screens
- * in French and Arabic get an axe-core check and a screenshot (test-results/screenshots/<backend>/).
+ * sees it arrive on her open page (live feed, no reload), accepts with the proposed chairs and
+ * shifts; she confirms the sessions. The main screens in French and Arabic get an axe-core check
+ * and a screenshot (test-results/screenshots/<backend>/).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -39,6 +40,7 @@ const errors: string[] = [];
 const blocking: string[] = [];
 const shots: string[] = [];
 let patient: Page;
+let coordinator: Page;
 let stayUrl = '';
 // after the demo centres' notice (a week at most), within the slots derived at the first start
 const arrival = addDays(localDate(new Date()), 9);
@@ -122,7 +124,15 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     await nephrologist.locator('[data-item="approval"][data-status="ok"]').waitFor();
   });
 
-  it('sends the request with her summary', async () => {
+  it('sends the request with her summary; the Agadir coordinator’s open page lists it live', async () => {
+    // the coordinator's page is open before the request leaves, and is never reloaded
+    coordinator = await open('coordinator');
+    await signInStaff(coordinator, base, DEMO_DESTINATION_LOGIN, '/clinician');
+    await coordinator.goto(`${base}/clinician/dialysis`);
+    await coordinator.getByRole('heading', { level: 1 }).waitFor();
+    await settle(coordinator);
+    const incoming = coordinator.getByTestId('dialysis-incoming').getByRole('link');
+    const before = await incoming.count();
     await patient.reload();
     await patient.locator('[data-item="approval"][data-status="ok"]').waitFor();
     await patient.getByRole('button', { name: 'Envoyer la demande' }).click();
@@ -130,12 +140,14 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     await patient.getByLabel(/J’accepte que mon résumé médical soit transmis/).check();
     await patient.getByRole('button', { name: 'Envoyer la demande' }).click();
     await patient.getByTestId('stay-state').getByText('Envoyée, en attente du centre').waitFor();
+    await coordinator.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="dialysis-incoming"] a').length > n,
+      before,
+      { timeout: 30_000 },
+    );
   });
 
-  it('the Agadir coordinator sees it, reads the summary, accepts with a chair and shift per session', async () => {
-    const coordinator = await open('coordinator');
-    await signInStaff(coordinator, base, DEMO_DESTINATION_LOGIN, '/clinician');
-    await coordinator.goto(`${base}/clinician/dialysis`);
+  it('the Agadir coordinator reads the summary, accepts with a chair and shift per session', async () => {
     await coordinator.getByTestId('dialysis-incoming').getByRole('link').first().click();
     await coordinator.getByTestId('dialysis-assign').getByRole('combobox').first().waitFor();
     await check(coordinator, 'dialysis-review-fr');
