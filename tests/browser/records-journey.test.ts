@@ -2,9 +2,11 @@
  * The record written by a clinician and read by the patient, in Debian's Chromium against the real
  * platform with the demo data (issue 13's browser flows):
  *
- * 1. the demo doctor records a visit in French (vital signs, an ICD-10 diagnosis, a note), saves
- *    it open, then signs and closes it from the sign screen; the patient finds the diagnosis, the
- *    signed note and the vital signs with their units in the portal, in French and in Arabic (rtl);
+ * 1. the demo doctor records a visit in French (vital signs, an ICD-10 diagnosis picked from the
+ *    list by typing "pharyngite", with the keyboard, a note), saves it open, then signs and closes
+ *    it from the sign screen; the patient finds the diagnosis under its ICD-10 title in her
+ *    language (French, Arabic), the signed note and the vital signs with their units in the
+ *    portal, in French and in Arabic (rtl);
  * 2. the demo patient acts for her child (the records demo's RelatedPerson): she switches to him,
  *    reads his PNI immunisations under an "acting for" banner (French and Arabic), and the trail
  *    records her reads as acting for him;
@@ -25,9 +27,11 @@ import { ar as authAr } from '../../packages/web/src/auth/i18n/ar.ts';
 import { fr as authFr } from '../../packages/web/src/auth/i18n/fr.ts';
 import { ar as clinicalAr } from '../../packages/web/src/clinical/i18n/ar.ts';
 import { fr as clinicalFr } from '../../packages/web/src/clinical/i18n/fr.ts';
-import { formatNumber } from '../../packages/web/src/i18n/format.ts';
+import { formatNumber, formatUnit } from '../../packages/web/src/i18n/format.ts';
 import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
+import { ar as termsAr } from '../../packages/web/src/terms/i18n/ar.ts';
+import { fr as termsFr } from '../../packages/web/src/terms/i18n/fr.ts';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.ts';
 import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.ts';
 import {
@@ -57,7 +61,13 @@ const CHILD = { name: 'Rayan Zerouali', arabicName: 'ريان الزروالي' 
 const VISIT = {
   reason: 'Fièvre et mal de gorge depuis 3 jours',
   vitals: { systolic: '152', diastolic: '94', heartRate: '88', temperature: '38,4' },
-  diagnosis: { code: 'J02.9', text: 'Angine aiguë' },
+  diagnosis: {
+    code: 'J02.9',
+    search: 'pharyngite',
+    text: 'Angine aiguë',
+    // the ATIH title, and the team's Arabic title (data/reference/icd10-ar-en-sahti.csv)
+    title: { fr: 'Pharyngite (aiguë), sans précision', ar: 'التهاب البلعوم الحاد، غير محدد' },
+  },
   note: 'Angine probablement virale. Paracétamol si fièvre, boire abondamment, revoir si pas de mieux sous 48 h.',
 };
 
@@ -159,7 +169,27 @@ describe('a visit recorded by the doctor, read by the patient', () => {
       await page.getByLabel(t.visit.vital[key as keyof typeof t.visit.vital], { exact: true }).fill(value);
     await page.getByRole('button', { name: t.visit.addDiagnosis, exact: true }).click();
     const row = page.getByTestId('diagnosis-row-0');
-    await row.getByLabel(t.visit.code, { exact: true }).fill(VISIT.diagnosis.code);
+    // the ICD-10 combobox: words typed, the list opens, arrows move to J02.9, Enter picks it
+    const picker = row.getByRole('combobox', { name: t.visit.code });
+    await picker.pressSequentially(VISIT.diagnosis.search, { delay: 20 });
+    const list = row.getByRole('listbox');
+    const wanted = list.getByRole('option', { name: `${VISIT.diagnosis.code} ${VISIT.diagnosis.title.fr}` });
+    await wanted.waitFor();
+    assert.equal(await picker.getAttribute('aria-expanded'), 'true');
+    await check(page, 'records-visit-diagnosis-picker-fr');
+    const options = await list.getByRole('option').allInnerTexts();
+    const steps = options.findIndex((o) => o.startsWith(VISIT.diagnosis.code));
+    assert.ok(
+      steps >= 0 && steps < 5,
+      `J02.9 among the first codes for "pharyngite": ${JSON.stringify(options)}`,
+    );
+    for (let i = 0; i < steps; i++) await picker.press('ArrowDown');
+    assert.equal(await wanted.getAttribute('aria-selected'), 'true');
+    assert.equal(await picker.getAttribute('aria-activedescendant'), await wanted.getAttribute('id'));
+    await picker.press('Enter');
+    const chosen = row.getByTestId('diagnosis-0-code-chosen');
+    await chosen.getByText(VISIT.diagnosis.title.fr, { exact: true }).waitFor();
+    await chosen.getByText(VISIT.diagnosis.code, { exact: true }).waitFor();
     await row.getByLabel(t.visit.diagnosisText, { exact: true }).fill(VISIT.diagnosis.text);
     await page.getByLabel(t.visit.note, { exact: true }).fill(VISIT.note);
     await check(page, 'records-visit-form-fr');
@@ -207,6 +237,13 @@ describe('a visit recorded by the doctor, read by the patient', () => {
       await page.getByRole('heading', { name: t.record.problems, exact: true }).waitFor();
       const problem = page.getByTestId('problems').locator('li').filter({ hasText: VISIT.diagnosis.text });
       await problem.getByText(t.record.active, { exact: true }).waitFor();
+      // the ICD-10 title in the reader's language, the doctor's words beside it
+      const title = problem.getByText(VISIT.diagnosis.title[language], { exact: true });
+      await title.waitFor();
+      assert.equal(await title.getAttribute('lang'), language);
+      await problem
+        .getByText(t.record.doctorWords.replace('{{text}}', VISIT.diagnosis.text), { exact: true })
+        .waitFor();
       await check(page, `records-patient-problems-${language}`, { phone: true });
 
       await page.goto(`${base}/portal/record/notes`);
@@ -225,7 +262,8 @@ describe('a visit recorded by the doctor, read by the patient', () => {
       };
       const pressure = await chart('85354-9');
       assert.equal(pressure.title, c.loinc['85354-9']);
-      assert.equal(pressure.latest, `${number(152)}/${number(94)} mmHg`);
+      // Arabic writes the millimetres of mercury in Arabic letters, after the numbers
+      assert.equal(pressure.latest, `${number(152)}/${number(94)} ${formatUnit(language, 'mm[Hg]')}`);
       // every vital sign in the reader's language, with a unit as people write it
       const temperature = await chart('8310-5');
       assert.equal(temperature.title, c.loinc['8310-5']);
@@ -280,7 +318,9 @@ describe('a parent acting for her child', () => {
       await doses.first().waitFor();
       const shown = await doses.allInnerTexts();
       assert.equal(shown.length, 8, JSON.stringify(shown));
-      for (const vaccine of ['BCG', 'Hépatite B (HB1)', 'Diphtérie-tétanos-coqueluche (DTC2)'])
+      // named from the schedule row in the reader's language (the recorded text is French)
+      const names = language === 'ar' ? termsAr.vaccines.pni : termsFr.vaccines.pni;
+      for (const vaccine of [names['BCG-1'], names['HB-1'], names['DTC-2']])
         assert.ok(
           shown.some((line) => line.includes(vaccine)),
           `${vaccine}: ${JSON.stringify(shown)}`,

@@ -27,6 +27,7 @@ import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { navigate } from '../router/router.tsx';
 import { findMedicines, type Medicine, recordVisit, terminology } from './api.ts';
+import { DiagnosisPicker } from './DiagnosisPicker.tsx';
 import { NS } from './i18n/index.ts';
 import {
   EMPTY_VISIT,
@@ -210,18 +211,26 @@ export default function VisitPage({ params }: PageProps) {
           {v.diagnoses.map((d, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
             <div className="row-fields" key={i} data-testid={`diagnosis-row-${i}`}>
-              <TextField
+              <DiagnosisPicker
                 id={`diagnosis-${i}-code`}
-                label={t('visit.code')}
-                short
-                dir="ltr"
-                value={d.code}
+                chosen={
+                  d.code
+                    ? { code: d.code, display: d.display ?? '', language: d.displayLanguage ?? language }
+                    : undefined
+                }
                 error={errorOf(`diagnosis-${i}-code`)}
-                onChange={(e) => setRow('diagnoses', i, { code: e.target.value })}
+                onChoose={(c) =>
+                  setRow('diagnoses', i, {
+                    code: c?.code ?? '',
+                    display: c?.display,
+                    displayLanguage: c?.language,
+                  })
+                }
               />
               <TextField
                 id={`diagnosis-${i}-text`}
                 label={t('visit.diagnosisText')}
+                hint={t('visit.diagnosisTextHint')}
                 value={d.text}
                 error={errorOf(`diagnosis-${i}-text`)}
                 onChange={(e) => setRow('diagnoses', i, { text: e.target.value })}

@@ -28,12 +28,15 @@ describe('the visit form', () => {
     assert.equal(parseNumber(' '), undefined);
   });
 
-  it('names each problem by its field, with how to fix it', () => {
+  it('names each problem by its field, with how to fix it (a diagnosis needs a code, not words)', () => {
     const problems = visitProblems(
       {
         ...EMPTY_VISIT,
         vitals: { temperature: '375', systolic: 'abc' },
-        diagnoses: [{ code: 'hta', text: '', status: 'active' }],
+        diagnoses: [
+          { code: '', text: 'HTA', status: 'active' },
+          { code: 'E11.9', text: '', status: 'active' },
+        ],
         orders: [{ kind: 'referral', text: 'Avis', performer: '', performerName: '' }],
       },
       VITALS,
@@ -45,7 +48,6 @@ describe('the visit form', () => {
         'vital-temperature:errors.vitalRange',
         'vital-systolic:errors.vitalNumber',
         'diagnosis-0-code:errors.icd10',
-        'diagnosis-0-text:errors.diagnosisText',
         'order-0-performer:errors.referralTo',
         'note:errors.noteToSign',
       ],
@@ -58,13 +60,19 @@ describe('the visit form', () => {
       {
         ...EMPTY_VISIT,
         vitals: { temperature: '37,2', systolic: '' },
-        diagnoses: [{ code: 'i10', text: ' HTA ', status: 'active' }],
+        diagnoses: [
+          { code: 'i10', text: ' HTA ', status: 'active' },
+          { code: 'J02.9', display: 'Pharyngite (aiguë), sans précision', text: ' ', status: 'active' },
+        ],
         immunizations: [{ dose: 'DTC|2', date: '' }],
       },
       false,
     );
     assert.deepEqual(request.vitals, { temperature: 37.2 });
-    assert.deepEqual(request.diagnoses, [{ code: 'I10', text: 'HTA', status: 'active' }]);
+    assert.deepEqual(request.diagnoses, [
+      { code: 'I10', text: 'HTA', status: 'active' },
+      { code: 'J02.9', status: 'active' },
+    ]);
     assert.deepEqual(request.immunizations, [{ antigen: 'DTC', dose: 2 }]);
     assert.equal(request.sign, false);
     assert.equal(request.note, undefined);

@@ -8,7 +8,12 @@ import type { VitalSignDefinition } from './api.ts';
 export type Mode = 'in-person' | 'home' | 'mobile-unit' | 'video';
 
 export interface DiagnosisRow {
+  /** The ICD-10 code picked from the list (empty until then). */
   code: string;
+  /** Its title as the list showed it, and the language of that title. */
+  display?: string;
+  displayLanguage?: string;
+  /** The clinician's own words for the patient (optional: the code has a title). */
   text: string;
   status: 'active' | 'resolved';
 }
@@ -66,8 +71,6 @@ export interface VisitProblem {
   params?: Record<string, string | number>;
 }
 
-const ICD10 = /^[A-Z][0-9]{2}(\.[0-9A-Z]{1,2})?$/;
-
 /** "37,5" and "37.5" alike; undefined when empty, NaN when not a number. */
 export function parseNumber(text: string): number | undefined {
   const t = text.trim().replace(',', '.');
@@ -93,9 +96,8 @@ export function visitProblems(
       });
   }
   v.diagnoses.forEach((d, i) => {
-    if (!ICD10.test(d.code.trim().toUpperCase()))
-      problems.push({ field: `diagnosis-${i}-code`, key: 'errors.icd10' });
-    if (!d.text.trim()) problems.push({ field: `diagnosis-${i}-text`, key: 'errors.diagnosisText' });
+    // the code comes from the list; the server checks it is one of ICD-10
+    if (!d.code.trim()) problems.push({ field: `diagnosis-${i}-code`, key: 'errors.icd10' });
   });
   v.allergies.forEach((a, i) => {
     if (!a.substance.trim()) problems.push({ field: `allergy-${i}-substance`, key: 'errors.substance' });
@@ -131,7 +133,7 @@ export function visitRequest(patientId: string, v: VisitValues, sign: boolean): 
       ? {
           diagnoses: v.diagnoses.map((d) => ({
             code: d.code.trim().toUpperCase(),
-            text: d.text.trim(),
+            ...(d.text.trim() ? { text: d.text.trim() } : {}),
             status: d.status,
           })),
         }

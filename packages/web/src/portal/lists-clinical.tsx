@@ -1,8 +1,11 @@
 /** Problems and allergies, for the patient. */
+import type { CodeableConcept } from '@medplum/fhirtypes';
 import { useTranslation } from 'react-i18next';
+import { useDataQuery } from '../data/index.ts';
 import { Tag } from '../design/index.ts';
 import { conceptText } from '../fhir/display.ts';
-import { useFormat } from '../i18n/useFormat.ts';
+import { ICD10, icd10Title } from '../fhir/icd10.ts';
+import { useFormat, useLanguage } from '../i18n/useFormat.ts';
 import { NS } from './i18n/index.ts';
 import { SearchList } from './SearchList.tsx';
 
@@ -11,6 +14,35 @@ function statusTag(code: string | undefined, t: (key: string) => string) {
     return <Tag kind="warning">{t('record.active')}</Tag>;
   if (code === 'resolved' || code === 'remission') return <Tag kind="success">{t('record.resolved')}</Tag>;
   return code ? <Tag kind="grey">{t('record.inactive')}</Tag> : null;
+}
+
+/**
+ * A problem as the patient reads it: the ICD-10 title in the page's language (Arabic on Arabic
+ * pages when the set has it, else French), then the care-giver's own words when they say more.
+ */
+function ProblemTitle({ concept }: { concept: CodeableConcept | undefined }) {
+  const { t } = useTranslation(NS);
+  const language = useLanguage();
+  const code = concept?.coding?.find((c) => c.system === ICD10 && c.code)?.code;
+  const title = useDataQuery({
+    types: [],
+    key: ['icd10-title', code, language],
+    load: (signal) => icd10Title(code ?? '', language, signal),
+    enabled: Boolean(code),
+  });
+  const words = concept?.text?.trim();
+  if (!title.data) return <strong>{title.isPending && code ? (words ?? code) : conceptText(concept)}</strong>;
+  return (
+    <div>
+      <strong lang={title.data.language}>{title.data.display}</strong>{' '}
+      <span className="secondary" dir="ltr">
+        ({title.data.code})
+      </span>
+      {words && words !== title.data.display && (
+        <div className="secondary">{t('record.doctorWords', { text: words })}</div>
+      )}
+    </div>
+  );
 }
 
 export function ProblemsList({ patientId }: { patientId: string }) {
@@ -24,7 +56,7 @@ export function ProblemsList({ patientId }: { patientId: string }) {
       item={(c) => (
         <>
           <div className="row-between">
-            <strong>{conceptText(c.code)}</strong>
+            <ProblemTitle concept={c.code} />
             {statusTag(c.clinicalStatus?.coding?.[0]?.code, t)}
           </div>
           <span className="secondary">

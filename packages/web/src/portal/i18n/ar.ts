@@ -38,6 +38,7 @@ export const ar: Messages<typeof fr> = {
     inactive: 'غير نشط',
     since: 'منذ {{date}}',
     recordedBy: 'سجّله {{name}}',
+    doctorWords: 'بكلمات مقدّم الرعاية: {{text}}',
     criticality: { high: 'خطر مرتفع', low: 'خطر منخفض', 'unable-to-assess': 'خطر غير مقيّم' },
     reaction: 'رد الفعل: {{text}}',
     prescriptions: 'الوصفات',

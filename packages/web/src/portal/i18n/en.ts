@@ -38,6 +38,7 @@ export const en: Messages<typeof fr> = {
     inactive: 'Inactive',
     since: 'since {{date}}',
     recordedBy: 'Recorded by {{name}}',
+    doctorWords: 'In your care-giver’s words: {{text}}',
     criticality: { high: 'High risk', low: 'Low risk', 'unable-to-assess': 'Risk not assessed' },
     reaction: 'Reaction: {{text}}',
     prescriptions: 'Prescriptions',

@@ -35,6 +35,7 @@ export const fr = {
     inactive: 'Inactif',
     since: 'depuis le {{date}}',
     recordedBy: 'Enregistré par {{name}}',
+    doctorWords: 'Les mots de votre soignant : {{text}}',
     criticality: { high: 'Risque élevé', low: 'Risque faible', 'unable-to-assess': 'Risque non évalué' },
     reaction: 'Réaction : {{text}}',
     prescriptions: 'Prescriptions',
