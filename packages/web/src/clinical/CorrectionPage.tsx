@@ -19,8 +19,10 @@ import {
   TextField,
 } from '../design/index.ts';
 import { conceptText } from '../fhir/display.ts';
+import type { Icd10Title } from '../fhir/icd10.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { div } from './compose.ts';
+import { DiagnosisPicker } from './DiagnosisPicker.tsx';
 import { NS } from './i18n/index.ts';
 import { noteText } from './note-text.ts';
 
@@ -49,7 +51,7 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
   });
   const update = useUpdate<Condition | Composition>();
   const [text, setText] = useState('');
-  const [code, setCode] = useState('');
+  const [code, setCode] = useState<Icd10Title>();
   const [status, setStatus] = useState('active');
   const [saved, setSaved] = useState(false);
   const [failure, setFailure] = useState<unknown>();
@@ -60,7 +62,10 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
     if (!resource) return;
     if (resource.resourceType === 'Condition') {
       setText(resource.code?.text ?? conceptText(resource.code));
-      setCode(resource.code?.coding?.[0]?.code ?? '');
+      const coding = resource.code?.coding?.[0];
+      setCode(
+        coding?.code ? { code: coding.code, display: coding.display ?? '', language: 'fr' } : undefined,
+      );
       setStatus(
         resource.verificationStatus?.coding?.[0]?.code === 'entered-in-error'
           ? 'entered-in-error'
@@ -81,9 +86,16 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
           code: {
             ...resource.code,
             text: text.trim(),
-            coding: resource.code?.coding?.map((c, i) =>
-              i === 0 ? { ...c, code: code.trim().toUpperCase() } : c,
-            ),
+            // a new code from the list: its French title as display (or none), never the old one
+            coding: resource.code?.coding?.map((c, i) => {
+              if (i > 0 || !code || code.code === c.code) return c;
+              const { display: _old, ...rest } = c;
+              return {
+                ...rest,
+                code: code.code,
+                ...(code.language === 'fr' ? { display: code.display } : {}),
+              };
+            }),
           },
           clinicalStatus: wrong
             ? resource.clinicalStatus
@@ -138,14 +150,7 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
       >
         {resource.resourceType === 'Condition' ? (
           <>
-            <TextField
-              id="code"
-              label={t('visit.code')}
-              short
-              dir="ltr"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
+            <DiagnosisPicker id="code" chosen={code} onChoose={setCode} />
             <TextField
               id="text"
               label={t('correct.condition')}
