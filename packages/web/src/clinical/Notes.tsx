@@ -6,6 +6,7 @@ import { ButtonLink, Empty, ErrorMessage, Loading, Tag } from '../design/index.t
 import { referenceId } from '../fhir/display.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { Link } from '../router/router.tsx';
+import { isConsultationReport, ReportSections, ReportTitle } from '../teleconsult/ReportSections.tsx';
 import { NS } from './i18n/index.ts';
 import { noteStatusKey, noteText } from './note-text.ts';
 
@@ -37,15 +38,19 @@ export function Notes({
         return (
           <li key={c.id}>
             <div className="row-between">
-              <strong>{c.title}</strong>
+              <strong>{isConsultationReport(c) ? <ReportTitle /> : c.title}</strong>
               <Tag kind={status === 'preliminary' ? 'warning' : 'success'}>{t(`chart.${status}`)}</Tag>
             </div>
             <p className="secondary">
               {[format.date(c.date), c.author?.[0]?.display].filter(Boolean).join(' · ')}
             </p>
-            <p className="note-text" dir="auto">
-              {noteText(c)}
-            </p>
+            {isConsultationReport(c) ? (
+              <ReportSections composition={c} />
+            ) : (
+              <p className="note-text" dir="auto">
+                {noteText(c)}
+              </p>
+            )}
             {clinician && (
               <div className="cluster">
                 {status === 'preliminary' && encounter && (

@@ -2,7 +2,21 @@
 import type { Composition } from '@medplum/fhirtypes';
 
 export function noteText(composition: Composition): string {
-  const html = composition.section?.[0]?.text?.div ?? '';
+  return xhtmlText(composition.section?.[0]?.text?.div ?? '');
+}
+
+/** Every section with its code and title, to read a note written in several (a consultation report). */
+export function noteSections(composition: Composition): { code?: string; title?: string; text: string }[] {
+  return (composition.section ?? [])
+    .map((s) => ({
+      ...(s.code?.coding?.[0]?.code ? { code: s.code.coding[0].code } : {}),
+      ...(s.title ? { title: s.title } : {}),
+      text: xhtmlText(s.text?.div ?? ''),
+    }))
+    .filter((s) => s.text);
+}
+
+function xhtmlText(html: string): string {
   return html
     .replace(/<\/p>/g, '\n')
     .replace(/<br\s*\/?>/g, '\n')

@@ -1,6 +1,7 @@
 /** The pharmacist's page, without an account: the prescription's status and what to dispense, once. */
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/errors.ts';
 import type { PageProps } from '../app/routes.ts';
 import { useDataQuery } from '../data/index.ts';
 import {
@@ -59,6 +60,8 @@ function Result({ code }: { code: string }) {
   const [missing, setMissing] = useState(false);
   const [failure, setFailure] = useState<unknown>();
   const [done, setDone] = useState(false);
+  // another pharmacy got there first (or the prescriber withdrew it) while this page was open
+  const [refused, setRefused] = useState(false);
   if (result.isPending) return <Loading />;
   if (result.isError) return <ErrorMessage error={result.error} retry={() => void result.refetch()} />;
   const v = result.data;
@@ -66,6 +69,13 @@ function Result({ code }: { code: string }) {
   const kind = v.status === 'valid' ? 'success' : 'warning';
   return (
     <Card testId="verification">
+      {refused && (
+        <div className="notice notice--warning" role="alert">
+          <p>
+            <strong>{t(`refused.${v.status === 'valid' ? 'dispensed' : v.status}`)}</strong>
+          </p>
+        </div>
+      )}
       <div className={`notice notice--${kind}`} role="status">
         <p className="verify-status">{t(`status.${v.status}`)}</p>
         {v.dispensedAt && (
@@ -92,8 +102,10 @@ function Result({ code }: { code: string }) {
           <ul>
             {v.items?.map((item) => (
               <li key={`${item.medication}-${item.dosage}`}>
-                <strong>{item.medication}</strong> — {item.dosage} (
-                {t('boxes', { count: item.quantity, days: item.durationDays })}
+                <strong>
+                  <bdi>{item.medication}</bdi>
+                </strong>{' '}
+                — <bdi>{item.dosage}</bdi> ({t('boxes', { count: item.quantity, days: item.durationDays })}
                 {item.substitution === false ? `, ${t('noSubstitution')}` : ''})
               </li>
             ))}
@@ -107,10 +119,17 @@ function Result({ code }: { code: string }) {
             e.preventDefault();
             if (pharmacy.trim().length < 2) return setMissing(true);
             setFailure(undefined);
-            dispensePrescription(code, pharmacy.trim(), inpe.trim() || undefined).then(() => {
-              setDone(true);
-              void result.refetch();
-            }, setFailure);
+            dispensePrescription(code, pharmacy.trim(), inpe.trim() || undefined).then(
+              () => {
+                setDone(true);
+                void result.refetch();
+              },
+              (error: unknown) => {
+                if (!(error instanceof ApiError && error.status === 409)) return setFailure(error);
+                setRefused(true);
+                void result.refetch();
+              },
+            );
           }}
         >
           {failure !== undefined && <ErrorMessage error={failure} />}

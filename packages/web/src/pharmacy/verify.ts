@@ -19,17 +19,14 @@ export interface Verification {
   revokedAt?: string;
 }
 
-/** The verification, or undefined for an unknown code. */
-export async function verifyPrescription(
-  code: string,
-  signal?: AbortSignal,
-): Promise<Verification | undefined> {
+/** The verification, or null for an unknown code (a query's data cannot be undefined). */
+export async function verifyPrescription(code: string, signal?: AbortSignal): Promise<Verification | null> {
   try {
     return (
       await request<Verification>('GET', `/api/prescriptions/verify/${encodeURIComponent(code)}`, { signal })
     ).body;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return undefined;
+    if (error instanceof ApiError && error.status === 404) return null;
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PageProps } from '../app/routes.ts';
 import { useSession } from '../auth/session.tsx';
-import { useCreate } from '../data/index.ts';
+import { useCreate, useSearchResources } from '../data/index.ts';
 import { Button, Card, ErrorMessage, Loading, Notice, Page, TextArea, TextField } from '../design/index.ts';
 import { createPrescription, endConsultation, findMedicines, type Medicine, pdfUrl } from './api.ts';
 import { CallView } from './CallView.tsx';
@@ -51,7 +51,13 @@ export default function DoctorConsultationPage({ params }: PageProps) {
           </Button>
         </>
       )}
-      {s.encounter && <ReportForm patient={s.patient.reference} encounter={`Encounter/${s.encounter.id}`} />}
+      {s.encounter && (
+        <ReportForm
+          patient={s.patient.reference}
+          encounter={`Encounter/${s.encounter.id}`}
+          practitioners={s.practitioners}
+        />
+      )}
       <PrescriptionForm
         patient={s.patient.reference}
         encounter={s.encounter ? `Encounter/${s.encounter.id}` : undefined}
@@ -60,10 +66,21 @@ export default function DoctorConsultationPage({ params }: PageProps) {
   );
 }
 
-function ReportForm({ patient, encounter }: { patient: string; encounter: string }) {
+function ReportForm({
+  patient,
+  encounter,
+  practitioners,
+}: {
+  patient: string;
+  encounter: string;
+  practitioners: { reference: string; name?: string }[];
+}) {
   const { t } = useTranslation(NS);
   const me = useSession().user?.fhirUser ?? '';
+  const authorName = practitioners.find((p) => p.reference === me)?.name;
   const create = useCreate<Composition>();
+  // a report already written for this encounter (the page reopened): said, not offered again
+  const written = useSearchResources('Composition', { encounter, _count: 1 });
   const [values, setValues] = useState<ReportValues>({ reason: '', findings: '', conclusion: '', plan: '' });
   const [tried, setTried] = useState(false);
   const problems = tried ? reportProblems(values) : [];
@@ -76,7 +93,7 @@ function ReportForm({ patient, encounter }: { patient: string; encounter: string
   });
   return (
     <Card title={t('report.title')} level={2}>
-      {create.isSuccess ? (
+      {create.isSuccess || written.data?.length ? (
         <Notice kind="success">{t('report.saved')}</Notice>
       ) : (
         <form
@@ -86,7 +103,14 @@ function ReportForm({ patient, encounter }: { patient: string; encounter: string
             setTried(true);
             if (reportProblems(values).length) return;
             create.mutate(
-              consultationReport({ values, patient, encounter, author: me, date: new Date().toISOString() }),
+              consultationReport({
+                values,
+                patient,
+                encounter,
+                author: me,
+                ...(authorName ? { authorName } : {}),
+                date: new Date().toISOString(),
+              }),
             );
           }}
         >
@@ -155,17 +179,18 @@ function PrescriptionForm({ patient, encounter }: { patient: string; encounter?:
         <ul className="list-plain">
           {found.map((m) => (
             <li key={m.code}>
-              {m.display}{' '}
+              <bdi>{m.display}</bdi>{' '}
               <Button
                 type="button"
                 small
                 variant="secondary"
-                onClick={() =>
+                onClick={() => {
                   setLines((l) => [
                     ...l,
                     { key: Date.now() + l.length, medicine: m, dosage: '', quantity: '1', days: '7' },
-                  ])
-                }
+                  ]);
+                  setEmpty(false);
+                }}
               >
                 {t('prescription.choose')}
               </Button>
@@ -177,7 +202,9 @@ function PrescriptionForm({ patient, encounter }: { patient: string; encounter?:
       {lines.map((line, i) => (
         <div className="rx-line" key={line.key}>
           <p>
-            <strong>{line.medicine.display}</strong>
+            <strong>
+              <bdi>{line.medicine.display}</bdi>
+            </strong>
           </p>
           <TextField
             id={`dosage-${i}`}

@@ -31,7 +31,10 @@ export default function PatientPrescriptionsPage() {
           <ul>
             {p.items.map((item) => (
               <li key={`${p.id}-${item.medication}-${item.dosage}`}>
-                <strong>{item.medication}</strong> — {item.dosage} (
+                <strong>
+                  <bdi>{item.medication}</bdi>
+                </strong>{' '}
+                — <bdi>{item.dosage}</bdi> (
                 {t('mine.boxes', { count: item.quantity, days: item.durationDays })})
               </li>
             ))}

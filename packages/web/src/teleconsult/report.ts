@@ -15,6 +15,13 @@ const SECTIONS: { key: keyof ReportValues; code: string; title: string }[] = [
   { key: 'plan', code: '18776-5', title: 'Conduite à tenir' },
 ];
 
+/** The form's field of a section, by its LOINC code (to name it in the reader's language). */
+export function reportSectionKey(code: string | undefined): keyof ReportValues | undefined {
+  return SECTIONS.find((s) => s.code === code)?.key;
+}
+
+export const REPORT_CATEGORY = 'teleconsultation';
+
 const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br/>');
 
@@ -27,6 +34,8 @@ export function consultationReport(input: {
   patient: string;
   encounter: string;
   author: string;
+  /** The author's name, shown with the report in the patient's record. */
+  authorName?: string;
   date: string;
 }): Composition {
   return {
@@ -35,13 +44,13 @@ export function consultationReport(input: {
     type: { coding: [{ system: 'http://loinc.org', code: '11488-4', display: 'Consult note' }] },
     category: [
       {
-        coding: [{ system: 'https://sahti.ma/fhir/CodeSystem/document-category', code: 'teleconsultation' }],
+        coding: [{ system: 'https://sahti.ma/fhir/CodeSystem/document-category', code: REPORT_CATEGORY }],
       },
     ],
     subject: { reference: input.patient },
     encounter: { reference: input.encounter },
     date: input.date,
-    author: [{ reference: input.author }],
+    author: [{ reference: input.author, ...(input.authorName ? { display: input.authorName } : {}) }],
     title: 'Compte rendu de téléconsultation',
     section: SECTIONS.filter((s) => input.values[s.key].trim()).map((s) => ({
       title: s.title,

@@ -13,7 +13,8 @@ export const en: Messages<typeof fr> = {
     revoked: 'Cancelled by the prescriber',
     tampered: 'Prescription altered: do not dispense',
   },
-  unknown: 'No prescription has this code. Check what you typed.',
+  unknown:
+    'Code not valid: no prescription has this code. Check what you typed; without a valid code, do not dispense.',
   prescriber: 'Prescriber',
   patient: 'Patient (initials, year of birth)',
   issued: 'Date',
@@ -26,4 +27,9 @@ export const en: Messages<typeof fr> = {
   dispense: 'Record the dispensing',
   dispensed: 'Dispensing recorded.',
   missingPharmacy: 'Type the pharmacy’s name',
+  refused: {
+    dispensed: 'Dispensing refused: this prescription has already been dispensed.',
+    revoked: 'Dispensing refused: the prescriber has cancelled this prescription.',
+    tampered: 'Dispensing refused: this prescription has been altered.',
+  },
 };

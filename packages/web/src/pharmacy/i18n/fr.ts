@@ -10,7 +10,8 @@ export const fr = {
     revoked: 'Annulée par le prescripteur',
     tampered: 'Ordonnance modifiée : ne pas délivrer',
   },
-  unknown: 'Aucune ordonnance ne porte ce code. Vérifiez la saisie.',
+  unknown:
+    'Code non valable : aucune ordonnance ne porte ce code. Vérifiez la saisie ; sans code valable, ne délivrez pas.',
   prescriber: 'Prescripteur',
   patient: 'Patient (initiales, année de naissance)',
   issued: 'Date',
@@ -23,4 +24,9 @@ export const fr = {
   dispense: 'Enregistrer la délivrance',
   dispensed: 'Délivrance enregistrée.',
   missingPharmacy: 'Saisissez le nom de la pharmacie',
+  refused: {
+    dispensed: 'Délivrance refusée : cette ordonnance a déjà été délivrée.',
+    revoked: 'Délivrance refusée : le prescripteur a annulé cette ordonnance.',
+    tampered: 'Délivrance refusée : cette ordonnance a été modifiée.',
+  },
 };

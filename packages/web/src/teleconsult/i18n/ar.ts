@@ -84,6 +84,7 @@ export const ar: Messages<typeof fr> = {
   },
   report: {
     title: 'تقرير الاستشارة',
+    document: 'تقرير الاستشارة عن بعد',
     reason: 'سبب الاستشارة',
     findings: 'الفحص والملاحظات',
     conclusion: 'الخلاصة',

@@ -86,6 +86,7 @@ export const en: Messages<typeof fr> = {
   },
   report: {
     title: 'Consultation report',
+    document: 'Teleconsultation report',
     reason: 'Reason for consultation',
     findings: 'Examination and findings',
     conclusion: 'Conclusion',

@@ -88,6 +88,7 @@ export const fr = {
   },
   report: {
     title: 'Compte rendu',
+    document: 'Compte rendu de téléconsultation',
     reason: 'Motif de consultation',
     findings: 'Examen et observations',
     conclusion: 'Conclusion',
