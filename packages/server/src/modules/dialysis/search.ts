@@ -2,8 +2,8 @@
  * The trip search: centres able to take the whole stay at the patient's rhythm, nearest to where
  * they stay, in their language. Centres come from dial_centre (distance computed here), their free
  * guest chairs from the scheduling projection (sched_slot joined to dial_chair, one statement per
- * batch of centres), and the plan of sessions from rhythm.ts. Centres that need more notice than
- * the stay leaves are listed last, without a plan.
+ * batch of centres, the nearest `MAX_CENTRES_READ` at most), and the plan of sessions from
+ * rhythm.ts. Centres that need more notice than the stay leaves are listed last, without a plan.
  */
 import type { SqlExecutor } from '@sahti/fhir';
 import { addDays, localToInstant, type Weekday, zoneOffsetMinutes } from '../scheduling/calendar.ts';
@@ -126,6 +126,9 @@ export async function freeCapacity(
  * plan, so it usually suffices — each centre costs a two-week scan of its chairs), then larger ones. */
 const FIRST_BATCH_PER_RESULT = 2;
 const BATCH = 40;
+/** The nearest centres read at most: beyond them a centre is hours from where the patient stays, and
+ * a search that finds no plan must not read every chair of the network to say so. */
+export const MAX_CENTRES_READ = 120;
 
 /** The earliest start scheduling's booking rule still lets anyone book (its minimum notice, and a margin). */
 export function earliestBookable(): Date {
@@ -153,9 +156,10 @@ export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripRes
     );
   const results: TripResult[] = [];
   const late: TripResult[] = [];
-  for (let i = 0; i < candidates.length && results.length < q.limit; ) {
+  const reachable = Math.min(candidates.length, MAX_CENTRES_READ);
+  for (let i = 0; i < reachable && results.length < q.limit; ) {
     const size = i === 0 ? Math.min(BATCH, Math.max(4, q.limit * FIRST_BATCH_PER_RESULT)) : BATCH;
-    const batch = candidates.slice(i, i + size);
+    const batch = candidates.slice(i, Math.min(i + size, reachable));
     i += size;
     const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
     const capacity = await freeCapacity(
