@@ -19,7 +19,7 @@ import {
   TextField,
 } from '../design/index.ts';
 import { conceptText } from '../fhir/display.ts';
-import type { Icd10Title } from '../fhir/icd10.ts';
+import { type Icd10Title, icd10Title } from '../fhir/icd10.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { div } from './compose.ts';
 import { DiagnosisPicker } from './DiagnosisPicker.tsx';
@@ -81,6 +81,8 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
     try {
       if (resource.resourceType === 'Condition') {
         const wrong = status === 'entered-in-error';
+        // the record's display is the French title, whatever the screen's language
+        const french = code && code.language !== 'fr' ? await icd10Title(code.code, 'fr') : code;
         await update.mutateAsync({
           ...resource,
           code: {
@@ -93,7 +95,7 @@ function Correction({ type, id }: { type: Correctable; id: string }) {
               return {
                 ...rest,
                 code: code.code,
-                ...(code.language === 'fr' ? { display: code.display } : {}),
+                ...(french?.language === 'fr' && french.display ? { display: french.display } : {}),
               };
             }),
           },
