@@ -8,7 +8,16 @@ import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { rtlLine } from '../prescriptions/pdf.ts';
+import { ICD10_SYSTEM, icd10 } from '../terminology/index.ts';
 import type { RecordSummary } from './summary.ts';
+
+/** A problem as the reader reads it: an ICD-10 code's title in their language when the set has one,
+ * else the words recorded (the clinician's, or the French title). */
+function problemText(p: RecordSummary['problems'][number], language: PdfLanguage): string {
+  if (language === 'fr' || p.system !== ICD10_SYSTEM || !p.code) return p.text;
+  const title = icd10().title(p.code, language);
+  return title?.language === language ? title.value : p.text;
+}
 
 const require = createRequire(import.meta.url);
 const font = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
@@ -183,7 +192,7 @@ export async function recordPdf(
   };
   section(
     L.problems,
-    s.problems.map((p) => [p.text, p.code && `(${p.code})`].filter(Boolean).join(' ')),
+    s.problems.map((p) => [problemText(p, language), p.code && `(${p.code})`].filter(Boolean).join(' ')),
   );
   section(
     L.allergies,

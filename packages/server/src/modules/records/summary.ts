@@ -30,7 +30,8 @@ export interface RecordSummary {
   phone?: string;
   bloodGroup?: string;
   emergencyContact?: { name: string; relationship?: string; phone?: string };
-  problems: { text: string; code?: string; since?: string }[];
+  /** `code` with its `system` (an ICD-10 code gets its title in the reader's language). */
+  problems: { text: string; code?: string; system?: string; since?: string }[];
   allergies: { text: string; high: boolean; reaction?: string }[];
   medicines: { text: string; dosage?: string }[];
   immunizations: { text: string; date?: string; dose?: number }[];
@@ -126,6 +127,7 @@ export function summarise(r: RecordResources): RecordSummary {
       .map((c) => ({
         text: conceptText(c.code),
         ...(c.code?.coding?.[0]?.code ? { code: c.code.coding[0].code } : {}),
+        ...(c.code?.coding?.[0]?.system ? { system: c.code.coding[0].system } : {}),
         ...(c.onsetDateTime ? { since: c.onsetDateTime.slice(0, 10) } : {}),
       })),
     allergies: r.allergies
