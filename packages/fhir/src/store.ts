@@ -186,6 +186,83 @@ export class FhirStore {
     return this.locateVersion(type, id, versionId, db, scope);
   }
 
+  /**
+   * locate() for many resources in one statement (a page of results and what they point to):
+   * keyed `Type/id`, unknown ones absent. Visibility is judged as locate() judges it — in memory on
+   * each version's own patients, and by the database only for those that may be addressed to the
+   * caller.
+   */
+  async locateMany(refs: readonly string[], db: SqlExecutor = this.db): Promise<Map<string, Located>> {
+    const keys = [...new Set(refs)].map((ref) => {
+      const slash = ref.indexOf('/');
+      const type = ref.slice(0, Math.max(slash, 0));
+      const id = ref.slice(slash + 1);
+      checkTypeAndId(type, id);
+      return { type, id };
+    });
+    const found = new Map<string, Located>();
+    if (keys.length === 0) return found;
+    const scope = this.access.scope;
+    const rows = await this.locateVersions(keys, db, undefined);
+    const undecided: { type: string; id: string }[] = [];
+    for (const [ref, row] of rows) {
+      const visible = scope ? versionVisibleInMemory(scope, row.type, row.patients) : true;
+      if (visible === undefined) undecided.push({ type: row.type, id: row.id });
+      else found.set(ref, { ...row.located, visible });
+    }
+    if (undecided.length > 0)
+      for (const [ref, row] of await this.locateVersions(undecided, db, scope)) found.set(ref, row.located);
+    return found;
+  }
+
+  private async locateVersions(
+    keys: { type: string; id: string }[],
+    db: SqlExecutor,
+    scope: AccessScope | undefined,
+  ): Promise<Map<string, { type: string; id: string; patients: string[]; located: Located }>> {
+    const p = new SqlParams();
+    const types = p.add(
+      keys.map((k) => k.type),
+      'text[]',
+    );
+    const ids = p.add(
+      keys.map((k) => k.id),
+      'text[]',
+    );
+    const scoped = versionScopeCondition(scope, 'h', p) ?? 'true';
+    const result = await db.query<{
+      resource_type: string;
+      id: string;
+      version_id: string;
+      deleted: boolean;
+      content: string | null;
+      patients: string[];
+      visible: boolean;
+    }>(
+      `SELECT h.resource_type, h.id, h.version_id, h.deleted, h.content::text AS content, h.patients, ${scoped} AS visible
+         FROM unnest(${types}, ${ids}) AS k(t, i)
+         JOIN resource r ON r.resource_type = k.t AND r.id = k.i
+         JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id`,
+      p.values,
+    );
+    const rows = new Map<string, { type: string; id: string; patients: string[]; located: Located }>();
+    for (const row of result.rows) {
+      rows.set(`${row.resource_type}/${row.id}`, {
+        type: row.resource_type,
+        id: row.id,
+        patients: row.patients,
+        located: {
+          versionId: Number(row.version_id),
+          deleted: row.deleted,
+          content: row.content,
+          patients: row.patients,
+          visible: row.visible,
+        },
+      });
+    }
+    return rows;
+  }
+
   private async locateVersion(
     type: string,
     id: string,
@@ -339,9 +416,10 @@ export class FhirStore {
     resource: Resource,
     ifMatch: string | undefined,
     method: 'PUT' | 'PATCH',
+    locked?: { current: CurrentVersion | undefined },
   ): Promise<WriteResult> {
     const { resourceType: type, id } = resource as Resource & { id: string };
-    const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
+    const current = locked ? locked.current : (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
     const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
     assertIdKeepsCompartment(type, id, current, version);
@@ -393,7 +471,7 @@ export class FhirStore {
       if (patched.resourceType !== type || patched.id !== id)
         badRequest('A patch may not change resourceType or id');
       assertValid(patched, this.rules);
-      return this.replace(tx, patched, undefined, 'PATCH');
+      return this.replace(tx, patched, undefined, 'PATCH', { current });
     });
   }
 
@@ -416,7 +494,8 @@ export class FhirStore {
     if (!next) return undefined;
     const resource = { ...next, resourceType: type, id } as Resource;
     assertValid(resource, this.rules);
-    return this.replace(tx, resource, undefined, 'PUT');
+    // the row is locked already: replace() need not lock and read it again
+    return this.replace(tx, resource, undefined, 'PUT', { current });
   }
 
   /** Creates a resource inside a transaction the caller already holds (see modifyWithin). */

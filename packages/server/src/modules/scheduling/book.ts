@@ -10,7 +10,7 @@ import type { AccessLayer } from '../../access/layer.ts';
 import { isCareGiver } from '../../access/policy.ts';
 import { scopePermits } from '../../access/smart.ts';
 import type { Principal } from '../../kernel/principal.ts';
-import { ACTIVE, participant, read } from './booking.ts';
+import { ACTIVE, participant, read, slotTaken, takenFrom } from './booking.ts';
 import { type Mode, modeConcept } from './terms.ts';
 
 export interface BookingDeps {
@@ -47,6 +47,13 @@ async function patientFor(
   return id;
 }
 
+interface ScheduleFacts {
+  practitioner: string | null;
+  role: string | null;
+  location: string | null;
+  mode: Mode;
+}
+
 export interface BookRequest {
   slot?: unknown;
   patient?: unknown;
@@ -68,20 +75,38 @@ export async function book(
     principal,
     typeof input.patient === 'string' ? input.patient : undefined,
   );
+  // the slot's schedule and committed state, before any lock: the projection commits with the
+  // Slot, so a slot it shows busy is refused without a transaction
+  const seen = (
+    await deps.db.query<ScheduleFacts & { status: string; schedule_id: string }>(
+      `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode
+         FROM sched_slot s LEFT JOIN sched_schedule sc ON sc.schedule_id = s.schedule_id WHERE s.slot_id = $1::text`,
+      [slotId],
+    )
+  ).rows[0];
+  if (seen && !seen.practitioner) notFound('This slot belongs to no bookable practitioner');
+  if (seen?.status === 'busy') throw slotTaken();
   return deps.db.transaction(async (tx) => {
-    const slot = await read<Slot>(tx, deps.store, 'Slot', slotId);
+    // the Slot's row is locked first: concurrent bookings of it queue here, and the losers are
+    // refused as soon as the winner commits, before writing anything (the write hook still decides)
+    let slot: Slot | undefined;
+    await deps.store.modifyWithin(tx, 'Slot', slotId, (current) => {
+      slot = current as Slot | undefined;
+      return undefined;
+    });
     if (!slot) notFound(`Slot/${slotId} does not exist`);
-    const schedule = (
-      await tx.query<{
-        practitioner: string | null;
-        role: string | null;
-        location: string | null;
-        mode: Mode;
-      }>('SELECT practitioner, role, location, mode FROM sched_schedule WHERE schedule_id = $1::text', [
-        slot!.schedule.reference?.split('/')[1],
-      ])
-    ).rows[0];
+    const scheduleId = slot!.schedule.reference?.split('/')[1];
+    const schedule =
+      seen?.schedule_id === scheduleId
+        ? seen
+        : (
+            await tx.query<ScheduleFacts>(
+              'SELECT practitioner, role, location, mode FROM sched_schedule WHERE schedule_id = $1::text',
+              [scheduleId],
+            )
+          ).rows[0];
     if (!schedule?.practitioner) notFound('This slot belongs to no bookable practitioner');
+    if (takenFrom(slot!, patientId)) throw slotTaken();
     const appointment: Appointment = {
       resourceType: 'Appointment',
       status: 'booked',

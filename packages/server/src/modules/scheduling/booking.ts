@@ -6,7 +6,7 @@
  * holds it, frees the slots an Appointment gives back (offering them to the waiting list first),
  * enforces the cut-offs, and queues the patient's confirmation, reminder and change notices.
  */
-import type { Appointment, Patient, Practitioner, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Location, Patient, Practitioner, Resource, Slot } from '@medplum/fhirtypes';
 import {
   FhirError,
   type FhirStore,
@@ -108,10 +108,13 @@ async function apply(
   const after = slotIds(next);
   const patientId = next ? participant(next, 'Patient') : undefined;
   for (const slotId of after.filter((s) => !before.includes(s))) {
-    await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) =>
-      claim(slot as Slot | undefined, slotId, next as Appointment, ref, patientId, now, deps.settings),
-    );
-    await takeOffer(tx, slotId, patientId);
+    let offered = false;
+    await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) => {
+      offered = !!(slot as Slot | undefined)?.extension?.some((e) => e.url === OFFERED_TO_URL);
+      return claim(slot as Slot | undefined, slotId, next as Appointment, ref, patientId, now, deps.settings);
+    });
+    // only a slot offered from the waiting list has an entry to close
+    if (offered) await takeOffer(tx, slotId, patientId);
   }
   for (const slotId of before.filter((s) => !after.includes(s))) {
     let freed: Slot | undefined;
@@ -131,6 +134,16 @@ async function apply(
   await notify(tx, change, deps);
 }
 
+/** Whether a slot is out of this patient's reach: neither free nor held for them (waiting list). */
+export function takenFrom(slot: Slot, patientId: string | undefined): boolean {
+  const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
+  const heldForThem = slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
+  return slot.status !== 'free' && !heldForThem;
+}
+
+export const slotTaken = (): FhirError =>
+  conflict('This slot has just been taken: choose another one', 'taken');
+
 function claim(
   slot: Slot | undefined,
   slotId: string,
@@ -143,10 +156,7 @@ function claim(
   if (!slot) throw invalid(`Slot/${slotId} does not exist`);
   const holder = slot.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference;
   if (holder === ref) return undefined; // already this appointment's
-  const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
-  const heldForThem = slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
-  if (slot.status !== 'free' && !heldForThem)
-    throw conflict('This slot has just been taken: choose another one', 'taken');
+  if (takenFrom(slot, patientId)) throw slotTaken();
   if (Date.parse(slot.start) - now.getTime() < settings.minNoticeMinutes * 60_000)
     throw conflict(
       `This slot starts too soon to be booked online (at least ${settings.minNoticeMinutes} min ahead)`,
@@ -189,9 +199,10 @@ async function notify(
   if (!template) return;
   const patientId = participant(next, 'Patient');
   if (!patientId) return;
-  const patient = await read<Patient>(tx, deps.store, 'Patient', patientId);
+  const known = await readNamed(tx, deps.store, next);
+  const patient = known.get(`Patient/${patientId}`) as Patient | undefined;
   if (!patient) return;
-  const params = await describe(tx, deps.store, next);
+  const params = describe(next, known);
   if (template === 'appointment-moved') params.previous = previous?.start ?? '';
   for (const { channel, recipient } of channelsOf(patient)) {
     await enqueueNotification(tx, {
@@ -229,9 +240,10 @@ export async function sendReminder(
     const appointment = await read<Appointment>(tx, store, 'Appointment', payload.appointment);
     if (appointment?.status !== 'booked' || appointment.start !== payload.start) return;
     const patientId = participant(appointment, 'Patient');
-    const patient = patientId ? await read<Patient>(tx, store, 'Patient', patientId) : undefined;
+    const known = await readNamed(tx, store, appointment);
+    const patient = patientId ? (known.get(`Patient/${patientId}`) as Patient | undefined) : undefined;
     if (!patient || !patientId) return;
-    const params = await describe(tx, store, appointment);
+    const params = describe(appointment, known);
     for (const { channel, recipient } of channelsOf(patient)) {
       await enqueueNotification(tx, {
         patientId,
@@ -260,19 +272,27 @@ export function channelsOf(patient: Patient): { channel: 'email' | 'sms'; recipi
   return out;
 }
 
-async function describe(tx: SqlExecutor, store: FhirStore, a: Appointment): Promise<Record<string, string>> {
-  const practitionerId = participant(a, 'Practitioner');
-  const practitioner = practitionerId
-    ? await read<Practitioner>(tx, store, 'Practitioner', practitionerId)
-    : undefined;
+/** The appointment's patient, practitioner and place, read together (one statement). */
+async function readNamed(tx: SqlExecutor, store: FhirStore, a: Appointment): Promise<Map<string, Resource>> {
+  const refs = (['Patient', 'Practitioner', 'Location'] as const).flatMap((type) => {
+    const id = participant(a, type);
+    return id ? [`${type}/${id}`] : [];
+  });
+  const known = new Map<string, Resource>();
+  for (const [ref, found] of await store.locateMany(refs, tx))
+    if (!found.deleted) known.set(ref, JSON.parse(found.content as string) as Resource);
+  return known;
+}
+
+function describe(a: Appointment, known: Map<string, Resource>): Record<string, string> {
+  const practitioner = known.get(`Practitioner/${participant(a, 'Practitioner')}`) as
+    | Practitioner
+    | undefined;
   const name = practitioner?.name?.[0];
   const display = name
     ? `Dr ${[...(name.given ?? []), name.family].filter(Boolean).join(' ')}`
     : 'votre médecin';
-  const locationId = participant(a, 'Location');
-  const location = locationId
-    ? await read<{ name?: string; resourceType: 'Location' }>(tx, store, 'Location', locationId)
-    : undefined;
+  const location = known.get(`Location/${participant(a, 'Location')}`) as Location | undefined;
   return {
     practitioner: display,
     start: a.start ?? '',

@@ -9,7 +9,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { FhirError, type FhirOperation, type OperationParameters } from '@sahti/fhir';
 import type { Principal } from '../../kernel/principal.ts';
 import { type BookingDeps, book } from './book.ts';
-import { availabilityQuery, freeSlots } from './find.ts';
+import { availabilityQuery, type FreeSlot, freeSlots } from './find.ts';
 
 export function findOperation(deps: BookingDeps): FhirOperation {
   return {
@@ -33,19 +33,24 @@ export function findOperation(deps: BookingDeps): FhirOperation {
       }
       const count = Math.min(Math.max(Number(ctx.parameters.get('_count') ?? 20) || 20, 1), 200);
       const slots = await freeSlots(deps.db, q, count);
+      // the page and everything it includes in one read, judged by the caller's scope
+      const targets = (s: FreeSlot) =>
+        [`Schedule/${s.scheduleId}`, s.role, s.practitioner, s.location].filter((r): r is string => !!r);
+      const found = await ctx.store.locateMany(slots.flatMap((s) => [`Slot/${s.slotId}`, ...targets(s)]));
+      const readable = (ref: string) => {
+        const r = found.get(ref);
+        return r?.visible && !r.deleted ? (JSON.parse(r.content as string) as Resource) : undefined;
+      };
       const included = new Map<string, Resource>();
       const entry: BundleEntry[] = [];
       for (const s of slots) {
-        const slot = await ctx.store.locate('Slot', s.slotId);
-        if (!slot?.visible || slot.deleted) continue;
-        const resource = JSON.parse(slot.content as string) as Resource;
+        const resource = readable(`Slot/${s.slotId}`);
+        if (!resource) continue;
         entry.push({ fullUrl: `${ctx.baseUrl}/Slot/${s.slotId}`, resource, search: { mode: 'match' } });
-        for (const ref of [`Schedule/${s.scheduleId}`, s.role, s.practitioner, s.location]) {
-          if (!ref || included.has(ref)) continue;
-          const [type, id] = ref.split('/');
-          const found = await ctx.store.locate(type, id);
-          if (found?.visible && !found.deleted)
-            included.set(ref, JSON.parse(found.content as string) as Resource);
+        for (const ref of targets(s)) {
+          if (included.has(ref)) continue;
+          const target = readable(ref);
+          if (target) included.set(ref, target);
         }
       }
       for (const [ref, resource] of included)
