@@ -34,6 +34,7 @@ import { loadReferenceData, placeOf } from '../packages/server/src/demo/referenc
 import {
   availabilityByPractitioner,
   availabilityQuery,
+  freeSlots,
 } from '../packages/server/src/modules/scheduling/find.ts';
 import { slotId } from '../packages/server/src/modules/scheduling/materialize.ts';
 import { SCHEDULING_MIGRATIONS } from '../packages/server/src/modules/scheduling/migrations.ts';
@@ -489,6 +490,14 @@ async function main(): Promise<void> {
     };
     if (pool) {
       await measure('find', 'projection query alone (SQL, no HTTP)', 'baseline', (i) => projection(pool, i));
+      // what $find runs before reading the FHIR resources of its page
+      await measure('find', 'free-slot query alone ($find, _count=20, SQL)', 'baseline', async (i) => {
+        const params = new URLSearchParams(findQuery(100_000 + i, world.places));
+        const q = availabilityQuery({ get: (name) => params.get(name) ?? undefined });
+        if (Array.isArray(q)) return `bad query ${JSON.stringify(q)}`;
+        await freeSlots(pool as never, q, 20);
+        return undefined;
+      });
     }
 
     // ---- booking on the hot practitioner

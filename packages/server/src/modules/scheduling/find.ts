@@ -193,6 +193,7 @@ export async function availabilityByPractitioner(
 ): Promise<PractitionerAvailability[]> {
   const values: unknown[] = [q.from.toISOString(), q.to.toISOString()];
   const where = filters(q, values);
+  const free = `s.status = 'free' AND s.start_at >= $1::timestamptz AND s.start_at < $2::timestamptz`;
   const rows = await db.query<{
     schedule_id: string;
     practitioner: string | null;
@@ -204,13 +205,19 @@ export async function availabilityByPractitioner(
     specialties: string[];
     next: { slot_id: string; start_at: string; end_at: string }[] | null;
   }>(
-    `SELECT sc.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.fee::text AS fee, sc.languages, sc.specialties,
+    // the soonest first: each schedule's first free time (one index probe) orders and limits the
+    // cards in the database; only the cards shown get their next few times
+    `SELECT c.*,
             (SELECT json_agg(json_build_object('slot_id', f.slot_id, 'start_at', f.start_at, 'end_at', f.end_at) ORDER BY f.start_at)
                FROM (SELECT s.slot_id, s.start_at, s.end_at FROM sched_slot s
-                      WHERE s.schedule_id = sc.schedule_id AND s.status = 'free'
-                        AND s.start_at >= $1::timestamptz AND s.start_at < $2::timestamptz
+                      WHERE s.schedule_id = c.schedule_id AND ${free}
                       ORDER BY s.start_at LIMIT ${Math.min(Math.max(options.perPractitioner, 1), 20)}) f) AS next
-       FROM sched_schedule sc WHERE ${where.join(' AND ')}`,
+       FROM (SELECT sc.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.fee::text AS fee, sc.languages, sc.specialties,
+                    (SELECT s.start_at FROM sched_slot s WHERE s.schedule_id = sc.schedule_id AND ${free}
+                      ORDER BY s.start_at LIMIT 1) AS first
+               FROM sched_schedule sc WHERE ${where.join(' AND ')}
+              ORDER BY first NULLS LAST, sc.schedule_id LIMIT ${Math.min(Math.max(options.limit, 1), 100)}) c
+      ORDER BY c.first NULLS LAST, c.schedule_id`,
     values,
   );
   const cards = rows.rows.map((r) => ({
@@ -230,6 +237,5 @@ export async function availabilityByPractitioner(
       }),
     ),
   }));
-  cards.sort((a, b) => (a.next[0]?.start ?? '\uffff').localeCompare(b.next[0]?.start ?? '\uffff'));
-  return cards.slice(0, Math.min(Math.max(options.limit, 1), 100));
+  return cards;
 }
