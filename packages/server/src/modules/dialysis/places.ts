@@ -59,12 +59,3 @@ export function findCommunes(text: string, limit = 8): Destination[] {
     .slice(0, limit)
     .map(({ c }) => ({ label: c.label, country: c.country, city: c.city, lat: c.lat, lon: c.lon }));
 }
-
-/** Great-circle distance in km. */
-export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(h));
-}
