@@ -30,7 +30,14 @@ import { Checklist } from './Checklist.tsx';
 import { NS } from './i18n/index.ts';
 import './dialysis.css';
 import { Letter } from './Letter.tsx';
-import { proposeChairs, type SessionValues, sessionBody, sessionProblems, stateKind } from './rules.ts';
+import {
+  proposeChairs,
+  type SessionValues,
+  sessionBody,
+  sessionIsDue,
+  sessionProblems,
+  stateKind,
+} from './rules.ts';
 import { Sessions } from './Sessions.tsx';
 import { useStay, useStayAction } from './useStay.ts';
 
@@ -161,7 +168,9 @@ function RecordSession({ stay, session }: { stay: StayView; session: SessionView
       setOpen(false);
     },
   });
-  if (session.record || !['booked', 'arrived'].includes(session.status)) return null;
+  // the server takes a session from 36 hours before it: later ones offer nothing yet
+  if (session.record || !['booked', 'arrived'].includes(session.status) || !sessionIsDue(session.start))
+    return null;
   const checkIn = async () => {
     try {
       await sessionAction(stay.id, session.appointment, 'check-in');
@@ -298,11 +307,17 @@ export default function ClinicianStayPage({ params }: PageProps) {
           ],
         ]}
       />
-      {stay.hasSummary && (
-        <ButtonLink to={`/clinician/dialysis/stays/${stay.id}/summary`} variant="secondary">
-          {t('review.readSummary')}
+      <div className="dialysis-actions">
+        {stay.hasSummary && (
+          <ButtonLink to={`/clinician/dialysis/stays/${stay.id}/summary`} variant="secondary">
+            {t('review.readSummary')}
+          </ButtonLink>
+        )}
+        {/* the chart itself says when the centre's access has ended */}
+        <ButtonLink to={`/clinician/patients/${stay.patient.reference.split('/')[1]}`} variant="secondary">
+          {t('review.openRecord')}
         </ButtonLink>
-      )}
+      </div>
       {stay.decline && (
         <Notice kind="warning">{stay.decline.text ?? t(`review.reasons.${stay.decline.reason}`)}</Notice>
       )}

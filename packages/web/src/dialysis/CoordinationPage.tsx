@@ -29,7 +29,7 @@ function StayTable({ stays, testId }: { stays: StaySummary[]; testId: string }) 
       </thead>
       <tbody>
         {stays.map((s) => (
-          <tr key={s.id}>
+          <tr key={s.id} data-state={s.state}>
             <td>
               <Link to={`/clinician/dialysis/stays/${s.id}`}>{s.patient.name || s.patient.reference}</Link>
             </td>

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   proposeChairs,
   sessionBody,
+  sessionIsDue,
   sessionProblems,
   shiftOfTime,
   stateKind,
@@ -82,5 +83,14 @@ describe('dialysis screens’ rules', () => {
     assert.equal(shiftOfTime('15:00'), 'afternoon');
     assert.equal(stateKind('confirmed'), 'success');
     assert.equal(stateKind('declined'), 'grey');
+  });
+
+  it('a session is offered for check-in and recording from 36 hours before its start, not earlier', () => {
+    const now = Date.parse('2027-03-01T08:00:00Z');
+    assert.equal(sessionIsDue('2027-03-01T10:30:00Z', now), true);
+    assert.equal(sessionIsDue('2027-02-28T10:30:00Z', now), true, 'a past session can still be recorded');
+    assert.equal(sessionIsDue('2027-03-02T20:00:00Z', now), true);
+    assert.equal(sessionIsDue('2027-03-02T20:00:01Z', now), false);
+    assert.equal(sessionIsDue(undefined, now), false);
   });
 });

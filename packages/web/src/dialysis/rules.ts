@@ -120,6 +120,14 @@ export function proposeChairs(
   return out;
 }
 
+/** Hours before its start from which a session can be checked in and recorded (the server's rule, care.ts). */
+export const SESSION_AHEAD_HOURS = 36;
+
+/** Whether a session is near enough to be checked in and recorded now: later ones offer no button. */
+export function sessionIsDue(start: string | undefined, now: number = Date.now()): boolean {
+  return !!start && Date.parse(start) - now <= SESSION_AHEAD_HOURS * 3_600_000;
+}
+
 /** Tag colour of a state. */
 export function stateKind(state: StayState): 'info' | 'warning' | 'success' | 'grey' {
   if (state === 'accepted') return 'warning';

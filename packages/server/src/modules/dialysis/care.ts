@@ -12,7 +12,9 @@ import type {
   MedicationAdministration,
   Observation,
   Patient,
+  Practitioner,
   Procedure,
+  Reference,
   Resource,
 } from '@medplum/fhirtypes';
 import { badRequest, notFound, type SqlExecutor } from '@sahti/fhir';
@@ -21,6 +23,7 @@ import { ACTIVE } from '../scheduling/booking.ts';
 import { escapeXml } from '../summary/ips.ts';
 import { appointmentsOf } from './decide.ts';
 import { audited, type DialysisDeps } from './deps.ts';
+import type { CentreRow } from './search.ts';
 import {
   conflict,
   forbidden,
@@ -126,6 +129,140 @@ const bp = (v: unknown, field: string): { systolic: number; diastolic: number } 
   };
 };
 
+export interface SessionMedicine {
+  name: string;
+  dose?: string;
+}
+
+/** A session's checked values (see recordSession for their bounds). */
+export interface SessionValues {
+  pre: number;
+  post: number;
+  preBp: { systolic: number; diastolic: number };
+  postBp: { systolic: number; diastolic: number };
+  uf: number;
+  minutes: number;
+  incidents: string[];
+  medicines: SessionMedicine[];
+}
+
+/**
+ * The resources of one session's record, pure: the Procedure, then (once it has an id) the
+ * Observations and MedicationAdministrations that are part of it. The service writes them as the
+ * clinician; the demo writes its past sessions with the same shapes.
+ */
+export function sessionRecord(args: {
+  stay: Pick<StayRow, 'id' | 'patient_id' | 'organization'>;
+  appointment: Appointment;
+  centre: Pick<CentreRow, 'name' | 'location'> | undefined;
+  performer: Reference<Practitioner>;
+  start: Date;
+  values: SessionValues;
+}): { procedure: Procedure; parts: (procedureId: string) => Resource[] } {
+  const { stay, appointment, centre: c, performer, values: v } = args;
+  const patient = { reference: `Patient/${stay.patient_id}` };
+  const end = new Date(args.start.getTime() + v.minutes * 60_000);
+  const period = { start: args.start.toISOString(), end: end.toISOString() };
+  const basedOn = [{ reference: `ServiceRequest/${stay.id}` }];
+  const local = (code: string, display: string) => ({ system: DIALYSIS_SYSTEM, code, display });
+  const vitalSigns = [
+    {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }],
+    },
+  ];
+  const weight = (code: string, display: string, kg: number): Observation => ({
+    resourceType: 'Observation',
+    status: 'final',
+    basedOn,
+    category: vitalSigns,
+    code: { coding: [BODY_WEIGHT, local(code, display)], text: display },
+    subject: patient,
+    effectiveDateTime: code === SESSION_CODES.preWeight ? period.start : period.end,
+    performer: [performer],
+    valueQuantity: { value: kg, unit: 'kg', system: UCUM, code: 'kg' },
+  });
+  const pressure = (
+    code: string,
+    display: string,
+    bp: { systolic: number; diastolic: number },
+  ): Observation => ({
+    resourceType: 'Observation',
+    status: 'final',
+    basedOn,
+    category: vitalSigns,
+    code: { coding: [BP_PANEL, local(code, display)], text: display },
+    subject: patient,
+    effectiveDateTime: code === SESSION_CODES.preBp ? period.start : period.end,
+    performer: [performer],
+    component: [
+      {
+        code: { coding: [SYSTOLIC] },
+        valueQuantity: { value: bp.systolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [DIASTOLIC] },
+        valueQuantity: { value: bp.diastolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
+      },
+    ],
+  });
+  const procedure: Procedure = {
+    resourceType: 'Procedure',
+    identifier: [{ system: SESSION_ID_SYSTEM, value: appointment.id as string }],
+    status: 'completed',
+    basedOn,
+    code: haemodialysisConcept(),
+    subject: patient,
+    performedPeriod: period,
+    performer: [{ actor: performer, onBehalfOf: { reference: stay.organization, display: c?.name } }],
+    ...(c?.location ? { location: { reference: c.location, display: c.name } } : {}),
+    ...(v.incidents.length > 0
+      ? {
+          complication: v.incidents.map((text) => ({
+            coding: [local(SESSION_CODES.incident, 'Session incident')],
+            text,
+          })),
+        }
+      : {}),
+    note: [{ text: `Séance de dialyse en vacances — ${c?.name ?? ''} (${v.minutes} min)` }],
+  };
+  const parts = (procedureId: string): Resource[] => {
+    const partOf = [{ reference: `Procedure/${procedureId}` }];
+    return [
+      { ...weight(SESSION_CODES.preWeight, 'Pre-dialysis weight', v.pre), partOf },
+      { ...weight(SESSION_CODES.postWeight, 'Post-dialysis weight', v.post), partOf },
+      { ...pressure(SESSION_CODES.preBp, 'Pre-dialysis blood pressure', v.preBp), partOf },
+      { ...pressure(SESSION_CODES.postBp, 'Post-dialysis blood pressure', v.postBp), partOf },
+      {
+        resourceType: 'Observation',
+        status: 'final',
+        basedOn,
+        partOf,
+        code: {
+          coding: [local(SESSION_CODES.ultrafiltration, 'Ultrafiltration volume')],
+          text: 'Ultrafiltration volume',
+        },
+        subject: patient,
+        effectiveDateTime: period.end,
+        performer: [performer],
+        valueQuantity: { value: v.uf, unit: 'mL', system: UCUM, code: 'mL' },
+      } as Observation,
+      ...v.medicines.map(
+        (m): MedicationAdministration => ({
+          resourceType: 'MedicationAdministration',
+          status: 'completed',
+          medicationCodeableConcept: { text: m.name },
+          subject: patient,
+          effectivePeriod: period,
+          performer: [{ actor: performer }],
+          partOf,
+          ...(typeof m.dose === 'string' && m.dose ? { note: [{ text: m.dose.slice(0, 200) }] } : {}),
+        }),
+      ),
+    ];
+  };
+  return { procedure, parts };
+}
+
 export async function recordSession(
   deps: DialysisDeps,
   principal: Principal,
@@ -156,117 +293,29 @@ export async function recordSession(
     )
   )
     badRequest('Each medicine given has a name (and a dose)', ['medicines']);
-  const patient = { reference: `Patient/${stay.patient_id}` };
   const start = new Date(Math.min(Date.parse(appointment.start as string), Date.now()));
-  const end = new Date(start.getTime() + minutes * 60_000);
-  const period = { start: start.toISOString(), end: end.toISOString() };
   const c = await centre(deps, stay.service_id);
-  const performer = { reference: principal.fhirUser as string, display: principal.display };
-  const basedOn = [{ reference: `ServiceRequest/${stay.id}` }];
-  const local = (code: string, display: string) => ({ system: DIALYSIS_SYSTEM, code, display });
-  const weight = (code: string, display: string, kg: number): Observation => ({
-    resourceType: 'Observation',
-    status: 'final',
-    basedOn,
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
-        ],
-      },
-    ],
-    code: { coding: [BODY_WEIGHT, local(code, display)], text: display },
-    subject: patient,
-    effectiveDateTime: code === SESSION_CODES.preWeight ? period.start : period.end,
-    performer: [performer],
-    valueQuantity: { value: kg, unit: 'kg', system: UCUM, code: 'kg' },
+  const { procedure, parts } = sessionRecord({
+    stay,
+    appointment,
+    centre: c,
+    performer: { reference: principal.fhirUser as string, display: principal.display },
+    start,
+    values: {
+      pre,
+      post,
+      preBp,
+      postBp,
+      uf,
+      minutes,
+      incidents: incidents as string[],
+      medicines: medicines as SessionMedicine[],
+    },
   });
-  const pressure = (
-    code: string,
-    display: string,
-    v: { systolic: number; diastolic: number },
-  ): Observation => ({
-    resourceType: 'Observation',
-    status: 'final',
-    basedOn,
-    category: [
-      {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
-        ],
-      },
-    ],
-    code: { coding: [BP_PANEL, local(code, display)], text: display },
-    subject: patient,
-    effectiveDateTime: code === SESSION_CODES.preBp ? period.start : period.end,
-    performer: [performer],
-    component: [
-      {
-        code: { coding: [SYSTOLIC] },
-        valueQuantity: { value: v.systolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
-      },
-      {
-        code: { coding: [DIASTOLIC] },
-        valueQuantity: { value: v.diastolic, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
-      },
-    ],
-  });
-  const procedure: Procedure = {
-    resourceType: 'Procedure',
-    identifier: [{ system: SESSION_ID_SYSTEM, value: appointment.id as string }],
-    status: 'completed',
-    basedOn,
-    code: haemodialysisConcept(),
-    subject: patient,
-    performedPeriod: period,
-    performer: [{ actor: performer, onBehalfOf: { reference: stay.organization, display: c?.name } }],
-    ...(c?.location ? { location: { reference: c.location, display: c.name } } : {}),
-    ...(incidents.length > 0
-      ? {
-          complication: (incidents as string[]).map((text) => ({
-            coding: [local(SESSION_CODES.incident, 'Session incident')],
-            text,
-          })),
-        }
-      : {}),
-    note: [{ text: `Séance de dialyse en vacances — ${c?.name ?? ''} (${minutes} min)` }],
-  };
   const writer = deps.ctx.store.as(await deps.ctx.access.resolve(principal));
   const written = await deps.ctx.db.transaction(async (tx) => {
     const saved = (await writer.createWithin(tx, procedure)).resource as Procedure;
-    const partOf = [{ reference: `Procedure/${saved.id}` }];
-    const resources: Resource[] = [
-      { ...weight(SESSION_CODES.preWeight, 'Pre-dialysis weight', pre), partOf } as Observation,
-      { ...weight(SESSION_CODES.postWeight, 'Post-dialysis weight', post), partOf } as Observation,
-      { ...pressure(SESSION_CODES.preBp, 'Pre-dialysis blood pressure', preBp), partOf } as Observation,
-      { ...pressure(SESSION_CODES.postBp, 'Post-dialysis blood pressure', postBp), partOf } as Observation,
-      {
-        resourceType: 'Observation',
-        status: 'final',
-        basedOn,
-        partOf,
-        code: {
-          coding: [local(SESSION_CODES.ultrafiltration, 'Ultrafiltration volume')],
-          text: 'Ultrafiltration volume',
-        },
-        subject: patient,
-        effectiveDateTime: period.end,
-        performer: [performer],
-        valueQuantity: { value: uf, unit: 'mL', system: UCUM, code: 'mL' },
-      } as Observation,
-      ...(medicines as { name: string; dose?: string }[]).map(
-        (m): MedicationAdministration => ({
-          resourceType: 'MedicationAdministration',
-          status: 'completed',
-          medicationCodeableConcept: { text: m.name },
-          subject: patient,
-          effectivePeriod: period,
-          performer: [{ actor: performer }],
-          partOf,
-          ...(typeof m.dose === 'string' && m.dose ? { note: [{ text: m.dose.slice(0, 200) }] } : {}),
-        }),
-      ),
-    ];
+    const resources = parts(saved.id as string);
     const ids = [`Procedure/${saved.id}`];
     for (const r of resources) {
       const s = (await writer.createWithin(tx, r)).resource;
@@ -289,6 +338,56 @@ export async function recordSession(
     'guest dialysis session recorded',
   );
   return { resources: written };
+}
+
+/**
+ * The end-of-stay letter, pure: the sessions (as they stand), how the stay went, recommendations;
+ * it names its stay (event.detail), so a later stay at the same centre does not show it.
+ */
+export function stayLetter(args: {
+  stay: Pick<StayRow, 'id' | 'patient_id' | 'organization'>;
+  centre: Pick<CentreRow, 'name'> | undefined;
+  author: Reference<Practitioner>;
+  date: Date;
+  appointments: Appointment[];
+  summary: string;
+  recommendations: string;
+}): Composition {
+  const { stay, centre: c, appointments, recommendations } = args;
+  const para = (s: string) =>
+    `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXml(s).replace(/\n/g, '<br/>')}</p></div>`;
+  return {
+    resourceType: 'Composition',
+    status: 'final',
+    type: { coding: [STAY_LETTER], text: 'Lettre de fin de séjour de dialyse' },
+    subject: { reference: `Patient/${stay.patient_id}` },
+    date: args.date.toISOString(),
+    author: [args.author],
+    custodian: { reference: stay.organization, display: c?.name },
+    title: `Fin de séjour de dialyse — ${c?.name ?? ''}`,
+    event: [{ detail: [{ reference: `ServiceRequest/${stay.id}` }] }],
+    section: [
+      {
+        title: 'Séances',
+        text: {
+          status: 'generated',
+          div: para(
+            appointments
+              .map(
+                (a) =>
+                  `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${a.status === 'fulfilled' ? 'réalisée' : a.status}`,
+              )
+              .join('\n') || '—',
+          ),
+        },
+        entry: appointments.map((a) => ({ reference: `Appointment/${a.id}` })),
+      },
+      { title: 'Déroulement', text: { status: 'generated', div: para(args.summary) } },
+      ...(recommendations
+        ? [{ title: 'Recommandations', text: { status: 'generated' as const, div: para(recommendations) } }]
+        : []),
+    ],
+  };
 }
 
 /** The end-of-stay letter: the stay is completed, sessions left are cancelled, follow-up starts. */
@@ -314,42 +413,18 @@ export async function complete(
       ? ''
       : text(input.recommendations, 'recommendations');
   const c = await centre(deps, stay.service_id);
-  const para = (s: string) =>
-    `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXml(s).replace(/\n/g, '<br/>')}</p></div>`;
   const writer = deps.ctx.store.as(await deps.ctx.access.resolve(principal));
   const letter = await deps.ctx.db.transaction(async (tx) => {
     const appointments = await appointmentsOf(deps, tx, stay.id);
-    const composition: Composition = {
-      resourceType: 'Composition',
-      status: 'final',
-      type: { coding: [STAY_LETTER], text: 'Lettre de fin de séjour de dialyse' },
-      subject: { reference: `Patient/${stay.patient_id}` },
-      date: new Date().toISOString(),
-      author: [{ reference: principal.fhirUser as string, display: principal.display }],
-      custodian: { reference: stay.organization, display: c?.name },
-      title: `Fin de séjour de dialyse — ${c?.name ?? ''}`,
-      section: [
-        {
-          title: 'Séances',
-          text: {
-            status: 'generated',
-            div: para(
-              appointments
-                .map(
-                  (a) =>
-                    `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${a.status === 'fulfilled' ? 'réalisée' : a.status}`,
-                )
-                .join('\n') || '—',
-            ),
-          },
-          entry: appointments.map((a) => ({ reference: `Appointment/${a.id}` })),
-        },
-        { title: 'Déroulement', text: { status: 'generated', div: para(summary) } },
-        ...(recommendations
-          ? [{ title: 'Recommandations', text: { status: 'generated' as const, div: para(recommendations) } }]
-          : []),
-      ],
-    };
+    const composition = stayLetter({
+      stay,
+      centre: c,
+      author: { reference: principal.fhirUser as string, display: principal.display },
+      date: new Date(),
+      appointments,
+      summary,
+      recommendations,
+    });
     const saved = (await writer.createWithin(tx, composition)).resource as Composition;
     for (const a of appointments) {
       if (!ACTIVE.has(a.status) || a.status === 'fulfilled' || a.status === 'arrived') continue;

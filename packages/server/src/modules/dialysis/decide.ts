@@ -105,6 +105,12 @@ async function transition(
   return saved as ServiceRequest;
 }
 
+/** The destination's access for a stay: from the arrival day to the end of the follow-up after departure. */
+export const stayAccessWindow = (stay: Pick<StayRow, 'arrival' | 'departure'>, followUpDays: number) => ({
+  start: localToInstant(stay.arrival, '00:00'),
+  end: localToInstant(addDays(stay.departure, followUpDays + 1), '00:00'),
+});
+
 export async function accept(
   deps: DialysisDeps,
   principal: Principal,
@@ -203,8 +209,7 @@ export async function accept(
       basis: `ServiceRequest/${stay.id}`,
       grantedBy: principal.fhirUser ?? `account:${principal.id}`,
       reason: 'guest dialysis stay accepted',
-      start: localToInstant(stay.arrival, '00:00'),
-      end: localToInstant(addDays(stay.departure, deps.settings.followUpDays + 1), '00:00'),
+      ...stayAccessWindow(stay, deps.settings.followUpDays),
     });
     const patient = await readResource<Patient>(tx, deps.ctx.store, 'Patient', stay.patient_id);
     await notifyPatient(tx, patient, 'dialysis-stay-accepted', {

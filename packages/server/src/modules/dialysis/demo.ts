@@ -46,6 +46,10 @@ export const DIALYSIS_DEMO_MARKER = 'sahti-dialysis-demo-v1';
 export const DEMO_DIALYSIS_PATIENT_CNIE = 'AD900101';
 export const DEMO_DESTINATION_LOGIN = 'dialyse.agadir@demo.sahti.ma';
 export const DEMO_HOME_NEPHROLOGIST_LOGIN = 'nephro.rabat@demo.sahti.ma';
+/** The patient whose stay in Agadir began yesterday (a session recorded, today's and later ones booked). */
+export const DEMO_STAY_IN_PROGRESS_CNIE = 'AD900102';
+/** The patient whose stay in Agadir ended weeks ago (letter sent, the centre's access over). */
+export const DEMO_STAY_ENDED_CNIE = 'AD900103';
 
 const MWF = ['mon', 'wed', 'fri'] as const;
 const TTS = ['tue', 'thu', 'sat'] as const;
@@ -104,122 +108,57 @@ export interface DialysisDemo {
   bundle: Bundle;
   /** fullUrls of the people the accounts are for. */
   patient: string;
+  /** fullUrls of the patients whose stays in Agadir are under way and over (seeded by demo-stays.ts). */
+  inProgress: string;
+  ended: string;
   homeNephrologist: string;
   destinationNurse: string;
+  /** The Agadir centre, the destination of the demo's stays. */
+  destination: CentreRefs;
   centres: CentreRefs[];
 }
 
 const inpe = (rng: Random) => `${rng.int(1, 9)}${rng.digits(8)}`;
 
-export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
-  const rng = new Random(deriveSeed(seed, 1));
-  const builder = new DemoBundleBuilder(new Random(deriveSeed(seed, 0)));
-  const data = loadReferenceData();
-  builder.add({
-    resourceType: 'Organization',
-    identifier: [{ system: DIALYSIS_DEMO_SYSTEM, value: DIALYSIS_DEMO_MARKER }],
-    active: true,
-    name: 'Sahti — dialyse en voyage, données de démonstration (synthétiques)',
-  });
-  const byId = new Map(data.facilities.map((f) => [f.sourceId, f]));
-  const centres: CentreRefs[] = [];
-  for (const [sourceId, extra] of MOROCCAN) {
-    const f = byId.get(sourceId);
-    if (!f) throw new Error(`dialysis demo: facility ${sourceId} is missing from facilities.csv`);
-    const commune = communeAt(data, f.latitude, f.longitude);
-    const spec: CentreSpec = {
-      name: UNIT_NAME(f.name, commune.nameFr),
-      address: { ...placeOf(data, commune), country: 'MA' },
-      position: { latitude: f.latitude, longitude: f.longitude },
-      languages: ['ary', 'ar', 'fr', ...extra],
-      coverages: ['cnss', 'cnops', 'amo-tadamon', 'far', 'self-pay'],
-      price: { value: 850 + 50 * rng.int(0, 6), currency: 'MAD' },
-      serologyWindowDays: rng.pick([60, 90, 90]),
-      labsWindowDays: 60,
-      minNoticeDays: rng.pick([3, 7, 7]),
-      identifier: { system: INPE_SYSTEM, value: inpe(rng) },
-      chairs: guestChairs(rng.chance(0.8)),
-    };
-    centres.push(addCentre(builder, spec));
-  }
-  for (const [city, country, languages, currency] of ABROAD) {
-    centres.push(
-      addCentre(builder, {
-        name: `Centre de dialyse partenaire — ${city} (démo)`,
-        address: { city, country },
-        languages,
-        coverages: ['self-pay', 'private-insurance'],
-        price: { value: 250 + 10 * rng.int(0, 10), currency },
-        serologyWindowDays: 30,
-        labsWindowDays: 30,
-        minNoticeDays: 21,
-        chairs: guestChairs(),
-      }),
-    );
-  }
-  const [home, , , , , , agadir] = centres;
-  // the home nephrologist (Rabat) and the Agadir centre's nurse coordinator
-  const person = (gender: 'male' | 'female', doctor: boolean, centre: CentreRefs, specialty?: string) => {
-    const names = moroccanHumanNames(rng, gender, doctor ? { latin: 'Dr', arabic: 'د.' } : undefined);
-    const practitioner = builder.add<Practitioner>(
-      {
-        resourceType: 'Practitioner',
-        identifier: [{ system: INPE_SYSTEM, value: inpe(rng) }],
-        active: true,
-        name: names,
-        gender,
-      },
-      names[0]?.text,
-    );
-    builder.add<PractitionerRole>({
-      resourceType: 'PractitionerRole',
-      active: true,
-      practitioner,
-      organization: centre.organization,
-      location: [centre.location],
-      healthcareService: [centre.service],
-      code: [
-        {
-          coding: [
-            doctor
-              ? {
-                  system: 'http://terminology.hl7.org/CodeSystem/practitioner-role',
-                  code: 'doctor',
-                  display: 'Doctor',
-                }
-              : {
-                  system: 'http://terminology.hl7.org/CodeSystem/practitioner-role',
-                  code: 'nurse',
-                  display: 'Nurse',
-                },
-          ],
-        },
-      ],
-      ...(specialty
-        ? { specialty: [{ coding: [{ system: SNOMED, code: specialty, display: 'Nephrology' }] }] }
-        : {}),
-    });
-    return practitioner;
-  };
-  const nephrologist = person('female', true, home, '394589003');
-  const nurse = person('male', false, agadir);
-  // the demo dialysis patient, living in Rabat
-  const rabat = data.communes.find((c) => c.nameFr === 'Rabat');
-  if (!rabat) throw new Error('dialysis demo: Rabat is missing from communes.csv');
-  const names = moroccanHumanNames(rng, 'female');
+interface DemoWorld {
+  builder: DemoBundleBuilder;
+  rng: Random;
+  data: ReturnType<typeof loadReferenceData>;
+  now: Date;
+  home: CentreRefs;
+  nephrologist: Reference<Practitioner>;
+}
+
+interface DemoPatientSpec {
+  cnie: string;
+  gender: 'male' | 'female';
+  birthDate: string;
+  email: string;
+  phone: string;
+  commune: string;
+  hcvDaysAgo: number;
+  serologyDaysAgo: number;
+}
+
+/** A haemodialysis patient of the home centre, on Mon/Wed/Fri, followed by the home nephrologist. */
+function addDialysisPatient(world: DemoWorld, p: DemoPatientSpec): Reference<Patient> {
+  const { builder, rng, data, home, nephrologist } = world;
+  const commune = data.communes.find((c) => c.nameFr === p.commune);
+  if (!commune) throw new Error(`dialysis demo: ${p.commune} is missing from communes.csv`);
+  const names = moroccanHumanNames(rng, p.gender);
   const patient = builder.add<Patient>(
     {
       resourceType: 'Patient',
-      identifier: [{ use: 'official', system: CNIE_SYSTEM, value: DEMO_DIALYSIS_PATIENT_CNIE }],
+      identifier: [{ use: 'official', system: CNIE_SYSTEM, value: p.cnie }],
       active: true,
       name: names,
-      gender: 'female',
-      birthDate: '1968-04-12',
+      gender: p.gender,
+      birthDate: p.birthDate,
       telecom: [
-        { system: 'email', value: 'dialyse.patiente@demo.sahti.ma' },
-        { system: 'phone', value: '+212600000011', use: 'mobile' },
+        { system: 'email', value: p.email },
+        { system: 'phone', value: p.phone, use: 'mobile' },
       ],
-      address: [{ use: 'home', ...placeOf(data, rabat), country: 'MA' }],
+      address: [{ use: 'home', ...placeOf(data, commune), country: 'MA' }],
       communication: [
         { language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'fr' }] }, preferred: true },
         { language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'ar' }] } },
@@ -228,7 +167,7 @@ export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
     names[0]?.text,
   );
   const subject = { reference: patient.reference } as Reference<Patient>;
-  const today = localDate(now);
+  const today = localDate(world.now);
   const daysAgo = (n: number) => addDays(today, -n);
   builder.add<CareTeam>({
     resourceType: 'CareTeam',
@@ -354,9 +293,9 @@ export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
     ...value,
   });
   const negative = { valueCodeableConcept: { coding: [NEGATIVE] } };
-  builder.add(obs(SEROLOGY.hbv, daysAgo(40), negative));
-  builder.add(obs(SEROLOGY.hcv, daysAgo(200), negative)); // too old for any centre: the demo's first lesson
-  builder.add(obs(SEROLOGY.hiv, daysAgo(40), negative));
+  builder.add(obs(SEROLOGY.hbv, daysAgo(p.serologyDaysAgo), negative));
+  builder.add(obs(SEROLOGY.hcv, daysAgo(p.hcvDaysAgo), negative));
+  builder.add(obs(SEROLOGY.hiv, daysAgo(p.serologyDaysAgo), negative));
   builder.add(
     obs(
       ECG,
@@ -380,11 +319,143 @@ export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
       valueQuantity: { value: 7.9, unit: 'mg/dL', system: UCUM, code: 'mg/dL' },
     }),
   );
+  return patient;
+}
+
+export function buildDialysisDemo(now: Date, seed = 2211): DialysisDemo {
+  const rng = new Random(deriveSeed(seed, 1));
+  const builder = new DemoBundleBuilder(new Random(deriveSeed(seed, 0)));
+  const data = loadReferenceData();
+  builder.add({
+    resourceType: 'Organization',
+    identifier: [{ system: DIALYSIS_DEMO_SYSTEM, value: DIALYSIS_DEMO_MARKER }],
+    active: true,
+    name: 'Sahti — dialyse en voyage, données de démonstration (synthétiques)',
+  });
+  const byId = new Map(data.facilities.map((f) => [f.sourceId, f]));
+  const centres: CentreRefs[] = [];
+  for (const [sourceId, extra] of MOROCCAN) {
+    const f = byId.get(sourceId);
+    if (!f) throw new Error(`dialysis demo: facility ${sourceId} is missing from facilities.csv`);
+    const commune = communeAt(data, f.latitude, f.longitude);
+    const spec: CentreSpec = {
+      name: UNIT_NAME(f.name, commune.nameFr),
+      address: { ...placeOf(data, commune), country: 'MA' },
+      position: { latitude: f.latitude, longitude: f.longitude },
+      languages: ['ary', 'ar', 'fr', ...extra],
+      coverages: ['cnss', 'cnops', 'amo-tadamon', 'far', 'self-pay'],
+      price: { value: 850 + 50 * rng.int(0, 6), currency: 'MAD' },
+      serologyWindowDays: rng.pick([60, 90, 90]),
+      labsWindowDays: 60,
+      minNoticeDays: rng.pick([3, 7, 7]),
+      identifier: { system: INPE_SYSTEM, value: inpe(rng) },
+      chairs: guestChairs(rng.chance(0.8)),
+    };
+    centres.push(addCentre(builder, spec));
+  }
+  for (const [city, country, languages, currency] of ABROAD) {
+    centres.push(
+      addCentre(builder, {
+        name: `Centre de dialyse partenaire — ${city} (démo)`,
+        address: { city, country },
+        languages,
+        coverages: ['self-pay', 'private-insurance'],
+        price: { value: 250 + 10 * rng.int(0, 10), currency },
+        serologyWindowDays: 30,
+        labsWindowDays: 30,
+        minNoticeDays: 21,
+        chairs: guestChairs(),
+      }),
+    );
+  }
+  const [home, , , , , , agadir] = centres;
+  // the home nephrologist (Rabat) and the Agadir centre's nurse coordinator
+  const person = (gender: 'male' | 'female', doctor: boolean, centre: CentreRefs, specialty?: string) => {
+    const names = moroccanHumanNames(rng, gender, doctor ? { latin: 'Dr', arabic: 'د.' } : undefined);
+    const practitioner = builder.add<Practitioner>(
+      {
+        resourceType: 'Practitioner',
+        identifier: [{ system: INPE_SYSTEM, value: inpe(rng) }],
+        active: true,
+        name: names,
+        gender,
+      },
+      names[0]?.text,
+    );
+    builder.add<PractitionerRole>({
+      resourceType: 'PractitionerRole',
+      active: true,
+      practitioner,
+      organization: centre.organization,
+      location: [centre.location],
+      healthcareService: [centre.service],
+      code: [
+        {
+          coding: [
+            doctor
+              ? {
+                  system: 'http://terminology.hl7.org/CodeSystem/practitioner-role',
+                  code: 'doctor',
+                  display: 'Doctor',
+                }
+              : {
+                  system: 'http://terminology.hl7.org/CodeSystem/practitioner-role',
+                  code: 'nurse',
+                  display: 'Nurse',
+                },
+          ],
+        },
+      ],
+      ...(specialty
+        ? { specialty: [{ coding: [{ system: SNOMED, code: specialty, display: 'Nephrology' }] }] }
+        : {}),
+    });
+    return practitioner;
+  };
+  const nephrologist = person('female', true, home, '394589003');
+  const nurse = person('male', false, agadir);
+  const world: DemoWorld = { builder, rng, data, now, home, nephrologist };
+  // the patient of the planning story, living in Rabat: her hepatitis C serology is too old for
+  // any centre (the demo's first lesson)
+  const patient = addDialysisPatient(world, {
+    cnie: DEMO_DIALYSIS_PATIENT_CNIE,
+    gender: 'female',
+    birthDate: '1968-04-12',
+    email: 'dialyse.patiente@demo.sahti.ma',
+    phone: '+212600000011',
+    commune: 'Rabat',
+    hcvDaysAgo: 200,
+    serologyDaysAgo: 40,
+  });
+  // two patients of the same unit whose stays in Agadir are under way and over (demo-stays.ts)
+  const inProgress = addDialysisPatient(world, {
+    cnie: DEMO_STAY_IN_PROGRESS_CNIE,
+    gender: 'male',
+    birthDate: '1959-11-03',
+    email: 'dialyse.sejour@demo.sahti.ma',
+    phone: '+212600000012',
+    commune: 'Rabat',
+    hcvDaysAgo: 30,
+    serologyDaysAgo: 30,
+  });
+  const ended = addDialysisPatient(world, {
+    cnie: DEMO_STAY_ENDED_CNIE,
+    gender: 'female',
+    birthDate: '1975-06-21',
+    email: 'dialyse.retour@demo.sahti.ma',
+    phone: '+212600000013',
+    commune: 'Rabat',
+    hcvDaysAgo: 60,
+    serologyDaysAgo: 60,
+  });
   return {
     bundle: builder.build(),
     patient: patient.reference as string,
+    inProgress: inProgress.reference as string,
+    ended: ended.reference as string,
     homeNephrologist: nephrologist.reference as string,
     destinationNurse: nurse.reference as string,
+    destination: agadir,
     centres,
   };
 }

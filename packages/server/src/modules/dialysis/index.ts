@@ -20,6 +20,7 @@ import {
   DIALYSIS_DEMO_MARKER,
   DIALYSIS_DEMO_SYSTEM,
 } from './demo.ts';
+import { seedDemoStays } from './demo-stays.ts';
 import type { DialysisDeps } from './deps.ts';
 import { CHAIRS_JOB, registerJobs } from './jobs.ts';
 import { DIALYSIS_TEMPLATES } from './messages.ts';
@@ -124,6 +125,21 @@ export const dialysisModule: SahtiModule = {
       .map((e) => e.resource)
       .filter((r): r is Schedule => r?.resourceType === 'Schedule' && !!chairOf(r as Schedule));
     const [slots] = await materializeSchedules(ctx.fhir, ctx.db, schedules, FIRST_START_DAYS);
+    const named = (fullUrl: string) => {
+      const entry = demo.bundle.entry?.find((e) => e.fullUrl === fullUrl);
+      const name = (entry?.resource as { name?: { text?: string }[] } | undefined)?.name?.[0]?.text;
+      return { reference: idOf(fullUrl), ...(name ? { display: name } : {}) };
+    };
+    const stays = await seedDemoStays(
+      { ctx, settings: readDialysisSettings() },
+      {
+        service: idOf(demo.destination.service.reference as string).split('/')[1],
+        nurse: named(demo.destinationNurse),
+        nephrologist: named(demo.homeNephrologist),
+        inProgress: idOf(demo.inProgress).split('/')[1],
+        ended: idOf(demo.ended).split('/')[1],
+      },
+    );
     await ctx.db.transaction((tx) =>
       ctx.jobs.enqueue(
         tx,
@@ -132,7 +148,7 @@ export const dialysisModule: SahtiModule = {
         { key: `dialysis-chairs-${Date.now()}`, runAt: new Date(Date.now() + 60_000) },
       ),
     );
-    return (demo.bundle.entry?.length ?? 0) + slots;
+    return (demo.bundle.entry?.length ?? 0) + slots + stays;
   },
 };
 

@@ -132,8 +132,15 @@ export async function viewOf(deps: DialysisDeps, stay: StayRow, role: Role) {
         : {}),
     };
   });
+  // the letter names its stay; letters written before they did: the centre's first one since the request
   const since = new Date(stay.created_at).toISOString();
-  const letter = letters.find((l) => l.custodian?.reference === stay.organization && (l.date ?? '') >= since);
+  const letter =
+    letters.find((l) =>
+      l.event?.some((e) => e.detail?.some((d) => d.reference === `ServiceRequest/${stay.id}`)),
+    ) ??
+    letters.find(
+      (l) => !l.event?.length && l.custodian?.reference === stay.organization && (l.date ?? '') >= since,
+    );
   return {
     ...(await summaryOf(deps, stay)),
     role,

@@ -166,6 +166,7 @@ export const ar: Messages<typeof fr> = {
   review: {
     summary: 'الملخص الطبي (IPS)',
     readSummary: 'قراءة الملخص المرسل',
+    openRecord: 'فتح ملف المريض',
     checks: 'التحققات',
     assign: 'الكرسي وتوقيت كل حصة',
     wanted: 'المطلوب: {{date}}، {{shift}}',

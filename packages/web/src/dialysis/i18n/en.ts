@@ -162,6 +162,7 @@ export const en: Messages<typeof fr> = {
   review: {
     summary: 'Medical summary (IPS)',
     readSummary: 'Read the summary sent',
+    openRecord: 'Open the patient’s record',
     checks: 'Checks',
     assign: 'Chair and time of each session',
     wanted: 'Asked: {{date}}, {{shift}}',

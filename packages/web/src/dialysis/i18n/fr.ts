@@ -159,6 +159,7 @@ export const fr = {
   review: {
     summary: 'Résumé médical (IPS)',
     readSummary: 'Lire le résumé envoyé',
+    openRecord: 'Ouvrir le dossier du patient',
     checks: 'Vérifications',
     assign: 'Fauteuil et horaire de chaque séance',
     wanted: 'Demandé : {{date}}, {{shift}}',
