@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Bundle, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
+import type { Bundle, CodeableConcept, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ar as commonAr } from '../../packages/web/src/app/i18n/ar.ts';
 import { fr as commonFr } from '../../packages/web/src/app/i18n/fr.ts';
@@ -23,6 +23,7 @@ import { fr as clinicianFr } from '../../packages/web/src/clinician/i18n/fr.ts';
 import { buildConsent } from '../../packages/web/src/portal/consent.ts';
 import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
+import { specialtyLabel } from '../../packages/web/src/terms/index.ts';
 import { fhirFetch, type TestServer } from '../support/server.ts';
 import {
   DEMO_DOCTOR,
@@ -49,7 +50,7 @@ let browser: Browser;
 let base: string;
 let patientState: StorageState;
 /** A demo practitioner with a specialty, to look for by name. */
-let known: { family: string; specialty: string };
+let known: { family: string; specialty: CodeableConcept };
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 const blocking: string[] = [];
@@ -97,7 +98,7 @@ before(async () => {
     );
     const family = p.name?.find((n) => n.family && /^[A-Za-z -]+$/.test(n.family))?.family;
     if (role && family) {
-      known = { family, specialty: role.specialty?.[0]?.text ?? '' };
+      known = { family, specialty: role.specialty![0] };
       break;
     }
   }
@@ -152,8 +153,10 @@ describe('choosing a carer to allow or block', () => {
 
       // the name in the reader's script: Latin in French, the Arabic form the record has in Arabic
       const doctors = await pick(page, language, 'practitioner', known.family);
-      const withSpecialty = doctors.filter((l) => l.includes(known.specialty));
-      assert.ok(withSpecialty.length > 0, `"${known.specialty}": ${JSON.stringify(doctors)}`);
+      // the specialty from its code, in the reader's language (not the French text beside it)
+      const specialty = specialtyLabel(language, known.specialty);
+      const withSpecialty = doctors.filter((l) => l.includes(specialty));
+      assert.ok(withSpecialty.length > 0, `"${specialty}": ${JSON.stringify(doctors)}`);
       for (const label of withSpecialty)
         assert.match(label, language === 'fr' ? new RegExp(known.family) : /\p{Script=Arabic}/u);
       await check(page, `first-user-consent-picker-${language}`);
