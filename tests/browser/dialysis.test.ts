@@ -3,8 +3,12 @@
  * Rabat plans a week in Agadir, is told her hepatitis C serology is too old, adds a fresh result;
  * her home nephrologist approves; she sends the request with her summary; the Agadir coordinator
  * sees it arrive on her open page (live feed, no reload), accepts with the proposed chairs and
- * shifts; she confirms the sessions. The main screens in French and Arabic get an axe-core check
- * and a screenshot (test-results/screenshots/<backend>/).
+ * shifts; she confirms the sessions. Then, on the demo's stays that a real clock allows (one under
+ * way since yesterday, one over weeks ago: dialysis/demo-stays.ts): the Agadir nurse checks in
+ * today's session and records it, the home nephrologist reads it (in Arabic too), the end-of-stay
+ * letter reaches her, and the Agadir staff are refused the record of the patient whose stay is over.
+ * The main screens in French and Arabic get an axe-core check and a screenshot
+ * (test-results/screenshots/<backend>/).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -182,6 +186,147 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     await check(arabic, 'dialysis-summary-ar');
     await arabic.goto(`${base}/portal/dialysis`);
     await check(arabic, 'dialysis-trip-ar');
+  });
+});
+
+interface ListedStay {
+  id: string;
+  state: string;
+  patient: { reference: string; name: string };
+}
+
+/** The stays a signed-in clinician's page lists, through the API with the page's session. */
+async function listed(page: Page, list: 'incoming' | 'followed'): Promise<ListedStay[]> {
+  const res = await page.request.get(`${base}/api/dialysis/stays`);
+  assert.equal(res.status(), 200);
+  return ((await res.json()) as Record<string, ListedStay[]>)[list];
+}
+
+describe('during and after a stay in Agadir', () => {
+  let nephrologist: Page;
+  let underWay: ListedStay;
+  let over: ListedStay;
+
+  it('the Agadir nurse checks in today’s session and records it', async () => {
+    await coordinator.goto(`${base}/clinician/dialysis`);
+    const incoming = await listed(coordinator, 'incoming');
+    underWay = incoming.find((s) => s.state === 'in-progress') as ListedStay;
+    over = incoming.find((s) => s.state === 'completed') as ListedStay;
+    assert.ok(underWay && over, 'the demo has a stay under way and one over in Agadir');
+    await coordinator
+      .getByTestId('dialysis-incoming')
+      .locator('tr[data-state="in-progress"]')
+      .getByRole('link')
+      .click();
+    await coordinator.getByTestId('stay-state').getByText('En cours').waitFor();
+    const sessions = coordinator.getByTestId('dialysis-sessions').locator('li');
+    // yesterday's session came back recorded; today's is the only one offered (later ones are not due)
+    await sessions.first().getByTestId('session-record').waitFor();
+    assert.equal(await coordinator.getByRole('button', { name: 'Arrivée du patient' }).count(), 1);
+    const today = sessions.nth(1);
+    await today.getByRole('button', { name: 'Arrivée du patient' }).click();
+    await coordinator.locator('[data-testid="dialysis-sessions"] li[data-status="arrived"]').waitFor();
+    await today.getByRole('button', { name: 'Saisir la séance' }).click();
+    await today.getByRole('button', { name: 'Enregistrer la séance' }).click();
+    // the form says what is missing, next to the field
+    await today.getByText('Saisissez le poids avant la séance, en kg').first().waitFor();
+    await check(coordinator, 'dialysis-session-form-errors-fr');
+    for (const [label, value] of [
+      ['Poids avant (kg)', '71,8'],
+      ['Poids après (kg)', '69,6'],
+      ['Tension avant, systolique', '152'],
+      ['Tension avant, diastolique', '86'],
+      ['Tension après, systolique', '131'],
+      ['Tension après, diastolique', '77'],
+      ['Ultrafiltration (mL)', '2200'],
+    ])
+      await today.getByLabel(label, { exact: true }).fill(value);
+    await today.getByLabel('Incidents (un par ligne)').fill('Hypotension à la 3e heure, corrigée');
+    await today
+      .getByLabel('Médicaments donnés (un par ligne : nom — dose)')
+      .fill('Époétine alfa 4000 UI — 1 injection IV');
+    await today.getByRole('button', { name: 'Enregistrer la séance' }).click();
+    await today.getByTestId('session-record').waitFor();
+    assert.equal(await today.getAttribute('data-status'), 'fulfilled');
+    assert.match((await today.getByTestId('session-record').textContent()) ?? '', /71[.,]8.*69[.,]6.*2200/);
+    await check(coordinator, 'dialysis-session-recorded-fr');
+  });
+
+  it('in Arabic the session record reads right to left', async () => {
+    const arabic = await open('coordinator-ar', 'ar', await coordinator.context().storageState());
+    await arabic.goto(`${base}/clinician/dialysis/stays/${underWay.id}`);
+    await arabic.getByTestId('dialysis-sessions').getByTestId('session-record').nth(1).waitFor();
+    assert.equal(await arabic.locator('html').getAttribute('dir'), 'rtl');
+    assert.match((await arabic.getByTestId('session-record').nth(1).textContent()) ?? '', /الوزن/);
+    await check(arabic, 'dialysis-session-recorded-ar');
+  });
+
+  it('the home nephrologist sees the sessions recorded in Agadir as they come back', async () => {
+    nephrologist = await open('nephrologist-home');
+    await signInStaff(nephrologist, base, DEMO_HOME_NEPHROLOGIST_LOGIN, '/clinician');
+    assert.ok((await listed(nephrologist, 'followed')).some((s) => s.id === underWay.id));
+    await nephrologist.goto(`${base}/clinician/dialysis`);
+    await nephrologist
+      .getByTestId('dialysis-followed')
+      .locator('tr[data-state="in-progress"]')
+      .getByRole('link')
+      .click();
+    const records = nephrologist.getByTestId('session-record');
+    await records.nth(1).waitFor();
+    assert.match((await records.nth(1).textContent()) ?? '', /71[.,]8.*69[.,]6.*152\/86.*2200.*Hypotension/);
+    // at home nothing is recorded or checked in
+    assert.equal(await nephrologist.getByRole('button', { name: 'Saisir la séance' }).count(), 0);
+    await check(nephrologist, 'dialysis-home-sessions-fr');
+  });
+
+  it('the Agadir nurse closes the stay with a letter; it reaches the home nephrologist', async () => {
+    await coordinator.getByRole('button', { name: 'Envoyer la lettre et clore le séjour' }).click();
+    await coordinator.getByText('Décrivez le déroulement du séjour').first().waitFor();
+    await coordinator
+      .getByLabel('Déroulement du séjour')
+      .fill('Deux séances à Agadir, une hypotension corrigée.\nRetour à Rabat comme prévu.');
+    await coordinator.getByLabel('Recommandations').fill('Revoir le poids sec.');
+    await coordinator.getByRole('button', { name: 'Envoyer la lettre et clore le séjour' }).click();
+    await coordinator.getByTestId('stay-state').getByText('Terminée').waitFor();
+    await coordinator.getByTestId('dialysis-letter').waitFor();
+    await nephrologist.reload();
+    const letter = nephrologist.getByTestId('dialysis-letter');
+    await letter.waitFor();
+    assert.match((await letter.textContent()) ?? '', /hypotension corrigée.*Revoir le poids sec/s);
+    await check(nephrologist, 'dialysis-home-letter-fr');
+    const arabic = await open('nephrologist-ar', 'ar', await nephrologist.context().storageState());
+    await arabic.goto(`${base}/clinician/dialysis/stays/${underWay.id}`);
+    await arabic.getByTestId('dialysis-letter').waitFor();
+    await check(arabic, 'dialysis-home-letter-ar');
+  });
+
+  it('after the stay the Agadir staff are refused the patient’s record, with a page that says so', async () => {
+    // during the follow-up after the letter, the record still opens
+    await coordinator.getByRole('link', { name: 'Ouvrir le dossier du patient' }).click();
+    await coordinator.waitForURL(/\/clinician\/patients\//);
+    await coordinator.getByTestId('patient-banner').waitFor();
+    // the stay over weeks ago: its page opens (the centre's own sessions), the record does not
+    await coordinator.goto(`${base}/clinician/dialysis/stays/${over.id}`);
+    await coordinator.getByTestId('stay-state').getByText('Terminée').waitFor();
+    await coordinator.getByTestId('dialysis-letter').waitFor();
+    await coordinator.getByRole('link', { name: 'Ouvrir le dossier du patient' }).click();
+    await coordinator.waitForURL(/\/clinician\/patients\//);
+    await coordinator
+      .getByText('Ce dossier n’existe pas ou ce patient n’est pas suivi par vous : vous n’y avez pas accès.')
+      .waitFor();
+    assert.equal(await coordinator.getByTestId('patient-banner').count(), 0);
+    await check(coordinator, 'dialysis-ended-record-refused-fr');
+    // and through the API: the record, its sessions and the summary sent ahead are closed
+    const id = over.patient.reference;
+    assert.equal((await coordinator.request.get(`${base}/fhir/R4/${id}`)).status(), 404);
+    const procedures = await coordinator.request.get(`${base}/fhir/R4/Procedure?patient=${id}`);
+    assert.equal(((await procedures.json()) as { entry?: unknown[] }).entry?.length ?? 0, 0);
+    assert.equal(
+      (await coordinator.request.get(`${base}/api/dialysis/stays/${over.id}/summary`)).status(),
+      403,
+    );
+    // while the home nephrologist still reads it
+    assert.equal((await nephrologist.request.get(`${base}/fhir/R4/${id}`)).status(), 200);
   });
 
   it('no serious accessibility finding, no page error', () => {

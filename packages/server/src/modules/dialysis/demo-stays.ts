@@ -123,6 +123,8 @@ async function writeStay(deps: DialysisDeps, people: DemoStayPeople, spec: StayS
   const sentAt = localToInstant(addDays(spec.arrival, -14), '10:00');
   const approvedAt = new Date(sentAt.getTime() - DAY);
   const [start, end] = SHIFT_TIMES[1]; // the midday shift
+  // read before the transaction: on PGlite a read outside it would wait for it to end
+  const summary = await patientSummary(store, spec.patientId, { language: 'fr' });
   return deps.ctx.db.transaction(async (tx) => {
     let count = 0;
     const draft: ServiceRequest = {
@@ -203,7 +205,6 @@ async function writeStay(deps: DialysisDeps, people: DemoStayPeople, spec: StayS
       },
     };
     const savedConsent = (await store.as({ actor: asPatient }).createWithin(tx, consent)).resource;
-    const summary = await patientSummary(store, spec.patientId, { language: 'fr' });
     const document: DocumentReference = {
       resourceType: 'DocumentReference',
       status: 'current',
