@@ -244,7 +244,7 @@ function Approve({ stay }: { stay: StayView }) {
   const action = useStayAction(stay.id);
   const [note, setNote] = useState('');
   return (
-    <Card title={t('stay.approval')} level={2}>
+    <Card title={t('review.approval')} level={2}>
       <TextField
         id="approval-note"
         label={t('review.note')}
@@ -295,9 +295,14 @@ export default function ClinicianStayPage({ params }: PageProps) {
             t('centre.patient'),
             `${stay.patient.name}${stay.patient.birthDate ? ` · ${format.age(stay.patient.birthDate)}` : ''}`,
           ],
-          [t('centre.centre'), `${stay.centre.name}${stay.centre.city ? `, ${stay.centre.city}` : ''}`],
           [
-            t('stay.approval'),
+            t('centre.centre'),
+            stay.centre.city && !stay.centre.name.includes(stay.centre.city)
+              ? `${stay.centre.name}, ${stay.centre.city}`
+              : stay.centre.name,
+          ],
+          [
+            t('review.approval'),
             stay.approval?.date
               ? t('stay.approvedBy', {
                   name: stay.approval.by?.display ?? '',

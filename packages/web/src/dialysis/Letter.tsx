@@ -24,9 +24,12 @@ export function Letter({ letter }: { letter: NonNullable<StayView['letter']> }) 
         {format.date(letter.date)} · {letter.author}
       </p>
       {letter.sections.map((s) => (
-        <section key={s.title}>
-          <h3>{s.title}</h3>
-          <p className="dialysis-letter__text">{text(s.html)}</p>
+        // the letter is the centre's text in its writer's language: each part takes its own direction
+        <section key={s.title} dir="auto">
+          <h3 dir="auto">{s.title}</h3>
+          <p className="dialysis-letter__text" dir="auto">
+            {text(s.html)}
+          </p>
         </section>
       ))}
     </Card>

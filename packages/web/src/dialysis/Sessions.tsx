@@ -15,6 +15,7 @@ export function Sessions({
 }) {
   const { t } = useTranslation(NS);
   const format = useFormat();
+  const num = (v: number | undefined) => (v === undefined ? '—' : format.number(v));
   if (sessions.length === 0) return null;
   return (
     <ol className="dialysis-sessions" data-testid="dialysis-sessions">
@@ -28,13 +29,19 @@ export function Sessions({
           {s.record && (
             <p className="secondary" data-testid="session-record">
               {t('session.summary', {
-                pre: s.record.preWeightKg,
-                post: s.record.postWeightKg,
+                pre: num(s.record.preWeightKg),
+                post: num(s.record.postWeightKg),
                 preBp: s.record.preBp,
                 postBp: s.record.postBp,
-                uf: s.record.ultrafiltrationMl,
+                uf: num(s.record.ultrafiltrationMl),
               })}
-              {s.record.incidents.length > 0 && ` · ${s.record.incidents.join(' ; ')}`}
+              {/* incidents are the writer's own words, in their language: isolated from the page's direction */}
+              {s.record.incidents.length > 0 && (
+                <>
+                  {' · '}
+                  <bdi>{s.record.incidents.join(' ; ')}</bdi>
+                </>
+              )}
             </p>
           )}
           {actions?.(s)}

@@ -340,6 +340,13 @@ export async function recordSession(
   return { resources: written };
 }
 
+/** How each session ended, in the letter (the ones still booked are cancelled as the letter closes the stay). */
+const SESSION_OUTCOME: Record<string, string> = {
+  fulfilled: 'réalisée',
+  arrived: 'patient arrivé, non saisie',
+  noshow: 'patient absent',
+};
+
 /**
  * The end-of-stay letter, pure: the sessions (as they stand), how the stay went, recommendations;
  * it names its stay (event.detail), so a later stay at the same centre does not show it.
@@ -375,7 +382,7 @@ export function stayLetter(args: {
             appointments
               .map(
                 (a) =>
-                  `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${a.status === 'fulfilled' ? 'réalisée' : a.status}`,
+                  `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${SESSION_OUTCOME[a.status] ?? 'annulée'}`,
               )
               .join('\n') || '—',
           ),

@@ -167,6 +167,7 @@ export const ar: Messages<typeof fr> = {
     summary: 'الملخص الطبي (IPS)',
     readSummary: 'قراءة الملخص المرسل',
     openRecord: 'فتح ملف المريض',
+    approval: 'موافقة طبيب الكلى المعالج',
     checks: 'التحققات',
     assign: 'الكرسي وتوقيت كل حصة',
     wanted: 'المطلوب: {{date}}، {{shift}}',

@@ -163,6 +163,7 @@ export const en: Messages<typeof fr> = {
     summary: 'Medical summary (IPS)',
     readSummary: 'Read the summary sent',
     openRecord: 'Open the patient’s record',
+    approval: 'Home nephrologist’s approval',
     checks: 'Checks',
     assign: 'Chair and time of each session',
     wanted: 'Asked: {{date}}, {{shift}}',

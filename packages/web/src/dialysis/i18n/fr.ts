@@ -160,6 +160,7 @@ export const fr = {
     summary: 'Résumé médical (IPS)',
     readSummary: 'Lire le résumé envoyé',
     openRecord: 'Ouvrir le dossier du patient',
+    approval: 'Accord du néphrologue traitant',
     checks: 'Vérifications',
     assign: 'Fauteuil et horaire de chaque séance',
     wanted: 'Demandé : {{date}}, {{shift}}',
