@@ -20,6 +20,7 @@ import type {
 import { badRequest, notFound, type SqlExecutor } from '@sahti/fhir';
 import type { Principal } from '../../kernel/principal.ts';
 import { ACTIVE } from '../scheduling/booking.ts';
+import { zoneOffsetMinutes } from '../scheduling/calendar.ts';
 import { escapeXml } from '../summary/ips.ts';
 import { appointmentsOf } from './decide.ts';
 import { audited, type DialysisDeps } from './deps.ts';
@@ -380,10 +381,7 @@ export function stayLetter(args: {
           status: 'generated',
           div: para(
             appointments
-              .map(
-                (a) =>
-                  `${(a.start ?? '').slice(0, 16).replace('T', ' ')} — ${SESSION_OUTCOME[a.status] ?? 'annulée'}`,
-              )
+              .map((a) => `${clinicTime(a.start)} — ${SESSION_OUTCOME[a.status] ?? 'annulée'}`)
               .join('\n') || '—',
           ),
         },
@@ -462,4 +460,14 @@ export async function complete(
     'guest dialysis end-of-stay letter',
   );
   return { letter };
+}
+
+/** A session's start as the centre's wall clock reads it (`2027-03-02 08:00`), not as UTC. */
+function clinicTime(start: string | undefined): string {
+  if (!start) return '';
+  const instant = new Date(start);
+  return new Date(instant.getTime() + zoneOffsetMinutes(instant) * 60_000)
+    .toISOString()
+    .slice(0, 16)
+    .replace('T', ' ');
 }
