@@ -227,7 +227,8 @@ describe('the patient’s copy', () => {
     assert.equal(ar.status, 200);
     const arabic = pdfText(await ar.arrayBuffer()).normalize('NFKC');
     // I10 under its Arabic ICD-10 title (the set's), not the French words the clinician typed
-    for (const word of ['ارتفاع', 'ضغط', 'الدم']) assert.ok(arabic.includes(word), `${word} in the Arabic copy`);
+    for (const word of ['ارتفاع', 'ضغط', 'الدم'])
+      assert.ok(arabic.includes(word), `${word} in the Arabic copy`);
     assert.ok(!arabic.includes('Hypertension'), 'no French title in the Arabic copy');
   });
 

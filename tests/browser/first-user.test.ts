@@ -120,12 +120,19 @@ after(async () => {
 async function pick(page: Page, language: 'fr' | 'ar', kind: 'practitioner' | 'organization', name: string) {
   const t = language === 'fr' ? portalFr : portalAr;
   const common = language === 'fr' ? commonFr : commonAr;
+  const choices = page.locator('fieldset').filter({ hasText: t.newConsent.choose }).locator('label.choice');
+  const before = JSON.stringify(await choices.allInnerTexts());
   await page.getByLabel(t.newConsent[kind], { exact: true }).check();
   await page.getByLabel(t.newConsent.search, { exact: true }).fill(name);
   await page.getByRole('button', { name: common.actions.search, exact: true }).click();
   await page.waitForLoadState('networkidle');
-  const choices = page.locator('fieldset').filter({ hasText: t.newConsent.choose }).locator('label.choice');
   await choices.first().waitFor();
+  // the previous search's choices stay on screen until this one's answer is drawn: wait for the change
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    const labels = await choices.allInnerTexts();
+    if (labels.length > 0 && JSON.stringify(labels) !== before) return labels;
+    await page.waitForTimeout(100);
+  }
   return choices.allInnerTexts();
 }
 
