@@ -75,7 +75,7 @@ export function ChartBody({ patientId }: { patientId: string }) {
             ))}
           </ul>
         ) : (
-          <Empty>{c('chart.noOrders')}</Empty>
+          <Empty>{t('chart.noOrders')}</Empty>
         )}
       </section>
       {child && (
