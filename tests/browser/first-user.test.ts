@@ -164,8 +164,13 @@ describe('choosing a carer to allow or block', () => {
       const specialty = specialtyLabel(language, known.specialty);
       const withSpecialty = doctors.filter((l) => l.includes(specialty));
       assert.ok(withSpecialty.length > 0, `"${specialty}": ${JSON.stringify(doctors)}`);
-      for (const label of withSpecialty)
-        assert.match(label, language === 'fr' ? new RegExp(known.family) : /\p{Script=Arabic}/u);
+      // any spelling matches ("El Amrani" also finds "Amrani"): the doctor sought is among them
+      if (language === 'fr')
+        assert.ok(
+          withSpecialty.some((l) => l.includes(known.family)),
+          `${known.family}: ${JSON.stringify(withSpecialty)}`,
+        );
+      else for (const label of withSpecialty) assert.match(label, /\p{Script=Arabic}/u);
       await check(page, `first-user-consent-picker-${language}`);
     });
   }
