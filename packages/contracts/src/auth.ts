@@ -53,6 +53,8 @@ const Role = Type.Union([
   Type.Literal('programme-manager'),
   Type.Literal('administrator'),
 ]);
+/** Every platform role, in the order above (what the web app must name in each language). */
+export const PLATFORM_ROLES: readonly string[] = Role.anyOf.map((literal) => literal.const);
 
 /** An administrator creates a staff account (the person sets a password through the reset link). */
 export const AccountCreateRequest = Type.Object({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Immunization } from '@medplum/fhirtypes';
+import { PLATFORM_ROLES } from '@sahti/contracts';
 import { SPECIALTIES } from '../../../server/src/modules/scheduling/terms.ts';
 import { ar } from './i18n/ar.ts';
 import { en } from './i18n/en.ts';
@@ -125,17 +126,7 @@ describe('specialties', () => {
 
 describe('roles', () => {
   it('names every platform role and the audit’s acting-for, and keeps an unknown role as it is', () => {
-    for (const role of [
-      'patient',
-      'doctor',
-      'nurse',
-      'unit-assistant',
-      'hub-specialist',
-      'dialysis-coordinator',
-      'programme-manager',
-      'administrator',
-      'acting-for',
-    ]) {
+    for (const role of [...PLATFORM_ROLES, 'acting-for']) {
       assert.doesNotMatch(roleLabel('ar', role), LATIN, role);
       assert.notEqual(roleLabel('en', role), role);
     }
