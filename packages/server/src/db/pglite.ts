@@ -1,4 +1,5 @@
 /** The embedded default: PostgreSQL compiled to WASM, in-process, persisted to a folder. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,24 @@ const pending = new WeakMap<SqlClient, () => number>();
 
 export function embeddedPending(db: SqlClient): number | undefined {
   return pending.get(db)?.();
+}
+
+/**
+ * The transaction the current async call chain runs inside, per client. PGlite is one connection:
+ * a statement sent on the client (not on the transaction's executor) from inside one of its own
+ * transactions waits for that transaction to end, which waits for the statement — forever. Such a
+ * call is refused at once with its stack instead (a bug to fix at the caller, never a hang).
+ */
+const openTransactions = new AsyncLocalStorage<{ client: object; open: boolean }>();
+
+export function refuseInsideOwnTransaction(client: object, what: string): void {
+  const current = openTransactions.getStore();
+  if (current?.open && current.client === client) {
+    throw new Error(
+      `${what} on the embedded database from inside one of its own transactions would wait forever: ` +
+        'run it on the transaction, or after it',
+    );
+  }
 }
 
 const INITDB = fileURLToPath(new URL('./pglite-initdb.ts', import.meta.url));
@@ -78,16 +97,27 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
   };
   const client: SqlClient = {
     dialect: 'pglite',
-    query: (text, params) => counted(() => run(pg, text, params)),
+    query: (text, params) => {
+      refuseInsideOwnTransaction(pg, 'a statement');
+      return counted(() => run(pg, text, params));
+    },
     // PGlite is one connection: its transaction() holds it exclusively until COMMIT/ROLLBACK
-    transaction: (work) =>
-      counted(() =>
-        pg.transaction((tx) => {
+    transaction: (work) => {
+      refuseInsideOwnTransaction(pg, 'a nested transaction');
+      return counted(() =>
+        pg.transaction(async (tx) => {
           const executor: SqlExecutor = { query: (text, params) => run(tx, text, params) };
-          return work(executor);
+          const current = { client: pg, open: true };
+          try {
+            return await openTransactions.run(current, () => work(executor));
+          } finally {
+            current.open = false; // callbacks started inside and run later are free to use the client
+          }
         }),
-      ),
+      );
+    },
     exec: async (script) => {
+      refuseInsideOwnTransaction(pg, 'a script');
       await counted(() => pg.exec(script));
     },
     close: () => pg.close().finally(release),

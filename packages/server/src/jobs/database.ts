@@ -5,7 +5,7 @@
  */
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import { type ConstructorOptions, type Db, fromPglite } from 'pg-boss';
-import { embeddedInstance } from '../db/pglite.ts';
+import { embeddedInstance, refuseInsideOwnTransaction } from '../db/pglite.ts';
 
 export function bossConnection(
   db: SqlClient,
@@ -15,7 +15,16 @@ export function bossConnection(
   if (db.dialect === 'pglite') {
     const instance = embeddedInstance(db);
     if (!instance) throw new Error('the job runner needs a database opened by openDatabase()');
-    return { db: fromPglite(instance), backend: 'pglite' };
+    const adapter = fromPglite(instance);
+    // pg-boss's own statements share the one connection: from inside our transaction they would
+    // wait for it forever (a queue looked up while enqueuing, say) — refused with a stack instead
+    const guarded: Db = {
+      executeSql: async (text, values) => {
+        refuseInsideOwnTransaction(instance, 'a job-runner statement');
+        return adapter.executeSql(text, values);
+      },
+    };
+    return { db: guarded, backend: 'pglite' };
   }
   if (!databaseUrl) throw new Error('the job runner on PostgreSQL needs the DATABASE_URL of its database');
   return { connectionString: databaseUrl, max: poolSize, backend: 'postgres' };
