@@ -4,7 +4,8 @@
  *
  * - the visit's sign screen, the correction screen, the staff's second factor, the administrators'
  *   accounts (an account with several roles, its role editor open) and a practitioner working in
- *   several facilities: axe-core (no serious or critical violation), nothing wider than a 390 px
+ *   several facilities (every facility on the form, whole; one found by a word of its name and
+ *   added, then ended — its role kept, inactive): axe-core (no serious or critical violation), nothing wider than a 390 px
  *   phone, screenshots under test-results/screenshots/<backend>/clinician-*.png;
  * - the clinician's tables (problems, medicines and their doses, the patient list) at 390 and
  *   1280 px: nothing silently cut — no clipped box or ellipsis hiding text, no cell whose content
@@ -63,8 +64,11 @@ let sparseId: string;
 /** A visit left open, to sign. */
 let openVisitId: string;
 let conditionId: string;
-/** A practitioner working in several facilities. */
+/** A practitioner working in several facilities, and those facilities. */
 let manyPlacesId: string | undefined;
+let manyPlaces: Set<string> = new Set();
+/** A facility where they do not work, and a word of its name to find it by. */
+let otherFacility: { reference: string; word: string } | undefined;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 const blocking: string[] = [];
@@ -228,8 +232,26 @@ before(async () => {
     const where = e.resource?.organization?.reference ?? e.resource?.location?.[0]?.reference;
     if (who && where) places.set(who, (places.get(who) ?? new Set()).add(where));
   }
-  manyPlacesId = [...places].find(([, at]) => at.size > 1)?.[0].split('/')[1];
+  const many = [...places].find(([, at]) => at.size > 1);
+  manyPlacesId = many?.[0].split('/')[1];
+  manyPlaces = many?.[1] ?? new Set();
+  const facilities = await fhirFetch(server.fhirBase, '/Organization?type=prov&_count=200');
+  const other = (facilities.body.entry ?? [])
+    .map((e: { resource: { id: string; name?: string } }) => e.resource)
+    .find((o: { id: string; name?: string }) => !manyPlaces.has(`Organization/${o.id}`) && o.name);
+  const word = other?.name
+    ?.split(/[\s'’-]+/)
+    .filter((w: string) => w.length >= 5)
+    .at(-1);
+  if (other && word) otherFacility = { reference: `Organization/${other.id}`, word };
 });
+
+async function activeRolesOf(practitioner: string): Promise<PractitionerRole[]> {
+  const roles = await fhirFetch(server.fhirBase, `/PractitionerRole?practitioner=${practitioner}&_count=200`);
+  return ((roles.body as Bundle<PractitionerRole>).entry ?? [])
+    .map((e) => e.resource as PractitionerRole)
+    .filter((r) => r.active !== false);
+}
 
 after(async () => {
   for (const c of contexts) await c.close().catch(() => {});
@@ -380,19 +402,55 @@ describe('account screens: second factor and administration', () => {
     }
   });
 
-  // todo: a long facility name ('Centre Hospitalier Universitaire Ibn Rochd') is cut by a few pixels
-  // in the closed select at 390 px, and the form shows one facility where the directory has several
-  it('the form of a practitioner who works in several facilities (fr, ar)', {
-    todo: 'long facility names cut in the select on a phone; one facility shown of several',
-  }, async (t) => {
+  it('the form of a practitioner who works in several facilities: each shown whole, one added, one ended (fr, ar)', async (t) => {
     if (!manyPlacesId) return t.skip('no demo practitioner works in several facilities');
+    const who = `Practitioner/${manyPlacesId}`;
     for (const language of LANGUAGES) {
       const page = await open(`practitioner-${language}`, language, adminState);
       await page.goto(`${base}/admin/practitioners/${manyPlacesId}`);
-      await page.locator('main form').waitFor();
-      await page.locator('h1').first().waitFor({ timeout: 40_000 });
+      const ticked = page.locator('input[name="organizations"]:checked');
+      await ticked.first().waitFor({ state: 'attached', timeout: 40_000 });
+      assert.deepEqual(
+        new Set(await ticked.evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value))),
+        manyPlaces,
+        'every facility of the directory is on the form',
+      );
       await check(page, `admin-practitioner-places-${language}`);
     }
+    if (!otherFacility) return;
+    // a facility found by a word of its name, ticked and saved: a role there; then ended again
+    const t_ = admin.fr.practitioners;
+    const page = await open('practitioner-add-facility', 'fr', adminState);
+    await page.goto(`${base}/admin/practitioners/${manyPlacesId}`);
+    await page
+      .locator('input[name="organizations"]:checked')
+      .first()
+      .waitFor({ state: 'attached', timeout: 40_000 });
+    await page.getByLabel(t_.findOrganization, { exact: true }).fill(otherFacility.word);
+    await page.locator('#facility-search').press('Enter');
+    const box = page.locator(`input[name="organizations"][value="${otherFacility.reference}"]`);
+    await box.check();
+    await page.locator('main form button:not([type="button"])').click();
+    await page.getByText(t_.saved).waitFor();
+    const withIt = await activeRolesOf(who);
+    assert.deepEqual(
+      new Set(withIt.map((r) => r.organization?.reference)),
+      new Set([...manyPlaces, otherFacility.reference]),
+    );
+    await page.goto(`${base}/admin/practitioners/${manyPlacesId}`);
+    await box.waitFor({ state: 'attached', timeout: 40_000 });
+    assert.ok(await box.isChecked());
+    await box.uncheck();
+    await page.locator('main form button:not([type="button"])').click();
+    await page.getByText(t_.saved).waitFor();
+    const after = await activeRolesOf(who);
+    assert.deepEqual(new Set(after.map((r) => r.organization?.reference)), manyPlaces);
+    const roles = await fhirFetch(server.fhirBase, `/PractitionerRole?practitioner=${who}&_count=200`);
+    const ended = ((roles.body as Bundle<PractitionerRole>).entry ?? [])
+      .map((e) => e.resource as PractitionerRole)
+      .find((r) => r.organization?.reference === otherFacility?.reference);
+    assert.equal(ended?.active, false, 'the role at the facility taken off is kept, ended');
+    assert.ok(ended?.period?.end);
   });
 });
 

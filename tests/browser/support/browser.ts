@@ -277,6 +277,7 @@ export async function screenshot(page: Page, backend: string, name: string): Pro
   const dir = join(SCREENSHOTS, backend);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  // a tall page on a loaded machine takes its time; a screenshot is evidence, not a speed test
+  await page.screenshot({ path, fullPage: true, timeout: 60_000 });
   return relative(ROOT, path);
 }

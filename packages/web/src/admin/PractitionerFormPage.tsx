@@ -1,8 +1,11 @@
-/** Create or edit a health worker: Practitioner and PractitionerRole, in one transaction. */
-import { useEffect, useState } from 'react';
+/** Create or edit a health worker: the Practitioner and a PractitionerRole per facility, in one transaction. */
+
+import type { Bundle } from '@medplum/fhirtypes';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { resourcesOf } from '../api/fhir.ts';
 import type { PageProps } from '../app/routes.ts';
-import { combine, useResource, useSearchResources, useTransaction } from '../data/index.ts';
+import { combine, useResource, useSearch, useTransaction } from '../data/index.ts';
 import {
   Button,
   Choices,
@@ -13,10 +16,13 @@ import {
   SelectField,
   TextField,
 } from '../design/index.ts';
+import { type CarerChoice, cityOf } from '../fhir/directory-search.ts';
 import { useForm } from '../forms/index.ts';
 import { navigate } from '../router/router.tsx';
+import { FacilitiesField } from './FacilitiesField.tsx';
 import { NS } from './i18n/index.ts';
 import {
+  activeRoles,
   EMPTY_PRACTITIONER,
   PRACTITIONER_ENTRIES,
   PRACTITIONER_PATHS,
@@ -32,18 +38,24 @@ export default function PractitionerFormPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
   const { t: common } = useTranslation();
   const isNew = params.id === 'new';
-  const organizations = useSearchResources('Organization', { type: 'prov', _sort: 'name', _count: 500 });
   const current = combine(
     useResource('Practitioner', isNew ? undefined : params.id),
-    useSearchResources(
+    useSearch(
       'PractitionerRole',
-      { practitioner: `Practitioner/${params.id}`, _count: 1 },
+      { practitioner: `Practitioner/${params.id}`, _include: 'PractitionerRole:organization', _count: 200 },
       { enabled: !isNew },
     ),
   );
   const practitioner = current.data?.[0];
-  const role = current.data?.[1][0];
-  const existing = practitioner && { practitioner, role };
+  const rolesBundle = current.data?.[1];
+  const roles = useMemo(
+    () => (rolesBundle ? resourcesOf(rolesBundle, 'PractitionerRole') : []),
+    [rolesBundle],
+  );
+  /** Name and city of each facility the practitioner works or worked in. */
+  const known = useMemo(() => (rolesBundle ? facilityLines(rolesBundle) : []), [rolesBundle]);
+  const [met, setMet] = useState<CarerChoice[]>([]);
+  const existing = practitioner && { practitioner, roles };
   const save = useTransaction();
   const form = useForm({
     initial: EMPTY_PRACTITIONER,
@@ -53,8 +65,8 @@ export default function PractitionerFormPage({ params }: PageProps) {
     entryTypes: PRACTITIONER_ENTRIES,
     refusedKey: { inpe: 'inpe' },
     submit: async (values) => {
-      const organization = organizations.data?.find((o) => `Organization/${o.id}` === values.organization);
-      await save.mutateAsync(practitionerTransaction(values, existing, organization?.name));
+      const names = Object.fromEntries([...known, ...met].map((f) => [f.reference, f.name]));
+      await save.mutateAsync(practitionerTransaction(values, existing, names));
       navigate('/admin/practitioners?saved=1');
     },
   });
@@ -66,20 +78,19 @@ export default function PractitionerFormPage({ params }: PageProps) {
   useEffect(() => {
     if (!fresh?.id || taken === fresh.id) return;
     setTaken(fresh.id);
-    reset(practitionerValues(fresh, role));
-  }, [fresh, role, reset, taken]);
+    reset(practitionerValues(fresh, roles));
+  }, [fresh, roles, reset, taken]);
 
   const title = isNew ? t('practitioners.newTitle') : t('practitioners.editTitle');
   const back = { to: '/admin/practitioners', label: t('practitioners.title') };
-  const failed = organizations.isError ? organizations.error : current.error;
-  if (!organizations.data || (!isNew && (!existing || taken !== practitioner?.id))) {
-    const retry = () => {
-      if (organizations.isError) void organizations.refetch();
-      current.retry();
-    };
+  if (!isNew && (!existing || !rolesBundle || taken !== practitioner?.id)) {
     return (
       <Page title={title} back={back}>
-        {failed === undefined ? <Loading /> : <ErrorMessage error={failed} retry={retry} />}
+        {current.error === undefined ? (
+          <Loading />
+        ) : (
+          <ErrorMessage error={current.error} retry={() => current.retry()} />
+        )}
       </Page>
     );
   }
@@ -141,19 +152,39 @@ export default function PractitionerFormPage({ params }: PageProps) {
             })),
           ]}
         />
-        <SelectField
-          label={t('practitioners.organization')}
-          {...form.text('organization')}
-          options={[
-            { value: '', label: t('practitioners.chooseOrganization') },
-            ...organizations.data.map((o) => ({
-              value: `Organization/${o.id}`,
-              label: o.name ?? o.id ?? '',
-            })),
-          ]}
+        <FacilitiesField
+          value={form.values.organizations}
+          onChange={(organizations) => form.set('organizations', organizations)}
+          known={[...known, ...met]}
+          onMeet={(found) => setMet((before) => [...before, ...found])}
+          error={form.errorOf('organizations')}
         />
         <Button disabled={form.submitting}>{common('actions.save')}</Button>
       </form>
     </Page>
   );
+}
+
+function facilityLines(bundle: Bundle): CarerChoice[] {
+  const lines = new Map<string, CarerChoice>();
+  for (const o of resourcesOf(bundle, 'Organization')) {
+    const reference = `Organization/${o.id}`;
+    lines.set(reference, {
+      reference,
+      name: o.name ?? o.id ?? '',
+      specialties: [],
+      places: [cityOf(o)].filter((c): c is string => Boolean(c)),
+    });
+  }
+  for (const role of activeRoles(resourcesOf(bundle, 'PractitionerRole'))) {
+    const reference = role.organization?.reference;
+    if (reference && !lines.has(reference))
+      lines.set(reference, {
+        reference,
+        name: role.organization?.display ?? reference,
+        specialties: [],
+        places: [],
+      });
+  }
+  return [...lines.values()];
 }

@@ -10,19 +10,21 @@ import type { Language } from '../i18n/languages.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { Link, useLocation } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
-import { practitionerValues } from './practitioner.ts';
+import { activeRoles, practitionerValues } from './practitioner.ts';
 
 const DIRECTORY = { _revinclude: 'PractitionerRole:practitioner', _sort: 'family', _count: 500 };
 
 function practitionerRows(bundle: Bundle, language: Language) {
   const roles = resourcesOf(bundle, 'PractitionerRole');
   return resourcesOf(bundle, 'Practitioner').map((practitioner) => {
-    const role = roles.find((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`);
+    const mine = activeRoles(
+      roles.filter((r) => r.practitioner?.reference === `Practitioner/${practitioner.id}`),
+    );
     return {
       id: practitioner.id ?? '',
       name: personName(practitioner.name, language),
-      values: practitionerValues(practitioner, role),
-      organization: role?.organization?.display ?? '',
+      values: practitionerValues(practitioner, mine),
+      organizations: [...new Set(mine.map((r) => r.organization?.display ?? '').filter(Boolean))],
     };
   });
 }
@@ -63,7 +65,19 @@ export default function PractitionersPage() {
               header: t('practitioners.specialty'),
               cell: (p) => (p.values.specialty ? t(`practitioners.specialties.${p.values.specialty}`) : ''),
             },
-            { header: t('practitioners.organization'), cell: (p) => p.organization },
+            {
+              header: t('practitioners.organization'),
+              cell: (p) =>
+                p.organizations.length > 1 ? (
+                  <ul className="list-plain">
+                    {p.organizations.map((o) => (
+                      <li key={o}>{o}</li>
+                    ))}
+                  </ul>
+                ) : (
+                  p.organizations[0]
+                ),
+            },
             { header: t('practitioners.inpe'), cell: (p) => <bdi>{p.values.inpe}</bdi> },
           ]}
         />

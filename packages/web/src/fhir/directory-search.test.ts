@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { carerChoices, planCarerSearch } from './carer-search.ts';
+import { carerChoices, planCarerSearch } from './directory-search.ts';
 
 const bundle = (...resources: [Resource, 'match' | 'include'][]): Bundle => ({
   resourceType: 'Bundle',

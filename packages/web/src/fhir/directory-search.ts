@@ -1,13 +1,16 @@
 /**
- * Finding the carer a patient allows or blocks: what to ask the server, and each match as a line
- * a patient can tell apart (name, specialty, facility, city). Pure.
+ * Finding a carer in the directory — the practitioner or facility a patient allows or blocks, the
+ * facilities an administrator adds to a practitioner: what to ask the server, and each match as a
+ * line a person can tell apart (name, specialty, facility, city).
  * A name is searched twice at once, as for patients: `name:contains` (a word anywhere: "Ibn Rochd"
  * finds "CHU Ibn Rochd"; accent- and Arabic-variant-insensitive) and `phonetic` (any spelling:
  * Filali / Filaly), the latter optional. Practitioners come with their roles and the roles'
  * facilities, so the line says who they are and where.
  */
 import type { Bundle, Organization, Practitioner, PractitionerRole, Reference } from '@medplum/fhirtypes';
+import { ApiError } from '../api/errors.ts';
 import { resourcesOf } from '../api/fhir.ts';
+import { fhir } from '../api/index.ts';
 import { personName } from '../fhir/display.ts';
 import type { Language } from '../i18n/languages.ts';
 import { specialtyLabel } from '../terms/index.ts';
@@ -46,6 +49,30 @@ export function planCarerSearch(kind: CarerKind, query: string, count = 20): Car
     { params: { 'name:contains': text, ...common }, headers: {}, optional: false },
     { params: { phonetic: text, ...common }, headers: { prefer: 'handling=strict' }, optional: true },
   ];
+}
+
+/** Both searches of the plan (a word anywhere in the name, any spelling), each match once. */
+export async function findCarers(
+  kind: CarerKind,
+  name: string,
+  language: Language,
+  signal: AbortSignal,
+): Promise<CarerChoice[]> {
+  const plan = planCarerSearch(kind, name);
+  if (plan === 'missing') return [];
+  const bundles = await Promise.all(
+    plan.map((s) =>
+      fhir.search(kind, s.params, { headers: s.headers, signal }).catch((error: unknown) => {
+        if (s.optional && error instanceof ApiError && error.status === 400) return undefined;
+        throw error;
+      }),
+    ),
+  );
+  return carerChoices(
+    kind,
+    bundles.filter((b) => b !== undefined),
+    language,
+  );
 }
 
 /** The matches of several searches, each once, in the order first seen, with what tells them apart. */
@@ -107,7 +134,7 @@ function organizationOf(
   return id ? organizations.get(id) : undefined;
 }
 
-function cityOf(organization: Organization): string | undefined {
+export function cityOf(organization: Organization): string | undefined {
   return organization.address?.find((a) => a.city)?.city;
 }
 

@@ -2,7 +2,6 @@
 import type { Consent } from '@medplum/fhirtypes';
 import { type FormEvent, Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, fhir } from '../api/index.ts';
 import { useCreate, useDataQuery } from '../data/index.ts';
 import {
   Button,
@@ -15,39 +14,14 @@ import {
   Page,
   TextField,
 } from '../design/index.ts';
-import type { Language } from '../i18n/languages.ts';
+import { type CarerChoice, type CarerKind, findCarers } from '../fhir/directory-search.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { navigate } from '../router/router.tsx';
-import { type CarerChoice, type CarerKind, carerChoices, planCarerSearch } from './carer-search.ts';
 import { buildConsent, type Effect } from './consent.ts';
 import { NS } from './i18n/index.ts';
 import { usePatientId } from './usePatientId.ts';
 
 type ActorKind = CarerKind;
-
-/** Both searches of the plan (a word anywhere in the name, any spelling), each match once. */
-async function findCarers(
-  kind: ActorKind,
-  name: string,
-  language: Language,
-  signal: AbortSignal,
-): Promise<CarerChoice[]> {
-  const plan = planCarerSearch(kind, name);
-  if (plan === 'missing') return [];
-  const bundles = await Promise.all(
-    plan.map((s) =>
-      fhir.search(kind, s.params, { headers: s.headers, signal }).catch((error: unknown) => {
-        if (s.optional && error instanceof ApiError && error.status === 400) return undefined;
-        throw error;
-      }),
-    ),
-  );
-  return carerChoices(
-    kind,
-    bundles.filter((b) => b !== undefined),
-    language,
-  );
-}
 
 export default function NewConsentPage() {
   const { t } = useTranslation(NS);

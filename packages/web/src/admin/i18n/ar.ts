@@ -47,7 +47,12 @@ export const ar: Messages<typeof fr> = {
     organization: 'المؤسسة',
     none: 'لا يوجد أي مهني مسجل.',
     noSpecialty: 'بدون',
-    chooseOrganization: 'اختر مؤسسة',
+    organizations: 'المؤسسات التي يعمل فيها هذا الشخص',
+    organizationsHint:
+      'الأدوار والتخصص تسري في كل منها. أزل العلامة عن مؤسسة لإنهاء عمل الشخص فيها: يبقى السجل محفوظًا.',
+    findOrganization: 'إضافة مؤسسة',
+    findOrganizationHint: 'كلمة من اسمها كما يكتبه الدليل، مثلًا «Ibn Rochd»، ثم «بحث».',
+    noOrganizationMatch: 'لا توجد مؤسسة بهذا الاسم.',
     newTitle: 'مهني جديد',
     editTitle: 'تعديل المهني',
     saved: 'تم حفظ المهني.',
@@ -75,6 +80,8 @@ export const ar: Messages<typeof fr> = {
     familyRequired: 'أدخل الاسم العائلي',
     role: 'اختر دورًا واحدًا على الأقل',
     organizationRequired: 'اختر المؤسسة التي يعمل فيها هذا الشخص',
+    organizationTwice: 'تظهر كل مؤسسة مرة واحدة فقط',
+    organizationSearch: 'اكتب حرفين على الأقل من اسم المؤسسة',
   },
   accounts: {
     title: 'الحسابات',

@@ -47,7 +47,12 @@ export const en: Messages<typeof fr> = {
     organization: 'Facility',
     none: 'No health worker recorded.',
     noSpecialty: 'None',
-    chooseOrganization: 'Choose a facility',
+    organizations: 'Facilities where this person works',
+    organizationsHint:
+      'The roles and specialty apply in each. Untick a facility to end the person’s work there: the history is kept.',
+    findOrganization: 'Add a facility',
+    findOrganizationHint: 'A word of its name, for example “Ibn Rochd”, then Search.',
+    noOrganizationMatch: 'No facility has this name.',
     newTitle: 'New health worker',
     editTitle: 'Edit the health worker',
     saved: 'Health worker saved.',
@@ -75,6 +80,8 @@ export const en: Messages<typeof fr> = {
     familyRequired: 'Enter the family name',
     role: 'Choose at least one role',
     organizationRequired: 'Choose the facility where this person works',
+    organizationTwice: 'Each facility appears only once',
+    organizationSearch: 'Type at least 2 letters of the facility’s name',
   },
   accounts: {
     title: 'Accounts',

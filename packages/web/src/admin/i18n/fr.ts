@@ -44,7 +44,12 @@ export const fr = {
     organization: 'Établissement',
     none: 'Aucun professionnel enregistré.',
     noSpecialty: 'Aucune',
-    chooseOrganization: 'Choisissez un établissement',
+    organizations: 'Établissements où la personne exerce',
+    organizationsHint:
+      'Les rôles et la spécialité valent dans chacun. Décochez un établissement pour mettre fin à l’exercice de la personne : l’historique est gardé.',
+    findOrganization: 'Ajouter un établissement',
+    findOrganizationHint: 'Un mot de son nom, par exemple « Ibn Rochd », puis Chercher.',
+    noOrganizationMatch: 'Aucun établissement ne porte ce nom.',
     newTitle: 'Nouveau professionnel',
     editTitle: 'Modifier le professionnel',
     saved: 'Professionnel enregistré.',
@@ -72,6 +77,8 @@ export const fr = {
     familyRequired: 'Saisissez le nom de famille',
     role: 'Choisissez au moins un rôle',
     organizationRequired: 'Choisissez l’établissement où la personne exerce',
+    organizationTwice: 'Chaque établissement ne figure qu’une fois',
+    organizationSearch: 'Saisissez au moins 2 lettres du nom de l’établissement',
   },
   accounts: {
     title: 'Comptes',
