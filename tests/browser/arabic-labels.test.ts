@@ -5,7 +5,8 @@
  * 1. the demo patient acts for her child: his PNI vaccines are named in Arabic (from the schedule
  *    row, not the French text recorded), in French as the schedule writes them;
  * 2. after the demo doctor breaks the glass, the alert on the patient's home page and the access log
- *    name him in Arabic script (the Arabic form of his Practitioner resource), with his role in Arabic;
+ *    name him in Arabic script (the Arabic form of his Practitioner resource), with his role in Arabic,
+ *    and so does his own header once he switches to Arabic;
  * 3. booking's search results and the carer picker show specialties in Arabic (from their code);
  * 4. the administrator's accounts page names every role in Arabic.
  *
@@ -193,6 +194,14 @@ describe('after an emergency access', () => {
     await arabicOnly(log.getByTestId('access-who'), 'who accessed the record');
     await arabicOnly(log.getByTestId('access-roles'), 'their roles');
     await check(home, 'arabic-access-log-ar');
+
+    // the doctor's own header, once he reads in Arabic: his name from the directory, in Arabic script
+    await doctor.getByRole('button', { name: 'العربية' }).click();
+    await doctor.waitForFunction(
+      (name) => document.querySelector('.header__user [aria-hidden="true"]')?.textContent === name,
+      arabicName,
+    );
+    await arabicOnly(doctor.locator('.header__user [aria-hidden="true"]'), 'the signed-in doctor’s name');
   });
 });
 

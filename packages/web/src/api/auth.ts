@@ -70,6 +70,13 @@ export function patientIdOf(user: SessionUser | undefined): string | undefined {
   return user?.fhirUser?.startsWith('Patient/') ? user.fhirUser.slice('Patient/'.length) : undefined;
 }
 
+/** The id of the user's own Practitioner resource (staff accounts of a health worker). */
+export function practitionerIdOf(user: SessionUser | undefined): string | undefined {
+  return user?.fhirUser?.startsWith('Practitioner/')
+    ? user.fhirUser.slice('Practitioner/'.length)
+    : undefined;
+}
+
 export function hasRole(user: SessionUser | undefined, ...roles: string[]): boolean {
   return Boolean(user?.roles.some((r) => roles.includes(r)));
 }

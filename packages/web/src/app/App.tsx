@@ -4,7 +4,7 @@
  */
 import { type ReactNode, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { patientIdOf, type SessionUser, userName } from '../api/auth.ts';
+import { patientIdOf, practitionerIdOf, type SessionUser, userName } from '../api/auth.ts';
 import { useSession } from '../auth/session.tsx';
 import { useResource } from '../data/index.ts';
 import { startLive } from '../data/live.ts';
@@ -48,12 +48,17 @@ function Screens({ match, pathname }: { match: TreeMatch<AppRoute>; pathname: st
   return <Nested levels={levels} params={match.params} />;
 }
 
-/** The name in the header: a patient's from their record, in the reader's script (Arabic when it has it). */
+/**
+ * The name in the header: a patient's from their record, a health worker's from the directory, in
+ * the reader's script (Arabic when the record has it); else the account's name as it was typed.
+ */
 function useShownName(user: SessionUser | undefined): string | undefined {
   const language = useLanguage();
   const patient = useResource('Patient', patientIdOf(user));
+  const practitioner = useResource('Practitioner', practitionerIdOf(user));
   if (!user) return undefined;
-  const fromRecord = patient.data ? personName(patient.data.name, language) : '';
+  const record = patient.data ?? practitioner.data;
+  const fromRecord = record ? personName(record.name, language) : '';
   return fromRecord || userName(user);
 }
 
