@@ -6,7 +6,7 @@
  *    row, not the French text recorded), in French as the schedule writes them;
  * 2. after the demo doctor breaks the glass, the alert on the patient's home page and the access log
  *    name him in Arabic script (the Arabic form of his Practitioner resource), with his role in Arabic,
- *    and so does his own header once he switches to Arabic;
+ *    and so does his own header once he switches to Arabic; the vaccines a visit offers are Arabic;
  * 3. booking's search results and the carer picker show specialties in Arabic (from their code);
  * 4. the administrator's accounts page names every role in Arabic.
  *
@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Bundle, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { ar as commonAr } from '../../packages/web/src/app/i18n/ar.ts';
+import { ar as clinicalAr } from '../../packages/web/src/clinical/i18n/ar.ts';
 import { personName } from '../../packages/web/src/fhir/display.ts';
 import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
@@ -202,6 +203,17 @@ describe('after an emergency access', () => {
       arabicName,
     );
     await arabicOnly(doctor.locator('.header__user [aria-hidden="true"]'), 'the signed-in doctor’s name');
+
+    // recording a vaccine on a visit: the schedule's doses offered in Arabic (age, then vaccine)
+    await doctor.goto(`${base}/clinician/patients/${patientId}/visit`);
+    await doctor.getByRole('button', { name: clinicalAr.visit.addImmunization, exact: true }).click();
+    const select = doctor.locator('#immunization-0-dose');
+    await select.waitFor();
+    const offered = await select
+      .locator('option:not([value=""])')
+      .evaluateAll((options) => options.map((o) => o.textContent ?? ''));
+    assert.ok(offered.length >= 10, `the PNI schedule's doses: ${offered.length}`);
+    for (const text of offered) assert.doesNotMatch(text, LATIN, `a vaccine offered on a visit: ${text}`);
   });
 });
 

@@ -26,6 +26,7 @@ import {
 import { personName } from '../fhir/display.ts';
 import { useLanguage } from '../i18n/useFormat.ts';
 import { navigate } from '../router/router.tsx';
+import { pniAgeLabel, pniDoseLabel } from '../terms/index.ts';
 import { findMedicines, type Medicine, recordVisit, terminology } from './api.ts';
 import { DiagnosisPicker } from './DiagnosisPicker.tsx';
 import { NS } from './i18n/index.ts';
@@ -367,7 +368,7 @@ export default function VisitPage({ params }: PageProps) {
                   { value: '', label: t('visit.chooseVaccine') },
                   ...terms.data.pni.map((d) => ({
                     value: `${d.antigen}|${d.dose}`,
-                    label: `${d.ageLabel} — ${d.vaccine}`,
+                    label: `${pniAgeLabel(language, d.ageDays, d.ageLabel)} — ${pniDoseLabel(language, d.antigen, d.dose, d.vaccine)}`,
                   })),
                 ]}
               />
