@@ -187,6 +187,53 @@ describe('units, teams and tours', () => {
       tourSchedules.push((await fhirFetch(server.fhirBase, `/Schedule/${s.id}`)).body);
   });
 
+  it('reads the published tour back as a stop per day with drives, and the team with every name', async () => {
+    assert.equal(tourSchedules.length, 3, 'the tour published above');
+    const unit = await world.manager.call(`/api/units/${world.unitA}`);
+    assert.equal(unit.status, 200);
+    const tour = unit.body.weeklyTour;
+    assert.equal(tour.weeks, 1);
+    assert.equal(tour.days.length, 5, 'one stop per working day');
+    assert.deepEqual(
+      tour.days.map((d: { day: string }) => d.day),
+      ['mon', 'tue', 'wed', 'thu', 'fri'],
+    );
+    for (const s of tourSchedules) {
+      const stop = tour.stops.find((x: { schedule: string }) => x.schedule === s.id);
+      assert.ok(stop, `stop of ${s.id}`);
+      assert.equal(stop.name, s.actor?.[0]?.display);
+      const days = tour.days.filter((d: { stop: string }) => d.stop === stop.commune);
+      assert.equal(days.length, stop.visits, 'as many days as visits');
+      assert.deepEqual(
+        days.map((d: { day: string }) => d.day),
+        templateOf(s)?.sessions.map((x) => x.day),
+      );
+    }
+    assert.ok(tour.days.every((d: { minutesFromBase: number }) => d.minutesFromBase > 0));
+    assert.equal(
+      tour.days[0].minutesFromPrevious,
+      tour.days[0].minutesFromBase,
+      'the first day leaves the base',
+    );
+    for (let i = 1; i < tour.days.length; i++)
+      if (tour.days[i].stop === tour.days[i - 1].stop) assert.equal(tour.days[i].minutesFromPrevious, 0);
+    assert.ok(tour.days.some((d: { minutesFromPrevious: number }) => d.minutesFromPrevious > 0));
+    // each commune in both scripts (communes.csv), for a screen in French or Arabic
+    assert.ok(
+      [unit.body.base, ...tour.days].every(
+        (x: { nameFr?: string; nameAr?: string }) =>
+          x.nameFr && /[\u0600-\u06FF]/.test(x.nameAr ?? '') && !/[A-Za-z]/.test(x.nameAr ?? ''),
+      ),
+      JSON.stringify(tour.days.map((d: { nameAr?: string }) => d.nameAr)),
+    );
+    for (const member of unit.body.roster as { practitioner: string; names: unknown[] }[]) {
+      const practitioner = await fhirFetch(server.fhirBase, `/${member.practitioner}`);
+      assert.deepEqual(member.names, practitioner.body.name);
+    }
+    assert.ok(unit.body.devices.length > 0, 'the equipment registered above');
+    assert.equal((await world.gpB.call(`/api/units/${world.unitA}`)).status, 404, 'not to another unit');
+  });
+
   it('tells the people seen at a stop by SMS the evening before the unit comes, once, and not on a holiday', async () => {
     assert.equal(tourSchedules.length, 3, 'the tour above was published');
     const stops = tourSchedules.map((s) => s.actor![0].reference as string);

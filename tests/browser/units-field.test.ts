@@ -153,6 +153,10 @@ describe('a day offline', () => {
       .getByTestId('field-answers')
       .getByText(/Échographie cardiaque/)
       .waitFor();
+    // the Task's status in the reader's words, not its FHIR code
+    const answers = (await unitPage.getByTestId('field-answers').textContent()) ?? '';
+    assert.match(answers, /Réponse \(terminée\)/);
+    assert.doesNotMatch(answers, /completed/);
   });
 
   it('shows a conflict for review instead of overwriting the hub’s edit', async () => {

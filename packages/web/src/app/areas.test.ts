@@ -28,7 +28,7 @@ describe('areas', () => {
   it('lists the navigation of every area the user may enter', () => {
     assert.deepEqual(
       navFor({ ...doctor, roles: ['doctor', 'administrator'] }).map((i) => i.key),
-      ['findPatient', 'agenda', 'waitingRoom', 'field', 'planning', 'facilities', 'practitioners'],
+      ['findPatient', 'agenda', 'waitingRoom', 'field', 'planning', 'units', 'facilities', 'practitioners'],
     );
     assert.deepEqual(
       navFor(patient).map((i) => i.key),

@@ -51,7 +51,8 @@ export type NavKey =
   | 'verify'
   | 'field'
   | 'hub'
-  | 'planning';
+  | 'planning'
+  | 'units';
 
 export interface NavEntry {
   key: NavKey;
@@ -92,7 +93,8 @@ export function navFor(user: SessionUser | undefined): NavEntry[] {
     );
   }
   if (canEnter('hub', user)) items.push({ key: 'hub', to: '/hub' });
-  if (canEnter('planning', user)) items.push({ key: 'planning', to: '/planning' });
+  if (canEnter('planning', user))
+    items.push({ key: 'planning', to: '/planning' }, { key: 'units', to: '/units', prefix: true });
   if (canEnter('admin', user)) {
     items.push(
       { key: 'facilities', to: '/admin/facilities', prefix: true },

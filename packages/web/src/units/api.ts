@@ -1,12 +1,80 @@
 /** The mobile-unit and hub endpoints the web app calls (packages/server/src/modules/units, hub). */
+import type { HumanName } from '@medplum/fhirtypes';
 import { request } from '../api/http.ts';
 
 export interface UnitSummary {
   id: string;
   name: string;
+  base?: { commune?: string; name?: string; nameFr?: string; nameAr?: string; lat?: number; lon?: number };
 }
 
-export const myUnits = async () => (await request<{ units: UnitSummary[] }>('GET', '/api/units')).body.units;
+export const myUnits = async (signal?: AbortSignal) =>
+  (await request<{ units: UnitSummary[] }>('GET', '/api/units', { signal })).body.units;
+
+export type TeamRole = 'gp' | 'nurse' | 'assistant';
+
+export interface TourDay {
+  week: number;
+  day: string;
+  /** The stop's commune code. */
+  stop: string;
+  name: string;
+  km: number;
+  minutesFromBase: number;
+  minutesFromPrevious: number;
+  nameFr?: string;
+  nameAr?: string;
+}
+
+export interface TourStop {
+  schedule: string;
+  commune: string;
+  name: string;
+  visits: number;
+  population: number;
+  kmFromBase: number;
+  days: string[][];
+  nameFr?: string;
+  nameAr?: string;
+}
+
+export interface UnitDevice {
+  id: string;
+  kind?: string;
+  serial?: string;
+  model?: string;
+  status?: string;
+}
+
+export interface EquipmentCheck {
+  id: string;
+  authored?: string;
+  author?: string;
+  items: { device: string; present?: boolean; working?: boolean }[];
+}
+
+/** GET /api/units/:id: the unit, its base, team, equipment and published tour. */
+export interface UnitDetail extends UnitSummary {
+  roster: { role: TeamRole; practitioner: string; name: string; names: HumanName[]; roleId: string }[];
+  gaps: { role: TeamRole; missing: number }[];
+  devices: UnitDevice[];
+  weeklyTour: { weeks: number; cycleStart?: string; stops: TourStop[]; days: TourDay[] };
+  lastCheck?: EquipmentCheck;
+}
+
+export const unitDetail = async (id: string, signal?: AbortSignal) =>
+  (await request<UnitDetail>('GET', `/api/units/${encodeURIComponent(id)}`, { signal })).body;
+
+/** What the unit screens read, for the data layer's refreshes. */
+export const UNIT_TYPES = [
+  'Organization',
+  'Location',
+  'PractitionerRole',
+  'Practitioner',
+  'Device',
+  'Schedule',
+  'QuestionnaireResponse',
+];
 
 export interface FieldDay {
   unit: { id: string; name: string };

@@ -1,4 +1,7 @@
-/** The mobile-unit screens: planning (administrators, programme managers) and the field app (unit teams). */
+/**
+ * The mobile-unit screens: planning, and the units with their tours, teams and equipment
+ * (administrators, programme managers); the field app (unit teams).
+ */
 import { type ComponentType, lazy } from 'react';
 import type { AppRoute, PageProps, Screen } from '../app/routes.ts';
 
@@ -13,5 +16,7 @@ function screen(load: () => Promise<{ default: ComponentType<PageProps> }>): Scr
 
 export const UNITS_ROUTES: AppRoute[] = [
   { path: '/planning', area: 'planning', page: screen(() => import('./planning/PlanningPage.tsx')) },
+  { path: '/units', area: 'planning', page: screen(() => import('./tours/UnitsPage.tsx')) },
+  { path: '/units/:id', area: 'planning', page: screen(() => import('./tours/UnitPage.tsx')) },
   { path: '/field', area: 'clinician', page: screen(() => import('./field/FieldPage.tsx')) },
 ];

@@ -2,7 +2,8 @@
  * Units, teams, equipment and tours (docs/api.md, "Mobile units: tours"):
  *   GET  /api/units                       administrators and programme managers: every unit; a member: theirs
  *   POST /api/units {name, baseCommune}   administrators
- *   GET  /api/units/:id                   the unit, base, roster (and what it lacks), devices, tour, last check
+ *   GET  /api/units/:id                   the unit, base, roster (and what it lacks), devices, tour
+ *                                         (its Schedules, and the cycle read back: a stop per day), last check
  *   PUT  /api/units/:id/roster {members:[{practitioner, role}]}              administrators
  *   POST /api/units/:id/devices {kind, serial, model?}                      administrators
  *   POST /api/units/:id/equipment-checks {items:[{device, present, working, note?}]}   members
@@ -22,6 +23,7 @@ import type { PlanningService } from './planning-service.ts';
 import type { UnitsSettings } from './settings.ts';
 import { EQUIPMENT_CHECK_QUESTIONNAIRE, TEAM_ROLES, type TeamRole } from './terms.ts';
 import { mondayOf, tourEntries, tourOf } from './tours/publish.ts';
+import { type PublishedTour, publishedTour } from './tours/read.ts';
 import { planTour, type TourStopInput } from './tours/tour.ts';
 import {
   baseLocation,
@@ -35,7 +37,9 @@ import {
   roster,
   rosterGaps,
   rosterRole,
+  stopPositions,
   tourSchedules,
+  type UnitSummary,
   unitsOf,
 } from './units.ts';
 
@@ -46,6 +50,14 @@ const isPlanner = (p: Principal) =>
 export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService, settings: UnitsSettings) {
   const { app, store, db } = ctx;
 
+  /** The commune's names in French and Arabic (communes.csv), for a screen in either script. */
+  const communeNames = (code: string | undefined) => {
+    const c = planning.data.geography.communes.find((x) => x.code === code);
+    return c ? { nameFr: c.nameFr, nameAr: c.nameAr } : {};
+  };
+  const withCommuneNames = (u: UnitSummary): UnitSummary =>
+    u.base ? { ...u, base: { ...u.base, ...communeNames(u.base.commune) } } : u;
+
   /** A planner, or a member of this unit; anyone else: 404 as for an unknown unit. */
   const mayView = async (principal: Principal, unitId: string) => {
     if (isPlanner(principal)) return;
@@ -54,7 +66,7 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
 
   app.get('/api/units', async (req, reply) => {
     const principal = await who(ctx, req);
-    const all = await listUnits(store);
+    const all = (await listUnits(store)).map(withCommuneNames);
     if (isPlanner(principal)) return reply.send({ units: all });
     const mine = await unitsOf(db, store, principal);
     return reply.header('cache-control', 'no-store').send({ units: all.filter((u) => mine.includes(u.id)) });
@@ -92,7 +104,8 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
     const principal = await who(ctx, req);
     await mayView(principal, req.params.id);
     const unit = await readUnit(store, req.params.id);
-    const summary = (await listUnits(store)).find((u) => u.id === unit.id);
+    const found = (await listUnits(store)).find((u) => u.id === unit.id);
+    const summary = found && withCommuneNames(found);
     const members = await roster(store, unit.id as string);
     const schedules = await tourSchedules(store, unit.id as string);
     const checks = await store.search('QuestionnaireResponse', [
@@ -107,6 +120,17 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
       gaps: rosterGaps(members),
       devices: (await devices(store, unit.id as string)).map(deviceSummary),
       tour: schedules.map(scheduleSummary),
+      weeklyTour: withStopNames(
+        publishedTour(
+          schedules,
+          await stopPositions(store, unit.id as string),
+          summary?.base?.lat !== undefined && summary.base.lon !== undefined
+            ? { lat: summary.base.lat, lon: summary.base.lon }
+            : undefined,
+          settings,
+        ),
+        communeNames,
+      ),
       lastCheck: checkSummary(checks.matches[0] as QuestionnaireResponse | undefined),
     });
   });
@@ -337,6 +361,17 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
       .code(201)
       .send({ tour, start, schedules: schedules.filter((s) => s.active).map(scheduleSummary), slots });
   });
+}
+
+function withStopNames(
+  tour: PublishedTour,
+  names: (code: string) => { nameFr?: string; nameAr?: string },
+): PublishedTour {
+  return {
+    ...tour,
+    stops: tour.stops.map((s) => ({ ...s, ...names(s.commune) })),
+    days: tour.days.map((d) => ({ ...d, ...names(d.stop) })),
+  };
 }
 
 const horizonDays = () => Number(process.env.SAHTI_SLOT_HORIZON_DAYS ?? 28);

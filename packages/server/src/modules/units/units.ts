@@ -6,6 +6,7 @@
  */
 import type {
   Device,
+  HumanName,
   Location,
   Organization,
   Practitioner,
@@ -35,13 +36,15 @@ import { tourOf } from './tours/publish.ts';
 export interface UnitSummary {
   id: string;
   name: string;
-  base?: { commune?: string; name?: string; lat?: number; lon?: number };
+  base?: { commune?: string; name?: string; nameFr?: string; nameAr?: string; lat?: number; lon?: number };
 }
 
 export interface RosterMember {
   role: TeamRole;
   practitioner: string;
   name: string;
+  /** Every name of the Practitioner (the official one and, when the directory has it, the Arabic one). */
+  names: HumanName[];
   roleId: string;
 }
 
@@ -154,7 +157,7 @@ export async function roster(store: FhirStore, unitId: string): Promise<RosterMe
     const name = p?.name?.[0]
       ? [p.name[0].prefix?.join(' '), p.name[0].given?.join(' '), p.name[0].family].filter(Boolean).join(' ')
       : ref;
-    return [{ role, practitioner: ref, name, roleId: r.id as string }];
+    return [{ role, practitioner: ref, name, names: p?.name ?? [], roleId: r.id as string }];
   });
 }
 
@@ -210,6 +213,24 @@ export function equipmentCheck(
       ],
     })),
   };
+}
+
+/** Where the unit's tour stops are (Location reference → centroid). */
+export async function stopPositions(
+  store: FhirStore,
+  unitId: string,
+): Promise<Map<string, { lat: number; lon: number }>> {
+  const page = await store.search('Location', [
+    ['organization', `Organization/${unitId}`],
+    ['_count', '500'],
+  ]);
+  return new Map(
+    (page.matches as Location[]).flatMap((l) =>
+      l.position
+        ? [[`Location/${l.id}`, { lat: l.position.latitude, lon: l.position.longitude }] as const]
+        : [],
+    ),
+  );
 }
 
 /** The unit's published tour Schedules. */

@@ -17,6 +17,7 @@ export const ar: Messages<typeof fr> = {
   },
   nav: {
     planning: 'التخطيط',
+    units: 'الوحدات المتنقلة',
     field: 'الميدان',
     hub: 'المنصة',
     portalHome: 'الرئيسية',

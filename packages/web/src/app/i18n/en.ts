@@ -17,6 +17,7 @@ export const en: Messages<typeof fr> = {
   },
   nav: {
     planning: 'Planning',
+    units: 'Mobile units',
     field: 'Field',
     hub: 'Hub',
     portalHome: 'Home',

@@ -16,6 +16,7 @@ export const fr = {
   },
   nav: {
     planning: 'Planification',
+    units: 'Unités mobiles',
     field: 'Terrain',
     hub: 'Plateau',
     portalHome: 'Accueil',

@@ -415,7 +415,12 @@ export default function FieldPage() {
           <ul data-testid="field-answers">
             {answers.map((a) => (
               <li key={a.task}>
-                <strong>{t('field.answer', { status: a.status })}</strong>{' '}
+                <strong>
+                  {t('field.answer', {
+                    // the Task's status code, in the reader's words (it once showed "(completed)")
+                    status: t(`field.statuses.${a.status}`, { defaultValue: a.status }),
+                  })}
+                </strong>{' '}
                 {patients.find((p) => p.ref === a.patient)?.name} — {a.text}
               </li>
             ))}

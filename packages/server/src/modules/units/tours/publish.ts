@@ -16,6 +16,9 @@ export const stopLocationId = (unitId: string, commune: string) =>
 export const stopScheduleId = (unitId: string, commune: string) =>
   `tour-${unitId}-${commune.replace(/\D/g, '')}`.slice(0, 64);
 
+/** The label of the days a multi-week cycle closes at a stop because the unit is at another. */
+export const OTHER_STOP = 'another stop of the tour';
+
 export interface PublishOptions {
   unitId: string;
   unitName: string;
@@ -58,7 +61,7 @@ export function tourEntries(tour: Tour, o: PublishOptions): BundleEntry[] {
         if (!weekdays.includes(day)) continue;
         const week = Math.floor(daysBetween(o.start, date) / 7) % tour.weeks;
         if (!stop.days[week]?.includes(day))
-          exceptions.push({ from: date, to: date, kind: 'closed', label: 'another stop of the tour' });
+          exceptions.push({ from: date, to: date, kind: 'closed', label: OTHER_STOP });
       }
     }
     const template: WeeklyTemplate = {

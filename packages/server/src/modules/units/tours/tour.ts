@@ -49,7 +49,15 @@ export interface Tour {
   leftOut: string[];
 }
 
-const minutes = (km: number, o: TourOptions) => Math.round(((km * o.detourFactor) / o.speedKmh) * 60);
+const minutes = (km: number, o: Pick<TourOptions, 'speedKmh' | 'detourFactor'>) =>
+  Math.round(((km * o.detourFactor) / o.speedKmh) * 60);
+
+/** The drive between two points, minutes (great-circle km × detour factor ÷ speed). */
+export const driveMinutes = (
+  from: { lat: number; lon: number },
+  to: { lat: number; lon: number },
+  o: Pick<TourOptions, 'speedKmh' | 'detourFactor'>,
+) => minutes(haversineKm(from.lat, from.lon, to.lat, to.lon), o);
 
 /**
  * Visits per stop: proportional to population (largest remainder), with at least one each — the
@@ -113,7 +121,7 @@ export function planTour(
       stop: stop.code,
       km: Math.round(km * 10) / 10,
       minutesFromBase: minutes(km, options),
-      minutesFromPrevious: minutes(haversineKm(previous.lat, previous.lon, stop.lat, stop.lon), options),
+      minutesFromPrevious: driveMinutes(previous, stop, options),
     });
     perStop[w.stop][week - 1].push(day);
     previous = stop;
