@@ -58,7 +58,9 @@ export default function FieldPage() {
     setReview(await fieldDb.review.toArray());
     setAnswers(await fieldDb.answers.toArray());
     setPrepared(await getMeta('prepared'));
-    setUnit((await getMeta<string>('unit')) ?? '');
+    const stored = await getMeta<string>('unit');
+    // the unit the member picked while the local store was opening is theirs: never reset it
+    setUnit((picked) => picked || stored || '');
   }, []);
   useEffect(() => {
     void reload();
