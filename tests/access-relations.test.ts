@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { relationsOfPatient } from '../packages/server/src/access/relations/store.ts';
 import { seedCareWorld } from './support/care-world.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -408,6 +409,85 @@ describe('authoritative routes open access, and close it', () => {
     });
     forget();
     assert.equal(await sees(coordinator, 'p3'), false);
+  });
+
+  it("a hospital system's transaction opens all it names together; an update ends only whom it drops", async () => {
+    const open = async (basis: string) =>
+      (await relationsOfPatient(server.platform.db, 'p3'))
+        .filter((r) => r.basis === basis && (!r.end || r.end > new Date()))
+        .map((r) => `${r.actor} ${r.source}`)
+        .sort();
+    const both = {
+      ...encounter('p3', 'Practitioner/pr-n'),
+      participant: [{ individual: ref('Practitioner/pr-n') }, { individual: ref('Practitioner/pr-h') }],
+    };
+    const res = await fhirFetch(server.fhirBase, '/', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [both, encounter('p3', 'Practitioner/pr-u')].map((resource) => ({
+          resource,
+          request: { method: 'POST', url: 'Encounter' },
+        })),
+      },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const [first, second] = res.body.entry.map((e: any) => e.resource);
+    assert.deepEqual(await open(`Encounter/${first.id}`), [
+      'Practitioner/pr-h encounter',
+      'Practitioner/pr-n encounter',
+    ]);
+    assert.deepEqual(await open(`Encounter/${second.id}`), ['Practitioner/pr-u encounter']);
+    const earlier = await relationsOfPatient(server.platform.db, 'p3');
+    const updated = await fhirFetch(server.fhirBase, `/Encounter/${first.id}`, {
+      method: 'PUT',
+      body: { ...first, participant: [{ individual: ref('Practitioner/pr-n') }] },
+    });
+    assert.equal(updated.status, 200);
+    const later = await relationsOfPatient(server.platform.db, 'p3');
+    assert.deepEqual(await open(`Encounter/${first.id}`), ['Practitioner/pr-n encounter']);
+    assert.deepEqual(await open(`Encounter/${second.id}`), ['Practitioner/pr-u encounter']);
+    const nurseRow = (rows: typeof later) =>
+      rows.find((r) => r.basis === `Encounter/${first.id}` && r.actor === 'Practitioner/pr-n');
+    assert.equal(nurseRow(later)?.id, nurseRow(earlier)?.id, 'renewed in place, not opened twice');
+    const dropped = later.find((r) => r.basis === `Encounter/${first.id}` && r.actor === 'Practitioner/pr-h');
+    assert.equal(dropped?.endReason, 'no longer named');
+    assert.equal(later.length, earlier.length);
+  });
+
+  it('grants given together write one row per basis, actor and source: the later of two wins', async () => {
+    const { relations } = server.platform.access;
+    const grant = (end: string) => ({
+      patientId: 'p3',
+      actor: 'Practitioner/pr-c',
+      source: 'referral' as const,
+      basis: 'Task/grant-many',
+      grantedBy: 'platform',
+      start: new Date(),
+      end: new Date(end),
+    });
+    const granted = await server.platform.db.transaction((tx) =>
+      relations.grantMany(tx, [grant('2031-01-01T00:00:00Z'), grant('2032-01-01T00:00:00Z')]),
+    );
+    assert.equal(granted.length, 2);
+    assert.equal(granted[0].id, granted[1].id);
+    const rows = (await relationsOfPatient(server.platform.db, 'p3')).filter(
+      (r) => r.basis === 'Task/grant-many',
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].id, granted[0].id);
+    assert.equal(rows[0].end?.toISOString(), '2032-01-01T00:00:00.000Z');
+    await server.platform.db.transaction((tx) => relations.end(tx, 'Task/grant-many', 'test'));
+    const renewed = await server.platform.db.transaction((tx) =>
+      relations.grant(tx, grant('2033-01-01T00:00:00Z')),
+    );
+    const row = (await relationsOfPatient(server.platform.db, 'p3')).find(
+      (r) => r.basis === 'Task/grant-many',
+    );
+    assert.equal(renewed.id, rows[0].id);
+    assert.equal(row?.endReason, undefined, 'a renewed relationship is open again');
+    assert.equal(row?.end?.toISOString(), '2033-01-01T00:00:00.000Z');
   });
 
   it("every relationship opened or ended shows in the patient's access log and relationship list", async () => {

@@ -41,6 +41,15 @@ export interface RelationTiming {
 }
 
 type Effect = (tx: SqlExecutor) => Promise<void>;
+/**
+ * What one change does: `grants`, opened together with those of the write's other changes (one
+ * statement), then `afterGrants` — ending what it no longer names, or work that must read first.
+ */
+interface Plan {
+  basis: string;
+  grants: RelationGrant[];
+  afterGrants?: Effect;
+}
 type Writer =
   | { kind: 'platform' | 'system'; grantedBy: string }
   | { kind: 'patient'; grantedBy: string; patientId: string }
@@ -94,19 +103,41 @@ export function careRelationHook(
 ): WriteHook {
   return (changes, actor) => {
     const writer = writerOf(actor);
-    const effects: Effect[] = [];
+    const plans: Plan[] = [];
     for (const change of changes) {
       const type = change.next?.resourceType ?? change.previous?.resourceType ?? change.resourceType;
       if (!RELATION_TYPES.has(type)) continue;
       onRelevantWrite();
-      const effect = planFor(type, change, writer, relations, timing);
-      if (effect) effects.push(effect);
+      const plan = planFor(type, change, writer, relations, timing);
+      if (plan && (plan.grants.length > 0 || plan.afterGrants)) plans.push(plan);
     }
-    if (effects.length === 0) return undefined;
-    return async (tx) => {
-      for (const effect of effects) await effect(tx);
-    };
+    if (plans.length === 0) return undefined;
+    return (tx) => runPlans(tx, relations, plans);
   };
+}
+
+/**
+ * All the write's grants in one statement, then each change's `afterGrants` in order. Granting
+ * ahead is safe because a change touches only the relationships of its own basis (a bundle names a
+ * resource once), and the one read across bases — a staff CareTeam writer's GP check — cannot see
+ * a grant of the same write (staff writes open no GP relationship). Should a basis come twice, the
+ * plans run one after the other, as before.
+ */
+async function runPlans(tx: SqlExecutor, relations: CareRelations, plans: Plan[]): Promise<void> {
+  if (new Set(plans.map((p) => p.basis)).size < plans.length) {
+    for (const plan of plans) await runPlan(tx, relations, plan);
+    return;
+  }
+  await relations.grantMany(
+    tx,
+    plans.flatMap((p) => p.grants),
+  );
+  for (const plan of plans) await plan.afterGrants?.(tx);
+}
+
+async function runPlan(tx: SqlExecutor, relations: CareRelations, plan: Plan): Promise<void> {
+  await relations.grantMany(tx, plan.grants);
+  await plan.afterGrants?.(tx);
 }
 
 function planFor(
@@ -115,23 +146,32 @@ function planFor(
   writer: Writer,
   relations: CareRelations,
   timing: RelationTiming,
-): Effect | undefined {
+): Plan | undefined {
   const basis = `${type}/${change.id}`;
+  const only = (effect: Effect | undefined): Plan | undefined =>
+    effect ? { basis, grants: [], afterGrants: effect } : undefined;
   const trusted = writer.kind === 'platform' || writer.kind === 'system';
-  const end =
-    (reason: string, at?: Date): Effect =>
-    async (tx) => {
+  const end = (reason: string, at?: Date): Plan | undefined =>
+    only(async (tx) => {
       await relations.end(tx, basis, reason, at ? { at } : {});
-    };
-  if (type === 'RelatedPerson')
-    return delegationPlan(change.next as RelatedPerson | undefined, change.id, {
-      kind: writer.kind,
-      grantedBy: writer.grantedBy,
-      ...(writer.kind === 'patient' ? { patientId: writer.patientId } : {}),
-      ...(writer.kind === 'staff' ? { roles: writer.roles } : {}),
     });
+  // a new record (or one re-created after its deletion, which ended them) has no relationships
+  // on its basis yet: nothing it no longer names
+  const endRemoved = (stillNamed: string[]): Effect | undefined =>
+    change.previous
+      ? async (tx) => void (await relations.end(tx, basis, 'no longer named', { keepActors: stillNamed }))
+      : undefined;
+  if (type === 'RelatedPerson')
+    return only(
+      delegationPlan(change.next as RelatedPerson | undefined, change.id, {
+        kind: writer.kind,
+        grantedBy: writer.grantedBy,
+        ...(writer.kind === 'patient' ? { patientId: writer.patientId } : {}),
+        ...(writer.kind === 'staff' ? { roles: writer.roles } : {}),
+      }),
+    );
   if (!change.next) {
-    if (type === 'Consent') return async (tx) => void (await forgetConsent(tx, change.id));
+    if (type === 'Consent') return only(async (tx) => void (await forgetConsent(tx, change.id)));
     return type === 'PractitionerRole' ? undefined : end('record deleted');
   }
   const grantAll = (
@@ -140,16 +180,15 @@ function planFor(
     source: RelationSource,
     start: Date,
     until: Date | undefined,
-  ): Effect | undefined => {
+  ): Plan | undefined => {
     if (!patientId) return undefined;
-    return async (tx) => {
-      for (const actor of actors) {
-        const grant: RelationGrant = { patientId, actor, source, basis, grantedBy: writer.grantedBy, start };
-        if (until) grant.end = until;
-        await relations.grant(tx, grant);
-      }
-      await relations.end(tx, basis, 'no longer named', { keepActors: actors });
-    };
+    const grants = actors.map((actor) => {
+      const grant: RelationGrant = { patientId, actor, source, basis, grantedBy: writer.grantedBy, start };
+      if (until) grant.end = until;
+      return grant;
+    });
+    const ending = endRemoved(actors);
+    return { basis, grants, ...(ending ? { afterGrants: ending } : {}) };
   };
   const now = new Date();
   switch (type) {
@@ -165,7 +204,7 @@ function planFor(
         a.participant?.filter((p) => p.status !== 'declined').map((p) => p.actor),
         ['Practitioner'],
       );
-      if (!trusted && !byPatient) return endRemoved(relations, basis, practitioners);
+      if (!trusted && !byPatient) return only(endRemoved(practitioners));
       const last = new Date(a.end ?? a.start ?? now.toISOString());
       return grantAll(patientId, practitioners, 'booking', now, after(last, timing.followUpDays, now));
     }
@@ -176,7 +215,7 @@ function planFor(
         e.participant?.map((p) => p.individual),
         ['Practitioner'],
       );
-      if (!trusted) return endRemoved(relations, basis, practitioners);
+      if (!trusted) return only(endRemoved(practitioners));
       const last = new Date(e.period?.end ?? e.period?.start ?? now.toISOString());
       const start = e.period?.start ? new Date(e.period.start) : now;
       return grantAll(
@@ -191,7 +230,7 @@ function planFor(
       const e = change.next as EpisodeOfCare;
       if (e.status === 'cancelled' || e.status === 'entered-in-error') return end(`episode ${e.status}`);
       const managers = referencesTo([e.careManager], ['Practitioner']);
-      if (!trusted) return endRemoved(relations, basis, managers);
+      if (!trusted) return only(endRemoved(managers));
       const until = e.period?.end ? after(new Date(e.period.end), timing.followUpDays, now) : undefined;
       return grantAll(idOf([e.patient], 'Patient'), managers, 'episode', now, until);
     }
@@ -211,39 +250,41 @@ function planFor(
       if (writer.kind === 'staff' && writer.roles.includes('administrator')) return grant;
       if (writer.kind === 'staff' && writer.practitioner && patientId && grant) {
         const practitioner = writer.practitioner;
-        return async (tx) => {
-          if (await isGeneralPractitioner(tx, patientId, practitioner)) await grant(tx);
-          else await endRemoved(relations, basis, members)?.(tx);
-        };
+        const removed = endRemoved(members);
+        return only(async (tx) => {
+          if (await isGeneralPractitioner(tx, patientId, practitioner)) await runPlan(tx, relations, grant);
+          else await removed?.(tx);
+        });
       }
-      return endRemoved(relations, basis, members);
+      return only(endRemoved(members));
     }
     case 'Patient': {
       // a new record registered by a care-giver who has the person in front of them (a new CNIE
       // cannot be anyone else's: numbers are unique); they may go on recording the visit
       if (!change.previous && writer.kind === 'staff' && writer.practitioner) {
         const registrar = writer.practitioner;
-        const until = new Date(now.getTime() + timing.registrationHours * 3_600_000);
         const gp = gpPlan(change, writer, relations, basis, now, trusted);
-        return async (tx) => {
-          await relations.grant(tx, {
-            patientId: change.id,
-            actor: registrar,
-            source: 'registration',
-            basis: `registration/${change.id}`,
-            grantedBy: registrar,
-            start: now,
-            end: until,
-          });
-          await gp?.(tx);
+        const registration: RelationGrant = {
+          patientId: change.id,
+          actor: registrar,
+          source: 'registration',
+          basis: `registration/${change.id}`,
+          grantedBy: registrar,
+          start: now,
+          end: new Date(now.getTime() + timing.registrationHours * 3_600_000),
+        };
+        return {
+          basis,
+          grants: [registration, ...(gp?.grants ?? [])],
+          ...(gp?.afterGrants ? { afterGrants: gp.afterGrants } : {}),
         };
       }
       return gpPlan(change, writer, relations, basis, now, trusted);
     }
     case 'Task':
-      return taskPlan(change, writer, relations, timing, basis, now);
+      return only(taskPlan(change, writer, relations, timing, basis, now));
     case 'Consent':
-      return consentPlan(change.next as Consent, change.id, writer);
+      return only(consentPlan(change.next as Consent, change.id, writer));
     default:
       return undefined;
   }
@@ -257,31 +298,36 @@ function gpPlan(
   basis: string,
   now: Date,
   trusted: boolean,
-): Effect | undefined {
+): Plan | undefined {
   const patient = change.next as Patient;
   const gps = referencesTo(patient.generalPractitioner, ['Practitioner', 'Organization']);
   const bySelf = writer.kind === 'patient' && writer.patientId === change.id;
+  // a new record has no GP relationship to end (see endRemoved in planFor)
+  const endOthers = (reason: string): Effect | undefined =>
+    change.previous
+      ? async (tx) => void (await relations.end(tx, basis, reason, { keepActors: gps }))
+      : undefined;
   if (!trusted && !bySelf) {
     const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
       'Practitioner',
       'Organization',
     ]);
     if (sameSet(before, gps)) return undefined;
-    return endRemoved(relations, basis, gps);
+    const ending = endOthers('no longer named');
+    return ending ? { basis, grants: [], afterGrants: ending } : undefined;
   }
-  return async (tx) => {
-    for (const actor of gps) {
-      await relations.grant(tx, {
-        patientId: change.id,
-        actor,
-        source: 'gp',
-        basis,
-        grantedBy: writer.grantedBy,
-        start: now,
-      });
-    }
-    await relations.end(tx, basis, 'no longer the GP', { keepActors: gps });
-  };
+  const grants = gps.map(
+    (actor): RelationGrant => ({
+      patientId: change.id,
+      actor,
+      source: 'gp',
+      basis,
+      grantedBy: writer.grantedBy,
+      start: now,
+    }),
+  );
+  const ending = endOthers('no longer the GP');
+  return { basis, grants, ...(ending ? { afterGrants: ending } : {}) };
 }
 
 function taskPlan(
@@ -362,11 +408,6 @@ function consentPlan(consent: Consent, id: string, writer: Writer): Effect {
 
 async function forgetConsent(tx: SqlExecutor, id: string): Promise<void> {
   await tx.query('DELETE FROM consent_author WHERE consent_id = $1::text', [id]);
-}
-
-/** Someone without the right to open relationships edited the record: end those no longer named. */
-function endRemoved(relations: CareRelations, basis: string, stillNamed: string[]): Effect | undefined {
-  return async (tx) => void (await relations.end(tx, basis, 'no longer named', { keepActors: stillNamed }));
 }
 
 async function isGeneralPractitioner(

@@ -60,11 +60,16 @@ export class CareRelations {
   }
 
   /** Opens (or, on the same basis, renews) a relationship. */
-  grant(tx: SqlExecutor, grant: RelationGrant): Promise<CareRelation> {
-    return grantRelation(tx, grant).then((relation) => {
-      this.notify('granted', relation);
-      return relation;
-    });
+  async grant(tx: SqlExecutor, grant: RelationGrant): Promise<CareRelation> {
+    return (await this.grantMany(tx, [grant]))[0];
+  }
+
+  /** Opens (or renews) all these relationships in one statement; none: no statement. */
+  async grantMany(tx: SqlExecutor, grants: RelationGrant[]): Promise<CareRelation[]> {
+    if (grants.length === 0) return [];
+    const granted = await grantRelations(tx, grants);
+    for (const relation of granted) this.notify('granted', relation);
+    return granted;
   }
 
   /** Ends the open relationships resting on `basis` (see endRelations). */
@@ -81,36 +86,58 @@ export class CareRelations {
   }
 }
 
-async function grantRelation(tx: SqlExecutor, grant: RelationGrant): Promise<CareRelation> {
-  const id = crypto.randomUUID();
-  const params = [
-    id,
-    grant.patientId,
-    grant.actor,
-    grant.source,
-    grant.basis ?? null,
-    grant.grantedBy,
-    grant.reason ?? null,
-    grant.start.toISOString(),
-    grant.end?.toISOString() ?? null,
-  ];
-  const rows = grant.basis
-    ? await tx.query<{ id: string }>(
-        `INSERT INTO care_relation (id, patient_id, actor, source, basis, granted_by, reason, start_at, end_at)
-         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::timestamptz)
-         ON CONFLICT (basis, actor, source) WHERE basis IS NOT NULL DO UPDATE SET
-           patient_id = EXCLUDED.patient_id, granted_by = EXCLUDED.granted_by, reason = EXCLUDED.reason,
-           start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, end_reason = NULL
-         RETURNING id`,
-        params,
-      )
-    : await tx.query<{ id: string }>(
-        `INSERT INTO care_relation (id, patient_id, actor, source, basis, granted_by, reason, start_at, end_at)
-         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::timestamptz)
-         RETURNING id`,
-        params,
-      );
-  return { ...grant, id: rows.rows[0].id };
+/**
+ * One statement for any number of grants. A grant on a basis that already holds a relationship for
+ * the same actor and source renews that row (its id stays); when the same one comes twice, the
+ * later wins, as it would one statement after the other.
+ */
+async function grantRelations(tx: SqlExecutor, grants: RelationGrant[]): Promise<CareRelation[]> {
+  const keyOf = (g: { basis?: string | null; actor: string; source: string }) =>
+    JSON.stringify([g.basis, g.actor, g.source]);
+  const rows = new Map<string, GrantRow>();
+  const keys = grants.map((grant) => {
+    const row: GrantRow = {
+      id: crypto.randomUUID(),
+      patient_id: grant.patientId,
+      actor: grant.actor,
+      source: grant.source,
+      basis: grant.basis ?? null,
+      granted_by: grant.grantedBy,
+      reason: grant.reason ?? null,
+      start_at: grant.start.toISOString(),
+      end_at: grant.end?.toISOString() ?? null,
+    };
+    // without a basis nothing conflicts: each grant is a row of its own
+    const key = grant.basis ? keyOf(row) : row.id;
+    rows.delete(key); // of two identical grants, the later is the one written
+    rows.set(key, row);
+    return key;
+  });
+  const written = await tx.query<{ id: string; basis: string | null; actor: string; source: string }>(
+    `INSERT INTO care_relation (id, patient_id, actor, source, basis, granted_by, reason, start_at, end_at)
+     SELECT id, patient_id, actor, source, basis, granted_by, reason, start_at, end_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, patient_id text, actor text, source text, basis text,
+         granted_by text, reason text, start_at timestamptz, end_at timestamptz)
+     ON CONFLICT (basis, actor, source) WHERE basis IS NOT NULL DO UPDATE SET
+       patient_id = EXCLUDED.patient_id, granted_by = EXCLUDED.granted_by, reason = EXCLUDED.reason,
+       start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, end_reason = NULL
+     RETURNING id, basis, actor, source`,
+    [JSON.stringify([...rows.values()])],
+  );
+  const idByKey = new Map(written.rows.map((r) => [r.basis ? keyOf(r) : r.id, r.id]));
+  return grants.map((grant, i) => ({ ...grant, id: idByKey.get(keys[i]) as string }));
+}
+
+interface GrantRow {
+  id: string;
+  patient_id: string;
+  actor: string;
+  source: RelationSource;
+  basis: string | null;
+  granted_by: string;
+  reason: string | null;
+  start_at: string;
+  end_at: string | null;
 }
 
 /**

@@ -12,6 +12,7 @@
 import type { Identifier, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { AccessLayer } from '../../../access/layer.ts';
+import type { RelationGrant } from '../../../access/relations/store.ts';
 import { actorReferences } from '../../../access/relations/visible.ts';
 import type { Principal } from '../../../kernel/principal.ts';
 import { FIELD_RECORD_SYSTEM, GATEWAY_READING_SYSTEM } from '../terms.ts';
@@ -75,10 +76,15 @@ export function unitRegistrationHook(access: AccessLayer): WriteHook {
       const mine = await actorReferences(tx, practitioner);
       const now = new Date();
       const until = new Date(now.getTime() + access.settings.registrationHours * 3_600_000);
+      // a sync registers many patients for one unit: ask once per unit, grant in one statement
+      const mobile = new Map<string, boolean>();
+      const grants: RelationGrant[] = [];
       for (const c of registered) {
         const unit = (c.next as Patient).managingOrganization?.reference as string;
-        if (!mine.includes(unit) || !(await isMobileUnit(tx, unit))) continue;
-        await access.relations.grant(tx, {
+        if (!mine.includes(unit)) continue;
+        if (!mobile.has(unit)) mobile.set(unit, await isMobileUnit(tx, unit));
+        if (!mobile.get(unit)) continue;
+        grants.push({
           patientId: c.id,
           actor: unit,
           source: 'registration',
@@ -89,6 +95,7 @@ export function unitRegistrationHook(access: AccessLayer): WriteHook {
           end: until,
         });
       }
+      await access.relations.grantMany(tx, grants);
     };
   };
 }
