@@ -464,6 +464,30 @@ describe('audit trail', () => {
       (await app().inject({ url: '/api/me/access-log', headers: { 'x-test-user': 'doctor' } })).statusCode,
       403,
     );
+    // the patient's own visits, which can fill whole pages, are left out with others=1
+    for (let i = 0; i < 3; i++)
+      audit.record({
+        principal: patientP1,
+        interaction: 'read',
+        resourceType: 'Observation',
+        ids: [`o${i}`],
+        patientIds: ['p1'],
+        outcome: 200,
+      });
+    await audit.flush();
+    const read = async (query: string) =>
+      (await app().inject({ url: `/api/me/access-log?${query}`, headers: { 'x-test-user': 'p1' } })).json()
+        .entries as { who: { self: boolean; display: string } }[];
+    const everyone = await read('_count=5');
+    assert.ok(everyone.filter((e) => e.who.self).length >= 3, 'the own visits are in the full log');
+    const others = await read('_count=5&others=1');
+    assert.ok(others.length > 0);
+    assert.deepEqual(
+      others.filter((e) => e.who.self),
+      [],
+      'others=1 leaves out the patient’s own visits',
+    );
+    assert.equal(others[0].who.display, 'Dr Karima Alami');
     await audit.flush();
     assert.equal((await verifyAuditChain(db)).ok, true);
   });

@@ -18,6 +18,8 @@ export interface AuditSearch {
   patient?: string;
   /** The actor column: `Practitioner/12`, `Patient/7`, `account:<id>` or `client:<client_id>`. */
   agent?: string;
+  /** Leaves out this actor's events (a patient's own, in their access log). */
+  notAgent?: string;
   /** Recorded at or after this instant. */
   since?: string;
   /** Recorded before this instant. */
@@ -35,9 +37,15 @@ export const MAX_AUDIT_COUNT = 1000;
 export function listAccessesToPatient(
   db: SqlExecutor,
   patientId: string,
-  page: { count?: number; cursor?: string } = {},
+  page: { count?: number; cursor?: string; othersOnly?: boolean } = {},
 ): Promise<AuditPage> {
-  return searchAuditEvents(db, { ...page, patient: patientId });
+  const { othersOnly, ...rest } = page;
+  const id = patientId.startsWith('Patient/') ? patientId.slice('Patient/'.length) : patientId;
+  return searchAuditEvents(db, {
+    ...rest,
+    patient: id,
+    ...(othersOnly ? { notAgent: `Patient/${id}` } : {}),
+  });
 }
 
 export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): Promise<AuditPage> {
@@ -51,6 +59,7 @@ export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): P
     where.push(`patient_id = ${params.add(id, 'text')}`);
   }
   if (search.agent !== undefined) where.push(`actor = ${params.add(search.agent, 'text')}`);
+  if (search.notAgent !== undefined) where.push(`actor <> ${params.add(search.notAgent, 'text')}`);
   if (search.since !== undefined)
     where.push(`recorded >= ${params.add(checkInstant(search.since), 'timestamptz')}`);
   if (search.before !== undefined)

@@ -6,7 +6,8 @@
  *
  *   GET /fhir/R4/AuditEvent?patient=Patient/x&agent=&date=ge…&action=&outcome=&_count=&_cursor=
  *   GET /fhir/R4/AuditEvent/:id
- *   GET /api/me/access-log?_count=&_cursor=&patient= (a patient's own, or of one they act for: JSON)
+ *   GET /api/me/access-log?_count=&_cursor=&patient=&others=1 (a patient's own, or of one they act
+ *   for: JSON; `others=1` leaves out the patient's own visits, which can fill whole pages)
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { badRequest, FhirError, outcome } from '@sahti/fhir';
@@ -138,6 +139,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
       const page = await listAccessesToPatient(deps.audit.db, patient, {
         count: Number(query.get('_count')) || 20,
         ...(query.get('_cursor') ? { cursor: query.get('_cursor')! } : {}),
+        othersOnly: query.get('others') === '1',
       });
       record(principal, req, 200, patient);
       return reply.send({

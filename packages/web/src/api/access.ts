@@ -26,12 +26,20 @@ export interface AccessLogPage {
   nextCursor?: string;
 }
 
-/** Who accessed a record: the signed-in patient's own, or (`patient`) of someone they act for. */
-export async function accessLog(cursor?: string, patient?: string): Promise<AccessLogPage> {
+/**
+ * Who accessed a record: the signed-in patient's own, or (`patient`) of someone they act for;
+ * `othersOnly` leaves out the patient's own visits (the server filters, so a page is full of others).
+ */
+export async function accessLog(
+  cursor?: string,
+  patient?: string,
+  othersOnly = false,
+): Promise<AccessLogPage> {
   const query = new URLSearchParams({
     _count: '20',
     ...(cursor ? { _cursor: cursor } : {}),
     ...(patient ? { patient } : {}),
+    ...(othersOnly ? { others: '1' } : {}),
   });
   const { body } = await request<AccessLogPage | AccessLogEntry[]>('GET', `/api/me/access-log?${query}`);
   // the first sketch of the contract was a bare list

@@ -2,7 +2,7 @@
  * Who looked at my record, when and why (law 09-08). Carers' accesses come first; the patient's
  * own visits are hidden unless asked for; emergency accesses stand out with their stated reason.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, accessLog } from '../api/index.ts';
 import { useDataPages } from '../data/index.ts';
@@ -22,15 +22,16 @@ export default function AccessLogPage() {
   const viewed = usePatientId();
   const own = useOwnPatientId();
   const other = viewed && viewed !== own ? viewed : undefined;
+  const [showMine, setShowMine] = useState(false);
+  // without the patient's own visits the server leaves them out: a page is full of carers' accesses
   const log = useDataPages({
     types: ['AuditEvent'],
-    key: ['access-log', other ?? 'own'],
+    key: ['access-log', other ?? 'own', showMine ? 'all' : 'others'],
     load: async (cursor) => {
-      const page = await accessLog(cursor, other);
+      const page = await accessLog(cursor, other, !showMine);
       return { entries: page.entries, next: page.nextCursor };
     },
   });
-  const [showMine, setShowMine] = useState(false);
   const next = log.hasNextPage;
   const fetching = log.isFetchingNextPage;
   const failure = log.isFetchNextPageError ? log.error : undefined;
@@ -49,15 +50,6 @@ export default function AccessLogPage() {
   }));
   // one chart opening writes several events: one line per visit
   const shown = groupVisits(showMine ? all : all.filter((e) => !e.line.self));
-  // a patient's own visits can fill whole pages: fetch on (a few pages) until carers' accesses show
-  const [autoPages, setAutoPages] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: loadMore changes every render; next and the counts decide
-  useEffect(() => {
-    if (!showMine && shown.length < 10 && next && !fetching && autoPages < 10 && failure === undefined) {
-      setAutoPages((n) => n + 1);
-      void loadMore();
-    }
-  }, [showMine, shown.length, next, fetching, autoPages, failure]);
   const typeName = (type: string) => t(`accessLog.types.${type}`, { defaultValue: type });
   return (
     <Page title={t('accessLog.title')} lede={t('accessLog.lede')}>
@@ -66,8 +58,7 @@ export default function AccessLogPage() {
       {firstError !== undefined && !missing && (
         <ErrorMessage error={firstError} retry={() => void log.refetch()} />
       )}
-      {log.data && all.length === 0 && <Empty>{t('accessLog.none')}</Empty>}
-      {all.length > 0 && (
+      {log.data && (
         <Choices
           id="show-mine"
           legend={<span className="visually-hidden">{t('accessLog.title')}</span>}
@@ -77,7 +68,9 @@ export default function AccessLogPage() {
           onChange={(v) => setShowMine(v.includes('mine'))}
         />
       )}
-      {all.length > 0 && shown.length === 0 && !next && <Empty>{t('accessLog.noneOthers')}</Empty>}
+      {log.data && shown.length === 0 && !next && (
+        <Empty>{showMine ? t('accessLog.none') : t('accessLog.noneOthers')}</Empty>
+      )}
       {shown.length > 0 && (
         <ul className="list-plain" data-testid="access-log">
           {shown.map(({ key, when, line }) => (
