@@ -128,17 +128,11 @@ async function grantRelations(tx: SqlExecutor, grants: RelationGrant[]): Promise
   return grants.map((grant, i) => ({ ...grant, id: idByKey.get(keys[i]) as string }));
 }
 
-interface GrantRow {
-  id: string;
-  patient_id: string;
-  actor: string;
-  source: RelationSource;
-  basis: string | null;
-  granted_by: string;
-  reason: string | null;
+/** A relationship as the grant statement writes it: a row without its end reason, dates as text. */
+type GrantRow = Omit<RelationRow, 'start_at' | 'end_at' | 'end_reason'> & {
   start_at: string;
   end_at: string | null;
-}
+};
 
 /**
  * Ends the open relationships resting on `basis` (for `actor` only, when given; never those of
