@@ -7,7 +7,9 @@
  */
 import type { Extension, HealthcareService, Location, Money, Schedule } from '@medplum/fhirtypes';
 import type { FhirStore, SqlExecutor, WriteHook } from '@sahti/fhir';
+import type { Weekday } from '../scheduling/calendar.ts';
 import { placeKeys } from '../scheduling/places.ts';
+import { templateOf } from '../scheduling/template.ts';
 import { BCP47, type ChairKind, EXT, HAEMODIALYSIS, hasCoding } from './terms.ts';
 
 export interface CentreTerms {
@@ -58,6 +60,22 @@ export function chairOf(schedule: Schedule): { kind: ChairKind; label: string } 
   if (!e) return undefined;
   const kind = sub(e, 'kind')[0]?.valueCode === 'isolation' ? 'isolation' : 'standard';
   return { kind, label: sub(e, 'label')[0]?.valueString ?? '' };
+}
+
+/**
+ * The weekdays a chair may ever work: its template's usual, Ramadan and special-hours sessions — a
+ * superset of the days it has slots on, so that the trip search can pass over a centre whose chairs
+ * never work the days a stay needs without reading their slots. Undefined without a template.
+ */
+export function chairWeekdays(schedule: Schedule): Weekday[] | undefined {
+  const template = templateOf(schedule);
+  if (!template) return undefined;
+  const sessions = [
+    ...template.sessions,
+    ...(template.ramadanSessions ?? []),
+    ...template.exceptions.flatMap((x) => x.sessions ?? []),
+  ];
+  return [...new Set(sessions.map((s) => s.day))].sort();
 }
 
 export const isDialysisService = (s: HealthcareService | undefined): boolean =>
@@ -136,9 +154,11 @@ async function projectChair(tx: SqlExecutor, id: string, schedule: Schedule | un
     return;
   }
   await tx.query(
-    `INSERT INTO dial_chair (schedule_id, service_id, kind, label) VALUES ($1::text, $2::text, $3::text, $4::text)
-     ON CONFLICT (schedule_id) DO UPDATE SET service_id = EXCLUDED.service_id, kind = EXCLUDED.kind, label = EXCLUDED.label`,
-    [id, serviceId, chair.kind, chair.label],
+    `INSERT INTO dial_chair (schedule_id, service_id, kind, label, weekdays)
+     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text[])
+     ON CONFLICT (schedule_id) DO UPDATE SET service_id = EXCLUDED.service_id, kind = EXCLUDED.kind,
+       label = EXCLUDED.label, weekdays = EXCLUDED.weekdays`,
+    [id, serviceId, chair.kind, chair.label, schedule ? (chairWeekdays(schedule) ?? null) : null],
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Patient, Schedule } from '@medplum/fhirtypes';
 import { materializeSchedules } from '../scheduling/materialize.ts';
+import { chairWeekdays } from './centres.ts';
 import { confirmDeadline } from './decide.ts';
 import type { DialysisDeps } from './deps.ts';
 import { readResource, stayRow } from './stay-store.ts';
@@ -20,22 +21,33 @@ const DOCUMENTS: Record<string, string> = {
   ecg: 'ECG',
 };
 
-/** Every guest chair's Schedule, slots derived `horizonDays` ahead. */
+/** Every guest chair's Schedule, slots derived `horizonDays` ahead; a chair projected before its
+ * weekdays were kept gets them now. */
 export async function materializeChairs(
   deps: DialysisDeps,
   days = deps.settings.horizonDays,
 ): Promise<number> {
-  const ids = (
-    await deps.ctx.db.query<{ schedule_id: string }>('SELECT schedule_id FROM dial_chair')
-  ).rows.map((r) => r.schedule_id);
+  const chairs = (
+    await deps.ctx.db.query<{ schedule_id: string; unknown_days: boolean }>(
+      'SELECT schedule_id, weekdays IS NULL AS unknown_days FROM dial_chair',
+    )
+  ).rows;
+  const ids = chairs.map((r) => r.schedule_id);
+  const withoutDays = new Set(chairs.filter((r) => r.unknown_days).map((r) => r.schedule_id));
   let created = 0;
   for (let i = 0; i < ids.length; i += 100) {
     const page = await deps.ctx.store.search('Schedule', [
       ['_id', ids.slice(i, i + 100).join(',')],
       ['_count', '100'],
     ]);
-    const [made] = await materializeSchedules(deps.ctx.fhir, deps.ctx.db, page.matches as Schedule[], days);
+    const schedules = page.matches as Schedule[];
+    const [made] = await materializeSchedules(deps.ctx.fhir, deps.ctx.db, schedules, days);
     created += made;
+    for (const schedule of schedules.filter((s) => s.id && withoutDays.has(s.id)))
+      await deps.ctx.db.query('UPDATE dial_chair SET weekdays = $2::text[] WHERE schedule_id = $1::text', [
+        schedule.id,
+        chairWeekdays(schedule) ?? null,
+      ]);
   }
   return created;
 }

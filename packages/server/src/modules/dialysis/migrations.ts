@@ -72,4 +72,11 @@ CREATE INDEX dial_transfer_stay ON dial_transfer (stay_id, at);
 CREATE INDEX dial_transfer_abroad ON dial_transfer (at) WHERE abroad;
 `,
   },
+  {
+    version: 2201,
+    name: 'the weekdays each guest chair may work',
+    // NULL: not known yet (a chair projected before this column); the projection fills it on the
+    // chair's next write and the nightly chairs job for every chair still without it
+    sql: 'ALTER TABLE dial_chair ADD COLUMN weekdays text[];',
+  },
 ];

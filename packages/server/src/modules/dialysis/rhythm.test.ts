@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dateOf, homeSessionsAround, keepsRhythm, ordinal, planStay } from './rhythm.ts';
+import type { Weekday } from '../scheduling/calendar.ts';
+import { couldKeepRhythm, dateOf, homeSessionsAround, keepsRhythm, ordinal, planStay } from './rhythm.ts';
 import type { Shift } from './terms.ts';
 
 const all: Shift[] = ['morning', 'midday', 'afternoon'];
@@ -115,5 +116,52 @@ describe('planning a stay at the patient’s rhythm', () => {
     assert.ok(keepsRhythm([0, 2, 4, 7, 9, 11]));
     assert.equal(keepsRhythm([0, 4]), false);
     assert.equal(keepsRhythm([0, 3, 6, 9]), false); // four sessions over nine days: under three a week
+  });
+});
+
+describe('passing over a centre whose chairs never work the days a stay needs', () => {
+  const WEEK: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+  const weekdayOfDate = (date: string) => WEEK[new Date(`${date}T12:00:00Z`).getUTCDay()];
+
+  it('a centre working Mon/Wed/Fri cannot keep a Tue/Thu/Sat patient arriving on a Sunday', () => {
+    // home sessions Thu 2027-03-04, Sat 03-06; at the destination Mon 03-08 makes the gap 2 days,
+    // but a two-week stay on Mon/Wed/Fri only ends with Fri 03-19 and home resumes Tue 03-23: 4 days
+    const stay = {
+      arrival: '2027-03-07',
+      departure: '2027-03-20',
+      homeDays: ['tue', 'thu', 'sat'] as Weekday[],
+    };
+    assert.equal(couldKeepRhythm(stay, new Set<Weekday>(['mon', 'wed', 'fri'])), false);
+    assert.equal(couldKeepRhythm(stay, new Set<Weekday>(['mon', 'tue', 'wed', 'thu', 'fri', 'sat'])), true);
+    assert.equal(couldKeepRhythm(stay, null), true, 'days not known: any day may do');
+    assert.equal(couldKeepRhythm(stay, new Set()), false, 'no chair of the kind');
+  });
+
+  it('never passes over a centre that has a plan (every week pattern, random free days)', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let plans = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const working = new Set(WEEK.filter(() => random() < 0.6));
+      const arrival = dateOf(ordinal('2027-03-01') + Math.floor(random() * 14));
+      const departure = dateOf(ordinal(arrival) + 3 + Math.floor(random() * 18));
+      const homeDays: Weekday[] = random() < 0.5 ? ['mon', 'wed', 'fri'] : ['tue', 'thu', 'sat'];
+      // the slots actually free: some of the working days, each with some shift
+      const capacity = new Map<string, Shift[]>();
+      for (let d = ordinal(arrival); d <= ordinal(departure); d++)
+        if (working.has(weekdayOfDate(dateOf(d))) && random() < 0.8)
+          capacity.set(dateOf(d), [all[trial % 3]]);
+      const plan = planStay({ arrival, departure, homeDays, capacity });
+      if (plan.ok) plans += 1;
+      if (plan.ok)
+        assert.ok(
+          couldKeepRhythm({ arrival, departure, homeDays }, working),
+          JSON.stringify({ arrival, departure, working: [...working] }),
+        );
+    }
+    assert.ok(plans >= 50, `only ${plans} of 400 random stays had a plan`);
   });
 });

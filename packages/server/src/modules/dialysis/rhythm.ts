@@ -115,3 +115,20 @@ export function planStay(request: RhythmRequest): RhythmPlan {
   }
   return { ok: true, sessions, ...asDates };
 }
+
+/**
+ * Whether a centre could keep the rhythm if every chair were free on every day it works (null:
+ * its days are not known, so any day may do). A plan's feasibility depends only on which days have
+ * capacity, and more days never make it fail: a centre that fails here has no plan whatever its
+ * bookings, and the search need not read its slots.
+ */
+export function couldKeepRhythm(
+  request: Omit<RhythmRequest, 'capacity' | 'preferredShift'>,
+  workingDays: ReadonlySet<Weekday> | null,
+): boolean {
+  if (workingDays === null) return true;
+  const capacity = new Map<string, Shift[]>();
+  for (let d = ordinal(request.arrival); d <= ordinal(request.departure); d++)
+    if (workingDays.has(weekday(d))) capacity.set(dateOf(d), ['morning']);
+  return planStay({ ...request, capacity }).ok;
+}

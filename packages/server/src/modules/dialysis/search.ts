@@ -3,13 +3,19 @@
  * they stay, in their language. Centres come from dial_centre (ranked by distance in SQL), their free
  * guest chairs from the scheduling projection (sched_slot joined to dial_chair, one statement per
  * batch of centres, the nearest `MAX_CENTRES_READ` at most), and the plan of sessions from
- * rhythm.ts. Centres that need more notice than the stay leaves are listed last, without a plan.
+ * rhythm.ts. Centres whose chairs never work the days the stay needs (dial_chair.weekdays) are passed
+ * over before any slot is read. Centres that need more notice than the stay leaves are listed last, without a plan.
  */
 import type { SqlExecutor } from '@sahti/fhir';
-import { addDays, localToInstant, type Weekday, zoneOffsetMinutes } from '../scheduling/calendar.ts';
+import {
+  addDays,
+  localToInstant,
+  type Weekday,
+  zoneOffsetMinutes,
+} from '../scheduling/calendar.ts';
 import { readSchedulingSettings } from '../scheduling/settings.ts';
 import type { Destination } from './places.ts';
-import { type PlannedSession, planStay } from './rhythm.ts';
+import { couldKeepRhythm, type PlannedSession, planStay } from './rhythm.ts';
 import { type ChairKind, type Shift, shiftOf } from './terms.ts';
 
 export interface TripQuery {
@@ -122,6 +128,28 @@ export async function freeCapacity(
   return out;
 }
 
+/** Per centre, the weekdays its chairs of this kind may work (dial_chair.weekdays, a superset of
+ * their slots' days); null when a chair's are not known yet (then every day is possible). */
+export async function workingDays(
+  db: SqlExecutor,
+  services: string[],
+  kind: ChairKind,
+): Promise<Map<string, Set<Weekday> | null>> {
+  const out = new Map<string, Set<Weekday> | null>();
+  if (services.length === 0) return out;
+  const rows = await db.query<{ service_id: string; weekdays: Weekday[] | null }>(
+    'SELECT service_id, weekdays FROM dial_chair WHERE service_id = ANY($1::text[]) AND kind = $2::text',
+    [services, kind],
+  );
+  for (const row of rows.rows) {
+    const known = out.get(row.service_id);
+    if (known === null) continue;
+    if (row.weekdays === null) out.set(row.service_id, null);
+    else out.set(row.service_id, new Set([...(known ?? []), ...row.weekdays]));
+  }
+  return out;
+}
+
 /** Centres read per query: a first batch sized to the page asked for (most nearby centres have a
  * plan, so it usually suffices — each centre costs a two-week scan of its chairs), then larger ones. */
 const FIRST_BATCH_PER_RESULT = 2;
@@ -155,13 +183,23 @@ export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripRes
       [d.lat ?? null, d.lon ?? null, d.city, d.country, q.language ?? null, MAX_CENTRES_READ],
     )
   ).rows.map((c) => ({ c, distance: c.distance_km ?? undefined }));
+  // centres whose chairs never work the days the stay needs are passed over before reading a slot:
+  // without this a search that finds no plan read the two weeks of every chair of 120 centres
+  const days = await workingDays(
+    db,
+    candidates.map((x) => x.c.service_id),
+    q.chairKind,
+  );
+  const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
+  const feasible = candidates.filter(
+    ({ c }) => !noticeOk(c) || couldKeepRhythm(q, days.get(c.service_id) ?? new Set()),
+  );
   const results: TripResult[] = [];
   const late: TripResult[] = [];
-  for (let i = 0; i < candidates.length && results.length < q.limit; ) {
+  for (let i = 0; i < feasible.length && results.length < q.limit; ) {
     const size = i === 0 ? Math.min(BATCH, Math.max(4, q.limit * FIRST_BATCH_PER_RESULT)) : BATCH;
-    const batch = candidates.slice(i, i + size);
+    const batch = feasible.slice(i, i + size);
     i += size;
-    const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
     const capacity = await freeCapacity(
       db,
       batch.filter((x) => noticeOk(x.c)).map((x) => x.c.service_id),
