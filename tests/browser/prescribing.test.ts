@@ -83,7 +83,7 @@ after(async () => {
 
 /** A page signed in with a session cookie (or none: the pharmacist), in `language`. */
 async function open(language: Language, name: string, cookie?: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'fr-MA', viewport: DESKTOP });
+  const context = await browser.newContext({ locale: 'fr-MA', viewport: DESKTOP, serviceWorkers: 'block' });
   contexts.push(context);
   if (cookie) {
     const [key, value] = cookie.split('=');

@@ -44,7 +44,11 @@ after(async () => {
 });
 
 async function pageAs(server: TestServer, cookie: string, language: 'fr' | 'ar' = 'fr'): Promise<Page> {
-  const context = await browser.newContext({ locale: 'fr-MA', viewport: { width: 412, height: 915 } });
+  const context = await browser.newContext({
+    locale: 'fr-MA',
+    viewport: { width: 412, height: 915 },
+    serviceWorkers: 'block',
+  });
   const [name, value] = cookie.split('=');
   await context.addCookies([{ name, value, url: server.url }]);
   await context.addInitScript((lang) => window.localStorage.setItem('sahti.language', lang), language);

@@ -52,7 +52,11 @@ async function open(
   name: string,
   options: { language?: 'fr' | 'ar'; viewport?: { width: number; height: number } } = {},
 ) {
-  const context = await newContext(browser, options.language ? { language: options.language } : {});
+  // the service worker is what lets the app start and load its screens with no network
+  const context = await newContext(browser, {
+    serviceWorkers: 'allow',
+    ...(options.language ? { language: options.language } : {}),
+  });
   if (options.viewport) await context.pages()[0]?.setViewportSize(options.viewport);
   contexts.push(context);
   const page = await context.newPage();

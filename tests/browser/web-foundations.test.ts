@@ -41,7 +41,7 @@ async function open(name: string, serviceWorkers: 'allow' | 'block' = 'allow') {
   const context =
     serviceWorkers === 'block'
       ? await browser.newContext({ locale: 'fr-MA', viewport: DESKTOP, serviceWorkers })
-      : await newContext(browser);
+      : await newContext(browser, { serviceWorkers: 'allow' });
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);

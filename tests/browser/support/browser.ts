@@ -13,6 +13,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../../packages/server/src/auth/demo-accounts.ts';
 import { seedDemoIfEmpty } from '../../../packages/server/src/demo-seed.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { watchStalls } from './stall-watch.ts';
 
 export { DEMO_PASSWORD, DEMO_TOTP_SECRET };
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,7 +32,8 @@ export function ensureWebBuilt(): void {
   }
 }
 
-/** The real platform on the runner's backend, with the demo data and the demo accounts. */
+/** The real platform on the runner's backend, with the demo data and the demo accounts; what is
+ * slow while it runs is printed to stderr (stall-watch.ts). */
 export async function startDemoServer(): Promise<TestServer> {
   const server = await startTestServer({ seedDemo: true });
   try {
@@ -40,7 +42,14 @@ export async function startDemoServer(): Promise<TestServer> {
     await server.close();
     throw error;
   }
-  return server;
+  const stopWatching = watchStalls(server);
+  return {
+    ...server,
+    close: () => {
+      stopWatching();
+      return server.close();
+    },
+  };
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -64,14 +73,24 @@ export const DESKTOP = { width: 1280, height: 900 };
 /**
  * A French-speaking Moroccan browser (the app follows navigator.languages); `language` forces the
  * app's remembered choice instead, `state` reuses a signed-in session (cookies).
+ *
+ * The service worker is kept out unless a test is about it (`serviceWorkers: 'allow'`: offline,
+ * the installable app): installed in a fresh browser it precaches every chunk of the app — some 140
+ * requests per context, dozens of contexts per file — which competed with the test's own requests
+ * on the server and made pages stall in CI (the stall watch logged assets taking 2–3 s each).
  */
 export async function newContext(
   browser: Browser,
-  options: { language?: 'fr' | 'ar'; state?: Awaited<ReturnType<BrowserContext['storageState']>> } = {},
+  options: {
+    language?: 'fr' | 'ar';
+    state?: Awaited<ReturnType<BrowserContext['storageState']>>;
+    serviceWorkers?: 'allow' | 'block';
+  } = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext({
     locale: 'fr-MA',
     viewport: DESKTOP,
+    serviceWorkers: options.serviceWorkers ?? 'block',
     ...(options.state ? { storageState: options.state } : {}),
   });
   if (options.language) {
