@@ -21,11 +21,18 @@ import type { Principal } from '../../kernel/principal.ts';
 import { canonicalForm, consistent, type SignedForm } from './canonical.ts';
 import { codeHash, newVerificationCode, normalizeCode } from './code.ts';
 import { MEDICINE_SYSTEM, medicineDisplay, medicines } from './medicines.ts';
+import { signatureProvenance } from './provenance.ts';
 import type { PrescriberKeys } from './signing.ts';
 
 export const PRESCRIPTION_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/prescription';
 const INPE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/inpe';
-const PRESCRIBERS = ['doctor', 'hub-specialist'];
+export const PRESCRIBERS = ['doctor', 'hub-specialist'];
+
+/** A staff member who may write prescriptions (the rule of every path that writes one). */
+export const isPrescriber = (principal: Principal): boolean =>
+  principal.kind === 'staff' &&
+  Boolean(principal.fhirUser?.startsWith('Practitioner/')) &&
+  principal.roles.some((r) => PRESCRIBERS.includes(r));
 
 const refuse = (status: number, code: Parameters<typeof outcome>[1], text: string): never => {
   throw new FhirError(status, outcome('error', code, text));
@@ -80,7 +87,7 @@ export function itemsProblem(items: unknown): string | undefined {
   return undefined;
 }
 
-const nameOf = (r: Patient | Practitioner | undefined): string => {
+export const nameOf = (r: Patient | Practitioner | undefined): string => {
   const n = r?.name?.[0];
   return n?.text ?? [n?.prefix?.join(' '), n?.given?.join(' '), n?.family].filter(Boolean).join(' ');
 };
@@ -113,12 +120,7 @@ export class PrescriptionService {
   async create(principal: Principal, body: unknown): Promise<{ id: string; code: string }> {
     const b = (body ?? {}) as { patient?: unknown; encounter?: unknown; items?: unknown; note?: unknown };
     const practitioner = principal.fhirUser;
-    if (
-      principal.kind !== 'staff' ||
-      !practitioner?.startsWith('Practitioner/') ||
-      !principal.roles.some((r) => PRESCRIBERS.includes(r))
-    )
-      refuse(403, 'forbidden', 'Only doctors write prescriptions');
+    if (!isPrescriber(principal)) refuse(403, 'forbidden', 'Only doctors write prescriptions');
     const patientId = typeof b.patient === 'string' ? b.patient.replace(/^Patient\//, '') : '';
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId))
       refuse(400, 'required', 'patient: name the patient (Patient/…)');
@@ -174,45 +176,14 @@ export class PrescriptionService {
     });
     const jws = await this.keys.sign(practitioner!, canonicalForm(id, requests));
     const provenanceId = randomUUID();
-    const provenance: Provenance = {
-      resourceType: 'Provenance',
+    const provenance = signatureProvenance({
       id: provenanceId,
-      // the patient among the targets is what files a Provenance in the patient's record
-      target: [
-        ...requests.map((r) => ({ reference: `MedicationRequest/${r.id}` })),
-        { reference: `Patient/${patientId}` },
-      ],
-      recorded: now,
-      activity: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE' }],
-      },
-      agent: [
-        {
-          type: {
-            coding: [
-              { system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author' },
-            ],
-          },
-          who: { reference: practitioner! },
-        },
-      ],
-      signature: [
-        {
-          type: [
-            {
-              system: 'urn:iso-astm:E1762-95:2013',
-              code: '1.2.840.10065.1.12.1.1',
-              display: 'Author’s Signature',
-            },
-          ],
-          when: now,
-          who: { reference: practitioner! },
-          targetFormat: 'application/json',
-          sigFormat: 'application/jose',
-          data: Buffer.from(jws).toString('base64'),
-        },
-      ],
-    };
+      requestIds: requests.map((r) => r.id as string),
+      patientId,
+      practitioner: practitioner!,
+      jws,
+      at: now,
+    });
     const bundle: Bundle = {
       resourceType: 'Bundle',
       type: 'transaction',
