@@ -18,6 +18,7 @@ import {
 } from '../packages/server/src/modules/scheduling/calendar.ts';
 import { deriveSlots, templateOf } from '../packages/server/src/modules/scheduling/template.ts';
 import { sendVisitNotices } from '../packages/server/src/modules/units/tours/notices.ts';
+import { ecgPdf, ecgStrip, photo, prescription, referral } from './support/field-records.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 import { fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
 
@@ -413,6 +414,189 @@ describe('field sync', () => {
     assert.equal(out.status, 200);
     assert.equal(out.body.counts.deferred, visit.entries.length);
     assert.equal(out.body.counts.created, 0);
+  });
+});
+
+describe('field clinical records: ECG, PDF, photo, prescription, referral', () => {
+  const ANDOL = '6118000081579';
+  const GELUPRANE = '6118000040439';
+  let ecg: string;
+  let camera: string;
+  let foreignEcg: string;
+  let facility: string;
+  const familyCount = async (family: string) =>
+    (await fhirFetch(server.fhirBase, `/Patient?family=${family}&_summary=count`)).body.total as number;
+
+  before(async () => {
+    const device = async (unit: string, kind: string) => {
+      const res = await world.admin.call(`/api/units/${unit}/devices`, {
+        method: 'POST',
+        body: { kind, serial: `${kind}-${randomUUID().slice(0, 6)}` },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    ecg = await device(world.unitA, 'ecg');
+    camera = await device(world.unitA, 'camera');
+    foreignEcg = await device(world.unitB, 'ecg');
+    // a hospital of the directory in the unit's region (Souss-Massa), near its base
+    const id = `chp-${randomUUID().slice(0, 8)}`;
+    await fhirFetch(server.fhirBase, `/Organization/${id}`, {
+      method: 'PUT',
+      body: { resourceType: 'Organization', id, active: true, name: 'Hôpital provincial Mokhtar Soussi' },
+    });
+    await fhirFetch(server.fhirBase, `/Location/${id}`, {
+      method: 'PUT',
+      body: {
+        resourceType: 'Location',
+        id,
+        status: 'active',
+        name: 'Hôpital provincial Mokhtar Soussi',
+        address: { city: 'Taroudant', district: 'Taroudant', state: 'Souss-Massa', country: 'MA' },
+        position: { latitude: 30.47, longitude: -8.88 },
+        managingOrganization: { reference: `Organization/${id}` },
+      },
+    });
+    facility = `Organization/${id}`;
+  });
+
+  it('keeps the facilities and the medicines list in the day the app prepares offline', async () => {
+    const day = await world.gpA.call(`/api/units/${world.unitA}/field-day`);
+    assert.equal(day.status, 200);
+    const hospital = day.body.facilities.find((f: { organization: string }) => f.organization === facility);
+    assert.ok(hospital, 'the region’s hospital is offered');
+    assert.ok(hospital.km > 5 && hospital.km < 30, `${hospital.km} km from El Guerdane`);
+    assert.ok(day.body.medicines.some((m: { code: string }) => m.code === ANDOL));
+  });
+
+  it('syncs an ECG strip, an ECG PDF, a photo, a signed prescription and a referral, once', async () => {
+    const family = `Ecg${randomUUID().slice(0, 6)}`;
+    const visit = fieldVisit(world.unitA, { family, gp: `Practitioner/${world.gpAId}`, observations: 1 });
+    const gp = `Practitioner/${world.gpAId}`;
+    const entries = [
+      ...visit.entries,
+      ecgStrip(visit, ecg, 2, '0.1 0.2 0.5 0.6 -0.1 0.0 E 0.3'),
+      ...ecgPdf(visit, ecg, gp),
+      photo(visit, camera),
+      ...prescription(visit, gp, [ANDOL, GELUPRANE]),
+      referral(visit, gp, facility),
+    ];
+    const first = await sync(world.gpA, entries);
+    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 600));
+    assert.equal(first.body.counts.created, entries.length);
+    assert.deepEqual(
+      first.body.prescriptions.map((p: { status: string }) => p.status),
+      ['signed'],
+    );
+    const patient = first.body.results[0].reference;
+
+    // readable afterwards through the FHIR API by the unit's team
+    const ecgs = await world.nurseA.fhir(`/Observation?subject=${patient}&code=http://loinc.org|11524-6`);
+    assert.equal(ecgs.body.entry.length, 2);
+    const strip = ecgs.body.entry.find((e: any) => e.resource.valueSampledData).resource;
+    assert.equal(strip.valueSampledData.dimensions, 2);
+    assert.equal(strip.device.reference, ecg);
+    const fromPdf = ecgs.body.entry.find((e: any) => e.resource.derivedFrom).resource;
+    const pdf = await world.nurseA.fhir(`/${fromPdf.derivedFrom[0].reference}`);
+    assert.equal(pdf.body.content[0].attachment.contentType, 'application/pdf');
+    assert.ok(pdf.body.author.some((a: { reference: string }) => a.reference === ecg));
+    const media = await world.nurseA.fhir(`/Media?subject=${patient}`);
+    assert.equal(media.body.entry.length, 1);
+    assert.equal(media.body.entry[0].resource.device.reference, camera);
+    assert.match(media.body.entry[0].resource.encounter.reference, /^Encounter\//);
+    const referrals = await world.nurseA.fhir(`/ServiceRequest?subject=${patient}`);
+    assert.equal(referrals.body.entry.length, 1);
+    assert.equal(referrals.body.entry[0].resource.performer[0].reference, facility);
+    assert.equal(referrals.body.entry[0].resource.priority, 'urgent');
+    const requests = await world.gpA.fhir(`/MedicationRequest?subject=${patient}`);
+    assert.deepEqual(
+      requests.body.entry.map((e: any) => e.resource.status),
+      ['active', 'active'],
+      'signed and activated once synchronised',
+    );
+    // the prescription of the e-prescription service: its code verifies, like one written online
+    const listed = await world.gpA.call(`/api/prescriptions?patient=${patient}`);
+    assert.equal(listed.body.length, 1);
+    assert.equal(listed.body[0].items.length, 2);
+    const verified = await fetch(`${server.url}/api/prescriptions/verify/${listed.body[0].code}`);
+    assert.equal((await verified.json()).status, 'valid');
+
+    // replayed in a new batch (the answer was lost): nothing created, nothing signed twice
+    const replay = await sync(world.gpA, entries);
+    assert.equal(replay.status, 200, JSON.stringify(replay.body).slice(0, 400));
+    assert.equal(replay.body.counts.created, 0);
+    assert.equal(replay.body.counts.existing, entries.length);
+    assert.equal(replay.body.prescriptions[0].status, 'signed');
+    assert.equal((await world.gpA.call(`/api/prescriptions?patient=${patient}`)).body.length, 1);
+    const provenances = await world.gpA.fhir(
+      `/Provenance?target=${requests.body.entry[0].resource.resourceType}/${requests.body.entry[0].resource.id}`,
+    );
+    assert.equal(provenances.body.entry.length, 1, 'one signature');
+    assert.equal(await familyCount(family), 1);
+  });
+
+  it('refuses a nurse’s prescription with 403, and writes nothing of the day', async () => {
+    const family = `Rx${randomUUID().slice(0, 6)}`;
+    const visit = fieldVisit(world.unitA, { family });
+    const nurse = `Practitioner/${world.nurseAId}`;
+    const entries = [...visit.entries, ...prescription(visit, nurse, [ANDOL])];
+    const res = await sync(world.nurseA, entries);
+    assert.equal(res.status, 403, JSON.stringify(res.body).slice(0, 300));
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.match(res.body.issue[0].diagnostics, /Only doctors write prescriptions/);
+    assert.equal(await familyCount(family), 0);
+    // nor in the GP's name, nor straight to /fhir/R4
+    const again = fieldVisit(world.unitA, { family });
+    const forged = await sync(world.nurseA, [
+      ...again.entries,
+      ...prescription(again, `Practitioner/${world.gpAId}`, [ANDOL]),
+    ]);
+    assert.equal(forged.status, 403, JSON.stringify(forged.body).slice(0, 300));
+    // her own patient, straight to /fhir/R4: refused the same way
+    const seen = await sync(world.nurseA, fieldVisit(world.unitA).entries);
+    const patient = seen.body.results[0].reference;
+    const direct = await world.nurseA.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: {
+        ...prescription({ patient, encounter: seen.body.results[1].reference }, nurse, [ANDOL])[0].resource,
+        status: 'active',
+      },
+    });
+    assert.equal(direct.status, 403, JSON.stringify(direct.body));
+    assert.equal((await world.gpA.fhir(`/MedicationRequest?subject=${patient}`)).body.entry?.length ?? 0, 0);
+    assert.equal(await familyCount(family), 0);
+  });
+
+  it('refuses a prescription off the medicines list, an oversized photo, a bad ECG and another unit’s device', async () => {
+    const family = `Bad${randomUUID().slice(0, 6)}`;
+    const gp = `Practitioner/${world.gpAId}`;
+    const attempt = async (extra: (v: ReturnType<typeof fieldVisit>) => unknown[]) => {
+      const visit = fieldVisit(world.unitA, { family });
+      return sync(world.gpA, [...visit.entries, ...extra(visit)]);
+    };
+    const offList = await attempt((v) => prescription(v, gp, ['0000000000000']));
+    assert.equal(offList.status, 400, JSON.stringify(offList.body).slice(0, 300));
+    assert.match(offList.body.issue[0].diagnostics, /choose a medicine from the list/);
+    // 2.5 MB of JPEG: refused with the size and the limit
+    const big = Buffer.alloc(2.5 * 1024 * 1024, 7);
+    big.set([0xff, 0xd8, 0xff, 0xe0]);
+    const oversized = await attempt((v) => [photo(v, camera, big.toString('base64'))]);
+    assert.equal(oversized.status, 400);
+    assert.match(oversized.body.issue[0].diagnostics, /2\.5 MB: at most 2\.0 MB/);
+    assert.match(oversized.body.issue[0].expression[0], /content\.data$/);
+    const notImage = await attempt((v) => [
+      photo(v, camera, Buffer.from('hello world, not a jpeg').toString('base64')),
+    ]);
+    assert.equal(notImage.status, 400);
+    const ragged = await attempt((v) => [ecgStrip(v, ecg, 3, '0.1 0.2 0.3 0.4')]);
+    assert.equal(ragged.status, 400);
+    assert.match(ragged.body.issue[0].diagnostics, /whole rows of 3 leads/);
+    const foreign = await attempt((v) => [ecgStrip(v, foreignEcg)]);
+    assert.equal(foreign.status, 403);
+    assert.match(foreign.body.issue[0].diagnostics, /Not a device of your unit/);
+    const nowhere = await attempt((v) => [referral(v, gp, 'Organization/no-such-hospital')]);
+    assert.equal(nowhere.status, 400);
+    assert.equal(await familyCount(family), 0, 'nothing of any refused day was written');
   });
 });
 

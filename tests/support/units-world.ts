@@ -20,6 +20,7 @@ export interface UnitsWorld {
   nurseA: Person;
   gpB: Person;
   gpAId: string;
+  nurseAId: string;
   cardiologist: Person;
   dermatologist: Person;
 }
@@ -87,6 +88,7 @@ export async function seedUnitsWorld(server: TestServer): Promise<UnitsWorld> {
     nurseA: await signIn(server, ['nurse'], `Practitioner/${ids.nurseA}`),
     gpB: await signIn(server, ['doctor'], `Practitioner/${ids.gpB}`),
     gpAId: ids.gpA,
+    nurseAId: ids.nurseA,
     cardiologist: await signIn(server, ['hub-specialist'], `Practitioner/${ids.cardio}`),
     dermatologist: await signIn(server, ['hub-specialist'], `Practitioner/${ids.derm}`),
   };
@@ -98,7 +100,8 @@ export interface FieldVisit {
   entries: any[];
 }
 
-const create = (resource: any, uuid = randomUUID()) => ({
+/** A new record as the field app sends it: a conditional create on its field-record identifier. */
+export const fieldRecord = (resource: any, uuid = randomUUID()) => ({
   fullUrl: `urn:uuid:${uuid}`,
   resource: { ...resource, identifier: [...(resource.identifier ?? []), { system: FIELD, value: uuid }] },
   request: { method: 'POST', url: resource.resourceType, ifNoneExist: `identifier=${FIELD}|${uuid}` },
@@ -109,7 +112,7 @@ export function fieldVisit(
   unit: string,
   options: { cnie?: string; family?: string; observations?: number; gp?: string } = {},
 ): FieldVisit {
-  const patient = create({
+  const patient = fieldRecord({
     resourceType: 'Patient',
     name: [{ family: options.family ?? 'Ait Brahim', given: ['Fatima'] }],
     gender: 'female',
@@ -118,7 +121,7 @@ export function fieldVisit(
     ...(options.cnie ? { identifier: [{ system: CNIE, value: options.cnie }] } : {}),
     telecom: [{ system: 'sms', value: '+212600000099' }],
   });
-  const encounter = create({
+  const encounter = fieldRecord({
     resourceType: 'Encounter',
     status: 'finished',
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
@@ -128,7 +131,7 @@ export function fieldVisit(
     period: { start: '2026-11-30T09:00:00Z', end: '2026-11-30T09:20:00Z' },
   });
   const observations = Array.from({ length: options.observations ?? 2 }, (_, i) =>
-    create({
+    fieldRecord({
       resourceType: 'Observation',
       status: 'final',
       category: [
@@ -160,7 +163,7 @@ export function teleExpertise(
   specialty: string,
   priority = 'routine',
 ) {
-  const request = create({
+  const request = fieldRecord({
     resourceType: 'ServiceRequest',
     status: 'active',
     intent: 'order',
@@ -171,7 +174,7 @@ export function teleExpertise(
     note: [{ text: 'Souffle systolique, dyspnée d’effort. Avis ?' }],
     priority,
   });
-  const task = create({
+  const task = fieldRecord({
     resourceType: 'Task',
     status: 'requested',
     intent: 'order',

@@ -15,6 +15,8 @@ export interface UnitsSettings {
   dayEnd: string;
   /** Longest sync bundle, entries. */
   syncMaxEntries: number;
+  /** Largest attachment of a field record (photo, ECG PDF) once decoded, bytes. */
+  attachmentMaxBytes: number;
 }
 
 export function readUnitsSettings(env: NodeJS.ProcessEnv = process.env): UnitsSettings {
@@ -40,5 +42,6 @@ export function readUnitsSettings(env: NodeJS.ProcessEnv = process.env): UnitsSe
     dayStart: time('SAHTI_UNITS_DAY_START', '09:00'),
     dayEnd: time('SAHTI_UNITS_DAY_END', '16:00'),
     syncMaxEntries: n('SAHTI_UNITS_SYNC_MAX_ENTRIES', 20_000, 1),
+    attachmentMaxBytes: n('SAHTI_UNITS_ATTACHMENT_MAX_BYTES', 2 * 1024 * 1024, 1024),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The field app's routes and the device gateway's (docs/api.md, "Mobile units: field app"):
- *   GET  /api/units/:id/field-day          members: what the app keeps for a day offline
+ *   GET  /api/units/:id/field-day          members: what the app keeps for a day offline (patients,
+ *                                          devices, facilities to refer to, the medicines list)
  *   POST /api/units/sync {batch, bundle}   care-givers: the day's records, one transaction
  *   POST /api/units/:id/gateways           administrators: a device gateway client (secret shown once)
  *   POST /api/units/gateway/readings       a gateway client: a batch of device Observations
@@ -10,6 +11,7 @@ import { FhirError, outcome } from '@sahti/fhir';
 import { CARE_ROLES } from '../../../access/policy.ts';
 import { createClient } from '../../../auth/index.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
+import { medicineDisplay, medicines } from '../../prescriptions/medicines.ts';
 import { localDate, weekdayOf } from '../../scheduling/calendar.ts';
 import { templateOf } from '../../scheduling/template.ts';
 import { asCaller, invalid, notFound, requireRole, who } from '../caller.ts';
@@ -17,6 +19,7 @@ import type { UnitsSettings } from '../settings.ts';
 import { GATEWAY_READING_SYSTEM } from '../terms.ts';
 import { tourOf } from '../tours/publish.ts';
 import { devices, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
+import { referralFacilities } from './facilities.ts';
 import { type GatewayRegistry, gatewayWriteProblem } from './hooks.ts';
 import { runSync } from './sync.ts';
 
@@ -57,15 +60,21 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
         serial: d.serialNumber,
       })),
       patients: ((patients.body as Bundle).entry ?? []).map((e) => e.resource as Patient),
+      // for referrals and prescriptions written offline: the nearby facilities, the medicines list
+      facilities: await referralFacilities(store, unit.id as string),
+      medicines: [...medicines().values()].map((m) => ({ code: m.code, display: medicineDisplay(m) })),
     });
   });
 
   app.post('/api/units/sync', async (req, reply) => {
     const principal = await who(ctx, req);
     requireRole(principal, CARE_ROLES, 'synchronise field records');
-    return reply
-      .header('cache-control', 'no-store')
-      .send(await runSync(ctx, principal, req.body, { maxEntries: settings.syncMaxEntries }));
+    return reply.header('cache-control', 'no-store').send(
+      await runSync(ctx, principal, req.body, {
+        maxEntries: settings.syncMaxEntries,
+        attachmentMaxBytes: settings.attachmentMaxBytes,
+      }),
+    );
   });
 
   app.post<{ Params: { id: string } }>('/api/units/:id/gateways', async (req, reply) => {

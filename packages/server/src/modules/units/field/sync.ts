@@ -5,18 +5,29 @@
  * left nothing, one cut after it is recognised by its field records — either way the device sends
  * the same bundle again and nothing is created twice.
  */
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Organization } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
 import { CNIE_SYSTEM } from '../../../identifiers/morocco.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import type { Principal } from '../../../kernel/principal.ts';
+import { prescriptionOf } from '../../prescriptions/drafts.ts';
 import { asCaller, invalid } from '../caller.ts';
+import { devices, isUnit, unitsOf } from '../units.ts';
+import { clinicalRecordProblems, devicesNamed, referralTargets } from './clinical.ts';
 import { type EntryResult, prepareSync, syncLookups } from './sync-plan.ts';
+
+/** A prescription of the sync, once its drafts are in: signed, or left a draft with the reason. */
+export interface SyncedPrescription {
+  prescription: string;
+  status: 'signed' | 'draft';
+  reason?: string;
+}
 
 export interface SyncAnswer {
   batch: string;
   results: EntryResult[];
   counts: Record<EntryResult['status'], number>;
+  prescriptions: SyncedPrescription[];
   ms: number;
 }
 
@@ -28,7 +39,7 @@ export async function runSync(
   ctx: ModuleContext,
   principal: Principal,
   body: unknown,
-  limits: { maxEntries: number },
+  limits: { maxEntries: number; attachmentMaxBytes: number },
 ): Promise<SyncAnswer> {
   const started = performance.now();
   const b = (body ?? {}) as { batch?: unknown; bundle?: Bundle };
@@ -43,6 +54,9 @@ export async function runSync(
     throw invalid([
       { field: 'bundle.entry', message: `At most ${limits.maxEntries} entries per sync: send the rest next` },
     ]);
+  const problems = clinicalRecordProblems(bundle, limits);
+  if (problems.length) throw invalid(problems);
+  await checkReferences(ctx, principal, bundle);
   const account = `${principal.kind}:${principal.id}`;
 
   const previous = await ctx.db.query<{
@@ -141,6 +155,7 @@ export async function runSync(
       batch: b.batch,
       results,
       counts,
+      prescriptions: await signPrescriptions(ctx, principal, bundle, results),
       ms: Math.round(performance.now() - started),
     };
     await ctx.db.query(
@@ -157,4 +172,72 @@ export async function runSync(
   } finally {
     inFlight.delete(b.batch);
   }
+}
+
+/** The Devices and facilities the new records name: the caller's unit's devices, the directory's facilities. */
+async function checkReferences(ctx: ModuleContext, principal: Principal, bundle: Bundle): Promise<void> {
+  const named = devicesNamed(bundle);
+  if (named.length) {
+    const owned = new Set<string>();
+    for (const unit of await unitsOf(ctx.db, ctx.store, principal))
+      for (const d of await devices(ctx.store, unit)) owned.add(`Device/${d.id}`);
+    const foreign = named.filter((d) => !owned.has(d));
+    if (foreign.length)
+      throw new FhirError(
+        403,
+        outcome('error', 'forbidden', `Not a device of your unit: ${foreign.join(', ')}`, ['device']),
+      );
+  }
+  for (const ref of referralTargets(bundle)) {
+    const org = (await ctx.store
+      .read('Organization', ref.slice('Organization/'.length))
+      .catch(() => undefined)) as Organization | undefined;
+    if (!org || org.active === false || isUnit(org))
+      throw invalid([
+        {
+          field: 'performer',
+          message: `${ref} is not a facility of the directory: choose one from the list`,
+        },
+      ]);
+  }
+}
+
+/**
+ * A GP's prescriptions arrive as drafts: signed now, as the GP, by the prescriptions service's
+ * `MedicationRequest/$sign` (their key never leaves the server). Those already signed answer as
+ * such, so a replay signs nothing twice; one that fails stays a draft, never dispensable, and the
+ * answer says why (the app offers to sign it again).
+ */
+async function signPrescriptions(
+  ctx: ModuleContext,
+  principal: Principal,
+  input: Bundle,
+  results: EntryResult[],
+): Promise<SyncedPrescription[]> {
+  const arrived = new Set(
+    results.filter((r) => r.status === 'created' || r.status === 'existing').map((r) => r.key),
+  );
+  const ids = new Set<string>();
+  for (const e of input.entry ?? []) {
+    const r = e.resource;
+    if (r?.resourceType !== 'MedicationRequest' || r.status !== 'draft' || !arrived.has(e.fullUrl ?? ''))
+      continue;
+    const id = prescriptionOf(r);
+    if (id) ids.add(id);
+  }
+  const out: SyncedPrescription[] = [];
+  for (const prescription of ids) {
+    const res = await asCaller(ctx, principal, {
+      method: 'POST',
+      path: '/MedicationRequest/$sign',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'prescription', valueString: prescription }] },
+    });
+    const reason = (res.body as { issue?: { diagnostics?: string }[] } | undefined)?.issue?.[0]?.diagnostics;
+    out.push(
+      res.status === 200
+        ? { prescription, status: 'signed' }
+        : { prescription, status: 'draft', reason: reason ?? `Not signed (${res.status})` },
+    );
+  }
+  return out;
 }
