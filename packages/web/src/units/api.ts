@@ -82,6 +82,18 @@ export interface FieldDay {
   stop: { reference?: string; display?: string } | null;
   devices: { id: string; kind?: string; serial?: string }[];
   patients: Record<string, unknown>[];
+  /** Facilities to refer patients to, nearest first. */
+  facilities: ReferralFacility[];
+  /** The medicines a prescription may name. */
+  medicines: { code: string; display: string }[];
+}
+
+export interface ReferralFacility {
+  organization: string;
+  location: string;
+  name: string;
+  description?: string;
+  km: number;
 }
 
 export const fieldDay = async (unit: string) =>

@@ -10,7 +10,16 @@ import { Button, Card, Notice, Page, SelectField, TextArea, TextField } from '..
 import { useOnline } from '../../design/useOnline.ts';
 import { fieldDay, hubAnswers, myUnits, type UnitSummary } from '../api.ts';
 import { NS } from '../i18n/index.ts';
-import { fieldDb, getMeta, type HubAnswer, type LocalPatient, type ReviewItem, setMeta } from './db.ts';
+import { ClinicalForms } from './ClinicalForms.tsx';
+import {
+  type DayEncounters,
+  fieldDb,
+  getMeta,
+  type HubAnswer,
+  type LocalPatient,
+  type ReviewItem,
+  setMeta,
+} from './db.ts';
 import { namesMatch } from './name-match.ts';
 import { type Entry, registration, teleExpertiseRequest, visit } from './records.ts';
 import { syncNow } from './sync-client.ts';
@@ -71,7 +80,8 @@ export default function FieldPage() {
     setBusy(true);
     try {
       const day = await fieldDay(unit);
-      await fieldDb.transaction('rw', [fieldDb.patients, fieldDb.devices, fieldDb.meta], async () => {
+      const tables = [fieldDb.patients, fieldDb.devices, fieldDb.facilities, fieldDb.medicines, fieldDb.meta];
+      await fieldDb.transaction('rw', tables, async () => {
         const keep = await fieldDb.patients.filter((p) => p.pending).toArray();
         await fieldDb.patients.clear();
         await fieldDb.patients.bulkPut([
@@ -88,6 +98,10 @@ export default function FieldPage() {
         ]);
         await fieldDb.devices.clear();
         await fieldDb.devices.bulkPut(day.devices);
+        await fieldDb.facilities.clear();
+        await fieldDb.facilities.bulkPut(day.facilities ?? []);
+        await fieldDb.medicines.clear();
+        await fieldDb.medicines.bulkPut(day.medicines ?? []);
         await setMeta('unit', unit);
         await setMeta('prepared', {
           date: new Date().toISOString(),
@@ -110,8 +124,11 @@ export default function FieldPage() {
     try {
       const counts = await syncNow();
       setStatus({
-        kind: counts.conflict || counts.deferred ? 'warning' : 'success',
-        text: t('field.syncDone', { ...counts }),
+        kind: counts.conflict || counts.deferred || counts.unsigned ? 'warning' : 'success',
+        text: [
+          t('field.syncDone', { ...counts }),
+          ...(counts.unsigned ? [t('field.rxUnsigned', { count: counts.unsigned })] : []),
+        ].join(' '),
       });
       const since = await getMeta<string>('answersSince');
       const got = await hubAnswers(unit, since);
@@ -193,31 +210,37 @@ export default function FieldPage() {
     const n = (k: string) => (f.get(k) ? Number(f.get(k)) : undefined);
     const d = await devices();
     const stop = (await getMeta<{ stopRef?: string }>('prepared'))?.stopRef;
-    await queue(
-      visit(
-        unit,
-        current.ref,
-        user?.fhirUser,
-        {
-          systolic: n('systolic'),
-          diastolic: n('diastolic'),
-          temperature: n('temperature'),
-          spo2: n('spo2'),
-          weight: n('weight'),
-          glucose: n('glucose'),
-          devices: {
-            bp: d['bp-monitor'],
-            temperature: d.thermometer,
-            spo2: d['pulse-oximeter'],
-            weight: d.scale,
-            glucose: d.glucometer,
-          },
+    const at = new Date().toISOString();
+    const entries = visit(
+      unit,
+      current.ref,
+      user?.fhirUser,
+      {
+        systolic: n('systolic'),
+        diastolic: n('diastolic'),
+        temperature: n('temperature'),
+        spo2: n('spo2'),
+        weight: n('weight'),
+        glucose: n('glucose'),
+        devices: {
+          bp: d['bp-monitor'],
+          temperature: d.thermometer,
+          spo2: d['pulse-oximeter'],
+          weight: d.scale,
+          glucose: d.glucometer,
         },
-        new Date().toISOString(),
-        uuid,
-        stop,
-      ),
+      },
+      at,
+      uuid,
+      stop,
     );
+    await queue(entries);
+    // the ECG, photos, prescription and referral of this consultation link to it
+    const encounters = (await getMeta<DayEncounters>('encounters')) ?? {};
+    await setMeta('encounters', {
+      ...encounters,
+      [current.ref]: { encounter: entries[0].fullUrl, day: at.slice(0, 10) },
+    });
     form.reset();
     setStatus({ kind: 'success', text: t('field.visitSaved') });
     await reload();
@@ -363,6 +386,17 @@ export default function FieldPage() {
               <Button variant="secondary">{t('field.editPhone')}</Button>
             </form>
           )}
+          <ClinicalForms
+            key={current.ref}
+            unit={unit}
+            patient={current}
+            user={user}
+            queue={queue}
+            saved={async (text) => {
+              setStatus({ kind: 'success', text });
+              await reload();
+            }}
+          />
           <h3>{t('field.expertise')}</h3>
           <form onSubmit={(e) => void askHub(e)} aria-label={t('field.expertise')}>
             <SelectField

@@ -1,11 +1,12 @@
 /**
  * The field app's local store (IndexedDB through Dexie): the day's working set downloaded in the
  * morning, the records made offline waiting to be synchronised (the outbox, in the order they were
- * made), what the last syncs said (conflicts and deferred records for review), and the hub's
- * answers. It lives on the device until the records are synchronised; signing out after a sync
+ * made), what the last syncs said (conflicts and deferred records for review), the hub's
+ * answers, the facilities to refer to and the medicines list. It lives on the device until the records are synchronised; signing out after a sync
  * empties it.
  */
 import { Dexie, type Table } from 'dexie';
+import type { ReferralFacility } from '../api.ts';
 import type { Entry } from './records.ts';
 
 export interface LocalPatient {
@@ -61,6 +62,8 @@ class FieldStore extends Dexie {
   answers!: Table<HubAnswer, string>;
   meta!: Table<Meta, string>;
   devices!: Table<{ id: string; kind?: string; serial?: string }, string>;
+  facilities!: Table<ReferralFacility, string>;
+  medicines!: Table<{ code: string; display: string }, string>;
 
   constructor() {
     super('sahti-field');
@@ -72,6 +75,8 @@ class FieldStore extends Dexie {
       meta: 'key',
       devices: 'id',
     });
+    // referrals and prescriptions offline: the day's facilities and the medicines list
+    this.version(2).stores({ facilities: 'location, km', medicines: 'code' });
   }
 }
 
@@ -81,6 +86,9 @@ export async function getMeta<T>(key: string): Promise<T | undefined> {
   return (await fieldDb.meta.get(key))?.value as T | undefined;
 }
 export const setMeta = (key: string, value: unknown) => fieldDb.meta.put({ key, value });
+
+/** Each patient's consultation of the day (meta `encounters`): what ECGs, photos, prescriptions and referrals link to. */
+export type DayEncounters = Record<string, { encounter: string; day: string }>;
 
 /** Everything, at sign-out (only when nothing waits to be synchronised). */
 export async function emptyFieldStore(): Promise<boolean> {

@@ -206,7 +206,7 @@ async function checkReferences(ctx: ModuleContext, principal: Principal, bundle:
  * A GP's prescriptions arrive as drafts: signed now, as the GP, by the prescriptions service's
  * `MedicationRequest/$sign` (their key never leaves the server). Those already signed answer as
  * such, so a replay signs nothing twice; one that fails stays a draft, never dispensable, and the
- * answer says why (the app offers to sign it again).
+ * answer says why (the app keeps its drafts and sends them again with its next sync).
  */
 async function signPrescriptions(
   ctx: ModuleContext,
