@@ -226,6 +226,8 @@ export function ClinicalForms({ unit, patient, user, queue, saved }: Props) {
             <SelectField
               id="medicine"
               name="medicine"
+              // the list's names are Latin: read from their start in an Arabic screen too
+              dir="ltr"
               label={t('field.medicine')}
               options={medicines.map((m) => ({ value: m.code, label: m.display }))}
             />
@@ -282,7 +284,8 @@ export function ClinicalForms({ unit, patient, user, queue, saved }: Props) {
               label={t('field.facility')}
               options={facilities.map((x) => ({
                 value: x.location,
-                label: t('field.facilityAt', { name: x.name, km: x.km }),
+                // the name isolated, so a French name keeps its place in an Arabic line
+                label: t('field.facilityAt', { name: `\u2068${x.name}\u2069`, km: x.km }),
               }))}
             />
             <SelectField
