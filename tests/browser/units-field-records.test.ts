@@ -41,7 +41,8 @@ before(async () => {
   server = await startDemoServer();
   browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  context = await newContext(browser);
+  // the field app works offline through its service worker, as on a unit's tablet
+  context = await newContext(browser, { serviceWorkers: 'allow' });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
   watchErrors(page, errors, 'field-records');

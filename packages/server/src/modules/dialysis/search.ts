@@ -7,12 +7,7 @@
  * over before any slot is read. Centres that need more notice than the stay leaves are listed last, without a plan.
  */
 import type { SqlExecutor } from '@sahti/fhir';
-import {
-  addDays,
-  localToInstant,
-  type Weekday,
-  zoneOffsetMinutes,
-} from '../scheduling/calendar.ts';
+import { addDays, localToInstant, type Weekday, zoneOffsetMinutes } from '../scheduling/calendar.ts';
 import { readSchedulingSettings } from '../scheduling/settings.ts';
 import type { Destination } from './places.ts';
 import { couldKeepRhythm, type PlannedSession, planStay } from './rhythm.ts';
