@@ -211,11 +211,6 @@ before(async () => {
   ensureWebBuilt();
   server = await startDemoServer();
   base = server.url;
-  // the demo derives the rest of its slots a minute after the first start: not needed here, and
-  // on the embedded database it would hold the test's requests back
-  await server.platform.db
-    .query(`DELETE FROM pgboss.job WHERE name = 'scheduling.materialize'`)
-    .catch(() => undefined);
   await seedCardiologist();
   const patients = await fhirFetch(server.fhirBase, `/Patient?identifier=${DEMO_PATIENT_CNIE}`);
   const patient = patients.body.entry[0].resource;
