@@ -19,6 +19,7 @@ import {
 import { deriveSlots, templateOf } from '../packages/server/src/modules/scheduling/template.ts';
 import { sendVisitNotices } from '../packages/server/src/modules/units/tours/notices.ts';
 import { ecgPdf, ecgStrip, photo, prescription, referral } from './support/field-records.ts';
+import { type Person, signIn } from './support/people.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 import { fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
 
@@ -543,7 +544,7 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
     const res = await sync(world.nurseA, entries);
     assert.equal(res.status, 403, JSON.stringify(res.body).slice(0, 300));
     assert.equal(res.body.resourceType, 'OperationOutcome');
-    assert.match(res.body.issue[0].diagnostics, /Only doctors write prescriptions/);
+    assert.match(res.body.issue[0].diagnostics, /Only the unit’s GP writes its field prescriptions/);
     assert.equal(await familyCount(family), 0);
     // nor in the GP's name, nor straight to /fhir/R4
     const again = fieldVisit(world.unitA, { family });
@@ -565,6 +566,81 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
     assert.equal(direct.status, 403, JSON.stringify(direct.body));
     assert.equal((await world.gpA.fhir(`/MedicationRequest?subject=${patient}`)).body.entry?.length ?? 0, 0);
     assert.equal(await familyCount(family), 0);
+  });
+
+  it('takes a field prescription from the unit’s GP only: not a doctor off the roster, its nurse, another unit’s GP', async () => {
+    const family = `Gp${randomUUID().slice(0, 6)}`;
+    const offRoster = `doc-${randomUUID().slice(0, 6)}`;
+    await fhirFetch(server.fhirBase, `/Practitioner/${offRoster}`, {
+      method: 'PUT',
+      body: { resourceType: 'Practitioner', id: offRoster, name: [{ family: 'Outsider', given: ['Dr'] }] },
+    });
+    const outsider = await signIn(server, ['doctor'], `Practitioner/${offRoster}`);
+    const medicationRequests = async () =>
+      (await fhirFetch(server.fhirBase, '/MedicationRequest?_summary=count')).body.total as number;
+    const before = await medicationRequests();
+    const attempts: [string, Person, string][] = [
+      ['a doctor off the roster', outsider, `Practitioner/${offRoster}`],
+      ['the unit’s nurse', world.nurseA, `Practitioner/${world.nurseAId}`],
+      ['the GP of another unit', world.gpB, `Practitioner/${world.gpBId}`],
+      ['a hub specialist', world.cardiologist, `Practitioner/${world.cardiologistId}`],
+    ];
+    for (const [who, person, requester] of attempts) {
+      const visit = fieldVisit(world.unitA, { family });
+      const res = await sync(person, [...visit.entries, ...prescription(visit, requester, [ANDOL])]);
+      assert.equal(res.status, 403, `${who}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+      assert.match(res.body.issue[0].diagnostics, /Only the unit’s GP writes its field prescriptions/, who);
+    }
+    // an existing consultation of the unit, named by reference: refused the same way to another unit's GP
+    const seen = await sync(
+      world.gpA,
+      fieldVisit(world.unitA, { family: `Seen${randomUUID().slice(0, 6)}` }).entries,
+    );
+    assert.equal(seen.status, 200);
+    const existing = { patient: seen.body.results[0].reference, encounter: seen.body.results[1].reference };
+    const other = await sync(world.gpB, prescription(existing, `Practitioner/${world.gpBId}`, [ANDOL]));
+    assert.equal(other.status, 403, JSON.stringify(other.body).slice(0, 300));
+    assert.equal(await familyCount(family), 0, 'nothing of a refused day was written');
+    assert.equal(await medicationRequests(), before, 'no prescription written');
+    // the unit's GP: accepted and signed
+    const mine = await sync(world.gpA, prescription(existing, `Practitioner/${world.gpAId}`, [ANDOL]));
+    assert.equal(mine.status, 200, JSON.stringify(mine.body).slice(0, 300));
+    assert.deepEqual(
+      mine.body.prescriptions.map((p: { status: string }) => p.status),
+      ['signed'],
+    );
+    assert.equal(await medicationRequests(), before + 1);
+  });
+
+  it('answers a finished batch again from its record, even after its device left the unit', async () => {
+    const device = await world.admin.call(`/api/units/${world.unitA}/devices`, {
+      method: 'POST',
+      body: { kind: 'ecg', serial: `ecg-${randomUUID().slice(0, 6)}` },
+    });
+    assert.equal(device.status, 201);
+    const visit = fieldVisit(world.unitA, { family: `Moved${randomUUID().slice(0, 6)}` });
+    const entries = [...visit.entries, ecgStrip(visit, device.body.id)];
+    const batch = randomUUID();
+    const first = await sync(world.gpA, entries, batch);
+    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 300));
+    // the ECG goes to unit B
+    const read = await fhirFetch(server.fhirBase, `/${device.body.id}`);
+    const moved = await fhirFetch(server.fhirBase, `/${device.body.id}`, {
+      method: 'PUT',
+      body: { ...read.body, owner: { reference: `Organization/${world.unitB}` } },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body).slice(0, 300));
+    const again = await sync(world.gpA, entries, batch);
+    assert.equal(again.status, 200, JSON.stringify(again.body).slice(0, 300));
+    assert.deepEqual(again.body.results, first.body.results);
+    // a new batch naming it is refused: the cached answer is the only thing a replay gets
+    const fresh = await sync(world.gpA, entries);
+    assert.equal(fresh.status, 403);
+    assert.match(fresh.body.issue[0].diagnostics, /Not a device of your unit/);
+    // another account replaying the batch id gets no answer of it
+    const stranger = await sync(world.gpB, entries, batch);
+    assert.equal(stranger.status, 409);
   });
 
   it('refuses a prescription off the medicines list, an oversized photo, a bad ECG and another unit’s device', async () => {

@@ -21,6 +21,8 @@ export interface UnitsWorld {
   gpB: Person;
   gpAId: string;
   nurseAId: string;
+  gpBId: string;
+  cardiologistId: string;
   cardiologist: Person;
   dermatologist: Person;
 }
@@ -89,6 +91,8 @@ export async function seedUnitsWorld(server: TestServer): Promise<UnitsWorld> {
     gpB: await signIn(server, ['doctor'], `Practitioner/${ids.gpB}`),
     gpAId: ids.gpA,
     nurseAId: ids.nurseA,
+    gpBId: ids.gpB,
+    cardiologistId: ids.cardio,
     cardiologist: await signIn(server, ['hub-specialist'], `Practitioner/${ids.cardio}`),
     dermatologist: await signIn(server, ['hub-specialist'], `Practitioner/${ids.derm}`),
   };

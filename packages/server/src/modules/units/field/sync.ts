@@ -14,6 +14,7 @@ import { prescriptionOf } from '../../prescriptions/drafts.ts';
 import { asCaller, invalid } from '../caller.ts';
 import { devices, isUnit, unitsOf } from '../units.ts';
 import { clinicalRecordProblems, devicesNamed, referralTargets } from './clinical.ts';
+import { checkFieldPrescribers } from './prescribers.ts';
 import { type EntryResult, prepareSync, syncLookups } from './sync-plan.ts';
 
 /** A prescription of the sync, once its drafts are in: signed, or left a draft with the reason. */
@@ -54,11 +55,10 @@ export async function runSync(
     throw invalid([
       { field: 'bundle.entry', message: `At most ${limits.maxEntries} entries per sync: send the rest next` },
     ]);
-  const problems = clinicalRecordProblems(bundle, limits);
-  if (problems.length) throw invalid(problems);
-  await checkReferences(ctx, principal, bundle);
   const account = `${principal.kind}:${principal.id}`;
 
+  // the batch id first: a finished batch answers what it answered, to the account that ran it, even
+  // if the unit's devices or roster changed since (its checks passed when it ran; nothing is written)
   const previous = await ctx.db.query<{
     account: string;
     status: string;
@@ -69,6 +69,10 @@ export async function runSync(
   if (row && row.account !== account)
     throw new FhirError(409, outcome('error', 'conflict', 'This batch id is taken: make a new one'));
   if (row?.status === 'done' && row.summary) return row.summary;
+  const problems = clinicalRecordProblems(bundle, limits);
+  if (problems.length) throw invalid(problems);
+  await checkReferences(ctx, principal, bundle);
+  await checkFieldPrescribers(ctx, principal, bundle);
   // running here: a double tap. Running elsewhere, or left 'running' by a process that died mid-sync:
   // run it again — what committed is found by its field records, and a race meets their unique key
   if (inFlight.has(b.batch))
