@@ -127,6 +127,42 @@ describe('units, teams and tours', () => {
     );
   });
 
+  it('names a unit in Arabic and English with FHIR’s translation extension, the Arabic in Arabic letters', async () => {
+    const translations = { ar: 'الوحدة الطبية المتنقلة - تارودانت 9', en: 'Mobile medical unit Taroudant 9' };
+    const made = await world.admin.call('/api/units', {
+      method: 'POST',
+      body: { name: 'Unité mobile Taroudant 9', baseCommune: '09.541.01.03', translations },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const org = await fhirFetch(server.fhirBase, `/Organization/${made.body.id}`);
+    assert.equal(org.body.name, 'Unité mobile Taroudant 9');
+    const translated = Object.fromEntries(
+      org.body._name.extension.map(
+        (e: { url: string; extension: { url: string; valueCode?: string; valueString?: string }[] }) => {
+          assert.equal(e.url, 'http://hl7.org/fhir/StructureDefinition/translation');
+          return [
+            e.extension.find((x) => x.url === 'lang')?.valueCode,
+            e.extension.find((x) => x.url === 'content')?.valueString,
+          ];
+        },
+      ),
+    );
+    assert.deepEqual(translated, translations);
+    const detail = await world.admin.call(`/api/units/${made.body.id}`);
+    assert.deepEqual(detail.body._name, org.body._name, 'the screens get the translations');
+    // an "Arabic" name in Latin letters, an unknown language: 400 naming the field, no unit made
+    const before = (await world.admin.call('/api/units')).body.units.length;
+    for (const bad of [{ ar: 'Unite mobile 9' }, { tz: 'ⵜⴰⵔⵓⴷⴰⵏⵜ' }, { en: 'x' }, 'Taroudant']) {
+      const refused = await world.admin.call('/api/units', {
+        method: 'POST',
+        body: { name: 'Unité mobile Taroudant 10', baseCommune: '09.541.01.03', translations: bad },
+      });
+      assert.equal(refused.status, 400, JSON.stringify(bad));
+      assert.match(refused.body.issue[0].expression[0], /^translations/);
+    }
+    assert.equal((await world.admin.call('/api/units')).body.units.length, before);
+  });
+
   it('keeps the equipment check of the unit’s own devices, by its members only', async () => {
     const scale = await world.admin.call(`/api/units/${world.unitA}/devices`, {
       method: 'POST',

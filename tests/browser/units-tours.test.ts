@@ -1,6 +1,7 @@
 /**
  * The mobile units screen (issue 10, items 3 and 6) in Debian's Chromium against the real platform
- * with the demo data: the demo programme manager opens the units, then the demo unit — its base, its
+ * with the demo data: the demo programme manager opens the units (named in the reader's language:
+ * the demo unit's Arabic name has no Latin letter), then the demo unit — its base, its
  * weekly tour (a stop per day: commune, day, drive from the previous stop, visit frequency), its
  * team (the programme's four places, names in the reader's script, vacancies shown) and its
  * equipment checklist with the last check — in French and Arabic (rtl). What is expected comes
@@ -11,11 +12,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_UNIT_ID } from '../../packages/server/src/modules/units/demo.ts';
 import { personName } from '../../packages/web/src/fhir/display.ts';
 import type { UnitDetail, UnitSummary } from '../../packages/web/src/units/api.ts';
 import { ar as unitsAr } from '../../packages/web/src/units/i18n/ar.ts';
 import { fr as unitsFr } from '../../packages/web/src/units/i18n/fr.ts';
 import { communeName, weekdayName } from '../../packages/web/src/units/tours/view.ts';
+import { unitName } from '../../packages/web/src/units/unit-name.ts';
 import { fhirFetch, type TestServer } from '../support/server.ts';
 import {
   DESKTOP,
@@ -140,18 +143,32 @@ describe('the mobile units screen: tours, teams, equipment', () => {
       await page.goto(`${base}/units`);
       await page.getByRole('heading', { name: t.title, level: 1 }).waitFor();
       for (const u of list) {
-        const card = page.getByTestId('units-list').locator('.card', { hasText: u.name });
-        await card.getByRole('link', { name: u.name }).waitFor();
-        assert.ok((await card.textContent())?.includes(communeName(u.base, language)), `base of ${u.name}`);
+        const name = unitName(u, language);
+        const card = page.getByTestId('units-list').locator('.card', { hasText: name });
+        await card.getByRole('link', { name }).waitFor();
+        assert.ok((await card.textContent())?.includes(communeName(u.base, language)), `base of ${name}`);
       }
+      // the demo unit's name is translated: in Arabic, not a Latin letter of it
+      const demo = list.find((u) => u.id === DEMO_UNIT_ID);
+      assert.ok(demo, 'the demo unit is listed');
+      const shown = (await page.getByTestId('units-list').getByRole('link').allTextContents()).join(' ');
+      if (language === 'ar') {
+        assert.doesNotMatch(unitName(demo, language), LATIN, 'the unit’s name in Arabic script');
+        assert.ok(shown.includes(unitName(demo, language)), `${shown}: the Arabic name`);
+        assert.ok(!shown.includes(demo.name), 'not the French one');
+      } else assert.ok(shown.includes(demo.name), `${shown}: the French name`);
       await check(page, `units-list-${language}`);
     });
 
     it(`shows the demo unit's weekly tour, team and equipment as the API gives them (${language})`, async () => {
       const page = await open(`unit-${language}`, language);
       await page.goto(`${base}/units`);
-      await page.getByRole('link', { name: unit.name }).click();
-      await page.getByRole('heading', { name: unit.name, level: 1 }).waitFor();
+      const name = unitName(unit, language);
+      await page.getByRole('link', { name }).click();
+      const heading = page.getByRole('heading', { name, level: 1 });
+      await heading.waitFor();
+      if (language === 'ar')
+        assert.doesNotMatch((await heading.textContent()) ?? '', LATIN, 'the unit’s name in Arabic script');
       await page.getByTestId('unit-tour').waitFor();
       const dir = await page.evaluate(() => document.documentElement.dir);
       assert.equal(dir, language === 'ar' ? 'rtl' : 'ltr');

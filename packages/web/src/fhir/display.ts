@@ -1,11 +1,12 @@
 /**
  * How FHIR data reads on screen: names in the reader's script, concepts, identifiers. Pure.
  */
-import type { CodeableConcept, HumanName, Identifier, Reference } from '@medplum/fhirtypes';
+import type { CodeableConcept, Element, HumanName, Identifier, Reference } from '@medplum/fhirtypes';
 
 export const CNIE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/cnie';
 export const INPE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/inpe';
 const LANGUAGE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/language';
+const TRANSLATION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/translation';
 
 /** The default CNIE format (SAHTI_CNIE_PATTERN on the server): 1–2 letters and 5–6 digits. */
 export const CNIE_PATTERN = /^[A-Z]{1,2}[0-9]{5,6}$/;
@@ -37,6 +38,28 @@ export function otherScriptName(names: HumanName[] | undefined, language: string
   const shown = personName(names, language);
   const other = names?.map(nameText).find((t) => t && t !== shown);
   return other ?? '';
+}
+
+/**
+ * A string in the reader's language: its translation (the `translation` extension of its primitive
+ * element, e.g. Organization `_name`) into `language` or its base language (`ar` for `ar-MA`),
+ * else the string itself.
+ */
+export function translatedText(
+  text: string | undefined,
+  element: Element | undefined,
+  language: string,
+): string {
+  const wanted = [language, language.split('-')[0]];
+  for (const lang of wanted) {
+    const found = element?.extension?.find(
+      (e) =>
+        e.url === TRANSLATION_EXTENSION && e.extension?.some((x) => x.url === 'lang' && x.valueCode === lang),
+    );
+    const content = found?.extension?.find((x) => x.url === 'content')?.valueString;
+    if (content) return content;
+  }
+  return text ?? '';
 }
 
 export function conceptText(concept: CodeableConcept | undefined): string {

@@ -1,10 +1,13 @@
 /** The mobile-unit and hub endpoints the web app calls (packages/server/src/modules/units, hub). */
-import type { HumanName } from '@medplum/fhirtypes';
+import type { Element, HumanName } from '@medplum/fhirtypes';
 import { request } from '../api/http.ts';
 
 export interface UnitSummary {
   id: string;
+  /** In French (Organization.name). */
   name: string;
+  /** Organization._name: the name's translations (read with unitName). */
+  _name?: Element;
   base?: { commune?: string; name?: string; nameFr?: string; nameAr?: string; lat?: number; lon?: number };
 }
 
@@ -77,7 +80,7 @@ export const UNIT_TYPES = [
 ];
 
 export interface FieldDay {
-  unit: { id: string; name: string };
+  unit: { id: string; name: string; _name?: Element };
   date: string;
   stop: { reference?: string; display?: string } | null;
   devices: { id: string; kind?: string; serial?: string }[];

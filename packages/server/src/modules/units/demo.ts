@@ -3,7 +3,7 @@
  * (real geography), its team (the demo doctor as GP, the demo nurse), its equipment, a device
  * gateway-free setup, and its published weekly tour. Idempotent: the unit's id is fixed.
  */
-import type { Schedule } from '@medplum/fhirtypes';
+import type { Organization, Schedule } from '@medplum/fhirtypes';
 import { findAccountByLogin } from '../../auth/accounts.ts';
 import { demoStaffLogin } from '../../auth/demo-accounts.ts';
 import type { ModuleContext } from '../../kernel/module.ts';
@@ -15,22 +15,51 @@ import type { UnitsSettings } from './settings.ts';
 import { DEVICE_KINDS } from './terms.ts';
 import { mondayOf, tourEntries } from './tours/publish.ts';
 import { planTour } from './tours/tour.ts';
-import { baseLocation, newDevice, newUnit, rosterRole } from './units.ts';
+import {
+  baseLocation,
+  nameElement,
+  newDevice,
+  newUnit,
+  rosterRole,
+  type UnitNameTranslations,
+} from './units.ts';
 
 export const DEMO_UNIT_ID = 'unit-demo-taroudant';
+const DEMO_PROVINCE = '09.541';
+
+/** The demo unit's names: French, and Arabic and English with the province's Arabic name from provinces.csv. */
+export function demoUnitNames(provinceNameAr: string | undefined): {
+  name: string;
+  translations: UnitNameTranslations;
+} {
+  return {
+    name: 'Unité mobile Taroudant 1',
+    translations: {
+      ...(provinceNameAr ? { ar: `الوحدة الطبية المتنقلة - ${provinceNameAr} 1` } : {}),
+      en: 'Mobile medical unit Taroudant 1',
+    },
+  };
+}
 
 export async function seedUnitsDemo(
   ctx: ModuleContext,
   planning: PlanningService,
   settings: UnitsSettings,
 ): Promise<number> {
-  if (await ctx.store.read('Organization', DEMO_UNIT_ID).catch(() => undefined)) return 0;
+  const names = demoUnitNames(
+    planning.data.geography.provinces.find((p) => p.code === DEMO_PROVINCE)?.nameAr,
+  );
+  const seeded = (await ctx.store.read('Organization', DEMO_UNIT_ID).catch(() => undefined)) as
+    | Organization
+    | undefined;
+  // a demo seeded before the unit's names were translated gets them; otherwise nothing to do
+  if (seeded) return nameElement(seeded) ? 0 : await translateSeededUnit(ctx, seeded, names.translations);
   const communes = planning.data.geography.communes.filter(
     (c) => c.rural && c.lat !== undefined && c.lon !== undefined,
   );
   // the most populous rural commune of the province of Taroudant (09.541) as the base
   const base = communes
-    .filter((c) => c.provinceCode === '09.541')
+    .filter((c) => c.provinceCode === DEMO_PROVINCE)
     .sort((a, b) => b.population - a.population)[0];
   if (!base) return 0;
   const near = communes
@@ -52,7 +81,7 @@ export async function seedUnitsDemo(
     speedKmh: settings.speedKmh,
     detourFactor: settings.detourFactor,
   });
-  const unit = newUnit({ id: DEMO_UNIT_ID, name: 'Unité mobile Taroudant 1' });
+  const unit = newUnit({ id: DEMO_UNIT_ID, ...names });
   const team = [];
   for (const [role, login] of [
     ['gp', demoStaffLogin('doctor')],
@@ -99,4 +128,22 @@ export async function seedUnitsDemo(
     .filter((r): r is Schedule => r?.resourceType === 'Schedule');
   const [slots] = await materializeSchedules(ctx.fhir, ctx.db, schedules, 7);
   return all.length + slots;
+}
+
+async function translateSeededUnit(
+  ctx: ModuleContext,
+  unit: Organization,
+  translations: UnitNameTranslations,
+): Promise<number> {
+  const { _name } = newUnit({ id: DEMO_UNIT_ID, name: unit.name ?? '', translations });
+  const res = await ctx.fhir.handle({
+    method: 'PUT',
+    path: `/Organization/${DEMO_UNIT_ID}`,
+    query: [],
+    headers: {},
+    body: { ...unit, _name },
+  });
+  if (res.status >= 300)
+    throw new Error(`units demo names refused: ${JSON.stringify(res.body).slice(0, 300)}`);
+  return 1;
 }

@@ -58,3 +58,6 @@ export const UNIT_VISIT: CodeableConcept = {
 
 export const fieldRecordIdOf = (resource: { identifier?: { system?: string; value?: string }[] }) =>
   resource.identifier?.find((i) => i.system === FIELD_RECORD_SYSTEM)?.value;
+
+/** FHIR R4's translation of a string element (Organization._name): sub-extensions `lang`, `content`. */
+export const TRANSLATION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/translation';

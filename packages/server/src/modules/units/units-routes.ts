@@ -39,7 +39,9 @@ import {
   rosterRole,
   stopPositions,
   tourSchedules,
+  type UnitNameTranslations,
   type UnitSummary,
+  unitNameTranslationProblems,
   unitsOf,
 } from './units.ts';
 
@@ -75,9 +77,9 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
   app.post('/api/units', async (req, reply) => {
     const principal = await who(ctx, req);
     requireRole(principal, ['administrator'], 'create mobile units');
-    const b = (req.body ?? {}) as { name?: unknown; baseCommune?: unknown };
+    const b = (req.body ?? {}) as { name?: unknown; baseCommune?: unknown; translations?: unknown };
     const commune = planning.data.geography.communes.find((c) => c.code === b.baseCommune);
-    const problems = [];
+    const problems = [...unitNameTranslationProblems(b.translations)];
     if (typeof b.name !== 'string' || b.name.trim().length < 2)
       problems.push({ field: 'name', message: 'Give the unit a name (2 characters or more)' });
     if (!commune || commune.lat === undefined || commune.lon === undefined)
@@ -91,7 +93,11 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        newUnit({ id, name: (b.name as string).trim() }),
+        newUnit({
+          id,
+          name: (b.name as string).trim(),
+          translations: b.translations as UnitNameTranslations | undefined,
+        }),
         baseLocation(id, commune as Required<typeof commune> & { lat: number; lon: number }),
       ].map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } })),
     };

@@ -6,6 +6,8 @@
  */
 import type {
   Device,
+  Element,
+  Extension,
   HumanName,
   Location,
   Organization,
@@ -29,13 +31,17 @@ import {
   TEAM_ROLE_SYSTEM,
   TEAM_ROLES,
   type TeamRole,
+  TRANSLATION_EXTENSION,
   UNIT_VISIT,
 } from './terms.ts';
 import { tourOf } from './tours/publish.ts';
 
 export interface UnitSummary {
   id: string;
+  /** The unit's name in French (Organization.name). */
   name: string;
+  /** Organization._name: its translations (extension `translation`: `lang`, `content`), for the reader's language. */
+  _name?: Element;
   base?: { commune?: string; name?: string; nameFr?: string; nameAr?: string; lat?: number; lon?: number };
 }
 
@@ -47,6 +53,12 @@ export interface RosterMember {
   names: HumanName[];
   roleId: string;
 }
+
+/** An Organization as stored in FHIR JSON, with its name's primitive element (`_name`: translations). */
+export type NamedOrganization = Organization & { _name?: Element };
+
+/** The element carrying the translations of the unit's name, if it has any. */
+export const nameElement = (o: Organization): Element | undefined => (o as NamedOrganization)._name;
 
 export const isUnit = (o: Organization | undefined): o is Organization =>
   Boolean(
@@ -80,6 +92,7 @@ function summary(o: Organization, locations: Location[]): UnitSummary {
   return {
     id: o.id as string,
     name: o.name ?? '',
+    ...(nameElement(o) ? { _name: nameElement(o) } : {}),
     ...(base
       ? {
           base: {
@@ -107,9 +120,59 @@ export async function unitsOf(db: SqlExecutor, store: FhirStore, principal: Prin
   return units;
 }
 
-export function newUnit(input: { id: string; name: string }): Organization {
-  return { resourceType: 'Organization', id: input.id, active: true, name: input.name, type: [MOBILE_UNIT] };
+/** Languages a unit's name is translated into, besides its French name. */
+export type UnitNameTranslations = Partial<Record<'ar' | 'en', string>>;
+
+export function newUnit(input: {
+  id: string;
+  name: string;
+  translations?: UnitNameTranslations;
+}): NamedOrganization {
+  const translated = Object.entries(input.translations ?? {})
+    .filter(([, content]) => content)
+    .map(([lang, content]) => [lang, (content as string).trim()] as const);
+  return {
+    resourceType: 'Organization',
+    id: input.id,
+    active: true,
+    name: input.name,
+    ...(translated.length
+      ? { _name: { extension: translated.map(([lang, content]) => translation(lang, content as string)) } }
+      : {}),
+    type: [MOBILE_UNIT],
+  };
 }
+
+const ARABIC_LETTER = /[\u0600-\u06FF]/;
+const LATIN_LETTER = /[A-Za-z\u00C0-\u024F]/;
+
+/** What is wrong with a unit's translated names (`{ar?, en?}`, 2–100 characters; Arabic in Arabic script). Pure. */
+export function unitNameTranslationProblems(input: unknown): { field: string; message: string }[] {
+  if (input === undefined) return [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return [
+      { field: 'translations', message: 'translations is {ar?, en?}: the unit’s name in Arabic and English' },
+    ];
+  const out: { field: string; message: string }[] = [];
+  for (const [lang, content] of Object.entries(input)) {
+    const field = `translations.${lang}`;
+    if (lang !== 'ar' && lang !== 'en') out.push({ field, message: 'Translations are in ar or en' });
+    else if (typeof content !== 'string' || content.trim().length < 2 || content.length > 100)
+      out.push({ field, message: 'A translated name has 2 to 100 characters' });
+    else if (lang === 'ar' && (!ARABIC_LETTER.test(content) || LATIN_LETTER.test(content)))
+      out.push({ field, message: 'Write the Arabic name in Arabic letters only' });
+  }
+  return out;
+}
+
+/** The FHIR R4 translation extension of a string element (its `_element`). */
+const translation = (lang: string, content: string): Extension => ({
+  url: TRANSLATION_EXTENSION,
+  extension: [
+    { url: 'lang', valueCode: lang },
+    { url: 'content', valueString: content },
+  ],
+});
 
 export function baseLocation(
   unitId: string,

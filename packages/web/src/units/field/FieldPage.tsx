@@ -10,6 +10,7 @@ import { Button, Card, Notice, Page, SelectField, TextArea, TextField } from '..
 import { useOnline } from '../../design/useOnline.ts';
 import { fieldDay, hubAnswers, myUnits, type UnitSummary } from '../api.ts';
 import { NS } from '../i18n/index.ts';
+import { unitName } from '../unit-name.ts';
 import { ClinicalForms } from './ClinicalForms.tsx';
 import {
   type DayEncounters,
@@ -46,7 +47,7 @@ async function queue(entries: Entry[]): Promise<void> {
 }
 
 export default function FieldPage() {
-  const { t } = useTranslation(NS);
+  const { t, i18n } = useTranslation(NS);
   const { user } = useSession();
   const online = useOnline();
   const [units, setUnits] = useState<UnitSummary[]>([]);
@@ -300,7 +301,10 @@ export default function FieldPage() {
           label={t('field.chooseUnit')}
           value={unit}
           onChange={(e) => setUnit(e.target.value)}
-          options={[{ value: '', label: '—' }, ...units.map((u) => ({ value: u.id, label: u.name }))]}
+          options={[
+            { value: '', label: '—' },
+            ...units.map((u) => ({ value: u.id, label: unitName(u, i18n.language) })),
+          ]}
         />
         <Button
           type="button"

@@ -10,6 +10,7 @@ import { Card, DataTable, Empty, ErrorMessage, Loading, Page, SummaryList, Tag }
 import { useFormat } from '../../i18n/useFormat.ts';
 import { type TourDay, UNIT_TYPES, type UnitDetail, type UnitDevice, unitDetail } from '../api.ts';
 import { NS } from '../i18n/index.ts';
+import { unitName } from '../unit-name.ts';
 import {
   type CheckState,
   checklistOrder,
@@ -52,7 +53,7 @@ export default function UnitPage({ params }: PageProps) {
     );
   const u = unit.data;
   return (
-    <Page title={u.name} back={back}>
+    <Page title={unitName(u, format.language)} back={back}>
       <SummaryList rows={[[t('tours.base'), communeName(u.base, format.language) || t('tours.noBase')]]} />
       <TourCard unit={u} />
       <TeamCard unit={u} />

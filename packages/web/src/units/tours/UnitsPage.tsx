@@ -7,6 +7,7 @@ import { useDataQuery } from '../../data/index.ts';
 import { Card, Empty, ErrorMessage, Loading, Page } from '../../design/index.ts';
 import { myUnits, UNIT_TYPES } from '../api.ts';
 import { NS } from '../i18n/index.ts';
+import { unitName } from '../unit-name.ts';
 import { communeName } from './view.ts';
 
 export default function UnitsPage() {
@@ -19,7 +20,7 @@ export default function UnitsPage() {
       {units.data?.length === 0 && <Empty>{t('tours.noUnits')}</Empty>}
       <div data-testid="units-list">
         {units.data?.map((u) => (
-          <Card key={u.id} title={u.name} to={`/units/${encodeURIComponent(u.id)}`}>
+          <Card key={u.id} title={unitName(u, i18n.language)} to={`/units/${encodeURIComponent(u.id)}`}>
             <p>
               {t('labelled', {
                 ns: 'common',

@@ -18,7 +18,7 @@ import { asCaller, invalid, notFound, requireRole, who } from '../caller.ts';
 import type { UnitsSettings } from '../settings.ts';
 import { GATEWAY_READING_SYSTEM } from '../terms.ts';
 import { tourOf } from '../tours/publish.ts';
-import { devices, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
+import { devices, nameElement, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
 import { referralFacilities } from './facilities.ts';
 import { type GatewayRegistry, gatewayWriteProblem } from './hooks.ts';
 import { runSync } from './sync.ts';
@@ -45,7 +45,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
       ],
     });
     return reply.header('cache-control', 'no-store').send({
-      unit: { id: unit.id, name: unit.name },
+      unit: { id: unit.id, name: unit.name, _name: nameElement(unit) },
       date: today,
       stop: stops.find((s) => s.today)?.schedule.actor?.[0] ?? null,
       stops: stops.map((s) => ({
