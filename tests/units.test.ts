@@ -647,6 +647,29 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
       ['signed'],
     );
     assert.equal(await medicationRequests(), before + 1);
+
+    // a GP who left the unit (their role made inactive) prescribes for it no more
+    const unitC = await world.admin.call('/api/units', {
+      method: 'POST',
+      body: { name: `Unité C ${randomUUID().slice(0, 4)}`, baseCommune: '09.541.01.03' },
+    });
+    const roster = (members: unknown[]) =>
+      world.admin.call(`/api/units/${unitC.body.id}/roster`, { method: 'PUT', body: { members } });
+    assert.equal((await roster([{ practitioner: `Practitioner/${offRoster}`, role: 'gp' }])).status, 200);
+    const visitC = fieldVisit(unitC.body.id, { family });
+    const asGp = await sync(outsider, [
+      ...visitC.entries,
+      ...prescription(visitC, `Practitioner/${offRoster}`, [ANDOL]),
+    ]);
+    assert.equal(asGp.status, 200, JSON.stringify(asGp.body).slice(0, 300));
+    assert.equal((await roster([])).status, 200);
+    const left = fieldVisit(unitC.body.id, { family: `Left${randomUUID().slice(0, 6)}` });
+    const afterLeaving = await sync(outsider, [
+      ...left.entries,
+      ...prescription(left, `Practitioner/${offRoster}`, [ANDOL]),
+    ]);
+    assert.equal(afterLeaving.status, 403, JSON.stringify(afterLeaving.body).slice(0, 300));
+    assert.equal(await medicationRequests(), before + 2);
   });
 
   it('answers a finished batch again from its record, even after its device left the unit', async () => {
