@@ -672,6 +672,98 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
     assert.equal(await medicationRequests(), before + 2);
   });
 
+  it('refuses a unit’s prescription from a doctor off its roster on every path: /fhir/R4, a transaction Bundle (403, nothing written)', async () => {
+    const offRoster = `doc-${randomUUID().slice(0, 6)}`;
+    await fhirFetch(server.fhirBase, `/Practitioner/${offRoster}`, {
+      method: 'PUT',
+      body: { resourceType: 'Practitioner', id: offRoster, name: [{ family: 'Direct', given: ['Dr'] }] },
+    });
+    const outsider = await signIn(server, ['doctor'], `Practitioner/${offRoster}`);
+    const seen = await sync(
+      world.gpA,
+      fieldVisit(world.unitA, { family: `Dir${randomUUID().slice(0, 6)}` }).entries,
+    );
+    assert.equal(seen.status, 200, JSON.stringify(seen.body).slice(0, 300));
+    const visit = { patient: seen.body.results[0].reference, encounter: seen.body.results[1].reference };
+    // a booked appointment opens the outsider's care relationship with the patient: they may read and
+    // write the record, so a refusal below is the unit's rule, not the record's access
+    const booked = await fhirFetch(server.fhirBase, '/Appointment', {
+      method: 'POST',
+      body: {
+        resourceType: 'Appointment',
+        status: 'booked',
+        start: new Date().toISOString(),
+        end: new Date(Date.now() + 20 * 60_000).toISOString(),
+        participant: [
+          { actor: { reference: visit.patient }, status: 'accepted' },
+          { actor: { reference: `Practitioner/${offRoster}` }, status: 'accepted' },
+        ],
+      },
+    });
+    assert.equal(booked.status, 201, JSON.stringify(booked.body).slice(0, 300));
+    assert.equal((await outsider.fhir(`/${visit.patient}`)).status, 200, 'the outsider sees the patient');
+    const requests = async () =>
+      (await fhirFetch(server.fhirBase, `/MedicationRequest?subject=${visit.patient}&_summary=count`)).body
+        .total as number;
+    const draft = (requester: string) => prescription(visit, requester, [ANDOL])[0].resource;
+
+    const direct = await outsider.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: draft(`Practitioner/${offRoster}`),
+    });
+    assert.equal(direct.status, 403, JSON.stringify(direct.body).slice(0, 300));
+    assert.equal(direct.body.resourceType, 'OperationOutcome');
+    assert.match(direct.body.issue[0].diagnostics, /Only the unit’s GP writes its field prescriptions/);
+    const bundled = await outsider.fhir('', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            fullUrl: `urn:uuid:${randomUUID()}`,
+            resource: draft(`Practitioner/${offRoster}`),
+            request: { method: 'POST', url: 'MedicationRequest' },
+          },
+        ],
+      },
+    });
+    assert.equal(bundled.status, 403, JSON.stringify(bundled.body).slice(0, 300));
+    assert.equal(bundled.body.resourceType, 'OperationOutcome');
+    assert.equal(await requests(), 0, 'nothing written');
+    // nor by editing the unit's draft into their own name
+    const gpDraft = await world.gpA.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: draft(`Practitioner/${world.gpAId}`),
+    });
+    assert.equal(
+      gpDraft.status,
+      201,
+      `the unit’s GP directly: ${JSON.stringify(gpDraft.body).slice(0, 300)}`,
+    );
+    const taken = await outsider.fhir(`/MedicationRequest/${gpDraft.body.id}`, {
+      method: 'PUT',
+      body: { ...gpDraft.body, requester: { reference: `Practitioner/${offRoster}` } },
+    });
+    assert.equal(taken.status, 403, JSON.stringify(taken.body).slice(0, 300));
+    assert.equal(await requests(), 1);
+    // the GP signs the draft they wrote directly
+    const signed = await world.gpA.fhir('/MedicationRequest/$sign', {
+      method: 'POST',
+      body: {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'prescription', valueString: gpDraft.body.groupIdentifier.value }],
+      },
+    });
+    assert.equal(signed.status, 200, JSON.stringify(signed.body).slice(0, 300));
+    // a prescription of the outsider's own, at no unit's consultation, is theirs to write
+    const elsewhere = await outsider.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: { ...draft(`Practitioner/${offRoster}`), encounter: undefined },
+    });
+    assert.equal(elsewhere.status, 201, JSON.stringify(elsewhere.body).slice(0, 300));
+  });
+
   it('answers a finished batch again from its record, even after its device left the unit', async () => {
     const device = await world.admin.call(`/api/units/${world.unitA}/devices`, {
       method: 'POST',

@@ -8,6 +8,7 @@ import type { SahtiModule } from '../../kernel/module.ts';
 import { registerTemplates } from '../../notify/index.ts';
 import { seedUnitsDemo } from './demo.ts';
 import { fieldRecordHook, GatewayRegistry, gatewayHook, unitRegistrationHook } from './field/hooks.ts';
+import { fieldPrescriptionHook } from './field/prescribers.ts';
 import { registerFieldRoutes } from './field/routes.ts';
 import { UNITS_MIGRATIONS } from './migrations.ts';
 import { registerPlanningRoutes } from './planning-routes.ts';
@@ -32,6 +33,7 @@ export const unitsModule: SahtiModule = {
     ctx.store.addHook(fieldRecordHook());
     ctx.store.addHook(unitRegistrationHook(ctx.access));
     ctx.store.addHook(gatewayHook(gateways));
+    ctx.store.addHook(fieldPrescriptionHook());
     registerPlanningRoutes(ctx, planning, settings);
     registerUnitRoutes(ctx, planning, settings);
     registerFieldRoutes(ctx, settings, gateways);

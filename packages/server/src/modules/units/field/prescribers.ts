@@ -4,12 +4,23 @@
  * unit's GP — an active PractitionerRole coded `gp` on the unit — writes it. A doctor's role alone
  * is not enough: a doctor off the roster, a nurse of the unit, another unit's GP are refused (403)
  * before anything of the batch is written.
+ *
+ * The same rule holds on every path (fieldPrescriptionHook, inside each write's transaction): a staff
+ * member's MedicationRequest whose encounter is a consultation of a mobile unit, posted to /fhir/R4,
+ * in a transaction Bundle or signed by `$sign`, is written by that unit's active GP only.
  */
-import type { Bundle, Encounter, Organization } from '@medplum/fhirtypes';
-import { FhirError, outcome } from '@sahti/fhir';
+import type {
+  Bundle,
+  Encounter,
+  MedicationRequest,
+  Organization,
+  PractitionerRole,
+} from '@medplum/fhirtypes';
+import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import type { Principal } from '../../../kernel/principal.ts';
-import { isUnit, roster } from '../units.ts';
+import { TEAM_ROLE_SYSTEM } from '../terms.ts';
+import { isUnit } from '../units.ts';
 
 /** Where a field prescription was written: the unit named by its encounter in the bundle, or the encounter to read. */
 export interface PrescriptionSite {
@@ -39,6 +50,8 @@ export function prescriptionSites(bundle: Bundle): PrescriptionSite[] {
 const refused = (message: string, key: string) =>
   new FhirError(403, outcome('error', 'forbidden', message, [key]));
 
+const NOT_THE_GP = 'Only the unit’s GP writes its field prescriptions';
+
 /** Refuses (403) the sync when the caller is not the active GP of every unit it prescribes for. */
 export async function checkFieldPrescribers(
   ctx: ModuleContext,
@@ -49,31 +62,90 @@ export async function checkFieldPrescribers(
   if (sites.length === 0) return;
   const gpOf = new Map<string, boolean>();
   for (const site of sites) {
-    let unit = site.unit;
-    if (!unit && site.encounter?.startsWith('Encounter/')) {
-      const encounter = (await ctx.store
-        .read('Encounter', site.encounter.slice('Encounter/'.length))
-        .catch(() => undefined)) as Encounter | undefined;
-      unit = encounter?.serviceProvider?.reference;
-    }
+    const unit = site.unit ?? (site.encounter ? await encounterProvider(ctx.db, site.encounter) : undefined);
     if (!unit?.startsWith('Organization/'))
       throw refused(
         'A field prescription is written at a consultation of a mobile unit (its encounter)',
         site.key,
       );
-    if (!gpOf.has(unit)) gpOf.set(unit, await isUnitGp(ctx, principal, unit.slice('Organization/'.length)));
-    if (!gpOf.get(unit)) throw refused('Only the unit’s GP writes its field prescriptions', site.key);
+    if (!gpOf.has(unit)) gpOf.set(unit, await isUnitGp(ctx.db, principal, unit));
+    if (!gpOf.get(unit)) throw refused(NOT_THE_GP, site.key);
   }
 }
 
-async function isUnitGp(ctx: ModuleContext, principal: Principal, unitId: string): Promise<boolean> {
-  if (principal.kind !== 'staff' || !principal.fhirUser?.startsWith('Practitioner/')) return false;
-  const org = (await ctx.store.read('Organization', unitId).catch(() => undefined)) as
-    | Organization
-    | undefined;
+/**
+ * Inside every write: a staff member's MedicationRequest at a consultation of a mobile unit is
+ * refused (403, the whole write) unless its writer is that unit's active GP. System clients, the
+ * platform's own writes (revocation) and consultations elsewhere pass.
+ */
+export function fieldPrescriptionHook(): WriteHook {
+  return (changes, actor) => {
+    const principal = actor as Principal | undefined;
+    if (principal?.kind !== 'staff') return undefined;
+    const written = changes.flatMap((c) => {
+      const ref =
+        c.resourceType === 'MedicationRequest'
+          ? (c.next as MedicationRequest | undefined)?.encounter?.reference
+          : undefined;
+      return ref?.startsWith('Encounter/') ? [{ key: `MedicationRequest/${c.id}`, encounter: ref }] : [];
+    });
+    if (written.length === 0) return undefined;
+    return async (tx) => {
+      const gpOf = new Map<string, boolean>();
+      for (const { key, encounter } of written) {
+        const provider = await encounterProvider(tx, encounter);
+        if (!provider?.startsWith('Organization/') || !(await isUnitOrganization(tx, provider))) continue;
+        if (!gpOf.has(provider)) gpOf.set(provider, await isUnitGp(tx, principal, provider));
+        if (!gpOf.get(provider)) throw refused(NOT_THE_GP, key);
+      }
+    };
+  };
+}
+
+/** The current version of a resource as the database holds it (inside a write: that write's view). */
+async function current<T>(db: SqlExecutor, reference: string): Promise<T | undefined> {
+  const [type, id] = reference.split('/');
+  if (!type || !id) return undefined;
+  const row = (
+    await db.query<{ content: string | null }>(
+      'SELECT content::text AS content FROM resource WHERE resource_type = $1::text AND id = $2::text AND NOT deleted',
+      [type, id],
+    )
+  ).rows[0];
+  return row?.content ? (JSON.parse(row.content) as T) : undefined;
+}
+
+/** The organisation that held a consultation (its serviceProvider). */
+async function encounterProvider(db: SqlExecutor, reference: string): Promise<string | undefined> {
+  if (!reference.startsWith('Encounter/')) return undefined;
+  return (await current<Encounter>(db, reference))?.serviceProvider?.reference;
+}
+
+async function isUnitOrganization(db: SqlExecutor, reference: string): Promise<boolean> {
+  return isUnit(await current<Organization>(db, reference));
+}
+
+/** Whether the caller holds an active `gp` PractitionerRole on this active mobile unit. */
+async function isUnitGp(db: SqlExecutor, principal: Principal, unit: string): Promise<boolean> {
+  const practitioner = principal.kind === 'staff' ? principal.fhirUser : undefined;
+  if (!practitioner?.startsWith('Practitioner/')) return false;
+  const org = await current<Organization>(db, unit);
   if (!isUnit(org) || org.active === false) return false;
-  // roster() lists the active roles only: a GP who left the unit prescribes for it no more
-  return (await roster(ctx.store, unitId)).some(
-    (m) => m.role === 'gp' && m.practitioner === principal.fhirUser,
+  // the active roles only, as the roster lists them: a GP who left the unit prescribes for it no more
+  const roles = await db.query<{ content: string }>(
+    `SELECT r.content::text AS content FROM resource r
+       JOIN sp_reference o ON o.resource_type = r.resource_type AND o.id = r.id AND o.code = 'organization'
+        AND o.target_type = 'Organization' AND o.target_id = $1::text
+       JOIN sp_reference p ON p.resource_type = r.resource_type AND p.id = r.id AND p.code = 'practitioner'
+        AND p.target_type = 'Practitioner' AND p.target_id = $2::text
+      WHERE r.resource_type = 'PractitionerRole' AND NOT r.deleted`,
+    [unit.slice('Organization/'.length), practitioner.slice('Practitioner/'.length)],
   );
+  return roles.rows.some((row) => {
+    const role = JSON.parse(row.content) as PractitionerRole;
+    return (
+      role.active === true &&
+      role.code?.some((c) => c.coding?.some((k) => k.system === TEAM_ROLE_SYSTEM && k.code === 'gp'))
+    );
+  });
 }
