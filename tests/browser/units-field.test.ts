@@ -197,6 +197,11 @@ describe('a day offline', () => {
         await unitPage.locator('h1').first().waitFor();
         const dir = await unitPage.evaluate(() => document.documentElement.dir);
         assert.equal(dir, language === 'ar' ? 'rtl' : 'ltr');
+        if (language === 'ar') {
+          // today's stop, prepared on the French page: the commune in Arabic letters (its translation)
+          const stop = await unitPage.getByText(/نقطة توقف اليوم/).textContent();
+          assert.doesNotMatch(stop ?? '', /[A-Za-z]/, `the stop in Arabic: ${stop}`);
+        }
         await unitPage.screenshot({
           path: join(SCREENSHOTS, `units-field-${language}-${device}.png`),
           fullPage: true,

@@ -82,7 +82,8 @@ export const UNIT_TYPES = [
 export interface FieldDay {
   unit: { id: string; name: string; _name?: Element };
   date: string;
-  stop: { reference?: string; display?: string } | null;
+  /** Today's stop; `_display` carries its name's translations (the commune in Arabic). */
+  stop: { reference?: string; display?: string; _display?: Element } | null;
   devices: { id: string; kind?: string; serial?: string }[];
   patients: Record<string, unknown>[];
   /** Facilities to refer patients to, nearest first. */

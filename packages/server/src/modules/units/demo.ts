@@ -113,6 +113,7 @@ export async function seedUnitsDemo(
     dayStart: settings.dayStart,
     dayEnd: settings.dayEnd,
     slotMinutes: 30,
+    arabicName: (code) => planning.data.geography.communes.find((c) => c.code === code)?.nameAr,
   });
   const all = [...entries, ...devices, ...published];
   const res = await ctx.fhir.handle({

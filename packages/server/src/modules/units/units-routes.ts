@@ -344,6 +344,7 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
       dayStart: settings.dayStart,
       dayEnd: settings.dayEnd,
       slotMinutes: 30,
+      arabicName: (code) => communeNames(code).nameAr,
     });
     const kept = new Set(entries.map((e) => e.request?.url));
     for (const old of await tourSchedules(store, unit.id as string)) {

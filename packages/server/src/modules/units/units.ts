@@ -7,7 +7,6 @@
 import type {
   Device,
   Element,
-  Extension,
   HumanName,
   Location,
   Organization,
@@ -31,7 +30,7 @@ import {
   TEAM_ROLE_SYSTEM,
   TEAM_ROLES,
   type TeamRole,
-  TRANSLATION_EXTENSION,
+  translation,
   UNIT_VISIT,
 } from './terms.ts';
 import { tourOf } from './tours/publish.ts';
@@ -164,15 +163,6 @@ export function unitNameTranslationProblems(input: unknown): { field: string; me
   }
   return out;
 }
-
-/** The FHIR R4 translation extension of a string element (its `_element`). */
-const translation = (lang: string, content: string): Extension => ({
-  url: TRANSLATION_EXTENSION,
-  extension: [
-    { url: 'lang', valueCode: lang },
-    { url: 'content', valueString: content },
-  ],
-});
 
 export function baseLocation(
   unitId: string,

@@ -3,11 +3,13 @@
  * store (db.ts); "Synchronise" sends the day as one transaction when the network is back; conflicts
  * and deferred records are listed for review; the hub's answers are kept on the device.
  */
+import type { Element } from '@medplum/fhirtypes';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../auth/session.tsx';
 import { Button, Card, Notice, Page, SelectField, TextArea, TextField } from '../../design/index.ts';
 import { useOnline } from '../../design/useOnline.ts';
+import { translatedText } from '../../fhir/display.ts';
 import { fieldDay, hubAnswers, myUnits, type UnitSummary } from '../api.ts';
 import { NS } from '../i18n/index.ts';
 import { unitName } from '../unit-name.ts';
@@ -57,7 +59,9 @@ export default function FieldPage() {
   const [review, setReview] = useState<ReviewItem[]>([]);
   const [answers, setAnswers] = useState<HubAnswer[]>([]);
   const [status, setStatus] = useState<{ kind: 'info' | 'success' | 'warning'; text: string } | undefined>();
-  const [prepared, setPrepared] = useState<{ date: string; count: number; stop?: string } | undefined>();
+  const [prepared, setPrepared] = useState<
+    { date: string; count: number; stop?: string; stopNames?: Element } | undefined
+  >();
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -108,6 +112,7 @@ export default function FieldPage() {
           date: new Date().toISOString(),
           count: day.patients.length,
           stop: day.stop?.display,
+          stopNames: day.stop?._display,
           stopRef: day.stop?.reference,
         });
       });
@@ -320,7 +325,13 @@ export default function FieldPage() {
           </p>
         )}
         {prepared && (
-          <p>{prepared.stop ? t('field.stopToday', { name: prepared.stop }) : t('field.noStop')}</p>
+          <p>
+            {prepared.stop
+              ? t('field.stopToday', {
+                  name: translatedText(prepared.stop, prepared.stopNames, i18n.language),
+                })
+              : t('field.noStop')}
+          </p>
         )}
         <p data-testid="pending">{t('field.pending', { count: pending })}</p>
         <Button type="button" disabled={!online || busy || !unit} onClick={() => void sync()}>

@@ -5,10 +5,10 @@
  * planning horizon. The booking service derives the Slots from the template, as for any Schedule.
  * The resources are pure functions of the tour, so publishing twice writes the same thing.
  */
-import type { BundleEntry, Extension, Location, Schedule } from '@medplum/fhirtypes';
+import type { BundleEntry, Element, Extension, Location, Schedule } from '@medplum/fhirtypes';
 import { addDays, weekdayOf } from '../../scheduling/calendar.ts';
 import { templateExtension, type WeeklyTemplate } from '../../scheduling/template.ts';
-import { COMMUNE_SYSTEM, TOUR_STOP, TOUR_URL, UNIT_VISIT } from '../terms.ts';
+import { COMMUNE_SYSTEM, TOUR_STOP, TOUR_URL, translation, UNIT_VISIT } from '../terms.ts';
 import type { Tour } from './tour.ts';
 
 export const stopLocationId = (unitId: string, commune: string) =>
@@ -28,6 +28,8 @@ export interface PublishOptions {
   dayStart: string;
   dayEnd: string;
   slotMinutes: number;
+  /** The commune's name in Arabic (communes.csv `name_ar`), carried as a translation of the stop's name. */
+  arabicName?: (commune: string) => string | undefined;
 }
 
 /** The Monday on or before a local date. */
@@ -42,11 +44,15 @@ export function tourEntries(tour: Tour, o: PublishOptions): BundleEntry[] {
   const end = addDays(o.start, o.horizonWeeks * 7 - 1);
   for (const stop of tour.stops) {
     const locationId = stopLocationId(o.unitId, stop.code);
-    const location: Location = {
+    const arabic = o.arabicName?.(stop.code);
+    // the name's translations, on the Location and on the Schedule's display of it (the field app's stop)
+    const names: Element | undefined = arabic ? { extension: [translation('ar', arabic)] } : undefined;
+    const location: Location & { _name?: Element } = {
       resourceType: 'Location',
       id: locationId,
       status: 'active',
       name: stop.name,
+      ...(names ? { _name: names } : {}),
       identifier: [{ system: COMMUNE_SYSTEM, value: stop.code }],
       type: [TOUR_STOP],
       mode: 'instance',
@@ -91,7 +97,13 @@ export function tourEntries(tour: Tour, o: PublishOptions): BundleEntry[] {
       id: stopScheduleId(o.unitId, stop.code),
       active: true,
       serviceType: [UNIT_VISIT],
-      actor: [{ reference: `Location/${locationId}`, display: stop.name }],
+      actor: [
+        {
+          reference: `Location/${locationId}`,
+          display: stop.name,
+          ...(names ? { _display: names } : {}),
+        } as Schedule['actor'][number],
+      ],
       planningHorizon: { start: o.start, end },
       comment: `${o.unitName}: ${stop.name}`,
       extension: [templateExtension(template), tourExtension],

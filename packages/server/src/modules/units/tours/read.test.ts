@@ -54,3 +54,29 @@ describe('a published tour read back', () => {
     });
   }
 });
+
+describe('a published stop’s name', () => {
+  it('carries the commune in Arabic as a translation, on the Location and on the Schedule’s display', () => {
+    const tour = planTour(base, stops, { ...options, weeks: 1 });
+    const arabic: Record<string, string> = { '01.001.01.01': 'آيت أ' };
+    const entries = tourEntries(tour, {
+      unitId: 'u1',
+      unitName: 'Unité 1',
+      start: '2026-01-05',
+      horizonWeeks: 4,
+      dayStart: '09:00',
+      dayEnd: '16:00',
+      slotMinutes: 30,
+      arabicName: (code) => arabic[code],
+    });
+    const resources = entries.map((e) => e.resource as unknown as Record<string, any>);
+    const location = resources.find((r) => r.resourceType === 'Location' && r.name === 'Aït A');
+    const content = (element: any) =>
+      element?.extension?.[0]?.extension?.find((x: { url: string }) => x.url === 'content')?.valueString;
+    assert.equal(content(location?._name), 'آيت أ');
+    const schedule = resources.find((r) => r.resourceType === 'Schedule' && r.actor[0].display === 'Aït A');
+    assert.equal(content(schedule?.actor[0]._display), 'آيت أ');
+    // a commune with no Arabic name keeps its French name alone
+    assert.equal(resources.find((r) => r.name === 'Aït B')?._name, undefined);
+  });
+});
