@@ -5,6 +5,7 @@
  */
 import type { Location } from '@medplum/fhirtypes';
 import type { FhirStore } from '@sahti/fhir';
+import { haversineKm } from '../planning/geo.ts';
 import { loadPlanningReference } from '../planning/reference-files.ts';
 import { COMMUNE_SYSTEM, LOCATION_TYPE_SYSTEM } from '../terms.ts';
 
@@ -14,15 +15,6 @@ export interface ReferralFacility {
   name: string;
   description?: string;
   km: number;
-}
-
-/** Great-circle distance, km. */
-function km(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const a =
-    Math.sin(((lat2 - lat1) * rad) / 2) ** 2 +
-    Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(a));
 }
 
 export async function referralFacilities(
@@ -57,7 +49,7 @@ export async function referralFacilities(
       location: `Location/${l.id}`,
       name: l.name ?? '',
       ...(l.description ? { description: l.description } : {}),
-      km: Math.round(km(lat, lon, l.position?.latitude as number, l.position?.longitude as number)),
+      km: Math.round(haversineKm(lat, lon, l.position?.latitude as number, l.position?.longitude as number)),
     }))
     .sort((a, b) => a.km - b.km)
     .slice(0, limit);
