@@ -11,11 +11,15 @@
  *     holding the Slot must be exactly one (zero double bookings).
  *
  *   node bench/dialysis.ts [--centres 500] [--days 90] [--requests 300] [--concurrency 4] [--rounds 5] [--stays 8]
- *                          [--backend pglite|postgres] [--quick]
+ *                          [--backend pglite|postgres] [--quick] [--cpu-profile file.cpuprofile]
+ *
+ * `--cpu-profile` writes the V8 CPU profile of the search phase alone (the server runs in this process;
+ * open it in Chrome's DevTools, or sum its self time by function).
  *
  * Prints Markdown tables and writes bench/results/dialysis-<timestamp>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +47,7 @@ const { values: flags } = parseArgs({
     stays: { type: 'string', default: '8' },
     backend: { type: 'string', default: 'pglite' },
     quick: { type: 'boolean', default: false },
+    'cpu-profile': { type: 'string' },
   },
 });
 const quick = flags.quick === true;
@@ -176,11 +181,13 @@ async function main(): Promise<void> {
       async () => (await patient.call('/api/dialysis/places?q=ag')).status,
     );
     let found = 0;
+    const profiler = flags['cpu-profile'] ? await startProfiler() : undefined;
     const search = await load(REQUESTS, async () => {
       const res = await patient.call(searchUrl());
       if ((res.body?.results ?? []).some((r: { sessions: unknown[] }) => r.sessions.length > 0)) found++;
       return res.status;
     });
+    if (profiler) writeFileSync(flags['cpu-profile'] as string, JSON.stringify(await profiler.stop()));
     log('contention rounds');
     const contention = await contend(server, home.organization, nephro);
     const result = {
@@ -219,6 +226,22 @@ async function main(): Promise<void> {
     await server.close();
     await pgServer?.stop();
   }
+}
+
+/** The V8 CPU profiler of this process (server and bench client), started now. */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** Rounds of `STAYS` sent requests for the same chair and shift, all accepted at once. */

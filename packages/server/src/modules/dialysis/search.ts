@@ -11,7 +11,7 @@ import { addDays, localToInstant, type Weekday, zoneOffsetMinutes } from '../sch
 import { readSchedulingSettings } from '../scheduling/settings.ts';
 import type { Destination } from './places.ts';
 import { couldKeepRhythm, type PlannedSession, planStay } from './rhythm.ts';
-import { type ChairKind, type Shift, shiftOf } from './terms.ts';
+import { type ChairKind, type Shift, shiftOfHour } from './terms.ts';
 
 export interface TripQuery {
   destination: Destination;
@@ -96,51 +96,51 @@ export async function freeCapacity(
   // The time range is written as (schedule_id, start_at) bounds so that it can only be read from the
   // per-chair index: without statistics (PGlite is never analysed) the planner otherwise walked the
   // whole range of every chair's slots once per chair — 2.4 s instead of 36 ms for 40 centres.
-  const rows = await db.query<{ service_id: string; start_at: Date | string }>(
-    `SELECT DISTINCT ch.service_id, s.start_at FROM dial_chair ch
-       JOIN sched_slot s ON s.schedule_id = ch.schedule_id
-        AND (s.schedule_id, s.start_at) >= (ch.schedule_id, $3::timestamptz)
-        AND (s.schedule_id, s.start_at) < (ch.schedule_id, $4::timestamptz)
-      WHERE ch.service_id = ANY($1::text[]) AND ch.kind = $2::text AND s.status = 'free'`,
+  // Starts come back as sorted epoch minutes, one row per centre: parsing a timestamp per slot row
+  // (hundreds per centre over two weeks) cost more than the query itself.
+  const rows = await db.query<{ service_id: string; minutes: number[] }>(
+    `SELECT service_id, array_agg(minute ORDER BY minute) AS minutes FROM (
+       SELECT DISTINCT ch.service_id, (extract(epoch FROM s.start_at)::bigint / 60)::int AS minute
+         FROM dial_chair ch
+         JOIN sched_slot s ON s.schedule_id = ch.schedule_id
+          AND (s.schedule_id, s.start_at) >= (ch.schedule_id, $3::timestamptz)
+          AND (s.schedule_id, s.start_at) < (ch.schedule_id, $4::timestamptz)
+        WHERE ch.service_id = ANY($1::text[]) AND ch.kind = $2::text AND s.status = 'free') free
+      GROUP BY service_id`,
     [services, kind, from.toISOString(), to.toISOString()],
   );
   const out = new Map<string, Map<string, Map<Shift, string>>>();
+  const dates = new Map<number, string>();
   for (const row of rows.rows) {
-    const start = new Date(row.start_at);
-    // local date and time from the zone's offset (its formatter is cached): a two-week search reads
-    // thousands of rows, and building an Intl.DateTimeFormat per row cost about 0.1 ms each
-    const local = new Date(start.getTime() + zoneOffsetMinutes(start) * 60_000).toISOString();
-    const date = local.slice(0, 10);
-    const time = local.slice(11, 16);
-    const byDate = out.get(row.service_id) ?? new Map<string, Map<Shift, string>>();
-    const byShift = byDate.get(date) ?? new Map<Shift, string>();
-    const shift = shiftOf(time);
-    const earlier = byShift.get(shift);
-    if (!earlier || earlier > start.toISOString()) byShift.set(shift, start.toISOString());
-    byDate.set(date, byShift);
+    const byDate = new Map<string, Map<Shift, string>>();
+    for (const minute of row.minutes) {
+      // local day and hour from the zone's offset (cached by minute): no Date formatting per slot
+      const local = minute + zoneOffsetMinutes(new Date(minute * 60_000));
+      const day = Math.floor(local / 1440);
+      let date = dates.get(day);
+      if (date === undefined) {
+        date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+        dates.set(day, date);
+      }
+      const byShift = byDate.get(date) ?? new Map<Shift, string>();
+      const shift = shiftOfHour(Math.floor((local - day * 1440) / 60));
+      // ascending minutes: the first start seen for a shift is its earliest
+      if (!byShift.has(shift)) byShift.set(shift, new Date(minute * 60_000).toISOString());
+      byDate.set(date, byShift);
+    }
     out.set(row.service_id, byDate);
   }
   return out;
 }
 
-/** Per centre, the weekdays its chairs of this kind may work (dial_chair.weekdays, a superset of
- * their slots' days); null when a chair's are not known yet (then every day is possible). */
-export async function workingDays(
-  db: SqlExecutor,
-  services: string[],
-  kind: ChairKind,
-): Promise<Map<string, Set<Weekday> | null>> {
-  const out = new Map<string, Set<Weekday> | null>();
-  if (services.length === 0) return out;
-  const rows = await db.query<{ service_id: string; weekdays: Weekday[] | null }>(
-    'SELECT service_id, weekdays FROM dial_chair WHERE service_id = ANY($1::text[]) AND kind = $2::text',
-    [services, kind],
-  );
-  for (const row of rows.rows) {
-    const known = out.get(row.service_id);
-    if (known === null) continue;
-    if (row.weekdays === null) out.set(row.service_id, null);
-    else out.set(row.service_id, new Set([...(known ?? []), ...row.weekdays]));
+/** The weekdays a centre's chairs of the kind asked for may work (dial_chair.weekdays, a superset of
+ * their slots' days), from one array per chair; null when a chair's are not known yet (then every
+ * day is possible), none when it has no chair of the kind. */
+export function chairWeekdays(chairs: (Weekday[] | null)[] | null): Set<Weekday> | null {
+  const out = new Set<Weekday>();
+  for (const days of chairs ?? []) {
+    if (days === null) return null;
+    for (const day of days) out.add(day);
   }
   return out;
 }
@@ -163,8 +163,8 @@ export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripRes
   // ranked in SQL (same town first, then by great-circle distance, then by name) so that only the
   // centres the search may read travel to the server: 120 rows instead of the whole network
   const candidates = (
-    await db.query<CentreRow & { same_city: boolean; distance_km: number | null }>(
-      `SELECT ${CENTRE_COLUMNS},
+    await db.query<CentreRow & { distance_km: number | null; chair_days: (Weekday[] | null)[] | null }>(
+      `WITH ranked AS (SELECT ${CENTRE_COLUMNS},
               lower(coalesce(city, '')) = lower($3::text) AS same_city,
               CASE WHEN $1::float8 IS NULL OR lat IS NULL OR lon IS NULL THEN NULL
                    ELSE 2 * 6371 * asin(sqrt(
@@ -174,21 +174,30 @@ export async function searchTrip(db: SqlExecutor, q: TripQuery): Promise<TripRes
          FROM dial_centre
         WHERE active AND country = $4::text AND ($5::text IS NULL OR $5::text = ANY(languages))
         ORDER BY same_city DESC, distance_km ASC NULLS LAST, name
-        LIMIT $6::int`,
-      [d.lat ?? null, d.lon ?? null, d.city, d.country, q.language ?? null, MAX_CENTRES_READ],
+        LIMIT $6::int)
+       SELECT ranked.*,
+              (SELECT json_agg(ch.weekdays) FROM dial_chair ch
+                WHERE ch.service_id = ranked.service_id AND ch.kind = $7::text) AS chair_days
+         FROM ranked
+        ORDER BY same_city DESC, distance_km ASC NULLS LAST, name`,
+      [d.lat ?? null, d.lon ?? null, d.city, d.country, q.language ?? null, MAX_CENTRES_READ, q.chairKind],
     )
-  ).rows.map((c) => ({ c, distance: c.distance_km ?? undefined }));
+  ).rows.map((c) => ({ c, distance: c.distance_km ?? undefined, days: chairWeekdays(c.chair_days) }));
   // centres whose chairs never work the days the stay needs are passed over before reading a slot:
-  // without this a search that finds no plan read the two weeks of every chair of 120 centres
-  const days = await workingDays(
-    db,
-    candidates.map((x) => x.c.service_id),
-    q.chairKind,
-  );
+  // without this a search that finds no plan read the two weeks of every chair of 120 centres. Few
+  // centres differ in their days (a handful of weekly patterns), so each set is planned once.
+  const keepsRhythmOn = new Map<string, boolean>();
+  const couldKeep = (days: Set<Weekday> | null): boolean => {
+    const key = days === null ? 'any' : [...days].sort().join();
+    let ok = keepsRhythmOn.get(key);
+    if (ok === undefined) {
+      ok = couldKeepRhythm(q, days);
+      keepsRhythmOn.set(key, ok);
+    }
+    return ok;
+  };
   const noticeOk = (c: CentreRow) => addDays(q.today, c.notice_days) <= q.arrival;
-  const feasible = candidates.filter(
-    ({ c }) => !noticeOk(c) || couldKeepRhythm(q, days.get(c.service_id) ?? new Set()),
-  );
+  const feasible = candidates.filter(({ c, days }) => !noticeOk(c) || couldKeep(days));
   const results: TripResult[] = [];
   const late: TripResult[] = [];
   for (let i = 0; i < feasible.length && results.length < q.limit; ) {

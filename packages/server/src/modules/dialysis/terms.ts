@@ -148,7 +148,10 @@ export const EXT = {
 
 /** The shift a session start falls in, by the local hour. */
 export function shiftOf(localTime: string): 'morning' | 'midday' | 'afternoon' {
-  const hour = Number(localTime.slice(0, 2));
+  return shiftOfHour(Number(localTime.slice(0, 2)));
+}
+
+export function shiftOfHour(hour: number): 'morning' | 'midday' | 'afternoon' {
   if (hour < 10) return 'morning';
   if (hour < 15) return 'midday';
   return 'afternoon';
