@@ -18,6 +18,7 @@ import {
 } from '../packages/server/src/modules/scheduling/calendar.ts';
 import { deriveSlots, templateOf } from '../packages/server/src/modules/scheduling/template.ts';
 import { sendVisitNotices } from '../packages/server/src/modules/units/tours/notices.ts';
+import { renderTemplate } from '../packages/server/src/notify/templates.ts';
 import { ecgPdf, ecgStrip, photo, prescription, referral } from './support/field-records.ts';
 import { type Person, signIn } from './support/people.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -308,6 +309,19 @@ describe('units, teams and tours', () => {
       [patientId],
     );
     assert.deepEqual(sms.rows, [{ channel: 'sms', recipient: '+212600000099' }]);
+    // in the villager's language: the stop's Arabic name (the commune's, census list) in Arabic
+    const { params } = (
+      await server.platform.db.query<{ params: Record<string, string> }>(
+        'SELECT params FROM notification_outbox WHERE patient_id = $1::text',
+        [patientId],
+      )
+    ).rows[0];
+    const stop = await fhirFetch(server.fhirBase, `/${stops[0]}`);
+    const arabicStop = stop.body._name.extension[0].extension[1].valueString as string;
+    assert.match(arabicStop, /[\u0600-\u06FF]/);
+    assert.ok(renderTemplate('unit-visit', 'ar', params).body.includes(arabicStop));
+    assert.ok(!renderTemplate('unit-visit', 'ar', params).body.includes(stop.body.name));
+    assert.ok(renderTemplate('unit-visit', 'fr', params).body.includes(stop.body.name));
     assert.equal(await sendVisitNotices(server.platform.db, server.platform.store, evening), 0, 'once');
 
     // a public holiday on a tour weekday: the Slots are closed, nobody is told to wait for the unit

@@ -3,7 +3,7 @@
  * Location a tour stop or a facility an administrator added, a PractitionerRole a team member, a
  * Device a piece of the unit's equipment, and a record one created by the field app.
  */
-import type { CodeableConcept, Extension } from '@medplum/fhirtypes';
+import type { CodeableConcept, Element, Extension } from '@medplum/fhirtypes';
 
 /** Every resource the field app creates carries this identifier (a UUID made on the device): the key of idempotent sync. */
 export const FIELD_RECORD_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/field-record';
@@ -61,6 +61,15 @@ export const fieldRecordIdOf = (resource: { identifier?: { system?: string; valu
 
 /** FHIR R4's translation of a string element (Organization._name): sub-extensions `lang`, `content`. */
 export const TRANSLATION_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/translation';
+
+/** A string element's translation into `lang` (its `_element`'s translation extension), if any. */
+export function translationOf(element: Element | undefined, lang: string): string | undefined {
+  const found = element?.extension?.find(
+    (e) =>
+      e.url === TRANSLATION_EXTENSION && e.extension?.some((x) => x.url === 'lang' && x.valueCode === lang),
+  );
+  return found?.extension?.find((x) => x.url === 'content')?.valueString || undefined;
+}
 
 /** The FHIR R4 translation extension of a string element (its `_element`). */
 export const translation = (lang: string, content: string): Extension => ({

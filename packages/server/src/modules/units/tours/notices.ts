@@ -5,12 +5,31 @@
  * day or other hours tell nobody to wait for it. Once per person, stop and day: the notice's row is
  * the key, so a job run twice (another process, a retry) sends nothing twice.
  */
-import type { Location, Patient, Schedule } from '@medplum/fhirtypes';
+import type { Element, Location, Organization, Patient, Schedule } from '@medplum/fhirtypes';
 import type { FhirStore, SqlClient } from '@sahti/fhir';
 import { enqueueNotification, nudgeNotifications, patientLanguage } from '../../../notify/index.ts';
 import { addDays, localDate, localToInstant } from '../../scheduling/calendar.ts';
 import { deriveSlots, templateOf } from '../../scheduling/template.ts';
-import { SERVICE_TYPE_SYSTEM } from '../terms.ts';
+import { SERVICE_TYPE_SYSTEM, translationOf } from '../terms.ts';
+
+type Named = { name?: string; _name?: Element };
+
+/** The unit's and the stop's names for the message: French, and their Arabic and English translations
+ * where the Organization and the Location carry them (the template picks by the patient's language). */
+function names(
+  unit: Named | undefined,
+  unitDisplay: string,
+  stop: Named | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = { unit: unit?.name ?? unitDisplay, place: stop?.name ?? '' };
+  for (const lang of ['ar', 'en']) {
+    const unitName = translationOf(unit?._name, lang);
+    const place = translationOf(stop?._name, lang);
+    if (unitName) out[`unit_${lang}`] = unitName;
+    if (place) out[`place_${lang}`] = place;
+  }
+  return out;
+}
 
 export const VISIT_NOTICE_JOB = 'units.visit-notices';
 
@@ -34,9 +53,15 @@ export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = ne
     const stop = schedule.actor?.find((a) => a.reference?.startsWith('Location/'))?.reference;
     if (!stop) continue;
     const location = (await store.read('Location', stop.slice(9)).catch(() => undefined)) as
-      | Location
+      | (Location & Named)
       | undefined;
-    const unit = location?.managingOrganization?.display ?? '';
+    const unitRef = location?.managingOrganization?.reference;
+    const unit = unitRef?.startsWith('Organization/')
+      ? ((await store.read('Organization', unitRef.slice(13)).catch(() => undefined)) as
+          | (Organization & Named)
+          | undefined)
+      : undefined;
+    const named = names(unit, location?.managingOrganization?.display ?? '', location);
     const since = addDays(tomorrow, -365);
     const seen = await store.search('Encounter', [
       ['location', stop],
@@ -63,7 +88,7 @@ export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = ne
           recipient: phone,
           patientId: patient.id,
           template: 'unit-visit',
-          params: { unit, place: location?.name ?? '', start: start.toISOString() },
+          params: { ...named, start: start.toISOString() },
           ...(language ? { language } : {}),
           expiresAt: start,
         });
