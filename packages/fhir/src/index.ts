@@ -44,4 +44,11 @@ export {
   type WriteHook,
   type WriteResult,
 } from './store.ts';
+export {
+  checkUpsertItem,
+  type UpsertBatchResult,
+  type UpsertItem,
+  type UpsertRefusal,
+  upsertBatch,
+} from './upsert-batch.ts';
 export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';

@@ -1,5 +1,6 @@
 /** The services of the platform, in the order they are registered (see kernel/module.ts). */
 import type { SahtiModule } from '../kernel/module.ts';
+import { bulkImport } from './bulk-import/index.ts';
 import { dialysisModule } from './dialysis/index.ts';
 import { directoryModule } from './directory/index.ts';
 import { hubModule } from './hub/index.ts';
@@ -26,4 +27,5 @@ export const MODULES: SahtiModule[] = [
   summaryModule,
   dialysisModule,
   terminologyModule,
+  bulkImport,
 ];

@@ -1,0 +1,154 @@
+/**
+ * The `bulk-import.run` job: reads the staged lines from where the job stands, parses and checks
+ * each (the engine's validation), and writes a batch at a time through the engine's upsertBatch as
+ * the submitting client — guard, write hooks, unique identifiers and events included — recording
+ * the progress and the refused lines in the batch's own transaction. A batch the database refuses
+ * as a whole for a client's reason (a unique identifier taken, a write hook's refusal) is written
+ * again line by line to find and report the culprits. At the end, one AuditEvent.
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import {
+  checkUpsertItem,
+  FhirError,
+  type FhirStore,
+  outcome,
+  type UpsertItem,
+  type UpsertRefusal,
+  upsertBatch,
+} from '@sahti/fhir';
+import { RELATION_TYPES } from '../../access/relations/sources.ts';
+import type { JobContext } from '../../jobs/index.ts';
+import type { ModuleContext } from '../../kernel/module.ts';
+import {
+  claimImport,
+  findImport,
+  finishImport,
+  ImportCancelled,
+  recordProgress,
+  stagedLines,
+} from './imports.ts';
+import { auditImport } from './manifest.ts';
+import type { BulkImportSettings } from './settings.ts';
+
+export const RUN_JOB = 'bulk-import.run';
+
+interface Batch {
+  items: UpsertItem[];
+  refusals: UpsertRefusal[];
+  /** The first line after this batch. */
+  nextLine: number;
+}
+
+/** One staged line → a resource to write, or why not (pure). */
+export function parseLine(line: number, text: string | null, store: FhirStore): UpsertItem | UpsertRefusal {
+  const refuse = (o: OperationOutcome): UpsertRefusal => ({ line, outcome: o });
+  if (text === null) return refuse(outcome('error', 'structure', 'The line holds a NUL character'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return refuse(outcome('error', 'structure', `The line is not JSON: ${(err as Error).message}`));
+  }
+  const checked = checkUpsertItem(parsed, store);
+  if ('outcome' in checked) return refuse(checked.outcome);
+  return { line, resource: checked.resource };
+}
+
+/** The next batch: up to `size` lines, cut before a resource named twice (its second line starts the next). */
+export function assembleBatch(rows: { line: number; text: string | null }[], store: FhirStore): Batch {
+  const batch: Batch = { items: [], refusals: [], nextLine: (rows.at(-1)?.line ?? 0) + 1 };
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const parsed = parseLine(row.line, row.text, store);
+    if ('outcome' in parsed) {
+      batch.refusals.push(parsed);
+      continue;
+    }
+    const key = `${parsed.resource.resourceType}/${parsed.resource.id}`;
+    if (seen.has(key)) {
+      batch.nextLine = row.line;
+      return batch;
+    }
+    seen.add(key);
+    batch.items.push(parsed);
+  }
+  return batch;
+}
+
+export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
+  return async (payload: { importId: string }, job: JobContext): Promise<void> => {
+    const id = payload.importId;
+    if (!(await claimImport(ctx.db, id))) return; // finished, cancelled or forgotten meanwhile
+    const started = await findImport(ctx.db, id);
+    if (!started) return;
+    const access = await ctx.access.resolve(started.principal);
+    const store = ctx.store.as(access);
+    let nextLine = started.nextLine;
+    try {
+      for (;;) {
+        if (job.signal.aborted) throw new Error('the job was stopped; it resumes at its next attempt');
+        const rows = await stagedLines(ctx.db, id, nextLine, settings.batchLines);
+        if (rows.length === 0) break;
+        const batch = assembleBatch(rows, store);
+        const written = await writeBatch(ctx, store, id, batch);
+        nextLine = batch.nextLine;
+        if (written.some((t) => RELATION_TYPES.has(t))) ctx.access.careViews.invalidate();
+        ctx.events.nudge();
+      }
+      await finishImport(ctx.db, id, 'completed');
+    } catch (err) {
+      // cancelled: the DELETE that cancelled it recorded the audit event
+      if (err instanceof ImportCancelled) return;
+      // retried (or taken over after a stop): resumes at the last committed batch
+      if (job.signal.aborted || job.attempt < job.maxAttempts) throw err;
+      await finishImport(ctx.db, id, 'failed', 'The import stopped on an internal error; it has been logged');
+      ctx.log.error(`bulk-import ${id}: ${(err as Error).message}`);
+    }
+    const ended = await findImport(ctx.db, id);
+    if (ended) auditImport(ctx.audit, ended, ended.status);
+  };
+}
+
+/** Writes one batch (falling back to line by line when refused as a whole); returns the types written. */
+async function writeBatch(ctx: ModuleContext, store: FhirStore, id: string, batch: Batch): Promise<string[]> {
+  try {
+    const result = await upsertBatch(store, batch.items, (tx, r) =>
+      recordProgress(tx, id, {
+        nextLine: batch.nextLine,
+        written: r.written,
+        refusals: [...batch.refusals, ...r.refused],
+      }),
+    );
+    return Object.keys(result.written);
+  } catch (err) {
+    if (!(err instanceof FhirError)) throw err;
+  }
+  // one line at a time, in order: each commits with the progress up to it
+  const refusals = [...batch.refusals];
+  const types = new Set<string>();
+  for (const [i, item] of batch.items.entries()) {
+    const upTo = i + 1 < batch.items.length ? batch.items[i + 1].line : batch.nextLine;
+    const before = refusals.filter((r) => r.line < upTo);
+    try {
+      await upsertBatch(store, [item], (tx, r) =>
+        recordProgress(tx, id, { nextLine: upTo, written: r.written, refusals: [...before, ...r.refused] }),
+      );
+      types.add(item.resource.resourceType);
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      await ctx.db.transaction((tx) =>
+        recordProgress(tx, id, {
+          nextLine: upTo,
+          written: {},
+          refusals: [...before, { line: item.line, outcome: err.outcome }],
+        }),
+      );
+    }
+    for (const r of before) refusals.splice(refusals.indexOf(r), 1);
+  }
+  if (refusals.length > 0)
+    await ctx.db.transaction((tx) =>
+      recordProgress(tx, id, { nextLine: batch.nextLine, written: {}, refusals }),
+    );
+  return [...types];
+}
