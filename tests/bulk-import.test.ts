@@ -233,6 +233,57 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
     assert.equal((await fhirFetch(server.fhirBase, '/Patient/uniq-d')).status, 200);
   });
 
+  it('a resource named twice in one file gets two versions, in file order', async () => {
+    const accepted = await submit(
+      ndjson([patient('twice-1', 'Premier'), patient('twice-2', 'Autre'), patient('twice-1', 'Second')]),
+    );
+    const manifest = await poll(accepted.location as string);
+    assert.equal(countOf(manifest, 'Patient'), 3);
+    const current = await fhirFetch(server.fhirBase, '/Patient/twice-1');
+    assert.equal(current.body.meta.versionId, '2');
+    assert.equal(current.body.name[0].family, 'Second');
+    const first = await fhirFetch(server.fhirBase, '/Patient/twice-1/_history/1');
+    assert.equal(first.body.name[0].family, 'Premier');
+    assert.equal(first.body.meta.versionId, '1');
+    assert.equal((await fhirFetch(server.fhirBase, '/Patient?family=Premier')).body.entry?.length ?? 0, 0);
+  });
+
+  it('a streamed (chunked) body that grows past the limit is refused with 413 and leaves nothing', async () => {
+    const before = (
+      await server.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bulk_import')
+    ).rows[0].n;
+    const line = `${JSON.stringify(patient('stream-x', 'Flux'))}\n`;
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > MAX_BYTES * 2) return controller.close();
+        const chunk = new TextEncoder().encode(line.repeat(100));
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${server.fhirBase}/$import`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/fhir+ndjson',
+        prefer: 'respond-async',
+        authorization: `Bearer ${server.token}`,
+      },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 413);
+    assert.match((await res.json()).issue[0].diagnostics, /larger than/);
+    const afterCount = (
+      await server.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bulk_import')
+    ).rows[0].n;
+    assert.equal(afterCount, before);
+    const staged = await server.platform.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM bulk_import_line',
+    );
+    assert.equal(staged.rows[0].n, 0);
+  });
+
   it('refuses a body over SAHTI_IMPORT_MAX_BYTES with 413 and stages nothing', async () => {
     const before = (
       await server.platform.db.query<{ n: number }>('SELECT count(*)::int AS n FROM bulk_import')

@@ -46,6 +46,7 @@ export {
 } from './store.ts';
 export {
   checkUpsertItem,
+  prepareUpsert,
   type UpsertBatchResult,
   type UpsertItem,
   type UpsertRefusal,

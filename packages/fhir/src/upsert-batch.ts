@@ -14,13 +14,17 @@ import type { SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
-import { assertIdKeepsCompartment, lockCurrent, nowInstant, stampedVersion } from './versions.ts';
+import { assertIdKeepsCompartment, lockCurrent, stampedVersion } from './versions.ts';
 import { type NewVersion, writeVersions } from './write.ts';
 
-/** One resource to upsert, with where it came from (a line number of the file). */
+/**
+ * One resource to upsert, built before any I/O by prepareUpsert (validated, index rows and
+ * compartment computed), with where it came from (a line number of the file). Its version number
+ * is set when it is written, from the current version locked then.
+ */
 export interface UpsertItem {
   line: number;
-  resource: Resource & { id: string };
+  version: NewVersion & { resource: Resource };
 }
 
 export interface UpsertRefusal {
@@ -60,6 +64,16 @@ export function checkUpsertItem(
 }
 
 /**
+ * The new version of a checked resource, as every write builds it (stampedVersion: meta, index
+ * rows, compartment) but without its version number, so that it can be built while an earlier
+ * batch is being written. No search parameter reads meta.versionId, so the index rows are those of
+ * the version as stored.
+ */
+export function prepareUpsert(line: number, resource: Resource & { id: string }, now: string): UpsertItem {
+  return { line, version: stampedVersion(resource, resource.id, 0, now, 'PUT') as UpsertItem['version'] };
+}
+
+/**
  * Upserts a batch in one transaction (see the file's comment). No two items may name the same
  * resource (the caller splits the batch there). `within` runs last inside the same transaction:
  * the caller records its progress there, so the batch and its bookkeeping commit together.
@@ -69,23 +83,27 @@ export async function upsertBatch(
   items: UpsertItem[],
   within?: (tx: SqlExecutor, result: UpsertBatchResult) => Promise<void>,
 ): Promise<UpsertBatchResult> {
-  const keys = items.map((i) => ({ type: i.resource.resourceType, id: i.resource.id }));
+  const keys = items.map((i) => ({ type: i.version.resourceType, id: i.version.id }));
   if (new Set(keys.map((k) => `${k.type}/${k.id}`)).size !== keys.length)
     throw new Error('upsertBatch: two items name the same resource');
   const result = await store.db.transaction(async (tx) => {
     const result: UpsertBatchResult = { written: {}, refused: [] };
-    const now = nowInstant();
     const current = await lockCurrent(tx, keys);
     const versions: NewVersion[] = [];
     const previous = new Map<string, Resource | undefined>();
     for (const item of items) {
-      const { resourceType: type, id } = item.resource;
+      const { resourceType: type, id, resource } = item.version;
       const key = `${type}/${id}`;
       const before = current.get(key);
       const prior =
         before && !before.deleted && before.content ? (JSON.parse(before.content) as Resource) : undefined;
       try {
-        const version = stampedVersion(item.resource, id, (before?.versionId ?? 0) + 1, now, 'PUT');
+        const versionId = (before?.versionId ?? 0) + 1;
+        const version: NewVersion = {
+          ...item.version,
+          versionId,
+          resource: { ...resource, meta: { ...resource.meta, versionId: String(versionId) } } as Resource,
+        };
         assertIdKeepsCompartment(type, id, before, version);
         await store.access.guard?.(tx, version.resource, prior);
         versions.push(version);

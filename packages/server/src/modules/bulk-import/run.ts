@@ -6,12 +6,13 @@
  * as a whole for a client's reason (a unique identifier taken, a write hook's refusal) is written
  * again line by line to find and report the culprits. At the end, one AuditEvent.
  */
-import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import {
   checkUpsertItem,
   FhirError,
   type FhirStore,
   outcome,
+  prepareUpsert,
   type UpsertItem,
   type UpsertRefusal,
   upsertBatch,
@@ -39,8 +40,12 @@ interface Batch {
   nextLine: number;
 }
 
-/** One staged line → a resource to write, or why not (pure). */
-export function parseLine(line: number, text: string | null, store: FhirStore): UpsertItem | UpsertRefusal {
+/** One staged line → a resource checked as any write checks it, or why not (pure). */
+export function parseLine(
+  line: number,
+  text: string | null,
+  store: FhirStore,
+): { line: number; resource: Resource & { id: string } } | UpsertRefusal {
   const refuse = (o: OperationOutcome): UpsertRefusal => ({ line, outcome: o });
   if (text === null) return refuse(outcome('error', 'structure', 'The line holds a NUL character'));
   let parsed: unknown;
@@ -54,11 +59,23 @@ export function parseLine(line: number, text: string | null, store: FhirStore): 
   return { line, resource: checked.resource };
 }
 
-/** The next batch: up to `size` lines, cut before a resource named twice (its second line starts the next). */
-export function assembleBatch(rows: { line: number; text: string | null }[], store: FhirStore): Batch {
+/** Lines checked and built between two turns of the event loop (the write of the batch before goes on). */
+const SLICE = 25;
+
+/**
+ * The next batch: its lines checked and their versions built, cut before a resource named twice
+ * (its second line starts the next batch). Yields to the event loop every few lines, so that on
+ * PostgreSQL the batch before is written while this one is built.
+ */
+export async function assembleBatch(
+  rows: { line: number; text: string | null }[],
+  store: FhirStore,
+): Promise<Batch> {
   const batch: Batch = { items: [], refusals: [], nextLine: (rows.at(-1)?.line ?? 0) + 1 };
   const seen = new Set<string>();
-  for (const row of rows) {
+  const now = new Date().toISOString();
+  for (const [i, row] of rows.entries()) {
+    if (i % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
     const parsed = parseLine(row.line, row.text, store);
     if ('outcome' in parsed) {
       batch.refusals.push(parsed);
@@ -70,7 +87,7 @@ export function assembleBatch(rows: { line: number; text: string | null }[], sto
       return batch;
     }
     seen.add(key);
-    batch.items.push(parsed);
+    batch.items.push(prepareUpsert(row.line, parsed.resource, now));
   }
   return batch;
 }
@@ -83,17 +100,22 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
     if (!started) return;
     const access = await ctx.access.resolve(started.principal);
     const store = ctx.store.as(access);
-    let nextLine = started.nextLine;
+    const next = async (from: number): Promise<Batch | undefined> => {
+      const rows = await stagedLines(ctx.db, id, from, settings.batchLines);
+      return rows.length === 0 ? undefined : assembleBatch(rows, store);
+    };
     try {
-      for (;;) {
+      let batch = await next(started.nextLine);
+      while (batch) {
         if (job.signal.aborted) throw new Error('the job was stopped; it resumes at its next attempt');
-        const rows = await stagedLines(ctx.db, id, nextLine, settings.batchLines);
-        if (rows.length === 0) break;
-        const batch = assembleBatch(rows, store);
-        const written = await writeBatch(ctx, store, id, batch);
-        nextLine = batch.nextLine;
+        // the next batch is read and built while this one is written (one transaction each, in order)
+        const [written, following] = await Promise.all([
+          writeBatch(ctx, store, id, batch),
+          next(batch.nextLine),
+        ]);
         if (written.some((t) => RELATION_TYPES.has(t))) ctx.access.careViews.invalidate();
         ctx.events.nudge();
+        batch = following;
       }
       await finishImport(ctx.db, id, 'completed');
     } catch (err) {
@@ -133,7 +155,7 @@ async function writeBatch(ctx: ModuleContext, store: FhirStore, id: string, batc
       await upsertBatch(store, [item], (tx, r) =>
         recordProgress(tx, id, { nextLine: upTo, written: r.written, refusals: [...before, ...r.refused] }),
       );
-      types.add(item.resource.resourceType);
+      types.add(item.version.resourceType);
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;
       await ctx.db.transaction((tx) =>
