@@ -1,5 +1,5 @@
 /**
- * `node bench/import.ts [--backend=pglite|postgres] [--patients=N] [--rounds=2] [--keep]`: the bulk
+ * `node bench/import.ts [--backend=pglite|postgres] [--patients=N] [--rounds=2] [--workers=N] [--keep]`: the bulk
  * import (`POST /fhir/R4/$import`, ndjson, client ids) against today's path for a load, transaction
  * bundles (990 entries, 3 concurrent clients, `urn:uuid:` references), on one real server (a child
  * process, access control and audit on, as in production). Both arms load the same synthetic
@@ -30,6 +30,8 @@ const { values: flags } = parseArgs({
     backend: { type: 'string', default: 'pglite' },
     patients: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '2' },
+    /** SAHTI_IMPORT_WORKERS of the server: a number or `cores` (default: the server's, 0). */
+    workers: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -121,7 +123,10 @@ try {
     ...backend.server,
     logDir,
     access: { on: true, ...credentials },
-    env: { SAHTI_IMPORT_MAX_BYTES: String(4 * 1024 * 1024 * 1024) },
+    env: {
+      SAHTI_IMPORT_MAX_BYTES: String(4 * 1024 * 1024 * 1024),
+      ...(flags.workers !== undefined ? { SAHTI_IMPORT_WORKERS: flags.workers } : {}),
+    },
   });
   log(`${backendName}: server pid ${server.pid}, log ${server.logPath}`);
   const http = new HttpClient(server.port, BUNDLE_CLIENTS + 1, credentials);
@@ -169,7 +174,7 @@ const rows = (['bundles', '$import', '$import again'] as const).map((arm) => ({ 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const table = [
-  `Bulk import, ${engine}; ${rounds} round(s) of ${resourcesOf(patientsPerRound).toLocaleString('en-US')} resources per arm; ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after`,
+  `Bulk import, ${engine}; prepare workers: ${flags.workers ?? 'default (0)'}; ${rounds} round(s) of ${resourcesOf(patientsPerRound).toLocaleString('en-US')} resources per arm; ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after`,
   '',
   '| arm | resources | seconds | resources/s | ratio to bundles | of which upload (s) |',
   '|---|---:|---:|---:|---:|---:|',

@@ -14,6 +14,8 @@ import { clientToken, fhirFetch, startTestServer, type TestServer } from './supp
 const MAX_BYTES = 300_000;
 process.env.SAHTI_IMPORT_MAX_BYTES = String(MAX_BYTES);
 process.env.SAHTI_IMPORT_BATCH_LINES = '50';
+// the worker-thread path (off by default) is the one with more to go wrong: the tests take it
+process.env.SAHTI_IMPORT_WORKERS = '1';
 
 let server: TestServer;
 

@@ -13,7 +13,7 @@ import { FhirError, outcome } from './outcome.ts';
 import type { SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
-import { hasErrors, validationOutcome } from './validate.ts';
+import { hasErrors, type ResourceRule, validationOutcome } from './validate.ts';
 import { assertIdKeepsCompartment, lockCurrent, stampedVersion } from './versions.ts';
 import { type NewVersion, writeVersions } from './write.ts';
 
@@ -45,9 +45,9 @@ export interface UpsertBatchResult {
  */
 export function checkUpsertItem(
   resource: unknown,
-  store: FhirStore,
+  rules: ResourceRule[],
 ): { resource: Resource & { id: string } } | { outcome: OperationOutcome } {
-  const result = validationOutcome(resource, store.rules);
+  const result = validationOutcome(resource, rules);
   if (hasErrors(result))
     return { outcome: { ...result, issue: result.issue?.filter((i) => i.severity !== 'information') } };
   const r = resource as Resource;

@@ -6,17 +6,7 @@
  * as a whole for a client's reason (a unique identifier taken, a write hook's refusal) is written
  * again line by line to find and report the culprits. At the end, one AuditEvent.
  */
-import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
-import {
-  checkUpsertItem,
-  FhirError,
-  type FhirStore,
-  outcome,
-  prepareUpsert,
-  type UpsertItem,
-  type UpsertRefusal,
-  upsertBatch,
-} from '@sahti/fhir';
+import { FhirError, type FhirStore, type UpsertItem, type UpsertRefusal, upsertBatch } from '@sahti/fhir';
 import { RELATION_TYPES } from '../../access/relations/sources.ts';
 import type { JobContext } from '../../jobs/index.ts';
 import type { ModuleContext } from '../../kernel/module.ts';
@@ -29,6 +19,8 @@ import {
   stagedLines,
 } from './imports.ts';
 import { auditImport } from './manifest.ts';
+import type { StagedLine } from './prepare.ts';
+import { PreparePool } from './prepare-pool.ts';
 import type { BulkImportSettings } from './settings.ts';
 
 export const RUN_JOB = 'bulk-import.run';
@@ -40,54 +32,26 @@ interface Batch {
   nextLine: number;
 }
 
-/** One staged line → a resource checked as any write checks it, or why not (pure). */
-export function parseLine(
-  line: number,
-  text: string | null,
-  store: FhirStore,
-): { line: number; resource: Resource & { id: string } } | UpsertRefusal {
-  const refuse = (o: OperationOutcome): UpsertRefusal => ({ line, outcome: o });
-  if (text === null) return refuse(outcome('error', 'structure', 'The line holds a NUL character'));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return refuse(outcome('error', 'structure', `The line is not JSON: ${(err as Error).message}`));
-  }
-  const checked = checkUpsertItem(parsed, store);
-  if ('outcome' in checked) return refuse(checked.outcome);
-  return { line, resource: checked.resource };
-}
-
-/** Lines checked and built between two turns of the event loop (the write of the batch before goes on). */
-const SLICE = 25;
-
 /**
- * The next batch: its lines checked and their versions built, cut before a resource named twice
- * (its second line starts the next batch). Yields to the event loop every few lines, so that on
- * PostgreSQL the batch before is written while this one is built.
+ * The next batch: its lines prepared (prepare-pool.ts), cut before a resource named twice (its
+ * second line starts the next batch, prepared again then).
  */
-export async function assembleBatch(
-  rows: { line: number; text: string | null }[],
-  store: FhirStore,
-): Promise<Batch> {
+export async function assembleBatch(rows: StagedLine[], pool: PreparePool): Promise<Batch> {
   const batch: Batch = { items: [], refusals: [], nextLine: (rows.at(-1)?.line ?? 0) + 1 };
   const seen = new Set<string>();
-  const now = new Date().toISOString();
-  for (const [i, row] of rows.entries()) {
-    if (i % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
-    const parsed = parseLine(row.line, row.text, store);
-    if ('outcome' in parsed) {
-      batch.refusals.push(parsed);
+  for (const prepared of await pool.prepare(rows)) {
+    if ('outcome' in prepared) {
+      batch.refusals.push(prepared);
       continue;
     }
-    const key = `${parsed.resource.resourceType}/${parsed.resource.id}`;
+    const key = `${prepared.version.resourceType}/${prepared.version.id}`;
     if (seen.has(key)) {
-      batch.nextLine = row.line;
+      batch.nextLine = prepared.line;
+      batch.refusals = batch.refusals.filter((r) => r.line < prepared.line);
       return batch;
     }
     seen.add(key);
-    batch.items.push(prepareUpsert(row.line, parsed.resource, now));
+    batch.items.push(prepared);
   }
   return batch;
 }
@@ -100,9 +64,10 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
     if (!started) return;
     const access = await ctx.access.resolve(started.principal);
     const store = ctx.store.as(access);
+    const pool = new PreparePool(store.rules, settings.workers);
     const next = async (from: number): Promise<Batch | undefined> => {
       const rows = await stagedLines(ctx.db, id, from, settings.batchLines);
-      return rows.length === 0 ? undefined : assembleBatch(rows, store);
+      return rows.length === 0 ? undefined : assembleBatch(rows, pool);
     };
     try {
       let batch = await next(started.nextLine);
@@ -125,6 +90,8 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
       if (job.signal.aborted || job.attempt < job.maxAttempts) throw err;
       await finishImport(ctx.db, id, 'failed', 'The import stopped on an internal error; it has been logged');
       ctx.log.error(`bulk-import ${id}: ${(err as Error).message}`);
+    } finally {
+      await pool.close();
     }
     const ended = await findImport(ctx.db, id);
     if (ended) auditImport(ctx.audit, ended, ended.status);
