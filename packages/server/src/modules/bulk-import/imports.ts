@@ -73,12 +73,19 @@ export async function createImport(
   );
 }
 
-/** The upload is complete: the job may run. */
-export async function markQueued(tx: SqlExecutor, id: string, lines: number, bytes: number): Promise<void> {
-  await tx.query(
-    `UPDATE bulk_import SET status = 'queued', lines = $2::integer, bytes = $3::bigint WHERE id = $1::uuid`,
+/** The upload is complete: the job may run. False when it was cancelled while it was arriving. */
+export async function markQueued(
+  tx: SqlExecutor,
+  id: string,
+  lines: number,
+  bytes: number,
+): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE bulk_import SET status = 'queued', lines = $2::integer, bytes = $3::bigint
+     WHERE id = $1::uuid AND status = 'uploading' RETURNING 1`,
     [id, lines, bytes],
   );
+  return r.rows.length === 1;
 }
 
 /** An upload that did not finish (too large, broken off) leaves nothing behind. */

@@ -113,10 +113,16 @@ export async function registerImportRoutes(ctx: ModuleContext, settings: BulkImp
           outcome('error', 'invalid', 'The body holds no resources (one JSON resource per line)'),
         );
       }
-      await ctx.db.transaction(async (tx) => {
-        await markQueued(tx, id, staged.lines, staged.bytes);
+      const queued = await ctx.db.transaction(async (tx) => {
+        if (!(await markQueued(tx, id, staged.lines, staged.bytes))) return false;
         await ctx.jobs.enqueue(tx, RUN_JOB, { importId: id }, { key: `bulk-import/${id}` });
+        return true;
       });
+      if (!queued) {
+        // cancelled by DELETE on its status URL while the body was arriving
+        await dropImport(ctx.db, id);
+        throw new FhirError(409, outcome('error', 'conflict', 'The import was cancelled during its upload'));
+      }
       reply.header('content-location', statusUrl(id));
       return send(
         reply,
