@@ -6,8 +6,11 @@
  * narrow system clients and anonymous callers write nothing.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '../packages/server/src/auth/index.ts';
+import { readBulkImportSettings } from '../packages/server/src/modules/bulk-import/index.ts';
+import { RUN_JOB, runImportJob } from '../packages/server/src/modules/bulk-import/run.ts';
 import { signIn } from './support/people.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
@@ -18,6 +21,7 @@ process.env.SAHTI_IMPORT_BATCH_LINES = '50';
 process.env.SAHTI_IMPORT_WORKERS = '1';
 
 let server: TestServer;
+const heard = new Set<string>();
 
 const patient = (id: string, family: string) => ({
   resourceType: 'Patient',
@@ -92,6 +96,7 @@ async function systemToken(clientId: string, scopes: string): Promise<string> {
 describe('$import (FHIR Bulk Data ndjson)', () => {
   before(async () => {
     server = await startTestServer();
+    server.platform.events.listen((e) => heard.add(`${e.resourceType}/${e.id}`));
   });
   after(async () => {
     await server?.close();
@@ -147,15 +152,30 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
     const observationHistory = await fhirFetch(server.fhirBase, '/Observation/imp-o1/_history');
     assert.equal(observationHistory.body.entry.length, 2);
 
+    // the events of any write: one per version, with the patients of the compartment, seen by listeners
+    const events = await server.platform.db.query<{ action: string; version_id: string; patients: string[] }>(
+      `SELECT action, version_id, patients FROM resource_event WHERE resource_type = 'Observation' AND id = 'imp-o1' ORDER BY seq`,
+    );
+    assert.deepEqual(
+      events.rows.map((e) => [e.action, Number(e.version_id), e.patients]),
+      [
+        ['create', 1, ['imp-p1']],
+        ['update', 2, ['imp-p1']],
+      ],
+    );
+    for (let i = 0; i < 50 && !heard.has('Observation/imp-o1'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(heard.has('Observation/imp-o1'), 'an in-process listener heard of the imported observation');
+
     // one AuditEvent per job: the client and the counts, never a name from the file
     await server.platform.audit.flush();
     const jobId = (again.location as string).split('/').pop();
-    const events = await server.platform.db.query<{ content: any }>(
+    const audited = await server.platform.db.query<{ content: any }>(
       `SELECT content FROM audit_event WHERE content->>'outcomeDesc' LIKE $1::text`,
       [`%${jobId}%`],
     );
-    assert.equal(events.rows.length, 1);
-    const event = events.rows[0].content;
+    assert.equal(audited.rows.length, 1);
+    const event = audited.rows[0].content;
     assert.match(
       event.outcomeDesc,
       /completed: .*5 resources written \(Observation 3, Patient 2\), 0 lines refused/,
@@ -284,6 +304,51 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
       'SELECT count(*)::int AS n FROM bulk_import_line',
     );
     assert.equal(staged.rows[0].n, 0);
+  });
+
+  it('a job taken over after a crash resumes after its last committed batch, writing nothing twice', async () => {
+    // a crash cannot be staged through HTTP: the job's row is put in the state a worker killed
+    // after committing two lines leaves (running, next_line 3), then the job runs again as the
+    // runner would run it after the heartbeat went stale
+    const { db } = server.platform;
+    const model = await submit(ndjson([patient('resume-model', 'Modele')]));
+    await poll(model.location as string);
+    const owner = (
+      await db.query<{ owner: string; principal: unknown }>(
+        'SELECT owner, principal FROM bulk_import WHERE id = $1::uuid',
+        [(model.location as string).split('/').pop()],
+      )
+    ).rows[0];
+    const id = randomUUID();
+    await db.query(
+      `INSERT INTO bulk_import (id, owner, principal, status, lines, bytes, next_line, counts)
+       VALUES ($1::uuid, $2::text, $3::jsonb, 'running', 4, 400, 3, '{"Patient": 2}'::jsonb)`,
+      [id, owner.owner, JSON.stringify(owner.principal)],
+    );
+    await db.query(
+      `INSERT INTO bulk_import_line (import_id, line, text) SELECT $1::uuid, l, t FROM unnest($2::integer[], $3::text[]) AS x(l, t)`,
+      [id, [1, 2, 3, 4], [1, 2, 3, 4].map((i) => JSON.stringify(patient(`resume-${i}`, 'Reprise')))],
+    );
+    const run = runImportJob(server.platform.modules.context, readBulkImportSettings());
+    await run(
+      { importId: id },
+      { id, name: RUN_JOB, attempt: 2, maxAttempts: 5, signal: new AbortController().signal },
+    );
+    for (const i of [1, 2])
+      assert.equal((await fhirFetch(server.fhirBase, `/Patient/resume-${i}`)).status, 404);
+    for (const i of [3, 4]) {
+      const res = await fhirFetch(server.fhirBase, `/Patient/resume-${i}`);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.meta.versionId, '1');
+    }
+    const manifest = await poll(`${server.fhirBase}/$import/${id}`);
+    assert.equal(countOf(manifest, 'Patient'), 4);
+    // run again (at-least-once delivery): a finished job does nothing
+    await run(
+      { importId: id },
+      { id, name: RUN_JOB, attempt: 3, maxAttempts: 5, signal: new AbortController().signal },
+    );
+    assert.equal((await fhirFetch(server.fhirBase, '/Patient/resume-3')).body.meta.versionId, '1');
   });
 
   it('refuses a body over SAHTI_IMPORT_MAX_BYTES with 413 and stages nothing', async () => {
