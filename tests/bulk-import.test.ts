@@ -1,6 +1,6 @@
 /**
  * `$import` through HTTP: an ndjson file of client-identified resources is staged, written by a
- * job in batches through the engine's own write path (searchable, versioned, audited once), polled
+ * job in batches through the engine's own write path (searchable, versioned, audited per patient and per job), polled
  * on a status URL that only its submitter can read; bad lines are reported by number and write
  * nothing; too large a body is a 413; DELETE cancels; patients, clinicians, administrators,
  * narrow system clients and anonymous callers write nothing.
@@ -102,7 +102,7 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
     await server?.close();
   });
 
-  it('imports patients and observations: manifest counts, searchable, a second import makes new versions, one audit event', async () => {
+  it('imports patients and observations: manifest counts, searchable, a second import makes new versions, audited per patient and once per job', async () => {
     const lines = [
       patient('imp-p1', 'Bennani'),
       patient('imp-p2', 'Tazi'),
@@ -167,7 +167,7 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
       await new Promise((r) => setTimeout(r, 100));
     assert.ok(heard.has('Observation/imp-o1'), 'an in-process listener heard of the imported observation');
 
-    // one AuditEvent per job: the client and the counts, never a name from the file
+    // one summary AuditEvent per job: the client and the counts, never a name from the file
     await server.platform.audit.flush();
     const jobId = (again.location as string).split('/').pop();
     const audited = await server.platform.db.query<{ content: any }>(
@@ -175,6 +175,21 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
       [`%${jobId}%`],
     );
     assert.equal(audited.rows.length, 1);
+    // and each patient's access log shows what each import wrote to their record, as for any write
+    const written = await server.platform.db.query<{ patient_id: string; content: any }>(
+      `SELECT patient_id, content FROM audit_event
+        WHERE patient_id IN ('imp-p1', 'imp-p2') AND content->>'outcomeDesc' = 'written by a bulk import'
+        ORDER BY seq`,
+    );
+    assert.equal(written.rows.length, 4, 'two imports × two patients');
+    const p1 = written.rows.filter((r) => r.patient_id === 'imp-p1').map((r) => JSON.stringify(r.content));
+    assert.equal(p1.length, 2);
+    for (const content of p1) {
+      for (const ref of ['Patient/imp-p1', 'Observation/imp-o1', 'Observation/imp-o2'])
+        assert.ok(content.includes(ref), `${ref} in imp-p1's event`);
+      assert.ok(!content.includes('imp-o3') && !content.includes('Patient/imp-p2'), 'never another patient');
+      assert.match(content, /test-system/);
+    }
     const event = audited.rows[0].content;
     assert.match(
       event.outcomeDesc,

@@ -1,12 +1,14 @@
 /**
  * What a client reads of an import (pure): the Bulk Data style completion manifest, the progress
- * header while it runs, each refused line as an OperationOutcome of the error file — and the one
- * AuditEvent of a job: who imported, how many of each type, how many lines refused. Never a
- * resource's content or a patient's identity (a national load touches millions of records; the
- * audit says who loaded what, not one event per patient).
+ * header while it runs, each refused line as an OperationOutcome of the error file — and the audit:
+ * per committed batch, one event per patient whose record it wrote (as any write is recorded), and
+ * per job one summary event (who imported, how many of each type, how many lines refused). Never a
+ * resource's content.
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { UpsertItem } from '@sahti/fhir';
 import type { AuditLog } from '../../audit/index.ts';
+import type { Principal } from '../../kernel/principal.ts';
 import type { ImportJob, ImportStatus } from './imports.ts';
 
 export interface ImportManifest {
@@ -65,7 +67,39 @@ export function importSummary(job: ImportJob): string {
   return `$import ${job.id}: ${total(job.counts)} resources written${types ? ` (${types})` : ''}, ${job.refused} lines refused, ${job.lines} lines, ${job.bytes} bytes`;
 }
 
-/** The job's one AuditEvent, when it ends (completed, failed or cancelled). */
+/**
+ * What a committed batch wrote, as the trail records any write: one event per patient whose record
+ * it touched (the versions' compartment), naming that patient's resources, and one for the resources
+ * in no patient's compartment — so a patient's access log shows the import into their record.
+ */
+export function auditWrites(
+  audit: AuditLog,
+  job: { id: string; principal: Principal },
+  items: UpsertItem[],
+): void {
+  const byPatient = new Map<string, string[]>();
+  const none: string[] = [];
+  for (const { version } of items) {
+    const reference = `${version.resourceType}/${version.id}`;
+    const patients = version.compartment ?? [];
+    if (patients.length === 0) none.push(reference);
+    for (const patient of patients) byPatient.set(patient, [...(byPatient.get(patient) ?? []), reference]);
+  }
+  const event = (ids: string[], patientIds: string[]) =>
+    audit.record({
+      principal: job.principal,
+      interaction: 'update',
+      ids,
+      patientIds,
+      query: `$import?job=${job.id}`,
+      outcome: 200,
+      outcomeDesc: 'written by a bulk import',
+    });
+  for (const [patient, ids] of byPatient) event(ids, [patient]);
+  if (none.length > 0) event(none, []);
+}
+
+/** The job's summary AuditEvent, when it ends (completed, failed or cancelled). */
 export function auditImport(audit: AuditLog, job: ImportJob, status: ImportStatus): void {
   audit.record({
     principal: job.principal,

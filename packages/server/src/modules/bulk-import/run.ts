@@ -4,12 +4,14 @@
  * the submitting client — guard, write hooks, unique identifiers and events included — recording
  * the progress and the refused lines in the batch's own transaction. A batch the database refuses
  * as a whole for a client's reason (a unique identifier taken, a write hook's refusal) is written
- * again line by line to find and report the culprits. At the end, one AuditEvent.
+ * again line by line to find and report the culprits. Each committed batch is audited per patient it
+ * wrote to; at the end, one summary AuditEvent.
  */
 import { FhirError, type FhirStore, type UpsertItem, type UpsertRefusal, upsertBatch } from '@sahti/fhir';
 import { RELATION_TYPES } from '../../access/relations/sources.ts';
 import type { JobContext } from '../../jobs/index.ts';
 import type { ModuleContext } from '../../kernel/module.ts';
+import type { Principal } from '../../kernel/principal.ts';
 import {
   claimImport,
   findImport,
@@ -18,7 +20,7 @@ import {
   recordProgress,
   stagedLines,
 } from './imports.ts';
-import { auditImport } from './manifest.ts';
+import { auditImport, auditWrites } from './manifest.ts';
 import type { StagedLine } from './prepare.ts';
 import { PreparePool } from './prepare-pool.ts';
 import type { BulkImportSettings } from './settings.ts';
@@ -75,7 +77,7 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
         if (job.signal.aborted) throw new Error('the job was stopped; it resumes at its next attempt');
         // the next batch is read and built while this one is written (one transaction each, in order)
         const [written, following] = await Promise.all([
-          writeBatch(ctx, store, id, batch),
+          writeBatch(ctx, store, started, batch),
           next(batch.nextLine),
         ]);
         if (written.some((t) => RELATION_TYPES.has(t))) ctx.access.careViews.invalidate();
@@ -99,7 +101,13 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
 }
 
 /** Writes one batch (falling back to line by line when refused as a whole); returns the types written. */
-async function writeBatch(ctx: ModuleContext, store: FhirStore, id: string, batch: Batch): Promise<string[]> {
+async function writeBatch(
+  ctx: ModuleContext,
+  store: FhirStore,
+  job: { id: string; principal: Principal },
+  batch: Batch,
+): Promise<string[]> {
+  const id = job.id;
   try {
     const result = await upsertBatch(store, batch.items, (tx, r) =>
       recordProgress(tx, id, {
@@ -107,6 +115,12 @@ async function writeBatch(ctx: ModuleContext, store: FhirStore, id: string, batc
         written: r.written,
         refusals: [...batch.refusals, ...r.refused],
       }),
+    );
+    const refused = new Set(result.refused.map((r) => r.line));
+    auditWrites(
+      ctx.audit,
+      job,
+      batch.items.filter((item) => !refused.has(item.line)),
     );
     return Object.keys(result.written);
   } catch (err) {
@@ -119,10 +133,13 @@ async function writeBatch(ctx: ModuleContext, store: FhirStore, id: string, batc
     const upTo = i + 1 < batch.items.length ? batch.items[i + 1].line : batch.nextLine;
     const before = refusals.filter((r) => r.line < upTo);
     try {
-      await upsertBatch(store, [item], (tx, r) =>
+      const result = await upsertBatch(store, [item], (tx, r) =>
         recordProgress(tx, id, { nextLine: upTo, written: r.written, refusals: [...before, ...r.refused] }),
       );
-      types.add(item.version.resourceType);
+      if (result.refused.length === 0) {
+        auditWrites(ctx.audit, job, [item]);
+        types.add(item.version.resourceType);
+      }
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;
       await ctx.db.transaction((tx) =>
