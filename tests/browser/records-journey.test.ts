@@ -411,7 +411,14 @@ describe('a forgotten password', () => {
     const fresh = await open('new-password');
     await signIn(fresh, NEW_PASSWORD);
     await fresh.waitForURL((url) => url.pathname === '/portal');
-    await fresh.getByRole('heading', { level: 1 }).waitFor();
+    // (once seen to time out in CI with no slow request on the server: say what the page showed)
+    await fresh
+      .getByRole('heading', { level: 1 })
+      .waitFor()
+      .catch(async (error: Error) => {
+        const shown = (await fresh.locator('body').innerText().catch(() => '?')).slice(0, 600);
+        throw new Error(`${error.message}\nat ${fresh.url()}, the page showed:\n${shown}`);
+      });
 
     // the link works once
     const again = await open('reset-again');
