@@ -481,5 +481,13 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
       headers: { authorization: `Bearer ${server.token}` },
     });
     assert.equal(mine.status, 200);
+    // a status URL that is no job id at all (even one shaped almost like one) is a 404, never a 500
+    const base = (accepted.location as string).replace(/[^/]+$/, '');
+    for (const bogus of ['-'.repeat(36), 'nope', `${'0'.repeat(35)}g`])
+      assert.equal(
+        (await fetch(`${base}${bogus}`, { headers: { authorization: `Bearer ${server.token}` } })).status,
+        404,
+        bogus,
+      );
   });
 });

@@ -42,7 +42,7 @@ interface ImportRow {
 const iso = (d: Date | string): string => new Date(d).toISOString();
 
 export async function findImport(db: SqlExecutor, id: string): Promise<ImportJob | undefined> {
-  if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
   const row = (await db.query<ImportRow>('SELECT * FROM bulk_import WHERE id = $1::uuid', [id])).rows[0];
   if (!row) return undefined;
   return {
