@@ -416,7 +416,12 @@ describe('a forgotten password', () => {
       .getByRole('heading', { level: 1 })
       .waitFor()
       .catch(async (error: Error) => {
-        const shown = (await fresh.locator('body').innerText().catch(() => '?')).slice(0, 600);
+        const shown = (
+          (await fresh
+            .locator('body')
+            .textContent()
+            .catch(() => '?')) ?? ''
+        ).slice(0, 600);
         throw new Error(`${error.message}\nat ${fresh.url()}, the page showed:\n${shown}`);
       });
 
