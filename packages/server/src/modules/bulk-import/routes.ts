@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FhirError, outcome } from '@sahti/fhir';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_BASE_PATH } from '../../kernel/config.ts';
 import { send } from '../../kernel/http.ts';
 import type { ModuleContext } from '../../kernel/module.ts';
@@ -30,6 +30,10 @@ import { stageLines, tooLarge } from './staging.ts';
 
 export const NDJSON_TYPES = ['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson'];
 const IMPORT_PATH = `${FHIR_BASE_PATH}/$import`;
+
+/** 202 with an informational OperationOutcome saying what was accepted. */
+const accepted = (reply: FastifyReply, text: string) =>
+  send(reply, 202, outcome('information', 'informational', text));
 
 export async function registerImportRoutes(ctx: ModuleContext, settings: BulkImportSettings): Promise<void> {
   const caller = async (req: FastifyRequest): Promise<Principal> => {
@@ -124,15 +128,7 @@ export async function registerImportRoutes(ctx: ModuleContext, settings: BulkImp
         throw new FhirError(409, outcome('error', 'conflict', 'The import was cancelled during its upload'));
       }
       reply.header('content-location', statusUrl(id));
-      return send(
-        reply,
-        202,
-        outcome(
-          'information',
-          'informational',
-          `Import accepted: ${staged.lines} lines; poll ${statusUrl(id)}`,
-        ),
-      );
+      return accepted(reply, `Import accepted: ${staged.lines} lines; poll ${statusUrl(id)}`);
     });
   });
 
@@ -177,16 +173,11 @@ export async function registerImportRoutes(ctx: ModuleContext, settings: BulkImp
       const now = (await findImport(ctx.db, job.id)) ?? job;
       auditImport(ctx.audit, { ...now, principal }, 'cancelled');
     }
-    return send(
+    return accepted(
       reply,
-      202,
-      outcome(
-        'information',
-        'informational',
-        done === 'cancelled'
-          ? 'Import cancelled: what earlier batches wrote stays (see X-Progress before cancelling)'
-          : 'Import report deleted',
-      ),
+      done === 'cancelled'
+        ? 'Import cancelled: what earlier batches wrote stays (see X-Progress before cancelling)'
+        : 'Import report deleted',
     );
   });
 }
