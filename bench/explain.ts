@@ -7,7 +7,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../packages/fhir/src/definitions.ts';
 import { parseSearch } from '../packages/fhir/src/search/parse.ts';
-import { runSearch } from '../packages/fhir/src/search/run.ts';
+import { type AccessScope, runSearch } from '../packages/fhir/src/search/run.ts';
 import type { SqlClient, SqlExecutor } from '../packages/fhir/src/sql.ts';
 import { FhirStore } from '../packages/fhir/src/store.ts';
 
@@ -37,6 +37,8 @@ export interface PlanShape {
   resourceRows?: number;
   /** Rows returned by scans of the index tables (`sp_*`). */
   indexTableRows?: number;
+  /** Rows returned by scans of `compartment` (a care list's start, scope probes). */
+  compartmentRows?: number;
 }
 
 const SCAN =
@@ -49,6 +51,7 @@ export function planShape(plan: string): PlanShape {
   let analyzed = false;
   let resourceRows = 0;
   let indexTableRows = 0;
+  let compartmentRows = 0;
   lines.forEach((line, i) => {
     const scan = SCAN.exec(line);
     if (!scan) return;
@@ -66,6 +69,7 @@ export function planShape(plan: string): PlanShape {
     shape.indexScans.push({ index, table, rows });
     if (table === 'resource') resourceRows += rows ?? 0;
     if (table.startsWith('sp_')) indexTableRows += rows ?? 0;
+    if (table === 'compartment') compartmentRows += rows ?? 0;
     if (index === 'resource_pkey') {
       const cond = lines.slice(i + 1).find((l) => /Index Cond:|->/.test(l)) ?? '';
       if (!/Index Cond:.*\bid = /.test(cond)) shape.resourceWalk = true;
@@ -74,6 +78,7 @@ export function planShape(plan: string): PlanShape {
   if (analyzed) {
     shape.resourceRows = resourceRows;
     shape.indexTableRows = indexTableRows;
+    shape.compartmentRows = compartmentRows;
   }
   return shape;
 }
@@ -100,8 +105,11 @@ export type PlanQuery = (text: string, params: unknown[]) => Promise<{ rows: Rec
 
 export async function explainSearches(
   query: PlanQuery,
-  /** `analyze: false` shows the plan without running it (for a search known to take minutes). */
-  searches: { name: string; type: string; query: string; analyze: boolean }[],
+  /**
+   * `analyze: false` shows the plan without running it (for a search known to take minutes);
+   * `scope`: what the searching caller may read (a care-giver's care list, say).
+   */
+  searches: { name: string; type: string; query: string; analyze: boolean; scope?: AccessScope }[],
 ): Promise<ExplainedSearch[]> {
   loadDefinitions();
   const out: ExplainedSearch[] = [];
@@ -132,6 +140,7 @@ export async function explainSearches(
     };
     await runSearch(executor, parseSearch(s.type, [...new URLSearchParams(s.query)]), {
       baseUrl: 'http://127.0.0.1/fhir/R4',
+      scope: s.scope,
     });
   }
   return out;

@@ -2,7 +2,8 @@
  * The benchmark's searches keep index-driven plans on a large population, with and without planner
  * statistics: each starts from its filter's value index, reads a number of index rows that does not
  * grow with the population, reads `resource` only for the page, and never scans a table
- * sequentially. Plans are those of the engine's own SQL (bench/explain.ts), run with EXPLAIN ANALYZE.
+ * sequentially; a care-giver's searches start from their care list. Plans are those of the engine's
+ * own SQL (bench/explain.ts), run with EXPLAIN ANALYZE.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +11,7 @@ import { type ExplainedSearch, explainSearches } from '../bench/explain.ts';
 import { cnie } from '../bench/generate.ts';
 import { writePopulation } from '../bench/population.ts';
 import { migrate } from '../packages/fhir/src/schema.ts';
+import type { AccessScope } from '../packages/fhir/src/scope.ts';
 import type { SqlClient } from '../packages/fhir/src/sql.ts';
 import { analyze } from '../packages/fhir/src/statistics.ts';
 import { openPglite } from '../packages/server/src/db/pglite.ts';
@@ -26,6 +28,20 @@ const MAX_INDEX_ROWS = 1_000;
 let db: SqlClient;
 let dropDatabase: (() => Promise<void>) | undefined;
 let searches: { name: string; type: string; query: string; analyze: boolean; index: string }[];
+/** A care-giver's searches: a care list of 200 patients spread over the population. */
+let careSearches: {
+  name: string;
+  type: string;
+  query: string;
+  analyze: boolean;
+  index: string;
+  scope: AccessScope;
+  /** Compartment rows the search may read: the care list's rows of the type, whatever the population. */
+  maxCompartmentRows: number;
+  /** Index rows its checks may read: each candidate's own rows of the checked parameter (≤ 4 here). */
+  maxIndexRows: number;
+}[];
+const CARE_LIST = 200;
 
 before(async () => {
   if (testBackend() === 'postgres') {
@@ -66,6 +82,30 @@ before(async () => {
       index: 'sp_reference_target',
     },
   ].map((s) => ({ ...s, analyze: true }));
+
+  const care = await db.query<{ id: string }>(
+    `SELECT id FROM resource WHERE resource_type = 'Patient' ORDER BY id`,
+  );
+  const step = care.rows.length / CARE_LIST;
+  const careList = Array.from({ length: CARE_LIST }, (_, i) => care.rows[Math.floor(i * step)].id);
+  const scope: AccessScope = { shared: ['Organization', 'Practitioner', 'Location'], patients: careList };
+  careSearches = [
+    { name: 'my patients', type: 'Patient', query: '', maxCompartmentRows: CARE_LIST, maxIndexRows: 0 },
+    {
+      name: 'my patients named Ben…',
+      type: 'Patient',
+      query: 'name=Ben',
+      maxCompartmentRows: CARE_LIST,
+      maxIndexRows: CARE_LIST * 4,
+    },
+    {
+      name: "my patients' weights",
+      type: 'Observation',
+      query: 'code=http://loinc.org|29463-7',
+      maxCompartmentRows: CARE_LIST * 3,
+      maxIndexRows: CARE_LIST * 3 * 4,
+    },
+  ].map((s) => ({ ...s, analyze: true, index: 'compartment_patient', scope }));
 });
 
 after(async () => {
@@ -97,13 +137,46 @@ function assertIndexDriven(explained: ExplainedSearch[]): void {
   }
 }
 
+/**
+ * A care-giver's searches start from their care list's compartment rows: what they read grows with
+ * the list, not with the population (a walk of `resource` would read 100 patients per one in care).
+ */
+async function assertCareListDriven(): Promise<void> {
+  const explained = await explainSearches((text, params) => db.query(text, params), careSearches);
+  for (const s of careSearches) {
+    const statements = explained.filter((e) => e.name === s.name);
+    assert.equal(statements.length, 1, `${s.name}: one statement`);
+    const { shape, plan } = statements[0];
+    const context = `${s.name} (${s.type}?${s.query})\n${plan}`;
+    assert.deepEqual(shape.seqScans, [], `no sequential scan: ${context}`);
+    assert.equal(shape.resourceWalk, false, `resource_pkey is read by id only: ${context}`);
+    assert.ok(
+      shape.indexScans.some((scan) => scan.index === s.index),
+      `starts from ${s.index}: ${context}`,
+    );
+    assert.ok((shape.resourceRows ?? Infinity) <= PAGE_ROWS, `reads resource for the page only: ${context}`);
+    // and the page's own rows, for the patients each match belongs to (run.ts PATIENTS_COLUMN)
+    const maxCompartmentRows = s.maxCompartmentRows + PAGE_ROWS;
+    assert.ok(
+      (shape.compartmentRows ?? Infinity) <= maxCompartmentRows,
+      `reads at most ${maxCompartmentRows} compartment rows: ${context}`,
+    );
+    assert.ok(
+      (shape.indexTableRows ?? Infinity) <= s.maxIndexRows,
+      `reads at most ${s.maxIndexRows} index rows: ${context}`,
+    );
+  }
+}
+
 describe(`search plans on ${SEED * COPIES} patients`, () => {
   it('are index-driven before the planner has any statistics', async () => {
     assertIndexDriven(await plans());
+    await assertCareListDriven();
   });
 
   it('are index-driven with statistics', async () => {
     await analyze(db);
     assertIndexDriven(await plans());
+    await assertCareListDriven();
   });
 });

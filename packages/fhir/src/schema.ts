@@ -173,6 +173,16 @@ DROP INDEX compartment_resource;
 CREATE INDEX compartment_resource ON compartment (resource_type, id) INCLUDE (patient_id);
 `,
   },
+  {
+    version: 5,
+    name: "a care-giver's searches start from their patients' compartments",
+    // search/drive.ts CareListDriver reads a care list's compartment rows of one type and their ids:
+    // with the id in the index, that is an index-only range per patient.
+    sql: `
+DROP INDEX compartment_patient;
+CREATE INDEX compartment_patient ON compartment (patient_id, resource_type, id);
+`,
+  },
 ];
 
 /** Versions written before migration 2: their patients from their own content; a deletion keeps its predecessor's. */

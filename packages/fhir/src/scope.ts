@@ -69,7 +69,7 @@ export function scopeCondition(
  */
 const PLANNER_BLIND_PATIENTS = 512;
 
-function patientListTest(patients: readonly string[], p: SqlParams): string {
+export function patientListTest(patients: readonly string[], p: SqlParams): string {
   const list = p.add(patients, 'text[]');
   return patients.length <= PLANNER_BLIND_PATIENTS ? `ANY((SELECT ${list})::text[])` : `ANY(${list})`;
 }
@@ -124,10 +124,13 @@ export function versionVisibleInMemory(
   const mine = scope.patients;
   if (mine.length > 0 && patients.some((p) => mine.includes(p))) return true;
   if (scope.anyPatient?.includes(type)) return true;
+  return mayBeAddressed(scope, type) ? undefined : false;
+}
+
+/** Whether a resource of this type may be readable for being addressed to one of the caller's actors. */
+function mayBeAddressed(scope: ReadScope, type: string): boolean {
   const addressed = scope.addressed;
-  if (addressed && addressed.actors.length > 0 && addressed.params.some(([t]) => t === type))
-    return undefined;
-  return false;
+  return !!addressed && addressed.actors.length > 0 && addressed.params.some(([t]) => t === type);
 }
 
 function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): string | undefined {
@@ -138,6 +141,21 @@ function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): stri
   );
   return `EXISTS (SELECT 1 FROM sp_reference sa WHERE sa.resource_type = ${alias}.resource_type AND sa.id = ${alias}.id
     AND (${pairs.join(' OR ')}) AND sa.target_type || '/' || sa.target_id = ANY(${p.add(addressed.actors, 'text[]')}))`;
+}
+
+/**
+ * The care list, when it is the only way this scope lets a resource of `type` be read — no shared,
+ * any-patient or addressed alternative for the type — and short enough to start a search from: a
+ * search may then read the list's compartment rows of the type as its candidates, every one of
+ * them in scope (search/drive.ts), instead of walking a national table for the few it may see.
+ * Keep in step with scopeCondition.
+ */
+export function careListOnly(scope: ReadScope | undefined, type: string): readonly string[] | undefined {
+  if (!scope || scope.patients === 'all' || !scopeAllowsType(scope, type)) return undefined;
+  if (scope.shared.includes(type) || scope.anyPatient?.includes(type)) return undefined;
+  if (mayBeAddressed(scope, type)) return undefined;
+  const patients = scope.patients;
+  return patients.length > 0 && patients.length <= PLANNER_BLIND_PATIENTS ? patients : undefined;
 }
 
 /** Whether the scope lets the caller read this type at all (before any row is looked at). */

@@ -9,12 +9,17 @@
  */
 import { badRequest } from '../outcome.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
+import { patientListTest } from '../scope.ts';
 import { type CompileContext, paramRow, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
 import { splitPrefix } from './parse.ts';
 
-export interface Driver {
+/** A search starts from the index rows of one of its filters, or from a care-giver's care list. */
+export type Driver = FilterDriver | CareListDriver;
+
+export interface FilterDriver {
+  from: 'filter';
   filter: ParamFilter;
   /**
    * How the first page is read. `ordered`: the value index yields the filter's rows in id order
@@ -24,6 +29,18 @@ export interface Driver {
    * every row of the filter is read, then sorted by id.
    */
   access: 'ordered' | 'byValue' | 'set';
+}
+
+/**
+ * A care-giver whose scope lets them read the type only in their patients' compartments
+ * (scope.ts `careListOnly`): the candidates are those patients' compartment rows of the type, every
+ * one in scope, so the scope needs no check. What is read grows with the care list, not with the
+ * nation: without it, a list of 200 patients among 100,000 walks 500 rows per match.
+ */
+export interface CareListDriver {
+  from: 'careList';
+  patients: readonly string[];
+  access: 'set';
 }
 
 /**
@@ -106,11 +123,16 @@ function canDrive(f: Filter): f is ParamFilter {
   return true;
 }
 
-/** The filter to start from; undefined when none can (then `resource` is walked). */
-export function chooseDriver(filters: Filter[]): Driver | undefined {
+/**
+ * Where to start: the most selective filter, or the care list when the scope is one and no filter
+ * finds a single resource's rows (a reference to one resource, an identifier) — a code, a name
+ * prefix or a date range may match much of the nation, a care list a few hundred patients' records.
+ * Undefined when neither can (then `resource` is walked).
+ */
+export function chooseDriver(filters: Filter[], careList?: readonly string[]): Driver | undefined {
   // a list of ids is already the best start: the primary key
   if (filters.some((f) => f.kind === 'param' && f.code === '_id' && !f.modifier)) return undefined;
-  let best: { driver: Driver; rank: number } | undefined;
+  let best: { driver: FilterDriver; rank: number } | undefined;
   for (const f of filters) {
     if (!canDrive(f)) continue;
     const ordered = isOrdered(f);
@@ -118,8 +140,9 @@ export function chooseDriver(filters: Filter[]): Driver | undefined {
     const byValue =
       f.type === 'string' && !f.modifier && f.code !== 'phonetic' && f.values.length === 1 && !f.bounds;
     const access = ordered ? 'ordered' : byValue ? 'byValue' : 'set';
-    if (!best || r < best.rank) best = { driver: { filter: f, access }, rank: r };
+    if (!best || r < best.rank) best = { driver: { from: 'filter', filter: f, access }, rank: r };
   }
+  if (careList && (!best || best.rank > 0)) return { from: 'careList', patients: careList, access: 'set' };
   return best?.driver;
 }
 
@@ -141,6 +164,11 @@ export function pageIds(
   limit: number,
 ): string {
   const cursor = after ? ` AND d.id > ${after}` : '';
+  if (driver.from === 'careList') {
+    // a resource in two listed patients' compartments is one candidate
+    return `SELECT DISTINCT d.id FROM compartment d WHERE ${careListRow(driver, type, 'd', ctx)}${cursor}${and(checks('d'))}
+      ORDER BY d.id LIMIT ${limit}`;
+  }
   if (driver.access === 'ordered') {
     return `SELECT d.id FROM ${TABLE[driver.filter.type]} d WHERE ${paramRow(driver.filter, type, 'd', ctx)}${cursor}${and(checks('d'))}
       GROUP BY d.id ORDER BY d.id LIMIT ${limit}`;
@@ -177,6 +205,8 @@ export function candidateSet(driver: Driver, type: string, ctx: CompileContext, 
  * can only end after X if it starts after X minus the class's width.
  */
 function driverRows(driver: Driver, type: string, ctx: CompileContext): string {
+  if (driver.from === 'careList')
+    return `SELECT d.resource_type, d.id FROM compartment d WHERE ${careListRow(driver, type, 'd', ctx)}`;
   const f = driver.filter;
   const table = TABLE[f.type];
   if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);
@@ -201,4 +231,10 @@ function driverRows(driver: Driver, type: string, ctx: CompileContext): string {
     );
   }
   return arms.join(' UNION ALL ');
+}
+
+/** The care list's compartment rows of the type (index compartment_patient). */
+function careListRow(driver: CareListDriver, type: string, a: string, ctx: CompileContext): string {
+  const p = ctx.params;
+  return `${a}.patient_id = ${patientListTest(driver.patients, p)} AND ${a}.resource_type = ${p.add(type, 'text')}`;
 }

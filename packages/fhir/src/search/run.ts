@@ -5,7 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.ts';
 import { notFound } from '../outcome.ts';
-import { type AccessScope, scopeCondition } from '../scope.ts';
+import { type AccessScope, careListOnly, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
@@ -98,7 +98,8 @@ interface SearchStatements {
 export function searchStatements(q: SearchQuery, options: SearchOptions): SearchStatements {
   const type = q.resourceType;
   const filters = mergeDateBounds(q.filters);
-  const driver = chooseDriver(filters);
+  const driver = chooseDriver(filters, careListOnly(options.scope, type));
+  const driverFilter = driver?.from === 'filter' ? driver.filter : undefined;
   const context = (p: SqlParams, lookups: boolean): CompileContext => ({
     params: p,
     baseUrl: options.baseUrl,
@@ -109,9 +110,10 @@ export function searchStatements(q: SearchQuery, options: SearchOptions): Search
   const checks = (p: SqlParams, alias: string, lookups: boolean): string[] => {
     const ctx = context(p, lookups);
     const parts = filters
-      .filter((f) => f !== driver?.filter)
+      .filter((f) => f !== driverFilter)
       .map((f) => compileFilter(f, type, `${alias}.id`, ctx));
-    const scoped = scopeCondition(options.scope, alias, p);
+    // candidates from the care list are in scope by construction
+    const scoped = driver?.from === 'careList' ? undefined : scopeCondition(options.scope, alias, p);
     if (scoped) parts.push(scoped);
     return parts;
   };
