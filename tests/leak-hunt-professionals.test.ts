@@ -55,6 +55,11 @@ const READS = [
   '/Patient/_history',
   '/Task?owner=Practitioner/pr-a&_include=Task:patient',
   '/Observation?_summary=count&subject=Patient/p2',
+  // searches a care-giver's care list drives (search/drive.ts), in each of their shapes
+  '/Patient?_sort=family&_total=accurate',
+  '/Observation?_sort=-date&_total=accurate',
+  '/Observation?code:text=weight&_count=1',
+  '/Patient?name=Ouali&_sort=birthdate',
 ];
 
 type Write = { method: string; url: string; body?: unknown };
