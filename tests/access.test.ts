@@ -172,10 +172,7 @@ describe('the authorisation matrix', () => {
     );
     // the care list drives these (search/drive.ts): another order, a count, a filter checked on it
     const sorted = await drA.fhir('/Patient?_sort=-birthdate&_total=accurate');
-    assert.deepEqual(
-      [sorted.body.total, ...sorted.body.entry.map((e: any) => e.resource.id)],
-      [1, 'p1'],
-    );
+    assert.deepEqual([sorted.body.total, ...sorted.body.entry.map((e: any) => e.resource.id)], [1, 'p1']);
     const observations = await drA.fhir('/Observation?_sort=-date');
     assert.ok(observations.body.entry.length > 0);
     assert.ok(observations.body.entry.every((e: any) => e.resource.subject.reference === 'Patient/p1'));
