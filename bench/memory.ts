@@ -3,16 +3,17 @@
  * folder and again on the folder it made, then under a small load of creates, reads and searches;
  * its resident memory (VmRSS) and high-water mark (VmHWM) read from /proc. The baseline, measured
  * in the same run, is the floor: a process holding only PGlite on a copy of the same folder and
- * running statements of the same kinds (bench/memory-floor.ts). Each is measured with V8's
- * optimising WebAssembly compiler (the default) and with `--liftoff-only` (baseline compiler only),
- * with the CPU the same load costs in each mode.
+ * running statements of the same kinds (bench/memory-floor.ts), with the same node flags. Each is
+ * measured in the ways the server is started — `npm start` and `npm run start:small`, their node
+ * flags read from package.json, so the figures are those of what ships — with the CPU the same load
+ * costs in each; `--node-flags="<flags>"` adds a way to try.
  *
- *   node bench/memory.ts [--requests 600]
+ *   node bench/memory.ts [--requests 600] [--node-flags="--liftoff-only --max-semi-space-size=4"]
  *
  * Prints a Markdown table and writes bench/results/memory-<timestamp>.json.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -21,7 +22,9 @@ import { patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { startServer } from './server-process.ts';
 
-const { values: flags } = parseArgs({ options: { requests: { type: 'string', default: '600' } } });
+const { values: flags } = parseArgs({
+  options: { requests: { type: 'string', default: '600' }, 'node-flags': { type: 'string' } },
+});
 const REQUESTS = Number(flags.requests);
 const ROOT = new URL('..', import.meta.url).pathname;
 const client = { clientId: 'bench-memory', secret: 'bench-memory-secret-0123456789' };
@@ -29,9 +32,36 @@ const log = (m: string) =>
   process.stderr.write(`[bench memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const round = (n: number) => Math.round(n);
 
+/** A way of starting the server: its npm script (or "tried") and the node flags it passes. */
+interface Mode {
+  name: string;
+  nodeFlags: string[];
+}
+
+/** The node flags of an npm script `node [flags] packages/server/src/main.ts`. */
+function scriptFlags(script: string): string[] {
+  const words = script.trim().split(/\s+/);
+  const main = words.indexOf('packages/server/src/main.ts');
+  if (words[0] !== 'node' || main < 0) throw new Error(`not a server start script: ${script}`);
+  return words.slice(1, main);
+}
+
+function modes(): Mode[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const shipped = ['start', 'start:small'].map((name) => ({
+    name: `npm ${name === 'start' ? 'start' : `run ${name}`}`,
+    nodeFlags: scriptFlags(scripts[name]),
+  }));
+  const tried = flags['node-flags'];
+  return tried ? [...shipped, { name: 'tried', nodeFlags: tried.split(/\s+/).filter(Boolean) }] : shipped;
+}
+
 interface Row {
   what: string;
-  compiler: 'optimising' | 'baseline';
+  mode: string;
+  nodeFlags: string[];
   startPeakMiB: number;
   startRssMiB: number;
   loadPeakMiB?: number;
@@ -78,35 +108,36 @@ async function server(
   what: string,
   dataDir: string,
   logDir: string,
-  compiler: Row['compiler'],
+  mode: Mode,
   withLoad: boolean,
 ): Promise<Row> {
-  const s = await startServer({
-    dataDir,
-    logDir,
-    access: { on: true, ...client },
-    nodeArgs: compiler === 'baseline' ? ['--liftoff-only'] : [],
-  });
+  const s = await startServer({ dataDir, logDir, access: { on: true, ...client }, nodeArgs: mode.nodeFlags });
   try {
     await new Promise((r) => setTimeout(r, 3000)); // jobs and background work of the start
     const started = s.memory();
-    const row: Row = { what, compiler, startPeakMiB: started.peakMiB, startRssMiB: started.rssMiB };
+    const row: Row = {
+      what,
+      mode: mode.name,
+      nodeFlags: mode.nodeFlags,
+      startPeakMiB: started.peakMiB,
+      startRssMiB: started.rssMiB,
+    };
     if (withLoad) {
       row.cpuMsPerRequest = await load(s.port, s.pid);
       const loaded = s.memory();
       row.loadPeakMiB = loaded.peakMiB;
       row.loadRssMiB = loaded.rssMiB;
     }
-    log(`${what}, ${compiler}: ${JSON.stringify(row)}`);
+    log(`${what}, ${mode.name}: ${JSON.stringify(row)}`);
     return row;
   } finally {
     await s.stop();
   }
 }
 
-async function floor(dataDir: string, compiler: Row['compiler']): Promise<Row> {
+async function floor(dataDir: string, mode: Mode): Promise<Row> {
   const { stdout } = await promisify(execFile)(process.execPath, [
-    ...(compiler === 'baseline' ? ['--liftoff-only'] : []),
+    ...mode.nodeFlags,
     join(ROOT, 'bench/memory-floor.ts'),
     dataDir,
     String(REQUESTS),
@@ -114,13 +145,14 @@ async function floor(dataDir: string, compiler: Row['compiler']): Promise<Row> {
   const m = JSON.parse(stdout) as Record<'opened' | 'worked', { rssMiB: number; peakMiB: number }>;
   const row: Row = {
     what: 'floor: PGlite alone',
-    compiler,
+    mode: mode.name,
+    nodeFlags: mode.nodeFlags,
     startPeakMiB: m.opened.peakMiB,
     startRssMiB: m.opened.rssMiB,
     loadPeakMiB: m.worked.peakMiB,
     loadRssMiB: m.worked.rssMiB,
   };
-  log(`floor, ${compiler}: ${JSON.stringify(row)}`);
+  log(`floor, ${mode.name}: ${JSON.stringify(row)}`);
   return row;
 }
 
@@ -128,21 +160,20 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sahti-bench-memory-'));
   const rows: Row[] = [];
   try {
-    for (const compiler of ['optimising', 'baseline'] as const) {
-      const dataDir = join(tmp, `data-${compiler}`);
-      rows.push(await server('server, new data folder', dataDir, tmp, compiler, false));
-      rows.push(await server('server, existing folder, then load', dataDir, tmp, compiler, true));
-      const copy = join(tmp, `floor-${compiler}`);
+    for (const [i, mode] of modes().entries()) {
+      const dataDir = join(tmp, `data-${i}`);
+      rows.push(await server('server, new data folder', dataDir, tmp, mode, false));
+      rows.push(await server('server, existing folder, then load', dataDir, tmp, mode, true));
+      const copy = join(tmp, `floor-${i}`);
       cpSync(join(dataDir, 'pglite'), copy, { recursive: true });
-      rows.push(await floor(copy, compiler));
+      rows.push(await floor(copy, mode));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const floorPeak = (c: Row['compiler']) =>
-    rows.find((r) => r.what.startsWith('floor') && r.compiler === c)?.loadPeakMiB ?? 0;
-  const cpuOptimising =
-    rows.find((r) => r.compiler === 'optimising' && r.cpuMsPerRequest)?.cpuMsPerRequest ?? 0;
+  const floorPeak = (mode: string) =>
+    rows.find((r) => r.what.startsWith('floor') && r.mode === mode)?.loadPeakMiB ?? 0;
+  const cpuStart = rows.find((r) => r.mode === 'npm start' && r.cpuMsPerRequest)?.cpuMsPerRequest ?? 0;
   const lines = [
     `## Embedded server memory (PGlite), ${REQUESTS} requests of load`,
     '',
@@ -150,14 +181,14 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
     '',
-    '| what | WebAssembly compiler | peak after start MiB | RSS after start MiB | peak after load MiB | RSS after load MiB | peak ÷ floor peak | server CPU-ms/req (÷ optimising) |',
+    '| what | started as (node flags) | peak after start MiB | RSS after start MiB | peak after load MiB | RSS after load MiB | peak ÷ floor peak | server CPU-ms/req (÷ npm start) |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const peak = Math.max(r.startPeakMiB, r.loadPeakMiB ?? 0);
       const cpu = r.cpuMsPerRequest
-        ? `${r.cpuMsPerRequest.toFixed(2)} (${(r.cpuMsPerRequest / cpuOptimising).toFixed(2)})`
+        ? `${r.cpuMsPerRequest.toFixed(2)} (${(r.cpuMsPerRequest / cpuStart).toFixed(2)})`
         : '';
-      return `| ${r.what} | ${r.compiler} | ${round(r.startPeakMiB)} | ${round(r.startRssMiB)} | ${r.loadPeakMiB ? round(r.loadPeakMiB) : ''} | ${r.loadRssMiB ? round(r.loadRssMiB) : ''} | ${(peak / floorPeak(r.compiler)).toFixed(2)} | ${cpu} |`;
+      return `| ${r.what} | ${r.mode} (${r.nodeFlags.join(' ') || 'none'}) | ${round(r.startPeakMiB)} | ${round(r.startRssMiB)} | ${r.loadPeakMiB ? round(r.loadPeakMiB) : ''} | ${r.loadRssMiB ? round(r.loadRssMiB) : ''} | ${(peak / floorPeak(r.mode)).toFixed(2)} | ${cpu} |`;
     }),
   ];
   const table = lines.join('\n');
