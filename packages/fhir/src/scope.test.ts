@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ReadScope, versionVisibleInMemory } from './scope.ts';
+import { careListOnly, type ReadScope, versionVisibleInMemory } from './scope.ts';
 
 const careGiver: ReadScope = {
   excludedTypes: ['Subscription'],
@@ -40,5 +40,29 @@ describe('versionVisibleInMemory: a read judged on the version it read', () => {
 
   it('a patient list that is empty sees no patient data', () => {
     assert.equal(versionVisibleInMemory({ ...careGiver, patients: [] }, 'Observation', ['p1']), false);
+  });
+});
+
+describe('careListOnly: when a search may start from the care list', () => {
+  it('gives the list for a type readable only in the patients’ compartments', () => {
+    assert.deepEqual(careListOnly(careGiver, 'Observation'), ['p1', 'p2']);
+    assert.deepEqual(careListOnly(careGiver, 'Patient'), ['p1', 'p2']);
+  });
+
+  it('gives nothing when the type is readable another way, or not at all', () => {
+    assert.equal(careListOnly(careGiver, 'Practitioner'), undefined, 'shared');
+    assert.equal(careListOnly(careGiver, 'Task'), undefined, 'may be addressed to the caller');
+    assert.equal(careListOnly({ ...careGiver, anyPatient: ['CareTeam'] }, 'CareTeam'), undefined);
+    assert.equal(careListOnly(careGiver, 'Subscription'), undefined, 'excluded');
+    assert.equal(careListOnly({ ...careGiver, types: ['Patient'] }, 'Observation'), undefined);
+  });
+
+  it('gives nothing without a list to start from, or with one too long', () => {
+    assert.equal(careListOnly(undefined, 'Observation'), undefined);
+    assert.equal(careListOnly({ ...careGiver, patients: 'all' }, 'Observation'), undefined);
+    assert.equal(careListOnly({ ...careGiver, patients: [] }, 'Observation'), undefined);
+    const many = Array.from({ length: 513 }, (_, i) => `p${i}`);
+    assert.equal(careListOnly({ ...careGiver, patients: many }, 'Observation'), undefined);
+    assert.equal(careListOnly({ ...careGiver, patients: many.slice(0, 512) }, 'Observation')?.length, 512);
   });
 });
