@@ -59,19 +59,28 @@ async function pageAs(server: TestServer, cookie: string, language: 'fr' | 'ar' 
 
 /** Waits until the call's stats say connected with video frames decoded; returns them. */
 async function connected(page: Page, options: { relayed?: boolean } = {}) {
-  await page.waitForFunction(
-    (relayed) => {
-      const el = document.querySelector<HTMLElement>('[data-testid=call-stats]');
-      return (
-        el?.dataset.state === 'connected' &&
-        Number(el.dataset.frames) > 0 &&
-        (relayed === undefined || el.dataset.relayed === String(relayed))
-      );
-    },
-    options.relayed,
-    { timeout: 45_000 },
-  );
-  return page.locator('[data-testid=call-stats]').evaluate((el: HTMLElement) => ({ ...el.dataset }));
+  const stats = () =>
+    page.locator('[data-testid=call-stats]').evaluate((el: HTMLElement) => ({ ...el.dataset }));
+  try {
+    await page.waitForFunction(
+      (relayed) => {
+        const el = document.querySelector<HTMLElement>('[data-testid=call-stats]');
+        return (
+          el?.dataset.state === 'connected' &&
+          Number(el.dataset.frames) > 0 &&
+          (relayed === undefined || el.dataset.relayed === String(relayed))
+        );
+      },
+      options.relayed,
+      { timeout: 45_000 },
+    );
+  } catch (error) {
+    // it failed twice in eight runs on a loaded machine (2026-12-01): say how far the call got
+    const seen = await stats().catch((e: Error) => ({ unreadable: e.message }));
+    console.log(`# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}`);
+    throw error;
+  }
+  return stats();
 }
 
 async function joinBoth(server: TestServer, language: 'fr' | 'ar' = 'fr') {

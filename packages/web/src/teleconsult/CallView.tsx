@@ -152,6 +152,8 @@ export function CallView({
           data-relayed={String(snapshot?.relayed ?? false)}
           data-mode={mode}
           data-peer-mode={snapshot?.peerMode ?? 'video'}
+          data-phase={snapshot?.phase}
+          data-peer-present={String(snapshot?.peerPresent ?? false)}
         >
           <div className="summary-list__row">
             <dt>{t('call.state')}</dt>
