@@ -16,6 +16,8 @@ import { type Coturn, findTurnserver, startCoturn } from './support/coturn.ts';
 let browser: Browser;
 let coturn: Coturn | undefined;
 const errors: string[] = [];
+/** The pages' console warnings (the call logs signalling failures there), shown when a call hangs. */
+const warnings: string[] = [];
 const turnBinary = findTurnserver();
 
 before(async () => {
@@ -54,6 +56,9 @@ async function pageAs(server: TestServer, cookie: string, language: 'fr' | 'ar' 
   await context.addInitScript((lang) => window.localStorage.setItem('sahti.language', lang), language);
   const page = await context.newPage();
   watchErrors(page, errors, language);
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(`${language}: ${m.text()}`);
+  });
   return page;
 }
 
@@ -77,7 +82,9 @@ async function connected(page: Page, options: { relayed?: boolean } = {}) {
   } catch (error) {
     // it failed twice in eight runs on a loaded machine (2026-12-01): say how far the call got
     const seen = await stats().catch((e: Error) => ({ unreadable: e.message }));
-    console.log(`# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}`);
+    console.log(
+      `# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}\n# warnings: ${warnings.join('\n')}`,
+    );
     throw error;
   }
   return stats();
