@@ -12,6 +12,7 @@ import { bookConsultation, seedConsultationWorld } from '../support/consultation
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { CHROMIUM, ensureWebBuilt, screenshot, watchErrors } from './support/browser.ts';
 import { type Coturn, findTurnserver, startCoturn } from './support/coturn.ts';
+import { readRtcTrace, traceRtc } from './support/rtc-trace.ts';
 
 let browser: Browser;
 let coturn: Coturn | undefined;
@@ -54,6 +55,7 @@ async function pageAs(server: TestServer, cookie: string, language: 'fr' | 'ar' 
   const [name, value] = cookie.split('=');
   await context.addCookies([{ name, value, url: server.url }]);
   await context.addInitScript((lang) => window.localStorage.setItem('sahti.language', lang), language);
+  await traceRtc(context);
   const page = await context.newPage();
   watchErrors(page, errors, language);
   page.on('console', (m) => {
@@ -85,8 +87,12 @@ async function connected(page: Page, options: { relayed?: boolean } = {}) {
     console.log(
       `# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}\n# warnings: ${warnings.join('\n')}`,
     );
+    for (const p of page.context().browser()?.contexts() ?? [])
+      for (const other of p.pages())
+        console.log(`# rtc trace of ${other.url()}:\n${await readRtcTrace(other)}`);
     throw error;
   }
+  if (process.env.RTC_TRACE) console.log(`# rtc trace of ${page.url()}:\n${await readRtcTrace(page)}`);
   return stats();
 }
 
