@@ -33,7 +33,7 @@ export type { Filter, QueryParams, SearchQuery } from './search/parse.ts';
 export { parseSearch } from './search/parse.ts';
 export type { SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
-export type { SqlClient, SqlExecutor, SqlResult } from './sql.ts';
+export type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from './sql.ts';
 export { analyze } from './statistics.ts';
 export {
   FhirStore,

@@ -7,9 +7,23 @@ export interface SqlResult<Row> {
   affectedRows?: number;
 }
 
+export interface QueryOptions {
+  /**
+   * The text is one of a few fixed statements run on every request of its kind (a single write, a
+   * read by id, a lock): a server connection keeps it parsed as a named statement instead of parsing
+   * and planning it on every call (PostgreSQL's plan cache then chooses between custom and generic
+   * plans). Never for a search: its text varies and its plan must see its values.
+   */
+  prepared?: boolean;
+}
+
 export interface SqlExecutor {
   /** Runs one parameterised statement. Parameters are always cast in the SQL text ($1::text …). */
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<Row>>;
 }
 
 export interface SqlClient extends SqlExecutor {

@@ -288,6 +288,7 @@ export class FhirStore {
            FROM resource_history h
           WHERE h.resource_type = ${p.add(type, 'text')} AND h.id = ${p.add(id, 'text')} AND h.version_id = ${version}`,
         p.values,
+        { prepared: scope === undefined }, // a scope's condition varies with the caller
       )
     ).rows[0];
     if (!row) return undefined;
@@ -338,6 +339,7 @@ export class FhirStore {
       await this.reader.query<{ content: string | null; deleted: boolean }>(
         'SELECT content::text AS content, deleted FROM resource WHERE resource_type = $1::text AND id = $2::text',
         [type, id],
+        { prepared: true },
       )
     ).rows[0];
     if (!row) return notFound(`${type}/${id} does not exist`);
@@ -354,6 +356,7 @@ export class FhirStore {
         `SELECT content::text AS content, deleted FROM resource_history
          WHERE resource_type = $1::text AND id = $2::text AND version_id = $3::bigint`,
         [type, id, versionId],
+        { prepared: true },
       )
     ).rows[0];
     if (!row) return notFound(`Version ${versionId} of ${type}/${id} does not exist`);

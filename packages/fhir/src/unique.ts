@@ -69,6 +69,7 @@ export async function assertUniqueIdentifiers(
   await tx.query(
     'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) s',
     [keys.map((k) => `identifier|${k}`)],
+    { prepared: true },
   );
   const list = [...owners.values()];
   const held = await tx.query<{ resource_type: string; id: string; system: string; value: string }>(
@@ -77,6 +78,7 @@ export async function assertUniqueIdentifiers(
          ON t.resource_type = c.type AND t.code = 'identifier' AND t.system = c.system AND t.value = c.value
        JOIN resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted`,
     [list.map((c) => c.type), list.map((c) => c.system), list.map((c) => c.value)],
+    { prepared: true },
   );
   for (const row of held.rows) {
     const claim = owners.get(keyOf({ type: row.resource_type, system: row.system, value: row.value }));

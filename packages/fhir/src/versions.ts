@@ -96,6 +96,7 @@ export async function lockCurrent(
      LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
     [keys.map((k) => k.type), keys.map((k) => k.id)],
+    { prepared: keys.length === 1 },
   );
   for (const row of result.rows) {
     found.set(`${row.resource_type}/${row.id}`, {

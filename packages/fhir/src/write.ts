@@ -151,5 +151,7 @@ async function writeChunk(
        SELECT resource_type, id, ${names(columns)} FROM jsonb_to_recordset($${params.length}::jsonb)
        AS x(resource_type text, id text, ${columns}))`);
   }
-  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  // one version's write (an interactive create, update or delete) has a few fixed shapes: kept
+  // prepared; a bulk chunk's plan must see its size
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params, { prepared: versions.length === 1 });
 }

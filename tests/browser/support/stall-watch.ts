@@ -60,10 +60,10 @@ function watchStatements(db: SqlClient, thresholdMs: number): () => void {
     try {
       return await transaction.call<SqlClient, [(tx: SqlExecutor) => Promise<T>], Promise<T>>(db, (tx) =>
         work({
-          query: (text, params) => {
+          query: (text, params, options) => {
             statements += 1;
             if (!first) first = text;
-            return tx.query(text, params);
+            return tx.query(text, params, options);
           },
         }),
       );

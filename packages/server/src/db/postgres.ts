@@ -1,6 +1,6 @@
 /** A PostgreSQL server (15+) through a connection pool; a transaction holds one connection. */
 
-import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
+import type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import pg from 'pg';
 
 /** The pool behind each server client (metrics: total, idle and waiting connections). */
@@ -10,26 +10,52 @@ export function serverPool(db: SqlClient): pg.Pool | undefined {
   return pools.get(db);
 }
 
+/** Named statements per pool at most: past it, a text asked to be prepared is run unnamed. */
+const MAX_NAMED = 256;
+
+/**
+ * The names of the statements callers asked to keep prepared, one per text for the whole pool (each
+ * connection parses a name the first time it runs it, then only binds and executes).
+ */
+export function statementNames(limit = MAX_NAMED): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < limit) {
+      name = `sahti_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+}
+
 export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB_POOL ?? 10)): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // an idle client's error (server restart) must not crash the process; the next query reconnects
   pool.on('error', (err) => console.error(`database pool: ${err.message}`));
+  const nameOf = statementNames();
   const run = async <Row>(
     client: pg.Pool | pg.PoolClient,
     text: string,
     params?: unknown[],
+    options?: QueryOptions,
   ): Promise<SqlResult<Row>> => {
-    const result = await client.query(text, params as unknown[]);
+    const name = options?.prepared ? nameOf(text) : undefined;
+    const result = await (name
+      ? client.query({ name, text, values: params as unknown[] })
+      : client.query(text, params as unknown[]));
     return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
   };
   const client: SqlClient = {
     dialect: 'postgres',
-    query: (text, params) => run(pool, text, params),
+    query: (text, params, options) => run(pool, text, params, options),
     transaction: async (work) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const executor: SqlExecutor = { query: (text, params) => run(client, text, params) };
+        const executor: SqlExecutor = {
+          query: (text, params, options) => run(client, text, params, options),
+        };
         const result = await work(executor);
         await client.query('COMMIT');
         return result;

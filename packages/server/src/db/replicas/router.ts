@@ -7,9 +7,10 @@
  * else the primary. A replica that fails during a read is left out until its next good check and
  * the read is answered by the primary: a replica's trouble never reaches the client.
  */
-import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
+import type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import pg from 'pg';
 import type { ReplicaConfig } from '../../kernel/config.ts';
+import { statementNames } from '../postgres.ts';
 import { chooseRoute, lagMs, PrimaryTimeline, type ReplicaState, usable, WriterMarks } from './freshness.ts';
 import { DEFAULT_WAL_LAYOUT, parseLsn, type WalLayout, walEnd } from './wal.ts';
 
@@ -60,6 +61,7 @@ class Replica {
   problem?: string;
   served = 0;
   fallbacks = 0;
+  readonly nameOf = statementNames();
 
   constructor(index: number, url: string, poolSize: number, log: Log) {
     this.name = String(index + 1);
@@ -267,9 +269,16 @@ export class ReplicaRouter implements ReadRouting {
   /** The replica's executor: what it cannot answer because of itself, the primary answers. */
   private executorOf(r: Replica): SqlExecutor {
     return {
-      query: async <Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> => {
+      query: async <Row>(
+        text: string,
+        params?: unknown[],
+        options?: QueryOptions,
+      ): Promise<SqlResult<Row>> => {
         try {
-          const result = await r.pool.query(text, params as unknown[]);
+          const name = options?.prepared ? r.nameOf(text) : undefined;
+          const result = await (name
+            ? r.pool.query({ name, text, values: params as unknown[] })
+            : r.pool.query(text, params as unknown[]));
           r.served += 1;
           return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
         } catch (err) {
@@ -283,7 +292,7 @@ export class ReplicaRouter implements ReadRouting {
             r.state.up = false;
           } else if (failure === 'write')
             this.log.warn(`replica ${r.name}: a write reached a replica (${message})`);
-          return this.primary.query<Row>(text, params);
+          return this.primary.query<Row>(text, params, options);
         }
       },
     };
