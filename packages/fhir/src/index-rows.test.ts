@@ -1,9 +1,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Observation, Patient } from '@medplum/fhirtypes';
-import { buildIndexRows, TEXT_SYSTEM } from './index-rows.ts';
+import { buildIndexRows, type IndexRows, indexTablesOf, TEXT_SYSTEM } from './index-rows.ts';
 
 describe('index rows', () => {
+  it('knows which tables a type can have rows in (an update deletes from those only)', () => {
+    assert.deepEqual([...indexTablesOf('Patient')].sort(), ['date', 'reference', 'string', 'token']);
+    assert.ok(indexTablesOf('Observation').has('quantity') && indexTablesOf('Observation').has('composite'));
+    // every row a full resource produces lands in one of its type's tables
+    const observation: Observation = {
+      resourceType: 'Observation',
+      id: 'o1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2026-01-02',
+      valueQuantity: { value: 120, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      component: [{ code: { text: 'x' }, valueQuantity: { value: 1 } }],
+      meta: { profile: ['http://example.org/p'] },
+    };
+    const rows = buildIndexRows(observation);
+    for (const table of Object.keys(rows) as (keyof IndexRows)[])
+      if (rows[table].length > 0) assert.ok(indexTablesOf('Observation').has(table), table);
+  });
+
   it('indexes a patient by its official parameters', () => {
     const patient: Patient = {
       resourceType: 'Patient',

@@ -69,6 +69,28 @@ export function evaluate(type: string, sp: SearchParameter, input: TypedValue[])
   }
 }
 
+const tablesCache = new Map<string, ReadonlySet<keyof IndexRows>>();
+
+/**
+ * The index tables a resource type can have rows in: those of its search parameters' types (the
+ * official definitions, fixed for a release). An update need not delete a type's rows from the
+ * others: nothing could have put any there.
+ */
+export function indexTablesOf(type: string): ReadonlySet<keyof IndexRows> {
+  let tables = tablesCache.get(type);
+  if (!tables) {
+    const found = new Set<keyof IndexRows>();
+    const all = new Set(Object.keys(emptyIndexRows()));
+    for (const [code, sp] of searchParametersOf(type)) {
+      if (COLUMN_PARAMETERS.has(code)) continue;
+      if (sp.type && all.has(sp.type)) found.add(sp.type as keyof IndexRows);
+    }
+    tables = found;
+    tablesCache.set(type, tables);
+  }
+  return tables;
+}
+
 export function buildIndexRows(resource: Resource): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];

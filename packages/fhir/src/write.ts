@@ -5,7 +5,7 @@
  * share one snapshot, so the DELETE of old index rows never sees the rows inserted beside it.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { IndexRows } from './index-rows.ts';
+import { type IndexRows, indexTablesOf } from './index-rows.ts';
 import { INDEX_TABLES } from './schema.ts';
 import type { SqlExecutor } from './sql.ts';
 
@@ -112,12 +112,15 @@ async function writeChunk(
          FROM input x)`,
     );
   }
-  const tables: [string, string, Record<string, unknown>[]][] = INDEX_TABLES.map((t) => [
+  // a type's old rows can only be in the tables of its search parameters' types (indexTablesOf)
+  const types = [...new Set(versions.map((v) => v.resourceType))];
+  const tables: [string, string, Record<string, unknown>[], boolean][] = INDEX_TABLES.map((t) => [
     `sp_${t}`,
     COLUMNS[t],
     versions.flatMap((v) =>
       (v.rows?.[t] ?? []).map((r) => ({ resource_type: v.resourceType, id: v.id, ...r })),
     ),
+    types.some((type) => indexTablesOf(type).has(t)),
   ]);
   tables.push([
     'compartment',
@@ -129,6 +132,7 @@ async function writeChunk(
         patient_id: p,
       })),
     ),
+    true,
   ]);
   // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,
   // where a jsonb_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
@@ -138,8 +142,8 @@ async function writeChunk(
       versions.map((v) => v.resourceType),
       versions.map((v) => v.id),
     );
-  for (const [table, columns, rows] of tables) {
-    if (replacing) {
+  for (const [table, columns, rows, mayHoldRows] of tables) {
+    if (replacing && mayHoldRows) {
       ctes.push(
         `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
            WHERE t.resource_type = k.resource_type AND t.id = k.id)`,
