@@ -4,6 +4,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
+import { buildIndexRows } from './index-rows.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
@@ -24,7 +25,7 @@ import {
   nowInstant,
   stampedVersion,
 } from './versions.ts';
-import { type NewVersion, writeVersions } from './write.ts';
+import { type NewVersion, unchangedTables, writeVersions } from './write.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -427,6 +428,11 @@ export class FhirStore {
     const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
     assertIdKeepsCompartment(type, id, current, version);
     const previous = previousOf(current);
+    if (previous && current)
+      version.unchanged = unchangedTables(
+        { rows: buildIndexRows(previous), patients: current.patients },
+        { rows: version.rows, patients: version.compartment },
+      );
     await this.access.guard?.(tx, version.resource, previous);
     const effect = this.planHooks([{ resourceType: type, id, next: version.resource, previous }]);
     await this.checkUniqueIdentifiers(tx, [version.resource as Resource]);

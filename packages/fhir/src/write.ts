@@ -20,6 +20,32 @@ export interface NewVersion {
   rows?: IndexRows;
   /** Patients the new version belongs to; for a delete, those of the version it deletes (read from the database when absent). */
   compartment?: string[];
+  /**
+   * Index tables (and `compartment`) whose rows for this resource are already exactly the new
+   * version's — the version it replaces produced the same rows: the write leaves them alone.
+   */
+  unchanged?: ReadonlySet<string>;
+}
+
+/**
+ * The tables whose rows an update would rewrite identically: same rows (as multisets) in the
+ * version it replaces (`previous`, its stored content's rows) and in the new one.
+ */
+export function unchangedTables(
+  previous: { rows: IndexRows; patients: readonly string[] },
+  next: { rows?: IndexRows; patients?: readonly string[] },
+): Set<string> {
+  const same = new Set<string>();
+  const key = (rows: readonly unknown[]) =>
+    rows
+      .map((r) => JSON.stringify(r))
+      .sort()
+      .join('\n');
+  for (const table of INDEX_TABLES)
+    if (key(previous.rows[table]) === key(next.rows?.[table] ?? [])) same.add(table);
+  if (key([...new Set(previous.patients)]) === key([...new Set(next.patients ?? [])]))
+    same.add('compartment');
+  return same;
 }
 
 const COLUMNS: Record<(typeof INDEX_TABLES)[number], string> = {
@@ -134,16 +160,20 @@ async function writeChunk(
     ),
     true,
   ]);
+  const untouched = (table: string) => versions.every((v) => v.unchanged?.has(table));
+  // tables whose rows an update leaves as they are get neither a DELETE nor an INSERT
+  const rewritten = tables.filter(([table]) => !(replacing && untouched(table.replace(/^sp_/, ''))));
+  const deleting = replacing && rewritten.some(([, , , mayHoldRows]) => mayHoldRows);
   // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,
   // where a jsonb_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
   const keysParam = params.length + 1;
-  if (replacing)
+  if (deleting)
     params.push(
       versions.map((v) => v.resourceType),
       versions.map((v) => v.id),
     );
-  for (const [table, columns, rows, mayHoldRows] of tables) {
-    if (replacing && mayHoldRows) {
+  for (const [table, columns, rows, mayHoldRows] of rewritten) {
+    if (deleting && mayHoldRows) {
       ctes.push(
         `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
            WHERE t.resource_type = k.resource_type AND t.id = k.id)`,
