@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Encounter } from '@medplum/fhirtypes';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { bookConsultation, seedConsultationWorld } from '../support/consultation.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -55,7 +56,7 @@ async function pageAs(server: TestServer, cookie: string, language: 'fr' | 'ar' 
   const [name, value] = cookie.split('=');
   await context.addCookies([{ name, value, url: server.url }]);
   await context.addInitScript((lang) => window.localStorage.setItem('sahti.language', lang), language);
-  await traceRtc(context);
+  if (process.env.RTC_TRACE !== 'off') await traceRtc(context);
   const page = await context.newPage();
   watchErrors(page, errors, language);
   page.on('console', (m) => {
@@ -92,15 +93,21 @@ async function connected(page: Page, options: { relayed?: boolean } = {}) {
         console.log(`# rtc trace of ${other.url()}:\n${await readRtcTrace(other)}`);
     throw error;
   }
-  if (process.env.RTC_TRACE) console.log(`# rtc trace of ${page.url()}:\n${await readRtcTrace(page)}`);
+  if (process.env.RTC_TRACE === '1')
+    console.log(`# rtc trace of ${page.url()}:\n${await readRtcTrace(page)}`);
   return stats();
 }
 
-async function joinBoth(server: TestServer, language: 'fr' | 'ar' = 'fr') {
+async function joinBoth(
+  server: TestServer,
+  language: 'fr' | 'ar' = 'fr',
+  options: { dropFirstDescription?: 'doctor' } = {},
+) {
   const world = await seedConsultationWorld(server);
   const appointment = await bookConsultation(server, world);
   const patient = await pageAs(server, world.patient.cookie, language);
   const doctor = await pageAs(server, world.doctor.cookie, language);
+  if (options.dropFirstDescription) await dropFirstDescription(doctor);
   await patient.goto(`${server.url}/portal/consultations/${appointment}`);
   await patient.locator('input[type=checkbox]').nth(2).waitFor();
   for (const box of await patient.locator('input[type=checkbox]').all()) await box.check();
@@ -119,6 +126,24 @@ async function joinBoth(server: TestServer, language: 'fr' | 'ar' = 'fr') {
     .locator('main button', { hasText: language === 'ar' ? 'الانضمام إلى المكالمة' : 'Rejoindre l’appel' })
     .click();
   return { world, appointment, patient, doctor };
+}
+
+/** The page's signalling socket silently loses the first offer or answer it sends (a lost message). */
+async function dropFirstDescription(page: Page): Promise<void> {
+  await page.context().addInitScript(() => {
+    const send = WebSocket.prototype.send;
+    let dropped = false;
+    WebSocket.prototype.send = function (
+      this: WebSocket,
+      data: string | ArrayBufferLike | Blob | ArrayBufferView,
+    ) {
+      if (!dropped && typeof data === 'string' && data.includes('"description"')) {
+        dropped = true;
+        return;
+      }
+      return send.call(this, data);
+    };
+  });
 }
 
 describe('a video consultation between two browsers', () => {
@@ -173,6 +198,27 @@ describe('a video consultation between two browsers', () => {
       headers: { authorization: `Bearer ${server.token}` },
     });
     assert.equal(state.status, 404, 'the system client is no party to the call');
+    await patient.context().close();
+    await doctor.context().close();
+  });
+
+  it('recovers when the signalling loses the doctor’s first description (the call restarts, the record says so)', async () => {
+    const { patient, doctor, appointment } = await joinBoth(server, 'fr', { dropFirstDescription: 'doctor' });
+    const [p, d] = await Promise.all([connected(patient), connected(doctor)]);
+    assert.ok(Number(p.frames) > 0 && Number(d.frames) > 0);
+    const encounters = await fetch(`${server.url}/fhir/R4/Encounter?appointment=Appointment/${appointment}`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    const bundle = (await encounters.json()) as { entry?: { resource: Encounter }[] };
+    const incidents = (bundle.entry?.[0]?.resource.extension ?? []).flatMap((x) =>
+      x.extension?.some((e) => e.valueCode === 'ice-failed')
+        ? [x.extension?.find((e) => e.url === 'detail')?.valueString ?? '']
+        : [],
+    );
+    assert.ok(
+      incidents.some((detail) => /not connected after \d+ s .*restarting/.test(detail)),
+      `the restart is in the record: ${JSON.stringify(incidents)}`,
+    );
     await patient.context().close();
     await doctor.context().close();
   });

@@ -25,6 +25,11 @@ export async function traceRtc(context: BrowserContext): Promise<void> {
         this.addEventListener('icegatheringstatechange', () =>
           log(`pc${n} gathering ${this.iceGatheringState}`),
         );
+        this.addEventListener('iceconnectionstatechange', () => log(`pc${n} ice ${this.iceConnectionState}`));
+        this.addEventListener('icecandidateerror', (e) => {
+          const error = e as RTCPeerConnectionIceErrorEvent;
+          log(`pc${n} candidate error ${error.errorCode} ${error.errorText} ${error.url}`);
+        });
         this.addEventListener('negotiationneeded', () => log(`pc${n} negotiationneeded`));
         const wrap = <K extends 'setLocalDescription' | 'setRemoteDescription' | 'addIceCandidate'>(
           name: K,
@@ -75,7 +80,9 @@ export async function traceRtc(context: BrowserContext): Promise<void> {
         const m = JSON.parse(text);
         if (m.type !== 'signal') return text.slice(0, 120);
         if (m.data?.description) return `signal ${m.data.description.type}`;
-        return `signal candidate${m.data?.candidate ? '' : ' (end)'}`;
+        const candidate: string | undefined = m.data?.candidate?.candidate;
+        if (!m.data?.candidate) return 'signal candidate (end)';
+        return `signal candidate ${/ typ (\w+)/.exec(candidate ?? '')?.[1] ?? ''} ${candidate?.split(' ')[4] ?? ''}`;
       } catch {
         return text.slice(0, 60);
       }

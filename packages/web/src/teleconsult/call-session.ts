@@ -10,6 +10,12 @@ import { type QualityReading, readQuality, type StatsSample, shouldSuggestAudio 
 
 export type CallMode = 'video' | 'audio' | 'chat';
 
+/**
+ * How long a connection may stay unconnected, with the peer present, before this side restarts its
+ * negotiation (the practitioner's side first, so that the two restarts do not cross).
+ */
+const STALL_MS = { practitioner: 12_000, patient: 19_000 } as const;
+
 export interface ChatMessage {
   id?: string;
   from: 'patient' | 'practitioner';
@@ -43,7 +49,9 @@ export interface CallEvents {
 export class CallSession {
   private readonly appointment: string;
   private readonly polite: boolean;
+  private readonly stallMs: number;
   private readonly events: CallEvents;
+  private watchdog?: ReturnType<typeof setTimeout>;
   private socket?: WebSocket;
   private pc?: RTCPeerConnection;
   private ice?: RTCConfiguration;
@@ -71,6 +79,7 @@ export class CallSession {
   constructor(appointment: string, side: 'patient' | 'practitioner', events: CallEvents) {
     this.appointment = appointment;
     this.polite = side === 'patient';
+    this.stallMs = STALL_MS[side];
     this.events = events;
   }
 
@@ -134,11 +143,11 @@ export class CallSession {
     switch (m.type) {
       case 'welcome':
         this.update({ phase: m.peerPresent ? 'connecting' : 'waiting-peer', peerPresent: m.peerPresent });
-        if (m.peerPresent) this.openPeer();
+        if (m.peerPresent) this.openPeerOrReport();
         return;
       case 'peer':
         this.update({ peerPresent: m.present, phase: m.present ? 'connecting' : 'waiting-peer' });
-        if (m.present) this.openPeer();
+        if (m.present) this.openPeerOrReport();
         else this.closePeer();
         return;
       case 'signal':
@@ -155,6 +164,16 @@ export class CallSession {
         this.update({ phase: 'ended' });
         this.stop();
         return this.events.onEnded();
+    }
+  }
+
+  private openPeerOrReport(): void {
+    try {
+      this.openPeer();
+    } catch (error) {
+      // a connection that cannot even be made (a refused configuration): said, not swallowed
+      console.warn('peer connection', error);
+      this.report('ice-failed', `peer connection not created: ${(error as Error).message}`.slice(0, 200));
     }
   }
 
@@ -204,6 +223,32 @@ export class CallSession {
         pc.restartIce();
       }
     };
+    this.watch(pc);
+  }
+
+  /**
+   * A connection that never gets going (an offer or answer lost, no usable candidate gathered) would
+   * otherwise wait for ever: after `stallMs` without being connected, with the peer present, this
+   * side withdraws an unanswered offer and restarts ICE — new credentials, candidates gathered
+   * again, a new offer — and says so in the record; then watches again.
+   */
+  private watch(pc: RTCPeerConnection): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(async () => {
+      if (this.stopped || this.pc !== pc || pc.connectionState === 'connected' || !this.snapshot.peerPresent)
+        return;
+      this.report(
+        'ice-failed',
+        `not connected after ${this.stallMs / 1000} s (${pc.connectionState}, ${pc.signalingState}, gathering ${pc.iceGatheringState}): restarting`,
+      );
+      try {
+        if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+        pc.restartIce();
+      } catch (error) {
+        console.warn('signalling', error);
+      }
+      if (this.pc === pc) this.watch(pc);
+    }, this.stallMs);
   }
 
   private async onSignal(data: {
@@ -236,6 +281,7 @@ export class CallSession {
   }
 
   private closePeer(): void {
+    clearTimeout(this.watchdog);
     this.pc?.close();
     this.pc = undefined;
     this.lastSample = undefined;
@@ -345,6 +391,7 @@ export class CallSession {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.watchdog);
     this.pc?.close();
     this.pc = undefined;
     for (const t of this.local?.getTracks() ?? []) t.stop();
