@@ -29,23 +29,32 @@ export function statementNames(limit = MAX_NAMED): (text: string) => string | un
   };
 }
 
+/** One statement on a pool or a connection: named when the caller asked for it and a name is left. */
+export async function runStatement<Row>(
+  client: pg.Pool | pg.PoolClient,
+  nameOf: (text: string) => string | undefined,
+  text: string,
+  params?: unknown[],
+  options?: QueryOptions,
+): Promise<SqlResult<Row>> {
+  const name = options?.prepared ? nameOf(text) : undefined;
+  const result = await (name
+    ? client.query({ name, text, values: params as unknown[] })
+    : client.query(text, params as unknown[]));
+  return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
+}
+
 export function openPostgres(url: string, poolSize = Number(process.env.SAHTI_DB_POOL ?? 10)): SqlClient {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // an idle client's error (server restart) must not crash the process; the next query reconnects
   pool.on('error', (err) => console.error(`database pool: ${err.message}`));
   const nameOf = statementNames();
-  const run = async <Row>(
+  const run = <Row>(
     client: pg.Pool | pg.PoolClient,
     text: string,
     params?: unknown[],
     options?: QueryOptions,
-  ): Promise<SqlResult<Row>> => {
-    const name = options?.prepared ? nameOf(text) : undefined;
-    const result = await (name
-      ? client.query({ name, text, values: params as unknown[] })
-      : client.query(text, params as unknown[]));
-    return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
-  };
+  ) => runStatement<Row>(client, nameOf, text, params, options);
   const client: SqlClient = {
     dialect: 'postgres',
     query: (text, params, options) => run(pool, text, params, options),

@@ -10,7 +10,7 @@
 import type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import pg from 'pg';
 import type { ReplicaConfig } from '../../kernel/config.ts';
-import { statementNames } from '../postgres.ts';
+import { runStatement, statementNames } from '../postgres.ts';
 import { chooseRoute, lagMs, PrimaryTimeline, type ReplicaState, usable, WriterMarks } from './freshness.ts';
 import { DEFAULT_WAL_LAYOUT, parseLsn, type WalLayout, walEnd } from './wal.ts';
 
@@ -275,12 +275,9 @@ export class ReplicaRouter implements ReadRouting {
         options?: QueryOptions,
       ): Promise<SqlResult<Row>> => {
         try {
-          const name = options?.prepared ? r.nameOf(text) : undefined;
-          const result = await (name
-            ? r.pool.query({ name, text, values: params as unknown[] })
-            : r.pool.query(text, params as unknown[]));
+          const result = await runStatement<Row>(r.pool, r.nameOf, text, params, options);
           r.served += 1;
-          return { rows: result.rows as Row[], affectedRows: result.rowCount ?? undefined };
+          return result;
         } catch (err) {
           const failure = replicaFailure(err);
           if (failure === 'query') throw err; // the query's own error: the primary would say the same
