@@ -195,11 +195,14 @@ export async function explainUpdate(
 }
 
 /** Row counts and when each engine table was last analyzed: the planner's view of the data. */
+/** Per table of the FHIR database: live rows, statistics, and bytes in the heap (with TOAST) and in indexes. */
 export async function tableStatistics(query: PlanQuery): Promise<Record<string, unknown>[]> {
   const { rows } = await query(
     `SELECT relname AS table, n_live_tup AS rows, last_analyze::text AS analyzed,
-       last_autoanalyze::text AS autoanalyzed FROM pg_stat_user_tables
-     WHERE relname = 'resource' OR relname LIKE 'sp\\_%' ORDER BY relname`,
+       last_autoanalyze::text AS autoanalyzed,
+       (pg_total_relation_size(relid) - pg_indexes_size(relid))::float8 AS "heapBytes",
+       pg_indexes_size(relid)::float8 AS "indexBytes"
+       FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC`,
     [],
   );
   return rows;

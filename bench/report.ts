@@ -103,6 +103,24 @@ export function formatBackend(b: BackendResult): string {
       `${f0(b.memory.afterRunMiB)} MiB after the run, peak (VmHWM) ${f0(b.memory.peakMiB)} MiB.`,
     `Storage: FHIR ${mib(b.storage.fhirBytes)}, floor ${mib(b.storage.floorBytes)} (ratio ${ratio(b.storage.fhirBytes, b.storage.floorBytes)}).`,
   );
+  const tables = b.statistics.filter(
+    (t) => typeof t.heapBytes === 'number' && typeof t.indexBytes === 'number',
+  );
+  if (tables.length > 0) {
+    const bytes = (t: Record<string, unknown>) => (t.heapBytes as number) + (t.indexBytes as number);
+    const big = tables.filter((t) => bytes(t) >= 1024 * 1024);
+    lines.push(
+      '',
+      "Where the FHIR database's bytes are (tables of at least 1 MiB; heap includes TOAST):",
+      '',
+      '| table | rows | heap | indexes | share of the database |',
+      '|---|---:|---:|---:|---:|',
+      ...big.map(
+        (t) =>
+          `| ${t.table} | ${f0(Number(t.rows))} | ${mib(t.heapBytes as number)} | ${mib(t.indexBytes as number)} | ${f0((100 * bytes(t)) / b.storage.fhirBytes)} % |`,
+      ),
+    );
+  }
   const errors = [b.import, ...b.operations].flatMap((o) => [
     ...o.fhir.errorSamples,
     ...o.floor.errorSamples,
