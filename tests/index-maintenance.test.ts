@@ -9,18 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { buildIndexRows, type IndexRows } from '../packages/fhir/src/index-rows.ts';
 import { INDEX_TABLES } from '../packages/fhir/src/schema.ts';
+import { INDEX_COLUMNS } from '../packages/fhir/src/write.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
-const COLUMNS: Record<(typeof INDEX_TABLES)[number], string[]> = {
-  string: ['code', 'value', 'exact'],
-  token: ['code', 'system', 'value'],
-  date: ['code', 'low', 'high'],
-  number: ['code', 'low', 'high'],
-  quantity: ['code', 'system', 'unit', 'value'],
-  reference: ['code', 'target_type', 'target_id', 'url', 'ident_system', 'ident_value'],
-  uri: ['code', 'value'],
-  composite: ['code', 'c1_system', 'c1_value', 'c2'],
-};
+/** [column, SQL type] of each index table, from the write statement's own declaration. */
+const COLUMNS = Object.fromEntries(
+  INDEX_TABLES.map((t) => [
+    t,
+    INDEX_COLUMNS[t].split(',').map((c) => c.trim().split(' ') as [string, string]),
+  ]),
+) as Record<(typeof INDEX_TABLES)[number], [string, string][]>;
 
 describe('index rows after updates', () => {
   let server: TestServer;
@@ -33,7 +31,7 @@ describe('index rows after updates', () => {
   async function stored(type: string, id: string): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
     for (const table of INDEX_TABLES) {
-      const cols = COLUMNS[table].map((c) => `${c}::text`).join(`, '|', `);
+      const cols = COLUMNS[table].map(([c]) => `${c}::text`).join(`, '|', `);
       const { rows } = await server.platform.db.query<{ row: string }>(
         `SELECT concat(${cols}) AS row FROM sp_${table} WHERE resource_type = $1::text AND id = $2::text`,
         [type, id],
@@ -53,9 +51,7 @@ describe('index rows after updates', () => {
     const rows: IndexRows = buildIndexRows(resource);
     const out: Record<string, string[]> = {};
     for (const table of INDEX_TABLES) {
-      const cols = COLUMNS[table]
-        .map((c) => `(x->>'${c}')::${table === 'composite' && c === 'c2' ? 'jsonb' : typeOf(table, c)}::text`)
-        .join(`, '|', `);
+      const cols = COLUMNS[table].map(([c, type]) => `(x->>'${c}')::${type}::text`).join(`, '|', `);
       const { rows: texts } = await server.platform.db.query<{ row: string }>(
         `SELECT concat(${cols}) AS row FROM jsonb_array_elements($1::jsonb) AS x`,
         [JSON.stringify(rows[table])],
@@ -160,10 +156,3 @@ describe('index rows after updates', () => {
     );
   });
 });
-
-function typeOf(table: string, column: string): string {
-  if (table === 'date' && (column === 'low' || column === 'high')) return 'timestamptz';
-  if ((table === 'number' && column !== 'code') || (table === 'quantity' && column === 'value'))
-    return 'numeric';
-  return 'text';
-}

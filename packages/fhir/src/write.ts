@@ -48,7 +48,8 @@ export function unchangedTables(
   return same;
 }
 
-const COLUMNS: Record<(typeof INDEX_TABLES)[number], string> = {
+/** Each index table's value columns and their SQL types, as the write statement declares them. */
+export const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], string> = {
   string: 'code text, value text, exact text',
   token: 'code text, system text, value text',
   date: 'code text, low timestamptz, high timestamptz',
@@ -142,7 +143,7 @@ async function writeChunk(
   const types = [...new Set(versions.map((v) => v.resourceType))];
   const tables: [string, string, Record<string, unknown>[], boolean][] = INDEX_TABLES.map((t) => [
     `sp_${t}`,
-    COLUMNS[t],
+    INDEX_COLUMNS[t],
     versions.flatMap((v) =>
       (v.rows?.[t] ?? []).map((r) => ({ resource_type: v.resourceType, id: v.id, ...r })),
     ),
