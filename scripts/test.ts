@@ -23,6 +23,8 @@ interface Counts {
 }
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 let childFailed = false;
+/** Each failed test's name and error, reprinted before the summary: CI shows a log's tail only. */
+const failures: string[] = [];
 
 // ---- arguments ---------------------------------------------------------------
 const flags = new Set<string>();
@@ -143,10 +145,49 @@ async function runPass(
       counts.failed = 1;
     }
   }
+  failures.push(...failuresIn(tap).map((failure) => `[${label}] ${failure}`));
   total.passed += counts.passed;
   total.failed += counts.failed;
   total.skipped += counts.skipped;
   console.log(`--- ${label}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+}
+
+/**
+ * The failed tests of a TAP report, each as its name, location and error (at most 40 lines);
+ * suites failed only by their children are left out, their children are listed.
+ */
+function failuresIn(tap: string): string[] {
+  const lines = tap.split('\n');
+  const found: string[] = [];
+  lines.forEach((line, at) => {
+    const head = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (!head) return;
+    const indent = head[1] ?? '';
+    const block: string[] = [];
+    for (let i = at + 1; i < lines.length; i++) {
+      const next = lines[i] ?? '';
+      if (next === `${indent}  ...` || !next.startsWith(`${indent}  `)) break;
+      block.push(next.slice(indent.length + 2));
+    }
+    if (block.some((l) => l.includes("failureType: 'subtestsFailed'"))) return;
+    const location =
+      block
+        .find((l) => l.startsWith('location:'))
+        ?.slice('location:'.length)
+        .trim() ?? '';
+    const errorAt = block.findIndex((l) => l.startsWith('error:'));
+    const error: string[] = [];
+    if (errorAt >= 0) {
+      error.push(block[errorAt]?.slice('error:'.length).trim() ?? '');
+      for (const l of block.slice(errorAt + 1)) {
+        if (!l.startsWith('  ')) break;
+        error.push(l.slice(2));
+      }
+    }
+    const shown = error.filter((l) => l.trim() !== '' && !['|-', '|', '>-'].includes(l)).slice(0, 40);
+    found.push([`✖ ${head[2]}  ${location.replace(root, '.')}`, ...shown.map((l) => `    ${l}`)].join('\n'));
+  });
+  return found;
 }
 
 function summaryLine(): string {
@@ -240,6 +281,8 @@ try {
   if (reportDir) await rm(reportDir, { recursive: true, force: true });
 }
 if (!interrupted) {
+  if (failures.length > 0)
+    console.log(`\n=== failed tests (${failures.length}) ===\n${failures.join('\n\n')}`);
   // Last line on purpose: CI logs and humans both look at the bottom.
   console.log(`\n${summaryLine()}`);
   process.exit(exitCode);

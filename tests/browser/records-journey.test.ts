@@ -50,6 +50,7 @@ import {
   signInPatient,
   signInStaff,
   watchErrors,
+  watchTraffic,
 } from './support/browser.ts';
 
 type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
@@ -409,21 +410,24 @@ describe('a forgotten password', () => {
     assert.equal(new URL(old.url()).pathname, '/login');
 
     const fresh = await open('new-password');
-    await signIn(fresh, NEW_PASSWORD);
-    await fresh.waitForURL((url) => url.pathname === '/portal');
-    // (once seen to time out in CI with no slow request on the server: say what the page showed)
-    await fresh
-      .getByRole('heading', { level: 1 })
-      .waitFor()
-      .catch(async (error: Error) => {
-        const shown = (
-          (await fresh
-            .locator('body')
-            .textContent()
-            .catch(() => '?')) ?? ''
-        ).slice(0, 600);
-        throw new Error(`${error.message}\nat ${fresh.url()}, the page showed:\n${shown}`);
-      });
+    const traffic = watchTraffic(fresh);
+    // (twice seen to time out in CI, with no slow request on the server: say what the page showed,
+    // asked for and got)
+    try {
+      await signIn(fresh, NEW_PASSWORD);
+      await fresh.waitForURL((url) => url.pathname === '/portal');
+      await fresh.getByRole('heading', { level: 1 }).waitFor();
+    } catch (error) {
+      const shown = (
+        (await fresh
+          .locator('body')
+          .textContent()
+          .catch(() => '?')) ?? ''
+      ).slice(0, 600);
+      throw new Error(
+        `${(error as Error).message}\nat ${fresh.url()}, the page showed:\n${shown}\nits requests:\n${traffic()}`,
+      );
+    }
 
     // the link works once
     const again = await open('reset-again');

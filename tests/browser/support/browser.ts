@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOTP } from 'otpauth';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../../packages/server/src/auth/demo-accounts.ts';
 import { seedDemoIfEmpty } from '../../../packages/server/src/demo-seed.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
@@ -127,6 +127,37 @@ export function watchErrors(page: Page, into: string[], name = 'page'): void {
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) into.push(`${name}: ${m.text()}`);
   });
   page.on('pageerror', (e) => into.push(`${name}: ${e.message}`));
+}
+
+/**
+ * A page's requests as they went (method, path, then status, failure or still pending, with the
+ * milliseconds since watching began), to say in a failure what the page asked for and got.
+ */
+export function watchTraffic(page: Page): () => string {
+  const started = performance.now();
+  const since = () => Math.round(performance.now() - started);
+  const seen = new Map<Request, string>();
+  const line = (request: Request) => `${request.method()} ${new URL(request.url()).pathname}`;
+  page.on('request', (r) => seen.set(r, `+${since()} ms ${line(r)}: pending`));
+  page.on(
+    'requestfinished',
+    (r) =>
+      void r
+        .response()
+        .then((response) =>
+          seen.set(
+            r,
+            `${seen.get(r)?.replace(/: pending$/, '')} → ${response?.status() ?? '?'} at +${since()} ms`,
+          ),
+        ),
+  );
+  page.on('requestfailed', (r) =>
+    seen.set(
+      r,
+      `${seen.get(r)?.replace(/: pending$/, '')} → failed (${r.failure()?.errorText}) at +${since()} ms`,
+    ),
+  );
+  return () => [...seen.values()].join('\n');
 }
 
 /** The current TOTP code of the demo staff accounts. */

@@ -1,6 +1,6 @@
 /** Accounts of people who log in: patients (login = CNIE number) and staff (INPE or email). */
 import { randomUUID } from 'node:crypto';
-import { badRequest, type SqlExecutor } from '@sahti/fhir';
+import { badRequest, type SqlClient, type SqlExecutor } from '@sahti/fhir';
 import { ROLES, type Role } from '../kernel/principal.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { seal } from './secrets.ts';
@@ -146,14 +146,18 @@ export async function createAccount(db: SqlExecutor, input: NewAccount, secretKe
 }
 
 /**
- * Sets a new password (after policy check by the caller) and ends every session of the account.
- * Lifting a lock on the login is the caller's choice (throttle.ts).
+ * Sets a new password (after policy check by the caller) and ends every session of the account,
+ * in one transaction: never a new password beside the old sessions. The hash is computed before,
+ * so that no connection waits on it. Lifting a lock on the login is the caller's choice
+ * (throttle.ts).
  */
-export async function setPassword(db: SqlExecutor, accountId: string, password: string): Promise<void> {
+export async function setPassword(db: SqlClient, accountId: string, password: string): Promise<void> {
   const hash = await hashPassword(password);
-  await db.query('UPDATE auth_account SET password_hash = $2::text WHERE id = $1::text', [accountId, hash]);
-  await db.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
-  await db.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
+  await db.transaction(async (tx) => {
+    await tx.query('UPDATE auth_account SET password_hash = $2::text WHERE id = $1::text', [accountId, hash]);
+    await tx.query('DELETE FROM auth_session WHERE account_id = $1::text', [accountId]);
+    await tx.query('UPDATE auth_refresh_token SET revoked = true WHERE account_id = $1::text', [accountId]);
+  });
   sessionsChanged();
 }
 
