@@ -15,6 +15,7 @@ import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseRange, periodRange } from './dates.ts';
 import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
 import { clip, normalizeText } from './normalize.ts';
+import { narrowedParameters } from './overlap.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -46,7 +47,8 @@ export function emptyIndexRows(): IndexRows {
 const expressionCache = new Map<string, ReturnType<typeof getSearchParameterDetails> | null>();
 
 function details(type: string, sp: SearchParameter): ReturnType<typeof getSearchParameterDetails> | null {
-  const key = `${type}|${sp.code}`;
+  // a narrowed parameter's rest (overlap.ts) has the code of its parameter and less of its expression
+  const key = `${type}|${sp.code}|${sp.expression}`;
   let found = expressionCache.get(key);
   if (found === undefined) {
     try {
@@ -94,8 +96,11 @@ export function indexTablesOf(type: string): ReadonlySet<keyof IndexRows> {
 export function buildIndexRows(resource: Resource): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  for (const [code, sp] of searchParametersOf(resource.resourceType)) {
+  const narrowed = narrowedParameters(resource.resourceType);
+  for (const [code, official] of searchParametersOf(resource.resourceType)) {
     if (COLUMN_PARAMETERS.has(code)) continue;
+    const sp = narrowed.get(code)?.rest ?? official;
+    if (!sp.expression) continue; // all its values are in the rows of the parameters it includes
     if (sp.type === 'composite') {
       addComposite(rows, resource.resourceType, sp, input);
       continue;

@@ -9,6 +9,8 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
+import { allResourceTypes } from './definitions.ts';
+import { narrowedParameters } from './overlap.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
 const INDEX_KEY = 'resource_type text NOT NULL, id text NOT NULL, code text NOT NULL';
@@ -183,7 +185,29 @@ DROP INDEX compartment_patient;
 CREATE INDEX compartment_patient ON compartment (patient_id, resource_type, id);
 `,
   },
+  {
+    version: 6,
+    name: 'a parameter that includes another keeps rows for the rest of its values only',
+    // overlap.ts: Observation combo-code is code | component-code, and so on. The rows it wrote
+    // before that repeat one of the included parameters' rows (same resource, same values) go.
+    sql: 'SELECT 1',
+    run: dropRepeatedRows,
+  },
 ];
+
+async function dropRepeatedRows(tx: SqlExecutor): Promise<void> {
+  for (const type of allResourceTypes()) {
+    for (const [code, narrowed] of narrowedParameters(type)) {
+      const table = `sp_${narrowed.rest.type}`;
+      await tx.query(
+        `DELETE FROM ${table} w WHERE w.resource_type = $1::text AND w.code = $2::text
+           AND EXISTS (SELECT 1 FROM ${table} n WHERE n.resource_type = w.resource_type AND n.id = w.id
+             AND n.code = ANY($3::text[]) AND to_jsonb(n) - 'code' = to_jsonb(w) - 'code')`,
+        [type, code, narrowed.within],
+      );
+    }
+  }
+}
 
 /** Versions written before migration 2: their patients from their own content; a deletion keeps its predecessor's. */
 async function backfillVersionPatients(tx: SqlExecutor): Promise<void> {

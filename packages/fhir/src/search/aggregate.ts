@@ -7,7 +7,7 @@
 import { badRequest } from '../outcome.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
-import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
+import { type CompileContext, compileFilter, mergeDateBounds, rowCode } from './compile.ts';
 import type { SearchQuery } from './parse.ts';
 import { SqlParams } from './sql-params.ts';
 
@@ -58,7 +58,7 @@ export async function aggregateSearch(
     const a = `g${i}`;
     if (g.kind === 'token') {
       joins.push(
-        `LEFT JOIN sp_token ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${a}.code = ${p.add(g.code, 'text')}`,
+        `LEFT JOIN sp_token ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${rowCode(a, q.resourceType, g.code, p)}`,
       );
       keys.push(
         `CASE WHEN ${a}.value IS NULL THEN NULL ELSE coalesce(${a}.system, '') || '|' || ${a}.value END`,
@@ -67,7 +67,7 @@ export async function aggregateSearch(
       let column = 'r.last_updated';
       if (g.code !== '_lastUpdated') {
         joins.push(
-          `LEFT JOIN sp_date ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${a}.code = ${p.add(g.code, 'text')}`,
+          `LEFT JOIN sp_date ${a} ON ${a}.resource_type = r.resource_type AND ${a}.id = r.id AND ${rowCode(a, q.resourceType, g.code, p)}`,
         );
         column = `${a}.low`;
       }

@@ -6,6 +6,7 @@
  */
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
+import { indexedCodes } from '../overlap.ts';
 import { phoneticKey } from '../phonetic.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import {
@@ -145,13 +146,23 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
 }
 
 /**
+ * A row of the parameter `code` of `type`: its own code, or one of the codes whose rows hold its
+ * values together (a parameter that includes another's values, overlap.ts).
+ */
+export function rowCode(a: string, type: string, code: string, p: SqlParams): string {
+  const codes = indexedCodes(type, code);
+  if (codes.length === 1) return `${a}.code = ${p.add(code, 'text')}`;
+  return `${a}.code IN (${codes.map((c) => p.add(c, 'text')).join(', ')})`;
+}
+
+/**
  * The condition one row of the parameter's index table (aliased `a`) must meet: its type and code,
  * and for a value filter one of the values (or all the bounds of a date interval). Without `:missing`
  * or `:not`, a resource matches exactly when it has such a row.
  */
 export function paramRow(f: ParamFilter, type: string, a: string, ctx: CompileContext): string {
   const p = ctx.params;
-  const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.code = ${p.add(f.code, 'text')}`;
+  const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${rowCode(a, type, f.code, p)}`;
   if (f.modifier === 'missing') return scope;
   const col: Column = (name) => `${a}.${name}`;
   // ContactPoint values are indexed in lower case (@medplum/core): search them the same way

@@ -8,9 +8,10 @@
  * order as before.
  */
 import { badRequest } from '../outcome.ts';
+import { indexedCodes } from '../overlap.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
 import { patientListTest } from '../scope.ts';
-import { type CompileContext, paramRow, TABLE } from './compile.ts';
+import { type CompileContext, paramRow, rowCode, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
 import { splitPrefix } from './parse.ts';
@@ -129,13 +130,18 @@ function canDrive(f: Filter): f is ParamFilter {
  * prefix or a date range may match much of the nation, a care list a few hundred patients' records.
  * Undefined when neither can (then `resource` is walked).
  */
-export function chooseDriver(filters: Filter[], careList?: readonly string[]): Driver | undefined {
+export function chooseDriver(
+  type: string,
+  filters: Filter[],
+  careList?: readonly string[],
+): Driver | undefined {
   // a list of ids is already the best start: the primary key
   if (filters.some((f) => f.kind === 'param' && f.code === '_id' && !f.modifier)) return undefined;
   let best: { driver: FilterDriver; rank: number } | undefined;
   for (const f of filters) {
     if (!canDrive(f)) continue;
-    const ordered = isOrdered(f);
+    // a parameter read under several codes (overlap.ts) is several index ranges: not in id order
+    const ordered = isOrdered(f) && indexedCodes(type, f.code).length === 1;
     const r = rank(f, ordered);
     const byValue =
       f.type === 'string' && !f.modifier && f.code !== 'phonetic' && f.values.length === 1 && !f.bounds;
@@ -184,7 +190,7 @@ export function pageIds(
         SELECT (SELECT d.value FROM sp_string d WHERE ${row} AND d.value ~>~ v.value ORDER BY d.value USING ~<~ LIMIT 1)
           FROM v WHERE v.value IS NOT NULL)
       SELECT c.id FROM v CROSS JOIN LATERAL (SELECT DISTINCT d.id FROM sp_string d
-        WHERE d.resource_type = ${p.add(type, 'text')} AND d.code = ${p.add(driver.filter.code, 'text')} AND d.value = v.value${cursor}${and(checks('d'))}
+        WHERE d.resource_type = ${p.add(type, 'text')} AND ${rowCode('d', type, driver.filter.code, p)} AND d.value = v.value${cursor}${and(checks('d'))}
         ORDER BY d.id LIMIT ${limit}) c
       GROUP BY c.id ORDER BY c.id LIMIT ${limit}`;
   }
@@ -220,7 +226,7 @@ function driverRows(driver: Driver, type: string, ctx: CompileContext): string {
   // with alternatives (OR), a floor belongs to one of them only: no bound then
   const floors =
     f.bounds || parts.length === 1 ? parts.flatMap((x) => (x.highAbove ? [x.highAbove] : [])) : [];
-  const rowScope = `d.resource_type = ${p.add(type, 'text')} AND d.code = ${p.add(f.code, 'text')}`;
+  const rowScope = `d.resource_type = ${p.add(type, 'text')} AND ${rowCode('d', type, f.code, p)}`;
   const arms: string[] = [];
   for (let c = 0; c < DATE_WIDTH_CLASSES; c++) {
     const hours = DATE_WIDTH_CLASS_HOURS[c];

@@ -98,7 +98,7 @@ interface SearchStatements {
 export function searchStatements(q: SearchQuery, options: SearchOptions): SearchStatements {
   const type = q.resourceType;
   const filters = mergeDateBounds(q.filters);
-  const driver = chooseDriver(filters, careListOnly(options.scope, type));
+  const driver = chooseDriver(type, filters, careListOnly(options.scope, type));
   const driverFilter = driver?.from === 'filter' ? driver.filter : undefined;
   const context = (p: SqlParams, lookups: boolean): CompileContext => ({
     params: p,

@@ -4,6 +4,7 @@
  * neither skip nor repeat rows when others are written between requests.
  */
 import { badRequest } from '../outcome.ts';
+import { rowCode } from './compile.ts';
 import type { SortRule } from './parse.ts';
 import type { SqlParams } from './sql-params.ts';
 
@@ -25,7 +26,7 @@ export function sortKeys(type: string, rules: SortRule[], p: SqlParams): SortKey
     if (rule.code === '_id') return { expr: 'r.id', cast: 'text', descending: d };
     if (rule.code === '_lastUpdated') return { expr: 'r.last_updated', cast: 'timestamptz', descending: d };
     const scope = (a: string): string =>
-      `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = r.id AND ${a}.code = ${p.add(rule.code, 'text')}`;
+      `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = r.id AND ${rowCode(a, type, rule.code, p)}`;
     const agg = d ? 'max' : 'min';
     const key = (table: string, column: string, cast: SortKey['cast'], extra = ''): SortKey => ({
       expr: `COALESCE((SELECT ${agg}(k.${column}) FROM ${table} k WHERE ${scope('k')}${extra}), ${FLOOR[cast]})`,

@@ -1,0 +1,115 @@
+/**
+ * Search parameters whose values include another parameter's of the same type, by their official
+ * expressions: Observation `combo-code` is `Observation.code | Observation.component.code`, that
+ * is `code` and the components' codes. Indexing both in full writes every Observation's code twice
+ * (and its `:text` twice, its value quantity twice, its code-value pair twice). Instead the wider
+ * parameter keeps rows for the rest of its expression only (`Observation.component.code`), and a
+ * search on it reads the rows of both codes (`indexedCodes`): the same resources match, with
+ * `:missing`, `:not`, `:text` and sorting alike, since the union of the two sets of rows is what a
+ * full index of the wider parameter held.
+ *
+ * Only what the expressions' text proves: both split into the same union members for the type,
+ * the narrower one's members all among the wider one's. References are left alone (their codes
+ * name compartments, includes and scopes elsewhere), and so are `identifier` and `phonetic`.
+ */
+import type { SearchParameter } from '@medplum/fhirtypes';
+import { searchParameterByUrl, searchParametersOf } from './definitions.ts';
+
+export interface Narrowed {
+  /** The parameters whose rows also hold this one's values (searched together with it). */
+  within: string[];
+  /** The parameter with only the rest of its expression: what its own rows are built from. */
+  rest: SearchParameter;
+}
+
+const LEFT_ALONE = new Set(['reference', 'special']);
+/** `identifier` is read by its code (unique.ts); `phonetic` rows are keys, not the names' values. */
+const OWN_ROWS = new Set(['identifier', 'phonetic']);
+
+/** The members of a top-level `|` union (outside parentheses and quotes), trimmed. */
+export function unionMembers(expression: string): string[] {
+  const members: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      members.push(expression.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  members.push(expression.slice(start).trim());
+  return members;
+}
+
+/** The members that speak of `type` (the expression of a parameter shared by several types lists them all). */
+function membersFor(type: string, sp: SearchParameter): string[] | undefined {
+  if (!sp.expression) return undefined;
+  const members = unionMembers(sp.expression).filter((m) => {
+    const root = m.replace(/^\(+/, '');
+    return root === type || root.startsWith(`${type}.`) || root.startsWith(`${type} `);
+  });
+  return members.length > 0 ? members : undefined;
+}
+
+/** Composites compare their components too: same count, same expressions, same types. */
+function sameComponents(a: SearchParameter, b: SearchParameter): boolean {
+  const ca = a.component ?? [];
+  const cb = b.component ?? [];
+  if (ca.length !== cb.length) return false;
+  return ca.every((x, i) => {
+    const y = cb[i];
+    if (!y || x.expression !== y.expression) return false;
+    const tx = searchParameterByUrl(x.definition)?.type;
+    return tx !== undefined && tx === searchParameterByUrl(y.definition)?.type;
+  });
+}
+
+const cache = new Map<string, Map<string, Narrowed>>();
+
+/** The type's narrowed parameters, by code. */
+export function narrowedParameters(type: string): Map<string, Narrowed> {
+  let found = cache.get(type);
+  if (found) return found;
+  found = new Map();
+  const params = [...searchParametersOf(type)].filter(
+    ([code, sp]) => !OWN_ROWS.has(code) && sp.type !== undefined && !LEFT_ALONE.has(sp.type),
+  );
+  const members = new Map(params.map(([code, sp]) => [code, membersFor(type, sp)]));
+  for (const [code, sp] of params) {
+    const wide = members.get(code);
+    if (!wide) continue;
+    const within: string[] = [];
+    const covered = new Set<string>();
+    for (const [other, otherSp] of params) {
+      const narrow = members.get(other);
+      if (other === code || !narrow || otherSp.type !== sp.type) continue;
+      if (narrow.length >= wide.length || !narrow.every((m) => wide.includes(m))) continue;
+      if (sp.type === 'composite' && !sameComponents(sp, otherSp)) continue;
+      // a parameter that is itself narrowed holds only part of its values: not a base
+      if (narrow.some((m) => covered.has(m))) continue;
+      within.push(other);
+      for (const m of narrow) covered.add(m);
+    }
+    if (within.length === 0) continue;
+    const rest = wide.filter((m) => !covered.has(m));
+    found.set(code, { within, rest: { ...sp, expression: rest.join(' | ') } });
+  }
+  // a base must keep its full rows: drop any narrowing that rests on a narrowed parameter
+  for (const [code, n] of found) if (n.within.some((w) => found?.has(w))) found.delete(code);
+  cache.set(type, found);
+  return found;
+}
+
+/** The codes whose index rows, together, hold a parameter's values: itself, and what it rests on. */
+export function indexedCodes(type: string, code: string): string[] {
+  const narrowed = narrowedParameters(type).get(code);
+  return narrowed ? [code, ...narrowed.within] : [code];
+}
