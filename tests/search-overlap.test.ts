@@ -85,6 +85,9 @@ describe('a parameter that includes another', () => {
     assert.deepEqual(await found(`combo-code-value-quantity=${LOINC}|8480-6$gt140`), ['pressure']);
     assert.deepEqual(await found(`combo-code-value-quantity=${LOINC}|8462-4$gt140`), []);
     assert.deepEqual(await found(`combo-code-value-quantity=${LOINC}|8867-4$72`), ['pulse']);
+    assert.deepEqual(await found('combo-code-value-quantity=29463-7$80'), ['weight']);
+    // a concept's text is not a code: the pair is found by the code only
+    assert.deepEqual(await found('code-value-quantity=Poids$80'), []);
   });
 
   it('answers :missing and :not over both sets of rows, and sorts by the lowest of them', async () => {
@@ -133,9 +136,19 @@ describe('a parameter that includes another', () => {
       [ids.pulse, LOINC],
     );
     assert.equal(await count(), 3); // the code (it has no text), the quantity, the extra code
+    // and a composite row taken from the concept's text, as composites were built before
+    await db.query(
+      `INSERT INTO sp_composite (resource_type, id, code, c1_system, c1_value, c2)
+         SELECT resource_type, id, code, NULL, 'poids', c2 FROM sp_composite
+          WHERE id = $1::text AND code = 'code-value-quantity'`,
+      [ids.weight],
+    );
+    assert.deepEqual(await found('code-value-quantity=poids$80'), ['weight']);
     await db.query('DELETE FROM sahti_migration WHERE version = 6');
     assert.deepEqual(await migrate(db), [6]);
     assert.equal(await count(), 1);
+    assert.deepEqual(await found('code-value-quantity=poids$80'), []);
+    assert.deepEqual(await found(`code-value-quantity=${LOINC}|29463-7$80`), ['weight']);
     assert.deepEqual(await found('combo-code=only-here'), ['pulse']);
     assert.deepEqual(await found('combo-code=8867-4'), ['pulse']);
   });

@@ -234,7 +234,10 @@ function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input:
   const secondSp = searchParameterByUrl(second.definition);
   if (!secondSp) return;
   for (const element of evaluate(type, sp, input)) {
-    const firsts = convertToSearchableTokens(safeEval(first.expression, element));
+    // codes only: the concept's text and the codings' displays are not a component's code
+    const firsts = convertToSearchableTokens(safeEval(first.expression, element), {
+      textSearchSystem: TEXT_SYSTEM,
+    }).filter((t) => t.system !== TEXT_SYSTEM);
     const part = emptyIndexRows();
     addValues(part, 'c2', secondSp.type as string, safeEval(second.expression, element));
     const seconds = [

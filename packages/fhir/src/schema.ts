@@ -9,7 +9,8 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
-import { allResourceTypes } from './definitions.ts';
+import { allResourceTypes, searchParametersOf } from './definitions.ts';
+import { buildIndexRows } from './index-rows.ts';
 import { narrowedParameters } from './overlap.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
@@ -190,10 +191,48 @@ CREATE INDEX compartment_patient ON compartment (patient_id, resource_type, id);
     name: 'a parameter that includes another keeps rows for the rest of its values only',
     // overlap.ts: Observation combo-code is code | component-code, and so on. The rows it wrote
     // before that repeat one of the included parameters' rows (same resource, same values) go.
+    // Composite rows are built again: their first component no longer takes a concept's text or
+    // a coding's display for a code (index-rows.ts addComposite).
     sql: 'SELECT 1',
-    run: dropRepeatedRows,
+    run: async (tx) => {
+      await dropRepeatedRows(tx);
+      await rebuildCompositeRows(tx);
+    },
   },
 ];
+
+async function rebuildCompositeRows(tx: SqlExecutor): Promise<void> {
+  const types = allResourceTypes().filter((t) =>
+    [...searchParametersOf(t).values()].some((sp) => sp.type === 'composite'),
+  );
+  for (const type of types) {
+    let after = '';
+    for (;;) {
+      const { rows } = await tx.query<{ id: string; content: string }>(
+        `SELECT id, content::text AS content FROM resource
+          WHERE resource_type = $1::text AND id > $2::text AND NOT deleted AND content IS NOT NULL
+          ORDER BY id LIMIT 2000`,
+        [type, after],
+      );
+      if (rows.length === 0) break;
+      const ids = rows.map((r) => r.id);
+      const composite = rows.flatMap((r) =>
+        buildIndexRows(JSON.parse(r.content) as Resource).composite.map((c) => ({ id: r.id, ...c })),
+      );
+      await tx.query('DELETE FROM sp_composite WHERE resource_type = $1::text AND id = ANY($2::text[])', [
+        type,
+        ids,
+      ]);
+      await tx.query(
+        `INSERT INTO sp_composite (resource_type, id, code, c1_system, c1_value, c2)
+           SELECT $1::text, id, code, c1_system, c1_value, c2
+             FROM jsonb_to_recordset($2::jsonb) AS x(id text, code text, c1_system text, c1_value text, c2 jsonb)`,
+        [type, JSON.stringify(composite)],
+      );
+      after = ids[ids.length - 1] as string;
+    }
+  }
+}
 
 async function dropRepeatedRows(tx: SqlExecutor): Promise<void> {
   for (const type of allResourceTypes()) {
