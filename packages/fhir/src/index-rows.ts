@@ -47,8 +47,7 @@ export function emptyIndexRows(): IndexRows {
 const expressionCache = new Map<string, ReturnType<typeof getSearchParameterDetails> | null>();
 
 function details(type: string, sp: SearchParameter): ReturnType<typeof getSearchParameterDetails> | null {
-  // a narrowed parameter's rest (overlap.ts) has the code of its parameter and less of its expression
-  const key = `${type}|${sp.code}|${sp.expression}`;
+  const key = `${type}|${sp.code}`;
   let found = expressionCache.get(key);
   if (found === undefined) {
     try {
@@ -102,7 +101,7 @@ export function buildIndexRows(resource: Resource): IndexRows {
     const sp = narrowed.get(code)?.rest ?? official;
     if (!sp.expression) continue; // all its values are in the rows of the parameters it includes
     if (sp.type === 'composite') {
-      addComposite(rows, resource.resourceType, sp, input);
+      addComposite(rows, resource.resourceType, code, sp, input);
       continue;
     }
     const values = evaluate(resource.resourceType, sp, input);
@@ -228,7 +227,13 @@ function flatten(p: { type?: string; id?: string; url?: string }): {
  * expression gives pairs of (first component as token) × (second component, stored as the JSON of
  * its index row so that any second-component type is searchable).
  */
-function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input: TypedValue[]): void {
+function addComposite(
+  rows: IndexRows,
+  type: string,
+  code: string,
+  sp: SearchParameter,
+  input: TypedValue[],
+): void {
   const [first, second] = sp.component ?? [];
   if (!first?.expression || !second?.expression || (sp.component?.length ?? 0) > 2) return;
   const secondSp = searchParameterByUrl(second.definition);
@@ -252,7 +257,7 @@ function addComposite(rows: IndexRows, type: string, sp: SearchParameter, input:
       if (!f.value) continue;
       for (const s of seconds) {
         rows.composite.push({
-          code: sp.code as string,
+          code,
           c1_system: f.system ?? null,
           c1_value: clip(f.value) as string,
           c2: s,

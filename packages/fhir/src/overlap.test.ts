@@ -39,6 +39,8 @@ describe('parameters that include another', () => {
         for (const w of n.within)
           assert.ok(!['identifier', 'phonetic'].includes(w), `${type}.${code} ⊇ ${w}`);
         assert.notEqual(n.rest.type, 'reference', `${type}.${code}`);
+        // @medplum/core caches a parsed expression by type and code: the rest must not share it
+        assert.notEqual(n.rest.code, code, `${type}.${code}`);
       }
     }
     assert.equal(narrowedParameters('Organization').size, 0);

@@ -18,11 +18,15 @@ import { searchParameterByUrl, searchParametersOf } from './definitions.ts';
 export interface Narrowed {
   /** The parameters whose rows also hold this one's values (searched together with it). */
   within: string[];
-  /** The parameter with only the rest of its expression: what its own rows are built from. */
+  /**
+   * The parameter with only the rest of its expression: what its own rows are built from (stored
+   * under the parameter's code; its own code differs so that no parsed-expression cache mixes them).
+   */
   rest: SearchParameter;
 }
 
 const LEFT_ALONE = new Set(['reference', 'special']);
+const REST_SUFFIX = ':rest';
 /** `identifier` is read by its code (unique.ts); `phonetic` rows are keys, not the names' values. */
 const OWN_ROWS = new Set(['identifier', 'phonetic']);
 
@@ -100,7 +104,8 @@ export function narrowedParameters(type: string): Map<string, Narrowed> {
     }
     if (within.length === 0) continue;
     const rest = wide.filter((m) => !covered.has(m));
-    found.set(code, { within, rest: { ...sp, expression: rest.join(' | ') } });
+    // a code of its own: @medplum/core keeps parsed expressions by type and code
+    found.set(code, { within, rest: { ...sp, code: `${code}${REST_SUFFIX}`, expression: rest.join(' | ') } });
   }
   // a base must keep its full rows: drop any narrowing that rests on a narrowed parameter
   for (const [code, n] of found) if (n.within.some((w) => found?.has(w))) found.delete(code);
