@@ -83,15 +83,29 @@ async function connected(page: Page, options: { relayed?: boolean } = {}) {
       { timeout: 45_000 },
     );
   } catch (error) {
-    // it failed twice in eight runs on a loaded machine (2026-12-01): say how far the call got
+    // it failed twice in eight runs on a loaded machine (2026-12-01): say how far the call got, in
+    // the error itself — CI shows only the log's tail, where the runner reprints failed tests' errors
     const seen = await stats().catch((e: Error) => ({ unreadable: e.message }));
+    const traces: string[] = [];
+    for (const context of page.context().browser()?.contexts() ?? [])
+      for (const other of context.pages())
+        traces.push(`rtc trace of ${new URL(other.url()).pathname}:\n${await readRtcTrace(other)}`);
     console.log(
-      `# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}\n# warnings: ${warnings.join('\n')}`,
+      `# call not connected after 45 s: ${JSON.stringify(seen)}\n# errors: ${errors.join('\n')}\n# warnings: ${warnings.join('\n')}\n# ${traces.join('\n# ')}`,
     );
-    for (const p of page.context().browser()?.contexts() ?? [])
-      for (const other of p.pages())
-        console.log(`# rtc trace of ${other.url()}:\n${await readRtcTrace(other)}`);
-    throw error;
+    const brief = traces.map((trace) => {
+      const [title, ...lines] = trace.split('\n');
+      const telling = lines.filter((l) => !/candidate|addIceCandidate/.test(l));
+      return [title, ...telling.slice(-14)].join('\n  ');
+    });
+    throw new Error(
+      [
+        `call not connected after 45 s: ${JSON.stringify(seen)}`,
+        ...warnings.slice(-4).map((w) => `warning ${w.slice(0, 160)}`),
+        ...brief,
+      ].join('\n'),
+      { cause: error },
+    );
   }
   if (process.env.RTC_TRACE === '1')
     console.log(`# rtc trace of ${page.url()}:\n${await readRtcTrace(page)}`);
