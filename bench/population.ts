@@ -76,6 +76,13 @@ export async function writePopulation(db: SqlExecutor, size: PopulationSize): Pr
          ELSE jsonb_set(s.content, '{id}', to_jsonb(${copyId('s.id')})) END
      FROM resource s, ${copies}`,
   );
+  // each copy's one version: its content is the current row's (write.ts), its patients the copies'
+  await db.query(
+    `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, patients)
+     SELECT s.resource_type, ${copyId('s.id')}, 1, s.last_updated, false, 'POST', NULL,
+       ARRAY(SELECT ${copyId('p')} FROM unnest(s.patients) AS p)
+     FROM resource_history s, ${copies}`,
+  );
   await db.query(
     `INSERT INTO compartment (resource_type, id, patient_id)
      SELECT s.resource_type, ${copyId('s.id')}, ${copyId('s.patient_id')} FROM compartment s, ${copies}`,

@@ -6,6 +6,15 @@ import { type AccessScope, versionScopeCondition } from './scope.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
+/**
+ * A version's content, over a `resource_history` row aliased `h` joined with CURRENT_OF_VERSION:
+ * a superseded version keeps its content in its history row; the current one's is in `resource`
+ * only (write.ts), joined when `h` is the current version.
+ */
+export const VERSION_CONTENT = 'COALESCE(h.content, cur.content)::text';
+export const CURRENT_OF_VERSION =
+  'LEFT JOIN resource cur ON cur.resource_type = h.resource_type AND cur.id = h.id AND cur.version_id = h.version_id';
+
 export interface HistoryRequest {
   /** Only versions the caller may see, each judged by the patients it belonged to. */
   scope?: AccessScope;
@@ -58,9 +67,9 @@ export async function readHistory(
   }
   const scoped = versionScopeCondition(req.scope, 'h', p);
   if (scoped) where.push(scoped);
-  const sql = `SELECT h.resource_type, h.id, h.version_id,
+  const sql = `SELECT h.resource_type, h.id, h.version_id::text AS version_id,
       to_char(h.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
-      h.deleted, h.method, h.content::text AS content, h.patients FROM resource_history h
+      h.deleted, h.method, ${VERSION_CONTENT} AS content, h.patients FROM resource_history h ${CURRENT_OF_VERSION}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC LIMIT ${req.count + 1}`;
   const rows = (await db.query<HistoryRow>(sql, p.values)).rows;

@@ -2,7 +2,8 @@
  * Versioned migrations. Each runs once, in order, inside a transaction; the applied versions are
  * recorded in sahti_migration. SQL stays within PostgreSQL 15 (PGlite embeds a newer engine).
  *
- * Layout: `resource` holds the current version of each resource, `resource_history` every version,
+ * Layout: `resource` holds the current version of each resource, `resource_history` every version
+ * (a superseded version's content with it; the current one's content is in `resource` only),
  * and one side table per search-parameter type holds the values each current resource is found by,
  * rewritten in the same statement as the resource. Every row carries (resource_type, id) and, for
  * patient-owned data, `compartment` gives the patient keys (the sharding key for Citus).
@@ -198,6 +199,17 @@ CREATE INDEX compartment_patient ON compartment (patient_id, resource_type, id);
       await dropRepeatedRows(tx);
       await rebuildCompositeRows(tx);
     },
+  },
+  {
+    version: 7,
+    name: "the current version's content is kept once, in resource",
+    // write.ts: a version's history row gets its content when it is superseded; until then its
+    // readers join `resource` (history.ts VERSION_CONTENT). Current versions written before drop
+    // their copy.
+    sql: `
+UPDATE resource_history h SET content = NULL FROM resource r
+ WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
+   AND h.content IS NOT NULL`,
   },
 ];
 

@@ -4,6 +4,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
+import { CURRENT_OF_VERSION, VERSION_CONTENT } from './history.ts';
 import { buildIndexRows } from './index-rows.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
@@ -240,7 +241,7 @@ export class FhirStore {
       patients: string[];
       visible: boolean;
     }>(
-      `SELECT h.resource_type, h.id, h.version_id, h.deleted, h.content::text AS content, h.patients, ${scoped} AS visible
+      `SELECT h.resource_type, h.id, h.version_id, h.deleted, r.content::text AS content, h.patients, ${scoped} AS visible
          FROM unnest(${types}, ${ids}) AS k(t, i)
          JOIN resource r ON r.resource_type = k.t AND r.id = k.i
          JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id`,
@@ -285,8 +286,8 @@ export class FhirStore {
         patients: string[];
         visible: boolean;
       }>(
-        `SELECT h.version_id, h.deleted, h.content::text AS content, h.patients, ${scoped} AS visible
-           FROM resource_history h
+        `SELECT h.version_id, h.deleted, ${VERSION_CONTENT} AS content, h.patients, ${scoped} AS visible
+           FROM resource_history h ${CURRENT_OF_VERSION}
           WHERE h.resource_type = ${p.add(type, 'text')} AND h.id = ${p.add(id, 'text')} AND h.version_id = ${version}`,
         p.values,
         { prepared: scope === undefined }, // a scope's condition varies with the caller
@@ -354,8 +355,8 @@ export class FhirStore {
       return notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
     const row = (
       await this.reader.query<{ content: string | null; deleted: boolean }>(
-        `SELECT content::text AS content, deleted FROM resource_history
-         WHERE resource_type = $1::text AND id = $2::text AND version_id = $3::bigint`,
+        `SELECT ${VERSION_CONTENT} AS content, h.deleted FROM resource_history h ${CURRENT_OF_VERSION}
+         WHERE h.resource_type = $1::text AND h.id = $2::text AND h.version_id = $3::bigint`,
         [type, id, versionId],
         { prepared: true },
       )

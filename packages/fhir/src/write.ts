@@ -1,6 +1,7 @@
 /**
  * The set-based write path: any number of new versions (creates, updates, deletes) become ONE SQL
- * statement — current row upsert, history row, old index rows removed, new index rows inserted —
+ * statement — current row upsert, history row (the replaced version's content moved into its own),
+ * old index rows removed, new index rows inserted —
  * because per-statement cost, not disk, dominates on the embedded engine. Data-modifying CTEs
  * share one snapshot, so the DELETE of old index rows never sees the rows inserted beside it.
  */
@@ -121,12 +122,23 @@ async function writeChunk(
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
        last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted, content = EXCLUDED.content)`,
     // a deletion keeps the patients of what it deletes (the snapshot still sees their compartment rows),
-    // so the deleted id stays in its compartment: history and reuse are judged by it
+    // so the deleted id stays in its compartment: history and reuse are judged by it.
+    // The current version's content is kept once, in `resource`: its history row has none until it
+    // is superseded (below)
     `hist AS (INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, patients)
-       SELECT x.resource_type, x.id, x.version_id, x.last_updated, x.deleted, x.method, x.content,
+       SELECT x.resource_type, x.id, x.version_id, x.last_updated, x.deleted, x.method, NULL,
          COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
        FROM input x)`,
   ];
+  // the version being replaced moves its content into its history row: the snapshot still reads
+  // the old `resource` row, whatever the upsert beside it writes
+  if (replacing)
+    ctes.push(
+      `superseded AS (UPDATE resource_history h SET content = r.content
+         FROM input x JOIN resource r ON r.resource_type = x.resource_type AND r.id = x.id
+        WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
+          AND NOT r.deleted AND h.content IS NULL)`,
+    );
   if (options.events) {
     const awaited = options.awaitedEventTypes?.();
     if (awaited) params.push(awaited);

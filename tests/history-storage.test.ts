@@ -1,0 +1,158 @@
+/**
+ * A version's content is stored once: the current version's in `resource`, a superseded one's in
+ * its history row (write.ts moves it there when the next version is written). Through HTTP: every
+ * version of a resource updated, patched, deleted and created again reads back as it was (vread,
+ * instance and type history, conditional and transaction updates), and the migration drops the
+ * copies an older version kept of current versions.
+ * (It found that PGlite's history said PUT and 200 for a version 1: its bigint version came back as
+ * a number, compared with '1'.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { migrate } from '../packages/fhir/src/schema.ts';
+import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+
+describe('version contents stored once', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  const patient = (family: string, id?: string): Patient => ({
+    resourceType: 'Patient',
+    ...(id ? { id } : {}),
+    name: [{ family, given: ['Versions'] }],
+  });
+  /** Which of a resource's history rows hold a content of their own, by version. */
+  async function storedContents(id: string): Promise<Record<string, boolean>> {
+    const { rows } = await server.platform.db.query<{ version_id: string; stored: boolean }>(
+      `SELECT version_id::text AS version_id, content IS NOT NULL AS stored FROM resource_history
+        WHERE resource_type = 'Patient' AND id = $1::text ORDER BY version_id`,
+      [id],
+    );
+    return Object.fromEntries(rows.map((r) => [r.version_id, r.stored]));
+  }
+  const familyOf = (body: Patient) => body.name?.[0]?.family;
+
+  it('reads every version back after updates, a patch, a deletion and a new creation', async () => {
+    const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('Un') });
+    assert.equal(created.status, 201);
+    const id: string = created.body.id;
+    assert.deepEqual(await storedContents(id), { '1': false }, 'the current version has no copy');
+
+    const put = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+      method: 'PUT',
+      body: patient('Deux', id),
+    });
+    assert.equal(put.status, 200);
+    const patch = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      body: [{ op: 'replace', path: '/name/0/family', value: 'Trois' }],
+    });
+    assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': false });
+
+    const gone = await fhirFetch(server.fhirBase, `/Patient/${id}`, { method: 'DELETE' });
+    assert.ok([200, 204].includes(gone.status));
+    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': true, '4': false });
+    const again = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+      method: 'PUT',
+      body: patient('Cinq', id),
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+
+    for (const [version, family] of [
+      ['1', 'Un'],
+      ['2', 'Deux'],
+      ['3', 'Trois'],
+      ['5', 'Cinq'],
+    ]) {
+      const read = await fhirFetch(server.fhirBase, `/Patient/${id}/_history/${version}`);
+      assert.equal(read.status, 200, `version ${version}`);
+      assert.equal(familyOf(read.body), family, `version ${version}`);
+      assert.equal(read.body.meta.versionId, version);
+    }
+    assert.equal((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/4`)).status, 410);
+    assert.equal(familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}`)).body), 'Cinq');
+
+    const history = (await fhirFetch(server.fhirBase, `/Patient/${id}/_history`)).body as Bundle<Patient>;
+    assert.deepEqual(
+      history.entry?.map((e) => [e.request?.method, e.resource ? familyOf(e.resource) : null]),
+      [
+        ['PUT', 'Cinq'],
+        ['DELETE', null],
+        ['PUT', 'Trois'], // a patch is recorded as the update it is
+        ['PUT', 'Deux'],
+        ['POST', 'Un'],
+      ],
+    );
+    const typeHistory = (await fhirFetch(server.fhirBase, '/Patient/_history?_count=100'))
+      .body as Bundle<Patient>;
+    const ours = typeHistory.entry?.filter(
+      (e) => e.fullUrl?.endsWith(`/Patient/${id}`) || e.resource?.id === id,
+    );
+    assert.deepEqual(
+      ours?.map((e) => (e.resource ? familyOf(e.resource) : null)),
+      ['Cinq', null, 'Trois', 'Deux', 'Un'],
+    );
+  });
+
+  it('moves the replaced content in a transaction and a conditional update too', async () => {
+    const created = await fhirFetch(server.fhirBase, '/Patient', {
+      method: 'POST',
+      body: { ...patient('Avant'), identifier: [{ system: 'urn:test:versions', value: 'v-1' }] },
+    });
+    const id: string = created.body.id;
+    const bundle = await fhirFetch(server.fhirBase, '/', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            resource: {
+              ...patient('Pendant', id),
+              identifier: [{ system: 'urn:test:versions', value: 'v-1' }],
+            },
+            request: { method: 'PUT', url: `Patient/${id}` },
+          },
+        ],
+      },
+    });
+    assert.equal(bundle.status, 200, JSON.stringify(bundle.body));
+    const conditional = await fhirFetch(server.fhirBase, '/Patient?identifier=urn:test:versions|v-1', {
+      method: 'PUT',
+      body: { ...patient('Après', id), identifier: [{ system: 'urn:test:versions', value: 'v-1' }] },
+    });
+    assert.equal(conditional.status, 200, JSON.stringify(conditional.body));
+    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': false });
+    const families = await Promise.all(
+      ['1', '2', '3'].map(async (v) =>
+        familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/${v}`)).body),
+      ),
+    );
+    assert.deepEqual(families, ['Avant', 'Pendant', 'Après']);
+  });
+
+  it('the migration drops the copy an older version kept of each current version', async () => {
+    const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('Ancien') });
+    const id: string = created.body.id;
+    const db = server.platform.db;
+    // what writes did before: the current version's content in its history row as well
+    await db.query(
+      `UPDATE resource_history h SET content = r.content FROM resource r
+        WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id AND r.id = $1::text`,
+      [id],
+    );
+    assert.deepEqual(await storedContents(id), { '1': true });
+    await db.query('DELETE FROM sahti_migration WHERE version = 7');
+    assert.deepEqual(await migrate(db), [7]);
+    assert.deepEqual(await storedContents(id), { '1': false });
+    assert.equal(familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/1`)).body), 'Ancien');
+  });
+});
