@@ -5,7 +5,7 @@
  * under new ids until the population has the size asked for. Copies keep their seed's values
  * (names, birth dates, codes), so each search matches the same share of the population at any
  * size; only the ids (random UUIDs, as the server makes them) and the patient references differ.
- * No history rows and no events: nothing here is read through history.
+ * Each resource has its one history row (its content is the current row's); no events.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { patientCompartmentOf } from '../packages/fhir/src/compartment.ts';
@@ -13,7 +13,7 @@ import { loadDefinitions } from '../packages/fhir/src/definitions.ts';
 import { buildIndexRows } from '../packages/fhir/src/index-rows.ts';
 import { INDEX_TABLES } from '../packages/fhir/src/schema.ts';
 import type { SqlExecutor } from '../packages/fhir/src/sql.ts';
-import { type NewVersion, writeVersions } from '../packages/fhir/src/write.ts';
+import { type NewVersion, NOTHING_REPLACED, writeVersions } from '../packages/fhir/src/write.ts';
 import { observation, patient, uuidFor } from './generate.ts';
 
 export interface PopulationSize {
@@ -63,7 +63,7 @@ export async function writePopulation(db: SqlExecutor, size: PopulationSize): Pr
     const versions: NewVersion[] = [];
     for (let i = from; i < Math.min(size.seedPatients, from + batch); i++)
       versions.push(...seedVersions(i, size.observationsPerPatient));
-    await writeVersions(db, versions, false);
+    await writeVersions(db, versions, NOTHING_REPLACED);
   }
   if (size.copies <= 1) return;
   const copies = `generate_series(1, ${Math.floor(size.copies) - 1}) AS k`;

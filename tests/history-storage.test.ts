@@ -2,8 +2,9 @@
  * A version's content is stored once: the current version's in `resource`, a superseded one's in
  * its history row (write.ts moves it there when the next version is written). Through HTTP: every
  * version of a resource updated, patched, deleted and created again reads back as it was (vread,
- * instance and type history, conditional and transaction updates), and the migration drops the
- * copies an older version kept of current versions.
+ * instance and type history, conditional and transaction updates); superseded contents are
+ * packed (packed.ts); and the migrations drop the copies an older version kept of current versions
+ * and pack the superseded ones.
  * (It found that PGlite's history said PUT and 200 for a version 1: its bigint version came back as
  * a number, compared with '1'.)
  */
@@ -27,11 +28,15 @@ describe('version contents stored once', () => {
     ...(id ? { id } : {}),
     name: [{ family, given: ['Versions'] }],
   });
-  /** Which of a resource's history rows hold a content of their own, by version. */
-  async function storedContents(id: string): Promise<Record<string, boolean>> {
-    const { rows } = await server.platform.db.query<{ version_id: string; stored: boolean }>(
-      `SELECT version_id::text AS version_id, content IS NOT NULL AS stored FROM resource_history
-        WHERE resource_type = 'Patient' AND id = $1::text ORDER BY version_id`,
+  /** How each of a resource's history rows holds its content, by version. */
+  async function storedContents(id: string): Promise<Record<string, 'packed' | 'json' | 'none'>> {
+    const { rows } = await server.platform.db.query<{
+      version_id: string;
+      stored: 'packed' | 'json' | 'none';
+    }>(
+      `SELECT version_id::text AS version_id,
+              CASE WHEN packed IS NOT NULL THEN 'packed' WHEN content IS NOT NULL THEN 'json' ELSE 'none' END AS stored
+         FROM resource_history WHERE resource_type = 'Patient' AND id = $1::text ORDER BY version_id`,
       [id],
     );
     return Object.fromEntries(rows.map((r) => [r.version_id, r.stored]));
@@ -42,7 +47,7 @@ describe('version contents stored once', () => {
     const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('Un') });
     assert.equal(created.status, 201);
     const id: string = created.body.id;
-    assert.deepEqual(await storedContents(id), { '1': false }, 'the current version has no copy');
+    assert.deepEqual(await storedContents(id), { '1': 'none' }, 'the current version has no copy');
 
     const put = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
       method: 'PUT',
@@ -55,11 +60,11 @@ describe('version contents stored once', () => {
       body: [{ op: 'replace', path: '/name/0/family', value: 'Trois' }],
     });
     assert.equal(patch.status, 200, JSON.stringify(patch.body));
-    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': false });
+    assert.deepEqual(await storedContents(id), { '1': 'packed', '2': 'packed', '3': 'none' });
 
     const gone = await fhirFetch(server.fhirBase, `/Patient/${id}`, { method: 'DELETE' });
     assert.ok([200, 204].includes(gone.status));
-    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': true, '4': false });
+    assert.deepEqual(await storedContents(id), { '1': 'packed', '2': 'packed', '3': 'packed', '4': 'none' });
     const again = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
       method: 'PUT',
       body: patient('Cinq', id),
@@ -130,7 +135,7 @@ describe('version contents stored once', () => {
       body: { ...patient('Après', id), identifier: [{ system: 'urn:test:versions', value: 'v-1' }] },
     });
     assert.equal(conditional.status, 200, JSON.stringify(conditional.body));
-    assert.deepEqual(await storedContents(id), { '1': true, '2': true, '3': false });
+    assert.deepEqual(await storedContents(id), { '1': 'packed', '2': 'packed', '3': 'none' });
     const families = await Promise.all(
       ['1', '2', '3'].map(async (v) =>
         familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/${v}`)).body),
@@ -139,20 +144,29 @@ describe('version contents stored once', () => {
     assert.deepEqual(families, ['Avant', 'Pendant', 'Après']);
   });
 
-  it('the migration drops the copy an older version kept of each current version', async () => {
+  it('the migrations drop the copy of each current version and pack the superseded ones', async () => {
     const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('Ancien') });
     const id: string = created.body.id;
+    await fhirFetch(server.fhirBase, `/Patient/${id}`, { method: 'PUT', body: patient('Récent', id) });
     const db = server.platform.db;
-    // what writes did before: the current version's content in its history row as well
+    // what writes did before: every version's content in its history row, as JSON
     await db.query(
-      `UPDATE resource_history h SET content = r.content FROM resource r
-        WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id AND r.id = $1::text`,
+      `UPDATE resource_history h SET packed = NULL,
+              content = CASE h.version_id WHEN 1 THEN jsonb_set(r.content, '{name,0,family}', '"Ancien"') ELSE r.content END
+         FROM resource r WHERE h.resource_type = r.resource_type AND h.id = r.id AND r.id = $1::text`,
       [id],
     );
-    assert.deepEqual(await storedContents(id), { '1': true });
-    await db.query('DELETE FROM sahti_migration WHERE version = 7');
-    assert.deepEqual(await migrate(db), [7]);
-    assert.deepEqual(await storedContents(id), { '1': false });
+    assert.deepEqual(await storedContents(id), { '1': 'json', '2': 'json' });
     assert.equal(familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/1`)).body), 'Ancien');
+    await db.query('DELETE FROM sahti_migration WHERE version >= 7');
+    assert.deepEqual(await migrate(db), [7, 8]);
+    assert.deepEqual(await storedContents(id), { '1': 'packed', '2': 'none' });
+    assert.equal(familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/1`)).body), 'Ancien');
+    assert.equal(familyOf((await fhirFetch(server.fhirBase, `/Patient/${id}/_history/2`)).body), 'Récent');
+    const history = (await fhirFetch(server.fhirBase, `/Patient/${id}/_history`)).body as Bundle<Patient>;
+    assert.deepEqual(
+      history.entry?.map((e) => (e.resource ? familyOf(e.resource) : null)),
+      ['Récent', 'Ancien'],
+    );
   });
 });

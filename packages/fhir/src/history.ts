@@ -2,18 +2,24 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
+import { unpackContent } from './packed.ts';
 import { type AccessScope, versionScopeCondition } from './scope.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
 /**
- * A version's content, over a `resource_history` row aliased `h` joined with CURRENT_OF_VERSION:
- * a superseded version keeps its content in its history row; the current one's is in `resource`
- * only (write.ts), joined when `h` is the current version.
+ * A version's content, over a `resource_history` row aliased `h` joined with CURRENT_OF_VERSION,
+ * read by versionContent(): a superseded version keeps its content in its history row, packed
+ * (packed.ts; as JSON when written before, or by the write's fallback); the current one's is in
+ * `resource` only (write.ts), joined when `h` is the current version.
  */
-export const VERSION_CONTENT = 'COALESCE(h.content, cur.content)::text';
+export const VERSION_CONTENT_COLUMNS = 'COALESCE(h.content, cur.content)::text AS content, h.packed';
 export const CURRENT_OF_VERSION =
   'LEFT JOIN resource cur ON cur.resource_type = h.resource_type AND cur.id = h.id AND cur.version_id = h.version_id';
+
+export function versionContent(row: { content: string | null; packed: Uint8Array | null }): string | null {
+  return row.packed ? unpackContent(row.packed) : row.content;
+}
 
 export interface HistoryRequest {
   /** Only versions the caller may see, each judged by the patients it belonged to. */
@@ -33,6 +39,7 @@ interface HistoryRow {
   deleted: boolean;
   method: string;
   content: string | null;
+  packed: Uint8Array | null;
   patients: string[];
 }
 
@@ -69,7 +76,7 @@ export async function readHistory(
   if (scoped) where.push(scoped);
   const sql = `SELECT h.resource_type, h.id, h.version_id::text AS version_id,
       to_char(h.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated,
-      h.deleted, h.method, ${VERSION_CONTENT} AS content, h.patients FROM resource_history h ${CURRENT_OF_VERSION}
+      h.deleted, h.method, ${VERSION_CONTENT_COLUMNS}, h.patients FROM resource_history h ${CURRENT_OF_VERSION}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC LIMIT ${req.count + 1}`;
   const rows = (await db.query<HistoryRow>(sql, p.values)).rows;
@@ -117,7 +124,9 @@ function historyEntry(row: HistoryRow, baseUrl: string): BundleEntry {
   const method = row.deleted ? 'DELETE' : row.version_id === '1' && row.method === 'POST' ? 'POST' : 'PUT';
   return {
     fullUrl: `${baseUrl}/${url}`,
-    ...(row.content && !row.deleted ? { resource: JSON.parse(row.content) as Resource } : {}),
+    ...(!row.deleted && (row.content || row.packed)
+      ? { resource: JSON.parse(versionContent(row) as string) as Resource }
+      : {}),
     request: { method: method as 'POST', url: method === 'POST' ? row.resource_type : url },
     response: { status, etag: `W/"${row.version_id}"`, lastModified: row.last_updated },
   };

@@ -4,7 +4,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
-import { CURRENT_OF_VERSION, VERSION_CONTENT } from './history.ts';
+import { CURRENT_OF_VERSION, VERSION_CONTENT_COLUMNS, versionContent } from './history.ts';
 import { buildIndexRows } from './index-rows.ts';
 import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
@@ -26,7 +26,7 @@ import {
   nowInstant,
   stampedVersion,
 } from './versions.ts';
-import { type NewVersion, unchangedTables, writeVersions } from './write.ts';
+import { type NewVersion, NOTHING_REPLACED, unchangedTables, writeVersions } from './write.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -283,10 +283,11 @@ export class FhirStore {
         version_id: string;
         deleted: boolean;
         content: string | null;
+        packed: Uint8Array | null;
         patients: string[];
         visible: boolean;
       }>(
-        `SELECT h.version_id, h.deleted, ${VERSION_CONTENT} AS content, h.patients, ${scoped} AS visible
+        `SELECT h.version_id, h.deleted, ${VERSION_CONTENT_COLUMNS}, h.patients, ${scoped} AS visible
            FROM resource_history h ${CURRENT_OF_VERSION}
           WHERE h.resource_type = ${p.add(type, 'text')} AND h.id = ${p.add(id, 'text')} AND h.version_id = ${version}`,
         p.values,
@@ -297,7 +298,7 @@ export class FhirStore {
     return {
       versionId: Number(row.version_id),
       deleted: row.deleted,
-      content: row.content,
+      content: versionContent(row),
       patients: row.patients,
       visible: row.visible,
     };
@@ -354,8 +355,8 @@ export class FhirStore {
     if (!/^\d{1,15}$/.test(versionId))
       return notFound(`Version "${versionId}" of ${type}/${id} does not exist`);
     const row = (
-      await this.reader.query<{ content: string | null; deleted: boolean }>(
-        `SELECT ${VERSION_CONTENT} AS content, h.deleted FROM resource_history h ${CURRENT_OF_VERSION}
+      await this.reader.query<{ content: string | null; packed: Uint8Array | null; deleted: boolean }>(
+        `SELECT ${VERSION_CONTENT_COLUMNS}, h.deleted FROM resource_history h ${CURRENT_OF_VERSION}
          WHERE h.resource_type = $1::text AND h.id = $2::text AND h.version_id = $3::bigint`,
         [type, id, versionId],
         { prepared: true },
@@ -363,7 +364,7 @@ export class FhirStore {
     ).rows[0];
     if (!row) return notFound(`Version ${versionId} of ${type}/${id} does not exist`);
     if (row.deleted) return fail(410, 'deleted', `Version ${versionId} of ${type}/${id} is a deletion`);
-    return JSON.parse(row.content as string) as Resource;
+    return JSON.parse(versionContent(row) as string) as Resource;
   }
 
   async create(resource: unknown, ifNoneExist?: string): Promise<WriteResult> {
@@ -393,12 +394,12 @@ export class FhirStore {
       // a single create is one statement; with derived state or a unique number, one transaction
       await this.db.transaction(async (t) => {
         await this.checkUniqueIdentifiers(t, [stored]);
-        await writeVersions(t, [version], false, this);
+        await writeVersions(t, [version], NOTHING_REPLACED, this);
         await effect?.(t);
       });
     } else {
       if (unique) await this.checkUniqueIdentifiers(tx, [stored]);
-      await writeVersions(tx, [version], false, this);
+      await writeVersions(tx, [version], NOTHING_REPLACED, this);
       await effect?.(tx);
     }
     noteWrites(this.db, 1);
@@ -437,7 +438,12 @@ export class FhirStore {
     await this.access.guard?.(tx, version.resource, previous);
     const effect = this.planHooks([{ resourceType: type, id, next: version.resource, previous }]);
     await this.checkUniqueIdentifiers(tx, [version.resource as Resource]);
-    await writeVersions(tx, [version], current !== undefined, this);
+    await writeVersions(
+      tx,
+      [version],
+      current ? new Map([[`${type}/${id}`, current]]) : NOTHING_REPLACED,
+      this,
+    );
     await effect?.(tx);
     return {
       resource: version.resource as Resource,
@@ -537,7 +543,12 @@ export class FhirStore {
     const previous = previousOf(current);
     await this.access.guard?.(tx, undefined, previous);
     const effect = this.planHooks([{ resourceType: type, id, previous }]);
-    await writeVersions(tx, [deletionVersion(type, id, current.versionId + 1, nowInstant())], true, this);
+    await writeVersions(
+      tx,
+      [deletionVersion(type, id, current.versionId + 1, nowInstant())],
+      new Map([[`${type}/${id}`, current]]),
+      this,
+    );
     await effect?.(tx);
     return { patients: current.patients };
   }

@@ -209,7 +209,7 @@ export async function runTransaction(
       tx,
       versions.flatMap((v) => (v.resource ? [v.resource] : [])),
     );
-    await writeVersions(tx, versions, current.size > 0, store);
+    await writeVersions(tx, versions, current, store);
     await effect?.(tx);
   });
   noteWrites(store.db, entries.length);

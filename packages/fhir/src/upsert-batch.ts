@@ -119,7 +119,7 @@ export async function upsertBatch(
       tx,
       versions.map((v) => v.resource as Resource),
     );
-    await writeVersions(tx, versions, current.size > 0, store);
+    await writeVersions(tx, versions, current, store);
     await effect?.(tx);
     await within?.(tx, result);
     return result;

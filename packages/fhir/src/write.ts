@@ -7,6 +7,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { type IndexRows, indexTablesOf } from './index-rows.ts';
+import { packContent } from './packed.ts';
 import { INDEX_TABLES } from './schema.ts';
 import type { SqlExecutor } from './sql.ts';
 
@@ -83,23 +84,38 @@ export interface WriteOptions {
   awaitedEventTypes?: () => readonly string[] | undefined;
 }
 
+/**
+ * The current versions the new ones replace, as read under lock (versions.ts lockCurrent), by
+ * `type/id`: their content goes into their own history row, packed (packed.ts).
+ */
+export type ReplacedVersions = ReadonlyMap<string, { content: string | null; deleted: boolean }>;
+
+/** Nothing replaced: every version is a resource's first, or a bulk load into empty tables. */
+export const NOTHING_REPLACED: ReplacedVersions = new Map();
+
 export async function writeVersions(
   tx: SqlExecutor,
   versions: NewVersion[],
-  replacing: boolean,
+  replaced: ReplacedVersions,
   options: WriteOptions = {},
 ): Promise<void> {
   for (let i = 0; i < versions.length; i += CHUNK) {
-    await writeChunk(tx, versions.slice(i, i + CHUNK), replacing, options);
+    await writeChunk(tx, versions.slice(i, i + CHUNK), replaced, options);
   }
+}
+
+function packedReplaced(replaced: ReplacedVersions, v: NewVersion): string | null {
+  const old = replaced.get(`${v.resourceType}/${v.id}`);
+  return old && !old.deleted && old.content ? packContent(old.content).toString('base64') : null;
 }
 
 async function writeChunk(
   tx: SqlExecutor,
   versions: NewVersion[],
-  replacing: boolean,
+  replaced: ReplacedVersions,
   options: WriteOptions,
 ): Promise<void> {
+  const replacing = replaced.size > 0;
   const params: unknown[] = [
     JSON.stringify(
       versions.map((v) => ({
@@ -111,12 +127,13 @@ async function writeChunk(
         method: v.method,
         content: v.resource ?? null,
         patients: v.compartment ?? null,
+        packed: replacing ? packedReplaced(replaced, v) : null,
       })),
     ),
   ];
   const ctes = [
     `input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, version_id bigint,
-       last_updated timestamptz, deleted boolean, method text, content jsonb, patients text[]))`,
+       last_updated timestamptz, deleted boolean, method text, content jsonb, patients text[], packed text))`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
@@ -130,14 +147,16 @@ async function writeChunk(
          COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
        FROM input x)`,
   ];
-  // the version being replaced moves its content into its history row: the snapshot still reads
-  // the old `resource` row, whatever the upsert beside it writes
+  // the version being replaced moves its content into its history row, packed from what was read
+  // under lock (as it is in `resource`: the snapshot still reads the old row, whatever the upsert
+  // beside it writes — the fallback when no content was given)
   if (replacing)
     ctes.push(
-      `superseded AS (UPDATE resource_history h SET content = r.content
+      `superseded AS (UPDATE resource_history h
+          SET content = CASE WHEN x.packed IS NULL THEN r.content END, packed = decode(x.packed, 'base64')
          FROM input x JOIN resource r ON r.resource_type = x.resource_type AND r.id = x.id
         WHERE h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
-          AND NOT r.deleted AND h.content IS NULL)`,
+          AND NOT r.deleted AND h.content IS NULL AND h.packed IS NULL)`,
     );
   if (options.events) {
     const awaited = options.awaitedEventTypes?.();
