@@ -20,7 +20,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { seedDemoIfEmpty } from '../../packages/server/src/demo-seed.ts';
 import { ar as commonAr } from '../../packages/web/src/app/i18n/ar.ts';
 import { fr as commonFr } from '../../packages/web/src/app/i18n/fr.ts';
 import { ar as authAr } from '../../packages/web/src/auth/i18n/ar.ts';
@@ -32,7 +31,7 @@ import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
 import { ar as termsAr } from '../../packages/web/src/terms/i18n/ar.ts';
 import { fr as termsFr } from '../../packages/web/src/terms/i18n/fr.ts';
-import { fhirFetch, startTestServer, type TestServer } from '../support/server.ts';
+import { fhirFetch, type TestServer } from '../support/server.ts';
 import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.ts';
 import {
   DEMO_DOCTOR,
@@ -49,6 +48,7 @@ import {
   settle,
   signInPatient,
   signInStaff,
+  startDemoServer,
   watchErrors,
   watchTraffic,
 } from './support/browser.ts';
@@ -132,10 +132,12 @@ function readsLeftToRight(element: Locator, text: string): Promise<boolean | und
 
 before(async () => {
   ensureWebBuilt();
-  // startDemoServer's platform, but with its emails delivered to a real SMTP server of this process
+  // the demo platform with its emails delivered to a real SMTP server of this process. Through
+  // startDemoServer, like every browser test: this file alone started its own, so the demo's
+  // background slot derivations ran a minute in, on this thread — the forgotten-password test, the
+  // last, timed out three times in CI with every request answered and the page unreadable
   inbox = await startSmtpInbox();
-  server = await startTestServer({ seedDemo: true }, { auth: { smtpUrl: inbox.url } });
-  await seedDemoIfEmpty(server.platform);
+  server = await startDemoServer({ auth: { smtpUrl: inbox.url } });
   base = server.url;
   browser = await launchChromium();
   const patients = await fhirFetch(server.fhirBase, `/Patient?identifier=${DEMO_PATIENT_CNIE}`);

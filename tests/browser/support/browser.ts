@@ -33,9 +33,12 @@ export function ensureWebBuilt(): void {
 }
 
 /** The real platform on the runner's backend, with the demo data and the demo accounts; what is
- * slow while it runs is printed to stderr (stall-watch.ts). */
-export async function startDemoServer(): Promise<TestServer> {
-  const server = await startTestServer({ seedDemo: true });
+ * slow while it runs is printed to stderr (stall-watch.ts). `options` as startTestServer's (an
+ * SMTP server for the emails, say). */
+export async function startDemoServer(
+  options: Parameters<typeof startTestServer>[1] = {},
+): Promise<TestServer> {
+  const server = await startTestServer({ seedDemo: true }, options);
   try {
     await seedDemoIfEmpty(server.platform);
   } catch (error) {
