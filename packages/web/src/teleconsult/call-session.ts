@@ -1,8 +1,9 @@
 /**
  * One side of a video consultation in the browser: the camera and microphone, the
  * RTCPeerConnection (ICE servers and time-limited TURN credentials from the platform), the
- * signalling socket (perfect negotiation: the patient is the polite side), the chat, the
- * audio-only and chat-only fallbacks, and the quality readings from getStats every 2 s.
+ * signalling socket (perfect negotiation: the patient is the polite side, the practitioner makes
+ * the first offer), the chat, the audio-only and chat-only fallbacks, and the quality readings
+ * from getStats every 2 s.
  * Browser-only; the rules it applies (quality) are pure in quality.ts.
  */
 import { iceServers, signalUrl } from './api.ts';
@@ -57,6 +58,8 @@ export class CallSession {
   private ice?: RTCConfiguration;
   private local?: MediaStream;
   private makingOffer = false;
+  /** This side is restarting a stalled connection (watch): it offers even before any answer. */
+  private restarting = false;
   private ignoreOffer = false;
   private stopped = false;
   private timer?: ReturnType<typeof setInterval>;
@@ -181,6 +184,7 @@ export class CallSession {
     this.closePeer();
     const pc = new RTCPeerConnection(this.ice);
     this.pc = pc;
+    this.restarting = false;
     const remote = new MediaStream();
     this.update({ remoteStream: remote });
     pc.ontrack = ({ track }) => {
@@ -199,6 +203,12 @@ export class CallSession {
       pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.onicecandidate = ({ candidate }) => this.send({ type: 'signal', data: { candidate } });
     pc.onnegotiationneeded = async () => {
+      // The practitioner's side makes the first offer; the patient's answers it. When both offered
+      // at once, the patient's implicit rollback could leave Chromium's ICE agent gathering for
+      // ever without a single candidate — the call never connected, and restarting ICE on that
+      // connection did not help (seen in CI, 2026-12-02). The patient offers later renegotiations,
+      // and a restart of its own after a stall (watch).
+      if (this.polite && !pc.remoteDescription && !this.restarting) return;
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
@@ -243,6 +253,7 @@ export class CallSession {
       );
       try {
         if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+        this.restarting = true;
         pc.restartIce();
       } catch (error) {
         console.warn('signalling', error);
