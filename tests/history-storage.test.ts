@@ -144,6 +144,24 @@ describe('version contents stored once', () => {
     assert.deepEqual(families, ['Avant', 'Pendant', 'Après']);
   });
 
+  it('pages through a history by its next links, every version once, newest first', async () => {
+    const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('V1') });
+    const id: string = created.body.id;
+    for (const n of [2, 3, 4, 5])
+      await fhirFetch(server.fhirBase, `/Patient/${id}`, { method: 'PUT', body: patient(`V${n}`, id) });
+    const seen: (string | undefined)[] = [];
+    let next: string | undefined = `${server.fhirBase}/Patient/${id}/_history?_count=2`;
+    while (next) {
+      assert.ok(next.startsWith(server.fhirBase), next);
+      const page = await fhirFetch(server.fhirBase, next.slice(server.fhirBase.length));
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      const bundle = page.body as Bundle<Patient>;
+      seen.push(...(bundle.entry ?? []).map((e) => (e.resource ? familyOf(e.resource) : undefined)));
+      next = bundle.link?.find((l) => l.relation === 'next')?.url;
+    }
+    assert.deepEqual(seen, ['V5', 'V4', 'V3', 'V2', 'V1']);
+  });
+
   it('the migrations drop the copy of each current version and pack the superseded ones', async () => {
     const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body: patient('Ancien') });
     const id: string = created.body.id;
