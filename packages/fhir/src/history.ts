@@ -122,11 +122,10 @@ function historyEntry(row: HistoryRow, baseUrl: string): BundleEntry {
   const url = `${row.resource_type}/${row.id}`;
   const status = row.deleted ? '204' : row.version_id === '1' ? '201' : '200';
   const method = row.deleted ? 'DELETE' : row.version_id === '1' && row.method === 'POST' ? 'POST' : 'PUT';
+  const content = row.deleted ? null : versionContent(row);
   return {
     fullUrl: `${baseUrl}/${url}`,
-    ...(!row.deleted && (row.content || row.packed)
-      ? { resource: JSON.parse(versionContent(row) as string) as Resource }
-      : {}),
+    ...(content ? { resource: JSON.parse(content) as Resource } : {}),
     request: { method: method as 'POST', url: method === 'POST' ? row.resource_type : url },
     response: { status, etag: `W/"${row.version_id}"`, lastModified: row.last_updated },
   };

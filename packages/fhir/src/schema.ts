@@ -205,7 +205,7 @@ CREATE INDEX compartment_patient ON compartment (patient_id, resource_type, id);
     version: 7,
     name: "the current version's content is kept once, in resource",
     // write.ts: a version's history row gets its content when it is superseded; until then its
-    // readers join `resource` (history.ts VERSION_CONTENT). Current versions written before drop
+    // readers join `resource` (history.ts VERSION_CONTENT_COLUMNS). Current versions written before drop
     // their copy.
     sql: `
 UPDATE resource_history h SET content = NULL FROM resource r
