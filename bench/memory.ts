@@ -13,7 +13,7 @@
  * Prints a Markdown table and writes bench/results/memory-<timestamp>.json.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -21,6 +21,7 @@ import { processCpuMs } from './cpu.ts';
 import { patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { startServer } from './server-process.ts';
+import { type Mode, startModes } from './start-modes.ts';
 
 const { values: flags } = parseArgs({
   options: { requests: { type: 'string', default: '600' }, 'node-flags': { type: 'string' } },
@@ -31,32 +32,6 @@ const client = { clientId: 'bench-memory', secret: 'bench-memory-secret-01234567
 const log = (m: string) =>
   process.stderr.write(`[bench memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const round = (n: number) => Math.round(n);
-
-/** A way of starting the server: its npm script (or "tried") and the node flags it passes. */
-interface Mode {
-  name: string;
-  nodeFlags: string[];
-}
-
-/** The node flags of an npm script `node [flags] packages/server/src/main.ts`. */
-function scriptFlags(script: string): string[] {
-  const words = script.trim().split(/\s+/);
-  const main = words.indexOf('packages/server/src/main.ts');
-  if (words[0] !== 'node' || main < 0) throw new Error(`not a server start script: ${script}`);
-  return words.slice(1, main);
-}
-
-function modes(): Mode[] {
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const shipped = ['start', 'start:small'].map((name) => ({
-    name: `npm ${name === 'start' ? 'start' : `run ${name}`}`,
-    nodeFlags: scriptFlags(scripts[name]),
-  }));
-  const tried = flags['node-flags'];
-  return tried ? [...shipped, { name: 'tried', nodeFlags: tried.split(/\s+/).filter(Boolean) }] : shipped;
-}
 
 interface Row {
   what: string;
@@ -160,7 +135,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sahti-bench-memory-'));
   const rows: Row[] = [];
   try {
-    for (const [i, mode] of modes().entries()) {
+    for (const [i, mode] of startModes(flags['node-flags']).entries()) {
       const dataDir = join(tmp, `data-${i}`);
       rows.push(await server('server, new data folder', dataDir, tmp, mode, false));
       rows.push(await server('server, existing folder, then load', dataDir, tmp, mode, true));
