@@ -14,7 +14,7 @@ export interface Mode {
 }
 
 /** The node flags of an npm script `node [flags] packages/server/src/main.ts`. */
-export function scriptFlags(script: string): string[] {
+function scriptFlags(script: string): string[] {
   const words = script.trim().split(/\s+/);
   const main = words.indexOf('packages/server/src/main.ts');
   if (words[0] !== 'node' || main < 0) throw new Error(`not a server start script: ${script}`);
