@@ -205,6 +205,7 @@ function Actions({
   const noShow = useDataMutation({
     write: (id: string) => markNoShow(id),
     changes: () => [{ resourceType: 'Appointment' }],
+    done: () => onNoShow(name),
   });
   const video = isVideo(a) && (a.status === 'booked' || a.status === 'arrived' || a.status === 'checked-in');
   const refusal = refusalOf(noShow.error);
@@ -218,7 +219,7 @@ function Actions({
           small
           disabled={noShow.isPending}
           aria-label={`${t('agenda.noShow')} — ${name}`}
-          onClick={() => noShow.mutate(a.id as string, { onSuccess: () => onNoShow(name) })}
+          onClick={() => noShow.mutate(a.id as string)}
         >
           {t('agenda.noShow')}
         </Button>

@@ -117,6 +117,7 @@ function AppointmentItem({
   const cancel = useDataMutation({
     write: (id: string) => cancelAppointment(id),
     changes: () => [{ resourceType: 'Appointment' }, { resourceType: 'Slot' }],
+    done: onCancelled,
   });
   const video = isVideo(a);
   const when = t('confirm.whenValue', {
@@ -175,7 +176,7 @@ function AppointmentItem({
                 type="button"
                 variant="warning"
                 disabled={cancel.isPending}
-                onClick={() => cancel.mutate(a.id as string, { onSuccess: onCancelled })}
+                onClick={() => cancel.mutate(a.id as string)}
               >
                 {t('mine.cancelConfirm')}
               </Button>

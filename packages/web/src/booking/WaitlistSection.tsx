@@ -38,8 +38,12 @@ function WaitlistItem({ entry, onLeft }: { entry: WaitlistEntry & { held: boolea
   const card = useScheduleCard(entry.schedule_id);
   const name = card.data ? doctorName(card.data, language) : '…';
   const changes = () => [{ resourceType: 'Appointment' }, { resourceType: 'Slot' }];
-  const take = useDataMutation({ write: (slot: string) => book(slot), changes });
-  const leave = useDataMutation({ write: (id: string) => leaveWaitlist(id), changes });
+  const take = useDataMutation({
+    write: (slot: string) => book(slot),
+    changes,
+    done: (appointment) => navigate(`/book/done/${appointment.id}`),
+  });
+  const leave = useDataMutation({ write: (id: string) => leaveWaitlist(id), changes, done: onLeft });
   const refusal = refusalOf(take.error);
   return (
     <li>
@@ -68,11 +72,7 @@ function WaitlistItem({ entry, onLeft }: { entry: WaitlistEntry & { held: boolea
           <Button
             type="button"
             disabled={take.isPending}
-            onClick={() =>
-              take.mutate(entry.offered_slot as string, {
-                onSuccess: (appointment) => navigate(`/book/done/${appointment.id}`),
-              })
-            }
+            onClick={() => take.mutate(entry.offered_slot as string)}
           >
             {t('waitlist.confirmHeld')}
           </Button>
@@ -81,7 +81,7 @@ function WaitlistItem({ entry, onLeft }: { entry: WaitlistEntry & { held: boolea
         <p>{t('waitlist.entry', { name, day: formatDay(language, localDate(entry.latest)) })}</p>
       )}
       {leave.isError && <ErrorMessage error={leave.error} />}
-      <LinkButton disabled={leave.isPending} onClick={() => leave.mutate(entry.id, { onSuccess: onLeft })}>
+      <LinkButton disabled={leave.isPending} onClick={() => leave.mutate(entry.id)}>
         {t('waitlist.leave')}
       </LinkButton>
     </li>

@@ -123,15 +123,24 @@ export function combine<T extends readonly UseQueryResult<unknown>[]>(
   };
 }
 
-/** A write whose result names what it changed; those answers are refreshed once it succeeds. */
+/**
+ * A write whose result names what it changed; those answers are refreshed once it succeeds.
+ * `done` says what follows a success, and runs even when the component that asked is gone by then
+ * (a cancelled appointment leaves the list that showed its button): a callback given to `mutate`
+ * is dropped once its component unmounts.
+ */
 export function useDataMutation<Input, Output>(spec: {
   write(input: Input): Promise<Output>;
   changes(output: Output, input: Input): DataChange[];
+  done?(output: Output, input: Input): void;
 }): UseMutationResult<Output, unknown, Input> {
   const client = useQueryClient();
   return useMutation({
     mutationFn: spec.write,
-    onSuccess: (output, input) => invalidate(spec.changes(output, input), client),
+    onSuccess: (output, input) => {
+      spec.done?.(output, input);
+      return invalidate(spec.changes(output, input), client);
+    },
   });
 }
 
