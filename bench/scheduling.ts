@@ -503,6 +503,7 @@ async function main(): Promise<void> {
     // ---- booking on the hot practitioner
     let won = 0;
     let lost = 0;
+    const bookedSlots: string[] = [];
     const book = async (i: number) => {
       const slot = world.hotSlots[Math.floor(i / CONTENDERS)];
       if (!slot) return 'out of slots';
@@ -512,8 +513,10 @@ async function main(): Promise<void> {
         JSON.stringify({ slot: `Slot/${slot}`, patient: `Patient/bpat-${i % PATIENTS}` }),
         { 'content-type': 'application/json' },
       );
-      if (res.status === 201) won++;
-      else if (res.status === 409) lost++;
+      if (res.status === 201) {
+        won++;
+        bookedSlots.push(slot);
+      } else if (res.status === 409) lost++;
       else return `HTTP ${res.status} ${res.body.slice(0, 200)}`;
       return undefined;
     };
@@ -567,6 +570,23 @@ async function main(): Promise<void> {
     log(
       `race: ${race.requests} attempts, ${won} booked, ${lost} refused (409): ${(won / raceSeconds).toFixed(0)} bookings/s, attempts p50 ${race.p50.toFixed(1)} ms p99 ${race.p99.toFixed(1)} ms, ${race.errors} errors${race.errorSamples[0] ? ` (${race.errorSamples[0]})` : ''}`,
     );
+
+    // a loser's cost once the winner has committed: booking slots the race took (each must be 409)
+    const refused = async (i: number) => {
+      const slot = bookedSlots[i % bookedSlots.length];
+      const res = await client.send(
+        'POST',
+        '/api/scheduling/book',
+        JSON.stringify({ slot: `Slot/${slot}`, patient: `Patient/bpat-${i % PATIENTS}` }),
+        { 'content-type': 'application/json' },
+      );
+      return res.status === 409 ? undefined : `HTTP ${res.status} ${res.body.slice(0, 200)}`;
+    };
+    if (bookedSlots.length > 0)
+      await measure('booking', 'refused: the slot is already booked (409)', 'measured', refused, {
+        ...bookingLoad,
+        maxRequests: 100_000,
+      });
 
     // the floor: a race-safe booking in plain SQL on the same engine (its own table)
     const floor = floorUrl

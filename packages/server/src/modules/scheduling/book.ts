@@ -11,12 +11,15 @@ import { isCareGiver } from '../../access/policy.ts';
 import { scopePermits } from '../../access/smart.ts';
 import type { Principal } from '../../kernel/principal.ts';
 import { ACTIVE, participant, read, slotTaken, takenFrom } from './booking.ts';
+import type { SlotQueue } from './slot-queue.ts';
 import { type Mode, modeConcept } from './terms.ts';
 
 export interface BookingDeps {
   db: SqlClient;
   store: FhirStore;
   access: AccessLayer;
+  /** Bookings of one slot in this process, one at a time (slot-queue.ts). */
+  slots: SlotQueue;
 }
 
 const forbidden = (text: string) => new FhirError(403, outcome('error', 'forbidden', text));
@@ -75,8 +78,20 @@ export async function book(
     principal,
     typeof input.patient === 'string' ? input.patient : undefined,
   );
+  // one booking of a slot at a time in this process: the others wait here, not on the row lock
+  return deps.slots.run(slotId, () => bookSlot(deps, principal, slotId, patientId, input.reason));
+}
+
+async function bookSlot(
+  deps: BookingDeps,
+  principal: Principal,
+  slotId: string,
+  patientId: string,
+  reason: unknown,
+): Promise<Appointment> {
   // the slot's schedule and committed state, before any lock: the projection commits with the
-  // Slot, so a slot it shows busy is refused without a transaction
+  // Slot, so a slot it shows busy (a booking ahead in the queue has won it) is refused without a
+  // transaction
   const seen = (
     await deps.db.query<ScheduleFacts & { status: string; schedule_id: string }>(
       `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode
@@ -113,9 +128,7 @@ export async function book(
       appointmentType: modeConcept(schedule.mode),
       ...(slot!.serviceType ? { serviceType: slot!.serviceType } : {}),
       ...(slot!.specialty ? { specialty: slot!.specialty } : {}),
-      ...(typeof input.reason === 'string' && input.reason.trim()
-        ? { description: input.reason.trim() }
-        : {}),
+      ...(typeof reason === 'string' && reason.trim() ? { description: reason.trim() } : {}),
       start: slot!.start,
       end: slot!.end,
       created: new Date().toISOString(),

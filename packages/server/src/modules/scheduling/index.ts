@@ -13,6 +13,7 @@ import { bookOperation, findOperation } from './operations.ts';
 import { projectionHook } from './projection.ts';
 import { registerSchedulingRoutes } from './routes.ts';
 import { readSchedulingSettings } from './settings.ts';
+import { SlotQueue } from './slot-queue.ts';
 import { expireOffer, OFFER_EXPIRY_JOB } from './waitlist.ts';
 
 export const schedulingModule: SahtiModule = {
@@ -23,7 +24,7 @@ export const schedulingModule: SahtiModule = {
     registerTemplates(SCHEDULING_TEMPLATES);
     ctx.store.addHook(projectionHook(ctx.store));
     ctx.store.addHook(bookingHook({ store: ctx.store, jobs: ctx.jobs, settings }));
-    const deps = { db: ctx.db, store: ctx.store, access: ctx.access };
+    const deps = { db: ctx.db, store: ctx.store, access: ctx.access, slots: new SlotQueue() };
     ctx.fhir.registerOperation(findOperation(deps));
     ctx.fhir.registerOperation(bookOperation(deps));
     registerSchedulingRoutes(ctx, deps, settings);
