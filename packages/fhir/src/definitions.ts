@@ -14,6 +14,8 @@ import { loadCompactDefinitions } from './compact-definitions.ts';
 const HL7_SEARCH_PARAMETER = 'http://hl7.org/fhir/SearchParameter/';
 /** Parameters the engine answers from its own columns rather than from an index table. */
 export const COLUMN_PARAMETERS = new Set(['_id', '_lastUpdated']);
+/** The common parameters on a resource's meta, indexed for every type like its own parameters. */
+export const META_PARAMETERS = new Set(['_tag', '_security', '_profile', '_source']);
 
 let loaded = false;
 const searchParametersByUrl = new Map<string, SearchParameter>();
@@ -63,7 +65,7 @@ export function summaryElementsOf(type: string): Set<string> {
 
 const searchParameterCache = new Map<string, Map<string, SearchParameter>>();
 
-/** The official R4 search parameters of a resource type (plus the common `Resource` ones), by code. */
+/** The official R4 search parameters of a resource type, plus the common ones on its meta, by code. */
 export function searchParametersOf(type: string): Map<string, SearchParameter> {
   loadDefinitions();
   let params = searchParameterCache.get(type);
@@ -73,6 +75,12 @@ export function searchParametersOf(type: string): Map<string, SearchParameter> {
       if (sp.url?.startsWith(HL7_SEARCH_PARAMETER) && !['_content', '_query', '_text'].includes(code)) {
         params.set(code, sp);
       }
+    }
+    // the parameters every resource has on its meta (`_id` and `_lastUpdated` are columns)
+    for (const [code, sp] of Object.entries(getSearchParameters('Resource') ?? {})) {
+      if (!META_PARAMETERS.has(code) || !sp.url?.startsWith(HL7_SEARCH_PARAMETER)) continue;
+      // `Resource.meta.tag` read as this type's path: expressions are picked by their type's prefix
+      params.set(code, { ...sp, expression: sp.expression?.replace(/^Resource\./, `${type}.`) });
     }
     searchParameterCache.set(type, params);
   }

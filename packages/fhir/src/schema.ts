@@ -10,7 +10,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
-import { allResourceTypes, searchParametersOf } from './definitions.ts';
+import { allResourceTypes, META_PARAMETERS, searchParametersOf } from './definitions.ts';
 import { buildIndexRows } from './index-rows.ts';
 import { narrowedParameters } from './overlap.ts';
 import { packContent } from './packed.ts';
@@ -221,7 +221,61 @@ UPDATE resource_history h SET content = NULL FROM resource r
     sql: 'ALTER TABLE resource_history ADD COLUMN IF NOT EXISTS packed bytea',
     run: packSupersededVersions,
   },
+  {
+    version: 9,
+    name: 'every resource is found by its meta: _tag, _security, _profile, _source',
+    // definitions.ts META_PARAMETERS: the common parameters are indexed for every type from now
+    // on; the resources written before with a tag, a security label, a profile or a source get
+    // their rows here.
+    sql: 'SELECT 1',
+    run: indexMetaParameters,
+  },
 ];
+
+/** The index rows of the meta parameters for the resources written before migration 9. */
+async function indexMetaParameters(tx: SqlExecutor): Promise<void> {
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const { rows } = await tx.query<{ resource_type: string; id: string; content: string }>(
+      `SELECT resource_type, id, content::text AS content FROM resource
+        WHERE (resource_type, id) > ($1::text, $2::text) AND NOT deleted AND content IS NOT NULL
+          AND content->'meta' ?| array['tag', 'security', 'profile', 'source']
+        ORDER BY resource_type, id LIMIT 1000`,
+      after,
+    );
+    if (rows.length === 0) return;
+    const token: Record<string, unknown>[] = [];
+    const uri: Record<string, unknown>[] = [];
+    for (const r of rows) {
+      const built = buildIndexRows(JSON.parse(r.content) as Resource);
+      const key = { resource_type: r.resource_type, id: r.id };
+      for (const t of built.token) if (META_PARAMETERS.has(t.code)) token.push({ ...key, ...t });
+      for (const u of built.uri) if (META_PARAMETERS.has(u.code)) uri.push({ ...key, ...u });
+    }
+    // rows already there (a run again over the same resources) are replaced, not doubled
+    const codes = [...META_PARAMETERS];
+    for (const table of ['sp_token', 'sp_uri'])
+      await tx.query(
+        `DELETE FROM ${table} t USING unnest($1::text[], $2::text[]) AS k(resource_type, id)
+          WHERE t.resource_type = k.resource_type AND t.id = k.id AND t.code = ANY($3::text[])`,
+        [rows.map((r) => r.resource_type), rows.map((r) => r.id), codes],
+      );
+    await tx.query(
+      `INSERT INTO sp_token (resource_type, id, code, system, value)
+         SELECT resource_type, id, code, system, value
+           FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, code text, system text, value text)`,
+      [JSON.stringify(token)],
+    );
+    await tx.query(
+      `INSERT INTO sp_uri (resource_type, id, code, value)
+         SELECT resource_type, id, code, value
+           FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, code text, value text)`,
+      [JSON.stringify(uri)],
+    );
+    const last = rows[rows.length - 1];
+    after = [last.resource_type, last.id];
+  }
+}
 
 /** Every history row that still holds its content as JSON gets it packed (migration 8). */
 async function packSupersededVersions(tx: SqlExecutor): Promise<void> {
