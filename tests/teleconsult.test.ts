@@ -35,19 +35,25 @@ before(async () => {
 });
 after(() => server?.close());
 
+/** The party gets the call's relay credentials: time-limited, derived from the shared secret. */
+async function assertTurnCredentials(person: ConsultationWorld['patient']): Promise<void> {
+  const res = await person.call(`/api/teleconsult/${appointment}/ice`);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const turn = res.body.iceServers.find((s: { urls: string[] }) => s.urls[0].startsWith('turn:'));
+  const [expiry, user] = turn.username.split(':');
+  assert.ok(Number(expiry) * 1000 > Date.now(), 'expires in the future');
+  assert.ok(Number(expiry) * 1000 < Date.now() + 5 * 3600_000, 'and not far away');
+  assert.ok(user.startsWith(appointment));
+  assert.equal(turn.credential, createHmac('sha1', TURN_SECRET).update(turn.username).digest('base64'));
+  assert.notEqual(turn.credential, TURN_SECRET);
+}
+
 describe('who may take part', () => {
-  it('gives time-limited TURN credentials to the two parties only, never a static password', async () => {
-    for (const person of [world.patient, world.doctor]) {
-      const res = await person.call(`/api/teleconsult/${appointment}/ice`);
-      assert.equal(res.status, 200);
-      const turn = res.body.iceServers.find((s: { urls: string[] }) => s.urls[0].startsWith('turn:'));
-      const [expiry, user] = turn.username.split(':');
-      assert.ok(Number(expiry) * 1000 > Date.now(), 'expires in the future');
-      assert.ok(Number(expiry) * 1000 < Date.now() + 5 * 3600_000, 'and not far away');
-      assert.ok(user.startsWith(appointment));
-      assert.equal(turn.credential, createHmac('sha1', TURN_SECRET).update(turn.username).digest('base64'));
-      assert.notEqual(turn.credential, TURN_SECRET);
-    }
+  it('gives time-limited TURN credentials to the two parties only, never a static password; the patient once they have consented', async () => {
+    await assertTurnCredentials(world.doctor);
+    const beforeConsent = await world.patient.call(`/api/teleconsult/${appointment}/ice`);
+    assert.equal(beforeConsent.status, 409, 'no relay for the patient before their consent');
+    assert.match(beforeConsent.body.issue[0].diagnostics, /consent/);
     assert.equal((await world.otherDoctor.call(`/api/teleconsult/${appointment}/ice`)).status, 404);
     const anonymous = await fetch(`${server.url}/api/teleconsult/${appointment}/ice`);
     assert.equal(anonymous.status, 401);
@@ -73,6 +79,11 @@ describe('who may take part', () => {
       /refused 403/,
     );
     await assert.rejects(openSocket(server, world.patient, '/api/teleconsult/lobby'), /refused 403/);
+    // the patient joins the call only once their consent is recorded (check-in)
+    await assert.rejects(
+      openSocket(server, world.patient, `/api/teleconsult/${appointment}/signal`),
+      /refused 409/,
+    );
   });
 
   it('refuses an in-person appointment and one far in the future', async () => {
@@ -122,6 +133,7 @@ describe('a consultation from check-in to survey', () => {
     const encounter = await world.doctor.fhir(`/Encounter/${ok.body.encounter}`);
     assert.equal(encounter.body.class.code, 'VR');
     assert.equal(encounter.body.status, 'arrived');
+    await assertTurnCredentials(world.patient);
   });
 
   it('relays signalling and chat between the two parties, and records the call in the Encounter', async () => {

@@ -52,6 +52,7 @@ export async function registerTeleconsultRoutes(
   app.get<{ Params: Params }>('/api/teleconsult/:appointment/ice', async (req, reply) => {
     const { principal, party } = await partyOf(req);
     service.assertJoinable(party);
+    await service.assertConsented(party);
     service.audit(
       principal,
       'operation',
@@ -150,6 +151,7 @@ export async function registerTeleconsultRoutes(
         try {
           const { principal, party } = await partyOf(req);
           service.assertJoinable(party);
+          await service.assertConsented(party);
           accepted.set(req, { principal, party });
         } catch (err) {
           if (err instanceof FhirError) return send(reply, err.status, err.outcome);

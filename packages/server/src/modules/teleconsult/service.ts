@@ -84,6 +84,21 @@ export class TeleconsultService {
     if (refusal) refuse(refusal.status, refusal.code, refusal.text);
   }
 
+  /**
+   * The patient joins the call (its relay credentials, its signalling channel) only once their
+   * consent is recorded, at check-in (law 131-13, decree 2-18-378). The doctor may wait in the call
+   * before: without the patient there is no one to reach.
+   */
+  async assertConsented(party: Party): Promise<void> {
+    if (party.side !== 'patient') return;
+    if (!(await this.responseBy(CONSENT_IDENTIFIER, party.consultation.appointmentId)))
+      refuse(
+        409,
+        'business-rule',
+        'Give your consent to the teleconsultation (check in) before joining the call',
+      );
+  }
+
   async encounterOf(appointmentId: string): Promise<Encounter | undefined> {
     const found = await this.ctx.store.search('Encounter', [
       ['appointment', `Appointment/${appointmentId}`],
