@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from './support/consultation.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
@@ -66,6 +67,39 @@ describe('writing a prescription', () => {
     assert.equal(key.rows.length, 1);
     assert.match(key.rows[0].private_jwk, /^v1\./);
     assert.ok(!key.rows[0].private_jwk.includes('"d"'));
+  });
+
+  it('publishes the prescriber’s public key, with which anyone checks the Provenance’s JWS outside Sahti', async () => {
+    await prescribe();
+    const requests = await world.patient.fhir(`/MedicationRequest?subject=Patient/${world.patientId}`);
+    const request = requests.body.entry[0].resource;
+    const provenance = (await world.patient.fhir(`/Provenance?target=MedicationRequest/${request.id}`)).body
+      .entry[0].resource;
+    const jws = Buffer.from(provenance.signature[0].data, 'base64').toString();
+    const { kid } = decodeProtectedHeader(jws);
+    // no account: a pharmacy's or an insurer's own software
+    const res = await fetch(`${server.url}/api/prescriptions/keys/${kid}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('cache-control') ?? '', /public/);
+    const set = await res.json();
+    assert.equal(set.practitioner, provenance.signature[0].who.reference, 'the key is the signer’s');
+    assert.deepEqual(Object.keys(set.keys[0]).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(set));
+    assert.equal(protectedHeader.kid, kid);
+    const signed = JSON.parse(new TextDecoder().decode(payload));
+    assert.ok(JSON.stringify(signed).includes(request.id), 'the signed content names the request');
+    // one character of the signed content changed: the published key refuses it
+    const [h, p, sig] = jws.split('.');
+    const original = Buffer.from(p, 'base64url').toString();
+    const altered = original.replace('6118000081579', '6118000081578');
+    assert.notEqual(altered, original);
+    await assert.rejects(
+      compactVerify(`${h}.${Buffer.from(altered).toString('base64url')}.${sig}`, createLocalJWKSet(set)),
+    );
+    assert.equal((await fetch(`${server.url}/api/prescriptions/keys/${'A'.repeat(43)}`)).status, 404);
+    const malformed = await fetch(`${server.url}/api/prescriptions/keys/not-a-key-id`);
+    assert.equal(malformed.status, 400);
+    assert.equal((await malformed.json()).resourceType, 'OperationOutcome');
   });
 
   it('refuses a patient outside the doctor’s care, non-doctors, and medicines not on the list', async () => {

@@ -7,6 +7,7 @@
  *   POST /api/prescriptions/:id/revoke            the prescriber withdraws it
  *   GET  /api/prescriptions/verify/:code          PUBLIC: valid, dispensed, revoked or tampered
  *   POST /api/prescriptions/verify/:code/dispense PUBLIC: the pharmacy records the dispensing, once
+ *   GET  /api/prescriptions/keys/:kid             PUBLIC: a prescriber's public key (JWK Set), by a JWS's kid
  */
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyRequest } from 'fastify';
@@ -83,6 +84,17 @@ export function registerPrescriptionRoutes(ctx: ModuleContext, service: Prescrip
     '/api/prescriptions/verify/:code',
     { config: { rateLimit: { max: VERIFY_PER_MINUTE, timeWindow: 60_000 } } },
     async (req, reply) => reply.headers(PUBLIC_HEADERS).send(await service.verify(req.params.code)),
+  );
+
+  // a key never changes under its id: cacheable by anyone
+  app.get<{ Params: { kid: string } }>(
+    '/api/prescriptions/keys/:kid',
+    { config: { rateLimit: { max: VERIFY_PER_MINUTE, timeWindow: 60_000 } } },
+    async (req, reply) =>
+      reply
+        .header('cache-control', 'public, max-age=86400, immutable')
+        .type('application/jwk-set+json')
+        .send(await service.publicKey(req.params.kid)),
   );
 
   app.post<{ Params: { code: string } }>(

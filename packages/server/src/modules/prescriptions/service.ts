@@ -261,6 +261,18 @@ export class PrescriptionService {
     return { intact, requests, ...(payload ? { signed: JSON.parse(payload) as SignedForm } : {}) };
   }
 
+  /**
+   * A prescriber's public key by the `kid` of a JWS header, as a JWK Set, with the prescriber it
+   * belongs to: anyone holding a prescription's Provenance checks its signature with it (public).
+   */
+  async publicKey(kid: string) {
+    // a key id is the key's JWK thumbprint (RFC 7638): 43 base64url characters
+    if (!/^[A-Za-z0-9_-]{43}$/.test(kid)) refuse(400, 'value', 'kid: a key id is 43 base64url characters');
+    const found = await this.keys.publicKey(kid);
+    if (!found) return refuse(404, 'not-found', 'No prescriber key has this id');
+    return { keys: [found.jwk], practitioner: found.practitioner };
+  }
+
   /** What the public page shows: the status and the least needed to match the paper and the person. */
   async verify(codeInput: string) {
     const code = normalizeCode(codeInput);

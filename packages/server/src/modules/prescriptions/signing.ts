@@ -1,9 +1,10 @@
 /**
  * Each prescriber's ES256 key: generated on their first prescription, the private part sealed with
  * SAHTI_SECRET_KEY (auth/secrets.ts, as the platform's own keys are), the public part kept beside
- * it and published. The platform signs on the prescriber's behalf once they are authenticated
- * (their second factor included); a qualified signature under law 43-20 would keep the key in the
- * prescriber's own device or a certified HSM (docs/security.md, known gaps).
+ * it and published by its `kid` (`GET /api/prescriptions/keys/:kid`). The platform signs on the
+ * prescriber's behalf once they are authenticated (their second factor included); a qualified
+ * signature under law 43-20 would keep the key in the prescriber's own device or a certified HSM
+ * (docs/security.md, known gaps).
  */
 import type { SqlClient } from '@sahti/fhir';
 import {
@@ -108,12 +109,19 @@ export class PrescriberKeys {
     }
   }
 
-  /** A practitioner's public keys (to check a prescription's JWS outside Sahti). */
-  async publicKeys(practitioner: string): Promise<JWK[]> {
-    const { rows } = await this.db.query<KeyRow>(
-      'SELECT * FROM prescriber_key WHERE practitioner = $1::text ORDER BY created_at DESC',
-      [practitioner],
-    );
-    return rows.map((r) => jwkOf(r.public_jwk));
+  /**
+   * The public key a JWS header names (`kid`) and its prescriber, to check a prescription's JWS
+   * outside Sahti (the Provenance's signature names the same prescriber); only its public members.
+   */
+  async publicKey(kid: string): Promise<{ jwk: JWK; practitioner: string } | undefined> {
+    const row = (
+      await this.db.query<KeyRow>(
+        'SELECT kid, practitioner, public_jwk FROM prescriber_key WHERE kid = $1::text',
+        [kid],
+      )
+    ).rows[0];
+    if (!row) return undefined;
+    const { kty, crv, x, y } = jwkOf(row.public_jwk);
+    return { jwk: { kty, crv, x, y, kid: row.kid, alg: ALG, use: 'sig' }, practitioner: row.practitioner };
   }
 }
