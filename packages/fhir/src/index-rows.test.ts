@@ -5,7 +5,8 @@ import { buildIndexRows, type IndexRows, indexTablesOf, TEXT_SYSTEM } from './in
 
 describe('index rows', () => {
   it('knows which tables a type can have rows in (an update deletes from those only)', () => {
-    assert.deepEqual([...indexTablesOf('Patient')].sort(), ['date', 'reference', 'string', 'token']);
+    // uri: `_profile` and `_source`, on every type's meta
+    assert.deepEqual([...indexTablesOf('Patient')].sort(), ['date', 'reference', 'string', 'token', 'uri']);
     assert.ok(indexTablesOf('Observation').has('quantity') && indexTablesOf('Observation').has('composite'));
     // every row a full resource produces lands in one of its type's tables
     const observation: Observation = {

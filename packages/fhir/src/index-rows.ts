@@ -7,7 +7,9 @@ import {
   convertToSearchableQuantities,
   convertToSearchableTokens,
   evalFhirPathTyped,
+  type FhirPathAtom,
   getSearchParameterDetails,
+  parseFhirPath,
   type TypedValue,
   toTypedValue,
 } from '@medplum/core';
@@ -60,16 +62,6 @@ function details(type: string, sp: SearchParameter): ReturnType<typeof getSearch
   return found;
 }
 
-export function evaluate(type: string, sp: SearchParameter, input: TypedValue[]): TypedValue[] {
-  const d = details(type, sp);
-  if (!d) return [];
-  try {
-    return evalFhirPathTyped(d.parsedExpression, input);
-  } catch {
-    return [];
-  }
-}
-
 const tablesCache = new Map<string, ReadonlySet<keyof IndexRows>>();
 
 /**
@@ -92,20 +84,45 @@ export function indexTablesOf(type: string): ReadonlySet<keyof IndexRows> {
   return tables;
 }
 
+/** What a type's resources are indexed by: each parameter with its expression parsed. */
+interface IndexedParameter {
+  code: string;
+  sp: SearchParameter;
+  details: NonNullable<ReturnType<typeof getSearchParameterDetails>>;
+}
+
+const planCache = new Map<string, IndexedParameter[]>();
+
+/** The parameters a type's rows come from, worked out once per type (not per resource). */
+function indexPlan(type: string): IndexedParameter[] {
+  let plan = planCache.get(type);
+  if (!plan) {
+    plan = [];
+    const narrowed = narrowedParameters(type);
+    for (const [code, official] of searchParametersOf(type)) {
+      if (COLUMN_PARAMETERS.has(code)) continue;
+      const sp = narrowed.get(code)?.rest ?? official;
+      // no expression: all its values are in the rows of the parameters it includes
+      const found = sp.expression ? details(type, sp) : null;
+      if (found) plan.push({ code, sp, details: found });
+    }
+    planCache.set(type, plan);
+  }
+  return plan;
+}
+
 export function buildIndexRows(resource: Resource): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  const narrowed = narrowedParameters(resource.resourceType);
-  for (const [code, official] of searchParametersOf(resource.resourceType)) {
-    if (COLUMN_PARAMETERS.has(code)) continue;
-    const sp = narrowed.get(code)?.rest ?? official;
-    if (!sp.expression) continue; // all its values are in the rows of the parameters it includes
-    if (sp.type === 'composite') {
-      addComposite(rows, resource.resourceType, code, sp, input);
+  for (const { code, sp, details } of indexPlan(resource.resourceType)) {
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(details.parsedExpression, input);
+    } catch {
       continue;
     }
-    const values = evaluate(resource.resourceType, sp, input);
-    if (values.length > 0) addValues(rows, code, sp.type as string, values);
+    if (sp.type === 'composite') addComposite(rows, code, sp, values);
+    else if (values.length > 0) addValues(rows, code, sp.type as string, values);
   }
   return rows;
 }
@@ -227,18 +244,12 @@ function flatten(p: { type?: string; id?: string; url?: string }): {
  * expression gives pairs of (first component as token) × (second component, stored as the JSON of
  * its index row so that any second-component type is searchable).
  */
-function addComposite(
-  rows: IndexRows,
-  type: string,
-  code: string,
-  sp: SearchParameter,
-  input: TypedValue[],
-): void {
+function addComposite(rows: IndexRows, code: string, sp: SearchParameter, elements: TypedValue[]): void {
   const [first, second] = sp.component ?? [];
   if (!first?.expression || !second?.expression || (sp.component?.length ?? 0) > 2) return;
   const secondSp = searchParameterByUrl(second.definition);
   if (!secondSp) return;
-  for (const element of evaluate(type, sp, input)) {
+  for (const element of elements) {
     // codes only: the concept's text and the codings' displays are not a component's code
     const firsts = convertToSearchableTokens(safeEval(first.expression, element), {
       textSearchSystem: TEXT_SYSTEM,
@@ -267,9 +278,22 @@ function addComposite(
   }
 }
 
+const componentExpressions = new Map<string, FhirPathAtom | null>();
+
+/** A composite's component expression on one element, parsed once per expression. */
 function safeEval(expression: string, element: TypedValue): TypedValue[] {
+  let parsed = componentExpressions.get(expression);
+  if (parsed === undefined) {
+    try {
+      parsed = parseFhirPath(expression);
+    } catch {
+      parsed = null;
+    }
+    componentExpressions.set(expression, parsed);
+  }
+  if (!parsed) return [];
   try {
-    return evalFhirPathTyped(expression, [element]);
+    return evalFhirPathTyped(parsed, [element]);
   } catch {
     return [];
   }
