@@ -272,6 +272,15 @@ describe('a slot is never booked twice', () => {
     });
     assert.equal(res.status, 409);
     assert.match(res.body.issue[0].diagnostics, /too soon/);
+    // $find does not offer it: it lists what a booking would accept (from now + the notice)
+    const found = await amina.fhir('/Slot/$find?practitioner=Practitioner/pr-s&_count=200');
+    assert.equal(found.status, 200);
+    const offered = found.body.entry
+      .filter((e: any) => e.search.mode === 'match')
+      .map((e: any) => e.resource);
+    assert.ok(offered.length > 0);
+    assert.ok(!offered.some((slot: any) => slot.id === soon), 'a slot within the notice is not offered');
+    assert.ok(offered.every((slot: any) => Date.parse(slot.start) >= Date.now() + 29 * 60_000));
     const missing = await amina.fhir('/Appointment/$book', {
       method: 'POST',
       body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: 'Slot/nope' }] },

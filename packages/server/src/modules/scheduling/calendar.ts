@@ -3,7 +3,10 @@
  * data of Intl — Morocco has changed its offset more than once, so nothing here hard-codes one),
  * the national public holidays, and the Islamic calendar's (Umm al-Qura, through Intl) Ramadan and
  * feasts. Islamic dates are the calendar's expectation: the Ministry announces each one after the
- * moon is sighted, so they are flagged `expected` and administrators can move them. Pure.
+ * moon is sighted, so they are flagged `expected`. Nothing moves them to the announced date: a
+ * schedule follows an announcement only through its own template's exceptions (template.ts: a
+ * `closed` exception for the announced day; the expected day stays closed unless the template's
+ * `closedOnHolidays` is off). Pure.
  */
 export const CLINIC_TIME_ZONE = 'Africa/Casablanca';
 

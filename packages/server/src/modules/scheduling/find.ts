@@ -39,6 +39,12 @@ export interface QueryProblem {
 }
 
 /** Reads and checks query parameters (a 400 lists what is wrong, field by field). */
+/** Free times shown are those still bookable online: from now + the notice the booking rule asks for. */
+export function bookableFrom<Q extends { from: Date }>(q: Q, minNoticeMinutes: number, now = Date.now()): Q {
+  const earliest = new Date(now + minNoticeMinutes * 60_000);
+  return q.from < earliest ? { ...q, from: earliest } : q;
+}
+
 export function availabilityQuery(params: {
   get(name: string): string | undefined;
 }): AvailabilityQuery | QueryProblem[] {

@@ -25,7 +25,7 @@ export const schedulingModule: SahtiModule = {
     ctx.store.addHook(projectionHook(ctx.store));
     ctx.store.addHook(bookingHook({ store: ctx.store, jobs: ctx.jobs, settings }));
     const deps = { db: ctx.db, store: ctx.store, access: ctx.access, slots: new SlotQueue() };
-    ctx.fhir.registerOperation(findOperation(deps));
+    ctx.fhir.registerOperation(findOperation(deps, settings));
     ctx.fhir.registerOperation(bookOperation(deps));
     registerSchedulingRoutes(ctx, deps, settings);
     ctx.jobs.register(REMINDER_JOB, (payload: { appointment: string; start: string }) =>

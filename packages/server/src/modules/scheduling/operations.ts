@@ -1,17 +1,18 @@
 /**
  * The FHIR operations of booking:
  *   GET  Slot/$find?specialty=&mode=&place=&language=&practitioner=&start=&end=&_count=
- *        → a searchset of free Slots, soonest first, with their Schedule, PractitionerRole,
- *          Practitioner and Location included
+ *        → a searchset of free Slots still bookable online (from now + the minimum notice),
+ *          soonest first, with their Schedule, PractitionerRole, Practitioner and Location included
  *   POST Appointment/$book  (Parameters: slot, patient?, reason?) → the booked Appointment
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { FhirError, type FhirOperation, type OperationParameters } from '@sahti/fhir';
 import type { Principal } from '../../kernel/principal.ts';
 import { type BookingDeps, book } from './book.ts';
-import { availabilityQuery, type FreeSlot, freeSlots } from './find.ts';
+import { availabilityQuery, bookableFrom, type FreeSlot, freeSlots } from './find.ts';
+import type { SchedulingSettings } from './settings.ts';
 
-export function findOperation(deps: BookingDeps): FhirOperation {
+export function findOperation(deps: BookingDeps, settings: SchedulingSettings): FhirOperation {
   return {
     name: 'find',
     levels: ['type'],
@@ -32,7 +33,8 @@ export function findOperation(deps: BookingDeps): FhirOperation {
         });
       }
       const count = Math.min(Math.max(Number(ctx.parameters.get('_count') ?? 20) || 20, 1), 200);
-      const slots = await freeSlots(deps.db, q, count);
+      // the times a booking would accept: none starting within the minimum notice
+      const slots = await freeSlots(deps.db, bookableFrom(q, settings.minNoticeMinutes), count);
       // the page and everything it includes in one read, judged by the caller's scope
       const targets = (s: FreeSlot) =>
         [`Schedule/${s.scheduleId}`, s.role, s.practitioner, s.location].filter((r): r is string => !!r);

@@ -1,5 +1,6 @@
 /**
  * The booking screens' JSON API (the web app; FHIR clients use `$find`, `$book` and Appointment):
+ *   GET  /api/scheduling/terms                                                   (public: specialties, languages)
  *   GET  /api/scheduling/search?specialty=&place=&language=&mode=&start=&end=   (public: the directory)
  *   GET  /api/scheduling/schedules/:id                                           (public: one card)
  *   GET  /api/scheduling/schedules/:id/slots?start=&end=                         (public)
@@ -28,6 +29,7 @@ import { type BookingDeps, book, cancel, noShow, reschedule } from './book.ts';
 import {
   availabilityByPractitioner,
   availabilityQuery,
+  bookableFrom,
   freeSlots,
   type PractitionerAvailability,
 } from './find.ts';
@@ -96,11 +98,7 @@ export function registerSchedulingRoutes(
     return found;
   };
 
-  /** Free times shown are those still bookable online (the notice the booking rule asks for). */
-  const bookableFrom = <Q extends { from: Date }>(q: Q): Q => {
-    const earliest = new Date(Date.now() + settings.minNoticeMinutes * 60_000);
-    return q.from < earliest ? { ...q, from: earliest } : q;
-  };
+  const bookable = <Q extends { from: Date }>(q: Q): Q => bookableFrom(q, settings.minNoticeMinutes);
 
   app.get('/api/scheduling/terms', async () => ({ specialties: SPECIALTIES, languages: LANGUAGES }));
 
@@ -135,7 +133,7 @@ export function registerSchedulingRoutes(
   app.get('/api/scheduling/search', async (req, reply) => {
     const q = availabilityQuery(params(req));
     if (Array.isArray(q)) return send(reply, 400, problems(q));
-    const cards = await availabilityByPractitioner(ctx.db, bookableFrom(q), {
+    const cards = await availabilityByPractitioner(ctx.db, bookable(q), {
       limit: Number(params(req).get('_count') ?? 20) || 20,
       perPractitioner: 3,
     });
@@ -156,7 +154,7 @@ export function registerSchedulingRoutes(
     if (Array.isArray(q)) return missing();
     const cards = await availabilityByPractitioner(
       ctx.db,
-      { ...bookableFrom(q), practitioner },
+      { ...bookable(q), practitioner },
       { limit: 100, perPractitioner: 3 },
     );
     const card = cards.find((c) => c.scheduleId === req.params.id);
@@ -176,7 +174,7 @@ export function registerSchedulingRoutes(
     if (!schedule.rows[0]) return send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
     const slots = await freeSlots(
       ctx.db,
-      { ...bookableFrom(q), practitioner: schedule.rows[0].practitioner },
+      { ...bookable(q), practitioner: schedule.rows[0].practitioner },
       400,
     );
     return {

@@ -4,9 +4,15 @@
  * the chat (kept as Communications) and records modes and incidents in the Encounter. Pure.
  *
  * client → server: signal {data} | chat {text} | mode {mode} | incident {code, detail?} | ping
- * server → client: welcome {side, peerPresent, encounter?} | peer {present} | signal {data}
- *                  | chat {id, from, text, sent} | mode {side, mode} | document {id, title, from}
- *                  | ended | error {text} | pong
+ * server → client: welcome {side, peerPresent} | peer {present} | signal {data}
+ *                  | chat {id, from, text, sent} | mode {side, mode}
+ *                  | document {id, title, contentType, size, from} | checked-in | ended
+ *                  | error {text} | pong
+ * (sent by routes.ts and hub.ts: `welcome` on joining; `peer` when the other side comes or goes;
+ * `signal` and `mode` to the other side only; `chat` and `document` to both; `checked-in` to the
+ * practitioner when the patient checks in; `ended` to both before their sockets close; `error` for
+ * a message refused or not recorded, and when the server stops; `pong` in answer to `ping`. The
+ * practitioner's lobby socket answers any message with `pong`.)
  */
 import { CALL_MODES, type CallMode, INCIDENTS, type Incident } from './encounter.ts';
 
