@@ -305,6 +305,33 @@ describe('a slot is never booked twice', () => {
   });
 });
 
+describe('a withdrawn schedule', () => {
+  it('takes no booking of the free slots it still has, and its times are no longer listed', async () => {
+    const schedule = await put({
+      resourceType: 'Schedule',
+      id: 'sch-w',
+      active: true,
+      serviceType: [modeConcept('in-person')],
+      specialty: [specialtyConcept('cardiology')],
+      actor: [{ reference: 'Practitioner/pr-t' }, { reference: 'Location/loc-s' }],
+      extension: [templateExtension(everyDay)],
+    });
+    await materializeSchedule(server.platform.handler, server.platform.db, schedule as Schedule, 2);
+    const [slot] = await freeSlots('sch-w', 2);
+    assert.ok(slot);
+    await put({ ...schedule, active: false });
+    const listed = await fetch(`${server.url}/api/scheduling/schedules/sch-w/slots`);
+    assert.equal(listed.status, 404);
+    const viaFhir = await amina.fhir('/Appointment/$book', {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'slot', valueString: `Slot/${slot}` }] },
+    });
+    assert.equal(viaFhir.status, 404, JSON.stringify(viaFhir.body));
+    assert.match(viaFhir.body.issue[0].diagnostics, /no bookable practitioner/);
+    assert.equal(await slotStatus(slot), 'free', 'nothing was written');
+  });
+});
+
 describe('after booking', () => {
   it('confirms by email in the patient’s language, and the booked doctor sees the record until the follow-up ends', async () => {
     await put({

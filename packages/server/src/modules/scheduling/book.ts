@@ -52,6 +52,8 @@ async function patientFor(
 
 interface ScheduleFacts {
   practitioner: string | null;
+  /** A schedule withdrawn (Schedule.active false, or its role's) takes no booking. */
+  active: boolean;
   role: string | null;
   location: string | null;
   mode: Mode;
@@ -94,12 +96,12 @@ async function bookSlot(
   // transaction
   const seen = (
     await deps.db.query<ScheduleFacts & { status: string; schedule_id: string }>(
-      `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode
+      `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.active
          FROM sched_slot s LEFT JOIN sched_schedule sc ON sc.schedule_id = s.schedule_id WHERE s.slot_id = $1::text`,
       [slotId],
     )
   ).rows[0];
-  if (seen && !seen.practitioner) notFound('This slot belongs to no bookable practitioner');
+  if (seen && (!seen.practitioner || !seen.active)) notFound('This slot belongs to no bookable practitioner');
   if (seen?.status === 'busy') throw slotTaken();
   return deps.db.transaction(async (tx) => {
     // the Slot's row is locked first: concurrent bookings of it queue here, and the losers are
@@ -116,11 +118,12 @@ async function bookSlot(
         ? seen
         : (
             await tx.query<ScheduleFacts>(
-              'SELECT practitioner, role, location, mode FROM sched_schedule WHERE schedule_id = $1::text',
+              'SELECT practitioner, role, location, mode, active FROM sched_schedule WHERE schedule_id = $1::text',
               [scheduleId],
             )
           ).rows[0];
-    if (!schedule?.practitioner) notFound('This slot belongs to no bookable practitioner');
+    if (!schedule?.practitioner || !schedule.active)
+      notFound('This slot belongs to no bookable practitioner');
     if (takenFrom(slot!, patientId)) throw slotTaken();
     const appointment: Appointment = {
       resourceType: 'Appointment',

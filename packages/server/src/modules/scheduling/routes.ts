@@ -168,7 +168,7 @@ export function registerSchedulingRoutes(
     const q = availabilityQuery(params(req));
     if (Array.isArray(q)) return send(reply, 400, problems(q));
     const schedule = await ctx.db.query<{ practitioner: string }>(
-      'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text',
+      'SELECT practitioner FROM sched_schedule WHERE schedule_id = $1::text AND active',
       [req.params.id],
     );
     if (!schedule.rows[0]) return send(reply, 404, outcome('error', 'not-found', 'No such schedule'));
