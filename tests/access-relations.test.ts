@@ -358,6 +358,71 @@ describe('authoritative routes open access, and close it', () => {
     assert.equal(await sees(drB, 'p1'), false);
   });
 
+  it('referral: no one accepts a request they wrote in a colleague’s name, created accepted, or accepted again once closed', async () => {
+    // drA has p1 in care: a Task they create names them as its requester, and keeps it
+    for (const body of [
+      task('p1', 'Practitioner/pr-a', 'Practitioner/pr-b', 'accepted'),
+      task('p1', 'Practitioner/pr-a', 'Practitioner/pr-b'),
+    ]) {
+      const forged = await drA.fhir('/Task', { method: 'POST', body });
+      assert.equal(forged.status, 403, JSON.stringify(forged.body));
+      assert.match(forged.body.issue[0].diagnostics, /requester/);
+    }
+    const own = await drA.fhir('/Task', {
+      method: 'POST',
+      body: task('p1', 'Practitioner/pr-h', 'Practitioner/pr-a'),
+    });
+    assert.equal(own.status, 201);
+    const reattributed = await drA.fhir(`/Task/${own.body.id}`, {
+      method: 'PUT',
+      body: { ...own.body, requester: ref('Practitioner/pr-b') },
+    });
+    assert.equal(reattributed.status, 403);
+    // the receiving side accepts, the request is closed, and accepting it again opens nothing
+    const accepted = await hub.fhir(`/Task/${own.body.id}`, {
+      method: 'PUT',
+      body: { ...own.body, status: 'accepted' },
+    });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    assert.equal(await sees(hub, 'p1'), true);
+    const cancelled = await drA.fhir(`/Task/${own.body.id}`, {
+      method: 'PUT',
+      body: { ...accepted.body, status: 'cancelled' },
+    });
+    assert.equal(cancelled.status, 200);
+    assert.equal(await sees(hub, 'p1'), false);
+    const again = await hub.fhir(`/Task/${own.body.id}`, {
+      method: 'PUT',
+      body: { ...cancelled.body, status: 'accepted' },
+    });
+    assert.ok(again.status === 200 || again.status === 404, JSON.stringify(again.body));
+    forget();
+    assert.equal(await sees(hub, 'p1'), false, 'a closed request accepted again opens nothing');
+  });
+
+  it('referral: an acceptance opens access for SAHTI_REFERRAL_DAYS at most, whatever period the Task asks for', async () => {
+    const asked = await drA.fhir('/Task', {
+      method: 'POST',
+      body: {
+        ...task('p1', 'Practitioner/pr-h', 'Practitioner/pr-a'),
+        restriction: { period: { end: '2099-12-31T00:00:00Z' } },
+      },
+    });
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    const accepted = await hub.fhir(`/Task/${asked.body.id}`, {
+      method: 'PUT',
+      body: { ...asked.body, status: 'accepted' },
+    });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    const rows = await server.platform.db.query<{ end_at: Date | string }>(
+      `SELECT end_at FROM care_relation WHERE basis = $1::text AND actor = 'Practitioner/pr-h' AND source = 'referral'`,
+      [`Task/${asked.body.id}`],
+    );
+    assert.equal(rows.rows.length, 1);
+    const days = (Date.parse(String(new Date(rows.rows[0].end_at))) - Date.now()) / 86_400_000;
+    assert.ok(days > 89 && days <= 90.01, `ends in ${days.toFixed(1)} days`);
+  });
+
   it('care team: set by an administrator (who sees the team, not the record), it opens; made inactive, it closes', async () => {
     const team = await admin.fhir('/CareTeam', {
       method: 'POST',

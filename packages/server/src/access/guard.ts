@@ -42,6 +42,9 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
     if (identity && !mayChangeIdentity(principal, identity.creating))
       throw forbidden(`${identity.label} can only be changed by an administrator or an authorised system`);
 
+    if (type === 'Task' && principal.kind === 'staff' && next)
+      await checkTaskRequester(next as Task, previous as Task | undefined, ctx);
+
     const visible = await ctx.visible();
     if (visible === 'all') return;
     // administrators set care teams and record the delegations they checked (RelatedPerson)
@@ -93,6 +96,23 @@ async function isAcceptanceByOwner(
   if (JSON.stringify(after.focus) !== JSON.stringify(before.focus)) return false;
   if (JSON.stringify(after.requester) !== JSON.stringify(before.requester)) return false;
   return (await ctx.actors()).includes(owner);
+}
+
+/**
+ * A care-giver asks in their own name: the Task they create names them (or an organisation they
+ * work for) as its requester, and no one re-attributes a request afterwards. So a referral's
+ * acceptance — which opens the receiving side's access (relations/sources.ts) — always answers
+ * someone else's request, never one a clinician wrote for themselves in a colleague's name.
+ */
+async function checkTaskRequester(next: Task, previous: Task | undefined, ctx: GuardContext): Promise<void> {
+  const requester = next.requester?.reference;
+  if (previous) {
+    if (requester !== previous.requester?.reference)
+      throw forbidden('The requester of a Task cannot be changed: write a new request');
+    return;
+  }
+  if (!requester || !(await ctx.actors()).includes(requester))
+    throw forbidden('A Task you create names you (or your organisation) as its requester');
 }
 
 function mayChangeIdentity(principal: Principal, creating: boolean): boolean {

@@ -79,6 +79,7 @@ const ACTIVE_APPOINTMENT = new Set([
   'waitlist',
 ]);
 const ACCEPTED_TASK = new Set(['accepted', 'in-progress']);
+const PENDING_TASK = new Set(['requested', 'received', 'ready']);
 const CLOSED_TASK = new Set(['rejected', 'cancelled', 'failed', 'entered-in-error']);
 
 export function writerOf(actor: unknown): Writer {
@@ -350,9 +351,11 @@ function taskPlan(
   const patientId = idOf([task.for], 'Patient');
   const owner = task.owner?.reference;
   if (!patientId || !owner) return undefined;
-  const until = task.restriction?.period?.end
-    ? new Date(task.restriction.period.end)
-    : new Date(now.getTime() + timing.referralDays * DAY);
+  const longest = new Date(now.getTime() + timing.referralDays * DAY);
+  const asked = task.restriction?.period?.end ? new Date(task.restriction.period.end) : undefined;
+  const trusted = writer.kind === 'platform' || writer.kind === 'system';
+  // a care-giver's acceptance holds SAHTI_REFERRAL_DAYS at most, whatever period the Task asks for
+  const until = asked && !Number.isNaN(asked.getTime()) && (trusted || asked < longest) ? asked : longest;
   const open =
     (actor: string): Effect =>
     async (tx) =>
@@ -365,8 +368,11 @@ function taskPlan(
         start: now,
         end: until,
       }));
-  if (writer.kind === 'platform' || writer.kind === 'system') return open(owner);
+  if (trusted) return open(owner);
   if (writer.kind !== 'staff' || !writer.practitioner) return undefined;
+  // an acceptance answers a pending request: a Task created accepted, or a closed one accepted
+  // again (cancelled, completed), opens nothing
+  if (!before || !PENDING_TASK.has(before.status)) return undefined;
   // the receiving side accepts: the owner, or a member of the owning organisation — never the requester
   const practitioner = writer.practitioner;
   if (task.requester?.reference === practitioner || before?.requester?.reference === practitioner)
