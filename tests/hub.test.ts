@@ -107,4 +107,41 @@ describe('a request from acceptance to answer', () => {
     assert.ok(cardio.minutesToAnswer.median >= 0);
     assert.equal((await world.gpA.call('/api/hub/stats')).status, 403);
   });
+
+  it('returns only answers a specialist of the hub wrote: a Task closed by a unit member, naming another record, returns nothing of it', async () => {
+    // another unit's patient, out of unit A's reach
+    const theirs = fieldVisit(world.unitB, { family: 'Ailleurs' });
+    const synced = await sync(world.gpB, theirs.entries);
+    assert.equal(synced.status, 200, JSON.stringify(synced.body).slice(0, 300));
+    const other = synced.body.results.find((r: { key: string }) => r.key === theirs.patient).reference;
+    assert.equal((await world.gpA.fhir(`/${other}`)).status, 404, 'unit A cannot read it');
+    // unit A's GP writes a "completed" hub Task about their own patient whose output names it
+    const forged = await world.gpA.fhir('/Task', {
+      method: 'POST',
+      body: {
+        resourceType: 'Task',
+        status: 'completed',
+        intent: 'order',
+        for: { reference: patient },
+        requester: { reference: `Practitioner/${world.gpAId}` },
+        owner: { reference: 'Organization/hub-cardiology' },
+        extension: [
+          {
+            url: 'https://sahti.ma/fhir/StructureDefinition/requesting-unit',
+            valueReference: { reference: `Organization/${world.unitA}` },
+          },
+        ],
+        output: [{ type: { text: 'answer' }, valueReference: { reference: other } }],
+      },
+    });
+    assert.equal(forged.status, 201, JSON.stringify(forged.body));
+    const answers = await world.nurseA.call(`/api/hub/answers?unit=${world.unitA}`);
+    assert.equal(answers.status, 200);
+    const found = answers.body.answers.find((a: { task: { id: string } }) => a.task.id === forged.body.id);
+    assert.deepEqual(found?.outputs ?? [], [], 'nothing the Task names is read for the unit');
+    assert.ok(!JSON.stringify(answers.body).includes('Ailleurs'));
+    // the real answer is still returned
+    const real = answers.body.answers.find((a: { task: { id: string } }) => a.task.id === urgent);
+    assert.match(real.outputs[0].payload[0].contentString, /Échographie/);
+  });
 });

@@ -21,6 +21,26 @@ import { HUB_SPECIALTIES, type HubSpecialty, hubOrganizationId, specialtyOfOwner
 
 const MODE_SYSTEM = 'https://sahti.ma/fhir/CodeSystem/consultation-mode';
 
+/** What a specialist answers with (the answer route below): a message, a referral, a video call. */
+const ANSWER_TYPES = new Set(['Communication', 'ServiceRequest', 'Appointment']);
+type AnswerResource = Communication | ServiceRequest | Appointment;
+
+/** An answer to this Task: about its patient, written by the specialist who closed it. */
+function isAnswerFor(r: AnswerResource, task: Task, specialist: string): boolean {
+  const patient = task.for?.reference;
+  if (!patient) return false;
+  switch (r.resourceType) {
+    case 'Communication':
+      return r.subject?.reference === patient && r.sender?.reference === specialist;
+    case 'ServiceRequest':
+      return r.subject?.reference === patient && r.requester?.reference === specialist;
+    case 'Appointment': {
+      const actors = (r.participant ?? []).map((p) => p.actor?.reference);
+      return actors.includes(patient) && actors.includes(specialist);
+    }
+  }
+}
+
 export function registerHubRoutes(ctx: ModuleContext, levels: ServiceLevels) {
   const { app, db } = ctx;
 
@@ -271,24 +291,31 @@ export function registerHubRoutes(ctx: ModuleContext, levels: ServiceLevels) {
       req.query.since && !Number.isNaN(Date.parse(req.query.since))
         ? req.query.since
         : '1970-01-01T00:00:00Z';
-    const rows = await db.query<{ task_id: string }>(
-      `SELECT task_id FROM hub_request WHERE requesting_unit = $1::text AND (answered_at > $2::timestamptz OR accepted_at > $2::timestamptz)
+    const rows = await db.query<{ task_id: string; answered_by: string | null }>(
+      `SELECT task_id, answered_by FROM hub_request WHERE requesting_unit = $1::text AND (answered_at > $2::timestamptz OR accepted_at > $2::timestamptz)
         ORDER BY coalesce(answered_at, accepted_at) LIMIT 200`,
       [unit, since],
     );
-    // the unit asked: it gets its answers back (read on the platform's behalf, recorded as the team member's read)
+    // the unit asked: it gets its answers back (read on the platform's behalf, recorded as the team
+    // member's read) — the answers only: what a specialist of the Task's own hub specialty wrote
+    // about the Task's patient when closing it, never whatever else a Task's output may name
     const answers = [];
-    for (const { task_id } of rows.rows) {
+    for (const { task_id, answered_by } of rows.rows) {
       const task = (await ctx.store.read('Task', task_id).catch(() => undefined)) as Task | undefined;
       if (!task) continue;
-      const refs = (task.output ?? [])
-        .map((o) => o.valueReference?.reference)
-        .filter((r): r is string => Boolean(r));
+      const byHub =
+        !!answered_by &&
+        !!task.owner?.reference &&
+        (await actorReferences(db, answered_by)).includes(task.owner.reference);
+      const refs = byHub
+        ? (task.output ?? []).map((o) => o.valueReference?.reference).filter((r): r is string => Boolean(r))
+        : [];
       const outputs = [];
       for (const ref of refs) {
         const [type, id] = ref.split('/');
+        if (!ANSWER_TYPES.has(type)) continue;
         const r = await ctx.store.read(type, id).catch(() => undefined);
-        if (r) outputs.push(r);
+        if (r && isAnswerFor(r as AnswerResource, task, answered_by as string)) outputs.push(r);
       }
       answers.push({ task, outputs });
       ctx.audit.record({
