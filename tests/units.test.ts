@@ -913,6 +913,27 @@ describe('device gateway', () => {
       name: [{ family: 'Forged' }],
     });
     assert.equal(patientWrite.status, 403);
+    // a reading of its own device for a patient the unit does not have in care: refused there too
+    const theirs = fieldVisit(world.unitB, { family: 'HorsUnite' });
+    const elsewhere = (await sync(world.gpB, theirs.entries)).body.results[0].reference;
+    const outsider = await asGateway(
+      '/Observation',
+      reading(randomUUID(), device.body.id, elsewhere).resource,
+    );
+    assert.equal(outsider.status, 403, JSON.stringify(outsider.body));
+    const inBundle = await asGateway('/', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          ...reading(randomUUID(), device.body.id, elsewhere),
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    });
+    assert.equal(inBundle.status, 403, JSON.stringify(inBundle.body).slice(0, 300));
+    const direct = await asGateway('/Observation', reading(randomUUID()).resource);
+    assert.equal(direct.status, 201, 'its own patient, straight to /fhir/R4: written');
     const read = await fhirFetch(server.fhirBase, `/${patient}`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -153,9 +153,42 @@ export function gatewayHook(gateways: GatewayRegistry): WriteHook {
             403,
             outcome('error', 'forbidden', 'A device gateway posts readings of its own unit’s devices only'),
           );
+        // on every path (/fhir/R4, bundles), as on the readings route: a patient the unit has in care
+        const patient = (c.next as Observation).subject?.reference?.slice('Patient/'.length) as string;
+        if (!(await unitHasInCare(tx, unit, patient)))
+          throw new FhirError(
+            403,
+            outcome(
+              'error',
+              'forbidden',
+              'A device gateway posts readings of its unit’s patients only (registered or present)',
+            ),
+          );
       }
     };
   };
+}
+
+/**
+ * Whether a unit, or an active member of its team, has this patient in care now (a relationship
+ * of access v2 other than break-the-glass): the patients a unit's devices may be read for.
+ */
+async function unitHasInCare(tx: SqlExecutor, unit: string, patientId: string): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT 1 FROM care_relation c
+      WHERE c.patient_id = $1::text AND c.source <> 'break-glass'
+        AND c.start_at <= now() AND (c.end_at IS NULL OR c.end_at > now())
+        AND (c.actor = $2::text OR c.actor IN (
+          SELECT p.target_type || '/' || p.target_id
+            FROM sp_reference o
+            JOIN sp_reference p ON p.resource_type = 'PractitionerRole' AND p.id = o.id AND p.code = 'practitioner'
+            JOIN sp_token a ON a.resource_type = 'PractitionerRole' AND a.id = o.id AND a.code = 'active' AND a.value = 'true'
+           WHERE o.resource_type = 'PractitionerRole' AND o.code = 'organization'
+             AND o.target_type || '/' || o.target_id = $2::text))
+      LIMIT 1`,
+    [patientId, unit],
+  );
+  return rows.rows.length > 0;
 }
 
 /** Why a gateway may not make this write (undefined: it may). Pure. */
