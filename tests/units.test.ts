@@ -760,6 +760,20 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
       body: { ...gpDraft.body, requester: { reference: `Practitioner/${offRoster}` } },
     });
     assert.equal(taken.status, 403, JSON.stringify(taken.body).slice(0, 300));
+    // nor by slipping a request in the GP's name into the GP's prescription (their $sign finds
+    // the prescription's requests by its id, and would sign it with their key)
+    const slipped = await outsider.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: {
+        ...draft(`Practitioner/${world.gpAId}`),
+        status: 'active',
+        encounter: undefined,
+        identifier: gpDraft.body.identifier,
+        groupIdentifier: gpDraft.body.groupIdentifier,
+      },
+    });
+    assert.equal(slipped.status, 403, JSON.stringify(slipped.body).slice(0, 300));
+    assert.match(slipped.body.issue[0].diagnostics, /own name/);
     assert.equal(await requests(), 1);
     // the GP signs the draft they wrote directly
     const signed = await world.gpA.fhir('/MedicationRequest/$sign', {

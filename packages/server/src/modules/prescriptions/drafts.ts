@@ -4,9 +4,9 @@
  * (status `draft`, `identifier` and `groupIdentifier` = PRESCRIPTION_SYSTEM|<uuid made on the
  * device>), they travel in the field sync, and are signed once they arrive:
  *  - prescriptionWriteHook, inside every write: a staff member writes MedicationRequests only as a
- *    prescriber (doctors, hub specialists; a nurse or an assistant gets 403 whatever the path), and
- *    a draft of a Sahti prescription names its writer as requester and passes the service's own
- *    catalogue rules (itemsProblem) — a refused write changes nothing;
+ *    prescriber (doctors, hub specialists; a nurse or an assistant gets 403 whatever the path),
+ *    always in their own name (requester: 403 otherwise), and a draft of a Sahti prescription
+ *    passes the service's own catalogue rules (itemsProblem) — a refused write changes nothing;
  *  - DraftSigner.sign (`POST MedicationRequest/$sign`, Parameters `prescription`): as the
  *    prescriber, the drafts become active, signed by their key with the Provenance and the
  *    verification code of a prescription written online. Signing twice answers the first result.
@@ -75,7 +75,12 @@ export function prescriptionWriteHook(): WriteHook {
       if (!isPrescriber(principal))
         refuse(403, 'forbidden', 'Only doctors write prescriptions (MedicationRequest)');
       for (const c of written) {
-        const problem = draftProblem(c.next as MedicationRequest, principal.fhirUser);
+        const request = c.next as MedicationRequest;
+        // in one's own name only, whatever its status: a request naming a colleague as requester
+        // would be signed by their key as part of their prescription ($sign finds theirs by id)
+        if (request.requester?.reference !== principal.fhirUser)
+          refuse(403, 'forbidden', 'A MedicationRequest is written in its prescriber’s own name (requester)');
+        const problem = draftProblem(request, principal.fhirUser);
         if (problem) refuse(400, 'invalid', `MedicationRequest.${problem}`);
       }
     };
