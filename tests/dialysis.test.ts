@@ -252,6 +252,23 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     assert.ok(accepted.body.sessions.every((s: { status: string }) => s.status === 'proposed'));
     for (const { slot } of sessions)
       assert.equal((await fhirFetch(server.fhirBase, `/${slot}`)).body.status, 'busy');
+    // a booked chair cannot be freed by hand (a second acceptance would book it), nor its Schedule
+    // changed by a person: not the centre's coordinator, nor another centre's
+    const booked = (await fhirFetch(server.fhirBase, `/${sessions[0].slot}`)).body;
+    for (const writer of [coordinator, strangerCoordinator]) {
+      const freed = await writer.fhir(`/${sessions[0].slot}`, {
+        method: 'PUT',
+        body: { ...booked, status: 'free' },
+      });
+      assert.equal(freed.status, 403, JSON.stringify(freed.body).slice(0, 200));
+    }
+    const chair = (await fhirFetch(server.fhirBase, `/${booked.schedule.reference}`)).body;
+    const closed = await strangerCoordinator.fhir(`/${booked.schedule.reference}`, {
+      method: 'PUT',
+      body: { ...chair, active: false },
+    });
+    assert.equal(closed.status, 403);
+    assert.equal((await fhirFetch(server.fhirBase, `/${sessions[0].slot}`)).body.status, 'busy');
     const relations = await patient.call(`/api/care/relations?patient=${patientRef}`);
     const stay = relations.body.relations.find((r: { source: string }) => r.source === 'dialysis-stay');
     assert.equal(stay.actor, agadir.organization);
