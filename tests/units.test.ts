@@ -843,6 +843,22 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
       photo(v, camera, Buffer.from('hello world, not a jpeg').toString('base64')),
     ]);
     assert.equal(notImage.status, 400);
+    // the same checks whatever the method: a photo or an ECG written by PUT under an id of the
+    // sender's choosing (which creates it), or another unit's device named that way
+    const asPut = (entry: { resource: { resourceType: string } }) => {
+      const id = randomUUID();
+      return {
+        fullUrl: `urn:uuid:${id}`,
+        resource: { ...entry.resource, id },
+        request: { method: 'PUT', url: `${entry.resource.resourceType}/${id}` },
+      };
+    };
+    const disguised = await attempt((v) => [
+      asPut(photo(v, camera, Buffer.from('<html><script>alert(1)</script></html>').toString('base64'))),
+    ]);
+    assert.equal(disguised.status, 400, JSON.stringify(disguised.body).slice(0, 300));
+    const foreignByPut = await attempt((v) => [asPut(ecgStrip(v, foreignEcg))]);
+    assert.equal(foreignByPut.status, 403, JSON.stringify(foreignByPut.body).slice(0, 300));
     const ragged = await attempt((v) => [ecgStrip(v, ecg, 3, '0.1 0.2 0.3 0.4')]);
     assert.equal(ragged.status, 400);
     assert.match(ragged.body.issue[0].diagnostics, /whole rows of 3 leads/);

@@ -136,11 +136,17 @@ function referralProblems(key: string, s: ServiceRequest): Problem[] {
   return out;
 }
 
-/** Problems of the ECGs, documents, photos and referrals a sync bundle creates. */
+/**
+ * The entries that write a record: a POST, and a PUT too (which creates a record under an id, or
+ * edits one) — whatever the method, a resource a sync carries is checked the same way.
+ */
+const writes = (e: BundleEntry): boolean => Boolean(e.resource) && e.request?.method !== 'DELETE';
+
+/** Problems of the ECGs, documents, photos and referrals a sync bundle writes. */
 export function clinicalRecordProblems(bundle: Bundle, limits: { attachmentMaxBytes: number }): Problem[] {
   const out: Problem[] = [];
   (bundle.entry ?? []).forEach((e: BundleEntry, i) => {
-    if (e.request?.method !== 'POST' || !e.resource) return;
+    if (!writes(e) || !e.resource) return;
     const key = e.fullUrl ?? `entry/${i}`;
     const r = e.resource;
     if (r.resourceType === 'Observation' && isEcg(r)) out.push(...ecgProblems(key, r));
@@ -153,25 +159,29 @@ export function clinicalRecordProblems(bundle: Bundle, limits: { attachmentMaxBy
         out.push({ field: `${key}.encounter`, message: 'The consultation it was taken at' });
     }
     if (r.resourceType === 'DocumentReference') {
-      const d = r as DocumentReference;
-      const p = attachmentProblem(
-        `${key}.content[0].attachment`,
-        d.content?.[0]?.attachment,
-        { 'application/pdf': isPdf },
-        limits.attachmentMaxBytes,
-      );
-      if (p) out.push(p);
+      // every attachment it carries, not the first only
+      const contents = (r as DocumentReference).content ?? [];
+      contents.forEach((c, j) => {
+        const p = attachmentProblem(
+          `${key}.content[${j}].attachment`,
+          c.attachment,
+          { 'application/pdf': isPdf },
+          limits.attachmentMaxBytes,
+        );
+        if (p) out.push(p);
+      });
+      if (contents.length === 0) out.push({ field: `${key}.content`, message: 'A document carries its PDF' });
     }
     if (r.resourceType === 'ServiceRequest' && isReferral(r)) out.push(...referralProblems(key, r));
   });
   return out;
 }
 
-/** The Devices new records name (an Observation's or a Media's device, a document's author). */
+/** The Devices written records name (an Observation's or a Media's device, a document's author). */
 export function devicesNamed(bundle: Bundle): string[] {
   const refs = new Set<string>();
   for (const e of bundle.entry ?? []) {
-    if (e.request?.method !== 'POST') continue;
+    if (!writes(e)) continue;
     const r = e.resource as
       | { device?: { reference?: string }; author?: { reference?: string }[] }
       | undefined;
@@ -181,15 +191,11 @@ export function devicesNamed(bundle: Bundle): string[] {
   return [...refs];
 }
 
-/** The facilities new referrals name. */
+/** The facilities written referrals name. */
 export function referralTargets(bundle: Bundle): string[] {
   const refs = new Set<string>();
   for (const e of bundle.entry ?? [])
-    if (
-      e.request?.method === 'POST' &&
-      e.resource?.resourceType === 'ServiceRequest' &&
-      isReferral(e.resource)
-    )
+    if (writes(e) && e.resource?.resourceType === 'ServiceRequest' && isReferral(e.resource))
       for (const p of e.resource.performer ?? []) if (p.reference) refs.add(p.reference);
   return [...refs];
 }
