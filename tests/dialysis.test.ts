@@ -201,6 +201,19 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     assert.equal((await api(strangerCoordinator, `/stays/${stayId}/summary`)).status, 404);
     const summary = await api(coordinator, `/stays/${stayId}/summary`);
     assert.equal(summary.status, 200);
+    // the stay's view and the centre's list are reads of the patient's data: in their access log
+    const countReads = async () => {
+      await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
+      const rows = await server.platform.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'guest dialysis stay'`,
+        [patientRef.slice(8)],
+      );
+      return rows.rows[0].n;
+    };
+    const before = await countReads();
+    assert.equal((await api(coordinator, `/stays/${stayId}`)).status, 200);
+    assert.equal((await api(coordinator, '/stays')).status, 200);
+    assert.ok((await countReads()) >= before + 2, 'the view and the list are audited');
     assert.equal(summary.body.resourceType, 'Bundle');
     assert.equal(summary.body.type, 'document');
     const composition = summary.body.entry[0].resource;

@@ -146,15 +146,36 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
     };
   });
 
-  app.get('/api/dialysis/stays', async (req) => listFor(deps, await who(req)));
+  /** A stay shown is a read of its patient's data: one event per stay, in the patient's log. */
+  const readOf = (principal: Principal, stays: { id: string; patient: { reference: string } }[]) => {
+    for (const stay of stays)
+      audited(
+        deps,
+        principal,
+        'read',
+        'ServiceRequest',
+        [`ServiceRequest/${stay.id}`],
+        stay.patient.reference.slice('Patient/'.length),
+        'guest dialysis stay',
+      );
+  };
+  app.get('/api/dialysis/stays', async (req, reply) => {
+    const principal = await who(req);
+    const lists = await listFor(deps, principal);
+    readOf(principal, [...lists.mine, ...lists.incoming, ...lists.followed]);
+    return reply.header('cache-control', 'no-store').send(lists);
+  });
   app.post('/api/dialysis/stays', async (req, reply) => {
     const principal = await who(req);
     const row = await createDraft(deps, principal, body(req));
     return reply.code(201).send(await stayView(deps, principal, row.id));
   });
-  app.get<{ Params: { id: string } }>('/api/dialysis/stays/:id', async (req, reply) =>
-    reply.header('cache-control', 'no-store').send(await stayView(deps, await who(req), req.params.id)),
-  );
+  app.get<{ Params: { id: string } }>('/api/dialysis/stays/:id', async (req, reply) => {
+    const principal = await who(req);
+    const view = await stayView(deps, principal, req.params.id);
+    readOf(principal, [view]);
+    return reply.header('cache-control', 'no-store').send(view);
+  });
   app.get<{ Params: { id: string } }>('/api/dialysis/stays/:id/summary', async (req, reply) =>
     reply
       .header('cache-control', 'no-store')
