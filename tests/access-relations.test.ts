@@ -172,6 +172,43 @@ describe('self-asserted care relationships are refused', () => {
     });
   }
 
+  it('registering a patient under a deleted record’s id is refused (404): it would open what that record left', async () => {
+    const sys = (path: string, method = 'GET', body?: unknown) =>
+      fhirFetch(server.fhirBase, path, { method, ...(body ? { body } : {}) });
+    assert.equal(
+      (
+        await sys('/Patient/p-gone', 'PUT', {
+          resourceType: 'Patient',
+          id: 'p-gone',
+          name: [{ family: 'Parti' }],
+        })
+      ).status,
+      201,
+    );
+    const left = await sys('/Observation', 'POST', {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'Glycémie' },
+      subject: { reference: 'Patient/p-gone' },
+      valueQuantity: { value: 1.8, unit: 'g/L' },
+    });
+    assert.equal(left.status, 201);
+    assert.equal((await sys('/Patient/p-gone', 'DELETE')).status < 300, true);
+    const reused = await drB.fhir('/Patient/p-gone', {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: 'p-gone', name: [{ family: 'Nouveau' }] },
+    });
+    assert.equal(reused.status, 404, JSON.stringify(reused.body));
+    forget();
+    assert.equal((await drB.fhir(`/Observation/${left.body.id}`)).status, 404, 'what it left stays closed');
+    // a new registration under a new id is still one
+    const fresh = await drB.fhir('/Patient', {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Nouveau' }] },
+    });
+    assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
+  });
+
   it('a doctor who has the patient cannot write a Consent for them (the patient gives consent)', async () => {
     const res = await drA.fhir('/Consent', { method: 'POST', body: permit('p1', 'Practitioner/pr-b') });
     assert.equal(res.status, 403);
