@@ -223,6 +223,18 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     );
     for (const code of ['11450-4', '48765-2', '10160-0', '30954-2', 'haemodialysis-summary'])
       assert.ok(codes.includes(code), code);
+    // the summary sent ahead cannot be changed afterwards, not even by its patient
+    const sent = await patient.fhir(`/DocumentReference?subject=${patientRef}&type=http://loinc.org|60591-5`);
+    const document = sent.body.entry?.find(
+      (e: { resource: { context?: { related?: { reference: string }[] } } }) =>
+        e.resource.context?.related?.some((r) => r.reference === `ServiceRequest/${stayId}`),
+    )?.resource;
+    assert.ok(document, 'the patient reads the summary sent');
+    const altered = await patient.fhir(`/DocumentReference/${document.id}`, {
+      method: 'PUT',
+      body: { ...document, description: 'changé après envoi' },
+    });
+    assert.equal(altered.status, 403, JSON.stringify(altered.body).slice(0, 200));
     // the record itself stays closed before the stay is accepted
     assert.equal((await coordinator.fhir(`/${patientRef}`)).status, 404);
     const task = await coordinator.fhir(`/Task?owner=${agadir.organization}`);

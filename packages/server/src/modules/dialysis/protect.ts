@@ -1,11 +1,21 @@
 /**
  * Guest-dialysis records change through the dialysis service only: a write hook refuses, on every
  * path (REST, batch, transaction bundles), a write by anyone but the platform to a stay request or
- * its Task, a person's write to a guest chair's Schedule or Slots, and an Appointment that would
- * take a guest chair's Slot. Without it a centre could "accept" by writing the Task (and gain a referral's
- * access), book a chair past the checks, or free a booked chair for a second acceptance.
+ * its Task or to the summary sent ahead (a DocumentReference about a stay), a person's write to a
+ * guest chair's Schedule or Slots, and an Appointment that would take a guest chair's Slot.
+ * Without it a centre could "accept" by writing the Task (and gain a referral's access), book a
+ * chair past the checks, free a booked chair for a second acceptance, or the summary the
+ * destination reads could change after it was sent.
  */
-import type { Appointment, Resource, Schedule, ServiceRequest, Slot, Task } from '@medplum/fhirtypes';
+import type {
+  Appointment,
+  DocumentReference,
+  Resource,
+  Schedule,
+  ServiceRequest,
+  Slot,
+  Task,
+} from '@medplum/fhirtypes';
 import { FhirError, outcome, type WriteHook } from '@sahti/fhir';
 import type { Principal } from '../../kernel/principal.ts';
 import { chairOf } from './centres.ts';
@@ -38,6 +48,14 @@ const scheduleOfSlot = (r: Resource | undefined): string[] => {
   return ref?.startsWith('Schedule/') ? [ref.slice('Schedule/'.length)] : [];
 };
 
+/** The stays a document is about (the summary sent ahead names its stay in context.related). */
+const staysOfDocument = (r: Resource | undefined): string[] =>
+  r?.resourceType === 'DocumentReference'
+    ? ((r as DocumentReference).context?.related ?? []).flatMap((x) =>
+        x.reference?.startsWith('ServiceRequest/') ? [x.reference.slice('ServiceRequest/'.length)] : [],
+      )
+    : [];
+
 const isChair = (r: Resource | undefined): boolean =>
   r?.resourceType === 'Schedule' && chairOf(r as Schedule) !== undefined;
 
@@ -54,12 +72,15 @@ export function protectHook(): WriteHook {
     const schedules = byPerson
       ? changes.flatMap((c) => [...scheduleOfSlot(c.next), ...scheduleOfSlot(c.previous)])
       : [];
-    if (slots.length === 0 && schedules.length === 0) return undefined;
+    // the summary sent ahead is what the destination reads: no one changes it after sending
+    const documents = changes.flatMap((c) => [...staysOfDocument(c.next), ...staysOfDocument(c.previous)]);
+    if (slots.length === 0 && schedules.length === 0 && documents.length === 0) return undefined;
     return async (tx) => {
       const chairs = await tx.query(
         `SELECT 1 FROM sched_slot s JOIN dial_chair c ON c.schedule_id = s.schedule_id WHERE s.slot_id = ANY($1::text[])
-         UNION ALL SELECT 1 FROM dial_chair WHERE schedule_id = ANY($2::text[]) LIMIT 1`,
-        [slots, schedules],
+         UNION ALL SELECT 1 FROM dial_chair WHERE schedule_id = ANY($2::text[])
+         UNION ALL SELECT 1 FROM dial_stay WHERE id = ANY($3::text[]) LIMIT 1`,
+        [slots, schedules, documents],
       );
       if (chairs.rows.length > 0) throw refused();
     };
