@@ -173,7 +173,7 @@ export function gatewayHook(gateways: GatewayRegistry): WriteHook {
  * Whether a unit, or an active member of its team, has this patient in care now (a relationship
  * of access v2 other than break-the-glass): the patients a unit's devices may be read for.
  */
-async function unitHasInCare(tx: SqlExecutor, unit: string, patientId: string): Promise<boolean> {
+export async function unitHasInCare(tx: SqlExecutor, unit: string, patientId: string): Promise<boolean> {
   const rows = await tx.query(
     `SELECT 1 FROM care_relation c
       WHERE c.patient_id = $1::text AND c.source <> 'break-glass'

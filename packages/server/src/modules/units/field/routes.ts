@@ -20,7 +20,7 @@ import { GATEWAY_READING_SYSTEM } from '../terms.ts';
 import { tourOf } from '../tours/publish.ts';
 import { devices, nameElement, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
 import { referralFacilities } from './facilities.ts';
-import { type GatewayRegistry, gatewayWriteProblem } from './hooks.ts';
+import { type GatewayRegistry, gatewayWriteProblem, unitHasInCare } from './hooks.ts';
 import { runSync } from './sync.ts';
 
 export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings, gateways: GatewayRegistry) {
@@ -111,8 +111,6 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry) || bundle.entry.length > 1000)
       throw invalid([{ field: 'bundle', message: 'Send a Bundle of at most 1,000 Observation entries' }]);
     const owned = new Set((await devices(store, unit.slice(13))).map((d) => `Device/${d.id}`));
-    const members = (await roster(store, unit.slice(13))).map((m) => m.practitioner);
-    const actors = [unit, ...members];
     const readingIds = bundle.entry.flatMap((e) =>
       ((e.resource as Observation | undefined)?.identifier ?? [])
         .filter((x) => x.system === GATEWAY_READING_SYSTEM)
@@ -145,7 +143,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
           response: { status: '200 OK', location: `Observation/${known.get(`gateway|${readingId}`)}` },
         });
       else if (!owned.has(o.device?.reference as string)) refuse('Not a device of this unit');
-      else if (!(await inCareOf(ctx, String(o.subject?.reference ?? '').slice(8), actors)))
+      else if (!(await unitHasInCare(db, unit, String(o.subject?.reference ?? '').slice(8))))
         refuse('Not a patient of this unit (register or confirm their presence first)');
       else {
         positions.push(i);
@@ -183,16 +181,6 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     }
     return reply.send({ resourceType: 'Bundle', type: 'batch-response', entry: answers });
   });
-}
-
-/** Whether an open care relationship names the unit or one of its members for this patient. */
-async function inCareOf(ctx: ModuleContext, patientId: string, actors: string[]): Promise<boolean> {
-  const rows = await ctx.db.query(
-    `SELECT 1 FROM care_relation WHERE patient_id = $1::text AND actor = ANY($2::text[])
-        AND source <> 'break-glass' AND start_at <= now() AND (end_at IS NULL OR end_at > now()) LIMIT 1`,
-    [patientId, actors],
-  );
-  return rows.rows.length > 0;
 }
 
 /** Whether a tour Schedule opens the stop on a local date (its weekly template, its closed days). */
