@@ -544,6 +544,134 @@ describe('transfers abroad and declines', () => {
     );
   });
 
+  /** A patient of Rabat whose stay of two days at Paris is sent, the transfer abroad consented. */
+  async function sentToParis(name: string) {
+    const nephro = await addPractitioner(server, rabat.organization, `Nephro ${name}`, true);
+    const ref = await addDialysisPatient(server, {
+      name,
+      nephrologist: nephro,
+      homeCentre: rabat.organization,
+    });
+    const p = await signIn(server, ['patient'], ref);
+    const n = await signIn(server, ['doctor'], nephro);
+    const draft = await api(p, '/stays', {
+      method: 'POST',
+      body: { service: paris.service, arrival: today(), departure: inDays(1) },
+    });
+    await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} });
+    const sent = await api(p, `/stays/${draft.body.id}/send`, {
+      method: 'POST',
+      body: { shareSummary: true, transferAbroad: true },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    return { ref, id: draft.body.id as string, patient: p, nephrologist: n };
+  }
+
+  it('every read of the record by the centre abroad is flagged and registered (law 09-08), reads at home are not', async () => {
+    const stay = await sentToParis('Lahlou');
+    const parisDoctor = await signIn(
+      server,
+      ['doctor'],
+      await addPractitioner(server, paris.organization, 'Néphrologue Paris'),
+    );
+    const parisCoordinator = await signIn(
+      server,
+      ['dialysis-coordinator'],
+      await addPractitioner(server, paris.organization, 'Coordination Paris'),
+    );
+    // before acceptance: the summary sent ahead, and nothing else
+    assert.equal((await api(parisDoctor, `/stays/${stay.id}/summary`)).status, 200);
+    assert.equal((await parisDoctor.fhir(`/Patient/${stay.ref.slice(8)}`)).status, 404);
+    const capacity = await api(parisCoordinator, `/stays/${stay.id}/capacity`);
+    const slot = capacity.body.slots.find((s: { date: string }) => s.date === inDays(1))?.slot;
+    const accepted = await api(parisCoordinator, `/stays/${stay.id}/accept`, {
+      method: 'POST',
+      body: { sessions: [{ slot }] },
+    });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+    // during the stay the Paris staff read the record like any centre in care…
+    assert.equal((await parisDoctor.fhir(`/Patient/${stay.ref.slice(8)}`)).status, 200);
+    assert.equal((await parisDoctor.fhir(`/Observation?patient=${stay.ref}`)).status, 200);
+    // …the home nephrologist too, in Morocco
+    assert.equal((await stay.nephrologist.fhir(`/Observation?patient=${stay.ref}`)).status, 200);
+    const db = server.platform.db;
+    const parisRef = (
+      await db.query<{ fhir_user: string }>('SELECT fhir_user FROM auth_account WHERE login = $1::text', [
+        parisDoctor.login,
+      ])
+    ).rows[0]?.fhir_user;
+    let register: { event: string; recipient: string; abroad: boolean; country: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      register = (
+        await db.query<{ event: string; recipient: string; abroad: boolean; country: string }>(
+          `SELECT event, recipient, abroad, country FROM dial_transfer
+            WHERE stay_id = $1::text AND event LIKE 'record-%' ORDER BY at`,
+          [stay.id],
+        )
+      ).rows;
+      if (register.length >= 4) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // the summary (read), the stay's screens the coordinator used (read), the Patient (read), the search
+    const events = register.map((r) => r.event);
+    assert.ok(events.includes('record-read') && events.includes('record-search'), JSON.stringify(register));
+    assert.ok(register.every((r) => r.abroad && r.country === 'FR'));
+    assert.ok(
+      register.some((r) => r.recipient === parisRef),
+      JSON.stringify(register),
+    );
+    const homeReads = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM dial_transfer t JOIN auth_account a ON a.fhir_user = t.recipient
+        WHERE t.stay_id = $1::text AND a.login = $2::text`,
+      [stay.id, stay.nephrologist.login],
+    );
+    assert.equal(homeReads.rows[0].n, 0);
+    await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
+    const flagged = await db.query<{ desc: string }>(
+      `SELECT content->>'outcomeDesc' AS desc FROM audit_event
+        WHERE patient_id = $1::text AND content->>'outcomeDesc' LIKE 'cross-border transfer%'`,
+      [stay.ref.slice(8)],
+    );
+    // the sending, then one per read from Paris
+    assert.ok(flagged.rows.length >= 1 + register.length, JSON.stringify(flagged.rows));
+    assert.ok(
+      flagged.rows.some((r) =>
+        r.desc.includes('search of Observation from Centre partenaire Paris (test), FR'),
+      ),
+    );
+  });
+
+  it('a consent withdrawn after sending hides the checks and the summary from the destination', async () => {
+    const stay = await sentToParis('Sqalli');
+    const parisCoordinator = await signIn(
+      server,
+      ['dialysis-coordinator'],
+      await addPractitioner(server, paris.organization, 'Coordination Paris 2'),
+    );
+    const before = await api(parisCoordinator, `/stays/${stay.id}`);
+    assert.equal(before.status, 200);
+    assert.ok(before.body.readiness?.length > 0);
+    assert.equal(before.body.hasSummary, true);
+    const consents = await stay.patient.fhir(`/Consent?patient=${stay.ref}&status=active`);
+    const consent = consents.body.entry.find((e: { resource: { policy?: { uri: string }[] } }) =>
+      e.resource.policy?.some((x) => x.uri.includes('law-09-08')),
+    ).resource;
+    const withdrawn = await stay.patient.fhir(`/Consent/${consent.id}`, {
+      method: 'PUT',
+      body: { ...consent, status: 'inactive' },
+    });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    const after = await api(parisCoordinator, `/stays/${stay.id}`);
+    assert.equal(after.status, 200);
+    assert.equal(after.body.readiness, undefined);
+    assert.equal(after.body.hasSummary, false);
+    assert.equal(after.body.sharingWithdrawn, true);
+    assert.equal((await api(parisCoordinator, `/stays/${stay.id}/summary`)).status, 403);
+    // the patient still sees their own checks
+    const own = await api(stay.patient, `/stays/${stay.id}`);
+    assert.ok(own.body.readiness?.length > 0);
+  });
+
   it('a declined request tells the patient why, and the centre can no longer read the summary', async () => {
     const nephro = await addPractitioner(server, rabat.organization, 'Nephro Decline', true);
     const ref = await addDialysisPatient(server, {

@@ -40,6 +40,13 @@ export interface AuditLog {
   readonly db: SqlClient;
   /** Queues the AuditEvent(s) of one access: one per patient touched (BALP), one if none. */
   record(input: AuditInput): void;
+  /**
+   * Calls `listener` with every access recorded from now on (after it is queued), so that a service
+   * can add what the law asks of its own accesses — guest dialysis flags reads by a centre abroad.
+   * A listener runs synchronously inside record(): it starts its own work and must not throw (what
+   * it throws is reported and ignored). Returns the function that stops it.
+   */
+  observe(listener: (input: AuditInput) => void): () => void;
   /** Resolves once every event queued so far is in the table; rejects if the write failed. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is queued; later records are dropped. */
@@ -62,6 +69,7 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
   let running: Promise<void> | undefined;
   let closed = false;
   let overflowReported = false;
+  const listeners = new Set<(input: AuditInput) => void>();
 
   let timerIsImmediate = false;
   let backoffUntil = 0; // after a failed flush, nothing retries before this
@@ -128,8 +136,19 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
         schedule(queue.length >= batchSize ? 0 : interval);
       } catch (error) {
         // an event that cannot even be built must still not fail the request it describes
-        drop(1, (error as Error).message);
+        return drop(1, (error as Error).message);
       }
+      for (const listener of listeners) {
+        try {
+          listener(input);
+        } catch (error) {
+          onError(new Error(`audit listener: ${(error as Error).message}`));
+        }
+      }
+    },
+    observe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async flush() {
       if (running) await running.catch(() => undefined);

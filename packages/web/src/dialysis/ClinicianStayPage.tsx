@@ -323,6 +323,7 @@ export default function ClinicianStayPage({ params }: PageProps) {
           {t('review.openRecord')}
         </ButtonLink>
       </div>
+      {stay.sharingWithdrawn && <Notice kind="warning">{t('review.sharingWithdrawn')}</Notice>}
       {stay.decline && (
         <Notice kind="warning">{stay.decline.text ?? t(`review.reasons.${stay.decline.reason}`)}</Notice>
       )}

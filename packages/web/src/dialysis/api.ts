@@ -100,6 +100,8 @@ export interface StayView extends StaySummary {
   sessions: SessionView[];
   letter?: { id: string; date: string; author?: string; sections: { title?: string; html?: string }[] };
   hasSummary: boolean;
+  /** At the destination: the patient withdrew their consent to share; checks and summary hidden. */
+  sharingWithdrawn?: boolean;
 }
 
 export interface StayLists {

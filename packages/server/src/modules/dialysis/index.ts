@@ -12,6 +12,7 @@ import { registerTemplates } from '../../notify/index.ts';
 import { materializeSchedules } from '../scheduling/materialize.ts';
 import { addSummarySection } from '../summary/index.ts';
 import { centreProjectionHook, chairOf } from './centres.ts';
+import { watchCrossBorderReads } from './cross-border.ts';
 import {
   buildDialysisDemo,
   DEMO_DESTINATION_LOGIN,
@@ -46,6 +47,7 @@ export const dialysisModule: SahtiModule = {
     addSummarySection(dialysisSection);
     registerDialysisRoutes(deps);
     registerJobs(deps);
+    watchCrossBorderReads(deps);
   },
   async seedDemo(ctx) {
     const marker = await ctx.store.search('Organization', [

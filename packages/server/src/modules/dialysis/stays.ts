@@ -510,31 +510,35 @@ export async function notifyPatient(
   }
 }
 
+/**
+ * Whether the destination may still see what the patient shared with it: the stay's Consent, given
+ * by the patient, active and within its period, and the stay neither declined nor cancelled.
+ */
+export async function sharingInForce(deps: DialysisDeps, stay: StayRow): Promise<boolean> {
+  if (!stay.consent_id || ['declined', 'cancelled'].includes(stay.state)) return false;
+  const consent = await readResource<Consent>(deps.ctx.db, deps.ctx.store, 'Consent', stay.consent_id);
+  const author = (
+    await deps.ctx.db.query<{ author: string }>(
+      'SELECT author FROM consent_author WHERE consent_id = $1::text',
+      [stay.consent_id],
+    )
+  ).rows[0]?.author;
+  const period = consent?.provision?.period;
+  const now = new Date().toISOString();
+  return (
+    consent?.status === 'active' &&
+    author === `Patient/${stay.patient_id}` &&
+    (!period?.start || period.start <= now) &&
+    (!period?.end || now <= period.end)
+  );
+}
+
 /** The summary sent ahead: the patient and home care-givers always; the destination under the patient's consent. */
 export async function sentSummary(deps: DialysisDeps, principal: Principal, id: string): Promise<unknown> {
   const { stay, role } = await roleIn(accessDeps(deps), principal, await stayRow(deps.ctx.db, id));
   if (!stay.summary_id) notFound('No summary has been sent for this stay yet');
   if (role === 'destination') {
-    const consent = stay.consent_id
-      ? await readResource<Consent>(deps.ctx.db, deps.ctx.store, 'Consent', stay.consent_id)
-      : undefined;
-    const author = stay.consent_id
-      ? (
-          await deps.ctx.db.query<{ author: string }>(
-            'SELECT author FROM consent_author WHERE consent_id = $1::text',
-            [stay.consent_id],
-          )
-        ).rows[0]?.author
-      : undefined;
-    const period = consent?.provision?.period;
-    const now = new Date().toISOString();
-    const valid =
-      consent?.status === 'active' &&
-      author === `Patient/${stay.patient_id}` &&
-      (!period?.start || period.start <= now) &&
-      (!period?.end || now <= period.end) &&
-      !['declined', 'cancelled'].includes(stay.state);
-    if (!valid)
+    if (!(await sharingInForce(deps, stay)))
       throw forbidden(
         'The patient’s consent to share this summary with your centre is not (or no longer) in force',
       );
@@ -555,32 +559,22 @@ export async function sentSummary(deps: DialysisDeps, principal: Principal, id: 
     [`DocumentReference/${stay.summary_id}`],
     stay.patient_id,
   );
-  if (role === 'destination') {
+  // a read from abroad is flagged and registered by cross-border.ts, as every read by that centre is
+  if (role === 'destination' && !stay.abroad) {
     const c = await centre(deps, stay.service_id);
     await deps.ctx.db.query(
       `INSERT INTO dial_transfer (id, stay_id, patient_id, organization, country, abroad, consent_id, recipient, event)
-       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::boolean, $7::text, $8::text, 'read')`,
+       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, false, $6::text, $7::text, 'read')`,
       [
         crypto.randomUUID(),
         stay.id,
         stay.patient_id,
         stay.organization,
         c?.country ?? 'MA',
-        stay.abroad,
         stay.consent_id,
         principal.fhirUser ?? principal.id,
       ],
     );
-    if (stay.abroad)
-      audited(
-        deps,
-        principal,
-        'export',
-        'DocumentReference',
-        [`DocumentReference/${stay.summary_id}`],
-        stay.patient_id,
-        `cross-border transfer (law 09-08): patient summary read from ${c?.name ?? stay.organization}, ${c?.country ?? ''}, consent Consent/${stay.consent_id}`,
-      );
   }
   return JSON.parse(Buffer.from(data as string, 'base64').toString('utf8'));
 }

@@ -19,7 +19,7 @@ import {
   type StayRow,
   stayRow,
 } from './stay-store.ts';
-import { accessDeps, centre, checksFor } from './stays.ts';
+import { accessDeps, centre, checksFor, sharingInForce } from './stays.ts';
 import { EXT, SESSION_CODES, SESSION_ID_SYSTEM, STAY_LETTER } from './terms.ts';
 
 async function summaryOf(deps: DialysisDeps, stay: StayRow) {
@@ -97,7 +97,10 @@ export async function viewOf(deps: DialysisDeps, stay: StayRow, role: Role) {
       ['_count', '20'],
     ])
   ).matches as Composition[];
-  const checks = ['draft', 'sent'].includes(stay.state) ? await checksFor(deps, stay) : undefined;
+  // the destination sees the facts read from the live record only while the patient's sharing holds
+  const withdrawn = role === 'destination' && !(await sharingInForce(deps, stay));
+  const checks =
+    ['draft', 'sent'].includes(stay.state) && !withdrawn ? await checksFor(deps, stay) : undefined;
   const sessions = appointments.map((a) => {
     const record = procedures.find((p) =>
       p.identifier?.some((i) => i.system === SESSION_ID_SYSTEM && i.value === a.id),
@@ -161,7 +164,8 @@ export async function viewOf(deps: DialysisDeps, stay: StayRow, role: Role) {
           },
         }
       : {}),
-    hasSummary: !!stay.summary_id,
+    hasSummary: !!stay.summary_id && !withdrawn,
+    ...(withdrawn && stay.summary_id ? { sharingWithdrawn: true } : {}),
   };
 }
 

@@ -165,6 +165,7 @@ export const ar: Messages<typeof fr> = {
   },
   review: {
     summary: 'الملخص الطبي (IPS)',
+    sharingWithdrawn: 'لم يعد المريض يشارك ملخصه مع مركزكم: أُخفيت التحققات والملخص.',
     readSummary: 'قراءة الملخص المرسل',
     openRecord: 'فتح ملف المريض',
     approval: 'موافقة طبيب الكلى المعالج',

@@ -161,6 +161,8 @@ export const en: Messages<typeof fr> = {
   },
   review: {
     summary: 'Medical summary (IPS)',
+    sharingWithdrawn:
+      'The patient no longer shares their summary with your centre: the checks and the summary are hidden.',
     readSummary: 'Read the summary sent',
     openRecord: 'Open the patient’s record',
     approval: 'Home nephrologist’s approval',

@@ -158,6 +158,8 @@ export const fr = {
   },
   review: {
     summary: 'Résumé médical (IPS)',
+    sharingWithdrawn:
+      'Le patient ne partage plus son résumé avec votre centre : les vérifications et le résumé sont masqués.',
     readSummary: 'Lire le résumé envoyé',
     openRecord: 'Ouvrir le dossier du patient',
     approval: 'Accord du néphrologue traitant',
