@@ -22,7 +22,7 @@ import { renderTemplate } from '../packages/server/src/notify/templates.ts';
 import { ecgPdf, ecgStrip, photo, prescription, referral } from './support/field-records.ts';
 import { type Person, signIn } from './support/people.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
-import { fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
+import { FIELD, fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
 
 let server: TestServer;
 let world: UnitsWorld;
@@ -843,15 +843,36 @@ describe('field clinical records: ECG, PDF, photo, prescription, referral', () =
       photo(v, camera, Buffer.from('hello world, not a jpeg').toString('base64')),
     ]);
     assert.equal(notImage.status, 400);
-    // the same checks whatever the method: a photo or an ECG written by PUT under an id of the
-    // sender's choosing (which creates it), or another unit's device named that way
+    // a sync carries new records as conditional creates and edits as PUT with If-Match, nothing else:
+    // a PUT without If-Match would overwrite what changed elsewhere, or create under a chosen id
+    const reshaped = (entry: { resource: { resourceType: string } }, request: Record<string, string>) => {
+      const id = randomUUID();
+      return { fullUrl: `urn:uuid:${id}`, resource: { ...entry.resource, id }, request };
+    };
+    const camPhoto = (v: ReturnType<typeof fieldVisit>) => photo(v, camera);
+    for (const [how, request] of [
+      ['PUT without If-Match', (id: string) => ({ method: 'PUT', url: `Media/${id}` })],
+      ['plain POST', () => ({ method: 'POST', url: 'Media' })],
+      ['PATCH', (id: string) => ({ method: 'PATCH', url: `Media/${id}`, ifMatch: 'W/"1"' })],
+      ['DELETE', (id: string) => ({ method: 'DELETE', url: `Media/${id}` })],
+      [
+        'a condition on another identifier',
+        () => ({ method: 'POST', url: 'Media', ifNoneExist: `identifier=${FIELD}|${randomUUID()}` }),
+      ],
+    ] as const) {
+      const res = await attempt((v) => [reshaped(camPhoto(v), request(randomUUID()))]);
+      assert.equal(res.status, 400, `${how}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      assert.match(res.body.issue[0].expression[0], /\.request/, how);
+    }
+    // the same checks whatever the method: a photo or an ECG sent as an edit (PUT with If-Match),
+    // or another unit's device named that way
     const asPut = (entry: { resource: { resourceType: string } }) => {
       const id = randomUUID();
-      return {
-        fullUrl: `urn:uuid:${id}`,
-        resource: { ...entry.resource, id },
-        request: { method: 'PUT', url: `${entry.resource.resourceType}/${id}` },
-      };
+      return reshaped(entry, {
+        method: 'PUT',
+        url: `${entry.resource.resourceType}/${id}`,
+        ifMatch: 'W/"1"',
+      });
     };
     const disguised = await attempt((v) => [
       asPut(photo(v, camera, Buffer.from('<html><script>alert(1)</script></html>').toString('base64'))),

@@ -56,6 +56,45 @@ export function fieldRecordOf(entry: BundleEntry): string | undefined {
 export const editedReference = (entry: BundleEntry): string | undefined =>
   entry.request?.method === 'PUT' && entry.request.ifMatch ? entry.request.url.split('?')[0] : undefined;
 
+/**
+ * What a sync may carry: a new record as a conditional create on its field-record identifier, and
+ * an edit as a PUT with If-Match of the version the device read. Anything else — a PUT without
+ * If-Match (it would overwrite what changed elsewhere, or create a record under an id of the
+ * sender's choosing), a PATCH, a DELETE, a POST a replay would duplicate — is refused, naming it.
+ */
+export function requestProblems(bundle: Bundle): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  (bundle.entry ?? []).forEach((e, i) => {
+    const key = e.fullUrl ?? `entry/${i}`;
+    const method = e.request?.method;
+    if (method === 'POST' && fieldRecordOf(e)) {
+      const value = fieldRecordOf(e);
+      const carried = (e.resource as { identifier?: { system?: string; value?: string }[] } | undefined)
+        ?.identifier;
+      if (!carried?.some((id) => id.system === FIELD_RECORD_SYSTEM && id.value === value))
+        out.push({
+          field: `${key}.request.ifNoneExist`,
+          message: 'The record carries the field-record identifier of its condition',
+        });
+      return;
+    }
+    if (
+      method === 'PUT' &&
+      e.request?.ifMatch?.trim() &&
+      /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(e.request.url ?? '')
+    )
+      return;
+    out.push({
+      field: `${key}.request`,
+      message:
+        method === 'PUT'
+          ? 'An edit names the record (Type/id) and carries If-Match with the version the device read'
+          : `A sync carries new records (POST with If-None-Exist: identifier=${FIELD_RECORD_SYSTEM}|<uuid>) and edits (PUT with If-Match)`,
+    });
+  });
+  return out;
+}
+
 const versionOf = (ifMatch: string) => /^(?:W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[1] ?? ifMatch;
 
 /** Every reference string inside a resource. */

@@ -15,7 +15,7 @@ import { asCaller, invalid } from '../caller.ts';
 import { devices, isUnit, unitsOf } from '../units.ts';
 import { clinicalRecordProblems, devicesNamed, referralTargets } from './clinical.ts';
 import { checkFieldPrescribers } from './prescribers.ts';
-import { type EntryResult, prepareSync, syncLookups } from './sync-plan.ts';
+import { type EntryResult, prepareSync, requestProblems, syncLookups } from './sync-plan.ts';
 
 /** A prescription of the sync, once its drafts are in: signed, or left a draft with the reason. */
 export interface SyncedPrescription {
@@ -69,7 +69,7 @@ export async function runSync(
   if (row && row.account !== account)
     throw new FhirError(409, outcome('error', 'conflict', 'This batch id is taken: make a new one'));
   if (row?.status === 'done' && row.summary) return row.summary;
-  const problems = clinicalRecordProblems(bundle, limits);
+  const problems = [...requestProblems(bundle), ...clinicalRecordProblems(bundle, limits)];
   if (problems.length) throw invalid(problems);
   await checkReferences(ctx, principal, bundle);
   await checkFieldPrescribers(ctx, principal, bundle);
