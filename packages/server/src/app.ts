@@ -10,6 +10,7 @@ import { type HardeningConfig, registerHardening } from './hardening.ts';
 import { send } from './kernel/http.ts';
 import { answerValidationError } from './kernel/validation.ts';
 import { requestId } from './ops/index.ts';
+import { requestLogging } from './ops/request-log.ts';
 
 export interface AppOptions {
   handler: FhirRestHandler;
@@ -33,9 +34,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     genReqId: requestId, // x-request-id: the caller's if it is a safe token, else a UUID (ops/)
     // request logs carry method, route and status — never bodies or query strings with identifiers
-    logger: options.logger
-      ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: r.routeOptions?.url }) } }
-      : false,
+    ...(options.logger ? requestLogging() : { logger: false }),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {

@@ -109,6 +109,9 @@ async function isMobileUnit(tx: SqlExecutor, reference: string): Promise<boolean
 }
 
 /** The gateway clients, cached briefly (a write asks on every change of a system client). */
+/** The id of every device gateway's client begins with it (field/routes.ts). */
+export const GATEWAY_CLIENT_PREFIX = 'gateway-';
+
 export class GatewayRegistry {
   private cache: { at: number; byClient: Map<string, string> } | undefined;
   private readonly db: SqlExecutor;
@@ -135,7 +138,9 @@ export class GatewayRegistry {
 export function gatewayHook(gateways: GatewayRegistry): WriteHook {
   return (changes, actor) => {
     const principal = actor as Principal | undefined;
-    if (principal?.kind !== 'system') return undefined;
+    // gateways are system clients registered by /api/units/:id/gateways, always named `gateway-…`:
+    // any other client's write stays one statement, without a transaction for this check
+    if (principal?.kind !== 'system' || !principal.id.startsWith(GATEWAY_CLIENT_PREFIX)) return undefined;
     return async (tx) => {
       const unit = await gateways.unitOf(principal.id, tx);
       if (!unit) return;

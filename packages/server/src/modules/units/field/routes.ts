@@ -20,7 +20,7 @@ import { GATEWAY_READING_SYSTEM } from '../terms.ts';
 import { tourOf } from '../tours/publish.ts';
 import { devices, nameElement, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
 import { referralFacilities } from './facilities.ts';
-import { type GatewayRegistry, gatewayWriteProblem, unitHasInCare } from './hooks.ts';
+import { GATEWAY_CLIENT_PREFIX, type GatewayRegistry, gatewayWriteProblem, unitHasInCare } from './hooks.ts';
 import { runSync } from './sync.ts';
 
 export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings, gateways: GatewayRegistry) {
@@ -81,7 +81,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     const principal = await who(ctx, req);
     requireRole(principal, ['administrator'], 'register device gateways');
     const unit = await readUnit(store, req.params.id);
-    const clientId = `gateway-${unit.id}-${crypto.randomUUID().slice(0, 8)}`;
+    const clientId = `${GATEWAY_CLIENT_PREFIX}${unit.id}-${crypto.randomUUID().slice(0, 8)}`;
     const created = await createClient(db, {
       clientId,
       name: `Device gateway of ${unit.name}`,
