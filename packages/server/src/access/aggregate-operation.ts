@@ -2,7 +2,8 @@
  * `[type]/$aggregate`: counts grouped by non-identifying dimensions, for programme managers and
  * indicator dashboards, as a FHIR MeasureReport (one stratum per cell). Filters follow the
  * aggregate allow-list; every cell under K is suppressed (its count left out, flagged), and so is
- * the total when it is under K.
+ * the total when it is under K — and enough cells beside them that the total minus the cells shown
+ * does not give a suppressed count back (suppressedCells).
  *
  *   GET /fhir/R4/Observation/$aggregate?group-by=code&group-by=period:month&group-by=region&date=ge2025
  */
@@ -111,6 +112,8 @@ export const aggregateOperation: FhirOperation = {
       if (existing) existing.count += cell.count;
       else merged.set(key, { keys, count: cell.count });
     }
+    const strata = [...merged.values()];
+    const hidden = suppressedCells(strata.map((c) => c.count));
     const report: MeasureReport = {
       resourceType: 'MeasureReport',
       status: 'complete',
@@ -127,7 +130,7 @@ export const aggregateOperation: FhirOperation = {
                 stratifier: [
                   {
                     code: dimensions.map((d) => ({ text: d.name })),
-                    stratum: [...merged.values()].map((cell) => stratum(dimensions, cell)),
+                    stratum: strata.map((cell, i) => stratum(dimensions, cell, hidden.has(i))),
                   },
                 ],
               }
@@ -154,13 +157,41 @@ export const aggregateOperation: FhirOperation = {
   },
 };
 
-function populationCount(count: number) {
+/**
+ * The cells left out of a report whose total is shown: every cell under K and, so that the total
+ * minus the cells shown does not give them back (one cell under K is exactly that difference), the
+ * smallest cells shown next until what is left out adds up to K at least (complementary
+ * suppression). Returns their indexes.
+ */
+export function suppressedCells(counts: number[]): Set<number> {
+  const hidden = new Set<number>();
+  let sum = 0;
+  counts.forEach((count, i) => {
+    if (count > 0 && count < K_ANONYMITY) {
+      hidden.add(i);
+      sum += count;
+    }
+  });
+  if (hidden.size === 0) return hidden;
+  const shown = counts
+    .map((count, i) => ({ count, i }))
+    .filter(({ count, i }) => count > 0 && !hidden.has(i))
+    .sort((a, b) => a.count - b.count);
+  for (const { count, i } of shown) {
+    if (sum >= K_ANONYMITY) break;
+    hidden.add(i);
+    sum += count;
+  }
+  return hidden;
+}
+
+function populationCount(count: number, hide = false) {
   const code = {
     coding: [
       { system: 'http://terminology.hl7.org/CodeSystem/measure-population', code: 'initial-population' },
     ],
   };
-  if (count > 0 && count < K_ANONYMITY)
+  if (hide || (count > 0 && count < K_ANONYMITY))
     return { code, extension: [{ url: SUPPRESSED_EXTENSION, valueBoolean: true }] };
   return { code, count };
 }
@@ -168,12 +199,13 @@ function populationCount(count: number) {
 function stratum(
   dimensions: Dimension[],
   cell: { keys: (string | null)[]; count: number },
+  hide: boolean,
 ): MeasureReportGroupStratifierStratum {
   return {
     component: dimensions.map((d, i) => ({
       code: { text: d.name },
       value: { text: cell.keys[i] ?? 'unknown' },
     })),
-    population: [populationCount(cell.count)],
+    population: [populationCount(cell.count, hide)],
   };
 }
