@@ -147,6 +147,14 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.equal(body.items.length, 2);
     assert.deepEqual(body.patient, { initials: 'S. A.', birthYear: '1986' });
     assert.ok(!JSON.stringify(body).includes('Amrani'), 'the patient is not named on the public page');
+    // the read by whoever holds the code is in the patient's audit trail, as any read of their record
+    await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
+    const audited = await server.platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_event
+        WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'prescription verified by its code'`,
+      [world.patientId],
+    );
+    assert.equal(audited.rows[0].n, 1);
     assert.equal((await verify('0'.repeat(32))).status, 404);
     assert.equal((await verify('not-a-code')).status, 404);
   });

@@ -83,7 +83,7 @@ export function registerPrescriptionRoutes(ctx: ModuleContext, service: Prescrip
   app.get<{ Params: { code: string } }>(
     '/api/prescriptions/verify/:code',
     { config: { rateLimit: { max: VERIFY_PER_MINUTE, timeWindow: 60_000 } } },
-    async (req, reply) => reply.headers(PUBLIC_HEADERS).send(await service.verify(req.params.code)),
+    async (req, reply) => reply.headers(PUBLIC_HEADERS).send(await service.verify(req.params.code, req.ip)),
   );
 
   // a key never changes under its id: cacheable by anyone

@@ -274,11 +274,29 @@ export class PrescriptionService {
   }
 
   /** What the public page shows: the status and the least needed to match the paper and the person. */
-  async verify(codeInput: string) {
+  async verify(codeInput: string, address?: string) {
     const code = normalizeCode(codeInput);
     const row = code && (await this.row('code_hash', codeHash(code)));
     if (!row) return refuse(404, 'not-found', 'No prescription has this code');
     const { intact, requests } = await this.check(row);
+    // whoever holds the code read the patient's medicines: in the patient's access log like any read
+    this.ctx.audit.record({
+      principal: {
+        kind: 'system',
+        id: 'prescription-code-holder',
+        roles: [],
+        scopes: [],
+        display: 'holder of the prescription code (public verification)',
+        clientId: 'prescription-verification',
+        ...(address ? { address } : {}),
+      },
+      interaction: 'read',
+      resourceType: 'MedicationRequest',
+      ids: row.request_ids.map((r) => `MedicationRequest/${r}`),
+      patientIds: [row.patient_id],
+      outcome: 200,
+      outcomeDesc: 'prescription verified by its code',
+    });
     const status: VerificationStatus = !intact
       ? 'tampered'
       : row.revoked_at
