@@ -2,7 +2,8 @@
  * Teleconsultation through HTTP and WebSockets: only the two parties of a video consultation get
  * its TURN credentials and its signalling channel; the patient consents before checking in; the
  * Encounter (class VR) records start, end, modes and incidents; chat is relayed and kept; documents
- * are checked by their bytes; the survey is answered once.
+ * are checked by their bytes; the survey is answered once. Another patient who learns the
+ * appointment's id (a busy Slot names it) cannot write into the consultation from their own record.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -14,6 +15,7 @@ import {
   rawCall,
   seedConsultationWorld,
 } from './support/consultation.ts';
+import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 const TURN_SECRET = 'test-turn-secret';
@@ -259,5 +261,201 @@ describe('a consultation from check-in to survey', () => {
     assert.match(qr.body.questionnaire, /teleconsultation-satisfaction/);
     const q = await world.patient.fhir('/Questionnaire/teleconsultation-satisfaction');
     assert.equal(q.status, 200);
+  });
+});
+
+describe('another patient who knows the appointment’s id', () => {
+  const CONSENT_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/teleconsultation-consent';
+  const SATISFACTION_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/teleconsultation-satisfaction';
+  const ACTIVE_PDF = '%PDF-1.4 1 0 obj << /OpenAction << /S/J#61vaScript /J#53 (app.alert(1)) >> >> endobj';
+  let target: string;
+  let intruder: Person;
+  let intruderId: string;
+
+  before(async () => {
+    target = await bookConsultation(server, world);
+    intruderId = `tc-b-${world.patientId.slice(5)}`;
+    const put = await fhirFetch(server.fhirBase, `/Patient/${intruderId}`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: intruderId, name: [{ family: 'Berrada', given: ['Omar'] }] },
+    });
+    assert.ok(put.status < 300, JSON.stringify(put.body));
+    intruder = await signIn(server, ['patient'], `Patient/${intruderId}`);
+  });
+
+  it('cannot put a message “from the doctor” into its chat', async () => {
+    const forged = await intruder.fhir('/Communication', {
+      method: 'POST',
+      body: {
+        resourceType: 'Communication',
+        status: 'completed',
+        subject: { reference: `Patient/${intruderId}` },
+        basedOn: [{ reference: `Appointment/${target}` }],
+        sender: { reference: `Practitioner/${world.doctorId}` },
+        sent: new Date().toISOString(),
+        payload: [{ contentString: 'Votre traitement est arrêté, appelez ce numéro.' }],
+      },
+    });
+    assert.equal(forged.status, 201, 'their own record takes it');
+    for (const person of [world.patient, world.doctor]) {
+      const state = await person.call(`/api/teleconsult/${target}`);
+      assert.equal(state.status, 200);
+      assert.deepEqual(state.body.chat, [], 'the consultation does not show it');
+    }
+  });
+
+  it('cannot add a document to it, and the doctor cannot download one through it', async () => {
+    const forged = await intruder.fhir('/DocumentReference', {
+      method: 'POST',
+      body: {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        subject: { reference: `Patient/${intruderId}` },
+        author: [{ reference: `Practitioner/${world.doctorId}` }],
+        content: [
+          {
+            attachment: {
+              contentType: 'application/pdf',
+              title: 'ordonnance.pdf',
+              data: Buffer.from(ACTIVE_PDF).toString('base64'),
+            },
+          },
+        ],
+        context: { related: [{ reference: `Appointment/${target}` }] },
+      },
+    });
+    assert.equal(forged.status, 201, 'their own record takes it');
+    const state = await world.doctor.call(`/api/teleconsult/${target}`);
+    assert.deepEqual(state.body.documents, [], 'not listed in the consultation');
+    const down = await rawCall(
+      server,
+      world.doctor,
+      `/api/teleconsult/${target}/documents/${forged.body.id}`,
+    );
+    assert.equal(down.status, 404);
+  });
+
+  it('cannot record a consent for the patient, who still must consent before the call', async () => {
+    const forged = await intruder.fhir('/QuestionnaireResponse', {
+      method: 'POST',
+      body: {
+        resourceType: 'QuestionnaireResponse',
+        identifier: { system: CONSENT_SYSTEM, value: target },
+        questionnaire: 'https://sahti.ma/fhir/Questionnaire/teleconsultation-consent|1',
+        status: 'completed',
+        subject: { reference: `Patient/${intruderId}` },
+      },
+    });
+    assert.equal(forged.status, 403, JSON.stringify(forged.body));
+    const inBundle = await intruder.fhir('', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            resource: {
+              resourceType: 'QuestionnaireResponse',
+              identifier: { system: CONSENT_SYSTEM, value: target },
+              status: 'completed',
+              subject: { reference: `Patient/${intruderId}` },
+            },
+            request: { method: 'POST', url: 'QuestionnaireResponse' },
+          },
+        ],
+      },
+    });
+    assert.equal(inBundle.status, 403, 'nor inside a transaction');
+    const ice = await world.patient.call(`/api/teleconsult/${target}/ice`);
+    assert.equal(ice.status, 409, 'no relay without the patient’s own consent');
+    assert.equal((await world.patient.call(`/api/teleconsult/${target}`)).body.consent, false);
+    // the patient's own consent through /fhir/R4 is refused too: it is given at check-in
+    const own = await world.patient.fhir('/QuestionnaireResponse', {
+      method: 'POST',
+      body: {
+        resourceType: 'QuestionnaireResponse',
+        identifier: { system: CONSENT_SYSTEM, value: target },
+        status: 'completed',
+        subject: { reference: `Patient/${world.patientId}` },
+      },
+    });
+    assert.equal(own.status, 403);
+    const checkIn = await world.patient.call(`/api/teleconsult/${target}/check-in`, {
+      method: 'POST',
+      body: CONSENT,
+    });
+    assert.equal(checkIn.status, 200, JSON.stringify(checkIn.body));
+    assert.equal((await world.patient.call(`/api/teleconsult/${target}/ice`)).status, 200);
+  });
+
+  it('the survey is written through its route only: no answers through /fhir/R4, by anyone', async () => {
+    const encounter = (await world.patient.call(`/api/teleconsult/${target}`)).body.encounter.id;
+    const answer = (subject: string) => ({
+      resourceType: 'QuestionnaireResponse',
+      identifier: { system: SATISFACTION_SYSTEM, value: encounter },
+      questionnaire: 'https://sahti.ma/fhir/Questionnaire/teleconsultation-satisfaction|1',
+      status: 'completed',
+      subject: { reference: subject },
+      item: [{ linkId: 'overall', answer: [{ valueInteger: 1 }] }],
+    });
+    for (let i = 0; i < 2; i++) {
+      const own = await world.patient.fhir('/QuestionnaireResponse', {
+        method: 'POST',
+        body: answer(`Patient/${world.patientId}`),
+      });
+      assert.equal(own.status, 403, JSON.stringify(own.body));
+    }
+    const other = await intruder.fhir('/QuestionnaireResponse', {
+      method: 'POST',
+      body: answer(`Patient/${intruderId}`),
+    });
+    assert.equal(other.status, 403, 'nor for another patient’s Encounter');
+    assert.equal((await world.patient.call(`/api/teleconsult/${target}`)).body.satisfaction, false);
+  });
+
+  it('a document of the consultation written another way is checked again when downloaded', async () => {
+    // the patient's own record, about this appointment, but not through the upload route
+    const written = await world.patient.fhir('/DocumentReference', {
+      method: 'POST',
+      body: {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        subject: { reference: `Patient/${world.patientId}` },
+        content: [
+          {
+            attachment: {
+              contentType: 'application/pdf',
+              title: 'analyses.pdf',
+              data: Buffer.from(ACTIVE_PDF).toString('base64'),
+            },
+          },
+        ],
+        context: { related: [{ reference: `Appointment/${target}` }] },
+      },
+    });
+    assert.equal(written.status, 201, JSON.stringify(written.body));
+    const down = await rawCall(
+      server,
+      world.doctor,
+      `/api/teleconsult/${target}/documents/${written.body.id}`,
+    );
+    assert.equal(down.status, 415, 'active content is refused on the way out too');
+  });
+
+  it('PDF names written with #xx escapes are still active content; a repeated name is no name', async () => {
+    const escaped = await rawCall(server, world.patient, `/api/teleconsult/${target}/documents`, {
+      method: 'POST',
+      body: Buffer.from(ACTIVE_PDF),
+      contentType: 'application/pdf',
+    });
+    assert.equal(escaped.status, 415);
+    const twoNames = await rawCall(
+      server,
+      world.patient,
+      `/api/teleconsult/${target}/documents?name=a&name=b`,
+      { method: 'POST', body: PNG, contentType: 'image/png' },
+    );
+    assert.equal(twoNames.status, 201, twoNames.bytes.toString());
+    assert.equal(twoNames.json.title, 'document.png');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanTitle, detectType, documentProblem, documentReference } from './documents.ts';
+import { cleanTitle, detectType, documentProblem, documentReference, pdfNames } from './documents.ts';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]);
@@ -28,11 +28,26 @@ test('empty, too large, unknown and active PDFs are refused', () => {
   assert.equal(documentProblem(PDF, 1000), undefined);
 });
 
+test('names written with #xx escapes are read as the reader reads them', () => {
+  const pdf = (body: string) => new TextEncoder().encode(`%PDF-1.7\n1 0 obj << ${body} >> endobj`);
+  assert.deepEqual(pdfNames('<< /S/J#61vaScript /J#53 (x) /A#23B >>'), ['S', 'JavaScript', 'JS', 'A#B']);
+  assert.equal(
+    documentProblem(pdf('/OpenAction << /S/J#61vaScript /J#53 (app.alert(1)) >>'), 1000),
+    'active-content',
+  );
+  assert.equal(documentProblem(pdf('/OpenAction << /S /L#61unch /F (cmd.exe) >>'), 1000), 'active-content');
+  assert.equal(documentProblem(pdf('/AA << /O 5 0 R >>'), 1000), 'active-content');
+  assert.equal(documentProblem(pdf('/Names << /#45mbeddedFiles 3 0 R >>'), 1000), 'active-content');
+  // opening at page 1, object streams and names that only start like an active one are fine
+  assert.equal(documentProblem(pdf('/OpenAction [3 0 R /Fit] /Type /ObjStm /JSON /AAB'), 1000), undefined);
+});
+
 test('titles are cleaned and take the detected extension', () => {
   assert.equal(cleanTitle('../../etc/passwd', 'image/png'), 'etc passwd.png');
   assert.equal(cleanTitle('ordonnance.exe', 'application/pdf'), 'ordonnance.pdf');
   assert.equal(cleanTitle('تحليل الدم.jpg', 'image/jpeg'), 'تحليل الدم.jpg');
   assert.equal(cleanTitle(undefined, 'image/jpeg'), 'document.jpg');
+  assert.equal(cleanTitle(['a', 'b'], 'image/png'), 'document.png', 'a repeated ?name= is no name');
 });
 
 test('a DocumentReference carries the bytes, their size and SHA-1, the author and the encounter', () => {

@@ -1,7 +1,10 @@
 /**
  * Documents exchanged during a consultation: only PDF, PNG and JPEG, recognised by their first
  * bytes (never by name or declared type), within a size limit; PDFs carrying active content
- * (JavaScript, launch actions, embedded files) are refused. Pure.
+ * (JavaScript, launch actions, additional actions, embedded files) are refused. Pure.
+ * Not seen: names inside compressed streams (object streams, /ObjStm, are legitimate and common,
+ * so their content — JavaScript included — is not inspected; the download's sandboxing headers
+ * and the reader's own policy are the remaining defence).
  */
 import { createHash } from 'node:crypto';
 import type { DocumentReference } from '@medplum/fhirtypes';
@@ -17,8 +20,33 @@ export function detectType(bytes: Uint8Array): DocumentType | undefined {
   return undefined;
 }
 
-/** Names in a PDF that make it run something when opened. */
-const ACTIVE_PDF = /\/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b/;
+/**
+ * Names in a PDF that make it run something when opened. /OpenAction alone (open at page 1) is
+ * common and harmless; one that runs JavaScript or launches something names /JS or /Launch too.
+ */
+const ACTIVE_NAMES = new Set([
+  'JavaScript',
+  'JS',
+  'Launch',
+  'AA',
+  'EmbeddedFile',
+  'EmbeddedFiles',
+  'RichMedia',
+  'XFA',
+]);
+
+/**
+ * The PDF's names (`/Name` tokens) as a reader decodes them: `#xx` is a byte in hexadecimal, so
+ * `/J#61vaScript` is `/JavaScript` (PDF 32000-1 §7.3.5). Delimiters and white space end a name.
+ */
+export function pdfNames(text: string): string[] {
+  return (text.match(/\/[^\0\t\n\f\r /[\]()<>{}%]*/g) ?? []).map((name) =>
+    name.slice(1).replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+  );
+}
+
+const hasActiveContent = (bytes: Uint8Array): boolean =>
+  pdfNames(Buffer.from(bytes).toString('latin1')).some((name) => ACTIVE_NAMES.has(name));
 
 export type DocumentProblem = 'empty' | 'too-large' | 'type' | 'active-content';
 
@@ -27,15 +55,17 @@ export function documentProblem(bytes: Uint8Array, maxBytes: number): DocumentPr
   if (bytes.length > maxBytes) return 'too-large';
   const type = detectType(bytes);
   if (!type) return 'type';
-  if (type === 'application/pdf' && ACTIVE_PDF.test(Buffer.from(bytes).toString('latin1')))
-    return 'active-content';
+  if (type === 'application/pdf' && hasActiveContent(bytes)) return 'active-content';
   return undefined;
 }
 
-/** A file name safe to show and to send back in Content-Disposition. */
-export function cleanTitle(name: string | undefined, type: DocumentType): string {
+/**
+ * A file name safe to show and to send back in Content-Disposition. Anything but one string (no
+ * name, `?name=a&name=b`) gives the default title.
+ */
+export function cleanTitle(name: unknown, type: DocumentType): string {
   const extension = type === 'application/pdf' ? 'pdf' : type === 'image/png' ? 'png' : 'jpg';
-  const base = (name ?? '')
+  const base = (typeof name === 'string' ? name : '')
     .normalize('NFC')
     .replace(/\.[A-Za-z0-9]{1,5}$/, '')
     .replace(/[^\p{L}\p{N} _-]+/gu, ' ')

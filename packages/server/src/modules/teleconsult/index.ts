@@ -7,6 +7,7 @@ import type { Appointment, Questionnaire } from '@medplum/fhirtypes';
 import type { ModuleContext, SahtiModule } from '../../kernel/module.ts';
 import { consultationOf } from './consultation.ts';
 import { CallHub } from './hub.ts';
+import { protectHook } from './protect.ts';
 import { consentQuestionnaire, satisfactionQuestionnaire } from './questionnaires.ts';
 import { registerTeleconsultRoutes } from './routes.ts';
 import { TeleconsultService } from './service.ts';
@@ -22,6 +23,7 @@ export const teleconsultModule: SahtiModule = {
     const service = new TeleconsultService(ctx, settings);
     const calls = new CallHub();
     await publishQuestionnaires(ctx);
+    ctx.store.addHook(protectHook());
     await registerTeleconsultRoutes(ctx, service, calls);
     // the waiting room is live: a practitioner whose lobby is open hears of each change to the
     // appointments and encounters naming them, in the live feed's own shape

@@ -45,7 +45,7 @@ export async function registerTeleconsultRoutes(
   app.get<{ Params: Params }>('/api/teleconsult/:appointment', async (req, reply) => {
     const { principal, party } = await partyOf(req);
     const state = await service.state(principal, party);
-    const chat = await service.chatHistory(party.consultation.appointmentId);
+    const chat = await service.chatHistory(party.consultation);
     return reply.header('cache-control', 'no-store').send({ ...state, chat });
   });
 
@@ -107,7 +107,7 @@ export async function registerTeleconsultRoutes(
       { parseAs: 'buffer', bodyLimit: service.settings.documentMaxBytes + 1 },
       (_req, body, done) => done(null, body),
     );
-    scope.post<{ Params: Params; Querystring: { name?: string } }>(
+    scope.post<{ Params: Params; Querystring: { name?: string | string[] } }>(
       '/api/teleconsult/:appointment/documents',
       async (req, reply) => {
         const { principal, party } = await partyOf(req);

@@ -4,6 +4,9 @@
  * what a document may be) are the pure files beside this one; this file reads and writes.
  * Writes are made on the platform's behalf once the caller's side is established, and audited as
  * that caller.
+ * Reads consider only records in the appointment's own patient's record (and chat sent by one of
+ * its parties): anyone may write into their own record a Communication, a DocumentReference or a
+ * QuestionnaireResponse that names someone else's appointment, and it must not show up there.
  */
 import type {
   Appointment,
@@ -39,6 +42,11 @@ import {
   satisfactionResponse,
 } from './questionnaires.ts';
 import type { TeleconsultSettings } from './settings.ts';
+
+/** A document about this consultation's appointment, in its patient's own record. */
+const ofConsultation = (d: DocumentReference, c: Consultation): boolean =>
+  d.subject?.reference === `Patient/${c.patientId}` &&
+  (d.context?.related ?? []).some((r) => r.reference === `Appointment/${c.appointmentId}`);
 
 const refuse = (status: number, code: Parameters<typeof outcome>[1], text: string): never => {
   throw new FhirError(status, outcome('error', code, text));
@@ -91,7 +99,8 @@ export class TeleconsultService {
    */
   async assertConsented(party: Party): Promise<void> {
     if (party.side !== 'patient') return;
-    if (!(await this.responseBy(CONSENT_IDENTIFIER, party.consultation.appointmentId)))
+    const c = party.consultation;
+    if (!(await this.responseBy(CONSENT_IDENTIFIER, c.appointmentId, c.patientId)))
       refuse(
         409,
         'business-rule',
@@ -110,22 +119,30 @@ export class TeleconsultService {
     );
   }
 
-  private async responseBy(system: string, value: string): Promise<QuestionnaireResponse | undefined> {
+  /** The patient's own answer (consent, survey): one in someone else's record does not count. */
+  private async responseBy(
+    system: string,
+    value: string,
+    patientId: string,
+  ): Promise<QuestionnaireResponse | undefined> {
     const found = await this.ctx.store.search('QuestionnaireResponse', [
       ['identifier', `${system}|${value}`],
+      ['subject', `Patient/${patientId}`],
     ]);
-    return found.matches[0] as QuestionnaireResponse | undefined;
+    return (found.matches as QuestionnaireResponse[]).find(
+      (r) => r.subject?.reference === `Patient/${patientId}`,
+    );
   }
 
   /** What the screens show of one consultation. */
   async state(principal: Principal, party: Party) {
     const { consultation: c } = party;
     const encounter = await this.encounterOf(c.appointmentId);
-    const consent = await this.responseBy(CONSENT_IDENTIFIER, c.appointmentId);
+    const consent = await this.responseBy(CONSENT_IDENTIFIER, c.appointmentId, c.patientId);
     const satisfaction = encounter?.id
-      ? await this.responseBy(SATISFACTION_IDENTIFIER, encounter.id)
+      ? await this.responseBy(SATISFACTION_IDENTIFIER, encounter.id, c.patientId)
       : undefined;
-    const documents = await this.documents(c.appointmentId);
+    const documents = await this.documents(c);
     const names = await this.names([`Patient/${c.patientId}`, ...c.practitioners]);
     this.audit(
       principal,
@@ -186,7 +203,7 @@ export class TeleconsultService {
     return this.serial(party.consultation.appointmentId, async () => {
       const c = party.consultation;
       const existing = await this.encounterOf(c.appointmentId);
-      const consent = await this.responseBy(CONSENT_IDENTIFIER, c.appointmentId);
+      const consent = await this.responseBy(CONSENT_IDENTIFIER, c.appointmentId, c.patientId);
       if (existing?.id && consent) return { encounter: existing.id };
       const now = new Date();
       const encounterUrl = existing?.id
@@ -214,7 +231,7 @@ export class TeleconsultService {
         request: {
           method: 'POST',
           url: 'QuestionnaireResponse',
-          ifNoneExist: `identifier=${CONSENT_IDENTIFIER}|${c.appointmentId}`,
+          ifNoneExist: `identifier=${CONSENT_IDENTIFIER}|${c.appointmentId}&subject=Patient/${c.patientId}`,
         },
       });
       if (appointment.status === 'booked')
@@ -336,15 +353,20 @@ export class TeleconsultService {
     return saved;
   }
 
-  async chatHistory(
-    appointmentId: string,
-  ): Promise<{ id?: string; from: string; text: string; sent?: string }[]> {
+  /** The call's chat: messages in the patient's record, sent by the patient or the practitioner. */
+  async chatHistory(c: Consultation): Promise<{ id?: string; from: string; text: string; sent?: string }[]> {
+    const patient = `Patient/${c.patientId}`;
+    const parties = new Set([patient, ...c.practitioners]);
     const found = await this.ctx.store.search('Communication', [
       ['_sort', 'sent'],
       ['_count', '200'],
-      ['based-on', `Appointment/${appointmentId}`],
+      ['based-on', `Appointment/${c.appointmentId}`],
+      ['subject', patient],
     ]);
-    return (found.matches as Communication[]).map((m) => ({
+    const ours = (found.matches as Communication[]).filter(
+      (m) => m.subject?.reference === patient && parties.has(m.sender?.reference ?? ''),
+    );
+    return ours.map((m) => ({
       id: m.id,
       from: m.sender?.reference ?? '',
       text: m.payload?.[0]?.contentString ?? '',
@@ -352,13 +374,16 @@ export class TeleconsultService {
     }));
   }
 
-  async documents(appointmentId: string) {
+  /** The consultation's documents: those about its appointment in the patient's own record. */
+  async documents(c: Consultation) {
     const found = await this.ctx.store.search('DocumentReference', [
-      ['related', `Appointment/${appointmentId}`],
+      ['related', `Appointment/${c.appointmentId}`],
+      ['subject', `Patient/${c.patientId}`],
       ['_sort', 'date'],
       ['_count', '100'],
     ]);
-    return (found.matches as DocumentReference[]).map((d) => ({
+    const ours = (found.matches as DocumentReference[]).filter((d) => ofConsultation(d, c));
+    return ours.map((d) => ({
       id: d.id,
       title: d.content[0]?.attachment.title,
       contentType: d.content[0]?.attachment.contentType,
@@ -368,19 +393,9 @@ export class TeleconsultService {
     }));
   }
 
-  async upload(principal: Principal, party: Party, bytes: Buffer, name: string | undefined) {
+  async upload(principal: Principal, party: Party, bytes: Buffer, name: unknown) {
     this.assertJoinable(party);
-    const problem = documentProblem(bytes, this.settings.documentMaxBytes);
-    if (problem === 'too-large')
-      refuse(
-        413,
-        'too-costly',
-        `Documents are limited to ${Math.round(this.settings.documentMaxBytes / 1024 / 1024)} MB`,
-      );
-    if (problem === 'empty') refuse(400, 'required', 'The document is empty');
-    if (problem === 'type') refuse(415, 'not-supported', 'Only PDF, PNG and JPEG documents are accepted');
-    if (problem === 'active-content')
-      refuse(415, 'security', 'This PDF contains active content (scripts, launch actions or attached files)');
+    this.assertServable(bytes);
     const type = detectType(bytes);
     if (!type) return refuse(415, 'not-supported', 'Only PDF, PNG and JPEG documents are accepted');
     const c = party.consultation;
@@ -404,16 +419,34 @@ export class TeleconsultService {
     };
   }
 
+  /**
+   * The document checks (type, size, active content), on the way in and again on the way out: a
+   * document of the consultation may have been written by other paths than the upload route.
+   */
+  private assertServable(bytes: Uint8Array): void {
+    const max = this.settings.documentMaxBytes;
+    const problem = documentProblem(bytes, max);
+    if (problem === 'too-large')
+      refuse(
+        413,
+        'too-costly',
+        `Documents are limited to ${max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${Math.round(max / 1024)} KB`}`,
+      );
+    if (problem === 'empty') refuse(400, 'required', 'The document is empty');
+    if (problem === 'type') refuse(415, 'not-supported', 'Only PDF, PNG and JPEG documents are accepted');
+    if (problem === 'active-content')
+      refuse(415, 'security', 'This PDF contains active content (scripts, launch actions or attached files)');
+  }
+
   async download(principal: Principal, party: Party, documentId: string) {
     const doc = (await this.ctx.store.read('DocumentReference', documentId).catch(() => undefined)) as
       | DocumentReference
       | undefined;
-    const related = doc?.context?.related?.some(
-      (r) => r.reference === `Appointment/${party.consultation.appointmentId}`,
-    );
     const attachment = doc?.content[0]?.attachment;
-    if (!doc || !related || !attachment?.data) return refuse(404, 'not-found', 'No such document');
+    if (!doc || !ofConsultation(doc, party.consultation) || !attachment?.data)
+      return refuse(404, 'not-found', 'No such document');
     const bytes = Buffer.from(attachment.data, 'base64');
+    this.assertServable(bytes);
     const type = detectType(bytes);
     if (!type) return refuse(404, 'not-found', 'No such document');
     this.audit(
@@ -442,7 +475,10 @@ export class TeleconsultService {
       encounterId: id,
       now: new Date(),
     });
-    const saved = await this.ctx.store.create(response, `identifier=${SATISFACTION_IDENTIFIER}|${id}`);
+    const saved = await this.ctx.store.create(
+      response,
+      `identifier=${SATISFACTION_IDENTIFIER}|${id}&subject=Patient/${party.consultation.patientId}`,
+    );
     if (saved.status === 200)
       refuse(409, 'duplicate', 'You have already answered the survey for this consultation');
     this.audit(
