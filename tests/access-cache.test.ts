@@ -57,8 +57,9 @@ describe('cached access follows the events that change it', () => {
     const booked = await patient1.fhir('/Appointment', {
       method: 'POST',
       body: {
+        // a patient's own Appointment is a request (a booking proper goes through $book)
         resourceType: 'Appointment',
-        status: 'booked',
+        status: 'pending',
         start: new Date(Date.now() + 86_400_000).toISOString(),
         end: new Date(Date.now() + 86_400_000 + 1_800_000).toISOString(),
         participant: [

@@ -329,9 +329,10 @@ describe('authoritative routes open access, and close it', () => {
   });
 
   it('booking: the patient books, the doctor sees the record; cancelled, the access ends', async () => {
+    // a patient's own Appointment is a request (a booking proper goes through $book)
     const booked = await patient4.fhir('/Appointment', {
       method: 'POST',
-      body: appointment('p4', 'Practitioner/pr-h'),
+      body: appointment('p4', 'Practitioner/pr-h', 'pending'),
     });
     assert.equal(booked.status, 201, JSON.stringify(booked.body));
     assert.equal(await sees(hub, 'p4'), true);

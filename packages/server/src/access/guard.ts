@@ -9,6 +9,7 @@ import type { Resource, Task } from '@medplum/fhirtypes';
 import { compartmentPatients, FhirError, outcome, type WriteGuard } from '@sahti/fhir';
 import type { Principal } from '../kernel/principal.ts';
 import { identityChange } from './identity.ts';
+import { checkPatientWrite } from './patient-writes.ts';
 import { isDirectoryType, roleMayWrite } from './policy.ts';
 import { scopePermits } from './smart.ts';
 
@@ -27,7 +28,7 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
   // patients this request registered (ids the server assigned): a transaction that registers a
   // patient may record their visit too, before the registration relationship is written at its end
   const registered = new Set<string>();
-  return async (_tx, next, previous) => {
+  return async (tx, next, previous) => {
     const type = (next ?? previous)?.resourceType as string;
     const permission = !previous ? 'create' : !next ? 'delete' : 'update';
     const verdict = roleMayWrite(principal, type);
@@ -54,6 +55,8 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
       if (!(await isAcceptanceByOwner(next, previous, ctx))) throw hidden(previous);
       return;
     }
+    // a patient changes their own entries only, about themselves (patient-writes.ts)
+    if (principal.kind === 'patient') await checkPatientWrite(tx, principal, next, previous, visible);
     if (!next) return;
     if (isShared(next)) return;
     if (next.resourceType === 'Patient' && !previous && principal.kind === 'staff') {

@@ -1,7 +1,9 @@
 /**
  * Identity numbers — the CNIE of a patient, the INPE of a practitioner or establishment — decide
  * who a record is. A patient may correct their name or contact details, never these; each number
- * belongs to one active resource (the engine enforces uniqueness, see platform.ts).
+ * belongs to one active resource (the engine enforces uniqueness, see platform.ts). A patient's
+ * birth date is as weighty: it decides whether they are an adult, who may name who acts for them,
+ * and when a parent's delegation ends (relations/dependants.ts).
  */
 import type { Identifier, Resource } from '@medplum/fhirtypes';
 import { CNIE_SYSTEM, INPE_SYSTEM } from '../identifiers/morocco.ts';
@@ -12,7 +14,12 @@ const IDENTITY_SYSTEMS: Record<string, { system: string; label: string }[]> = {
   Organization: [{ system: INPE_SYSTEM, label: 'The INPE number' }],
 };
 
-/** The identity number a write sets or changes, if any. */
+/** Identity-bearing elements that are not identifiers. */
+const IDENTITY_FIELDS: Record<string, { field: string; label: string }[]> = {
+  Patient: [{ field: 'birthDate', label: 'The birth date' }],
+};
+
+/** The identity number (or birth date) a write sets, changes or removes, if any. */
 export function identityChange(
   next: Resource | undefined,
   previous: Resource | undefined,
@@ -25,6 +32,11 @@ export function identityChange(
     if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
     return { label, creating: !previous };
   }
+  for (const { field, label } of IDENTITY_FIELDS[type] ?? []) {
+    if (!next) continue;
+    if (fieldOf(previous, field) === fieldOf(next, field)) continue;
+    return { label, creating: !previous };
+  }
   return undefined;
 }
 
@@ -34,4 +46,9 @@ function valuesOf(resource: Resource | undefined, system: string): string[] {
     .filter((i) => i.system === system && typeof i.value === 'string')
     .map((i) => (i.value as string).trim().toUpperCase())
     .sort();
+}
+
+function fieldOf(resource: Resource | undefined, field: string): string | undefined {
+  const value = (resource as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value.trim() : undefined;
 }

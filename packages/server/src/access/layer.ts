@@ -7,6 +7,7 @@ import type { FhirResponse, FhirStore, RequestAccess, SqlExecutor } from '@sahti
 import type { AuditLog } from '../audit/index.ts';
 import type { Principal } from '../kernel/principal.ts';
 import { resolveAccess } from './index.ts';
+import { patientAuthorshipHook } from './patient-writes.ts';
 import { careRelationHook, RELATION_TYPES } from './relations/sources.ts';
 import { type CareRelation, CareRelations } from './relations/store.ts';
 import { CareViewCache } from './relations/visible.ts';
@@ -58,6 +59,7 @@ export function createAccessLayer(
     if (relation.source !== 'break-glass') deps.audit.record(relationAudit(kind, relation));
   });
   deps.store.addHook(careRelationHook(relations, settings, () => careViews.invalidate()));
+  deps.store.addHook(patientAuthorshipHook());
   return {
     settings,
     relations,

@@ -89,4 +89,17 @@ CREATE INDEX patient_delegate_delegate ON patient_delegate (delegate_patient_id,
 CREATE INDEX patient_delegate_patient ON patient_delegate (patient_id);
 `,
   },
+  {
+    version: 1203,
+    name: 'versions written by a patient (what they may later change or delete)',
+    sql: `
+CREATE TABLE patient_write (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id bigint NOT NULL,
+  writer text NOT NULL,
+  PRIMARY KEY (resource_type, id)
+);
+`,
+  },
 ];

@@ -235,7 +235,7 @@ export function delegationPlan(
   };
 }
 
-async function readPatient(tx: SqlExecutor, id: string): Promise<Patient | undefined> {
+export async function readPatient(tx: SqlExecutor, id: string): Promise<Patient | undefined> {
   const { rows } = await tx.query<{ content: Patient }>(
     `SELECT content FROM resource WHERE resource_type = 'Patient' AND id = $1::text AND NOT deleted`,
     [id],
