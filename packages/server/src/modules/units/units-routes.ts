@@ -118,8 +118,11 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
       ['questionnaire', EQUIPMENT_CHECK_QUESTIONNAIRE],
       ['subject', `Organization/${unit.id}`],
       ['_sort', '-authored'],
-      ['_count', '1'],
+      ['_count', '20'],
     ]);
+    // the team's own checks (or staff's): a response a patient filed about the unit is no check
+    const team = new Set(members.map((m) => m.practitioner));
+    const lastCheck = (checks.matches as QuestionnaireResponse[]).find((q) => byTeam(q, team));
     return reply.header('cache-control', 'no-store').send({
       ...summary,
       roster: members,
@@ -137,7 +140,7 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
         ),
         communeNames,
       ),
-      lastCheck: checkSummary(checks.matches[0] as QuestionnaireResponse | undefined),
+      lastCheck: checkSummary(lastCheck),
     });
   });
 
@@ -402,6 +405,15 @@ function scheduleSummary(s: Schedule) {
     location: s.actor?.[0]?.reference,
     horizon: s.planningHorizon,
   };
+}
+
+/**
+ * Written by a member of the roster, or through the checks route by a staff account with no
+ * practitioner record (its author is the account): never a response someone else filed about the unit.
+ */
+function byTeam(q: QuestionnaireResponse, team: Set<string>): boolean {
+  const author = q.author?.reference ?? '';
+  return team.has(author) || author.startsWith('account:');
 }
 
 function checkSummary(q: QuestionnaireResponse | undefined) {
