@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, type SqlClient, type SqlExecutor } from '@sahti/fhir';
 import { ROLES, type Role } from '../kernel/principal.ts';
+import { loginKeySql, normaliseLogin } from './login-name.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { seal } from './secrets.ts';
 import { sessionsChanged } from './session-cache.ts';
@@ -71,9 +72,11 @@ export async function findAccountByLogin(
   db: SqlExecutor,
   login: string,
 ): Promise<AccountSecrets | undefined> {
+  const key = normaliseLogin(login);
+  if (!key) return undefined;
   const { rows } = await db.query<AccountRow>(
-    'SELECT * FROM auth_account WHERE lower(login) = lower($1::text)',
-    [login.trim()],
+    `SELECT * FROM auth_account WHERE ${loginKeySql('login')} = $1::text`,
+    [key],
   );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
@@ -83,13 +86,15 @@ export async function findAccountByLoginOrEmail(
   db: SqlExecutor,
   value: string,
 ): Promise<AccountSecrets | undefined> {
+  const key = normaliseLogin(value);
+  if (!key) return undefined;
   const { rows } = await db.query<AccountRow>(
-    `SELECT * FROM auth_account WHERE lower(login) = lower($1::text) OR lower(email) = lower($1::text)
-     ORDER BY (lower(login) = lower($1::text)) DESC LIMIT 2`,
-    [value.trim()],
+    `SELECT * FROM auth_account WHERE ${loginKeySql('login')} = $1::text OR ${loginKeySql('email')} = $1::text
+     ORDER BY (${loginKeySql('login')} = $1::text) DESC LIMIT 2`,
+    [key],
   );
   // an email shared by two accounts names neither
-  if (rows.length === 2 && rows[0].login.toLowerCase() !== value.trim().toLowerCase()) return undefined;
+  if (rows.length === 2 && normaliseLogin(rows[0].login) !== key) return undefined;
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
@@ -121,7 +126,8 @@ export async function createAccount(db: SqlExecutor, input: NewAccount, secretKe
   if ((input.kind === 'patient') !== input.roles.includes('patient')) {
     badRequest('A patient account has the patient role, and only a patient account has it');
   }
-  if (!input.login.trim()) badRequest('A login is required');
+  if (!normaliseLogin(input.login))
+    badRequest('A login is required, in ASCII letters, digits and signs (a CNIE or INPE number, an email)');
   const id = randomUUID();
   const { rows } = await db.query<AccountRow>(
     `INSERT INTO auth_account (id, kind, login, email, phone, password_hash, roles, fhir_user, display_name, totp_secret, demo)

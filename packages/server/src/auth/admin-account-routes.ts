@@ -71,7 +71,10 @@ export function registerAdminAccountRoutes(app: FastifyInstance, core: AuthCore)
         },
         core.config.secretKey,
       );
-      const token = await issueLinkToken(core.db, account.id, 'password-reset', WELCOME_SECONDS);
+      const issued = await issueLinkToken(core.db, account.id, 'password-reset', WELCOME_SECONDS);
+      // a new account has been sent nothing yet: a refusal here is a bug, not a client's mistake
+      if ('refused' in issued) throw new Error(`welcome link refused: ${issued.refused}`);
+      const { token } = issued;
       const link = `${core.config.publicUrl()}/reset-password#token=${token}`;
       await core.messages.email(
         body.email,

@@ -32,6 +32,11 @@ const RESET_SECONDS = 30 * 60;
 const SENSITIVE_ACTION_SECONDS = 10 * 60;
 /** One reset email per account per minute, so the form cannot flood an inbox. */
 const RESET_INTERVAL_SECONDS = 60;
+/**
+ * Requests for a code or link per minute per caller (the verified principal, else the address:
+ * hardening.ts), so that one address cannot send codes to every account in turn.
+ */
+export const CODE_REQUEST_LIMIT = { rateLimit: { max: 5, timeWindow: 60_000 } };
 
 /** Consumes a patient's one-time code for a sensitive action; for the modules that require one. */
 export function verifySensitiveActionCode(
@@ -43,33 +48,40 @@ export function verifySensitiveActionCode(
 }
 
 export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
-  app.post('/auth/password-reset', { schema: { body: PasswordResetRequest } }, async (req, reply) => {
-    const login = field(req, 'login');
-    if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
-    const account = await findAccountByLoginOrEmail(core.db, login);
-    if (
-      account?.email &&
-      !(await codeRecentlyIssued(core.db, account.id, 'password-reset', RESET_INTERVAL_SECONDS))
-    ) {
-      const email = account.email;
-      void (async () => {
-        const token = await issueLinkToken(core.db, account.id, 'password-reset', RESET_SECONDS);
-        const link = `${core.config.publicUrl()}/reset-password#token=${token}`;
-        await core.messages.email(
-          email,
-          'Sahti : réinitialiser votre mot de passe / reset your password',
-          `Pour choisir un nouveau mot de passe, ouvrez ce lien (valable 30 minutes, une seule fois) :\n${link}\n\n` +
-            `To choose a new password, open this link (valid 30 minutes, once):\n${link}\n\n` +
-            'Si vous n’avez rien demandé, ignorez ce message. If you did not ask, ignore this message.\n',
+  app.post(
+    '/auth/password-reset',
+    { schema: { body: PasswordResetRequest }, config: CODE_REQUEST_LIMIT },
+    async (req, reply) => {
+      const login = field(req, 'login');
+      if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
+      const account = await findAccountByLoginOrEmail(core.db, login);
+      if (
+        account?.email &&
+        !(await codeRecentlyIssued(core.db, account.id, 'password-reset', RESET_INTERVAL_SECONDS))
+      ) {
+        const email = account.email;
+        void (async () => {
+          // refused (the day's links were sent): nothing more, and the asker is told nothing
+          const issued = await issueLinkToken(core.db, account.id, 'password-reset', RESET_SECONDS);
+          if ('refused' in issued) return;
+          const { token } = issued;
+          const link = `${core.config.publicUrl()}/reset-password#token=${token}`;
+          await core.messages.email(
+            email,
+            'Sahti : réinitialiser votre mot de passe / reset your password',
+            `Pour choisir un nouveau mot de passe, ouvrez ce lien (valable 30 minutes, une seule fois) :\n${link}\n\n` +
+              `To choose a new password, open this link (valid 30 minutes, once):\n${link}\n\n` +
+              'Si vous n’avez rien demandé, ignorez ce message. If you did not ask, ignore this message.\n',
+          );
+        })().catch((err: Error) =>
+          req.log.error({ err: { message: err.message } }, 'password-reset email not sent'),
         );
-      })().catch((err: Error) =>
-        req.log.error({ err: { message: err.message } }, 'password-reset email not sent'),
-      );
-    }
-    return ok(reply, 202, {
-      message: 'If this account exists and has an email, a reset link was sent to it',
-    });
-  });
+      }
+      return ok(reply, 202, {
+        message: 'If this account exists and has an email, a reset link was sent to it',
+      });
+    },
+  );
 
   app.post(
     '/auth/password-reset/confirm',
@@ -100,31 +112,37 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
 
   // recovery without email: a 6-digit code to the account's phone (10 min, 5 tries), then a new
   // password with it; the same answer whatever the login, one code a minute at most
-  app.post('/auth/password-reset/sms', { schema: { body: SmsResetRequest } }, async (req, reply) => {
-    const login = field(req, 'login') ?? '';
-    const account = await findAccountByLogin(core.db, login);
-    if (
-      account?.phone &&
-      !(await codeRecentlyIssued(core.db, account.id, 'password-reset-sms', RESET_INTERVAL_SECONDS))
-    ) {
-      const phone = account.phone;
-      void (async () => {
-        const code = await issueDigitCode(
-          core.db,
-          account.id,
-          'password-reset-sms',
-          SENSITIVE_ACTION_SECONDS,
-        );
-        await core.messages.sms(
-          phone,
-          `Sahti : code pour choisir un nouveau mot de passe ${code} (10 min). رمز تغيير كلمة المرور ${code}`,
-        );
-      })().catch((err: Error) => req.log.error({ err: { message: err.message } }, 'reset SMS not sent'));
-    }
-    return ok(reply, 202, {
-      message: 'If this account exists and has a phone, a code was sent to it by SMS',
-    });
-  });
+  app.post(
+    '/auth/password-reset/sms',
+    { schema: { body: SmsResetRequest }, config: CODE_REQUEST_LIMIT },
+    async (req, reply) => {
+      const login = field(req, 'login') ?? '';
+      const account = await findAccountByLogin(core.db, login);
+      if (
+        account?.phone &&
+        !(await codeRecentlyIssued(core.db, account.id, 'password-reset-sms', RESET_INTERVAL_SECONDS))
+      ) {
+        const phone = account.phone;
+        void (async () => {
+          const issued = await issueDigitCode(
+            core.db,
+            account.id,
+            'password-reset-sms',
+            SENSITIVE_ACTION_SECONDS,
+          );
+          if ('refused' in issued) return; // as for the emailed link
+          const { code } = issued;
+          await core.messages.sms(
+            phone,
+            `Sahti : code pour choisir un nouveau mot de passe ${code} (10 min). رمز تغيير كلمة المرور ${code}`,
+          );
+        })().catch((err: Error) => req.log.error({ err: { message: err.message } }, 'reset SMS not sent'));
+      }
+      return ok(reply, 202, {
+        message: 'If this account exists and has a phone, a code was sent to it by SMS',
+      });
+    },
+  );
 
   app.post(
     '/auth/password-reset/sms/confirm',
@@ -158,27 +176,48 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     },
   );
 
-  app.post('/auth/one-time-code', { schema: { body: OneTimeCodeRequest } }, async (req, reply) => {
-    const web = await requireSession(core, req, reply);
-    if (!web) return reply;
-    const channel = field(req, 'channel') ?? 'email';
-    const to = channel === 'sms' ? web.account.phone : channel === 'email' ? web.account.email : undefined;
-    if (channel !== 'sms' && channel !== 'email') {
-      return refuse(reply, 400, 'invalid_request', 'channel is "email" or "sms"');
-    }
-    if (!to)
-      return refuse(
-        reply,
-        409,
-        'no_contact',
-        `This account has no ${channel === 'sms' ? 'phone number' : 'email'}`,
+  app.post(
+    '/auth/one-time-code',
+    { schema: { body: OneTimeCodeRequest }, config: CODE_REQUEST_LIMIT },
+    async (req, reply) => {
+      const web = await requireSession(core, req, reply);
+      if (!web) return reply;
+      const channel = field(req, 'channel') ?? 'email';
+      const to = channel === 'sms' ? web.account.phone : channel === 'email' ? web.account.email : undefined;
+      if (channel !== 'sms' && channel !== 'email') {
+        return refuse(reply, 400, 'invalid_request', 'channel is "email" or "sms"');
+      }
+      if (!to)
+        return refuse(
+          reply,
+          409,
+          'no_contact',
+          `This account has no ${channel === 'sms' ? 'phone number' : 'email'}`,
+        );
+      const issued = await issueDigitCode(
+        core.db,
+        web.account.id,
+        'sensitive-action',
+        SENSITIVE_ACTION_SECONDS,
       );
-    const code = await issueDigitCode(core.db, web.account.id, 'sensitive-action', SENSITIVE_ACTION_SECONDS);
-    const text = `Sahti : votre code de confirmation est ${code} (10 minutes). Your confirmation code is ${code}.`;
-    if (channel === 'sms') await core.messages.sms(to, text);
-    else await core.messages.email(to, 'Sahti : code de confirmation / confirmation code', `${text}\n`);
-    return ok(reply, 202, { channel, sentTo: mask(to) });
-  });
+      if ('refused' in issued) {
+        reply.header('retry-after', String(issued.retryAfter));
+        return refuse(
+          reply,
+          429,
+          'too_many_attempts',
+          issued.refused === 'too_many_tries'
+            ? 'Too many wrong codes today: try again tomorrow'
+            : 'Too many codes were sent today: use the last one received, or try again tomorrow',
+        );
+      }
+      const { code } = issued;
+      const text = `Sahti : votre code de confirmation est ${code} (10 minutes). Your confirmation code is ${code}.`;
+      if (channel === 'sms') await core.messages.sms(to, text);
+      else await core.messages.email(to, 'Sahti : code de confirmation / confirmation code', `${text}\n`);
+      return ok(reply, 202, { channel, sentTo: mask(to) });
+    },
+  );
 }
 
 /** `f***@example.ma`, `+2126*****12`: enough to recognise, not to read. */

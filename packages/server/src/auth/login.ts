@@ -124,7 +124,21 @@ async function checkSecondFactor(
   }
   await core.throttle.released(ticket);
   if (!account.email) return invalid(); // no second factor can be reached: an administrator must enrol one
-  const code = await issueDigitCode(core.db, account.id, 'login-2fa', LOGIN_CODE_SECONDS);
+  const issued = await issueDigitCode(core.db, account.id, 'login-2fa', LOGIN_CODE_SECONDS);
+  if ('refused' in issued) {
+    return {
+      ok: false,
+      status: 429,
+      error: 'too_many_attempts',
+      description:
+        issued.refused === 'too_many_tries'
+          ? 'Too many wrong login codes today: try again later, or ask an administrator'
+          : 'Too many login codes were sent today: use the last one received, or try again later',
+      retryAfter: issued.retryAfter,
+      locked: false,
+    };
+  }
+  const { code } = issued;
   await core.messages.email(
     account.email,
     'Sahti: votre code de connexion / your login code',

@@ -7,6 +7,7 @@
  * hashes of logins and client ids, and addresses (see throttle.ts).
  */
 import type { Migration } from '@sahti/fhir';
+import { loginKeySql } from './login-name.ts';
 
 export const AUTH_MIGRATIONS: Migration[] = [
   {
@@ -138,6 +139,14 @@ ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
 ALTER TABLE auth_one_time_code DROP CONSTRAINT auth_one_time_code_purpose_check;
 ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
   CHECK (purpose IN ('login-2fa', 'sensitive-action', 'password-reset', 'password-reset-sms', 'account-unlock'))
+`,
+  },
+  {
+    version: 1003,
+    name: 'auth: logins and emails compared in their one normal form (login-name.ts)',
+    sql: `
+CREATE INDEX auth_account_login_key ON auth_account (${loginKeySql('login')});
+CREATE INDEX auth_account_email_key ON auth_account (${loginKeySql('email')});
 `,
   },
 ];

@@ -2,7 +2,8 @@
  * One-time codes: a 6-digit code for a second factor, a sensitive action or lifting a lock on the
  * account (typed by a person, 5 tries), or a long token for a password-reset link. Only hashes are
  * stored; each code is single use and expires; issuing a new one cancels the earlier ones of the
- * same purpose.
+ * same purpose but keeps their wrong tries, and an account gets at most MAX_CODES_A_DAY unused
+ * codes of a purpose a day (store()).
  */
 import type { SqlExecutor } from '@sahti/fhir';
 import { randomDigits, randomToken, sha256 } from './secrets.ts';
@@ -15,39 +16,75 @@ export type CodePurpose =
   | 'account-unlock';
 
 const MAX_TRIES = 5;
+/** Codes of one purpose an account may be sent a day, not counting those it used. */
+export const MAX_CODES_A_DAY = 5;
 
 /** Digit codes are short: the hash is salted with the account and purpose so equal codes differ. */
 const digitHash = (accountId: string, purpose: CodePurpose, code: string) =>
   sha256(`${accountId}:${purpose}:${code}`);
 
+/** Why no code was issued: the account had its day's codes, or its day's wrong tries. */
+export interface CodeRefused {
+  refused: 'too_many_codes' | 'too_many_tries';
+  /** Seconds until the oldest code counted leaves the day. */
+  retryAfter: number;
+}
+
+/**
+ * Stores a code unless the account had its day's worth. Asking again must not buy fresh tries:
+ * the new code inherits the wrong tries of the codes it replaces — those of the last day not
+ * followed by a code the owner used — and is refused once they reach MAX_TRIES, or once
+ * MAX_CODES_A_DAY of them were sent. The earlier codes expire at once but stay, to be counted,
+ * for a day.
+ */
 async function store(
   db: SqlExecutor,
   hash: string,
   accountId: string,
   purpose: CodePurpose,
   seconds: number,
-) {
-  await db.query('DELETE FROM auth_one_time_code WHERE account_id = $1::text AND purpose = $2::text', [
-    accountId,
-    purpose,
-  ]);
+): Promise<CodeRefused | undefined> {
   await db.query(
-    `INSERT INTO auth_one_time_code (code_hash, account_id, purpose, expires_at)
-     VALUES ($1::text, $2::text, $3::text, now() + ($4::double precision * interval '1 second'))`,
-    [hash, accountId, purpose, seconds],
+    `DELETE FROM auth_one_time_code WHERE account_id = $1::text AND purpose = $2::text
+       AND created_at < now() - interval '1 day'`,
+    [accountId, purpose],
   );
+  const { rows } = await db.query<{ issued: number; tries: number; retry_after: number | null }>(
+    `SELECT count(*)::int AS issued, coalesce(max(attempts), 0)::int AS tries,
+            ceil(extract(epoch FROM min(created_at) + interval '1 day' - now()))::int AS retry_after
+     FROM auth_one_time_code
+     WHERE account_id = $1::text AND purpose = $2::text AND used_at IS NULL
+       AND created_at > coalesce((SELECT max(used_at) FROM auth_one_time_code
+                                  WHERE account_id = $1::text AND purpose = $2::text), '-infinity')`,
+    [accountId, purpose],
+  );
+  const issued = Number(rows[0]?.issued ?? 0);
+  const tries = Number(rows[0]?.tries ?? 0);
+  const retryAfter = Math.max(1, Number(rows[0]?.retry_after ?? 1));
+  if (tries >= MAX_TRIES) return { refused: 'too_many_tries', retryAfter };
+  if (issued >= MAX_CODES_A_DAY) return { refused: 'too_many_codes', retryAfter };
+  await db.query(
+    `UPDATE auth_one_time_code SET expires_at = least(expires_at, now())
+     WHERE account_id = $1::text AND purpose = $2::text AND used_at IS NULL`,
+    [accountId, purpose],
+  );
+  await db.query(
+    `INSERT INTO auth_one_time_code (code_hash, account_id, purpose, expires_at, attempts)
+     VALUES ($1::text, $2::text, $3::text, now() + ($4::double precision * interval '1 second'), $5::int)`,
+    [hash, accountId, purpose, seconds, tries],
+  );
+  return undefined;
 }
 
-/** A 6-digit code for `purpose`, valid `seconds`; returns the code to send. */
+/** A 6-digit code for `purpose`, valid `seconds`: the code to send, or why none may be. */
 export async function issueDigitCode(
   db: SqlExecutor,
   accountId: string,
   purpose: CodePurpose,
   seconds: number,
-): Promise<string> {
+): Promise<{ code: string } | CodeRefused> {
   const code = randomDigits(6);
-  await store(db, digitHash(accountId, purpose, code), accountId, purpose, seconds);
-  return code;
+  return (await store(db, digitHash(accountId, purpose, code), accountId, purpose, seconds)) ?? { code };
 }
 
 /** Consumes a 6-digit code; a wrong one counts as a try, and the code dies after 5. */
@@ -73,16 +110,15 @@ export async function consumeDigitCode(
   return false;
 }
 
-/** A long single-use token (for a link), valid `seconds`. */
+/** A long single-use token (for a link), valid `seconds`: the token to send, or why none may be. */
 export async function issueLinkToken(
   db: SqlExecutor,
   accountId: string,
   purpose: CodePurpose,
   seconds: number,
-): Promise<string> {
+): Promise<{ token: string } | CodeRefused> {
   const token = randomToken();
-  await store(db, sha256(token), accountId, purpose, seconds);
-  return token;
+  return (await store(db, sha256(token), accountId, purpose, seconds)) ?? { token };
 }
 
 /** Consumes a link token; returns the account it was issued to, once. */

@@ -23,6 +23,7 @@
 import type { SqlExecutor } from '@sahti/fhir';
 import { addressBucket } from './address.ts';
 import type { LockoutPolicy } from './config.ts';
+import { normaliseLogin } from './login-name.ts';
 import { sha256 } from './secrets.ts';
 
 /** Seconds a (subject, address) pair waits after its n-th failure (0: not yet). */
@@ -41,8 +42,12 @@ export function delaySchedule(policy: LockoutPolicy): number[] {
   return schedule;
 }
 
-/** A login, whatever its case or surrounding spaces, existing or not. */
-export const loginSubject = (login: string) => `login:${sha256(login.trim().toLowerCase())}`;
+/**
+ * A login, whatever its case or surrounding spaces, existing or not: its one normal form
+ * (login-name.ts), the form the account lookup compares. A login that has none reaches no account;
+ * it is still counted, as typed.
+ */
+export const loginSubject = (login: string) => `login:${sha256(normaliseLogin(login) ?? login)}`;
 export const clientSubject = (clientId: string) => `client:${sha256(clientId)}`;
 const addressKey = (bucket: string) => `address:${bucket}`;
 

@@ -13,6 +13,7 @@ import { AdminUnlockRequest, UnlockCodeRequest, UnlockRequest } from '@sahti/con
 import type { FastifyInstance } from 'fastify';
 import { findAccountByLogin } from './accounts.ts';
 import type { Authenticator } from './authenticator.ts';
+import { CODE_REQUEST_LIMIT } from './code-routes.ts';
 import type { AuthCore } from './core.ts';
 import { field, ok, refuse } from './http.ts';
 import { codeRecentlyIssued, consumeDigitCode, issueDigitCode } from './one-time-codes.ts';
@@ -22,16 +23,20 @@ const UNLOCK_CODE_SECONDS = 15 * 60;
 const UNLOCK_INTERVAL_SECONDS = 60;
 
 export function registerUnlockRoutes(app: FastifyInstance, core: AuthCore, auth: Authenticator): void {
-  app.post('/auth/unlock/request', { schema: { body: UnlockCodeRequest } }, async (req, reply) => {
-    const login = field(req, 'login');
-    if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login}');
-    void sendUnlockCode(core, login, req.ip).catch((err: Error) =>
-      req.log.error({ err: { message: err.message } }, 'unlock code not sent'),
-    );
-    return ok(reply, 202, {
-      message: 'If this login exists and is locked, a code was sent to the email or phone of the account',
-    });
-  });
+  app.post(
+    '/auth/unlock/request',
+    { schema: { body: UnlockCodeRequest }, config: CODE_REQUEST_LIMIT },
+    async (req, reply) => {
+      const login = field(req, 'login');
+      if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login}');
+      void sendUnlockCode(core, login, req.ip).catch((err: Error) =>
+        req.log.error({ err: { message: err.message } }, 'unlock code not sent'),
+      );
+      return ok(reply, 202, {
+        message: 'If this login exists and is locked, a code was sent to the email or phone of the account',
+      });
+    },
+  );
 
   app.post('/auth/unlock', { schema: { body: UnlockRequest } }, async (req, reply) => {
     const login = field(req, 'login');
@@ -71,7 +76,10 @@ async function sendUnlockCode(core: AuthCore, login: string, address: string): P
   if (!account || !(account.email || account.phone)) return;
   if (!(await core.throttle.lockedOrSlowed(loginSubject(login), address))) return;
   if (await codeRecentlyIssued(core.db, account.id, 'account-unlock', UNLOCK_INTERVAL_SECONDS)) return;
-  const code = await issueDigitCode(core.db, account.id, 'account-unlock', UNLOCK_CODE_SECONDS);
+  // refused (the day's codes or wrong tries used up): nothing is sent, and the asker is told nothing
+  const issued = await issueDigitCode(core.db, account.id, 'account-unlock', UNLOCK_CODE_SECONDS);
+  if ('refused' in issued) return;
+  const { code } = issued;
   const text =
     `Sahti : code de déverrouillage de votre compte ${code} (15 minutes). ` +
     `Your account unlock code is ${code} (15 minutes). ` +
