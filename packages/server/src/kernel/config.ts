@@ -1,4 +1,6 @@
 /** Configuration from the environment, read once at start. */
+import { isIP, isIPv4 } from 'node:net';
+
 export interface Config {
   port: number;
   host: string;
@@ -21,7 +23,12 @@ export interface Config {
   events?: boolean;
   /** Streaming replicas for reads that may lag (DATABASE_REPLICA_URL); ignored on PGlite. */
   replicas?: ReplicaConfig;
+  /** Reverse proxies whose X-Forwarded-For is believed (SAHTI_TRUST_PROXY); false: none. */
+  trustProxy?: TrustProxy;
 }
+
+/** Fastify's `trustProxy`: the proxies' addresses or CIDR ranges; false: none. */
+export type TrustProxy = false | string[];
 
 export interface ReplicaConfig {
   /** Replica URLs, in the order DATABASE_REPLICA_URL lists them (comma-separated). */
@@ -50,7 +57,36 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((o) => o.trim())
       .filter(Boolean),
     replicas: readReplicaConfig(env),
+    trustProxy: readTrustProxy(env),
   };
+}
+
+/**
+ * SAHTI_TRUST_PROXY: the reverse proxies in front of the server, as a comma-separated list of
+ * addresses or CIDR ranges (or proxy-addr's names loopback, linklocal, uniquelocal). Only then does
+ * X-Forwarded-For name the client — the address throttles and rate limits count — and only as far
+ * back as the hops through trusted proxies; unset, the header is ignored (a client could write
+ * anything in it). "true" (believe any sender) is refused: it would let every client choose its
+ * address; so is a number of hops, which Fastify 5 no longer honours (it cannot check the peer).
+ */
+export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): TrustProxy {
+  const value = (env.SAHTI_TRUST_PROXY ?? '').trim();
+  if (value === '' || ['false', 'no', '0'].includes(value.toLowerCase())) return false;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    const prefixOk =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIPv4(address) ? 32 : 128));
+    if (!named && (rest.length > 0 || !isIP(address) || !prefixOk))
+      throw new Error(
+        `SAHTI_TRUST_PROXY: "${entry}" is not an address or a CIDR range (e.g. 10.0.0.5,10.1.0.0/16)`,
+      );
+  }
+  return entries;
 }
 
 function readReplicaConfig(env: NodeJS.ProcessEnv): ReplicaConfig | undefined {
