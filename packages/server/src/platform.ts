@@ -110,6 +110,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     handler,
     gate,
     bodyLimit: config.bodyLimit,
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
     logger: options.logger,
     hardening: {
       corsOrigins: config.corsOrigins ?? [],
