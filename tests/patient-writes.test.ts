@@ -329,6 +329,22 @@ describe('birth date and delegations', () => {
     assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
   });
 
+  it('a care-giver of the patient corrects a birth date registered wrong; a doctor without them in care cannot', async () => {
+    const record = (await doctor.fhir('/Patient/pw-adult')).body;
+    const fixed = await doctor.fhir('/Patient/pw-adult', {
+      method: 'PUT',
+      body: { ...record, birthDate: '1980-04-03' },
+    });
+    assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+    assert.equal(fixed.body.birthDate, '1980-04-03');
+    const other = (await system('/Patient/pw-father', 'GET')).body;
+    const outsider = await doctor.fhir('/Patient/pw-father', {
+      method: 'PUT',
+      body: { ...other, birthDate: '1975-06-02' },
+    });
+    assert.ok([403, 404].includes(outsider.status), JSON.stringify(outsider.body));
+  });
+
   it('a minor cannot name who acts for them: the stranger still sees nothing', async () => {
     const res = await child.fhir('/RelatedPerson', {
       method: 'POST',

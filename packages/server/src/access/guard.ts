@@ -40,8 +40,12 @@ export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard 
     if (type === 'Consent' && principal.kind === 'staff')
       throw forbidden('A Consent is given or withdrawn by the patient (or their legal representative) only');
     const identity = identityChange(next, previous);
-    if (identity && !mayChangeIdentity(principal, identity.creating))
-      throw forbidden(`${identity.label} can only be changed by an administrator or an authorised system`);
+    if (identity && !mayChangeIdentity(principal, identity.creating, identity.number))
+      throw forbidden(
+        identity.number
+          ? `${identity.label} can only be changed by an administrator or an authorised system`
+          : `${identity.label} is corrected by the care team, an administrator or an authorised system`,
+      );
 
     if (type === 'Task' && principal.kind === 'staff' && next)
       await checkTaskRequester(next as Task, previous as Task | undefined, ctx);
@@ -118,9 +122,11 @@ async function checkTaskRequester(next: Task, previous: Task | undefined, ctx: G
     throw forbidden('A Task you create names you (or your organisation) as its requester');
 }
 
-function mayChangeIdentity(principal: Principal, creating: boolean): boolean {
+function mayChangeIdentity(principal: Principal, creating: boolean, number: boolean): boolean {
   if (principal.kind === 'system') return true; // its scopes were checked above
   if (principal.roles.includes('administrator')) return true;
-  // registering a new patient or practitioner sets their number; changing it later is not theirs
-  return creating && principal.kind === 'staff';
+  // registering a new patient or practitioner sets their number; changing it later is not theirs.
+  // A birth date registered wrong is corrected by a care-giver of the patient (the care check
+  // below still applies) — never by the patient, whose age decides who may act for them
+  return principal.kind === 'staff' && (creating || !number);
 }

@@ -23,19 +23,19 @@ const IDENTITY_FIELDS: Record<string, { field: string; label: string }[]> = {
 export function identityChange(
   next: Resource | undefined,
   previous: Resource | undefined,
-): { label: string; creating: boolean } | undefined {
+): { label: string; creating: boolean; number: boolean } | undefined {
   const type = (next ?? previous)?.resourceType ?? '';
   for (const { system, label } of IDENTITY_SYSTEMS[type] ?? []) {
     const before = valuesOf(previous, system);
     const after = valuesOf(next, system);
     if (!next) continue; // deleting a record is judged elsewhere
     if (before.length === after.length && before.every((v, i) => v === after[i])) continue;
-    return { label, creating: !previous };
+    return { label, creating: !previous, number: true };
   }
   for (const { field, label } of IDENTITY_FIELDS[type] ?? []) {
     if (!next) continue;
     if (fieldOf(previous, field) === fieldOf(next, field)) continue;
-    return { label, creating: !previous };
+    return { label, creating: !previous, number: false };
   }
   return undefined;
 }
