@@ -104,7 +104,7 @@ after(async () => {
   await database?.drop();
 });
 
-describe('data survives kill -9 of the server', { timeout: 150_000 }, () => {
+describe('data survives kill -9 of the server', { timeout: 300_000 }, () => {
   it('reads back every acknowledged write, with its version, after a SIGKILL and restart', async () => {
     let server = await start();
     const acknowledged = new Map<string, string>();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { clientToken } from './server.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000; // a PGlite start (after a kill -9: with WAL replay) took over 60 s on a loaded 2-core machine
 const CLIENT_ID = 'durability-test';
 const CLIENT_SECRET = 'durability-test-secret-0123456789';
 
