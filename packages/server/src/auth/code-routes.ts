@@ -54,13 +54,14 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     async (req, reply) => {
       const login = field(req, 'login');
       if (!login) return refuse(reply, 400, 'invalid_request', 'Send JSON {"login": your login or email}');
-      const account = await findAccountByLoginOrEmail(core.db, login);
-      if (
-        account?.email &&
-        !(await codeRecentlyIssued(core.db, account.id, 'password-reset', RESET_INTERVAL_SECONDS))
-      ) {
-        const email = account.email;
-        void (async () => {
+      // everything after the answer, so that its timing tells nothing of the account either
+      void (async () => {
+        const account = await findAccountByLoginOrEmail(core.db, login);
+        if (
+          account?.email &&
+          !(await codeRecentlyIssued(core.db, account.id, 'password-reset', RESET_INTERVAL_SECONDS))
+        ) {
+          const email = account.email;
           // refused (the day's links were sent): nothing more, and the asker is told nothing
           const issued = await issueLinkToken(core.db, account.id, 'password-reset', RESET_SECONDS);
           if ('refused' in issued) return;
@@ -73,10 +74,10 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
               `To choose a new password, open this link (valid 30 minutes, once):\n${link}\n\n` +
               'Si vous n’avez rien demandé, ignorez ce message. If you did not ask, ignore this message.\n',
           );
-        })().catch((err: Error) =>
-          req.log.error({ err: { message: err.message } }, 'password-reset email not sent'),
-        );
-      }
+        }
+      })().catch((err: Error) =>
+        req.log.error({ err: { message: err.message } }, 'password-reset email not sent'),
+      );
       return ok(reply, 202, {
         message: 'If this account exists and has an email, a reset link was sent to it',
       });
@@ -117,13 +118,13 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
     { schema: { body: SmsResetRequest }, config: CODE_REQUEST_LIMIT },
     async (req, reply) => {
       const login = field(req, 'login') ?? '';
-      const account = await findAccountByLogin(core.db, login);
-      if (
-        account?.phone &&
-        !(await codeRecentlyIssued(core.db, account.id, 'password-reset-sms', RESET_INTERVAL_SECONDS))
-      ) {
-        const phone = account.phone;
-        void (async () => {
+      void (async () => {
+        const account = await findAccountByLogin(core.db, login);
+        if (
+          account?.phone &&
+          !(await codeRecentlyIssued(core.db, account.id, 'password-reset-sms', RESET_INTERVAL_SECONDS))
+        ) {
+          const phone = account.phone;
           const issued = await issueDigitCode(
             core.db,
             account.id,
@@ -136,8 +137,8 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
             phone,
             `Sahti : code pour choisir un nouveau mot de passe ${code} (10 min). رمز تغيير كلمة المرور ${code}`,
           );
-        })().catch((err: Error) => req.log.error({ err: { message: err.message } }, 'reset SMS not sent'));
-      }
+        }
+      })().catch((err: Error) => req.log.error({ err: { message: err.message } }, 'reset SMS not sent'));
       return ok(reply, 202, {
         message: 'If this account exists and has a phone, a code was sent to it by SMS',
       });
