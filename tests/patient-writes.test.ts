@@ -186,6 +186,30 @@ describe('what the care team recorded stays theirs', () => {
     assert.equal((await adult.fhir(`/Observation/${another.body.id}`, { method: 'DELETE' })).status, 200);
   });
 
+  it('readings sent together in a transaction are each the patient’s to correct', async () => {
+    const sent = await adult.fhir('', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [6.3, 6.4, 6.5].map((v) => ({
+          resource: hba1c('Patient/pw-adult', v, 'Patient/pw-adult'),
+          request: { method: 'POST', url: 'Observation' },
+        })),
+      },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body).slice(0, 300));
+    for (const entry of sent.body.entry) {
+      const path = `/${entry.response.location.split('/_history')[0]}`;
+      const current = (await adult.fhir(path)).body;
+      const corrected = await adult.fhir(path, {
+        method: 'PUT',
+        body: { ...current, valueQuantity: { ...current.valueQuantity, value: 7 } },
+      });
+      assert.equal(corrected.status, 200, JSON.stringify(corrected.body));
+    }
+  });
+
   it('questionnaire answers and consents the patient gave stay theirs to change', async () => {
     const answers = await adult.fhir('/QuestionnaireResponse', {
       method: 'POST',

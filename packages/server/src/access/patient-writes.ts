@@ -116,22 +116,30 @@ export function patientAuthorshipHook(): WriteHook {
   return (changes, actor) => {
     const writer = writerOf(actor);
     if (writer.kind !== 'patient') return undefined;
+    // at most two statements, whatever the number of changes (a bundle of home readings)
+    const gone = changes.filter((c) => !c.next?.meta?.versionId);
+    const noted = changes.filter((c) => c.next?.meta?.versionId);
     return async (tx) => {
-      for (const change of changes) {
-        const versionId = change.next?.meta?.versionId;
-        if (!change.next || !versionId) {
-          await tx.query('DELETE FROM patient_write WHERE resource_type = $1::text AND id = $2::text', [
-            change.resourceType,
-            change.id,
-          ]);
-          continue;
-        }
+      if (gone.length > 0)
         await tx.query(
-          `INSERT INTO patient_write (resource_type, id, version_id, writer) VALUES ($1::text, $2::text, $3::bigint, $4::text)
-           ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, writer = EXCLUDED.writer`,
-          [change.resourceType, change.id, versionId, writer.grantedBy],
+          `DELETE FROM patient_write w USING unnest($1::text[], $2::text[]) AS g(resource_type, id)
+            WHERE w.resource_type = g.resource_type AND w.id = g.id`,
+          [gone.map((c) => c.resourceType), gone.map((c) => c.id)],
         );
-      }
+      if (noted.length > 0)
+        await tx.query(
+          `INSERT INTO patient_write (resource_type, id, version_id, writer)
+           SELECT DISTINCT ON (n.resource_type, n.id) n.resource_type, n.id, n.version_id, $4::text
+             FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS n(resource_type, id, version_id, k)
+            ORDER BY n.resource_type, n.id, n.k DESC
+           ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id, writer = EXCLUDED.writer`,
+          [
+            noted.map((c) => c.resourceType),
+            noted.map((c) => c.id),
+            noted.map((c) => c.next?.meta?.versionId as string),
+            writer.grantedBy,
+          ],
+        );
     };
   };
 }
