@@ -327,6 +327,21 @@ describe('a lockout a stranger cannot abuse', () => {
     assert.deepEqual(unknown.body, owner.body);
   });
 
+  it('a burst of guesses from many addresses at once meets the lock as the same guesses in a row would', async () => {
+    const login = await newPatient();
+    // 8 addresses × 3 wrong passwords, all at once: in a row, the lock (3 addresses) would hold after
+    // at most 3 + 3 + 1 checked guesses; attempts in flight count, so the burst gets no more than that
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, () => newAddress()).flatMap((from) =>
+        Array.from({ length: 3 }, () => loginFrom(from, login, 'wrong password')),
+      ),
+    );
+    const checked = burst.filter((r) => r.status === 401).length;
+    assert.ok(checked <= 9, `${checked} guesses checked: ${burst.map((r) => r.status).join(' ')}`);
+    const owner = await loginFrom(newAddress(), login, PASSWORD);
+    assert.deepEqual([owner.status, owner.body.locked], [429, true]);
+  });
+
   it('lets the owner unlock with a code sent to their email; asking tells nothing about the login', async () => {
     const email = `owner-${++serial}@example.ma`;
     const login = await newPatient(email);

@@ -86,6 +86,7 @@ export class CredentialThrottle {
   private readonly policy: LockoutPolicy;
   private readonly schedule: number[];
   private sweptAt = 0;
+  private readonly admitting = new Map<string, Promise<void>>();
 
   constructor(db: SqlExecutor, policy: LockoutPolicy) {
     this.db = db;
@@ -95,6 +96,21 @@ export class CredentialThrottle {
 
   /** Admits an attempt at `subject` from `address` (counting it as a failure until settled), or says how long to wait. */
   async admit(subject: string, address: string): Promise<Admission> {
+    // one admission at a time per subject in this process: each sees the attempts admitted before it
+    const before = this.admitting.get(subject) ?? Promise.resolve();
+    const mine = before.then(() => this.admitNow(subject, address));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.admitting.set(subject, settled);
+    void settled.then(() => {
+      if (this.admitting.get(subject) === settled) this.admitting.delete(subject);
+    });
+    return mine;
+  }
+
+  private async admitNow(subject: string, address: string): Promise<Admission> {
     const bucket = addressBucket(address);
     const refusal = async () => refusalOf(await this.waits(subject, bucket)) ?? BUSY;
     const waiting = refusalOf(await this.waits(subject, bucket)); // the common refusal costs one read
@@ -104,28 +120,43 @@ export class CredentialThrottle {
       await this.giveBackAddress(bucket);
       return refusal();
     }
-    return { ok: true, ticket: { subject, address: bucket } };
+    const ticket = { subject, address: bucket };
+    // attempts in flight count as failures: a burst from many addresses at once meets the lock
+    // here, as the same attempts one after the other would have after their failures
+    if ((await this.failingAddresses(subject, bucket)) >= this.policy.lockAddresses) {
+      await this.lock(subject);
+      await this.released(ticket);
+      return refusal();
+    }
+    return { ok: true, ticket };
+  }
+
+  /** Addresses other than `except` with failures (or attempts in flight) at the subject in its window. */
+  private async failingAddresses(subject: string, except?: string): Promise<number> {
+    const { rows } = await this.db.query<{ addresses: number }>(
+      `SELECT count(*)::int AS addresses FROM auth_failure
+       WHERE subject = $1::text AND failures > 0 AND address <> $3::text AND last_failure > greatest(now() - ${SECONDS('$2')},
+         coalesce((SELECT window_start FROM auth_throttle WHERE key = $1::text), '-infinity'::timestamptz))`,
+      [subject, this.policy.lockWindowSeconds, except ?? ''],
+    );
+    return Number(rows[0]?.addresses ?? 0);
+  }
+
+  private async lock(subject: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO auth_throttle AS t (key, failures, window_start, blocked_until)
+       VALUES ($1::text, 1, now(), now() + ${SECONDS('$2')})
+       ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1, window_start = now(),
+         blocked_until = now() + ${SECONDS('$2')}`,
+      [subject, this.policy.lockSeconds],
+    );
   }
 
   /** The attempt failed: it stays counted, and may lock the subject if failures are widespread. */
   async failed(ticket: AttemptTicket): Promise<void> {
-    const { lockWindowSeconds, lockAddresses, lockSeconds } = this.policy;
     // failures before the last lock or unlock (window_start of the subject's row) are not counted again
-    const { rows } = await this.db.query<{ addresses: number }>(
-      `SELECT count(*)::int AS addresses FROM auth_failure
-       WHERE subject = $1::text AND failures > 0 AND last_failure > greatest(now() - ${SECONDS('$2')},
-         coalesce((SELECT window_start FROM auth_throttle WHERE key = $1::text), '-infinity'::timestamptz))`,
-      [ticket.subject, lockWindowSeconds],
-    );
-    if (Number(rows[0]?.addresses ?? 0) >= lockAddresses) {
-      await this.db.query(
-        `INSERT INTO auth_throttle AS t (key, failures, window_start, blocked_until)
-         VALUES ($1::text, 1, now(), now() + ${SECONDS('$2')})
-         ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1, window_start = now(),
-           blocked_until = now() + ${SECONDS('$2')}`,
-        [ticket.subject, lockSeconds],
-      );
-    }
+    if ((await this.failingAddresses(ticket.subject)) >= this.policy.lockAddresses)
+      await this.lock(ticket.subject);
     await this.sweep();
   }
 
