@@ -30,6 +30,11 @@ import { listFor, stayView } from './views.ts';
 
 const DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar day written YYYY-MM-DD (not 2026-13-45 nor 2026-02-30). */
+const isDay = (s: string) =>
+  DATE.test(s) &&
+  !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+  new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
 
 export function registerDialysisRoutes(deps: DialysisDeps): void {
   const { app, auth } = deps.ctx;
@@ -38,7 +43,14 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
     if (!principal) throw new FhirError(401, outcome('error', 'login', 'Sign in first'));
     return { ...principal, address: req.ip };
   };
-  const query = (req: FastifyRequest) => (req.query ?? {}) as Record<string, string | undefined>;
+  /** The query's parameters, each given once (a repeated one is refused, naming it). */
+  const query = (req: FastifyRequest) => {
+    const q = (req.query ?? {}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(q))
+      if (typeof value !== 'string')
+        throw new FhirError(400, outcome('error', 'invalid', `${name} is given more than once`, [name]));
+    return q as Record<string, string | undefined>;
+  };
   const body = (req: FastifyRequest) =>
     (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
 
@@ -100,10 +112,10 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
     const today = localDate(new Date());
     const arrival = String(q.arrival ?? '');
     const departure = String(q.departure ?? '');
-    if (!DATE.test(arrival) || arrival < today)
+    if (!isDay(arrival) || arrival < today)
       problems.push(['arrival', 'Give the arrival date, today or later (YYYY-MM-DD)']);
     if (
-      !DATE.test(departure) ||
+      !isDay(departure) ||
       departure < arrival ||
       Date.parse(departure) - Date.parse(arrival) > 60 * 86_400_000
     )
@@ -227,7 +239,7 @@ export function registerDialysisRoutes(deps: DialysisDeps): void {
     const date = String(b.date ?? '');
     const today = localDate(new Date());
     if (!['hbv', 'hcv', 'hiv', 'ecg'].includes(test)) badRequest('test is hbv, hcv, hiv or ecg', ['test']);
-    if (!DATE.test(date) || date > today || Date.parse(today) - Date.parse(date) > 400 * 86_400_000)
+    if (!isDay(date) || date > today || Date.parse(today) - Date.parse(date) > 400 * 86_400_000)
       badRequest('Give the date of the sample or the exam (within the last year)', ['date']);
     const result = String(b.result ?? '');
     if (test !== 'ecg' && !['negative', 'positive'].includes(result))

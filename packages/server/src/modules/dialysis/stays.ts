@@ -49,6 +49,11 @@ import {
 
 export const EXPIRY_JOB = 'dialysis.expiry-reminder';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar day written YYYY-MM-DD (not 2026-13-45 nor 2026-02-30). */
+const isDay = (s: string) =>
+  DATE.test(s) &&
+  !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+  new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
 const NEPHROLOGY = '394589003';
 export const LAW_09_08_POLICY = 'https://sahti.ma/fhir/policy/law-09-08-cross-border-transfer';
 export const SUMMARY_POLICY = 'https://sahti.ma/fhir/policy/guest-dialysis-summary';
@@ -87,9 +92,9 @@ export async function createDraft(
   const arrival = String(input.arrival ?? '');
   const departure = String(input.departure ?? '');
   const today = localDate(new Date());
-  if (!DATE.test(arrival) || Number.isNaN(Date.parse(arrival)) || arrival < today)
+  if (!isDay(arrival) || arrival < today)
     problems.push(['arrival', 'Give the arrival date, today or later (YYYY-MM-DD)']);
-  if (!DATE.test(departure) || departure < arrival || departure > addDays(arrival, 60))
+  if (!isDay(departure) || (isDay(arrival) && (departure < arrival || departure > addDays(arrival, 60))))
     problems.push(['departure', 'Give the departure date, after the arrival and within 60 days']);
   const sessions = Array.isArray(input.sessions) ? input.sessions : [];
   const wanted: { date: string; shift: Shift }[] = [];
@@ -97,7 +102,7 @@ export async function createDraft(
     const date = String((s as { date?: unknown }).date ?? '');
     const shift = String((s as { shift?: unknown }).shift ?? '') as Shift;
     if (
-      !DATE.test(date) ||
+      !isDay(date) ||
       date < arrival ||
       date > departure ||
       !SHIFTS.includes(shift) ||

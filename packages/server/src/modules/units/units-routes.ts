@@ -257,6 +257,11 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
     return reply.code(201).send(checkSummary(created.resource as QuestionnaireResponse));
   });
 
+  /** A real calendar day written YYYY-MM-DD (not 2026-13-45 nor 2026-02-30). */
+  const isDay = (s: string) =>
+    /^\d{4}-\d{2}-\d{2}$/.test(s) &&
+    !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+    new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
   const tourInput = (unitId: string, body: unknown) => {
     const b = (body ?? {}) as { communes?: unknown; radiusKm?: unknown; weeks?: unknown };
     const weeks = typeof b.weeks === 'number' ? b.weeks : 1;
@@ -326,6 +331,9 @@ export function registerUnitRoutes(ctx: ModuleContext, planning: PlanningService
     requireRole(principal, ['administrator'], 'publish tours');
     const unit = await readUnit(store, req.params.id);
     const { b, weeks } = tourInput(unit.id as string, req.body);
+    const asked = (b as { start?: unknown }).start;
+    if (typeof asked === 'string' && !isDay(asked))
+      throw invalid([{ field: 'start', message: 'start is a date (YYYY-MM-DD)' }]);
     const { base, stops } = await candidates(unit.id as string, b, weeks * settings.workDays.length);
     const tour = planTour(base, stops, {
       weeks,
