@@ -436,12 +436,10 @@ before(async () => {
     people.set(role, { person, csrf: await csrfOf(server, person) });
   }
   ids.patient = consult.patientId;
-  const unit = await people
-    .get('administrator')
-    ?.person.call('/api/units', {
-      method: 'POST',
-      body: { name: 'Unité (fuzz)', baseCommune: '09.541.01.03' },
-    });
+  const unit = await people.get('administrator')?.person.call('/api/units', {
+    method: 'POST',
+    body: { name: 'Unité (fuzz)', baseCommune: '09.541.01.03' },
+  });
   assert.equal(unit?.status, 201, JSON.stringify(unit?.body));
   ids['units.id'] = unit.body.id;
   // a dialysis patient of Rabat planning a stay in Agadir, and the Agadir coordinator
