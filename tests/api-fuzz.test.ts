@@ -332,6 +332,40 @@ const BODY_FIELDS: Record<string, string[]> = {
 };
 /** Routes that read no query (and answer slowly: large documents, a hashed secret per call). */
 const NO_QUERY = new Set(['GET /api/units/map', 'GET /api/units/reference', 'POST /api/units/:id/gateways']);
+/** Parameters resources of the wrong shape, for the FHIR operations called with POST. */
+const PARAMETER_NAMES = [
+  'slot',
+  'patient',
+  'reason',
+  'prescription',
+  'system',
+  'value',
+  'inputFormat',
+  'input',
+  'url',
+  'mode',
+];
+const PARAMETERS_BODIES = [
+  { resourceType: 'Parameters', parameter: 'x' },
+  { resourceType: 'Parameters', parameter: {} },
+  { resourceType: 'Parameters', parameter: [null, 1, 'x'] },
+  { resourceType: 'Parameters', parameter: [{ name: 5 }, { name: null }, { name: {} }] },
+  ...PARAMETER_NAMES.flatMap((name) => [
+    { resourceType: 'Parameters', parameter: [{ name, valueString: LONG }] },
+    {
+      resourceType: 'Parameters',
+      parameter: [
+        { name, valueString: 'a' },
+        { name, valueString: 'b' },
+      ],
+    },
+    { resourceType: 'Parameters', parameter: [{ name, valueReference: { reference: '../../x%2F' } }] },
+    { resourceType: 'Parameters', parameter: [{ name, valueInteger: -1 }] },
+    { resourceType: 'Parameters', parameter: [{ name, valueString: '2026-13-45' }] },
+    { resourceType: 'Parameters', parameter: [{ name, resource: { resourceType: 'Patient', id: '../x' } }] },
+    { resourceType: 'Parameters', parameter: [{ name, part: [{ name: 'x', valueString: 'y' }] }] },
+  ]),
+].map((p) => JSON.stringify(p));
 /** Hostile values for one field or parameter beside valid ones. */
 const BESIDE_VALID: unknown[] = [{ a: 1 }, ['a', 'b'], 12, -1, LONG, '', '2026-13-45', '2026-02-30', '1e308'];
 
@@ -389,6 +423,9 @@ function casesOf(route: Route): (() => Promise<void>)[] {
             JSON.stringify(Object.fromEntries(bodyNames.map((n) => [n, v]))),
           );
     }
+    if (hasBody && route.path.includes('$'))
+      for (const body of PARAMETERS_BODIES)
+        go(base, `Parameters ${body.slice(0, 60)}`, body, 'application/fhir+json');
     const baseQuery = BASE_QUERIES[key]?.();
     if (baseQuery)
       for (const n of Object.keys(baseQuery))
