@@ -264,6 +264,7 @@ interface Failure {
 }
 const failures: Failure[] = [];
 let sent = 0;
+const statuses = new Map<number, number>();
 
 async function send(
   role: string,
@@ -287,6 +288,7 @@ async function send(
     },
     ...(body !== undefined ? { payload: body } : {}),
   });
+  statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
   if (res.statusCode >= 500) {
     const failure = {
       route: `${route.method} ${route.path}`,
@@ -540,6 +542,10 @@ describe('malformed input on every JSON route', () => {
     console.log(
       `${routes.length} routes, ${sent} requests, ${Date.now() - started} ms, ${failures.length} 5xx`,
     );
+    console.log(`answers: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+    // the table reached the handlers: most answers are not a refusal of the session or the role
+    const refused = (statuses.get(401) ?? 0) + (statuses.get(403) ?? 0);
+    assert.ok(refused < sent / 2, `${refused} of ${sent} answers were 401/403`);
     const seen = new Set<string>();
     for (const f of failures) {
       const key = `${f.route} ${f.body.slice(0, 80)}`;
