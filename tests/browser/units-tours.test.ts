@@ -109,6 +109,8 @@ before(async () => {
       status: 'completed',
       questionnaire: 'Questionnaire/unit-equipment-check',
       subject: { reference: `Organization/${first.id}` },
+      // by a member of its team: what anyone else files about the unit is no check of it
+      author: { reference: first.roster[0]?.practitioner },
       authored: new Date().toISOString(),
       item: first.devices.slice(0, 3).map((d, i) => ({
         linkId: d.id,
