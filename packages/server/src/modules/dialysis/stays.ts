@@ -96,6 +96,8 @@ export async function createDraft(
     problems.push(['arrival', 'Give the arrival date, today or later (YYYY-MM-DD)']);
   if (!isDay(departure) || (isDay(arrival) && (departure < arrival || departure > addDays(arrival, 60))))
     problems.push(['departure', 'Give the departure date, after the arrival and within 60 days']);
+  if (input.sessions !== undefined && !Array.isArray(input.sessions))
+    problems.push(['sessions', 'sessions is a list of days and shifts']);
   const sessions = Array.isArray(input.sessions) ? input.sessions : [];
   const wanted: { date: string; shift: Shift }[] = [];
   for (const s of sessions.slice(0, 40)) {
@@ -116,7 +118,9 @@ export async function createDraft(
     }
     wanted.push({ date, shift });
   }
-  if (typeof input.note === 'string' && input.note.length > 1000)
+  if (input.note !== undefined && typeof input.note !== 'string')
+    problems.push(['note', 'The note is a text']);
+  else if (typeof input.note === 'string' && input.note.length > 1000)
     problems.push(['note', 'The note is 1000 characters at most']);
   if (problems.length > 0) {
     const o = outcome('error', 'invalid', problems[0][1], [problems[0][0]]);
