@@ -145,6 +145,26 @@ describe('contact details', () => {
     assert.equal(rows[0].n, 1);
   });
 
+  it('a field left out stays as it was; an unknown field is refused and clears nothing', async () => {
+    const phoneOnly = await patient.call('/api/me/contact', {
+      method: 'PUT',
+      body: { phone: '06 61 23 45 68' },
+    });
+    assert.equal(phoneOnly.status, 200, JSON.stringify(phoneOnly.body));
+    const mine = await patient.call('/api/me/contact');
+    assert.deepEqual(mine.body, { phone: '+212661234568', email: 'k.bennani@example.test' });
+    const record = await fhirFetch(server.fhirBase, '/Patient/acc-p');
+    assert.ok(record.body.telecom.some((t: { value: string }) => t.value === 'k.bennani@example.test'));
+    for (const body of [{ status: ['a'] }, { email: 'x@y.ma', nickname: 'k' }]) {
+      const res = await patient.call('/api/me/contact', { method: 'PUT', body });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+    }
+    assert.deepEqual((await patient.call('/api/me/contact')).body, mine.body);
+    const empty = await patient.call('/api/me/contact', { method: 'PUT', body: {} });
+    assert.equal(empty.status, 200);
+    assert.deepEqual((await patient.call('/api/me/contact')).body, mine.body, '{} changes nothing');
+  });
+
   it('refuses a malformed number, naming the field', async () => {
     const res = await patient.call('/api/me/contact', {
       method: 'PUT',

@@ -75,8 +75,12 @@ export const AccountUpdateRequest = Type.Object({
 export type AccountUpdateRequest = Static<typeof AccountUpdateRequest>;
 
 /** The patient's contact details: the same phone and email for messages and for the record. */
-export const ContactRequest = Type.Object({
-  email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
-  phone: Type.Optional(Type.Union([Type.String({ maxLength: 30 }), Type.Null()])),
-});
+/** A field left out stays as it is; null or "" clears it; any other field is refused. */
+export const ContactRequest = Type.Object(
+  {
+    email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+    phone: Type.Optional(Type.Union([Type.String({ maxLength: 30 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type ContactRequest = Static<typeof ContactRequest>;

@@ -66,8 +66,10 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
     guarded(async (req, reply) => {
       const principal = await who(req);
       const body = req.body as { email?: string | null; phone?: string | null };
-      const email = body.email?.trim() || null;
-      const phone = body.phone?.trim() ? normalisePhone(body.phone) : null;
+      // a field left out stays as it is; null or "" clears it
+      const email = body.email === undefined ? undefined : body.email?.trim() || null;
+      const phone =
+        body.phone === undefined ? undefined : body.phone?.trim() ? normalisePhone(body.phone) : null;
       const issues = [
         ...(email && !EMAIL.test(email)
           ? [{ field: 'email', text: 'email: an address such as nom@exemple.ma' }]
@@ -91,8 +93,15 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
       if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
       const patientId =
         principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
+      const kept = {
+        email: email === undefined ? (account.email ?? null) : email,
+        phone: phone === undefined ? (account.phone ?? null) : phone,
+      };
       await deps.store.db.transaction(async (tx) => {
-        await updateContact(tx, account.id, { email, phone });
+        await updateContact(tx, account.id, {
+          ...(email !== undefined ? { email } : {}),
+          ...(phone !== undefined ? { phone } : {}),
+        });
         if (!patientId) return;
         // the record's phone and email are the ones messages go to: written together
         await deps.store.modifyWithin(tx, 'Patient', patientId, (current) => {
@@ -102,8 +111,8 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
             (t) => t.system !== 'phone' && t.system !== 'email' && t.system !== 'sms',
           );
           const telecom: ContactPoint[] = [
-            ...(phone ? [{ system: 'phone' as const, value: phone, use: 'mobile' as const }] : []),
-            ...(email ? [{ system: 'email' as const, value: email }] : []),
+            ...(kept.phone ? [{ system: 'phone' as const, value: kept.phone, use: 'mobile' as const }] : []),
+            ...(kept.email ? [{ system: 'email' as const, value: kept.email }] : []),
             ...others,
           ];
           return { ...patient, telecom };
