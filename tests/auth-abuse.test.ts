@@ -6,9 +6,9 @@
  * test picks its own client addresses.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createAccount } from '../packages/server/src/auth/index.ts';
+import { addressSource, sendFrom } from './support/from-address.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 const SECRET_KEY = 'auth-abuse-test-secret-key';
@@ -45,65 +45,10 @@ after(async () => {
   await proxied?.close();
 });
 
-// ---- HTTP from a chosen source address ----------------------------------------------------------
-let lastOctets = 0;
+// ---- HTTP from a chosen source address (support/from-address.ts) ------------------------------
 /** A loopback address no other test has used (127.0.0.1 is the proxy's). */
-const newAddress = () => {
-  lastOctets++;
-  return `127.0.${Math.floor(lastOctets / 250) + 1}.${(lastOctets % 250) + 2}`;
-};
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-function send(
-  on: TestServer,
-  from: string,
-  method: string,
-  path: string,
-  init: {
-    json?: unknown;
-    form?: Record<string, string>;
-    raw?: string;
-    headers?: Record<string, string>;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...init.headers };
-  let body: string | undefined = init.raw;
-  if (init.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  } else if (init.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  }
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  const port = Number(new URL(on.url).port);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method, headers, localAddress: from, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          let json: unknown = text;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {}
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const newAddress = addressSource(2);
+const send = sendFrom;
 
 const loginFrom = (from: string, login: string, password: string, on = server, headers = {}) =>
   send(on, from, 'POST', '/auth/login', { json: { login, password }, headers });

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { createAccount, createClient } from '../packages/server/src/auth/index.ts';
 import { scryptDerivations } from '../packages/server/src/auth/passwords.ts';
+import { addressSource, sendFrom } from './support/from-address.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 const SECRET_KEY = 'throttling-test-secret-key';
@@ -43,60 +43,10 @@ after(async () => {
   await server?.close();
 });
 
-// ---- HTTP from a chosen source address ----------------------------------------------------------
-let lastOctets = 0;
+// ---- HTTP from a chosen source address (support/from-address.ts) ------------------------------
 /** A loopback address no other test has used: each test is a fresh set of strangers and owners. */
-const newAddress = () => {
-  lastOctets++;
-  return `127.0.${Math.floor(lastOctets / 250) + 1}.${(lastOctets % 250) + 1}`;
-};
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-function send(
-  on: TestServer,
-  from: string,
-  method: string,
-  path: string,
-  init: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...init.headers };
-  let body: string | undefined;
-  if (init.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  } else if (init.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  }
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  const port = Number(new URL(on.url).port);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method, headers, localAddress: from, agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => {
-          let json: unknown = text;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {}
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const newAddress = addressSource(1);
+const send = sendFrom;
 
 const loginFrom = (from: string, login: string, password: string, extra: Record<string, string> = {}) =>
   send(server, from, 'POST', '/auth/login', { json: { login, password, ...extra } });
