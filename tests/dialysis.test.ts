@@ -88,6 +88,30 @@ before(async () => {
 });
 after(async () => server?.close());
 
+/** A patient of Rabat, approved by their nephrologist, whose request for today and tomorrow at `centre` is sent. */
+async function sendStay(centre: Centre, name: string, transferAbroad = false) {
+  const nephro = await addPractitioner(server, rabat.organization, `Nephro ${name}`, true);
+  const ref = await addDialysisPatient(server, {
+    name,
+    nephrologist: nephro,
+    homeCentre: rabat.organization,
+  });
+  const p = await signIn(server, ['patient'], ref);
+  const n = await signIn(server, ['doctor'], nephro);
+  const draft = await api(p, '/stays', {
+    method: 'POST',
+    body: { service: centre.service, arrival: today(), departure: inDays(1) },
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  assert.equal((await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} })).status, 200);
+  const sent = await api(p, `/stays/${draft.body.id}/send`, {
+    method: 'POST',
+    body: { shareSummary: true, ...(transferAbroad ? { transferAbroad } : {}) },
+  });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  return { ref, id: draft.body.id as string, patient: p, nephrologist: n };
+}
+
 describe('a patient in Rabat plans a week in Agadir', () => {
   let plan: { date: string; shift: string; start: string }[];
 
@@ -368,28 +392,7 @@ describe('a patient in Rabat plans a week in Agadir', () => {
 
 describe('a chair is never double-booked', () => {
   /** A patient of Rabat whose request to `centre` is sent, ready to be accepted. */
-  async function sentStay(centre: Centre, name: string): Promise<string> {
-    const nephro = await addPractitioner(server, rabat.organization, `Nephro ${name}`, true);
-    const ref = await addDialysisPatient(server, {
-      name,
-      nephrologist: nephro,
-      homeCentre: rabat.organization,
-    });
-    const p = await signIn(server, ['patient'], ref);
-    const n = await signIn(server, ['doctor'], nephro);
-    const draft = await api(p, '/stays', {
-      method: 'POST',
-      body: { service: centre.service, arrival: today(), departure: inDays(1) },
-    });
-    assert.equal(draft.status, 201, JSON.stringify(draft.body));
-    assert.equal((await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} })).status, 200);
-    const sent = await api(p, `/stays/${draft.body.id}/send`, {
-      method: 'POST',
-      body: { shareSummary: true },
-    });
-    assert.equal(sent.status, 200, JSON.stringify(sent.body));
-    return draft.body.id;
-  }
+  const sentStay = async (centre: Centre, name: string) => (await sendStay(centre, name)).id;
 
   it('parallel acceptances on the last free chair: exactly one wins, the others get 409 and book nothing', async () => {
     const dakhla = await addTestCentre(server, {
@@ -545,27 +548,7 @@ describe('transfers abroad and declines', () => {
   });
 
   /** A patient of Rabat whose stay of two days at Paris is sent, the transfer abroad consented. */
-  async function sentToParis(name: string) {
-    const nephro = await addPractitioner(server, rabat.organization, `Nephro ${name}`, true);
-    const ref = await addDialysisPatient(server, {
-      name,
-      nephrologist: nephro,
-      homeCentre: rabat.organization,
-    });
-    const p = await signIn(server, ['patient'], ref);
-    const n = await signIn(server, ['doctor'], nephro);
-    const draft = await api(p, '/stays', {
-      method: 'POST',
-      body: { service: paris.service, arrival: today(), departure: inDays(1) },
-    });
-    await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} });
-    const sent = await api(p, `/stays/${draft.body.id}/send`, {
-      method: 'POST',
-      body: { shareSummary: true, transferAbroad: true },
-    });
-    assert.equal(sent.status, 200, JSON.stringify(sent.body));
-    return { ref, id: draft.body.id as string, patient: p, nephrologist: n };
-  }
+  const sentToParis = (name: string) => sendStay(paris, name, true);
 
   it('every read of the record by the centre abroad is flagged and registered (law 09-08), reads at home are not', async () => {
     const stay = await sentToParis('Lahlou');
