@@ -1,7 +1,8 @@
 /**
  * Accounts, through HTTP on both databases: a forgotten password reset through the emailed link
  * (real SMTP), recovery by an SMS code (HTTP gateway), the patient's contact details (one phone
- * and email for messages and the record, audited), administrators managing accounts and roles,
+ * and email for messages and the record, audited, a new one confirmed by the code sent to it:
+ * abuse cases in contact-change.test.ts), administrators managing accounts and roles,
  * and the identity a clinician sees before confirming an emergency access.
  */
 import assert from 'node:assert/strict';
@@ -124,25 +125,38 @@ describe('contact details', () => {
     patient = await signIn(server, ['patient'], 'Patient/acc-p');
   });
 
-  it('the patient changes phone and email: the account and the record say the same, audited', async () => {
+  it('the patient changes phone and email, each confirmed by the code sent to it: the account and the record say the same, audited', async () => {
     const res = await patient.call('/api/me/contact', {
       method: 'PUT',
       body: { phone: '06 61 23 45 67', email: 'k.bennani@example.test' },
     });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(res.body.phone, '+212661234567');
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.deepEqual(res.body.pending, { email: 'k.bennani@example.test', phone: '+212661234567' });
+    const smsCode = /(\d{6})/.exec(JSON.parse((await gateway.next('+212661234567')).body).text)?.[1];
+    const mailCode = /(\d{6})/.exec((await inbox.next('k.bennani@example.test')).text)?.[1];
+    assert.ok(smsCode && mailCode);
+    for (const [channel, code] of [
+      ['phone', smsCode],
+      ['email', mailCode],
+    ]) {
+      const confirmed = await patient.call('/api/me/contact/confirm', {
+        method: 'POST',
+        body: { channel, code },
+      });
+      assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    }
     const record = await fhirFetch(server.fhirBase, '/Patient/acc-p');
     const telecom = record.body.telecom.map(
       (t: { system: string; value: string }) => `${t.system}:${t.value}`,
     );
     assert.deepEqual(telecom, ['phone:+212661234567', 'email:k.bennani@example.test']);
     const mine = await patient.call('/api/me/contact');
-    assert.equal(mine.body.phone, '+212661234567');
+    assert.deepEqual(mine.body, { phone: '+212661234567', email: 'k.bennani@example.test' });
     await new Promise((r) => setTimeout(r, 300));
     const { rows } = await server.platform.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = 'acc-p' AND content->>'outcomeDesc' = 'contact details changed by their owner'`,
     );
-    assert.equal(rows[0].n, 1);
+    assert.equal(rows[0].n, 2, 'one audit record per change made');
   });
 
   it('a field left out stays as it was; an unknown field is refused and clears nothing', async () => {
@@ -150,7 +164,14 @@ describe('contact details', () => {
       method: 'PUT',
       body: { phone: '06 61 23 45 68' },
     });
-    assert.equal(phoneOnly.status, 200, JSON.stringify(phoneOnly.body));
+    assert.equal(phoneOnly.status, 202, JSON.stringify(phoneOnly.body));
+    assert.deepEqual(phoneOnly.body.pending, { phone: '+212661234568' });
+    const code = /(\d{6})/.exec(JSON.parse((await gateway.next('+212661234568')).body).text)?.[1];
+    const confirmed = await patient.call('/api/me/contact/confirm', {
+      method: 'POST',
+      body: { channel: 'phone', code },
+    });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
     const mine = await patient.call('/api/me/contact');
     assert.deepEqual(mine.body, { phone: '+212661234568', email: 'k.bennani@example.test' });
     const record = await fhirFetch(server.fhirBase, '/Patient/acc-p');

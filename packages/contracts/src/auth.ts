@@ -74,8 +74,10 @@ export const AccountUpdateRequest = Type.Object({
 });
 export type AccountUpdateRequest = Static<typeof AccountUpdateRequest>;
 
-/** The patient's contact details: the same phone and email for messages and for the record. */
-/** A field left out stays as it is; null or "" clears it; any other field is refused. */
+/**
+ * The person's contact details (a patient's are also on their record). A field left out stays as
+ * it is; null or "" clears it; a new value waits for the code sent to it; any other field is refused.
+ */
 export const ContactRequest = Type.Object(
   {
     email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
@@ -84,3 +86,13 @@ export const ContactRequest = Type.Object(
   { additionalProperties: false },
 );
 export type ContactRequest = Static<typeof ContactRequest>;
+
+/** The code sent to a new email or phone, which makes the change. */
+export const ContactConfirmRequest = Type.Object(
+  {
+    channel: Type.Union([Type.Literal('email'), Type.Literal('phone')]),
+    code: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type ContactConfirmRequest = Static<typeof ContactConfirmRequest>;

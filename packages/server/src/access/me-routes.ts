@@ -1,17 +1,34 @@
 /**
  * The person's own side of access (JSON):
- *   GET/PUT /api/me/contact         email and phone: the account's (messages) and the Patient's are one
+ *   GET/PUT /api/me/contact         email and phone: the account's (messages) and the Patient's are one;
+ *                                   a new one waits for the code sent to it (contact-change.ts)
+ *   POST    /api/me/contact/confirm {channel, code}  that code: the change is made
  *   GET     /api/care/dependants    whom the patient acts for, and who acts for them
  *   POST    /api/break-glass/preview {identifier}  who the CNIE names (name, age), before confirming
  */
-import type { ContactPoint, Patient } from '@medplum/fhirtypes';
-import { BreakGlassPreviewRequest, ContactRequest } from '@sahti/contracts';
+import type { Patient } from '@medplum/fhirtypes';
+import { BreakGlassPreviewRequest, ContactConfirmRequest, ContactRequest } from '@sahti/contracts';
 import { FhirError, outcome } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findAccount, updateContact } from '../auth/accounts.ts';
+import { findAccount } from '../auth/accounts.ts';
 import { send } from '../kernel/http.ts';
 import type { Principal } from '../kernel/principal.ts';
+import { nudgeNotifications } from '../notify/index.ts';
 import { assertMayBreakGlass, emergencyPatientRef } from './break-glass.ts';
+import {
+  applyContact,
+  CONTACT_CHANNELS,
+  type Contact,
+  type ContactChannel,
+  ContactCodeRefused,
+  confirmContactChange,
+  confirmRefusal,
+  contactLanguage,
+  dropPending,
+  pendingContact,
+  requestContactChange,
+  tellCurrentAddress,
+} from './contact-change.ts';
 import { ageOn, delegationsOf } from './relations/dependants.ts';
 import type { AccessRouteDeps } from './routes.ts';
 
@@ -47,19 +64,38 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
   const arabicOf = (p: Patient | undefined) =>
     p?.name?.find((n) => /[\u0600-\u06FF]/.test(n.text ?? ''))?.text;
 
+  const accountOf = async (principal: Principal) => {
+    const account = principal.kind === 'system' ? undefined : await findAccount(deps.store.db, principal.id);
+    if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
+    return account;
+  };
+  const patientOf = (principal: Principal) =>
+    principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
+  const audited = (principal: Principal, patientId: string | undefined) =>
+    deps.audit.record({
+      principal,
+      interaction: 'update',
+      resourceType: 'Patient',
+      ids: patientId ? [patientId] : [],
+      patientIds: patientId ? [patientId] : [],
+      outcome: 200,
+      outcomeDesc: 'contact details changed by their owner',
+    });
+
   app.get(
     '/api/me/contact',
     guarded(async (req, reply) => {
-      const principal = await who(req);
-      const account =
-        principal.kind === 'system' ? undefined : await findAccount(deps.store.db, principal.id);
-      if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
-      return reply
-        .header('cache-control', 'no-store')
-        .send({ email: account.email ?? null, phone: account.phone ?? null });
+      const account = await accountOf(await who(req));
+      const pending = await pendingContact(deps.store.db, account.id);
+      return reply.header('cache-control', 'no-store').send({
+        email: account.email ?? null,
+        phone: account.phone ?? null,
+        ...(Object.keys(pending).length ? { pending } : {}),
+      });
     }),
   );
 
+  // a new value waits for the code sent to it (202); clearing is at once; left out stays as it is
   app.put(
     '/api/me/contact',
     { schema: { body: ContactRequest } },
@@ -88,46 +124,80 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
             expression: [i.field],
           })),
         });
-      const account =
-        principal.kind === 'system' ? undefined : await findAccount(deps.store.db, principal.id);
-      if (!account) throw new FhirError(404, outcome('error', 'not-found', 'No account'));
-      const patientId =
-        principal.kind === 'patient' ? principal.fhirUser?.replace(/^Patient\//, '') : undefined;
-      const kept = {
-        email: email === undefined ? (account.email ?? null) : email,
-        phone: phone === undefined ? (account.phone ?? null) : phone,
+      const account = await accountOf(principal);
+      const patientId = patientOf(principal);
+      const asked: Partial<Contact> = {
+        ...(email !== undefined ? { email } : {}),
+        ...(phone !== undefined ? { phone } : {}),
       };
-      await deps.store.db.transaction(async (tx) => {
-        await updateContact(tx, account.id, {
-          ...(email !== undefined ? { email } : {}),
-          ...(phone !== undefined ? { phone } : {}),
+      const cleared: Partial<Contact> = {};
+      const toConfirm: Partial<Record<ContactChannel, string>> = {};
+      for (const channel of CONTACT_CHANNELS) {
+        const value = asked[channel];
+        if (value === undefined || value === (account[channel] ?? null)) continue;
+        if (value === null) cleared[channel] = null;
+        else toConfirm[channel] = value;
+      }
+      const language = Object.keys(asked).length ? await contactLanguage(deps.store, req, patientId) : 'fr';
+      let after: Contact = { email: account.email ?? null, phone: account.phone ?? null };
+      try {
+        after = await deps.store.db.transaction(async (tx) => {
+          for (const channel of CONTACT_CHANNELS) {
+            const value = asked[channel];
+            if (value === undefined) continue;
+            const wanted = toConfirm[channel];
+            if (wanted) await requestContactChange(tx, account, channel, wanted, language);
+            // cleared, or the address in force again: no change waits any more
+            else await dropPending(tx, account.id, channel);
+            if (channel in cleared) await tellCurrentAddress(tx, account, channel, undefined, language);
+          }
+          return Object.keys(cleared).length
+            ? applyContact(tx, deps.store, account, patientId, cleared)
+            : after;
         });
-        if (!patientId) return;
-        // the record's phone and email are the ones messages go to: written together
-        await deps.store.modifyWithin(tx, 'Patient', patientId, (current) => {
-          if (!current) return undefined;
-          const patient = current as Patient;
-          const others = (patient.telecom ?? []).filter(
-            (t) => t.system !== 'phone' && t.system !== 'email' && t.system !== 'sms',
-          );
-          const telecom: ContactPoint[] = [
-            ...(kept.phone ? [{ system: 'phone' as const, value: kept.phone, use: 'mobile' as const }] : []),
-            ...(kept.email ? [{ system: 'email' as const, value: kept.email }] : []),
-            ...others,
-          ];
-          return { ...patient, telecom };
-        });
-      });
-      deps.audit.record({
-        principal,
-        interaction: 'update',
-        resourceType: 'Patient',
-        ids: patientId ? [patientId] : [],
-        patientIds: patientId ? [patientId] : [],
-        outcome: 200,
-        outcomeDesc: 'contact details changed by their owner',
-      });
-      return reply.send({ email, phone });
+      } catch (err) {
+        if (!(err instanceof ContactCodeRefused)) throw err;
+        reply.header('retry-after', String(err.retryAfter));
+        throw new FhirError(
+          429,
+          outcome(
+            'error',
+            'throttled',
+            err.reason === 'too_many_tries'
+              ? 'Too many wrong codes today: try again tomorrow'
+              : 'Too many codes were sent today: use the last one received, or try again tomorrow',
+            [err.channel],
+          ),
+        );
+      }
+      if (Object.keys(asked).length) nudgeNotifications(deps.store.db);
+      if (Object.keys(cleared).length) audited(principal, patientId);
+      const pending = await pendingContact(deps.store.db, account.id);
+      const waiting = Object.keys(toConfirm).length > 0;
+      return reply
+        .code(waiting ? 202 : 200)
+        .send({ ...after, ...(Object.keys(pending).length ? { pending } : {}) });
+    }),
+  );
+
+  // the code sent to the new address makes the change (account and record in one transaction)
+  app.post(
+    '/api/me/contact/confirm',
+    { schema: { body: ContactConfirmRequest } },
+    guarded(async (req, reply) => {
+      const principal = await who(req);
+      const { channel, code } = req.body as ContactConfirmRequest;
+      const account = await accountOf(principal);
+      const patientId = patientOf(principal);
+      const result = await deps.store.db.transaction((tx) =>
+        confirmContactChange(tx, deps.store, account, patientId, channel, code),
+      );
+      if ('refused' in result) throw confirmRefusal(channel, result.refused);
+      audited(principal, patientId);
+      const pending = await pendingContact(deps.store.db, account.id);
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ ...result.applied, ...(Object.keys(pending).length ? { pending } : {}) });
     }),
   );
 

@@ -222,7 +222,7 @@ export function registerCodeRoutes(app: FastifyInstance, core: AuthCore): void {
 }
 
 /** `f***@example.ma`, `+2126*****12`: enough to recognise, not to read. */
-function mask(contact: string): string {
+export function mask(contact: string): string {
   const at = contact.indexOf('@');
   if (at > 0) return `${contact[0]}***${contact.slice(at)}`;
   return `${contact.slice(0, 5)}*****${contact.slice(-2)}`;

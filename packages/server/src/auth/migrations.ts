@@ -149,4 +149,22 @@ CREATE INDEX auth_account_login_key ON auth_account (${loginKeySql('login')});
 CREATE INDEX auth_account_email_key ON auth_account (${loginKeySql('email')});
 `,
   },
+  {
+    version: 1004,
+    name: 'auth: a new email or phone waits for the code sent to it',
+    sql: `
+ALTER TABLE auth_one_time_code DROP CONSTRAINT auth_one_time_code_purpose_check;
+ALTER TABLE auth_one_time_code ADD CONSTRAINT auth_one_time_code_purpose_check
+  CHECK (purpose IN ('login-2fa', 'sensitive-action', 'password-reset', 'password-reset-sms', 'account-unlock',
+                     'contact-email', 'contact-phone'));
+CREATE TABLE auth_contact_change (
+  account_id text NOT NULL REFERENCES auth_account (id) ON DELETE CASCADE,
+  channel text NOT NULL CHECK (channel IN ('email', 'phone')),
+  value text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (account_id, channel)
+);
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 /**
- * One-time codes: a 6-digit code for a second factor, a sensitive action or lifting a lock on the
- * account (typed by a person, 5 tries), or a long token for a password-reset link. Only hashes are
+ * One-time codes: a 6-digit code for a second factor, a sensitive action, lifting a lock on the
+ * account or confirming a new email or phone (typed by a person, 5 tries), or a long token for a password-reset link. Only hashes are
  * stored; each code is single use and expires; issuing a new one cancels the earlier ones of the
  * same purpose but keeps their wrong tries, and an account gets at most MAX_CODES_A_DAY unused
  * codes of a purpose a day (store()).
@@ -13,7 +13,10 @@ export type CodePurpose =
   | 'sensitive-action'
   | 'password-reset'
   | 'password-reset-sms'
-  | 'account-unlock';
+  | 'account-unlock'
+  /** A new email or phone, sent to it: the change is made once the code comes back. */
+  | 'contact-email'
+  | 'contact-phone';
 
 const MAX_TRIES = 5;
 /** Codes of one purpose an account may be sent a day, not counting those it used. */
@@ -94,20 +97,52 @@ export async function consumeDigitCode(
   purpose: CodePurpose,
   code: string,
 ): Promise<boolean> {
-  if (!/^\d{6}$/.test(code)) return false;
-  const used = await db.query(
-    `UPDATE auth_one_time_code SET used_at = now()
-     WHERE code_hash = $1::text AND account_id = $2::text AND purpose = $3::text
-       AND used_at IS NULL AND expires_at > now() AND attempts < ${MAX_TRIES} RETURNING account_id`,
-    [digitHash(accountId, purpose, code), accountId, purpose],
-  );
-  if (used.rows.length === 1) return true;
-  await db.query(
-    `UPDATE auth_one_time_code SET attempts = attempts + 1
-     WHERE account_id = $1::text AND purpose = $2::text AND used_at IS NULL`,
+  return (await spendDigitCode(db, accountId, purpose, code)) === 'used';
+}
+
+/**
+ * What became of a code typed by a person: `used` (the right code, now spent), `wrong` (a try
+ * counted), `too_many_tries` (the latest code had its 5 tries: ask for a new one, if the day
+ * allows), `expired` (no live code: too old, or replaced by a newer one unused), `none` (none
+ * was issued since the last one used). Consumes the code as consumeDigitCode does.
+ */
+export type CodeUse = 'used' | 'wrong' | 'too_many_tries' | 'expired' | 'none';
+
+export async function spendDigitCode(
+  db: SqlExecutor,
+  accountId: string,
+  purpose: CodePurpose,
+  code: string,
+): Promise<CodeUse> {
+  if (/^\d{6}$/.test(code)) {
+    const used = await db.query(
+      `UPDATE auth_one_time_code SET used_at = now()
+       WHERE code_hash = $1::text AND account_id = $2::text AND purpose = $3::text
+         AND used_at IS NULL AND expires_at > now() AND attempts < ${MAX_TRIES} RETURNING account_id`,
+      [digitHash(accountId, purpose, code), accountId, purpose],
+    );
+    if (used.rows.length === 1) return 'used';
+    await db.query(
+      `UPDATE auth_one_time_code SET attempts = attempts + 1
+       WHERE account_id = $1::text AND purpose = $2::text AND used_at IS NULL`,
+      [accountId, purpose],
+    );
+  }
+  // the newest unused code says why (its tries were counted above, so a try spent is > MAX_TRIES)
+  const { rows } = await db.query<{ attempts: number; live: boolean }>(
+    `SELECT attempts, expires_at > now() AS live FROM auth_one_time_code
+     WHERE account_id = $1::text AND purpose = $2::text AND used_at IS NULL
+       AND created_at > coalesce((SELECT max(used_at) FROM auth_one_time_code
+                                  WHERE account_id = $1::text AND purpose = $2::text), '-infinity')
+     ORDER BY created_at DESC LIMIT 1`,
     [accountId, purpose],
   );
-  return false;
+  const latest = rows[0];
+  if (!latest) return 'none';
+  const counted = /^\d{6}$/.test(code) ? 1 : 0;
+  if (Number(latest.attempts) - counted >= MAX_TRIES) return 'too_many_tries';
+  if (!latest.live) return 'expired';
+  return 'wrong';
 }
 
 /** A long single-use token (for a link), valid `seconds`: the token to send, or why none may be. */

@@ -97,6 +97,63 @@ const TEMPLATES = {
       body: `Sahti: your confirmation code is ${p.code} (valid for ${p.minutes} minutes). Do not share it with anyone.`,
     }),
   },
+  'contact-change-code': {
+    params: ['field', 'code', 'minutes'],
+    fr: (p) => ({
+      subject: 'Sahti : confirmez votre nouvelle adresse e-mail',
+      body:
+        `Sahti : pour que ${p.field === 'phone' ? 'ce numéro devienne le vôtre' : 'cette adresse devienne la vôtre'}, ` +
+        `saisissez le code ${p.code} (valable ${p.minutes} minutes). Ne le communiquez à personne. ` +
+        'Si vous n’avez rien demandé, ignorez ce message.',
+    }),
+    ar: (p) => ({
+      subject: 'صحتي: أكِّد بريدك الإلكتروني الجديد',
+      body:
+        `صحتي: لتأكيد ${p.field === 'phone' ? 'رقم هاتفك الجديد' : 'بريدك الإلكتروني الجديد'}، ` +
+        `أدخل الرمز ${p.code} (صالح لمدة ${arabicMinutes(p.minutes)}). لا تُطلع عليه أحدًا. ` +
+        'إذا لم تطلب ذلك، تجاهل هذه الرسالة.',
+    }),
+    en: (p) => ({
+      subject: 'Sahti: confirm your new email address',
+      body:
+        `Sahti: to make this ${p.field === 'phone' ? 'number' : 'address'} yours, enter the code ${p.code} ` +
+        `(valid for ${p.minutes} minutes). Do not share it with anyone. If you did not ask for this, ignore this message.`,
+    }),
+  },
+  // to the address being replaced or removed: no code, only the news and what to do if it was not them
+  'contact-change-notice': {
+    params: ['field', 'to', 'at'],
+    fr: (p, l) => ({
+      subject: 'Sahti : changement de vos coordonnées',
+      body:
+        `Le ${formatInstant(p.at, l)}, ${
+          p.to
+            ? `il a été demandé de remplacer ${p.field === 'phone' ? 'votre numéro' : 'votre adresse e-mail'} Sahti par ${p.to} (le changement se fera une fois le code envoyé à ${p.field === 'phone' ? 'ce numéro' : 'cette adresse'} saisi).`
+            : `${p.field === 'phone' ? 'votre numéro a été retiré' : 'votre adresse e-mail a été retirée'} de votre compte Sahti.`
+        }
+` + 'Si ce n’est pas vous, changez votre mot de passe et vérifiez vos coordonnées dans Sahti.',
+    }),
+    ar: (p, l) => ({
+      subject: 'صحتي: تغيير معلومات الاتصال',
+      body:
+        `بتاريخ ${formatInstant(p.at, l)}، ${
+          p.to
+            ? `طُلب تغيير ${p.field === 'phone' ? 'رقم هاتفك' : 'بريدك الإلكتروني'} في صحتي إلى ${p.to} (يتم التغيير بعد إدخال الرمز المرسل إليه).`
+            : `حُذف ${p.field === 'phone' ? 'رقم هاتفك' : 'بريدك الإلكتروني'} من حسابك في صحتي.`
+        }
+` + 'إذا لم تكن أنت، غيِّر كلمة المرور وتحقق من معلومات الاتصال في صحتي.',
+    }),
+    en: (p, l) => ({
+      subject: 'Sahti: your contact details are changing',
+      body:
+        `On ${formatInstant(p.at, l)}, ${
+          p.to
+            ? `someone asked to replace your Sahti ${p.field === 'phone' ? 'phone number' : 'email address'} with ${p.to} (it changes once the code sent there is entered).`
+            : `your ${p.field === 'phone' ? 'phone number' : 'email address'} was removed from your Sahti account.`
+        }
+` + 'If this was not you, change your password and check your contact details in Sahti.',
+    }),
+  },
   'presence-code': {
     params: ['practitioner', 'code', 'minutes'],
     fr: (p) => ({

@@ -1,0 +1,297 @@
+/**
+ * A new email or phone is confirmed by the code sent to it (PUT /api/me/contact answers 202, POST
+ * /api/me/contact/confirm makes the change), through HTTP on both databases: codes read from a
+ * real SMTP server and an HTTP SMS gateway; the address being replaced is told, without a code.
+ * Abuse: a wrong code, a code used twice, another account's code, a code replaced by a newer
+ * request, nothing waiting, too many wrong tries, an expired code.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { findAccountByLogin, updateContact } from '../packages/server/src/auth/accounts.ts';
+import { type Person, signIn } from './support/people.ts';
+import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+import { type SmsGateway, startSmsGateway } from './support/sms-gateway.ts';
+import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.ts';
+
+let server: TestServer;
+let inbox: SmtpInbox;
+let gateway: SmsGateway;
+const CNIE = 'https://sahti.ma/fhir/NamingSystem/cnie';
+let serial = 0;
+
+before(async () => {
+  inbox = await startSmtpInbox();
+  gateway = await startSmsGateway();
+  Object.assign(process.env, {
+    SAHTI_JOBS_POLL_SECONDS: '0.5',
+    SAHTI_NOTIFY_SWEEP_MS: '100',
+    SAHTI_SMS_URL: `${gateway.url}/send`,
+    SAHTI_SMS_TEMPLATE: '{"to":"{to}","text":"{text}"}',
+  });
+  server = await startTestServer({}, { auth: { smtpUrl: inbox.url } });
+});
+after(async () => {
+  await server?.close();
+  await inbox?.close();
+  await gateway?.close();
+});
+
+interface Owner {
+  person: Person;
+  patientId: string;
+  email: string;
+  phone: string;
+}
+
+/** A patient with a record and an account holding `email` and `phone`, signed in. */
+async function patientWithContact(language?: 'ar' | 'en'): Promise<Owner> {
+  const n = ++serial;
+  const patientId = `cc-p${n}`;
+  const email = `old${n}@example.test`;
+  const phone = `+2126000002${String(n).padStart(2, '0')}`;
+  await fhirFetch(server.fhirBase, `/Patient/${patientId}`, {
+    method: 'PUT',
+    body: {
+      resourceType: 'Patient',
+      id: patientId,
+      identifier: [{ system: CNIE, value: `CC3000${String(n).padStart(2, '0')}` }],
+      name: [{ text: `Patiente ${n}` }],
+      telecom: [
+        { system: 'phone', value: phone, use: 'mobile' },
+        { system: 'email', value: email },
+      ],
+      ...(language
+        ? { communication: [{ language: { coding: [{ code: language }] }, preferred: true }] }
+        : {}),
+    },
+  });
+  const person = await signIn(server, ['patient'], `Patient/${patientId}`);
+  const account = await findAccountByLogin(server.platform.db, person.login);
+  await updateContact(server.platform.db, account?.id as string, { email, phone });
+  return { person, patientId, email, phone };
+}
+
+const put = (who: Person, body: unknown) => who.call('/api/me/contact', { method: 'PUT', body });
+const confirm = (who: Person, channel: string, code: unknown) =>
+  who.call('/api/me/contact/confirm', { method: 'POST', body: { channel, code } });
+const codeIn = (text: string) => {
+  const code = /\b(\d{6})\b/.exec(text)?.[1];
+  assert.ok(code, `no code in: ${text}`);
+  return code;
+};
+const mailedCode = async (to: string) => codeIn((await inbox.next(to)).text);
+const smsText = async (to: string) => JSON.parse((await gateway.next(to)).body).text as string;
+const telecomOf = async (patientId: string) =>
+  (await fhirFetch(server.fhirBase, `/Patient/${patientId}`)).body.telecom.map(
+    (t: { system: string; value: string }) => `${t.system}:${t.value}`,
+  );
+/** A code that is not `code`. */
+const other = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+describe('a new email or phone is confirmed by the code sent to it', () => {
+  it('email: 202 and nothing changed until the emailed code comes back; the old address is told, without a code', async () => {
+    const { person, patientId, email, phone } = await patientWithContact();
+    const res = await put(person, { email: '  nouvelle@example.test ' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { email, phone, pending: { email: 'nouvelle@example.test' } });
+    assert.deepEqual((await person.call('/api/me/contact')).body, {
+      email,
+      phone,
+      pending: { email: 'nouvelle@example.test' },
+    });
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${email}`]);
+
+    const mail = await inbox.next('nouvelle@example.test');
+    assert.match(mail.subject, /confirmez votre nouvelle adresse/);
+    const code = codeIn(mail.text);
+    const notice = await inbox.next(email);
+    assert.match(notice.subject, /changement de vos coordonnées/);
+    assert.match(notice.text, /n\*\*\*@example\.test/);
+    assert.doesNotMatch(notice.text, /\d{6}/, 'no code goes to the old address');
+
+    const done = await confirm(person, 'email', code);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(done.body, { email: 'nouvelle@example.test', phone });
+    assert.deepEqual((await person.call('/api/me/contact')).body, { email: 'nouvelle@example.test', phone });
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, 'email:nouvelle@example.test']);
+    await new Promise((r) => setTimeout(r, 300));
+    const { rows } = await server.platform.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = $1::text
+         AND content->>'outcomeDesc' = 'contact details changed by their owner'`,
+      [patientId],
+    );
+    assert.equal(rows[0].n, 1);
+  });
+
+  it('phone: the code goes by SMS to the new number, in the patient’s language; the old number is told', async () => {
+    const { person, patientId, email, phone } = await patientWithContact('ar');
+    const res = await put(person, { phone: '06 61 00 00 01' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.deepEqual(res.body.pending, { phone: '+212661000001' });
+    const text = await smsText('+212661000001');
+    assert.match(text, /صحتي/);
+    const notice = await smsText(phone);
+    assert.match(notice, /رقم هاتفك/);
+    assert.doesNotMatch(notice, /\d{6}/);
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${email}`]);
+    const done = await confirm(person, 'phone', codeIn(text));
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(await telecomOf(patientId), ['phone:+212661000001', `email:${email}`]);
+    assert.equal((await person.call('/api/me/contact')).body.phone, '+212661000001');
+  });
+
+  it('any account: a staff member’s email, in the language of the request', async () => {
+    const doctor = await signIn(server, ['doctor'], 'Practitioner/cc-dr');
+    const res = await doctor.call('/api/me/contact', {
+      method: 'PUT',
+      body: { email: 'dr.new@example.test' },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const account = await findAccountByLogin(server.platform.db, doctor.login);
+    assert.equal(account?.email, doctor.login, 'unchanged until confirmed');
+    // (the request above had no language: French; English when the caller asks for it)
+    const fr = await inbox.next('dr.new@example.test');
+    assert.match(fr.subject, /Sahti : confirmez/);
+    const again = await fetch(`${server.url}/api/me/contact`, {
+      method: 'PUT',
+      headers: {
+        cookie: doctor.cookie,
+        'content-type': 'application/json',
+        'accept-language': 'en-GB,en;q=0.8',
+        'x-csrf-token': await csrfOf(doctor),
+      },
+      body: JSON.stringify({ email: 'dr.new@example.test' }),
+    });
+    assert.equal(again.status, 202);
+    const en = await inbox.next('dr.new@example.test');
+    assert.match(en.subject, /Sahti: confirm your new email address/);
+    const done = await confirm(doctor, 'email', codeIn(en.text));
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal((await findAccountByLogin(server.platform.db, doctor.login))?.email, 'dr.new@example.test');
+  });
+
+  it('clearing needs no code (the old address is told); saving the address in force drops a waiting change', async () => {
+    const { person, patientId, email, phone } = await patientWithContact();
+    const cleared = await put(person, { email: null });
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.deepEqual(cleared.body, { email: null, phone });
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`]);
+    const notice = await inbox.next(email);
+    assert.match(notice.text, /retirée/);
+    assert.equal((await put(person, { phone: '0661000002' })).status, 202);
+    assert.equal((await put(person, { phone })).status, 200, 'the number in force: nothing to confirm');
+    assert.deepEqual((await person.call('/api/me/contact')).body, { email: null, phone });
+    const code = codeIn(await smsText('+212661000002'));
+    assert.equal((await confirm(person, 'phone', code)).status, 409);
+  });
+});
+
+describe('abuse of the contact change', () => {
+  it('a wrong code is 400 with an OperationOutcome and changes nothing', async () => {
+    const { person, email } = await patientWithContact();
+    assert.equal((await put(person, { email: 'wrong@example.test' })).status, 202);
+    const code = await mailedCode('wrong@example.test');
+    const res = await confirm(person, 'email', other(code));
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.deepEqual(res.body.issue[0].expression, ['code']);
+    assert.equal((await person.call('/api/me/contact')).body.email, email);
+    assert.equal((await confirm(person, 'email', 'abc')).status, 400);
+    assert.equal((await confirm(person, 'email', code)).status, 200, 'the right code still works');
+  });
+
+  it('a code is used once', async () => {
+    const { person } = await patientWithContact();
+    assert.equal((await put(person, { email: 'once@example.test' })).status, 202);
+    const code = await mailedCode('once@example.test');
+    assert.equal((await confirm(person, 'email', code)).status, 200);
+    const again = await confirm(person, 'email', code);
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    // the same address asked again: the earlier code is still not good for it
+    assert.equal((await put(person, { email: 'twice@example.test' })).status, 202);
+    assert.equal((await confirm(person, 'email', code)).status, 400);
+    assert.equal((await person.call('/api/me/contact')).body.email, 'once@example.test');
+  });
+
+  it("another account's code confirms nothing", async () => {
+    const a = await patientWithContact();
+    const b = await patientWithContact();
+    assert.equal((await put(a.person, { email: 'a.new@example.test' })).status, 202);
+    assert.equal((await put(b.person, { email: 'b.new@example.test' })).status, 202);
+    const codeOfA = await mailedCode('a.new@example.test');
+    const codeOfB = await mailedCode('b.new@example.test');
+    if (codeOfA !== codeOfB) {
+      const res = await confirm(b.person, 'email', codeOfA);
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+    }
+    assert.equal((await b.person.call('/api/me/contact')).body.email, b.email);
+    assert.equal((await a.person.call('/api/me/contact')).body.email, a.email);
+    // nor does a code for the email confirm the phone
+    assert.equal((await put(b.person, { phone: '0661000003' })).status, 202);
+    const phoneCode = codeIn(await smsText('+212661000003'));
+    if (phoneCode !== codeOfB) assert.equal((await confirm(b.person, 'email', phoneCode)).status, 400);
+    assert.equal((await confirm(a.person, 'email', codeOfA)).status, 200);
+    assert.equal((await a.person.call('/api/me/contact')).body.email, 'a.new@example.test');
+  });
+
+  it('a newer request replaces the waiting value, and its code the earlier one', async () => {
+    const { person, patientId, phone } = await patientWithContact();
+    assert.equal((await put(person, { email: 'first@example.test' })).status, 202);
+    const first = await mailedCode('first@example.test');
+    const second = await put(person, { email: 'second@example.test' });
+    assert.equal(second.status, 202);
+    assert.deepEqual(second.body.pending, { email: 'second@example.test' });
+    const secondCode = await mailedCode('second@example.test');
+    if (first !== secondCode) {
+      const stale = await confirm(person, 'email', first);
+      assert.equal(stale.status, 400, JSON.stringify(stale.body));
+    }
+    assert.equal((await confirm(person, 'email', secondCode)).status, 200);
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, 'email:second@example.test']);
+  });
+
+  it('nothing waiting: 409', async () => {
+    const { person, email } = await patientWithContact();
+    const res = await confirm(person, 'email', '123456');
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.equal((await confirm(person, 'fax', '123456')).status, 400);
+    assert.equal((await person.call('/api/me/contact')).body.email, email);
+  });
+
+  it('five wrong codes: even the right one is then refused (429), and no new code is sent that day', async () => {
+    const { person, email } = await patientWithContact();
+    assert.equal((await put(person, { email: 'guess@example.test' })).status, 202);
+    const code = await mailedCode('guess@example.test');
+    for (let i = 1; i <= 5; i++) {
+      const res = await confirm(person, 'email', other(String(Number(code) + i)));
+      assert.equal(res.status, 400, `try ${i}: ${JSON.stringify(res.body)}`);
+    }
+    const right = await confirm(person, 'email', code);
+    assert.equal(right.status, 429, JSON.stringify(right.body));
+    assert.equal(right.body.resourceType, 'OperationOutcome');
+    assert.equal((await person.call('/api/me/contact')).body.email, email);
+    const again = await put(person, { email: 'guess@example.test' });
+    assert.equal(again.status, 429, 'asking again buys no fresh tries');
+  });
+
+  it('an expired code is refused (410)', async () => {
+    const { person, email } = await patientWithContact();
+    assert.equal((await put(person, { email: 'late@example.test' })).status, 202);
+    const code = await mailedCode('late@example.test');
+    await server.platform.db.query(
+      `UPDATE auth_contact_change SET expires_at = now() - interval '1 second'
+       WHERE value = 'late@example.test'`,
+    );
+    const res = await confirm(person, 'email', code);
+    assert.equal(res.status, 410, JSON.stringify(res.body));
+    assert.equal((await person.call('/api/me/contact')).body.email, email);
+    assert.deepEqual((await person.call('/api/me/contact')).body.pending, undefined);
+  });
+});
+
+/** The CSRF token of a person's session (GET /auth/me gives it again). */
+async function csrfOf(person: Person): Promise<string> {
+  const res = await fetch(`${server.url}/auth/me`, { headers: { cookie: person.cookie } });
+  return ((await res.json()) as { csrfToken: string }).csrfToken;
+}
