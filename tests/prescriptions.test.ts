@@ -2,10 +2,14 @@
  * E-prescriptions: a doctor signs, the pharmacist verifies without an account — valid, then
  * dispensed (a second dispensing refused, also when many pharmacies race), revoked, or tampered
  * (one character changed in the signed content, or in the signature); only the prescriber revokes,
- * only the patient and the prescriber see the code and print the PDF.
+ * only the patient and the prescriber see the code and print the PDF. A prescription may be
+ * dispensed within its validity period (the prescriber's or the default), signed with the rest:
+ * past it, it is expired and no pharmacy dispenses it.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from './support/consultation.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -136,9 +140,183 @@ describe('writing a prescription', () => {
   });
 });
 
+describe('validity: how long a pharmacy may dispense it', () => {
+  const DAY = 86_400_000;
+  const request = async (rxId: string) =>
+    (await world.patient.fhir(`/MedicationRequest?subject=Patient/${world.patientId}&_count=200`)).body.entry
+      .map((e: { resource: any }) => e.resource)
+      .find((r: any) => r.identifier?.[0]?.value === rxId);
+
+  it('runs for the default or for the days the prescriber chose, and the pharmacist sees until when', async () => {
+    const usual = await prescribe([ITEMS[0]]);
+    const usualRequest = await request(usual.id);
+    const period = usualRequest.dispenseRequest.validityPeriod;
+    assert.equal(period.start, usualRequest.authoredOn);
+    assert.equal(Date.parse(period.end) - Date.parse(period.start), 90 * DAY, 'the default is 90 days');
+    const seen = await (await verify(usual.code)).json();
+    assert.equal(seen.status, 'valid');
+    assert.equal(seen.validUntil, period.end);
+
+    const week = await world.doctor.call('/api/prescriptions', {
+      method: 'POST',
+      body: { patient: `Patient/${world.patientId}`, items: [ITEMS[1]], validityDays: 7 },
+    });
+    assert.equal(week.status, 201, JSON.stringify(week.body));
+    const weekRequest = await request(week.body.id);
+    const weekPeriod = weekRequest.dispenseRequest.validityPeriod;
+    assert.equal(Date.parse(weekPeriod.end) - Date.parse(weekPeriod.start), 7 * DAY);
+    const listed = (await world.patient.call('/api/prescriptions')).body.find(
+      (p: { id: string }) => p.id === week.body.id,
+    );
+    assert.equal(listed.status, 'active');
+    assert.equal(listed.validUntil, weekPeriod.end);
+  });
+
+  it('refuses a validity that is not 1 to 365 whole days, and writes nothing', async () => {
+    const before = (await world.patient.call('/api/prescriptions')).body.length;
+    for (const validityDays of [0, 366, 2.5, '30', -1, null]) {
+      const res = await world.doctor.call('/api/prescriptions', {
+        method: 'POST',
+        body: { patient: `Patient/${world.patientId}`, items: [ITEMS[0]], validityDays },
+      });
+      assert.equal(res.status, 400, `validityDays ${JSON.stringify(validityDays)}`);
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+      assert.match(res.body.issue[0].diagnostics, /validityDays/);
+    }
+    assert.equal((await world.patient.call('/api/prescriptions')).body.length, before);
+  });
+
+  it('is signed: a later end, or none, makes the prescription tampered', async () => {
+    for (const change of [
+      (r: any) => ({
+        ...r,
+        dispenseRequest: {
+          ...r.dispenseRequest,
+          validityPeriod: {
+            ...r.dispenseRequest.validityPeriod,
+            end: new Date(Date.now() + 400 * DAY).toISOString(),
+          },
+        },
+      }),
+      (r: any) => ({ ...r, dispenseRequest: { ...r.dispenseRequest, validityPeriod: undefined } }),
+    ]) {
+      const rx = await prescribe([ITEMS[0]]);
+      const r = await request(rx.id);
+      const put = await fhirFetch(server.fhirBase, `/MedicationRequest/${r.id}`, {
+        method: 'PUT',
+        body: change(r),
+      });
+      assert.equal(put.status, 200);
+      assert.equal((await (await verify(rx.code)).json()).status, 'tampered');
+      assert.equal((await dispense(rx.code)).status, 409);
+    }
+  });
+
+  /** A prescription written as a draft (as a mobile unit's GP does offline) with its own validity, then signed. */
+  async function signedDraft(period: { start: string; end: string }) {
+    const id = randomUUID();
+    const written = await world.doctor.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: {
+        resourceType: 'MedicationRequest',
+        status: 'draft',
+        intent: 'order',
+        identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/prescription', value: id }],
+        groupIdentifier: { system: 'https://sahti.ma/fhir/NamingSystem/prescription', value: id },
+        medicationCodeableConcept: {
+          coding: [{ system: 'https://sahti.ma/fhir/CodeSystem/medicament-ma', code: ITEMS[0].code }],
+        },
+        subject: { reference: `Patient/${world.patientId}` },
+        requester: { reference: `Practitioner/${world.doctorId}` },
+        authoredOn: period.start,
+        dosageInstruction: [{ text: ITEMS[0].dosage }],
+        dispenseRequest: {
+          validityPeriod: period,
+          quantity: { value: 1, unit: 'boîte' },
+          expectedSupplyDuration: { value: 5, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' },
+        },
+      },
+    });
+    assert.equal(written.status, 201, JSON.stringify(written.body).slice(0, 300));
+    return world.doctor.fhir('/MedicationRequest/$sign', {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'prescription', valueString: id }] },
+    });
+  }
+
+  it('says expired once its validity is over, and no pharmacy dispenses it', async () => {
+    const end = new Date(Date.now() + 4_000).toISOString();
+    const signed = await signedDraft({ start: new Date(Date.now() - DAY).toISOString(), end });
+    assert.equal(signed.status, 200, JSON.stringify(signed.body).slice(0, 300));
+    const code = signed.body.parameter.find((p: { name: string }) => p.name === 'code').valueString;
+    const id = signed.body.parameter.find((p: { name: string }) => p.name === 'prescription').valueString;
+    const before = await (await verify(code)).json();
+    assert.equal(before.status, 'valid');
+    assert.equal(before.validUntil, end, 'the validity written with the draft is the one signed');
+    await sleep(Math.max(0, Date.parse(end) - Date.now()) + 200);
+    const after = await (await verify(code)).json();
+    assert.equal(after.status, 'expired');
+    assert.equal(after.items.length, 1, 'the pharmacist still sees what it was');
+    const refused = await dispense(code);
+    assert.equal(refused.status, 409);
+    const outcome = await refused.json();
+    assert.equal(outcome.resourceType, 'OperationOutcome');
+    assert.match(outcome.issue[0].diagnostics, /expired/);
+    assert.equal((await (await verify(code)).json()).status, 'expired', 'the refusal recorded no dispensing');
+    const listed = (await world.patient.call('/api/prescriptions')).body.find(
+      (p: { id: string }) => p.id === id,
+    );
+    assert.equal(listed.status, 'expired');
+    const pdf = await fetch(`${server.url}/api/prescriptions/${id}/pdf?lang=ar`, {
+      headers: { cookie: world.patient.cookie },
+    });
+    assert.equal(pdf.status, 200, 'the patient can still print it, marked expired');
+  });
+
+  it('refuses to sign a draft whose validity is over, or a period that is not one', async () => {
+    const late = await signedDraft({
+      start: new Date(Date.now() - 10 * DAY).toISOString(),
+      end: new Date(Date.now() - DAY).toISOString(),
+    });
+    assert.equal(late.status, 422, JSON.stringify(late.body).slice(0, 300));
+    assert.match(late.body.issue[0].diagnostics, /validity ended/);
+    const inverted = await world.doctor.fhir('/MedicationRequest', {
+      method: 'POST',
+      body: {
+        resourceType: 'MedicationRequest',
+        status: 'draft',
+        intent: 'order',
+        identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/prescription', value: randomUUID() }],
+        medicationCodeableConcept: {
+          coding: [{ system: 'https://sahti.ma/fhir/CodeSystem/medicament-ma', code: ITEMS[0].code }],
+        },
+        subject: { reference: `Patient/${world.patientId}` },
+        requester: { reference: `Practitioner/${world.doctorId}` },
+        dosageInstruction: [{ text: ITEMS[0].dosage }],
+        dispenseRequest: {
+          validityPeriod: { start: new Date().toISOString(), end: new Date(Date.now() - DAY).toISOString() },
+          quantity: { value: 1 },
+          expectedSupplyDuration: { value: 5, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' },
+        },
+      },
+    });
+    assert.equal(inverted.status, 400, JSON.stringify(inverted.body).slice(0, 300));
+  });
+});
+
 describe('verifying at the pharmacy, without an account', () => {
   it('says valid, shows only what the pharmacist needs, and never the code of another', async () => {
     const rx = await prescribe();
+    const verifications = async () =>
+      (
+        await server.platform.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM audit_event
+            WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'prescription verified by its code'`,
+          [world.patientId],
+        )
+      ).rows[0].n;
+    await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
+    const earlier = await verifications();
     const res = await verify(rx.code.toLowerCase().replace(/(.{4})/g, '$1-'));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -148,13 +326,8 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.deepEqual(body.patient, { initials: 'S. A.', birthYear: '1986' });
     assert.ok(!JSON.stringify(body).includes('Amrani'), 'the patient is not named on the public page');
     // the read by whoever holds the code is in the patient's audit trail, as any read of their record
-    await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
-    const audited = await server.platform.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_event
-        WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'prescription verified by its code'`,
-      [world.patientId],
-    );
-    assert.equal(audited.rows[0].n, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await verifications(), earlier + 1);
     assert.equal((await verify('0'.repeat(32))).status, 404);
     assert.equal((await verify('not-a-code')).status, 404);
   });

@@ -96,6 +96,7 @@ function Result({ code }: { code: string }) {
               ],
               [t('patient'), [v.patient?.initials, v.patient?.birthYear].filter(Boolean).join(', ')],
               [t('issued'), format.date(v.issued)],
+              ...(v.validUntil ? [[t('validUntil'), format.date(v.validUntil)] as [string, string]] : []),
             ]}
           />
           <h2>{t('medicines')}</h2>

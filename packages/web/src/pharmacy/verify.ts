@@ -3,8 +3,10 @@ import { ApiError } from '../api/errors.ts';
 import { request } from '../api/http.ts';
 
 export interface Verification {
-  status: 'valid' | 'dispensed' | 'revoked' | 'tampered';
+  status: 'valid' | 'dispensed' | 'revoked' | 'expired' | 'tampered';
   issued?: string;
+  /** The end of the period in which it may be dispensed. */
+  validUntil?: string;
   prescriber?: { name?: string; inpe?: string };
   patient?: { initials?: string; birthYear?: string };
   items?: {

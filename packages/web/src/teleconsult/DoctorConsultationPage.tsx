@@ -140,6 +140,7 @@ function PrescriptionForm({ patient, encounter }: { patient: string; encounter?:
   const [found, setFound] = useState<Medicine[]>();
   const [lines, setLines] = useState<Line[]>([]);
   const [note, setNote] = useState('');
+  const [validity, setValidity] = useState('');
   const [signed, setSigned] = useState<{ id: string }>();
   const [failure, setFailure] = useState<unknown>();
   const [empty, setEmpty] = useState(false);
@@ -244,6 +245,15 @@ function PrescriptionForm({ patient, encounter }: { patient: string; encounter?:
         value={note}
         onChange={(e) => setNote(e.target.value)}
       />
+      <TextField
+        id="rx-validity"
+        short
+        inputMode="numeric"
+        label={t('prescription.validity')}
+        hint={t('prescription.validityHint')}
+        value={validity}
+        onChange={(e) => setValidity(e.target.value)}
+      />
       {empty && <Notice kind="warning">{t('prescription.empty')}</Notice>}
       <Button
         type="button"
@@ -260,6 +270,7 @@ function PrescriptionForm({ patient, encounter }: { patient: string; encounter?:
               durationDays: Number(l.days),
             })),
             ...(note.trim() ? { note: note.trim() } : {}),
+            ...(validity.trim() ? { validityDays: Number(validity.trim()) } : {}),
           }).then(setSigned, setFailure);
         }}
       >

@@ -28,6 +28,9 @@ export default function PatientPrescriptionsPage() {
           level={2}
         >
           <Tag kind={p.status === 'active' ? 'success' : 'grey'}>{t(`mine.status.${p.status}`)}</Tag>
+          {p.status === 'active' && p.validUntil && (
+            <p>{t('mine.validUntil', { date: format.date(p.validUntil) })}</p>
+          )}
           <ul>
             {p.items.map((item) => (
               <li key={`${p.id}-${item.medication}-${item.dosage}`}>

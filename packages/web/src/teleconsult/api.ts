@@ -90,7 +90,9 @@ export interface PrescriptionSummary {
   id: string;
   issued: string;
   prescriber: { reference: string; name?: string };
-  status: 'active' | 'dispensed' | 'revoked';
+  status: 'active' | 'dispensed' | 'revoked' | 'expired';
+  /** The end of the period in which a pharmacy may dispense it. */
+  validUntil?: string;
   items: { medication?: string; dosage?: string; quantity?: number; durationDays?: number }[];
   code?: string;
   verifyUrl?: string;
@@ -112,6 +114,7 @@ export const createPrescription = async (body: {
   encounter?: string;
   items: { code: string; dosage: string; quantity: number; durationDays: number }[];
   note?: string;
+  validityDays?: number;
 }) =>
   (await request<{ id: string; code: string; verifyUrl: string }>('POST', '/api/prescriptions', { body }))
     .body;

@@ -8,7 +8,8 @@
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import { canonicalJson } from '../../audit/chain.ts';
 
-export const SIGNED_FORM_VERSION = 1;
+/** 1: without a validity period; 2: with the period in which it may be dispensed. */
+export const SIGNED_FORM_VERSION = 2;
 
 export interface SignedForm {
   v: number;
@@ -25,6 +26,8 @@ export interface SignedForm {
     substitution: boolean;
   }[];
   note: string;
+  /** Version 2: from when until when it may be dispensed (validity.ts). */
+  validity?: { start: string; end: string };
 }
 
 export function signedForm(prescriptionId: string, requests: MedicationRequest[]): SignedForm {
@@ -47,14 +50,17 @@ export function signedForm(prescriptionId: string, requests: MedicationRequest[]
         substitution: r.substitution?.allowedBoolean ?? true,
       };
     });
+  const period = first.dispenseRequest?.validityPeriod;
   return {
-    v: SIGNED_FORM_VERSION,
+    // a prescription signed before validity periods existed keeps the form it was signed in
+    v: period ? SIGNED_FORM_VERSION : 1,
     prescription: prescriptionId,
     issued: first.authoredOn ?? '',
     prescriber: { reference: first.requester?.reference ?? '', display: first.requester?.display ?? '' },
     patient: { reference: first.subject.reference ?? '', display: first.subject.display ?? '' },
     items,
     note: first.note?.[0]?.text ?? '',
+    ...(period ? { validity: { start: period.start ?? '', end: period.end ?? '' } } : {}),
   };
 }
 
@@ -62,9 +68,16 @@ export function canonicalForm(prescriptionId: string, requests: MedicationReques
   return canonicalJson(signedForm(prescriptionId, requests));
 }
 
-/** Requests of one prescription must agree on who, for whom and when; else the set was altered. */
+/** Requests of one prescription must agree on who, for whom, when and until when; else the set was altered. */
 export function consistent(requests: MedicationRequest[]): boolean {
   const key = (r: MedicationRequest) =>
-    canonicalJson([r.subject, r.requester, r.authoredOn, r.groupIdentifier, r.note?.[0]?.text ?? '']);
+    canonicalJson([
+      r.subject,
+      r.requester,
+      r.authoredOn,
+      r.groupIdentifier,
+      r.note?.[0]?.text ?? '',
+      r.dispenseRequest?.validityPeriod ?? null,
+    ]);
   return requests.every((r) => key(r) === key(requests[0]));
 }

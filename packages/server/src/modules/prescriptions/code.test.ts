@@ -59,3 +59,21 @@ test('the signed form covers what was prescribed, not the status, and any one ch
   assert.ok(consistent(a));
   assert.ok(!consistent([a[0], { ...a[1], subject: { reference: 'Patient/q' } }]));
 });
+
+test('the validity period is signed (form 2); a prescription signed without one keeps form 1', () => {
+  const old = [request('a', '2 cp le soir')];
+  const form1 = JSON.parse(canonicalForm('rx1', old));
+  assert.equal(form1.v, 1);
+  assert.equal('validity' in form1, false, 'signatures made before validity periods still match');
+  const period = { start: '2026-01-01T10:00:00.000Z', end: '2026-04-01T10:00:00.000Z' };
+  const dated = old.map((r) => ({ ...r, dispenseRequest: { ...r.dispenseRequest, validityPeriod: period } }));
+  const form2 = JSON.parse(canonicalForm('rx1', dated));
+  assert.equal(form2.v, 2);
+  assert.deepEqual(form2.validity, period);
+  const later = dated.map((r) => ({
+    ...r,
+    dispenseRequest: { ...r.dispenseRequest, validityPeriod: { ...period, end: '2027-04-01T10:00:00.000Z' } },
+  }));
+  assert.notEqual(canonicalForm('rx1', later), canonicalForm('rx1', dated));
+  assert.ok(!consistent([dated[0], { ...later[0], id: 'b' }]), 'one validity per prescription');
+});

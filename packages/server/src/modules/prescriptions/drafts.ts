@@ -30,6 +30,7 @@ import { MEDICINE_SYSTEM } from './medicines.ts';
 import { signatureProvenance } from './provenance.ts';
 import { isPrescriber, itemsProblem, nameOf, PRESCRIPTION_SYSTEM } from './service.ts';
 import type { PrescriberKeys } from './signing.ts';
+import { isExpired, periodProblem, validityPeriod } from './validity.ts';
 
 const refuse = (status: number, code: Parameters<typeof outcome>[1], text: string): never => {
   throw new FhirError(status, outcome('error', code, text));
@@ -61,7 +62,7 @@ export function draftProblem(r: MedicationRequest, writer: string | undefined): 
       substitution: r.substitution?.allowedBoolean,
     },
   ]);
-  return problem?.replace(/^items\[0\]\./, '');
+  return problem?.replace(/^items\[0\]\./, '') ?? periodProblem(r.dispenseRequest?.validityPeriod);
 }
 
 export function prescriptionWriteHook(): WriteHook {
@@ -96,11 +97,13 @@ export class DraftSigner {
   private readonly ctx: ModuleContext;
   private readonly keys: PrescriberKeys;
   private readonly secretKey: string;
+  private readonly validityDays: number;
 
-  constructor(ctx: ModuleContext, keys: PrescriberKeys, secretKey: string) {
+  constructor(ctx: ModuleContext, keys: PrescriberKeys, secretKey: string, validityDays: number) {
     this.ctx = ctx;
     this.keys = keys;
     this.secretKey = secretKey;
+    this.validityDays = validityDays;
   }
 
   async sign(
@@ -137,6 +140,14 @@ export class DraftSigner {
     }));
     const problem = itemsProblem(items);
     if (problem) refuse(422, 'business-rule', problem);
+    // the validity the GP wrote offline, the same on every medicine; else it runs from the signing
+    const periods = new Set(drafts.map((r) => JSON.stringify(r.dispenseRequest?.validityPeriod ?? null)));
+    if (periods.size > 1)
+      refuse(422, 'business-rule', 'The medicines of one prescription have one validity period');
+    const written = drafts[0].dispenseRequest?.validityPeriod;
+    if (written?.end && isExpired(written.end))
+      refuse(422, 'business-rule', `This prescription's validity ended on ${written.end}: write it again`);
+    const period = written ?? validityPeriod(new Date().toISOString(), this.validityDays);
     const access = await this.ctx.access.resolve(principal);
     const seen = await this.ctx.fhir.handle({
       method: 'GET',
@@ -155,6 +166,7 @@ export class DraftSigner {
     // what is signed is what the patient and the pharmacist read: names as on a prescription written online
     const active: MedicationRequest[] = drafts.map((r) => ({
       ...r,
+      dispenseRequest: { ...r.dispenseRequest, validityPeriod: period },
       status: 'active',
       subject: { reference: `Patient/${patientId}`, display: patientName },
       requester: { reference: practitioner, display: doctorName },

@@ -11,6 +11,7 @@ import { PRESCRIPTION_MIGRATIONS } from './migrations.ts';
 import { registerPrescriptionRoutes } from './routes.ts';
 import { PrescriptionService } from './service.ts';
 import { PrescriberKeys } from './signing.ts';
+import { defaultValidityDays } from './validity.ts';
 
 export const prescriptionsModule: SahtiModule = {
   name: 'prescriptions',
@@ -18,9 +19,10 @@ export const prescriptionsModule: SahtiModule = {
   register(ctx) {
     const secretKey = secretKeyFrom(process.env);
     const keys = new PrescriberKeys(ctx.db, secretKey);
-    const service = new PrescriptionService(ctx, keys, secretKey);
+    const validityDays = defaultValidityDays();
+    const service = new PrescriptionService(ctx, keys, secretKey, validityDays);
     registerPrescriptionRoutes(ctx, service);
     ctx.store.addHook(prescriptionWriteHook());
-    ctx.fhir.registerOperation(signOperation(new DraftSigner(ctx, keys, secretKey)));
+    ctx.fhir.registerOperation(signOperation(new DraftSigner(ctx, keys, secretKey, validityDays)));
   },
 };

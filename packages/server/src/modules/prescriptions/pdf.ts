@@ -25,6 +25,8 @@ export type PdfLanguage = 'fr' | 'ar';
 export interface PrintablePrescription {
   code: string;
   issued: string;
+  /** The end of the period in which it may be dispensed. */
+  validUntil: string;
   status: string;
   requests: MedicationRequest[];
   patient: { name: string; birthDate?: string };
@@ -40,6 +42,7 @@ const LABELS = {
     patient: 'Patient',
     born: 'né(e) le',
     date: 'Date',
+    validUntil: 'Valable jusqu’au',
     quantity: (n: number) => `${n} boîte${n > 1 ? 's' : ''}`,
     duration: (n: number) => `pendant ${n} jour${n > 1 ? 's' : ''}`,
     noSubstitution: 'Non substituable',
@@ -49,6 +52,7 @@ const LABELS = {
     code: 'Code',
     revoked: 'ANNULÉE PAR LE PRESCRIPTEUR',
     dispensed: 'DÉJÀ DÉLIVRÉE',
+    expired: 'PÉRIMÉE : NE PLUS DÉLIVRER',
   },
   ar: {
     title: 'وصفة طبية',
@@ -57,6 +61,7 @@ const LABELS = {
     patient: 'المريض',
     born: 'تاريخ الازدياد',
     date: 'التاريخ',
+    validUntil: 'صالحة إلى غاية',
     quantity: (n: number) => `${n} ${n === 1 ? 'علبة' : n === 2 ? 'علبتان' : n <= 10 ? 'علب' : 'علبة'}`,
     duration: (n: number) => `لمدة ${n} ${n === 1 ? 'يوم' : n === 2 ? 'يومين' : n <= 10 ? 'أيام' : 'يوما'}`,
     noSubstitution: 'غير قابل للاستبدال',
@@ -66,6 +71,7 @@ const LABELS = {
     code: 'الرمز',
     revoked: 'ألغاها الطبيب',
     dispensed: 'سبق صرفها',
+    expired: 'انتهت صلاحيتها: لا تصرف',
   },
 } as const;
 
@@ -130,11 +136,13 @@ export async function prescriptionPdf(p: PrintablePrescription, language: PdfLan
   const right = doc.page.width - doc.page.margins.right;
   const width = right - left;
   let y = doc.page.margins.top;
-  const date = new Intl.DateTimeFormat(rtl ? 'ar-MA' : 'fr-MA', {
+  const inMorocco = new Intl.DateTimeFormat(rtl ? 'ar-MA' : 'fr-MA', {
     dateStyle: 'long',
     timeZone: 'Africa/Casablanca',
     numberingSystem: 'latn',
-  }).format(new Date(p.issued));
+  });
+  const date = inMorocco.format(new Date(p.issued));
+  const until = inMorocco.format(new Date(p.validUntil));
   const birth = p.patient.birthDate
     ? new Intl.DateTimeFormat(rtl ? 'ar-MA' : 'fr-MA', {
         dateStyle: 'long',
@@ -170,13 +178,15 @@ export async function prescriptionPdf(p: PrintablePrescription, language: PdfLan
   line(L.title, 20, true, 1.8);
   line(`${L.prescriber}: ${p.prescriber.name}`, 11, true);
   if (p.prescriber.inpe) line(`${L.inpe}: ${p.prescriber.inpe}`, 9);
-  line(`${L.date}: ${date}`, 9, false, 2);
+  line(`${L.date}: ${date}`, 9);
+  line(`${L.validUntil} ${until}`, 9, true, 2);
   line(`${L.patient}: ${p.patient.name}`, 11, true);
   if (birth) line(`${L.born} ${birth}`, 9, false, 2);
   doc.moveTo(left, y).lineTo(right, y).lineWidth(0.5).strokeColor('#888888').stroke();
   y += 10;
 
-  if (p.status !== 'active') line(p.status === 'revoked' ? L.revoked : L.dispensed, 14, true, 2);
+  if (p.status !== 'active')
+    line(p.status === 'revoked' ? L.revoked : p.status === 'expired' ? L.expired : L.dispensed, 14, true, 2);
 
   p.requests.forEach((r, i) => {
     const name = r.medicationCodeableConcept?.text ?? r.medicationCodeableConcept?.coding?.[0]?.display ?? '';

@@ -23,6 +23,7 @@ import { codeHash, newVerificationCode, normalizeCode } from './code.ts';
 import { MEDICINE_SYSTEM, medicineDisplay, medicines } from './medicines.ts';
 import { signatureProvenance } from './provenance.ts';
 import type { PrescriberKeys } from './signing.ts';
+import { isExpired, validityDaysProblem, validityPeriod, validUntil } from './validity.ts';
 
 export const PRESCRIPTION_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/prescription';
 const INPE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/inpe';
@@ -46,7 +47,7 @@ export interface PrescriptionItemInput {
   substitution?: boolean;
 }
 
-export type VerificationStatus = 'valid' | 'dispensed' | 'revoked' | 'tampered';
+export type VerificationStatus = 'valid' | 'dispensed' | 'revoked' | 'expired' | 'tampered';
 
 interface Row {
   id: string;
@@ -96,11 +97,30 @@ export class PrescriptionService {
   private readonly ctx: ModuleContext;
   private readonly keys: PrescriberKeys;
   private readonly secretKey: string;
+  /** Days a prescription may be dispensed when its prescriber does not say (validity.ts). */
+  private readonly validityDays: number;
 
-  constructor(ctx: ModuleContext, keys: PrescriberKeys, secretKey: string) {
+  constructor(ctx: ModuleContext, keys: PrescriberKeys, secretKey: string, validityDays: number) {
     this.ctx = ctx;
     this.keys = keys;
     this.secretKey = secretKey;
+    this.validityDays = validityDays;
+  }
+
+  /** The end of a prescription's validity, from its (signed) requests; see validity.ts. */
+  private until(row: Row, requests: MedicationRequest[]): string {
+    return validUntil(
+      requests,
+      requests[0]?.authoredOn ?? (iso(row.created_at) as string),
+      this.validityDays,
+    );
+  }
+
+  /** What a holder's list shows: active until it is dispensed, revoked or past its validity. */
+  private listStatus(row: Row, requests: MedicationRequest[]) {
+    if (row.revoked_at) return 'revoked' as const;
+    if (row.dispensed_at) return 'dispensed' as const;
+    return isExpired(this.until(row, requests)) ? ('expired' as const) : ('active' as const);
   }
 
   /** Whether the caller may see this patient's record (their own access, as every read). */
@@ -118,7 +138,13 @@ export class PrescriptionService {
   }
 
   async create(principal: Principal, body: unknown): Promise<{ id: string; code: string }> {
-    const b = (body ?? {}) as { patient?: unknown; encounter?: unknown; items?: unknown; note?: unknown };
+    const b = (body ?? {}) as {
+      patient?: unknown;
+      encounter?: unknown;
+      items?: unknown;
+      note?: unknown;
+      validityDays?: unknown;
+    };
     const practitioner = principal.fhirUser;
     if (!isPrescriber(principal)) refuse(403, 'forbidden', 'Only doctors write prescriptions');
     const patientId = typeof b.patient === 'string' ? b.patient.replace(/^Patient\//, '') : '';
@@ -128,6 +154,8 @@ export class PrescriptionService {
     if (problem) refuse(400, 'value', problem);
     if (b.note !== undefined && (typeof b.note !== 'string' || b.note.length > 1000))
       refuse(400, 'value', 'note: at most 1000 characters');
+    const validity = validityDaysProblem(b.validityDays);
+    if (validity) refuse(400, 'value', validity);
     if (
       b.encounter !== undefined &&
       (typeof b.encounter !== 'string' || !/^Encounter\/[A-Za-z0-9\-.]{1,64}$/.test(b.encounter))
@@ -143,6 +171,10 @@ export class PrescriptionService {
     const id = randomUUID();
     const now = new Date().toISOString();
     const items = b.items as PrescriptionItemInput[];
+    const validityPeriodOfAll = validityPeriod(
+      now,
+      (b.validityDays as number | undefined) ?? this.validityDays,
+    );
     const requests: MedicationRequest[] = items.map((item) => {
       const m = medicines().get(item.code)!;
       return {
@@ -162,6 +194,7 @@ export class PrescriptionService {
         requester: { reference: practitioner!, display: nameOf(doctor) || principal.display },
         dosageInstruction: [{ text: item.dosage.trim() }],
         dispenseRequest: {
+          validityPeriod: validityPeriodOfAll,
           quantity: { value: item.quantity, unit: 'boîte' },
           expectedSupplyDuration: {
             value: item.durationDays,
@@ -297,13 +330,16 @@ export class PrescriptionService {
       outcome: 200,
       outcomeDesc: 'prescription verified by its code',
     });
+    const until = this.until(row, requests);
     const status: VerificationStatus = !intact
       ? 'tampered'
       : row.revoked_at
         ? 'revoked'
         : row.dispensed_at
           ? 'dispensed'
-          : 'valid';
+          : isExpired(until)
+            ? 'expired'
+            : 'valid';
     const first = requests[0];
     const patient = (await this.ctx.store.read('Patient', row.patient_id).catch(() => undefined)) as
       | Patient
@@ -319,6 +355,7 @@ export class PrescriptionService {
       ...(status === 'tampered'
         ? {}
         : {
+            validUntil: until,
             prescriber: {
               name: first?.requester?.display ?? nameOf(prescriber),
               inpe: prescriber?.identifier?.find((i) => i.system === INPE_SYSTEM)?.value,
@@ -359,6 +396,10 @@ export class PrescriptionService {
     if (!row) return refuse(404, 'not-found', 'No prescription has this code');
     const { intact, requests } = await this.check(row);
     if (!intact) refuse(409, 'business-rule', 'This prescription has been altered: do not dispense it');
+    // checked before the claim: a prescription that expires in the milliseconds between is served
+    const until = this.until(row, requests);
+    if (isExpired(until) && !row.revoked_at && !row.dispensed_at)
+      refuse(409, 'business-rule', `This prescription expired on ${until}: it can no longer be dispensed`);
     const claimed = await this.ctx.db.query<{ id: string; dispensed_at: Date | string }>(
       `UPDATE prescription SET dispensed_at = now(), dispensed_by = $2::jsonb
         WHERE id = $1::text AND dispensed_at IS NULL AND revoked_at IS NULL
@@ -488,7 +529,8 @@ export class PrescriptionService {
       id: row.id,
       issued: iso(row.created_at),
       prescriber: { reference: row.prescriber, name: requests[0]?.requester?.display },
-      status: row.revoked_at ? 'revoked' : row.dispensed_at ? 'dispensed' : 'active',
+      status: this.listStatus(row, requests),
+      validUntil: this.until(row, requests),
       items: requests.map((r) => ({
         medication: r.medicationCodeableConcept?.text,
         dosage: r.dosageInstruction?.[0]?.text,
@@ -526,7 +568,8 @@ export class PrescriptionService {
       id: row.id,
       code: unseal(row.code_sealed, this.secretKey),
       issued: iso(row.created_at) as string,
-      status: row.revoked_at ? 'revoked' : row.dispensed_at ? 'dispensed' : 'active',
+      status: this.listStatus(row, requests),
+      validUntil: this.until(row, requests),
       requests,
       patient: { name: nameOf(patient), birthDate: patient?.birthDate },
       prescriber: {

@@ -12,12 +12,14 @@ export const en: Messages<typeof fr> = {
     dispensed: 'Already dispensed',
     revoked: 'Cancelled by the prescriber',
     tampered: 'Prescription altered: do not dispense',
+    expired: 'Prescription expired: do not dispense',
   },
   unknown:
     'Code not valid: no prescription has this code. Check what you typed; without a valid code, do not dispense.',
   prescriber: 'Prescriber',
   patient: 'Patient (initials, year of birth)',
   issued: 'Date',
+  validUntil: 'Valid until',
   dispensedAt: 'Dispensed on {{date}} by {{by}}',
   medicines: 'Medicines',
   boxes: '{{count}} box(es), {{days}} days',
@@ -31,5 +33,6 @@ export const en: Messages<typeof fr> = {
     dispensed: 'Dispensing refused: this prescription has already been dispensed.',
     revoked: 'Dispensing refused: the prescriber has cancelled this prescription.',
     tampered: 'Dispensing refused: this prescription has been altered.',
+    expired: 'Dispensing refused: this prescription is past its validity.',
   },
 };

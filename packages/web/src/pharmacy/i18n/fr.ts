@@ -9,12 +9,14 @@ export const fr = {
     dispensed: 'Déjà délivrée',
     revoked: 'Annulée par le prescripteur',
     tampered: 'Ordonnance modifiée : ne pas délivrer',
+    expired: 'Ordonnance périmée : ne plus délivrer',
   },
   unknown:
     'Code non valable : aucune ordonnance ne porte ce code. Vérifiez la saisie ; sans code valable, ne délivrez pas.',
   prescriber: 'Prescripteur',
   patient: 'Patient (initiales, année de naissance)',
   issued: 'Date',
+  validUntil: 'Valable jusqu’au',
   dispensedAt: 'Délivrée le {{date}} par {{by}}',
   medicines: 'Médicaments',
   boxes: '{{count}} boîte(s), {{days}} jours',
@@ -28,5 +30,6 @@ export const fr = {
     dispensed: 'Délivrance refusée : cette ordonnance a déjà été délivrée.',
     revoked: 'Délivrance refusée : le prescripteur a annulé cette ordonnance.',
     tampered: 'Délivrance refusée : cette ordonnance a été modifiée.',
+    expired: 'Délivrance refusée : la durée de validité de cette ordonnance est dépassée.',
   },
 };
