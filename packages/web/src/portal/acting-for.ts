@@ -58,14 +58,37 @@ export async function dependants(
   ).body;
 }
 
-export async function contactDetails(
-  signal?: AbortSignal,
-): Promise<{ email: string | null; phone: string | null }> {
-  return (await request<{ email: string | null; phone: string | null }>('GET', '/api/me/contact', { signal }))
-    .body;
+/** The email and phone in force, and a new one waiting for the code sent to it. */
+export interface ContactDetailsView {
+  email: string | null;
+  phone: string | null;
+  pending?: { email?: string; phone?: string };
 }
 
-export async function saveContactDetails(body: { email: string | null; phone: string | null }) {
-  return (await request<{ email: string | null; phone: string | null }>('PUT', '/api/me/contact', { body }))
-    .body;
+export async function contactDetails(signal?: AbortSignal): Promise<ContactDetailsView> {
+  return (await request<ContactDetailsView>('GET', '/api/me/contact', { signal })).body;
+}
+
+/**
+ * A field left out stays as it is; null clears it (at once); a new value waits for the code sent
+ * to it, written in `language` (pending in the answer).
+ */
+export async function saveContactDetails(
+  body: { email?: string | null; phone?: string | null },
+  language: string,
+): Promise<ContactDetailsView> {
+  return (
+    await request<ContactDetailsView>('PUT', '/api/me/contact', {
+      body,
+      headers: { 'accept-language': language },
+    })
+  ).body;
+}
+
+/** The code sent to the new address: the change is made. */
+export async function confirmContactChange(body: {
+  channel: 'email' | 'phone';
+  code: string;
+}): Promise<ContactDetailsView> {
+  return (await request<ContactDetailsView>('POST', '/api/me/contact/confirm', { body })).body;
 }

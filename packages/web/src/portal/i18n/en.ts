@@ -186,9 +186,25 @@ export const en: Messages<typeof fr> = {
     email: 'Email address',
     save: 'Save my contact details',
     saved: 'Contact details saved.',
+    codeHint: 'A new number or address is confirmed by a code we send to it; the old one is told.',
+    codeSentPhone:
+      'New number waiting: {{value}}. We sent a code to it by SMS (valid 10 minutes): enter it to confirm.',
+    codeSentEmail:
+      'New address waiting: {{value}}. We sent a code to it (valid 10 minutes): enter it to confirm.',
+    codePhone: 'Code received by SMS (6 digits)',
+    codeEmail: 'Code received by email (6 digits)',
+    confirm: 'Confirm',
+    resend: 'Send a new code',
+    cancel: 'Cancel this change',
+    confirmed: 'Contact details confirmed and saved.',
     errors: {
       phone: 'Enter a number such as 06 12 34 56 78',
       email: 'Enter an address such as name@example.ma',
+      codeFormat: 'Enter the 6 digits of the code you received',
+      code: 'This code is not the right one: enter the last code you received',
+      expired: 'This code has expired: ask for a new one',
+      tooMany: 'Too many tries or codes today: try again tomorrow',
+      nothing: 'No change is waiting for a code: save the new value first',
     },
   },
   copy: {

@@ -183,9 +183,26 @@ export const fr = {
     email: 'Adresse e-mail',
     save: 'Enregistrer mes coordonnées',
     saved: 'Coordonnées enregistrées.',
+    codeHint:
+      'Un nouveau numéro ou une nouvelle adresse est confirmé par un code que nous y envoyons ; l’ancien est prévenu.',
+    codeSentPhone:
+      'Nouveau numéro en attente : {{value}}. Nous y avons envoyé un code par SMS (valable 10 minutes) : saisissez-le pour confirmer.',
+    codeSentEmail:
+      'Nouvelle adresse en attente : {{value}}. Nous y avons envoyé un code (valable 10 minutes) : saisissez-le pour confirmer.',
+    codePhone: 'Code reçu par SMS (6 chiffres)',
+    codeEmail: 'Code reçu par e-mail (6 chiffres)',
+    confirm: 'Confirmer',
+    resend: 'Renvoyer un code',
+    cancel: 'Annuler ce changement',
+    confirmed: 'Coordonnées confirmées et enregistrées.',
     errors: {
       phone: 'Saisissez un numéro comme 06 12 34 56 78',
       email: 'Saisissez une adresse comme nom@exemple.ma',
+      codeFormat: 'Saisissez les 6 chiffres du code reçu',
+      code: 'Ce code n’est pas le bon : saisissez le dernier code reçu',
+      expired: 'Ce code a expiré : demandez-en un nouveau',
+      tooMany: 'Trop d’essais ou de codes aujourd’hui : réessayez demain',
+      nothing: 'Aucun changement n’attend de code : enregistrez d’abord la nouvelle valeur',
     },
   },
   copy: {
