@@ -91,9 +91,8 @@ export async function requestContactChange(
   value: string,
   language: Language,
 ): Promise<void> {
-  const issued = await issueDigitCode(tx, account.id, PURPOSE[channel], CONTACT_CODE_SECONDS);
-  if ('refused' in issued) throw new ContactCodeRefused(channel, issued.refused, issued.retryAfter);
   const expires = new Date(Date.now() + CONTACT_CODE_SECONDS * 1000);
+  // the waiting row first: a confirmation locks it first too, so the two never cross (no deadlock)
   await tx.query(
     `INSERT INTO auth_contact_change (account_id, channel, value, expires_at)
      VALUES ($1::text, $2::text, $3::text, $4::timestamptz)
@@ -101,6 +100,9 @@ export async function requestContactChange(
      DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, created_at = now()`,
     [account.id, channel, value, expires.toISOString()],
   );
+  const issued = await issueDigitCode(tx, account.id, PURPOSE[channel], CONTACT_CODE_SECONDS);
+  // refused: the caller's transaction rolls back, the earlier value and code stay as they were
+  if ('refused' in issued) throw new ContactCodeRefused(channel, issued.refused, issued.retryAfter);
   // the code: no patient id (no list a session holder reads shows it), erased once sent
   await enqueueNotification(tx, {
     channel: SENT_BY[channel],
