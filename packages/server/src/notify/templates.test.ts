@@ -30,6 +30,34 @@ describe('notification templates', () => {
     assert.match(renderTemplate('password-reset', 'ar', { link: 'https://x', minutes: 30 }).body, /30 دقيقة/);
   });
 
+  it('writes the contact-change code and the notice to the old address in three languages', () => {
+    for (const language of ['fr', 'ar', 'en'] as const) {
+      const code = renderTemplate('contact-change-code', language, {
+        field: 'phone',
+        code: '482913',
+        minutes: 10,
+      });
+      assert.match(code.body, /482913/);
+      const notice = renderTemplate('contact-change-notice', language, {
+        field: 'email',
+        to: 'n***@example.ma',
+        at: '2026-06-14T09:30:00Z',
+      });
+      assert.match(notice.body, /n\*\*\*@example\.ma/);
+      assert.doesNotMatch(notice.body, /\b\d{6}\b/, 'no code in the notice');
+      const removed = renderTemplate('contact-change-notice', language, {
+        field: 'phone',
+        to: '',
+        at: '2026-06-14T09:30:00Z',
+      });
+      assert.doesNotMatch(removed.body, /undefined|\*\*\*/);
+    }
+    assert.match(
+      renderTemplate('contact-change-code', 'ar', { field: 'email', code: '1', minutes: 10 }).body,
+      /10 دقائق/,
+    );
+  });
+
   it('refuses an unknown template or a missing parameter', () => {
     assert.throws(() => checkTemplate('nope', {}), /no notification template/);
     assert.throws(() => checkTemplate('login-code', { code: '1' }), /needs minutes/);
