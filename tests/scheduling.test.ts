@@ -483,6 +483,13 @@ describe('after booking', () => {
     const [slot] = await freeSlots('sch-v', 80);
     const first = await omar.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${slot}` } });
     assert.equal(first.status, 201);
+    // another patient reads the busy Slot (as anyone booking does): it does not say by what it was taken
+    const seenBusy = await leila.fhir(`/Slot/${slot}`);
+    assert.equal(seenBusy.status, 200);
+    assert.equal(seenBusy.body.status, 'busy');
+    assert.ok(!JSON.stringify(seenBusy.body).includes(first.body.id), 'the Appointment is not named');
+    const history = await leila.fhir(`/Slot/${slot}/_history`);
+    assert.ok(!JSON.stringify(history.body).includes(first.body.id), 'nor in the Slot’s history');
     const start = (await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body.start;
     const joined = await amina.call('/api/scheduling/waitlist', {
       method: 'POST',
@@ -499,6 +506,12 @@ describe('after booking', () => {
       200,
     );
     assert.equal(await slotStatus(slot), 'busy-tentative');
+    // nor, held from the waiting list, for whom: the Slot does not name Amina's record
+    const seenHeld = await leila.fhir(`/Slot/${slot}`);
+    assert.equal(seenHeld.body.status, 'busy-tentative');
+    assert.ok(!JSON.stringify(seenHeld.body).includes('Patient/pa'), 'the waiting patient is not named');
+    const searched = await leila.fhir(`/Slot?schedule=Schedule/sch-v&status=busy-tentative`);
+    assert.ok(!JSON.stringify(searched.body).includes('Patient/pa'));
     await mail('amina@example.ma', 'صحتي: موعد متاح');
     const stranger = await leila.call('/api/scheduling/book', {
       method: 'POST',

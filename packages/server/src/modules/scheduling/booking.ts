@@ -18,6 +18,7 @@ import {
 import { writerOf } from '../../access/relations/sources.ts';
 import type { JobRunner } from '../../jobs/index.ts';
 import { enqueueNotification, patientLanguage } from '../../notify/index.ts';
+import { heldBy, holdExtension } from './holds.ts';
 import { BOOKED_BY_URL } from './projection.ts';
 import type { SchedulingSettings } from './settings.ts';
 import { modeOf } from './terms.ts';
@@ -120,8 +121,7 @@ async function apply(
     let freed: Slot | undefined;
     await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) => {
       const current = slot as Slot | undefined;
-      const holder = current?.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference;
-      if (!current || holder !== ref) return undefined;
+      if (!current || !heldBy(current, BOOKED_BY_URL, ref)) return undefined;
       freed = {
         ...current,
         status: 'free',
@@ -136,8 +136,10 @@ async function apply(
 
 /** Whether a slot is out of this patient's reach: neither free nor held for them (waiting list). */
 export function takenFrom(slot: Slot, patientId: string | undefined): boolean {
-  const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
-  const heldForThem = slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
+  const heldForThem =
+    slot.status === 'busy-tentative' &&
+    patientId !== undefined &&
+    heldBy(slot, OFFERED_TO_URL, `Patient/${patientId}`);
   return slot.status !== 'free' && !heldForThem;
 }
 
@@ -154,8 +156,7 @@ function claim(
   settings: SchedulingSettings,
 ): Slot | undefined {
   if (!slot) throw invalid(`Slot/${slotId} does not exist`);
-  const holder = slot.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference;
-  if (holder === ref) return undefined; // already this appointment's
+  if (heldBy(slot, BOOKED_BY_URL, ref)) return undefined; // already this appointment's
   if (takenFrom(slot, patientId)) throw slotTaken();
   if (Date.parse(slot.start) - now.getTime() < settings.minNoticeMinutes * 60_000)
     throw conflict(
@@ -169,7 +170,7 @@ function claim(
     status: 'busy',
     extension: [
       ...(slot.extension ?? []).filter((e) => e.url !== BOOKED_BY_URL && e.url !== OFFERED_TO_URL),
-      { url: BOOKED_BY_URL, valueReference: { reference: ref } },
+      holdExtension(BOOKED_BY_URL, ref),
     ],
   };
 }

@@ -14,6 +14,7 @@ import type {
   Slot,
 } from '@medplum/fhirtypes';
 import type { FhirStore, SqlExecutor, WriteHook } from '@sahti/fhir';
+import { holderOf } from './holds.ts';
 import { placeKeys } from './places.ts';
 import { FEE_URL, modeOf } from './terms.ts';
 
@@ -60,8 +61,8 @@ async function projectSlots(tx: SqlExecutor, slots: { id: string; slot: Slot | u
   const rows = slots.flatMap(({ id, slot }) => {
     const scheduleId = slot?.schedule?.reference?.split('/')[1];
     if (!slot || !scheduleId) return [];
-    const appointment =
-      slot.extension?.find((e) => e.url === BOOKED_BY_URL)?.valueReference?.reference ?? null;
+    // the holder's token (holds.ts), not the Appointment's reference
+    const appointment = holderOf(slot, BOOKED_BY_URL) ?? null;
     return [
       {
         slot_id: id,
@@ -84,7 +85,7 @@ async function projectSlots(tx: SqlExecutor, slots: { id: string; slot: Slot | u
   );
 }
 
-/** Which Appointment holds a busy Slot (an extension, so the Slot says it without a search). */
+/** Which Appointment holds a busy Slot: a keyed token of its reference (holds.ts), not the reference. */
 export const BOOKED_BY_URL = 'https://sahti.ma/fhir/StructureDefinition/slot-booked-by';
 
 async function read<T extends Resource>(

@@ -8,6 +8,7 @@ import type { Patient, Slot } from '@medplum/fhirtypes';
 import type { FhirStore, SqlExecutor } from '@sahti/fhir';
 import type { JobRunner } from '../../jobs/index.ts';
 import { enqueueNotification, patientLanguage } from '../../notify/index.ts';
+import { heldBy, holdExtension } from './holds.ts';
 import type { SchedulingSettings } from './settings.ts';
 
 export const OFFERED_TO_URL = 'https://sahti.ma/fhir/StructureDefinition/slot-offered-to';
@@ -41,7 +42,7 @@ export async function offerFreedSlot(tx: SqlExecutor, deps: Deps, slot: Slot): P
       status: 'busy-tentative',
       extension: [
         ...(s.extension ?? []).filter((e) => e.url !== OFFERED_TO_URL),
-        { url: OFFERED_TO_URL, valueReference: { reference: `Patient/${entry.patient_id}` } },
+        holdExtension(OFFERED_TO_URL, `Patient/${entry.patient_id}`),
       ],
     };
   });
@@ -108,8 +109,8 @@ export async function expireOffer(
     let freed: Slot | undefined;
     await deps.store.modifyWithin(tx, 'Slot', payload.slot, (current) => {
       const s = current as Slot | undefined;
-      const offeredTo = s?.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
-      if (s?.status !== 'busy-tentative' || offeredTo !== `Patient/${entry.patient_id}`) return undefined;
+      if (s?.status !== 'busy-tentative' || !heldBy(s, OFFERED_TO_URL, `Patient/${entry.patient_id}`))
+        return undefined;
       freed = {
         ...s,
         status: 'free',
