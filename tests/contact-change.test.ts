@@ -290,6 +290,36 @@ describe('abuse of the contact change', () => {
   });
 });
 
+describe('the code is not skipped by writing the record directly', () => {
+  it('a patient’s PUT /fhir/R4/Patient changing their phone or email is 403 and changes nothing; the rest of the demographics still change', async () => {
+    const { person, patientId, email, phone } = await patientWithContact();
+    const me = (await person.fhir(`/Patient/${patientId}`)).body;
+    for (const telecom of [
+      [{ system: 'email', value: 'thief@example.test' }],
+      [...me.telecom, { system: 'sms', value: '+212699999999' }],
+      [],
+    ]) {
+      const res = await person.fhir(`/Patient/${patientId}`, { method: 'PUT', body: { ...me, telecom } });
+      assert.equal(res.status, 403, JSON.stringify(res.body));
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+    }
+    const patched = await person.fhir(`/Patient/${patientId}`, {
+      method: 'PATCH',
+      body: [{ op: 'replace', path: '/telecom/1/value', value: 'thief@example.test' }],
+    });
+    assert.ok([403, 415].includes(patched.status), JSON.stringify(patched.body));
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${email}`]);
+    assert.deepEqual((await person.call('/api/me/contact')).body, { email, phone });
+    // the same addresses in another order, with the rest of the demographics changed: allowed
+    const moved = await person.fhir(`/Patient/${patientId}`, {
+      method: 'PUT',
+      body: { ...me, telecom: [...me.telecom].reverse(), address: [{ city: 'Rabat' }] },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.address[0].city, 'Rabat');
+  });
+});
+
 /** The CSRF token of a person's session (GET /auth/me gives it again). */
 async function csrfOf(person: Person): Promise<string> {
   const res = await fetch(`${server.url}/auth/me`, { headers: { cookie: person.cookie } });

@@ -135,6 +135,24 @@ export async function tellCurrentAddress(
   });
 }
 
+/** A Patient's phone and email (the addresses messages go to), as comparable entries. */
+function messagingTelecom(patient: Patient | undefined): string[] {
+  return (patient?.telecom ?? [])
+    .filter((t) => t.system === 'phone' || t.system === 'sms' || t.system === 'email')
+    .map((t) => `${t.system === 'email' ? 'email' : 'phone'}:${(t.value ?? '').trim()}`)
+    .sort();
+}
+
+/**
+ * Whether a write of a Patient changes the phone or email messages go to. A patient (or a
+ * delegate) changes them through PUT /api/me/contact only, confirmed by a code sent to the new
+ * one: a direct write of the record would skip the code and the notice to the old address
+ * (patient-writes.ts refuses it).
+ */
+export function changesMessagingTelecom(next: Patient | undefined, previous: Patient | undefined): boolean {
+  return messagingTelecom(next).join('\n') !== messagingTelecom(previous).join('\n');
+}
+
 /** The account's email and phone, and the Patient's telecom with them, written together in `tx`. */
 export async function applyContact(
   tx: SqlExecutor,

@@ -6,7 +6,9 @@
  *
  * - update or delete: only a resource whose current version a patient-side principal wrote
  *   (their own Patient resource excepted for updates: demographics, minus the identity fields of
- *   identity.ts; RelatedPerson follows the delegation rule below instead);
+ *   identity.ts, and minus the phone and email messages go to, which change through
+ *   PUT /api/me/contact with a code sent to the new one (contact-change.ts); RelatedPerson follows
+ *   the delegation rule below instead);
  * - a type with a subject (patient) element names one of the writer's patients there: being in
  *   their compartment through an author or a sender is not enough;
  * - an Appointment is a request (proposed, pending) or a cancellation: a booking takes a free slot
@@ -14,9 +16,10 @@
  * - a RelatedPerson (who may act for a patient) is written only by the patient it is about, as an
  *   adult (mayDelegate): a child cannot name one, a delegate cannot end another's.
  */
-import type { Appointment, Resource } from '@medplum/fhirtypes';
+import type { Appointment, Patient, Resource } from '@medplum/fhirtypes';
 import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { Principal } from '../kernel/principal.ts';
+import { changesMessagingTelecom } from './contact-change.ts';
 import { ageOn, mayDelegate, readPatient } from './relations/dependants.ts';
 import { writerOf } from './relations/sources.ts';
 
@@ -50,6 +53,10 @@ export async function checkPatientWrite(
       `${type}/${previous.id} was recorded by your care team: ask them to correct it, or add your own entry`,
     );
   if (!next) return;
+  if (type === 'Patient' && previous && changesMessagingTelecom(next as Patient, previous as Patient))
+    throw forbidden(
+      'Your phone number and email address change in your account (PUT /api/me/contact), confirmed by a code sent to the new one',
+    );
   const field = SUBJECT_OF[type];
   if (field) {
     const subject = patientOf(next, field);
