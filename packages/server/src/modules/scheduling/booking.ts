@@ -68,6 +68,48 @@ export function bookingHook(deps: {
   };
 }
 
+/** The holder extensions of a Slot (the Appointment that took it, the patient it is held for). */
+const holdersOf = (slot: Slot | undefined): string =>
+  JSON.stringify(
+    (slot?.extension ?? [])
+      .filter((e) => e.url === BOOKED_BY_URL || e.url === OFFERED_TO_URL)
+      .sort((a, b) => a.url.localeCompare(b.url)),
+  );
+
+/**
+ * Who holds a Slot is the booking rule's alone (the hook above, the waiting list): a direct write of
+ * a Slot — by a dialysis coordinator or an administrator, who may write any schedule's Slots, or by
+ * a system client — neither sets, changes nor removes a holder (a holder written as a plain
+ * reference would be read as a legacy hold, holds.ts, and a token could be copied from another
+ * Slot), nor changes the status of, or deletes, a Slot that is held: freeing a booked Slot by hand
+ * would let a second booking take it, and rewriting a hold would give a slot held from the waiting
+ * list to someone else. A held Slot is given back by cancelling or moving its Appointment.
+ */
+export function slotHoldersHook(): WriteHook {
+  return (changes, actor) => {
+    if (actor === undefined) return undefined; // the platform: booking, waiting list, slot derivation
+    for (const change of changes) {
+      if (change.resourceType !== 'Slot') continue;
+      const next = change.next as Slot | undefined;
+      const previous = change.previous as Slot | undefined;
+      const before = holdersOf(previous);
+      const held = before !== '[]';
+      if ((next && holdersOf(next) !== before) || (held && (!next || next.status !== previous?.status)))
+        throw new FhirError(
+          403,
+          outcome(
+            'error',
+            'forbidden',
+            held
+              ? `Slot/${change.id} is booked or held: it is given back by cancelling or moving its appointment`
+              : 'Who holds a Slot is set by booking ($book) and the waiting list, not by writing the Slot',
+          ),
+        );
+    }
+    return undefined;
+  };
+}
+
 /** Rules decided before anything is written (the whole write is refused). */
 function checkRules(change: WriteChange, writer: string, now: Date, settings: SchedulingSettings): void {
   const next = change.next as Appointment | undefined;

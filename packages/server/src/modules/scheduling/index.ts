@@ -5,7 +5,7 @@
  */
 import type { SahtiModule } from '../../kernel/module.ts';
 import { registerTemplates } from '../../notify/index.ts';
-import { bookingHook, REMINDER_JOB, sendReminder } from './booking.ts';
+import { bookingHook, REMINDER_JOB, sendReminder, slotHoldersHook } from './booking.ts';
 import { MATERIALIZE_JOB, materializeAll } from './materialize.ts';
 import { SCHEDULING_TEMPLATES } from './messages.ts';
 import { SCHEDULING_MIGRATIONS } from './migrations.ts';
@@ -24,6 +24,7 @@ export const schedulingModule: SahtiModule = {
     registerTemplates(SCHEDULING_TEMPLATES);
     ctx.store.addHook(projectionHook(ctx.store));
     ctx.store.addHook(bookingHook({ store: ctx.store, jobs: ctx.jobs, settings }));
+    ctx.store.addHook(slotHoldersHook());
     const deps = { db: ctx.db, store: ctx.store, access: ctx.access, slots: new SlotQueue() };
     ctx.fhir.registerOperation(findOperation(deps, settings));
     ctx.fhir.registerOperation(bookOperation(deps));
