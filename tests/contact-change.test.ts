@@ -290,6 +290,22 @@ describe('abuse of the contact change', () => {
   });
 });
 
+describe('the address told is the one the messages go to', () => {
+  it('the record’s email and phone (where appointment and access notices go) are told too, when the account’s differ or are missing', async () => {
+    const { person, email, phone } = await patientWithContact();
+    // the account holds no email and another phone than the record (the care team registered them)
+    const account = await findAccountByLogin(server.platform.db, person.login);
+    await updateContact(server.platform.db, account?.id as string, { email: null, phone: '+212600000399' });
+    assert.equal((await put(person, { email: 'moved@example.test', phone: '0661000004' })).status, 202);
+    const code = await mailedCode('moved@example.test');
+    const notice = await inbox.next(email, 5_000);
+    assert.match(notice.text, /m\*\*\*@example\.test/);
+    assert.doesNotMatch(notice.text, /\d{6}/, 'no code goes to the old address');
+    for (const old of ['+212600000399', phone]) assert.doesNotMatch(await smsText(old), /\d{6}/);
+    assert.equal((await confirm(person, 'email', code)).status, 200);
+  });
+});
+
 describe('the code is not skipped by writing the record directly', () => {
   it('a patient’s PUT /fhir/R4/Patient changing their phone or email is 403 and changes nothing; the rest of the demographics still change', async () => {
     const { person, patientId, email, phone } = await patientWithContact();

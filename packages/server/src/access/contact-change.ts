@@ -3,8 +3,8 @@
  * A new address is not taken on the word of whoever holds the session: it waits in
  * auth_contact_change until the 6-digit code sent to it comes back (one-time-codes.ts: hashed,
  * 10 minutes, 5 tries, 5 codes a day per channel; a newer request replaces the value and cancels
- * the earlier code). The address being replaced or removed is told, without a code. Clearing a
- * field needs no code.
+ * the earlier code). The address being replaced or removed is told, without a code — the
+ * account's and the record's, where the messages go, when they differ. Clearing a field needs no code.
  */
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
 import { FhirError, type FhirStore, outcome, type SqlExecutor } from '@sahti/fhir';
@@ -51,17 +51,19 @@ export async function dropPending(
   ]);
 }
 
-/** The language the person is written to in: the patient's preferred one, else the caller's, else French. */
-export async function contactLanguage(
+/** The patient's record (their telecom and language), if they have one. */
+export async function recordOf(
   store: FhirStore,
-  req: FastifyRequest,
   patientId: string | undefined,
-): Promise<Language> {
-  if (patientId) {
-    const patient = (await store.read('Patient', patientId).catch(() => undefined)) as Patient | undefined;
-    const preferred = patient ? patientLanguage(patient) : undefined;
-    if (preferred) return preferred;
-  }
+): Promise<Patient | undefined> {
+  if (!patientId) return undefined;
+  return (await store.read('Patient', patientId).catch(() => undefined)) as Patient | undefined;
+}
+
+/** The language the person is written to in: the patient's preferred one, else the caller's, else French. */
+export function contactLanguage(req: FastifyRequest, record: Patient | undefined): Language {
+  const preferred = record ? patientLanguage(record) : undefined;
+  if (preferred) return preferred;
   const asked = req.headers['accept-language'];
   return languageOfTag((typeof asked === 'string' ? asked : '').split(',')[0]?.trim()) ?? 'fr';
 }
@@ -90,6 +92,7 @@ export async function requestContactChange(
   channel: ContactChannel,
   value: string,
   language: Language,
+  record?: Patient,
 ): Promise<void> {
   const expires = new Date(Date.now() + CONTACT_CODE_SECONDS * 1000);
   // the waiting row first: a confirmation locks it first too, so the two never cross (no deadlock)
@@ -113,26 +116,47 @@ export async function requestContactChange(
     sensitive: true,
     expiresAt: expires,
   });
-  await tellCurrentAddress(tx, account, channel, value, language);
+  await tellCurrentAddress(tx, account, channel, value, language, record);
 }
 
-/** The address in force hears that it is being replaced (`to`) or removed (no `to`): no code in it. */
+/**
+ * The addresses in force on `channel`: the account's and, for a patient, their record's
+ * (Patient.telecom: appointment, waiting-list and access notices go there), which can differ when
+ * the care team registered them.
+ */
+export function currentAddresses(
+  account: Account,
+  record: Patient | undefined,
+  channel: ContactChannel,
+): string[] {
+  const inRecord = (record?.telecom ?? [])
+    .filter((t) => (channel === 'email' ? t.system === 'email' : t.system === 'phone' || t.system === 'sms'))
+    .map((t) => t.value?.trim());
+  return [...new Set([account[channel], ...inRecord].filter((v): v is string => !!v))];
+}
+
+/**
+ * The addresses in force hear that they are being replaced (`to`) or removed (no `to`): no code
+ * in it. The record's are told as well as the account's: they are where the messages go.
+ */
 export async function tellCurrentAddress(
   tx: SqlExecutor,
   account: Account,
   channel: ContactChannel,
   to: string | undefined,
   language: Language,
+  record?: Patient,
 ): Promise<void> {
-  const current = account[channel];
-  if (!current) return;
-  await enqueueNotification(tx, {
-    channel: SENT_BY[channel],
-    recipient: current,
-    template: 'contact-change-notice',
-    params: { field: channel, to: to ? mask(to) : '', at: new Date().toISOString() },
-    language,
-  });
+  for (const current of currentAddresses(account, record, channel)) {
+    if (current === to) continue;
+    await enqueueNotification(tx, {
+      channel: SENT_BY[channel],
+      recipient: current,
+      template: 'contact-change-notice',
+      params: { field: channel, to: to ? mask(to) : '', at: new Date().toISOString() },
+      language,
+    });
+  }
 }
 
 /** A Patient's phone and email (the addresses messages go to), as comparable entries. */

@@ -26,6 +26,7 @@ import {
   contactLanguage,
   dropPending,
   pendingContact,
+  recordOf,
   requestContactChange,
   tellCurrentAddress,
 } from './contact-change.ts';
@@ -138,7 +139,8 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
         if (value === null) cleared[channel] = null;
         else toConfirm[channel] = value;
       }
-      const language = Object.keys(asked).length ? await contactLanguage(deps.store, req, patientId) : 'fr';
+      const record = Object.keys(asked).length ? await recordOf(deps.store, patientId) : undefined;
+      const language = contactLanguage(req, record);
       let after: Contact = { email: account.email ?? null, phone: account.phone ?? null };
       try {
         after = await deps.store.db.transaction(async (tx) => {
@@ -146,10 +148,11 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
             const value = asked[channel];
             if (value === undefined) continue;
             const wanted = toConfirm[channel];
-            if (wanted) await requestContactChange(tx, account, channel, wanted, language);
+            if (wanted) await requestContactChange(tx, account, channel, wanted, language, record);
             // cleared, or the address in force again: no change waits any more
             else await dropPending(tx, account.id, channel);
-            if (channel in cleared) await tellCurrentAddress(tx, account, channel, undefined, language);
+            if (channel in cleared)
+              await tellCurrentAddress(tx, account, channel, undefined, language, record);
           }
           return Object.keys(cleared).length
             ? applyContact(tx, deps.store, account, patientId, cleared)
