@@ -290,6 +290,37 @@ describe('abuse of the contact change', () => {
   });
 });
 
+describe('races: exactly one effect', () => {
+  it('the right code sent five times at once makes the change once (one 200, the others 409)', async () => {
+    const { person, patientId, phone } = await patientWithContact();
+    assert.equal((await put(person, { email: 'race@example.test' })).status, 202);
+    const code = await mailedCode('race@example.test');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => confirm(person, 'email', code)));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [200, 409, 409, 409, 409], JSON.stringify(answers.map((a) => a.body)));
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, 'email:race@example.test']);
+  });
+
+  it('a confirmation racing a newer request: either the confirmed address is in force and the newer one waits, or only the newer one waits', async () => {
+    const { person, patientId, email, phone } = await patientWithContact();
+    assert.equal((await put(person, { email: 'a.race@example.test' })).status, 202);
+    const code = await mailedCode('a.race@example.test');
+    const [confirmed, newer] = await Promise.all([
+      confirm(person, 'email', code),
+      put(person, { email: 'b.race@example.test' }),
+    ]);
+    assert.equal(newer.status, 202, JSON.stringify(newer.body));
+    const now = (await person.call('/api/me/contact')).body;
+    assert.deepEqual(now.pending, { email: 'b.race@example.test' });
+    if (confirmed.status === 200) assert.equal(now.email, 'a.race@example.test');
+    else {
+      assert.equal(confirmed.status, 400, JSON.stringify(confirmed.body));
+      assert.equal(now.email, email);
+    }
+    assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${now.email}`]);
+  });
+});
+
 describe('the address told is the one the messages go to', () => {
   it('the record’s email and phone (where appointment and access notices go) are told too, when the account’s differ or are missing', async () => {
     const { person, email, phone } = await patientWithContact();
