@@ -4,7 +4,8 @@
  * Appointment search by slot; and no one writing a Slot directly — a patient, a doctor who does
  * not own the schedule, a dialysis coordinator or an administrator (who may write any Slot), a
  * system client — frees a booked Slot, gives a slot held from the waiting list to someone else,
- * or forges a hold (a plain reference, or a token copied from another Slot).
+ * or forges a hold (a plain reference, or a token copied from another Slot); two Slots held for
+ * one patient do not carry the same token.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -69,7 +70,7 @@ before(async () => {
     extension: [templateExtension(everyDay)],
   });
   await materializeSchedule(server.platform.handler, server.platform.db, schedule as Schedule, 4);
-  for (const id of ['ab-wait', 'ab-book', 'ab-att'])
+  for (const id of ['ab-wait', 'ab-twice', 'ab-book', 'ab-att'])
     await put({ resourceType: 'Patient', id, name: [{ family: id }] });
   waiter = await signIn(server, ['patient'], 'Patient/ab-wait');
   booker = await signIn(server, ['patient'], 'Patient/ab-book');
@@ -95,15 +96,21 @@ const slotOf = async (id: string) => (await asSystem(`/Slot/${id}`)).body as Slo
 const book = (who: Person, slot: string) =>
   who.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${slot}` } });
 
-/** A Slot booked by `booker` (its Appointment id), and one held from the waiting list for `waiter`. */
-async function bookedAndHeld(hours: number): Promise<{ booked: string; appointment: string; held: string }> {
+/**
+ * A Slot booked by `booker` (its Appointment id), and one held from the waiting list for `waiting`
+ * (`waiter` unless told: a patient waits for at most 5 practitioners at once, one entry per call).
+ */
+async function bookedAndHeld(
+  hours: number,
+  waiting: Person = waiter,
+): Promise<{ booked: string; appointment: string; held: string }> {
   const [booked, held] = await freeSlots(hours);
   const first = await book(booker, booked);
   assert.equal(first.status, 201, JSON.stringify(first.body));
   const other = await book(booker, held);
   assert.equal(other.status, 201, JSON.stringify(other.body));
   const start = (await slotOf(held)).start;
-  const joined = await waiter.call('/api/scheduling/waitlist', {
+  const joined = await waiting.call('/api/scheduling/waitlist', {
     method: 'POST',
     body: {
       schedule: 'sch-x',
@@ -137,8 +144,24 @@ describe('who holds a Slot is not found through other reads', () => {
       assert.ok(res.status < 500, `${path}: ${res.status}`);
       const text = JSON.stringify(res.body);
       assert.ok(!text.includes(appointment), `${path} names the Appointment`);
-      assert.ok(!text.includes('ab-book') && !text.includes('ab-wait'), `${path} names a patient`);
+      assert.ok(!/ab-(book|wait|twice)/.test(text), `${path} names a patient`);
     }
+  });
+
+  it('two Slots held for the same waiting patient carry unrelated tokens (a reader cannot link them)', async () => {
+    const twice = await signIn(server, ['patient'], 'Patient/ab-twice');
+    const first = await bookedAndHeld(80, twice);
+    const second = await bookedAndHeld(90, twice);
+    const tokenOf = async (id: string) =>
+      (await attacker.fhir(`/Slot/${id}`)).body.extension?.find(
+        (e: { url: string }) => e.url === OFFERED_TO_URL,
+      )?.valueString;
+    const [a, b] = [await tokenOf(first.held), await tokenOf(second.held)];
+    assert.ok(a && b, 'both held');
+    assert.notEqual(a, b, 'the same patient, the same token');
+    // each is still theirs: the waiting patient books both
+    assert.equal((await book(twice, first.held)).status, 201);
+    assert.equal((await book(twice, second.held)).status, 201);
   });
 });
 

@@ -212,7 +212,7 @@ function claim(
     status: 'busy',
     extension: [
       ...(slot.extension ?? []).filter((e) => e.url !== BOOKED_BY_URL && e.url !== OFFERED_TO_URL),
-      holdExtension(BOOKED_BY_URL, ref),
+      holdExtension(BOOKED_BY_URL, slotId, ref),
     ],
   };
 }

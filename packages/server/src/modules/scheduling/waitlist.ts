@@ -42,7 +42,7 @@ export async function offerFreedSlot(tx: SqlExecutor, deps: Deps, slot: Slot): P
       status: 'busy-tentative',
       extension: [
         ...(s.extension ?? []).filter((e) => e.url !== OFFERED_TO_URL),
-        holdExtension(OFFERED_TO_URL, `Patient/${entry.patient_id}`),
+        holdExtension(OFFERED_TO_URL, slot.id as string, `Patient/${entry.patient_id}`),
       ],
     };
   });
