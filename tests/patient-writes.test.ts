@@ -347,6 +347,24 @@ describe('birth date and delegations', () => {
     assert.equal(moved.body.birthDate, me.birthDate);
   });
 
+  it('the phone and email messages go to are not written through the record, by the patient or a parent acting for them (403): PUT /api/me/contact and its code', async () => {
+    const record = (await system('/Patient/pw-child', 'GET')).body;
+    for (const who of [child, father]) {
+      const res = await who.fhir('/Patient/pw-child', {
+        method: 'PUT',
+        body: { ...record, telecom: [{ system: 'sms', value: '+212600000777' }] },
+      });
+      assert.equal(res.status, 403, JSON.stringify(res.body));
+    }
+    assert.deepEqual((await system('/Patient/pw-child', 'GET')).body.telecom, record.telecom);
+    // the parent still corrects the rest of the child's demographics
+    const moved = await father.fhir('/Patient/pw-child', {
+      method: 'PUT',
+      body: { ...record, address: [{ city: 'Meknès' }] },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  });
+
   it('a system allowed to update Patients corrects a birth date', async () => {
     const me = (await system('/Patient/pw-stranger', 'GET')).body;
     const fixed = await system('/Patient/pw-stranger', 'PUT', { ...me, birthDate: '1990-02-03' });
