@@ -12,10 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from './support/consultation.ts';
+import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
 let world: ConsultationWorld;
+let pharmacist: Person;
 process.env.SAHTI_PRESCRIPTION_VERIFY_RATE = '40';
 process.env.SAHTI_PRESCRIPTION_DISPENSE_RATE = '40';
 
@@ -28,6 +30,7 @@ before(async () => {
   server = await startTestServer();
   world = await seedConsultationWorld(server);
   await bookConsultation(server, world); // opens the doctor's care relationship
+  pharmacist = await signIn(server, ['pharmacist']);
 });
 after(() => server?.close());
 
@@ -41,11 +44,11 @@ async function prescribe(items = ITEMS): Promise<{ id: string; code: string; ver
 }
 
 const verify = (code: string) => fetch(`${server.url}/api/prescriptions/verify/${code}`);
-const dispense = (code: string, pharmacy = 'Pharmacie Al Amal, Rabat') =>
-  fetch(`${server.url}/api/prescriptions/verify/${code}/dispense`, {
+/** A pharmacist, signed in with their account, records the dispensing. */
+const dispense = (code: string, pharmacy = 'Pharmacie Al Amal, Rabat', by: Person = pharmacist) =>
+  by.call(`/api/prescriptions/verify/${code}/dispense`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ pharmacy, inpe: '123456789' }),
+    body: { pharmacy, inpe: '123456789' },
   });
 
 describe('writing a prescription', () => {
@@ -259,7 +262,7 @@ describe('validity: how long a pharmacy may dispense it', () => {
     assert.equal(after.items.length, 1, 'the pharmacist still sees what it was');
     const refused = await dispense(code);
     assert.equal(refused.status, 409);
-    const outcome = await refused.json();
+    const outcome = refused.body;
     assert.equal(outcome.resourceType, 'OperationOutcome');
     assert.match(outcome.issue[0].diagnostics, /expired/);
     assert.equal((await (await verify(code)).json()).status, 'expired', 'the refusal recorded no dispensing');
@@ -335,7 +338,7 @@ describe('verifying at the pharmacy, without an account', () => {
   it('dispenses once: a second dispensing is refused', async () => {
     const rx = await prescribe();
     const first = await dispense(rx.code);
-    assert.equal(first.status, 200, await first.clone().text());
+    assert.equal(first.status, 200, JSON.stringify(first.body));
     const second = await dispense(rx.code, 'Pharmacie du Centre');
     assert.equal(second.status, 409);
     const body = await (await verify(rx.code)).json();
@@ -347,6 +350,42 @@ describe('verifying at the pharmacy, without an account', () => {
       `/MedicationRequest?subject=Patient/${world.patientId}&status=completed`,
     );
     assert.equal(requests.body.entry.length, 2);
+  });
+
+  it('is recorded by a signed-in pharmacist only, who is named in the record and the audit', async () => {
+    const rx = await prescribe([ITEMS[1]]);
+    const anonymous = await fetch(`${server.url}/api/prescriptions/verify/${rx.code}/dispense`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pharmacy: 'Pharmacie Al Amal, Rabat' }),
+    });
+    assert.equal(anonymous.status, 401, 'holding the paper is not enough');
+    assert.equal((await anonymous.json()).resourceType, 'OperationOutcome');
+    for (const someone of [world.patient, world.doctor]) {
+      const refused = await dispense(rx.code, 'Pharmacie Al Amal, Rabat', someone);
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal(refused.body.resourceType, 'OperationOutcome');
+    }
+    assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'the refusals changed nothing');
+    const done = await dispense(rx.code);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    const row = await server.platform.db.query<{ request_ids: string[]; dispensed_by: any }>(
+      'SELECT request_ids, dispensed_by FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const by = row.rows[0].dispensed_by;
+    const recorded = typeof by === 'string' ? JSON.parse(by) : by;
+    assert.match(recorded.pharmacist.name, /^pharmacist \d+$/, 'the pharmacist who recorded it');
+    const dispensed = await fhirFetch(
+      server.fhirBase,
+      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+    );
+    const record = dispensed.body.entry[0].resource;
+    assert.match(record.performer[0].actor.display, /^pharmacist /);
+    assert.equal(record.location.display, 'Pharmacie Al Amal, Rabat (INPE 123456789)');
+    // a pharmacist reads no record through FHIR: dispensing is all their account does
+    assert.equal((await pharmacist.fhir(`/Patient/${world.patientId}`)).status, 403);
+    assert.equal((await pharmacist.fhir(`/MedicationRequest/${row.rows[0].request_ids[0]}`)).status, 403);
   });
 
   it('dispenses once under a race of pharmacies', async () => {

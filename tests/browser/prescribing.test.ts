@@ -24,6 +24,7 @@ import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
 import { ar as teleAr } from '../../packages/web/src/teleconsult/i18n/ar.ts';
 import { fr as teleFr } from '../../packages/web/src/teleconsult/i18n/fr.ts';
 import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from '../support/consultation.ts';
+import { signIn } from '../support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.ts';
 import {
   DESKTOP,
@@ -81,7 +82,7 @@ after(async () => {
   if (shots.length) console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
 });
 
-/** A page signed in with a session cookie (or none: the pharmacist), in `language`. */
+/** A page signed in with a session cookie (or none: a visitor holding the code), in `language`. */
 async function open(language: Language, name: string, cookie?: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'fr-MA', viewport: DESKTOP, serviceWorkers: 'block' });
   contexts.push(context);
@@ -252,9 +253,27 @@ for (const language of ['fr', 'ar'] as const) {
 
     it('the pharmacist verifies and dispenses once; a second dispensing is refused', async () => {
       assert.ok(code, 'the prescription of the previous step');
-      // two pharmacists open the QR link at once
-      const first = await open(language, `pharmacist-${language}`);
-      const second = await open(language, `pharmacist2-${language}`);
+      // whoever holds the paper sees what it prescribes, but only a pharmacist records the dispensing
+      const visitor = await open(language, `visitor-${language}`);
+      await visitor.goto(`${server.url}/verify/${code}`);
+      await settle(visitor);
+      await visitor.getByTestId('verification').getByText(pharmacy.status.valid, { exact: true }).waitFor();
+      await visitor.getByText(pharmacy.signInToDispense).waitFor();
+      assert.equal(await visitor.getByRole('button', { name: pharmacy.dispense }).count(), 0);
+      const signInLink = await visitor.getByRole('link', { name: pharmacy.signIn }).getAttribute('href');
+      assert.equal(signInLink, `/login?next=${encodeURIComponent(`/verify/${code}`)}`);
+      await check(visitor, `pharmacy-visitor-${language}`);
+      // two pharmacists, signed in, open the QR link at once
+      const first = await open(
+        language,
+        `pharmacist-${language}`,
+        (await signIn(server, ['pharmacist'])).cookie,
+      );
+      const second = await open(
+        language,
+        `pharmacist2-${language}`,
+        (await signIn(server, ['pharmacist'])).cookie,
+      );
       for (const page of [first, second]) {
         await page.goto(`${server.url}/verify/${code}`);
         await settle(page);

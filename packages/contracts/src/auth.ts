@@ -51,6 +51,7 @@ const Role = Type.Union([
   Type.Literal('hub-specialist'),
   Type.Literal('dialysis-coordinator'),
   Type.Literal('programme-manager'),
+  Type.Literal('pharmacist'),
   Type.Literal('administrator'),
 ]);
 /** Every platform role, in the order above (what the web app must name in each language). */

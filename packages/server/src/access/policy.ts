@@ -70,6 +70,8 @@ const WRITABLE: Record<Role, readonly string[]> = {
   'unit-assistant': ['Patient', 'Encounter', 'Observation', 'Appointment', 'Communication'],
   'dialysis-coordinator': ['Appointment', 'Task', 'ServiceRequest', 'Communication', 'Slot', 'Schedule'],
   'programme-manager': [],
+  // dispensings are recorded by the prescription service, on the pharmacist's behalf
+  pharmacist: [],
   administrator: [...DIRECTORY_TYPES, 'CareTeam', 'RelatedPerson'],
 };
 

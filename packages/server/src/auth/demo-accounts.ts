@@ -45,6 +45,7 @@ const STAFF: StaffSeed[] = [
     practitioner: ['doctor', 'nephrology'],
   },
   { role: 'programme-manager', display: 'Responsable de programme (démo)' },
+  { role: 'pharmacist', display: 'Pharmacie Al Amal, Rabat (démo)' },
   { role: 'administrator', display: 'Administrateur·rice (démo)' },
 ];
 

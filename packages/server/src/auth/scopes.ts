@@ -156,7 +156,8 @@ export function formatScopes(scopes: Scopes): string {
 /**
  * The most each role may be granted. Patients act in their own compartment; clinicians in the
  * name of the user (the access layer narrows to care relations and consent); the programme
- * manager reads (indicators). Apps launched for a patient by a clinician are not supported yet.
+ * manager reads (indicators); the pharmacist reads the directory and records dispensings through
+ * the prescription routes, never a record. Apps launched for a patient by a clinician are not supported yet.
  */
 export const ROLE_SCOPES: Record<Role, string> = {
   patient: 'patient/*.cruds',
@@ -166,6 +167,7 @@ export const ROLE_SCOPES: Record<Role, string> = {
   'hub-specialist': 'user/*.cruds',
   'dialysis-coordinator': 'user/*.cruds',
   'programme-manager': 'user/*.rs',
+  pharmacist: 'user/*.rs',
   administrator: 'user/*.cruds',
 };
 

@@ -10,6 +10,7 @@ export const ROLES = [
   'hub-specialist',
   'dialysis-coordinator',
   'programme-manager',
+  'pharmacist',
   'administrator',
 ] as const;
 

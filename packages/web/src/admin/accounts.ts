@@ -9,6 +9,7 @@ export const STAFF_ROLES = [
   'hub-specialist',
   'dialysis-coordinator',
   'programme-manager',
+  'pharmacist',
   'administrator',
 ] as const;
 

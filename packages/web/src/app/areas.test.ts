@@ -7,6 +7,7 @@ const patient: SessionUser = { id: 'a', kind: 'patient', roles: ['patient'], fhi
 const doctor: SessionUser = { id: 'b', kind: 'staff', roles: ['doctor'], fhirUser: 'Practitioner/2' };
 const admin: SessionUser = { id: 'c', kind: 'staff', roles: ['administrator'] };
 const manager: SessionUser = { id: 'd', kind: 'staff', roles: ['programme-manager'] };
+const pharmacist: SessionUser = { id: 'e', kind: 'staff', roles: ['pharmacist'] };
 
 describe('areas', () => {
   it('sends each kind of user to their own home', () => {
@@ -15,6 +16,12 @@ describe('areas', () => {
     assert.equal(homeFor(doctor), '/clinician');
     assert.equal(homeFor(admin), '/admin/facilities');
     assert.equal(homeFor(manager), '/planning');
+    assert.equal(homeFor(pharmacist), '/verify');
+    assert.deepEqual(
+      navFor(pharmacist).map((i) => i.key),
+      ['verify'],
+    );
+    assert.ok(!canEnter('clinician', pharmacist) && !canEnter('patient', pharmacist));
   });
   it('keeps patients out of the clinician workspace and clinicians out of administration', () => {
     assert.ok(!canEnter('clinician', patient));

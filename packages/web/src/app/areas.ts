@@ -30,6 +30,8 @@ export function homeFor(user: SessionUser | undefined): string {
   if (canEnter('clinician', user)) return '/clinician';
   if (canEnter('admin', user)) return '/admin/facilities';
   if (canEnter('planning', user)) return '/planning';
+  // a pharmacist's work is the verification page: a code typed or a QR code scanned
+  if (user.kind === 'staff' && user.roles.includes('pharmacist')) return '/verify';
   return '/welcome';
 }
 
@@ -92,6 +94,8 @@ export function navFor(user: SessionUser | undefined): NavEntry[] {
       { key: 'field', to: '/field' },
     );
   }
+  if (user?.kind === 'staff' && user.roles.includes('pharmacist'))
+    items.push({ key: 'verify', to: '/verify', prefix: true });
   if (canEnter('hub', user)) items.push({ key: 'hub', to: '/hub' });
   if (canEnter('planning', user))
     items.push({ key: 'planning', to: '/planning' }, { key: 'units', to: '/units', prefix: true });

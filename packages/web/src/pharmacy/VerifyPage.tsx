@@ -1,8 +1,13 @@
-/** The pharmacist's page, without an account: the prescription's status and what to dispense, once. */
+/**
+ * The verification page: anyone holding the code sees the prescription's status and what it
+ * prescribes; a pharmacist, signed in with their account, records the dispensing, once.
+ */
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { hasRole } from '../api/auth.ts';
 import { ApiError } from '../api/errors.ts';
 import type { PageProps } from '../app/routes.ts';
+import { useSession } from '../auth/session.tsx';
 import { useDataQuery } from '../data/index.ts';
 import {
   Button,
@@ -15,7 +20,7 @@ import {
   TextField,
 } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
-import { navigate } from '../router/router.tsx';
+import { Link, navigate } from '../router/router.tsx';
 import { NS } from './i18n/index.ts';
 import { dispensePrescription, verifyPrescription } from './verify.ts';
 
@@ -50,6 +55,8 @@ export default function VerifyPage({ params }: PageProps) {
 function Result({ code }: { code: string }) {
   const { t } = useTranslation(NS);
   const format = useFormat();
+  const { user } = useSession();
+  const pharmacist = hasRole(user, 'pharmacist');
   const result = useDataQuery({
     types: ['MedicationRequest'],
     key: ['verify', code],
@@ -113,7 +120,13 @@ function Result({ code }: { code: string }) {
           </ul>
         </>
       )}
-      {v.status === 'valid' && !done && (
+      {v.status === 'valid' && !done && !pharmacist && (
+        <Notice kind="info">
+          {t('signInToDispense')}{' '}
+          <Link to={`/login?next=${encodeURIComponent(`/verify/${code}`)}`}>{t('signIn')}</Link>
+        </Notice>
+      )}
+      {v.status === 'valid' && !done && pharmacist && (
         <form
           noValidate
           onSubmit={(e) => {

@@ -6,7 +6,7 @@
  *   GET  /api/prescriptions/:id/pdf?lang=fr|ar    the printable PDF (patient, prescriber)
  *   POST /api/prescriptions/:id/revoke            the prescriber withdraws it
  *   GET  /api/prescriptions/verify/:code          PUBLIC: valid, dispensed, revoked or tampered
- *   POST /api/prescriptions/verify/:code/dispense PUBLIC: the pharmacy records the dispensing, once
+ *   POST /api/prescriptions/verify/:code/dispense a signed-in pharmacist records the dispensing, once
  *   GET  /api/prescriptions/keys/:kid             PUBLIC: a prescriber's public key (JWK Set), by a JWS's kid
  */
 import { FhirError, outcome } from '@sahti/fhir';
@@ -100,7 +100,9 @@ export function registerPrescriptionRoutes(ctx: ModuleContext, service: Prescrip
   app.post<{ Params: { code: string } }>(
     '/api/prescriptions/verify/:code/dispense',
     { config: { rateLimit: { max: DISPENSE_PER_MINUTE, timeWindow: 60_000 } } },
-    async (req, reply) =>
-      reply.headers(PUBLIC_HEADERS).send(await service.dispense(req.params.code, req.body, req.ip)),
+    async (req, reply) => {
+      const principal = await who(req);
+      return reply.headers(PUBLIC_HEADERS).send(await service.dispense(principal, req.params.code, req.body));
+    },
   );
 }

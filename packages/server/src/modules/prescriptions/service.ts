@@ -29,6 +29,10 @@ export const PRESCRIPTION_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/prescript
 const INPE_SYSTEM = 'https://sahti.ma/fhir/NamingSystem/inpe';
 export const PRESCRIBERS = ['doctor', 'hub-specialist'];
 
+/** A staff member who records dispensings. */
+export const isPharmacist = (principal: Principal): boolean =>
+  principal.kind === 'staff' && principal.roles.includes('pharmacist');
+
 /** A staff member who may write prescriptions (the rule of every path that writes one). */
 export const isPrescriber = (principal: Principal): boolean =>
   principal.kind === 'staff' &&
@@ -380,11 +384,16 @@ export class PrescriptionService {
   }
 
   /**
-   * Marks the prescription dispensed, once: a conditional UPDATE decides between concurrent
-   * pharmacists (one row lock; the others see it dispensed and get 409). Then the record gets a
-   * MedicationDispense per medicine and the requests become completed.
+   * Marks the prescription dispensed, once, by a signed-in pharmacist (dispensing is a
+   * pharmacist's act: whoever merely holds the paper may check it, not mark it served): a
+   * conditional UPDATE decides between concurrent pharmacists (one row lock; the others see it
+   * dispensed and get 409). Then the record gets a MedicationDispense per medicine, naming the
+   * pharmacist and the pharmacy, and the requests become completed.
    */
-  async dispense(codeInput: string, body: unknown, address: string | undefined) {
+  async dispense(principal: Principal, codeInput: string, body: unknown) {
+    if (!isPharmacist(principal))
+      refuse(403, 'forbidden', 'Dispensing is recorded by a pharmacist, signed in with their own account');
+    const address = principal.address;
     const b = (body ?? {}) as { pharmacy?: unknown; inpe?: unknown };
     const pharmacy = typeof b.pharmacy === 'string' ? b.pharmacy.trim() : '';
     if (pharmacy.length < 2 || pharmacy.length > 120)
@@ -404,7 +413,15 @@ export class PrescriptionService {
       `UPDATE prescription SET dispensed_at = now(), dispensed_by = $2::jsonb
         WHERE id = $1::text AND dispensed_at IS NULL AND revoked_at IS NULL
         RETURNING id, dispensed_at`,
-      [row.id, JSON.stringify({ pharmacy, ...(inpe ? { inpe } : {}), address })],
+      [
+        row.id,
+        JSON.stringify({
+          pharmacy,
+          ...(inpe ? { inpe } : {}),
+          pharmacist: { account: principal.id, name: principal.display },
+          address,
+        }),
+      ],
     );
     if (claimed.rows.length === 0) {
       const now = await this.row('id', row.id);
@@ -427,7 +444,14 @@ export class PrescriptionService {
         authorizingPrescription: [{ reference: `MedicationRequest/${r.id}` }],
         quantity: r.dispenseRequest?.quantity,
         whenHandedOver: at,
-        performer: [{ actor: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy } }],
+        performer: [
+          {
+            actor: principal.fhirUser
+              ? { reference: principal.fhirUser, display: principal.display }
+              : { display: principal.display },
+          },
+        ],
+        location: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy },
       };
       entries.push({ resource: dispense, request: { method: 'POST', url: 'MedicationDispense' } });
       entries.push({
@@ -442,16 +466,8 @@ export class PrescriptionService {
       headers: {},
       body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
     });
-    const actor: Principal = {
-      kind: 'system',
-      id: `pharmacy:${inpe ?? pharmacy}`,
-      roles: [],
-      scopes: [],
-      display: pharmacy,
-      clientId: 'prescription-verification',
-      ...(address ? { address } : {}),
-    };
-    for (const input of auditInputsForFhir(actor, res)) this.ctx.audit.record(input);
+    // the record's writes are the platform's; the audit names the pharmacist who asked
+    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
     if (res.status >= 400)
       this.ctx.log.error(`prescription ${row.id}: dispensed but not recorded (${res.status})`);
     return { status: 'dispensed' as const, dispensedAt: at };

@@ -26,6 +26,8 @@ export const ar: Messages<typeof fr> = {
   pharmacy: 'اسم الصيدلية',
   inpe: 'رقم INPE للصيدلية (اختياري)',
   dispense: 'تسجيل الصرف',
+  signInToDispense: 'يسجل الصرفَ صيدلانيٌّ بحسابه الخاص.',
+  signIn: 'تسجيل الدخول للصرف',
   dispensed: 'سُجل الصرف.',
   missingPharmacy: 'أدخل اسم الصيدلية',
   refused: {

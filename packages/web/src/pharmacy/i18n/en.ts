@@ -27,6 +27,8 @@ export const en: Messages<typeof fr> = {
   pharmacy: 'Pharmacy name',
   inpe: 'Pharmacy INPE (optional)',
   dispense: 'Record the dispensing',
+  signInToDispense: 'Dispensing is recorded by a pharmacist, with their own account.',
+  signIn: 'Sign in to dispense',
   dispensed: 'Dispensing recorded.',
   missingPharmacy: 'Type the pharmacy’s name',
   refused: {

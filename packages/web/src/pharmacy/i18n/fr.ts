@@ -24,6 +24,8 @@ export const fr = {
   pharmacy: 'Nom de la pharmacie',
   inpe: 'INPE de la pharmacie (facultatif)',
   dispense: 'Enregistrer la délivrance',
+  signInToDispense: 'La délivrance est enregistrée par un pharmacien, avec son compte.',
+  signIn: 'Se connecter pour délivrer',
   dispensed: 'Délivrance enregistrée.',
   missingPharmacy: 'Saisissez le nom de la pharmacie',
   refused: {

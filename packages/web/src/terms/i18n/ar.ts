@@ -27,6 +27,7 @@ export const ar: Messages<typeof fr> = {
     'hub-specialist': 'أخصائي(ة) المنصة المركزية',
     'dialysis-coordinator': 'تنسيق تصفية الدم',
     'programme-manager': 'مسؤول(ة) البرنامج',
+    pharmacist: 'صيدلاني(ة)',
     administrator: 'مدير(ة) النظام',
     'acting-for': 'نيابة عن قريب',
   },

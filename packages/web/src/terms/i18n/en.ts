@@ -27,6 +27,7 @@ export const en: Messages<typeof fr> = {
     'hub-specialist': 'Hub specialist',
     'dialysis-coordinator': 'Dialysis coordination',
     'programme-manager': 'Programme manager',
+    pharmacist: 'Pharmacist',
     administrator: 'Administrator',
     'acting-for': 'On behalf of a relative',
   },

@@ -29,6 +29,7 @@ export const fr = {
     'hub-specialist': 'Spécialiste du plateau central',
     'dialysis-coordinator': 'Coordination dialyse',
     'programme-manager': 'Responsable de programme',
+    pharmacist: 'Pharmacien·ne',
     administrator: 'Administrateur·rice',
     /** Written by the audit beside a patient's role when they act for a child or a parent. */
     'acting-for': 'Au nom d’un proche',
