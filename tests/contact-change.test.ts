@@ -319,6 +319,27 @@ describe('races: exactly one effect', () => {
     }
     assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${now.email}`]);
   });
+
+  it('a new email and a new phone confirmed at the same moment: the account and the record both hold the two', async () => {
+    const { person, patientId } = await patientWithContact();
+    assert.equal((await put(person, { email: 'both@example.test', phone: '0661000005' })).status, 202);
+    const emailCode = await mailedCode('both@example.test');
+    const phoneCode = codeIn(await smsText('+212661000005'));
+    const answers = await Promise.all([
+      confirm(person, 'email', emailCode),
+      confirm(person, 'phone', phoneCode),
+    ]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+      JSON.stringify(answers.map((a) => a.body)),
+    );
+    assert.deepEqual((await person.call('/api/me/contact')).body, {
+      email: 'both@example.test',
+      phone: '+212661000005',
+    });
+    assert.deepEqual(await telecomOf(patientId), ['phone:+212661000005', 'email:both@example.test']);
+  });
 });
 
 describe('the address told is the one the messages go to', () => {

@@ -185,11 +185,17 @@ export async function applyContact(
   patientId: string | undefined,
   change: Partial<Contact>,
 ): Promise<Contact> {
-  const kept: Contact = {
-    email: change.email === undefined ? (account.email ?? null) : change.email,
-    phone: change.phone === undefined ? (account.phone ?? null) : change.phone,
-  };
   await updateContact(tx, account.id, change);
+  // the account as it now is (its row locked by the update): a change of the other field confirmed
+  // at the same moment has committed, and the record must not bring back its old value
+  const { rows } = await tx.query<{ email: string | null; phone: string | null }>(
+    'SELECT email, phone FROM auth_account WHERE id = $1::text',
+    [account.id],
+  );
+  const kept: Contact = {
+    email: change.email === undefined ? (rows[0]?.email ?? account.email ?? null) : change.email,
+    phone: change.phone === undefined ? (rows[0]?.phone ?? account.phone ?? null) : change.phone,
+  };
   if (!patientId) return kept;
   // the record's phone and email are the ones messages go to
   await store.modifyWithin(tx, 'Patient', patientId, (current) => {
