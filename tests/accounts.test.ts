@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { secretKeyFrom } from '../packages/server/src/auth/config.ts';
 import { createAccount } from '../packages/server/src/auth/index.ts';
+import { startMessageSinks } from './support/message-sinks.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
-import { type SmsGateway, startSmsGateway } from './support/sms-gateway.ts';
-import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.ts';
+import type { SmsGateway } from './support/sms-gateway.ts';
+import type { SmtpInbox } from './support/smtp-inbox.ts';
 
 let server: TestServer;
 let inbox: SmtpInbox;
@@ -30,15 +31,9 @@ const post = (path: string, body: unknown) =>
 const login = (l: string, password: string) => post('/auth/login', { login: l, password });
 
 before(async () => {
-  inbox = await startSmtpInbox();
-  gateway = await startSmsGateway();
-  Object.assign(process.env, {
-    SAHTI_JOBS_POLL_SECONDS: '0.5',
-    SAHTI_NOTIFY_SWEEP_MS: '100',
-    SAHTI_SMS_URL: `${gateway.url}/send`,
-    SAHTI_SMS_TEMPLATE: '{"to":"{to}","text":"{text}"}',
-  });
-  server = await startTestServer({}, { auth: { smtpUrl: inbox.url } });
+  const sinks = await startMessageSinks();
+  ({ inbox, gateway } = sinks);
+  server = await startTestServer({}, { auth: { smtpUrl: sinks.smtpUrl } });
   await fhirFetch(server.fhirBase, '/Patient/acc-p', {
     method: 'PUT',
     body: {
