@@ -27,21 +27,14 @@ import { type Channel, channelChoices, contactsOf, currentChannel, withChannel }
 import { doctorName, formatFee, placeText } from './find.ts';
 import { NS } from './i18n/index.ts';
 import { useOwnPatientId } from './own-patient.ts';
-import { useScheduleCard, useTerms } from './queries.ts';
+import { useScheduleCard, useTerms, useWaitlist } from './queries.ts';
 import { practitionerHref, specialtyText } from './ResultCard.tsx';
 import { formatDay, formatTime, localDate } from './time.ts';
+import { bookable } from './waitlist.ts';
 import './booking.css';
 
-const OFFERED_TO_URL = 'https://sahti.ma/fhir/StructureDefinition/slot-offered-to';
 /** A phone number or an address inside a sentence of either direction keeps its own (FSI … PDI). */
 const isolate = (text: string | undefined) => (text ? `\u2068${text}\u2069` : '');
-
-/** Free for anyone, or held for this patient by the waiting list. */
-export function bookable(slot: Slot, patientId: string): boolean {
-  if (slot.status === 'free') return true;
-  const offeredTo = slot.extension?.find((e) => e.url === OFFERED_TO_URL)?.valueReference?.reference;
-  return slot.status === 'busy-tentative' && offeredTo === `Patient/${patientId}`;
-}
 
 export default function ConfirmPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
@@ -50,7 +43,8 @@ export default function ConfirmPage({ params }: PageProps) {
   const scheduleId = slot.data?.schedule.reference?.split('/')[1];
   const card = useScheduleCard(scheduleId);
   const patient = useResource('Patient', patientId);
-  const failed = slot.error ?? card.error ?? patient.error;
+  const entries = useWaitlist();
+  const failed = slot.error ?? card.error ?? patient.error ?? entries.error;
   if (failed !== null && failed !== undefined) {
     return (
       <Page title={t('confirm.title')} back={{ to: '/find' }}>
@@ -58,7 +52,7 @@ export default function ConfirmPage({ params }: PageProps) {
       </Page>
     );
   }
-  if (!slot.data || !card.data || !patient.data) {
+  if (!slot.data || !card.data || !patient.data || !entries.data) {
     return (
       <Page title={t('confirm.title')}>
         <Loading />
@@ -66,7 +60,7 @@ export default function ConfirmPage({ params }: PageProps) {
     );
   }
   const back = { to: practitionerHref(card.data.scheduleId), label: t('confirm.otherTime') };
-  if (!bookable(slot.data, patientId)) {
+  if (!bookable(slot.data, entries.data)) {
     return (
       <Page title={t('confirm.goneTitle')} back={back}>
         <p>{t('confirm.goneBody')}</p>
