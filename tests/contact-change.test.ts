@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { findAccountByLogin, updateContact } from '../packages/server/src/auth/accounts.ts';
+import { startMessageSinks } from './support/message-sinks.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
-import { type SmsGateway, startSmsGateway } from './support/sms-gateway.ts';
-import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.ts';
+import type { SmsGateway } from './support/sms-gateway.ts';
+import type { SmtpInbox } from './support/smtp-inbox.ts';
 
 let server: TestServer;
 let inbox: SmtpInbox;
@@ -20,15 +21,9 @@ const CNIE = 'https://sahti.ma/fhir/NamingSystem/cnie';
 let serial = 0;
 
 before(async () => {
-  inbox = await startSmtpInbox();
-  gateway = await startSmsGateway();
-  Object.assign(process.env, {
-    SAHTI_JOBS_POLL_SECONDS: '0.5',
-    SAHTI_NOTIFY_SWEEP_MS: '100',
-    SAHTI_SMS_URL: `${gateway.url}/send`,
-    SAHTI_SMS_TEMPLATE: '{"to":"{to}","text":"{text}"}',
-  });
-  server = await startTestServer({}, { auth: { smtpUrl: inbox.url } });
+  const sinks = await startMessageSinks();
+  ({ inbox, gateway } = sinks);
+  server = await startTestServer({}, { auth: { smtpUrl: sinks.smtpUrl } });
 });
 after(async () => {
   await server?.close();

@@ -9,9 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ar as portalAr } from '../../packages/web/src/portal/i18n/ar.ts';
 import { fr as portalFr } from '../../packages/web/src/portal/i18n/fr.ts';
+import { startMessageSinks } from '../support/message-sinks.ts';
 import type { TestServer } from '../support/server.ts';
-import { type SmsGateway, startSmsGateway } from '../support/sms-gateway.ts';
-import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.ts';
+import type { SmsGateway } from '../support/sms-gateway.ts';
+import type { SmtpInbox } from '../support/smtp-inbox.ts';
 import {
   DEMO_PATIENT_CNIE,
   ensureWebBuilt,
@@ -36,14 +37,9 @@ const pageErrors: string[] = [];
 
 before(async () => {
   ensureWebBuilt();
-  inbox = await startSmtpInbox();
-  gateway = await startSmsGateway();
-  Object.assign(process.env, {
-    SAHTI_NOTIFY_SWEEP_MS: '100',
-    SAHTI_SMS_URL: `${gateway.url}/send`,
-    SAHTI_SMS_TEMPLATE: '{"to":"{to}","text":"{text}"}',
-  });
-  server = await startDemoServer({ auth: { smtpUrl: inbox.url } });
+  const sinks = await startMessageSinks();
+  ({ inbox, gateway } = sinks);
+  server = await startDemoServer({ auth: { smtpUrl: sinks.smtpUrl } });
   browser = await launchChromium();
 });
 
