@@ -251,6 +251,7 @@ function callersOf(path: string): string[] {
   if (path.startsWith('/api/dialysis')) return ['dialysis-coordinator', 'dialysis-patient'];
   if (path.startsWith('/api/admin') || path.startsWith('/auth/admin')) return ['administrator'];
   if (path.startsWith('/api/hub')) return ['hub-specialist', 'doctor'];
+  if (path.endsWith('/dispense')) return ['pharmacist'];
   if (path.includes('$aggregate')) return ['programme-manager'];
   if (path.includes('$change-identifier') || path.includes('$import')) return ['administrator'];
   return ['doctor', 'patient'];
@@ -457,7 +458,14 @@ function casesOf(route: Route): (() => Promise<void>)[] {
 
 before(async () => {
   server = await startTestServer();
-  const roles: Role[] = ['patient', 'doctor', 'administrator', 'programme-manager', 'hub-specialist'];
+  const roles: Role[] = [
+    'patient',
+    'doctor',
+    'administrator',
+    'programme-manager',
+    'hub-specialist',
+    'pharmacist',
+  ];
   const consult = await seedConsultationWorld(server);
   ids.appointment = await bookConsultation(server, consult);
   ids['scheduling.id'] = ids.appointment;
