@@ -5,7 +5,7 @@
  *   GET  /api/prescriptions?patient=Patient/…     a patient's prescriptions (patient, care-givers)
  *   GET  /api/prescriptions/:id/pdf?lang=fr|ar    the printable PDF (patient, prescriber)
  *   POST /api/prescriptions/:id/revoke            the prescriber withdraws it
- *   GET  /api/prescriptions/verify/:code          PUBLIC: valid, dispensed, revoked or tampered
+ *   GET  /api/prescriptions/verify/:code          PUBLIC: valid, dispensed, revoked, expired or tampered
  *   POST /api/prescriptions/verify/:code/dispense a signed-in pharmacist records the dispensing, once
  *   GET  /api/prescriptions/keys/:kid             PUBLIC: a prescriber's public key (JWK Set), by a JWS's kid
  */
