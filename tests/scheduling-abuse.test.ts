@@ -12,13 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Schedule, Slot } from '@medplum/fhirtypes';
 import { materializeSchedule } from '../packages/server/src/modules/scheduling/materialize.ts';
 import { BOOKED_BY_URL } from '../packages/server/src/modules/scheduling/projection.ts';
-import {
-  templateExtension,
-  type WeeklyTemplate,
-} from '../packages/server/src/modules/scheduling/template.ts';
+import { templateExtension } from '../packages/server/src/modules/scheduling/template.ts';
 import { modeConcept, specialtyConcept } from '../packages/server/src/modules/scheduling/terms.ts';
 import { OFFERED_TO_URL } from '../packages/server/src/modules/scheduling/waitlist.ts';
 import { type Person, signIn } from './support/people.ts';
+import { EVERY_DAY, putResource } from './support/schedule-world.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
@@ -30,21 +28,8 @@ let otherDoctor: Person;
 let coordinator: Person; // dialysis coordinator: may write any Slot
 let admin: Person;
 
-const everyDay: WeeklyTemplate = {
-  slotMinutes: 30,
-  sessions: (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({
-    day,
-    start: '00:00',
-    end: '23:30',
-  })),
-  exceptions: [],
-  closedOnHolidays: false,
-};
-const put = async (r: Record<string, unknown>) => {
-  const res = await fhirFetch(server.fhirBase, `/${r.resourceType}/${r.id}`, { method: 'PUT', body: r });
-  assert.ok(res.status < 300, JSON.stringify(res.body).slice(0, 300));
-  return res.body;
-};
+const everyDay = EVERY_DAY;
+const put = (r: Record<string, unknown>) => putResource(server, r);
 const asSystem = (path: string) => fhirFetch(server.fhirBase, path);
 
 before(async () => {

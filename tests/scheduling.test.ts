@@ -13,12 +13,10 @@ import {
   sendReminder,
 } from '../packages/server/src/modules/scheduling/booking.ts';
 import { materializeSchedule } from '../packages/server/src/modules/scheduling/materialize.ts';
-import {
-  templateExtension,
-  type WeeklyTemplate,
-} from '../packages/server/src/modules/scheduling/template.ts';
+import { templateExtension } from '../packages/server/src/modules/scheduling/template.ts';
 import { modeConcept, specialtyConcept } from '../packages/server/src/modules/scheduling/terms.ts';
 import { type Person, signIn } from './support/people.ts';
+import { EVERY_DAY, putResource } from './support/schedule-world.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.ts';
 
@@ -30,21 +28,8 @@ let leila: Person;
 let doctor: Person;
 let otherDoctor: Person;
 
-const everyDay: WeeklyTemplate = {
-  slotMinutes: 30,
-  sessions: (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({
-    day,
-    start: '00:00',
-    end: '23:30',
-  })),
-  exceptions: [],
-  closedOnHolidays: false,
-};
-const put = async (r: Record<string, unknown>) => {
-  const res = await fhirFetch(server.fhirBase, `/${r.resourceType}/${r.id}`, { method: 'PUT', body: r });
-  assert.ok(res.status < 300, JSON.stringify(res.body).slice(0, 300));
-  return res.body;
-};
+const everyDay = EVERY_DAY;
+const put = (r: Record<string, unknown>) => putResource(server, r);
 
 before(async () => {
   inbox = await startSmtpInbox();
