@@ -656,37 +656,24 @@ describe('transfers abroad and declines', () => {
   });
 
   it('a declined request tells the patient why, and the centre can no longer read the summary', async () => {
-    const nephro = await addPractitioner(server, rabat.organization, 'Nephro Decline', true);
-    const ref = await addDialysisPatient(server, {
-      name: 'Idrissi',
-      nephrologist: nephro,
-      homeCentre: rabat.organization,
-    });
-    const p = await signIn(server, ['patient'], ref);
-    const n = await signIn(server, ['doctor'], nephro);
-    const draft = await api(p, '/stays', {
-      method: 'POST',
-      body: { service: agadir.service, arrival: today(), departure: inDays(1) },
-    });
-    await api(n, `/stays/${draft.body.id}/approve`, { method: 'POST', body: {} });
-    await api(p, `/stays/${draft.body.id}/send`, { method: 'POST', body: { shareSummary: true } });
-    const bad = await api(coordinator, `/stays/${draft.body.id}/decline`, {
+    const { ref, id, patient: p } = await sendStay(agadir, 'Idrissi');
+    const bad = await api(coordinator, `/stays/${id}/decline`, {
       method: 'POST',
       body: { reason: 'because' },
     });
     assert.equal(bad.status, 400);
-    const declined = await api(coordinator, `/stays/${draft.body.id}/decline`, {
+    const declined = await api(coordinator, `/stays/${id}/decline`, {
       method: 'POST',
       body: { reason: 'no-capacity', text: 'Complet pendant les vacances scolaires' },
     });
     assert.equal(declined.status, 200);
-    const seen = await api(p, `/stays/${draft.body.id}`);
+    const seen = await api(p, `/stays/${id}`);
     assert.equal(seen.body.state, 'declined');
     assert.deepEqual(seen.body.decline, {
       reason: 'no-capacity',
       text: 'Complet pendant les vacances scolaires',
     });
-    assert.equal((await api(coordinator, `/stays/${draft.body.id}/summary`)).status, 403);
+    assert.equal((await api(coordinator, `/stays/${id}/summary`)).status, 403);
     const outbox = await server.platform.db.query<{ template: string }>(
       'SELECT template FROM notification_outbox WHERE patient_id = $1::text ORDER BY created_at',
       [ref.slice(8)],
