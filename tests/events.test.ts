@@ -230,8 +230,50 @@ describe('events of committed writes', () => {
       method: 'POST',
       body: weight('Patient/ev-5'),
     });
+    assert.equal(a.status, 201);
     await until(() => heard.includes(a.body.id));
     stop();
+  });
+
+  it('a first listener hears a write that commits while its tail is still being placed', async () => {
+    // on a pool, the question placing the tail may wait for a connection while a write made after
+    // the listener commits on another: here it waits until that write is acknowledged
+    const db = server.platform.db;
+    let release = () => {};
+    const placed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: typeof db = Object.create(db);
+    let first = true;
+    slow.query = (async (sql: string, params?: unknown[]) => {
+      if (first) {
+        first = false; // the bus's first question is where its tail starts
+        await placed;
+      }
+      return db.query(sql, params);
+    }) as typeof db.query;
+    // the same handler as the platform's (it only claims; the platform's runner runs the jobs)
+    const bus = createEventBus({
+      db: slow,
+      jobs: { ...server.platform.jobs, register: () => undefined },
+      pollMs: 20,
+    });
+    bus.on('test-notes.observations', { types: ['Observation'] }, async () => undefined);
+    const heard: string[] = [];
+    const stop = bus.listen((e) => heard.push(e.id));
+    const a = await fhirFetch(server.fhirBase, '/Observation', {
+      method: 'POST',
+      body: weight('Patient/ev-6'),
+    });
+    assert.equal(a.status, 201);
+    release();
+    bus.start();
+    try {
+      await until(() => heard.includes(a.body.id));
+    } finally {
+      stop();
+      await bus.stop();
+    }
   });
 });
 

@@ -177,11 +177,19 @@ export function createEventBus(options: EventBusOptions): EventBus {
   };
 
   // a process listens from its first listener on: earlier events were for earlier sockets. Asked
-  // as soon as the first listener comes (before writes that follow it), not at the next poll.
+  // as soon as the first listener comes, not at the next poll — yet on a pool that question may
+  // wait for a connection while a write made after the listener commits on another, so the tail
+  // starts at the last event older than the look-back window: a new listener may hear a few
+  // seconds of earlier writes, never miss one of its own time
   let starting: Promise<void> | undefined;
   const startTail = (): Promise<void> => {
     starting ??= db
-      .query<{ n: string }>('SELECT coalesce(max(seq), 0)::text AS n FROM resource_event')
+      .query<{ n: string }>(
+        `SELECT coalesce((SELECT seq FROM resource_event
+                           WHERE occurred_at < now() - $1::double precision * interval '1 millisecond'
+                           ORDER BY seq DESC LIMIT 1), 0)::text AS n`,
+        [lookbackMs],
+      )
       .then((head) => {
         if (tailSeq < 0) tailSeq = Number(head.rows[0].n);
       })
@@ -279,10 +287,16 @@ export function createEventBus(options: EventBusOptions): EventBus {
     dispatched += Number(res.rows[0]?.n ?? 0);
   };
 
+  // each start begins one polling loop; a pass still running when stop() came does not carry
+  // the stopped loop into the next start (two loops would poll twice as often, one of them unstoppable)
+  let loop = 0;
   const schedule = (): void => {
     if (!running) return;
+    const mine = loop;
     timer = setTimeout(() => {
-      void tick().finally(schedule);
+      void tick().finally(() => {
+        if (mine === loop) schedule();
+      });
     }, pollMs);
     timer.unref();
   };
@@ -310,6 +324,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
     },
     async stop() {
       running = false;
+      loop += 1;
       if (timer) clearTimeout(timer);
       if (pending) clearTimeout(pending);
       pending = undefined;
