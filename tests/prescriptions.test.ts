@@ -388,6 +388,28 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.equal((await pharmacist.fhir(`/MedicationRequest/${row.rows[0].request_ids[0]}`)).status, 403);
   });
 
+  it('is marked dispensed only together with its record: a write the record refuses changes nothing', async () => {
+    const rx = await prescribe([ITEMS[0]]);
+    // a control character is not a FHIR string: the MedicationDispense naming this pharmacy is refused
+    const refused = await dispense(rx.code, 'Pharmacie\u0001 Al Amal');
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.resourceType, 'OperationOutcome');
+    assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'not marked dispensed');
+    const row = await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${row.rows[0].request_ids[0]}`);
+    assert.equal(request.body.status, 'active', 'the request was not completed');
+    const done = await dispense(rx.code);
+    assert.equal(done.status, 200, 'the pharmacist dispenses it once the name is right');
+    const dispensed = await fhirFetch(
+      server.fhirBase,
+      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+    );
+    assert.equal(dispensed.body.entry.length, 1);
+  });
+
   it('dispenses once under a race of pharmacies', async () => {
     const rx = await prescribe([ITEMS[0]]);
     const results = await Promise.all(

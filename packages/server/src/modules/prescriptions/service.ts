@@ -409,21 +409,55 @@ export class PrescriptionService {
     const until = this.until(row, requests);
     if (isExpired(until) && !row.revoked_at && !row.dispensed_at)
       refuse(409, 'business-rule', `This prescription expired on ${until}: it can no longer be dispensed`);
-    const claimed = await this.ctx.db.query<{ id: string; dispensed_at: Date | string }>(
-      `UPDATE prescription SET dispensed_at = now(), dispensed_by = $2::jsonb
-        WHERE id = $1::text AND dispensed_at IS NULL AND revoked_at IS NULL
-        RETURNING id, dispensed_at`,
-      [
-        row.id,
-        JSON.stringify({
-          pharmacy,
-          ...(inpe ? { inpe } : {}),
-          pharmacist: { account: principal.id, name: principal.display },
-          address,
-        }),
-      ],
-    );
-    if (claimed.rows.length === 0) {
+    // the claim and the record are one transaction: a prescription is never marked dispensed
+    // without its MedicationDispense, nor the requests completed on top of a version changed
+    // since it was verified above (that version's signature is what the pharmacist relied on)
+    const recorded = await this.ctx.db.transaction(async (tx) => {
+      const claimed = await tx.query<{ dispensed_at: Date | string }>(
+        `UPDATE prescription SET dispensed_at = now(), dispensed_by = $2::jsonb
+          WHERE id = $1::text AND dispensed_at IS NULL AND revoked_at IS NULL
+          RETURNING dispensed_at`,
+        [
+          row.id,
+          JSON.stringify({
+            pharmacy,
+            ...(inpe ? { inpe } : {}),
+            pharmacist: { account: principal.id, name: principal.display },
+            address,
+          }),
+        ],
+      );
+      if (claimed.rows.length === 0) return undefined;
+      const at = iso(claimed.rows[0].dispensed_at) as string;
+      const dispenses: string[] = [];
+      for (const r of requests) {
+        await this.ctx.store.modifyWithin(tx, 'MedicationRequest', r.id as string, (current) => {
+          if (current?.meta?.versionId !== r.meta?.versionId)
+            refuse(409, 'conflict', 'This prescription changed while it was being dispensed: verify it again');
+          return { ...(current as MedicationRequest), status: 'completed' };
+        });
+        const dispense: MedicationDispense = {
+          resourceType: 'MedicationDispense',
+          status: 'completed',
+          medicationCodeableConcept: r.medicationCodeableConcept,
+          subject: { reference: r.subject.reference },
+          authorizingPrescription: [{ reference: `MedicationRequest/${r.id}` }],
+          quantity: r.dispenseRequest?.quantity,
+          whenHandedOver: at,
+          performer: [
+            {
+              actor: principal.fhirUser
+                ? { reference: principal.fhirUser, display: principal.display }
+                : { display: principal.display },
+            },
+          ],
+          location: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy },
+        };
+        dispenses.push((await this.ctx.store.createWithin(tx, dispense)).resource.id as string);
+      }
+      return { at, dispenses };
+    });
+    if (!recorded) {
       const now = await this.row('id', row.id);
       if (now?.revoked_at)
         refuse(409, 'business-rule', 'This prescription has been revoked by its prescriber');
@@ -433,43 +467,26 @@ export class PrescriptionService {
         `This prescription was already dispensed on ${iso(now?.dispensed_at ?? null)}`,
       );
     }
-    const at = iso(claimed.rows[0].dispensed_at) as string;
-    const entries: NonNullable<Bundle['entry']> = [];
-    for (const r of requests) {
-      const dispense: MedicationDispense = {
-        resourceType: 'MedicationDispense',
-        status: 'completed',
-        medicationCodeableConcept: r.medicationCodeableConcept,
-        subject: { reference: r.subject.reference },
-        authorizingPrescription: [{ reference: `MedicationRequest/${r.id}` }],
-        quantity: r.dispenseRequest?.quantity,
-        whenHandedOver: at,
-        performer: [
-          {
-            actor: principal.fhirUser
-              ? { reference: principal.fhirUser, display: principal.display }
-              : { display: principal.display },
-          },
-        ],
-        location: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy },
-      };
-      entries.push({ resource: dispense, request: { method: 'POST', url: 'MedicationDispense' } });
-      entries.push({
-        resource: { ...r, status: 'completed' },
-        request: { method: 'PUT', url: `MedicationRequest/${r.id}` },
-      });
-    }
-    const res = await this.ctx.fhir.handle({
-      method: 'POST',
-      path: '',
-      query: [],
-      headers: {},
-      body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
-    });
+    const { at, dispenses } = recorded as NonNullable<typeof recorded>;
+    this.ctx.events.nudge();
     // the record's writes are the platform's; the audit names the pharmacist who asked
-    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
-    if (res.status >= 400)
-      this.ctx.log.error(`prescription ${row.id}: dispensed but not recorded (${res.status})`);
+    const patientIds = [`Patient/${row.patient_id}`];
+    this.ctx.audit.record({
+      principal,
+      interaction: 'create',
+      resourceType: 'MedicationDispense',
+      ids: dispenses,
+      patientIds,
+      outcome: 201,
+    });
+    this.ctx.audit.record({
+      principal,
+      interaction: 'update',
+      resourceType: 'MedicationRequest',
+      ids: requests.map((r) => r.id as string),
+      patientIds,
+      outcome: 200,
+    });
     return { status: 'dispensed' as const, dispensedAt: at };
   }
 
