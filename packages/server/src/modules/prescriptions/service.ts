@@ -433,7 +433,11 @@ export class PrescriptionService {
       for (const r of requests) {
         await this.ctx.store.modifyWithin(tx, 'MedicationRequest', r.id as string, (current) => {
           if (current?.meta?.versionId !== r.meta?.versionId)
-            refuse(409, 'conflict', 'This prescription changed while it was being dispensed: verify it again');
+            refuse(
+              409,
+              'conflict',
+              'This prescription changed while it was being dispensed: verify it again',
+            );
           return { ...(current as MedicationRequest), status: 'completed' };
         });
         const dispense: MedicationDispense = {
