@@ -451,6 +451,27 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.equal(late.status, 409);
   });
 
+  it('is revoked only together with its cancelled requests: a reason the record refuses changes nothing', async () => {
+    const rx = await prescribe([ITEMS[0]]);
+    const url = `/api/prescriptions/${rx.id}/revoke`;
+    const refused = await world.doctor.call(url, {
+      method: 'POST',
+      body: { reason: 'erreur\u0001 de dose' },
+    });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.resourceType, 'OperationOutcome');
+    assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'not revoked');
+    const done = await world.doctor.call(url, { method: 'POST', body: { reason: 'Erreur de dose' } });
+    assert.equal(done.status, 200);
+    const row = await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${row.rows[0].request_ids[0]}`);
+    assert.equal(request.body.status, 'cancelled');
+    assert.equal(request.body.statusReason.text, 'Erreur de dose');
+  });
+
   it('says tampered when one character of the signed content changes, and refuses to dispense it', async () => {
     const rx = await prescribe();
     const list = await world.patient.fhir(`/MedicationRequest?subject=Patient/${world.patientId}&_count=100`);

@@ -505,36 +505,39 @@ export class PrescriptionService {
       return refuse(404, 'not-found', 'No such prescription of yours');
     if (reason.length < 3 || reason.length > 300)
       refuse(400, 'required', 'reason: say why (3 to 300 characters)');
-    const done = await this.ctx.db.query(
-      `UPDATE prescription SET revoked_at = now(), revoked_reason = $2::text
-        WHERE id = $1::text AND revoked_at IS NULL AND dispensed_at IS NULL RETURNING id`,
-      [row.id, reason],
-    );
-    if (done.rows.length === 0)
-      refuse(
-        409,
-        'business-rule',
-        row.dispensed_at ? 'Already dispensed: it cannot be revoked' : 'Already revoked',
+    // the withdrawal and the cancelled requests are one transaction (as dispensing is)
+    const cancelled = await this.ctx.db.transaction(async (tx) => {
+      const done = await tx.query(
+        `UPDATE prescription SET revoked_at = now(), revoked_reason = $2::text
+          WHERE id = $1::text AND revoked_at IS NULL AND dispensed_at IS NULL RETURNING id`,
+        [row.id, reason],
       );
-    const entries: NonNullable<Bundle['entry']> = [];
-    for (const rid of row.request_ids) {
-      const r = (await this.ctx.store.read('MedicationRequest', rid).catch(() => undefined)) as
-        | MedicationRequest
-        | undefined;
-      if (r)
-        entries.push({
-          resource: { ...r, status: 'cancelled', statusReason: { text: reason } },
-          request: { method: 'PUT', url: `MedicationRequest/${rid}` },
-        });
-    }
-    const res = await this.ctx.fhir.handle({
-      method: 'POST',
-      path: '',
-      query: [],
-      headers: {},
-      body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
+      if (done.rows.length === 0)
+        refuse(
+          409,
+          'business-rule',
+          row.dispensed_at ? 'Already dispensed: it cannot be revoked' : 'Already revoked',
+        );
+      const ids: string[] = [];
+      for (const rid of row.request_ids) {
+        const written = await this.ctx.store.modifyWithin(tx, 'MedicationRequest', rid, (current) =>
+          current
+            ? { ...(current as MedicationRequest), status: 'cancelled', statusReason: { text: reason } }
+            : undefined,
+        );
+        if (written) ids.push(rid);
+      }
+      return ids;
     });
-    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    this.ctx.events.nudge();
+    this.ctx.audit.record({
+      principal,
+      interaction: 'update',
+      resourceType: 'MedicationRequest',
+      ids: cancelled,
+      patientIds: [`Patient/${row.patient_id}`],
+      outcome: 200,
+    });
     return { status: 'revoked' as const };
   }
 
