@@ -9,7 +9,9 @@
  *    action; a video appointment links to its consultation page;
  * 3. the same path in Arabic ("الدار البيضاء"): the pages are right to left and mirrored;
  * 4. the practitioner opens the agenda and sees the booking with the patient's name, and the
- *    weekly-template editor shows the server's refusal next to the field.
+ *    weekly-template editor shows the server's refusal next to the field;
+ * 5. the patient joins a waiting list; a time given back is held for them (not even who gave it
+ *    back can take it again), shown in "my appointments", and booked from there.
  *
  * Every screen passes axe-core with no serious or critical violation; screenshots under
  * test-results/screenshots/<backend>/.
@@ -30,6 +32,7 @@ import { ar as agendaAr } from '../../packages/web/src/agenda/i18n/ar.ts';
 import { fr as agendaFr } from '../../packages/web/src/agenda/i18n/fr.ts';
 import { ar as bookingAr } from '../../packages/web/src/booking/i18n/ar.ts';
 import { fr as bookingFr } from '../../packages/web/src/booking/i18n/fr.ts';
+import { signIn } from '../support/people.ts';
 import { fhirFetch, type TestServer } from '../support/server.ts';
 import {
   DEMO_PASSWORD,
@@ -431,6 +434,69 @@ describe('booking in the browser', () => {
     await phone.getByRole('heading', { level: 1, name: agendaAr.agenda.title }).waitFor();
     await phone.getByTestId('agenda').getByRole('row').filter({ hasText: 'هدى الزروالي' }).first().waitFor();
     await check(phone, 'booking-agenda-week-ar');
+  });
+
+  it('a time freed while the patient waits is held for them: they book it from "my appointments"', async () => {
+    // another patient holds the next in-person time
+    await put({
+      resourceType: 'Patient',
+      id: 'pa-wait-other',
+      name: [{ family: 'Alaoui', given: ['Sanae'] }],
+      telecom: [{ system: 'email', value: 'sanae@example.ma' }],
+    });
+    const other = await signIn(server, ['patient'], 'Patient/pa-wait-other');
+    const free = await (
+      await fetch(`${base}/api/scheduling/schedules/sch-casa/slots?start=${new Date().toISOString()}`)
+    ).json();
+    const slot = free.slots[0].slotId as string;
+    const taken = await other.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}` },
+    });
+    assert.equal(taken.status, 201, JSON.stringify(taken.body));
+
+    // the patient joins the practitioner's waiting list from the practitioner's page
+    const page = await open({ state: patientState }, 'patient-waitlist-fr');
+    await page.goto(`${base}/find/sch-casa`);
+    await page.getByRole('link', { name: bookingFr.practitioner.waitlistAction }).click();
+    await page.getByRole('heading', { level: 1, name: bookingFr.waitlist.joinTitle }).waitFor();
+    await check(page, 'waitlist-join-fr');
+    await page.getByRole('button', { name: bookingFr.waitlist.submit }).click();
+    await page.waitForURL((url) => url.pathname === '/portal/appointments');
+    await page.getByText(bookingFr.waitlist.joined).waitFor();
+    await page.getByTestId('waitlist').waitFor();
+
+    // the other patient gives the time back: it is held for the one waiting, not free for all
+    const cancelled = await other.call(`/api/scheduling/appointments/${taken.body.id}/cancel`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal((await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body.status, 'busy-tentative');
+    const again = await other.call('/api/scheduling/book', {
+      method: 'POST',
+      body: { slot: `Slot/${slot}` },
+    });
+    assert.equal(again.status, 409, 'nobody else takes a held time, not even who gave it back');
+
+    await page.reload();
+    const held = page.getByTestId('waitlist').locator('.notice--success');
+    await held.waitFor();
+    assert.match((await held.textContent()) ?? '', /Un horaire s’est libéré avec Dr Rim Bennis/);
+    await check(page, 'waitlist-held-fr');
+    await held.getByRole('button', { name: bookingFr.waitlist.confirmHeld }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/book/done/'));
+    await page.getByRole('heading', { level: 1, name: bookingFr.booked.title }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop() as string;
+    const appointment = (await fhirFetch(server.fhirBase, `/Appointment/${id}`)).body;
+    assert.equal(appointment.status, 'booked');
+    assert.equal(appointment.slot[0].reference, `Slot/${slot}`);
+    assert.ok(
+      appointment.participant.some((p: any) => p.actor?.reference === `Patient/${patientId}`),
+      'booked for the patient who waited',
+    );
+    assert.equal((await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body.status, 'busy');
+    await check(page, 'waitlist-booked-fr');
   });
 
   it('has no serious or critical accessibility violation, and no page error', () => {
