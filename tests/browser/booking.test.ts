@@ -483,6 +483,7 @@ describe('booking in the browser', () => {
     const held = page.getByTestId('waitlist').locator('.notice--success');
     await held.waitFor();
     assert.match((await held.textContent()) ?? '', /Un horaire s’est libéré avec Dr Rim Bennis/);
+    assert.equal(await page.getByText(bookingFr.waitlist.joined).count(), 0, 'no longer "we will tell you"');
     await check(page, 'waitlist-held-fr');
     await held.getByRole('button', { name: bookingFr.waitlist.confirmHeld }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/book/done/'));

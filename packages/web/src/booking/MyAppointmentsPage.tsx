@@ -25,9 +25,17 @@ import { useLanguage } from '../i18n/useFormat.ts';
 import { Link, useLocation } from '../router/router.tsx';
 import { specialtiesText } from '../terms/index.ts';
 import { cancelAppointment } from './api.ts';
-import { changeable, isVideo, participantId, refusalOf, splitAppointments } from './appointments.ts';
+import {
+  changeable,
+  isVideo,
+  openEntries,
+  participantId,
+  refusalOf,
+  splitAppointments,
+} from './appointments.ts';
 import { NS } from './i18n/index.ts';
 import { useOwnPatientId } from './own-patient.ts';
+import { useWaitlist } from './queries.ts';
 import { formatDay, formatTime, localDate } from './time.ts';
 import { WaitlistSection } from './WaitlistSection.tsx';
 import './booking.css';
@@ -45,6 +53,9 @@ export default function MyAppointmentsPage() {
     ['_count', '50'],
   ]);
   const [notice, setNotice] = useState<string>();
+  // "you are on the waiting list" is the answer to joining: not once a time is held (the list says so)
+  const waiting = useWaitlist();
+  const held = openEntries(waiting.data ?? [], new Date()).some((e) => e.held);
   const bundle = found.data;
   const appointments = bundle ? fhir.resourcesOf(bundle, 'Appointment') : [];
   const practitioners = new Map(
@@ -75,7 +86,7 @@ export default function MyAppointmentsPage() {
     <Page title={t('mine.title')} lede={t('mine.lede')}>
       {notice && <Notice kind="success">{notice}</Notice>}
       {movedTo && !notice && <Notice kind="success">{t('mine.moved', { when: when(movedTo) })}</Notice>}
-      {search.get('waiting') && !notice && <Notice kind="success">{t('waitlist.joined')}</Notice>}
+      {search.get('waiting') && !notice && !held && <Notice kind="success">{t('waitlist.joined')}</Notice>}
       <p>
         <ButtonLink to="/find">{t('mine.book')}</ButtonLink>
       </p>
