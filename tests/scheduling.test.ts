@@ -537,6 +537,32 @@ describe('after booking', () => {
       404,
     );
   });
+
+  it('a template change on a schedule with a long id derives its slots: it used to answer 500 with the template saved', async () => {
+    await put({ resourceType: 'Practitioner', id: 'pr-l', name: [{ family: 'Lahlou', given: ['Nour'] }] });
+    // 64 characters: a valid id, too long to be followed by a slot's start in a slot id as it was
+    const id = `sch-${'l'.repeat(60)}`;
+    await put({
+      resourceType: 'Schedule',
+      id,
+      active: true,
+      serviceType: [modeConcept('video')],
+      actor: [{ reference: 'Practitioner/pr-l' }],
+      extension: [templateExtension({ ...everyDay, slotMinutes: 60 })],
+    });
+    const owner = await signIn(server, ['doctor'], 'Practitioner/pr-l');
+    const url = `/api/scheduling/schedules/${id}/template`;
+    const res = await owner.call(url, { method: 'PUT', body: everyDay });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.created > 0);
+    const slots = await fhirFetch(server.fhirBase, `/Slot?schedule=Schedule/${id}&_count=5`);
+    assert.equal(slots.body.entry.length, 5);
+    for (const e of slots.body.entry) assert.ok(e.resource.id.length <= 64);
+    // derived again, the slots have the same ids: nothing is written twice
+    const again = await owner.call(url, { method: 'PUT', body: everyDay });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.deepEqual([again.body.created, again.body.removed], [0, 0]);
+  });
 });
 
 describe('the day-before reminder, sent by the job runner when due', () => {

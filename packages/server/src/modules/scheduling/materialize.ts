@@ -4,6 +4,7 @@
  * (so a run twice writes nothing twice), and free future slots the template no longer gives are
  * removed. Busy or held slots are never touched: a booked patient keeps their slot.
  */
+import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, Schedule, Slot } from '@medplum/fhirtypes';
 import type { FhirRestHandler, SqlExecutor } from '@sahti/fhir';
 import { deriveSlots, templateOf } from './template.ts';
@@ -15,8 +16,20 @@ export const MATERIALIZE_JOB = 'scheduling.materialize';
  */
 const BUNDLE = 400;
 
+/** Room an id (64 characters at most) leaves for the schedule's part before `-` and the start (12 digits). */
+const SCHEDULE_PART = 64 - 13;
+
+/**
+ * The schedule's id, then the start (`sch-s-202703020800`). A schedule id too long for that (a
+ * valid one may have 64 characters) is shortened to its first 40 characters and a hash of the whole,
+ * so its slots still have valid ids, the same at every run.
+ */
 export function slotId(scheduleId: string, start: Date): string {
-  return `${scheduleId}-${start.toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
+  const schedule =
+    scheduleId.length <= SCHEDULE_PART
+      ? scheduleId
+      : `${scheduleId.slice(0, SCHEDULE_PART - 11)}-${createHash('sha256').update(scheduleId).digest('hex').slice(0, 10)}`;
+  return `${schedule}-${start.toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
 }
 
 /** The bundle entries that bring one schedule's slots in line with its template; [entries, created, removed]. */
