@@ -307,6 +307,112 @@ describe('validity: how long a pharmacy may dispense it', () => {
   });
 });
 
+describe('a pharmacist attached to a pharmacy', () => {
+  let attached: Person;
+  const put = async (resource: Record<string, unknown>) => {
+    const res = await fhirFetch(server.fhirBase, `/${resource.resourceType}/${resource.id}`, {
+      method: 'PUT',
+      body: resource,
+    });
+    assert.ok(res.status < 300, JSON.stringify(res.body));
+  };
+  const role = (active: boolean) => ({
+    resourceType: 'PractitionerRole',
+    id: 'ph-role',
+    active,
+    practitioner: { reference: 'Practitioner/ph-1' },
+    organization: { reference: 'Organization/ph-org' },
+    location: [{ reference: 'Location/ph-loc' }],
+    code: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'pharmacist' }] },
+    ],
+  });
+
+  before(async () => {
+    await put({
+      resourceType: 'Organization',
+      id: 'ph-org',
+      active: true,
+      name: 'Pharmacie Ibn Sina',
+      identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/inpe', value: '987654321' }],
+    });
+    await put({
+      resourceType: 'Location',
+      id: 'ph-loc',
+      status: 'active',
+      name: 'Pharmacie Ibn Sina',
+      address: { city: 'Fès', country: 'MA' },
+    });
+    await put({ resourceType: 'Practitioner', id: 'ph-1', name: [{ family: 'Berrada', given: ['Nadia'] }] });
+    await put(role(true));
+    attached = await signIn(server, ['pharmacist'], 'Practitioner/ph-1');
+  });
+
+  it('sees the pharmacy their account dispenses for; others see none, non-pharmacists are refused', async () => {
+    const mine = await attached.call('/api/prescriptions/pharmacies');
+    assert.equal(mine.status, 200);
+    assert.deepEqual(mine.body, [{ name: 'Pharmacie Ibn Sina', city: 'Fès', inpe: '987654321' }]);
+    assert.deepEqual((await pharmacist.call('/api/prescriptions/pharmacies')).body, []);
+    const doctor = await world.doctor.call('/api/prescriptions/pharmacies');
+    assert.equal(doctor.status, 403);
+    assert.equal(doctor.body.resourceType, 'OperationOutcome');
+  });
+
+  it('dispenses for that pharmacy without typing it; another name or INPE is refused and changes nothing', async () => {
+    const rx = await prescribe([ITEMS[0]]);
+    for (const body of [{ pharmacy: 'Pharmacie du Centre' }, { inpe: '123456789' }]) {
+      const refused = await attached.call(`/api/prescriptions/verify/${rx.code}/dispense`, {
+        method: 'POST',
+        body,
+      });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.resourceType, 'OperationOutcome');
+    }
+    assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'the refusals changed nothing');
+    const done = await attached.call(`/api/prescriptions/verify/${rx.code}/dispense`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal((await (await verify(rx.code)).json()).dispensedBy, 'Pharmacie Ibn Sina');
+    const row = await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [rx.id],
+    );
+    const dispensed = await fhirFetch(
+      server.fhirBase,
+      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+    );
+    const record = dispensed.body.entry[0].resource;
+    assert.equal(record.location.reference, 'Location/ph-loc');
+    assert.equal(record.location.display, 'Pharmacie Ibn Sina (INPE 987654321)');
+    assert.equal(record.performer[0].actor.reference, 'Practitioner/ph-1');
+  });
+
+  it('cannot attach themselves to a pharmacy, and an ended role attaches no one', async () => {
+    const self = { ...role(true), id: 'ph-role-self', practitioner: { reference: 'Practitioner/ph-1' } };
+    for (const person of [attached, pharmacist]) {
+      assert.equal((await person.fhir('/PractitionerRole', { method: 'POST', body: self })).status, 403);
+      assert.equal(
+        (await person.fhir('/PractitionerRole/ph-role', { method: 'PUT', body: role(true) })).status,
+        403,
+      );
+    }
+    await put(role(false));
+    try {
+      assert.deepEqual((await attached.call('/api/prescriptions/pharmacies')).body, []);
+      const rx = await prescribe([ITEMS[1]]);
+      const untyped = await attached.call(`/api/prescriptions/verify/${rx.code}/dispense`, {
+        method: 'POST',
+        body: {},
+      });
+      assert.equal(untyped.status, 400, 'no longer attached: the pharmacy is typed again');
+    } finally {
+      await put(role(true));
+    }
+  });
+});
+
 describe('verifying at the pharmacy, without an account', () => {
   it('says valid, shows only what the pharmacist needs, and never the code of another', async () => {
     const rx = await prescribe();
@@ -344,11 +450,16 @@ describe('verifying at the pharmacy, without an account', () => {
     const body = await (await verify(rx.code)).json();
     assert.equal(body.status, 'dispensed');
     assert.equal(body.dispensedBy, 'Pharmacie Al Amal, Rabat');
-    const dispensed = await world.patient.fhir(`/MedicationDispense?subject=Patient/${world.patientId}`);
-    assert.equal(dispensed.body.entry.length, 2);
-    const requests = await world.patient.fhir(
-      `/MedicationRequest?subject=Patient/${world.patientId}&status=completed`,
+    const row = await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [rx.id],
     );
+    const ids = row.rows[0].request_ids;
+    const dispensed = await world.patient.fhir(
+      `/MedicationDispense?prescription=${ids.map((id) => `MedicationRequest/${id}`).join(',')}`,
+    );
+    assert.equal(dispensed.body.entry.length, 2);
+    const requests = await world.patient.fhir(`/MedicationRequest?_id=${ids.join(',')}&status=completed`);
     assert.equal(requests.body.entry.length, 2);
   });
 

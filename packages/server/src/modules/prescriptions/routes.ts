@@ -7,6 +7,7 @@
  *   POST /api/prescriptions/:id/revoke            the prescriber withdraws it
  *   GET  /api/prescriptions/verify/:code          PUBLIC: valid, dispensed, revoked, expired or tampered
  *   POST /api/prescriptions/verify/:code/dispense a signed-in pharmacist records the dispensing, once
+ *   GET  /api/prescriptions/pharmacies            the pharmacies the signed-in pharmacist dispenses for
  *   GET  /api/prescriptions/keys/:kid             PUBLIC: a prescriber's public key (JWK Set), by a JWS's kid
  */
 import { FhirError, outcome } from '@sahti/fhir';
@@ -96,6 +97,18 @@ export function registerPrescriptionRoutes(ctx: ModuleContext, service: Prescrip
         .type('application/jwk-set+json')
         .send(await service.publicKey(req.params.kid)),
   );
+
+  app.get('/api/prescriptions/pharmacies', async (req, reply) => {
+    const principal = await who(req);
+    const pharmacies = await service.pharmacies(principal);
+    return reply.header('cache-control', 'no-store').send(
+      pharmacies.map(({ name, city, inpe }) => ({
+        name,
+        ...(city ? { city } : {}),
+        ...(inpe ? { inpe } : {}),
+      })),
+    );
+  });
 
   app.post<{ Params: { code: string } }>(
     '/api/prescriptions/verify/:code/dispense',

@@ -7,11 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Bundle,
+  Location,
   MedicationDispense,
   MedicationRequest,
+  Organization,
   Patient,
   Practitioner,
   Provenance,
+  Reference,
 } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
 import { auditInputsForFhir } from '../../audit/fhir-request.ts';
@@ -21,6 +24,7 @@ import type { Principal } from '../../kernel/principal.ts';
 import { canonicalForm, consistent, type SignedForm } from './canonical.ts';
 import { codeHash, newVerificationCode, normalizeCode } from './code.ts';
 import { MEDICINE_SYSTEM, medicineDisplay, medicines } from './medicines.ts';
+import { type AttachedPharmacy, pharmaciesOf } from './pharmacy.ts';
 import { signatureProvenance } from './provenance.ts';
 import type { PrescriberKeys } from './signing.ts';
 import { isExpired, validityDaysProblem, validityPeriod, validUntil } from './validity.ts';
@@ -394,12 +398,7 @@ export class PrescriptionService {
     if (!isPharmacist(principal))
       refuse(403, 'forbidden', 'Dispensing is recorded by a pharmacist, signed in with their own account');
     const address = principal.address;
-    const b = (body ?? {}) as { pharmacy?: unknown; inpe?: unknown };
-    const pharmacy = typeof b.pharmacy === 'string' ? b.pharmacy.trim() : '';
-    if (pharmacy.length < 2 || pharmacy.length > 120)
-      refuse(400, 'required', 'pharmacy: the name of the pharmacy');
-    const inpe = typeof b.inpe === 'string' && b.inpe.trim() ? b.inpe.trim() : undefined;
-    if (inpe !== undefined && !/^[0-9]{9}$/.test(inpe)) refuse(400, 'value', 'inpe: 9 digits');
+    const { name: pharmacy, inpe, location, organization } = await this.dispensingPharmacy(principal, body);
     const code = normalizeCode(String(codeInput));
     const row = code && (await this.row('code_hash', codeHash(code)));
     if (!row) return refuse(404, 'not-found', 'No prescription has this code');
@@ -422,6 +421,7 @@ export class PrescriptionService {
           JSON.stringify({
             pharmacy,
             ...(inpe ? { inpe } : {}),
+            ...(organization ? { organization: organization.reference } : {}),
             pharmacist: { account: principal.id, name: principal.display },
             address,
           }),
@@ -455,7 +455,7 @@ export class PrescriptionService {
                 : { display: principal.display },
             },
           ],
-          location: { display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy },
+          location: { ...location, display: inpe ? `${pharmacy} (INPE ${inpe})` : pharmacy },
         };
         dispenses.push((await this.ctx.store.createWithin(tx, dispense)).resource.id as string);
       }
@@ -492,6 +492,48 @@ export class PrescriptionService {
       outcome: 200,
     });
     return { status: 'dispensed' as const, dispensedAt: at };
+  }
+
+  /** The pharmacies the signed-in pharmacist dispenses for (pharmacy.ts); none when not attached. */
+  async pharmacies(principal: Principal): Promise<AttachedPharmacy[]> {
+    if (!isPharmacist(principal)) refuse(403, 'forbidden', 'Pharmacists only');
+    return pharmaciesOf(this.ctx.store, principal.fhirUser);
+  }
+
+  /**
+   * Where a dispensing happens: the pharmacy the pharmacist's account is attached to (by its name
+   * when there are several), its INPE from the directory; a name or an INPE typed that is not its
+   * own is refused. An account attached to none types the pharmacy's name (and INPE).
+   */
+  private async dispensingPharmacy(
+    principal: Principal,
+    body: unknown,
+  ): Promise<{
+    name: string;
+    inpe?: string;
+    location?: Reference<Location>;
+    organization?: Reference<Organization>;
+  }> {
+    const b = (body ?? {}) as { pharmacy?: unknown; inpe?: unknown };
+    const typed = typeof b.pharmacy === 'string' ? b.pharmacy.trim() : '';
+    const typedInpe = typeof b.inpe === 'string' && b.inpe.trim() ? b.inpe.trim() : undefined;
+    if (typedInpe !== undefined && !/^[0-9]{9}$/.test(typedInpe)) refuse(400, 'value', 'inpe: 9 digits');
+    const attached = await pharmaciesOf(this.ctx.store, principal.fhirUser);
+    if (attached.length === 0) {
+      if (typed.length < 2 || typed.length > 120)
+        refuse(400, 'required', 'pharmacy: the name of the pharmacy');
+      return { name: typed, ...(typedInpe ? { inpe: typedInpe } : {}) };
+    }
+    const names = attached.map((p) => p.name).join(', ');
+    const chosen = typed
+      ? attached.find((p) => p.name === typed)
+      : attached.length === 1
+        ? attached[0]
+        : undefined;
+    if (!chosen) refuse(400, typed ? 'value' : 'required', `pharmacy: this account dispenses for ${names}`);
+    const { name, inpe, location, organization } = chosen as AttachedPharmacy;
+    if (typedInpe && typedInpe !== inpe) refuse(400, 'value', `inpe: not that of ${name}`);
+    return { name, organization, ...(location ? { location } : {}), ...(inpe ? { inpe } : {}) };
   }
 
   /** The prescriber withdraws a prescription that has not been dispensed. */
