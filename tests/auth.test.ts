@@ -24,6 +24,7 @@ import {
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { seedDemoIfEmpty } from '../packages/server/src/demo-seed.ts';
 import type { Principal } from '../packages/server/src/kernel/principal.ts';
+import { pharmaciesOf } from '../packages/server/src/modules/prescriptions/pharmacy.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 const SECRET_KEY = 'auth-test-secret-key';
@@ -891,6 +892,7 @@ describe('demo accounts', () => {
         'hub-specialist',
         'dialysis-coordinator',
         'programme-manager',
+        'pharmacist',
         'administrator',
       ];
       for (const role of ROLES)
@@ -920,6 +922,16 @@ describe('demo accounts', () => {
           'Practitioner',
         );
       }
+
+      // the demo pharmacist dispenses for the demo pharmacy, without typing its name
+      const pharmacies = await pharmaciesOf(
+        demo.platform.store,
+        byRole.get('pharmacist')?.fhir_user ?? undefined,
+      );
+      assert.deepEqual(
+        pharmacies.map((p) => [p.name, p.city, p.location?.reference]),
+        [['Pharmacie Al Amal', 'Rabat', 'Location/demo-pharmacy-al-amal']],
+      );
 
       const patientLogin = await login(demo, { login: patient.login, password: DEMO_PASSWORD });
       assert.equal(patientLogin.status, 200);

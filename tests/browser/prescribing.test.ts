@@ -6,9 +6,10 @@
  *    the consultation report on the consultation screen and it reaches the patient's record;
  * 2. the doctor picks medicines from the CNOPS list, signs the prescription; the patient finds it
  *    in "my prescriptions" with its code and opens the PDF in French and in Arabic;
- * 3. the pharmacist, with no account, opens the QR link: valid, with the medicines; records the
- *    dispensing; a second pharmacist still holding the page is refused and told it was already
- *    dispensed; a revoked prescription says revoked; a code with one character changed is refused
+ * 3. whoever holds the QR link sees it valid, with the medicines, and is asked to sign in to
+ *    dispense; a signed-in pharmacist types their pharmacy and records the dispensing; a second
+ *    one, whose account is attached to a pharmacy (named on the page, not typed), still holding
+ *    the page is refused and told it was already dispensed; a revoked prescription says revoked; a code with one character changed is refused
  *    as not valid; a prescription whose signed content was altered says do not dispense.
  *
  * Every screen passes axe-core with no serious or critical violation and fits a 390 px phone;
@@ -120,6 +121,32 @@ async function prescribeByApi(world: ConsultationWorld): Promise<{ id: string; c
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body;
+}
+
+/** A pharmacist's Practitioner attached to a pharmacy (Organization, Location, PractitionerRole). */
+async function attachPharmacist(id: string, name: string, city: string): Promise<void> {
+  const resources = [
+    { resourceType: 'Organization', id: `${id}-org`, active: true, name },
+    { resourceType: 'Location', id: `${id}-loc`, status: 'active', name, address: { city, country: 'MA' } },
+    { resourceType: 'Practitioner', id, name: [{ family: 'Tazi', given: ['Salma'] }] },
+    {
+      resourceType: 'PractitionerRole',
+      id: `${id}-role`,
+      active: true,
+      practitioner: { reference: `Practitioner/${id}` },
+      organization: { reference: `Organization/${id}-org` },
+      location: [{ reference: `Location/${id}-loc` }],
+      code: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'pharmacist' }],
+        },
+      ],
+    },
+  ];
+  for (const r of resources) {
+    const res = await fhirFetch(server.fhirBase, `/${r.resourceType}/${r.id}`, { method: 'PUT', body: r });
+    assert.ok(res.status < 300, JSON.stringify(res.body));
+  }
 }
 
 /** The code with one character changed (to another character of the code's alphabet). */
@@ -269,10 +296,12 @@ for (const language of ['fr', 'ar'] as const) {
         `pharmacist-${language}`,
         (await signIn(server, ['pharmacist'])).cookie,
       );
+      // the second pharmacist's account is attached to their pharmacy: it is said, not typed
+      await attachPharmacist('ph-sale', 'Pharmacie Ibn Sina', 'Salé');
       const second = await open(
         language,
         `pharmacist2-${language}`,
-        (await signIn(server, ['pharmacist'])).cookie,
+        (await signIn(server, ['pharmacist'], 'Practitioner/ph-sale')).cookie,
       );
       for (const page of [first, second]) {
         await page.goto(`${server.url}/verify/${code}`);
@@ -294,7 +323,11 @@ for (const language of ['fr', 'ar'] as const) {
       await check(first, `pharmacy-dispensed-${language}`);
 
       // the second still shows the form from before: the server refuses, the page says why
-      await second.getByLabel(pharmacy.pharmacy).fill('Pharmacie Ibn Sina, Salé');
+      await second
+        .getByText(pharmacy.dispensingFor.replace('{{name}}', 'Pharmacie Ibn Sina, Salé'))
+        .waitFor();
+      assert.equal(await second.getByLabel(pharmacy.pharmacy).count(), 0, 'no name to type');
+      await check(second, `pharmacy-attached-${language}`);
       await second.getByRole('button', { name: pharmacy.dispense }).click();
       await second.getByText(pharmacy.refused.dispensed).waitFor();
       await second

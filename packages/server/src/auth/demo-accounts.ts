@@ -28,6 +28,8 @@ interface StaffSeed {
   display: string;
   /** The demo Practitioner this person is, when there is one: profession and specialty. */
   practitioner?: ['doctor' | 'nurse', SpecialtyKey];
+  /** A pharmacist attached to the demo pharmacy (demoPharmacist). */
+  pharmacy?: true;
 }
 
 const STAFF: StaffSeed[] = [
@@ -45,7 +47,7 @@ const STAFF: StaffSeed[] = [
     practitioner: ['doctor', 'nephrology'],
   },
   { role: 'programme-manager', display: 'Responsable de programme (démo)' },
-  { role: 'pharmacist', display: 'Pharmacie Al Amal, Rabat (démo)' },
+  { role: 'pharmacist', display: 'Pharmacien·ne, Pharmacie Al Amal (démo)', pharmacy: true },
   { role: 'administrator', display: 'Administrateur·rice (démo)' },
 ];
 
@@ -87,7 +89,9 @@ export async function seedDemoAccounts(
   for (const staff of STAFF) {
     const practitioner = staff.practitioner
       ? await demoPractitioner(store, ...staff.practitioner)
-      : undefined;
+      : staff.pharmacy
+        ? await demoPharmacist(store, staff.display)
+        : undefined;
     const login = demoStaffLogin(staff.role);
     await add(login, () =>
       createAccount(
@@ -172,4 +176,43 @@ async function demoPractitioner(
   return (included as Practitioner[])
     .filter((p) => p.resourceType === 'Practitioner')
     .sort((a, b) => inpe(a).localeCompare(inpe(b)))[0];
+}
+
+/**
+ * The demo pharmacist and the pharmacy they dispense for (modules/prescriptions/pharmacy.ts): a
+ * synthetic pharmacy in Rabat (the reference data holds no pharmacies), its Location, the
+ * Practitioner and the PractitionerRole that attaches them. Fixed ids: written once, kept after.
+ */
+async function demoPharmacist(store: FhirStore, display: string): Promise<Practitioner> {
+  const name = 'Pharmacie Al Amal';
+  const resources = [
+    { resourceType: 'Organization', id: 'demo-pharmacy-al-amal', active: true, name },
+    {
+      resourceType: 'Location',
+      id: 'demo-pharmacy-al-amal',
+      status: 'active',
+      name,
+      managingOrganization: { reference: 'Organization/demo-pharmacy-al-amal' },
+      address: { city: 'Rabat', state: 'Rabat-Salé-Kénitra', country: 'MA' },
+    },
+    { resourceType: 'Practitioner', id: 'demo-pharmacist', active: true, name: [{ text: display }] },
+    {
+      resourceType: 'PractitionerRole',
+      id: 'demo-pharmacist',
+      active: true,
+      practitioner: { reference: 'Practitioner/demo-pharmacist' },
+      organization: { reference: 'Organization/demo-pharmacy-al-amal', display: name },
+      location: [{ reference: 'Location/demo-pharmacy-al-amal' }],
+      code: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'pharmacist' }],
+        },
+      ],
+    },
+  ] as const;
+  for (const r of resources) {
+    const found = await store.locate(r.resourceType, r.id);
+    if (!found || found.deleted) await store.update(r.resourceType, r.id, r);
+  }
+  return (await store.read('Practitioner', 'demo-pharmacist')) as Practitioner;
 }

@@ -5,7 +5,6 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { hasRole } from '../api/auth.ts';
-import { ApiError } from '../api/errors.ts';
 import type { PageProps } from '../app/routes.ts';
 import { useSession } from '../auth/session.tsx';
 import { useDataQuery } from '../data/index.ts';
@@ -21,8 +20,9 @@ import {
 } from '../design/index.ts';
 import { useFormat } from '../i18n/useFormat.ts';
 import { Link, navigate } from '../router/router.tsx';
+import { DispenseForm } from './DispenseForm.tsx';
 import { NS } from './i18n/index.ts';
-import { dispensePrescription, verifyPrescription } from './verify.ts';
+import { verifyPrescription } from './verify.ts';
 
 export default function VerifyPage({ params }: PageProps) {
   const { t } = useTranslation(NS);
@@ -62,10 +62,6 @@ function Result({ code }: { code: string }) {
     key: ['verify', code],
     load: (signal) => verifyPrescription(code, signal),
   });
-  const [pharmacy, setPharmacy] = useState('');
-  const [inpe, setInpe] = useState('');
-  const [missing, setMissing] = useState(false);
-  const [failure, setFailure] = useState<unknown>();
   const [done, setDone] = useState(false);
   // another pharmacy got there first (or the prescriber withdrew it) while this page was open
   const [refused, setRefused] = useState(false);
@@ -127,43 +123,17 @@ function Result({ code }: { code: string }) {
         </Notice>
       )}
       {v.status === 'valid' && !done && pharmacist && (
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (pharmacy.trim().length < 2) return setMissing(true);
-            setFailure(undefined);
-            dispensePrescription(code, pharmacy.trim(), inpe.trim() || undefined).then(
-              () => {
-                setDone(true);
-                void result.refetch();
-              },
-              (error: unknown) => {
-                if (!(error instanceof ApiError && error.status === 409)) return setFailure(error);
-                setRefused(true);
-                void result.refetch();
-              },
-            );
+        <DispenseForm
+          code={code}
+          onDone={() => {
+            setDone(true);
+            void result.refetch();
           }}
-        >
-          {failure !== undefined && <ErrorMessage error={failure} />}
-          <TextField
-            id="pharmacy"
-            label={t('pharmacy')}
-            value={pharmacy}
-            error={missing && pharmacy.trim().length < 2 ? t('missingPharmacy') : undefined}
-            onChange={(e) => setPharmacy(e.target.value)}
-          />
-          <TextField
-            id="inpe"
-            short
-            inputMode="numeric"
-            label={t('inpe')}
-            value={inpe}
-            onChange={(e) => setInpe(e.target.value)}
-          />
-          <Button>{t('dispense')}</Button>
-        </form>
+          onRefused={() => {
+            setRefused(true);
+            void result.refetch();
+          }}
+        />
       )}
       {done && <Notice kind="success">{t('dispensed')}</Notice>}
     </Card>

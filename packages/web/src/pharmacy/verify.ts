@@ -33,13 +33,30 @@ export async function verifyPrescription(code: string, signal?: AbortSignal): Pr
   }
 }
 
-export const dispensePrescription = async (code: string, pharmacy: string, inpe?: string) =>
+/**
+ * Records the dispensing. `pharmacy` and `inpe` are typed by a pharmacist attached to no pharmacy;
+ * an attached one names the pharmacy only when their account has several (the server knows which).
+ */
+export const dispensePrescription = async (code: string, pharmacy?: string, inpe?: string) =>
   (
     await request<{ status: string }>(
       'POST',
       `/api/prescriptions/verify/${encodeURIComponent(code)}/dispense`,
       {
-        body: { pharmacy, ...(inpe ? { inpe } : {}) },
+        body: { ...(pharmacy ? { pharmacy } : {}), ...(inpe ? { inpe } : {}) },
       },
     )
   ).body;
+
+/** A pharmacy the signed-in pharmacist's account dispenses for. */
+export interface MyPharmacy {
+  name: string;
+  city?: string;
+  inpe?: string;
+}
+
+export const myPharmacies = async (signal?: AbortSignal): Promise<MyPharmacy[]> =>
+  (await request<MyPharmacy[]>('GET', '/api/prescriptions/pharmacies', { signal })).body;
+
+/** How a pharmacy is named on the page: its name and city. */
+export const pharmacyLabel = (p: MyPharmacy): string => (p.city ? `${p.name}, ${p.city}` : p.name);

@@ -30,6 +30,10 @@ export const ar: Messages<typeof fr> = {
   signIn: 'تسجيل الدخول للصرف',
   dispensed: 'سُجل الصرف.',
   missingPharmacy: 'أدخل اسم الصيدلية',
+  dispensingFor: 'الصرف باسم: {{name}}',
+  choosePharmacy: 'لأي صيدلية؟',
+  chooseOne: 'اختر…',
+  missingChoice: 'اختر الصيدلية',
   refused: {
     dispensed: 'رُفض الصرف: سبق صرف هذه الوصفة.',
     revoked: 'رُفض الصرف: ألغى الطبيب هذه الوصفة.',

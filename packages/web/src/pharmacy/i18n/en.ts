@@ -31,6 +31,10 @@ export const en: Messages<typeof fr> = {
   signIn: 'Sign in to dispense',
   dispensed: 'Dispensing recorded.',
   missingPharmacy: 'Type the pharmacy’s name',
+  dispensingFor: 'Dispensed for: {{name}}',
+  choosePharmacy: 'For which pharmacy?',
+  chooseOne: 'Choose…',
+  missingChoice: 'Choose the pharmacy',
   refused: {
     dispensed: 'Dispensing refused: this prescription has already been dispensed.',
     revoked: 'Dispensing refused: the prescriber has cancelled this prescription.',

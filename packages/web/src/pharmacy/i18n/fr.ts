@@ -28,6 +28,10 @@ export const fr = {
   signIn: 'Se connecter pour délivrer',
   dispensed: 'Délivrance enregistrée.',
   missingPharmacy: 'Saisissez le nom de la pharmacie',
+  dispensingFor: 'Délivrance au nom de : {{name}}',
+  choosePharmacy: 'Pour quelle pharmacie ?',
+  chooseOne: 'Choisir…',
+  missingChoice: 'Choisissez la pharmacie',
   refused: {
     dispensed: 'Délivrance refusée : cette ordonnance a déjà été délivrée.',
     revoked: 'Délivrance refusée : le prescripteur a annulé cette ordonnance.',
