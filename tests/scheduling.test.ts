@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Schedule } from '@medplum/fhirtypes';
 import {
   CHANNEL_URL,
@@ -562,6 +563,99 @@ describe('after booking', () => {
     const again = await owner.call(url, { method: 'PUT', body: everyDay });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual([again.body.created, again.body.removed], [0, 0]);
+  });
+});
+
+describe('a template change racing bookings of the slots it removes', () => {
+  const noEvenings = { ...everyDay, sessions: everyDay.sessions.map((s) => ({ ...s, end: '12:00' })) };
+  const hour = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Africa/Casablanca',
+    hour: '2-digit',
+    hourCycle: 'h23',
+  });
+  /** Free slots of sch-r starting 2 h from now or later, at 13:00 or later (the change removes them). */
+  const evenings = async () => {
+    const res = await fetch(
+      `${server.url}/api/scheduling/schedules/sch-r/slots?start=${new Date(Date.now() + 2 * 3_600_000).toISOString()}`,
+    );
+    const body = (await res.json()) as { slots: { slotId: string; start: string }[] };
+    return body.slots.filter((s) => Number(hour.format(new Date(s.start))) >= 13).map((s) => s.slotId);
+  };
+  const book = (who: Person, slot: string) =>
+    who.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${slot}` } });
+  /** Each slot booked: still there, busy, and the slot of exactly one active appointment. */
+  const assertKept = async (slots: string[]) => {
+    for (const slot of slots) {
+      const read = await fhirFetch(server.fhirBase, `/Slot/${slot}`);
+      assert.equal(read.status, 200, `Slot/${slot} was deleted under its appointment`);
+      assert.equal(read.body.status, 'busy');
+      const booked = await fhirFetch(server.fhirBase, `/Appointment?slot=Slot/${slot}&status=booked`);
+      assert.equal(booked.body.entry?.length, 1, `Slot/${slot}`);
+    }
+  };
+  let everyDaySchedule: Schedule;
+  let changed: Schedule;
+
+  before(async () => {
+    await put({ resourceType: 'Practitioner', id: 'pr-r', name: [{ family: 'Rami', given: ['Sara'] }] });
+    const schedule = {
+      resourceType: 'Schedule',
+      id: 'sch-r',
+      active: true,
+      serviceType: [modeConcept('video')],
+      actor: [{ reference: 'Practitioner/pr-r' }],
+      extension: [templateExtension(noEvenings)],
+    };
+    changed = (await put(schedule)) as Schedule;
+    everyDaySchedule = { ...changed, extension: [templateExtension(everyDay)] };
+  });
+
+  it('a slot booked after the derivation read it free, before it deleted it, is kept with its appointment; the others go', async () => {
+    const { handler, db } = server.platform;
+    await materializeSchedule(handler, db, everyDaySchedule, 3);
+    const [slot, ...others] = await evenings();
+    assert.ok(others.length > 3);
+    // the derivation's first write waits for a booking, committed, of a slot it has read free
+    let booking: { status: number; body: unknown } | undefined;
+    const racing = Object.create(handler) as typeof handler;
+    racing.handle = async (req) => {
+      booking ??= await book(amina, slot);
+      return handler.handle(req);
+    };
+    const [, removed] = await materializeSchedule(racing, db, changed, 3);
+    assert.equal(booking?.status, 201, JSON.stringify(booking?.body));
+    await assertKept([slot]);
+    // the other slots the template no longer gives are removed all the same, and counted
+    for (const other of others)
+      assert.equal((await fhirFetch(server.fhirBase, `/Slot/${other}`)).status, 410, `Slot/${other}`);
+    assert.deepEqual(await evenings(), []);
+    assert.ok(removed >= others.length);
+    // the next run keeps the booked slot too, and has nothing left to remove
+    assert.deepEqual(await materializeSchedule(handler, db, changed, 3), [0, 0]);
+    await assertKept([slot]);
+  });
+
+  it('20 rounds of the change racing bookings: every booked slot stays busy, booked once', async () => {
+    const { handler, db } = server.platform;
+    const booked: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      await materializeSchedule(handler, db, everyDaySchedule, 2);
+      const free = await evenings();
+      const picks = [free[round % free.length], free[(round * 7 + 3) % free.length]];
+      // the derivation starts a little later each round, so that the bookings land before it, in
+      // its window between reading and deleting, or after it
+      const [, ...bookings] = await Promise.all([
+        sleep((round % 10) * 3).then(() => materializeSchedule(handler, db, changed, 2)),
+        book(omar, picks[0]),
+        book(leila, picks[1]),
+      ]);
+      bookings.forEach((b, i) => {
+        assert.ok([201, 404, 409].includes(b.status), JSON.stringify(b.body));
+        if (b.status === 201) booked.push(picks[i]);
+      });
+    }
+    assert.ok(booked.length > 0);
+    await assertKept(booked);
   });
 });
 

@@ -2,11 +2,13 @@
  * Slots are derived from each Schedule's weekly template: every night (and when a template changes)
  * the coming `horizonDays` are written as Slot resources with ids made of the schedule and the start
  * (so a run twice writes nothing twice), and free future slots the template no longer gives are
- * removed. Busy or held slots are never touched: a booked patient keeps their slot.
+ * removed. Busy or held slots are never touched: a booked patient keeps their slot. A slot is read
+ * free before it is deleted, and booked or held meanwhile by a write that commits in between: each
+ * deletion names the version read (If-Match), so such a slot is kept (see `write`).
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, Schedule, Slot } from '@medplum/fhirtypes';
-import type { FhirRestHandler, SqlExecutor } from '@sahti/fhir';
+import type { FhirResponse, FhirRestHandler, FhirStore, SqlExecutor } from '@sahti/fhir';
 import { deriveSlots, templateOf } from './template.ts';
 
 export const MATERIALIZE_JOB = 'scheduling.materialize';
@@ -34,6 +36,7 @@ export function slotId(scheduleId: string, start: Date): string {
 
 /** The bundle entries that bring one schedule's slots in line with its template; [entries, created, removed]. */
 async function plan(
+  store: FhirStore,
   db: SqlExecutor,
   schedule: Schedule,
   horizonDays: number,
@@ -68,25 +71,59 @@ async function plan(
     entries.push({ resource: slot, request: { method: 'PUT', url: `Slot/${sid}` } });
   }
   const created = entries.length;
-  for (const [sid, status] of have) {
-    if (status === 'free' && !wanted.has(sid))
-      entries.push({ request: { method: 'DELETE', url: `Slot/${sid}` } });
+  const gone = [...have].flatMap(([sid, status]) =>
+    status === 'free' && !wanted.has(sid) ? [`Slot/${sid}`] : [],
+  );
+  // the version each is deleted at, read with its status from the resource (one statement): the
+  // deletion is refused if a booking or a hold has written the slot since
+  for (const [ref, found] of await store.locateMany(gone, db)) {
+    if (found.deleted || (JSON.parse(found.content as string) as Slot).status !== 'free') continue;
+    entries.push({ request: { method: 'DELETE', url: ref, ifMatch: `W/"${found.versionId}"` } });
   }
   return { entries, created, removed: entries.length - created };
 }
 
-/** Writes slot entries in transaction bundles of BUNDLE entries (set-based in the engine). */
-async function write(fhir: FhirRestHandler, entries: BundleEntry[]): Promise<void> {
+const post = (fhir: FhirRestHandler, type: 'transaction' | 'batch', entry: BundleEntry[]) =>
+  fhir.handle({
+    method: 'POST',
+    path: '/',
+    query: [],
+    headers: {},
+    body: { resourceType: 'Bundle', type, entry } as Bundle,
+  });
+const refused = (res: Pick<FhirResponse, 'status' | 'body'>) =>
+  new Error(`deriving slots: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+
+/**
+ * Writes slot entries in transaction bundles of BUNDLE entries (set-based in the engine); returns
+ * how many deletions were refused. A bundle is all or nothing: when a deletion's If-Match fails (a
+ * slot was booked or held between `plan` and here — 412), the bundle is written again with its
+ * deletions apart, in a batch, where each is judged alone: the changed slot is kept, the rest are
+ * written. The race is rare, so the usual run stays one statement per bundle.
+ */
+async function write(fhir: FhirRestHandler, entries: BundleEntry[]): Promise<number> {
+  let kept = 0;
   for (let i = 0; i < entries.length; i += BUNDLE) {
-    const bundle: Bundle = {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: entries.slice(i, i + BUNDLE),
-    };
-    const res = await fhir.handle({ method: 'POST', path: '/', query: [], headers: {}, body: bundle });
-    if (res.status !== 200)
-      throw new Error(`deriving slots: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    const chunk = entries.slice(i, i + BUNDLE);
+    const res = await post(fhir, 'transaction', chunk);
+    if (res.status === 200) continue;
+    const deletions = chunk.filter((e) => e.request?.method === 'DELETE');
+    if (res.status !== 412 || deletions.length === 0) throw refused(res);
+    const rest = chunk.filter((e) => e.request?.method !== 'DELETE');
+    if (rest.length > 0) {
+      const again = await post(fhir, 'transaction', rest);
+      if (again.status !== 200) throw refused(again);
+    }
+    const each = await post(fhir, 'batch', deletions);
+    if (each.status !== 200) throw refused(each);
+    for (const e of (each.body as Bundle).entry ?? []) {
+      const status = e.response?.status ?? '';
+      if (status.startsWith('412')) kept++;
+      else if (!status.startsWith('2'))
+        throw refused({ status: Number(status) || 500, body: e.response?.outcome });
+    }
   }
+  return kept;
 }
 
 /** Derives and writes the slots of some schedules, together; returns [created, removed]. */
@@ -101,16 +138,16 @@ export async function materializeSchedules(
   let created = 0;
   let removed = 0;
   for (const schedule of schedules) {
-    const p = await plan(db, schedule, horizonDays, now);
+    const p = await plan(fhir.store, db, schedule, horizonDays, now);
     pending.push(...p.entries);
     created += p.created;
     removed += p.removed;
     if (pending.length >= BUNDLE) {
-      await write(fhir, pending);
+      removed -= await write(fhir, pending);
       pending = [];
     }
   }
-  await write(fhir, pending);
+  removed -= await write(fhir, pending);
   return [created, removed];
 }
 
