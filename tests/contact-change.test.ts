@@ -353,6 +353,53 @@ describe('the address told is the one the messages go to', () => {
   });
 });
 
+describe('the care team changes the record’s phone or email', () => {
+  const careTeamNotices = async (patientId: string) =>
+    (
+      await server.platform.db.query<{ recipient: string }>(
+        `SELECT recipient FROM notification_outbox
+          WHERE patient_id = $1::text AND template = 'contact-changed-by-care-team' ORDER BY recipient`,
+        [patientId],
+      )
+    ).rows.map((r) => r.recipient);
+  const record = async (patientId: string) =>
+    (await fhirFetch(server.fhirBase, `/Patient/${patientId}`)).body;
+  const write = async (patient: unknown) => {
+    const res = await fhirFetch(server.fhirBase, `/Patient/${(patient as { id: string }).id}`, {
+      method: 'PUT',
+      body: patient,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
+
+  it('each address taken off the record is told, without a code, in the patient’s language; an address added beside is not', async () => {
+    const { patientId, email, phone } = await patientWithContact('en');
+    const patient = await record(patientId);
+    // a second email beside the one in force: nobody loses their messages, nobody is told
+    await write({
+      ...patient,
+      telecom: [...patient.telecom, { system: 'email', value: 'work@example.test' }],
+    });
+    assert.deepEqual(await careTeamNotices(patientId), []);
+    // the email replaced, the phone removed (a system client writing the record)
+    await write({ ...patient, telecom: [{ system: 'email', value: 'typo@example.test' }] });
+    const mail = await inbox.next(email);
+    assert.match(mail.subject, /your contact details were changed/);
+    assert.match(mail.text, /replaced the email address in your Sahti record with t\*\*\*@example\.test/);
+    assert.doesNotMatch(mail.text, /\d{6}/, 'no code');
+    assert.match(await smsText(phone), /removed the phone number from your Sahti record/);
+    assert.deepEqual(await careTeamNotices(patientId), [phone, email, 'work@example.test'].sort());
+  });
+
+  it('is not told for the patient’s own confirmed change (its own notice went before), nor for another field', async () => {
+    const { person, patientId } = await patientWithContact();
+    assert.equal((await put(person, { email: 'mine@example.test' })).status, 202);
+    assert.equal((await confirm(person, 'email', await mailedCode('mine@example.test'))).status, 200);
+    await write({ ...(await record(patientId)), gender: 'female' });
+    assert.deepEqual(await careTeamNotices(patientId), []);
+  });
+});
+
 describe('the code is not skipped by writing the record directly', () => {
   it('a patient’s PUT /fhir/R4/Patient changing their phone or email is 403 and changes nothing; the rest of the demographics still change', async () => {
     const { person, patientId, email, phone } = await patientWithContact();

@@ -6,6 +6,7 @@
 import type { FhirResponse, FhirStore, RequestAccess, SqlExecutor } from '@sahti/fhir';
 import type { AuditLog } from '../audit/index.ts';
 import type { Principal } from '../kernel/principal.ts';
+import { careTeamContactNoticeHook } from './contact-notice-hook.ts';
 import { resolveAccess } from './index.ts';
 import { patientAuthorshipHook } from './patient-writes.ts';
 import { careRelationHook, RELATION_TYPES } from './relations/sources.ts';
@@ -60,6 +61,7 @@ export function createAccessLayer(
   });
   deps.store.addHook(careRelationHook(relations, settings, () => careViews.invalidate()));
   deps.store.addHook(patientAuthorshipHook());
+  deps.store.addHook(careTeamContactNoticeHook());
   return {
     settings,
     relations,

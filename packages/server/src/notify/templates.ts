@@ -154,6 +154,49 @@ const TEMPLATES = {
 ` + 'If this was not you, change your password and check your contact details in Sahti.',
     }),
   },
+  // to an address the care team (or a system client) took off the patient's record: no code
+  'contact-changed-by-care-team': {
+    params: ['field', 'to', 'at'],
+    fr: (p, l) => {
+      const phone = p.field === 'phone';
+      const what = phone ? 'votre numéro enregistré' : 'votre adresse e-mail enregistrée';
+      const e = phone ? '' : 'e';
+      return {
+        subject: 'Sahti : vos coordonnées ont été modifiées',
+        body:
+          `Le ${formatInstant(p.at, l)}, ${what} dans votre dossier Sahti a été ${
+            p.to ? `remplacé${e} par ${p.to}` : `retiré${e}`
+          } par votre équipe de soins. Les messages de Sahti (rendez-vous, accès à votre dossier) n’y arrivent plus.\n` +
+          'Si vous ne l’avez pas demandé, signalez-le à votre soignant et vérifiez vos coordonnées dans Sahti.',
+      };
+    },
+    ar: (p, l) => {
+      const what = p.field === 'phone' ? 'رقم هاتفك' : 'بريدك الإلكتروني';
+      return {
+        subject: 'صحتي: تم تغيير معلومات الاتصال',
+        body:
+          `بتاريخ ${formatInstant(p.at, l)}، ${
+            p.to
+              ? `غيّر فريق الرعاية ${what} المسجل في ملفك في صحتي إلى ${p.to}`
+              : `حذف فريق الرعاية ${what} من ملفك في صحتي`
+          }. لن تصل رسائل صحتي (المواعيد، الاطلاع على ملفك) إليه بعد الآن.\n` +
+          'إذا لم تطلب ذلك، أبلغ المعالج وتحقق من معلومات الاتصال في صحتي.',
+      };
+    },
+    en: (p, l) => {
+      const what = p.field === 'phone' ? 'phone number' : 'email address';
+      return {
+        subject: 'Sahti: your contact details were changed',
+        body:
+          `On ${formatInstant(p.at, l)}, your care team ${
+            p.to
+              ? `replaced the ${what} in your Sahti record with ${p.to}`
+              : `removed the ${what} from your Sahti record`
+          }. Sahti's messages (appointments, access to your record) no longer go to it.\n` +
+          'If you did not ask for this, tell your caregiver and check your contact details in Sahti.',
+      };
+    },
+  },
   'presence-code': {
     params: ['practitioner', 'code', 'minutes'],
     fr: (p) => ({
