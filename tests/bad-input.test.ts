@@ -218,6 +218,23 @@ describe('version checks', () => {
     await rejects('/Patient/guard', { method: 'DELETE', headers }, 412);
     assert.deepEqual((await get('/Patient/guard')).body, before);
   });
+
+  it('answers 412 to If-None-Match * on a PUT (or a bundle entry) to a resource that exists, and creates one that does not', async () => {
+    const before = (await get('/Patient/guard')).body;
+    const headers = { 'if-none-match': '*' };
+    await rejects('/Patient/guard', { method: 'PUT', body: { ...before, active: false }, headers }, 412);
+    const request = { method: 'PUT', url: 'Patient/guard', ifNoneMatch: '*' };
+    await rejects('/', post(txn([{ resource: { ...before, active: false }, request }])), 412);
+    assert.deepEqual((await get('/Patient/guard')).body, before);
+    const fresh = { resourceType: 'Patient', id: 'only-once', name: [{ family: 'Once' }] };
+    const made = await fhirFetch(server.fhirBase, '/Patient/only-once', {
+      method: 'PUT',
+      body: fresh,
+      headers,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await rejects('/Patient/only-once', { method: 'PUT', body: fresh, headers }, 412);
+  });
 });
 
 /** Each of these answered 500 (or stored an invalid resource) when this file was written. */

@@ -635,6 +635,32 @@ describe('a template change racing bookings of the slots it removes', () => {
     await assertKept([slot]);
   });
 
+  it('a slot another derivation created, and a patient booked, after this one read it missing, stays booked', async () => {
+    const { handler, db } = server.platform;
+    await materializeSchedule(handler, db, changed, 3);
+    assert.deepEqual(await evenings(), []);
+    // this derivation (evenings back) has read them missing; before it writes, another derivation of
+    // the same schedule (the nightly run, a template save) creates them, and a patient books one
+    let started = false;
+    let slot: string | undefined;
+    let booking: { status: number; body: unknown } | undefined;
+    const racing = Object.create(handler) as typeof handler;
+    racing.handle = async (req) => {
+      if (!started) {
+        started = true;
+        await materializeSchedule(handler, db, everyDaySchedule, 3);
+        slot = (await evenings())[0];
+        booking = await book(amina, slot);
+      }
+      return handler.handle(req);
+    };
+    const [created] = await materializeSchedule(racing, db, everyDaySchedule, 3);
+    assert.equal(booking?.status, 201, JSON.stringify(booking?.body));
+    await assertKept([slot as string]);
+    assert.ok(created <= 1, `the slots were there already, none created again (${created})`);
+    assert.ok((await evenings()).length > 3, 'the other evening slots are there, free');
+  });
+
   it('20 rounds of the change racing bookings: every booked slot stays busy, booked once', async () => {
     const { handler, db } = server.platform;
     const booked: string[] = [];

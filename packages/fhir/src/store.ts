@@ -406,15 +406,24 @@ export class FhirStore {
     return { resource: version.resource as Resource, status: 201, patients: version.compartment ?? [] };
   }
 
-  /** Update, or create with the client's id when it does not exist yet (create-on-update). */
-  async update(type: string, id: string, resource: unknown, ifMatch?: string): Promise<WriteResult> {
+  /**
+   * Update, or create with the client's id when it does not exist yet (create-on-update).
+   * `ifNoneMatch` `*` (RFC 9110): only create — 412 when the resource exists.
+   */
+  async update(
+    type: string,
+    id: string,
+    resource: unknown,
+    ifMatch?: string,
+    ifNoneMatch?: string,
+  ): Promise<WriteResult> {
     checkTypeAndId(type, id);
     assertValid(resource, this.rules);
     if (resource.resourceType !== type)
       badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
     if (resource.id !== id)
       badRequest(`The resource id "${resource.id ?? ''}" must match the URL id "${id}"`, [`${type}.id`]);
-    return this.db.transaction((tx) => this.replace(tx, resource, ifMatch, 'PUT'));
+    return this.db.transaction((tx) => this.replace(tx, resource, ifMatch, 'PUT', undefined, ifNoneMatch));
   }
 
   private async replace(
@@ -423,10 +432,13 @@ export class FhirStore {
     ifMatch: string | undefined,
     method: 'PUT' | 'PATCH',
     locked?: { current: CurrentVersion | undefined },
+    ifNoneMatch?: string,
   ): Promise<WriteResult> {
     const { resourceType: type, id } = resource as Resource & { id: string };
     const current = locked ? locked.current : (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
+    if (ifNoneMatch?.trim() === '*' && current && !current.deleted)
+      fail(412, 'conflict', `${type}/${id} exists (If-None-Match *, current version ${current.versionId})`);
     const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
     assertIdKeepsCompartment(type, id, current, version);
     const previous = previousOf(current);

@@ -277,6 +277,13 @@ async function buildVersion(
       `Bundle.entry[${target.index}]: version conflict (If-Match ${ifMatch}, current ${current?.versionId ?? 'none'})`,
     );
   }
+  // If-None-Match: * (RFC 9110 §13.1.2): the entry writes a resource that must not exist yet
+  if (target.entry.request?.ifNoneMatch === '*' && current && !current.deleted)
+    fail(
+      412,
+      'conflict',
+      `Bundle.entry[${target.index}]: ${target.type}/${w.id} exists (If-None-Match *, current ${current.versionId})`,
+    );
   const nextVersion = (current?.versionId ?? 0) + 1;
   const previous =
     current && !current.deleted && current.content ? (JSON.parse(current.content) as Resource) : undefined;

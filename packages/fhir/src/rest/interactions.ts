@@ -201,7 +201,8 @@ async function assertVisibleIfExists(ctx: RouteContext, type: string, id: string
 export async function update(ctx: RouteContext): Promise<FhirResponse> {
   const { resourceType: type, id } = ctx.match as Required<Pick<RouteMatch, 'resourceType' | 'id'>>;
   await assertVisibleIfExists(ctx, type, id);
-  return written(ctx, await ctx.store.update(type, id, ctx.req.body, ctx.req.headers['if-match']));
+  const { 'if-match': ifMatch, 'if-none-match': ifNoneMatch } = ctx.req.headers;
+  return written(ctx, await ctx.store.update(type, id, ctx.req.body, ifMatch, ifNoneMatch));
 }
 
 export async function conditionalUpdate(ctx: RouteContext): Promise<FhirResponse> {

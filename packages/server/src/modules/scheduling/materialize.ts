@@ -4,7 +4,9 @@
  * (so a run twice writes nothing twice), and free future slots the template no longer gives are
  * removed. Busy or held slots are never touched: a booked patient keeps their slot. A slot is read
  * free before it is deleted, and booked or held meanwhile by a write that commits in between: each
- * deletion names the version read (If-Match), so such a slot is kept (see `write`).
+ * deletion names the version read (If-Match), so such a slot is kept; a slot read missing may have
+ * been created (and booked) meanwhile by another derivation of the schedule: each creation is only
+ * a creation (If-None-Match *), so such a slot is left as it is (see `write`).
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, Schedule, Slot } from '@medplum/fhirtypes';
@@ -68,7 +70,8 @@ async function plan(
       ...(schedule.serviceType ? { serviceType: schedule.serviceType } : {}),
       ...(schedule.specialty ? { specialty: schedule.specialty } : {}),
     };
-    entries.push({ resource: slot, request: { method: 'PUT', url: `Slot/${sid}` } });
+    // created only if still missing: another derivation may have made it (and a patient booked it)
+    entries.push({ resource: slot, request: { method: 'PUT', url: `Slot/${sid}`, ifNoneMatch: '*' } });
   }
   const created = entries.length;
   const gone = [...have].flatMap(([sid, status]) =>
@@ -96,34 +99,36 @@ const refused = (res: Pick<FhirResponse, 'status' | 'body'>) =>
 
 /**
  * Writes slot entries in transaction bundles of BUNDLE entries (set-based in the engine); returns
- * how many deletions were refused. A bundle is all or nothing: when a deletion's If-Match fails (a
- * slot was booked or held between `plan` and here — 412), the bundle is written again with its
- * deletions apart, in a batch, where each is judged alone: the changed slot is kept, the rest are
- * written. The race is rare, so the usual run stays one statement per bundle.
+ * how many creations and deletions did not happen. A bundle is all or nothing, and each entry has a
+ * precondition: a creation that the slot does not exist yet (If-None-Match *), a deletion that it is
+ * still the free version read (If-Match). When one fails (412: another derivation of the same
+ * schedule created the slot, or a booking or a hold wrote it, between `plan` and here) the bundle is
+ * written again as a batch, where each entry is judged alone: that slot is left as it is, the rest
+ * are written. The race is rare, so the usual run stays one statement per bundle.
  */
-async function write(fhir: FhirRestHandler, entries: BundleEntry[]): Promise<number> {
+async function write(
+  fhir: FhirRestHandler,
+  entries: BundleEntry[],
+): Promise<{ existed: number; kept: number }> {
+  let existed = 0;
   let kept = 0;
   for (let i = 0; i < entries.length; i += BUNDLE) {
     const chunk = entries.slice(i, i + BUNDLE);
     const res = await post(fhir, 'transaction', chunk);
     if (res.status === 200) continue;
-    const deletions = chunk.filter((e) => e.request?.method === 'DELETE');
-    if (res.status !== 412 || deletions.length === 0) throw refused(res);
-    const rest = chunk.filter((e) => e.request?.method !== 'DELETE');
-    if (rest.length > 0) {
-      const again = await post(fhir, 'transaction', rest);
-      if (again.status !== 200) throw refused(again);
-    }
-    const each = await post(fhir, 'batch', deletions);
+    if (res.status !== 412) throw refused(res);
+    const each = await post(fhir, 'batch', chunk);
     if (each.status !== 200) throw refused(each);
-    for (const e of (each.body as Bundle).entry ?? []) {
+    ((each.body as Bundle).entry ?? []).forEach((e, k) => {
       const status = e.response?.status ?? '';
-      if (status.startsWith('412')) kept++;
-      else if (!status.startsWith('2'))
-        throw refused({ status: Number(status) || 500, body: e.response?.outcome });
-    }
+      if (status.startsWith('412')) {
+        if (chunk[k].request?.method === 'DELETE') kept++;
+        else existed++;
+      } else if (!status.startsWith('2'))
+        throw refused({ status: Number.parseInt(status, 10) || 500, body: e.response?.outcome });
+    });
   }
-  return kept;
+  return { existed, kept };
 }
 
 /** Derives and writes the slots of some schedules, together; returns [created, removed]. */
@@ -143,12 +148,14 @@ export async function materializeSchedules(
     created += p.created;
     removed += p.removed;
     if (pending.length >= BUNDLE) {
-      removed -= await write(fhir, pending);
+      const { existed, kept } = await write(fhir, pending);
+      created -= existed;
+      removed -= kept;
       pending = [];
     }
   }
-  removed -= await write(fhir, pending);
-  return [created, removed];
+  const { existed, kept } = await write(fhir, pending);
+  return [created - existed, removed - kept];
 }
 
 /** Derives and writes the slots of one schedule; returns [created, removed]. */
