@@ -43,6 +43,15 @@ async function prescribe(items = ITEMS): Promise<{ id: string; code: string; ver
   return res.body;
 }
 
+/** The MedicationRequest ids of a prescription, as the service stored them. */
+const requestIds = async (prescriptionId: string): Promise<string[]> =>
+  (
+    await server.platform.db.query<{ request_ids: string[] }>(
+      'SELECT request_ids FROM prescription WHERE id = $1::text',
+      [prescriptionId],
+    )
+  ).rows[0].request_ids;
+
 const verify = (code: string) => fetch(`${server.url}/api/prescriptions/verify/${code}`);
 /** A pharmacist, signed in with their account, records the dispensing. */
 const dispense = (code: string, pharmacy = 'Pharmacie Al Amal, Rabat', by: Person = pharmacist) =>
@@ -375,13 +384,10 @@ describe('a pharmacist attached to a pharmacy', () => {
     });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal((await (await verify(rx.code)).json()).dispensedBy, 'Pharmacie Ibn Sina');
-    const row = await server.platform.db.query<{ request_ids: string[] }>(
-      'SELECT request_ids FROM prescription WHERE id = $1::text',
-      [rx.id],
-    );
+    const ids = await requestIds(rx.id);
     const dispensed = await fhirFetch(
       server.fhirBase,
-      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+      `/MedicationDispense?prescription=MedicationRequest/${ids[0]}`,
     );
     const record = dispensed.body.entry[0].resource;
     assert.equal(record.location.reference, 'Location/ph-loc');
@@ -450,11 +456,7 @@ describe('verifying at the pharmacy, without an account', () => {
     const body = await (await verify(rx.code)).json();
     assert.equal(body.status, 'dispensed');
     assert.equal(body.dispensedBy, 'Pharmacie Al Amal, Rabat');
-    const row = await server.platform.db.query<{ request_ids: string[] }>(
-      'SELECT request_ids FROM prescription WHERE id = $1::text',
-      [rx.id],
-    );
-    const ids = row.rows[0].request_ids;
+    const ids = await requestIds(rx.id);
     const dispensed = await world.patient.fhir(
       `/MedicationDispense?prescription=${ids.map((id) => `MedicationRequest/${id}`).join(',')}`,
     );
@@ -485,18 +487,19 @@ describe('verifying at the pharmacy, without an account', () => {
       [rx.id],
     );
     const by = row.rows[0].dispensed_by;
+    const ids = row.rows[0].request_ids;
     const recorded = typeof by === 'string' ? JSON.parse(by) : by;
     assert.match(recorded.pharmacist.name, /^pharmacist \d+$/, 'the pharmacist who recorded it');
     const dispensed = await fhirFetch(
       server.fhirBase,
-      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+      `/MedicationDispense?prescription=MedicationRequest/${ids[0]}`,
     );
     const record = dispensed.body.entry[0].resource;
     assert.match(record.performer[0].actor.display, /^pharmacist /);
     assert.equal(record.location.display, 'Pharmacie Al Amal, Rabat (INPE 123456789)');
     // a pharmacist reads no record through FHIR: dispensing is all their account does
     assert.equal((await pharmacist.fhir(`/Patient/${world.patientId}`)).status, 403);
-    assert.equal((await pharmacist.fhir(`/MedicationRequest/${row.rows[0].request_ids[0]}`)).status, 403);
+    assert.equal((await pharmacist.fhir(`/MedicationRequest/${ids[0]}`)).status, 403);
   });
 
   it('is marked dispensed only together with its record: a write the record refuses changes nothing', async () => {
@@ -506,17 +509,14 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.equal(refused.status, 400, JSON.stringify(refused.body));
     assert.equal(refused.body.resourceType, 'OperationOutcome');
     assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'not marked dispensed');
-    const row = await server.platform.db.query<{ request_ids: string[] }>(
-      'SELECT request_ids FROM prescription WHERE id = $1::text',
-      [rx.id],
-    );
-    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${row.rows[0].request_ids[0]}`);
+    const ids = await requestIds(rx.id);
+    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${ids[0]}`);
     assert.equal(request.body.status, 'active', 'the request was not completed');
     const done = await dispense(rx.code);
     assert.equal(done.status, 200, 'the pharmacist dispenses it once the name is right');
     const dispensed = await fhirFetch(
       server.fhirBase,
-      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+      `/MedicationDispense?prescription=MedicationRequest/${ids[0]}`,
     );
     assert.equal(dispensed.body.entry.length, 1);
   });
@@ -528,13 +528,10 @@ describe('verifying at the pharmacy, without an account', () => {
     );
     const statuses = results.map((r) => r.status).sort();
     assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
-    const row = await server.platform.db.query<{ request_ids: string[] }>(
-      'SELECT request_ids FROM prescription WHERE id = $1::text',
-      [rx.id],
-    );
+    const ids = await requestIds(rx.id);
     const dispensed = await fhirFetch(
       server.fhirBase,
-      `/MedicationDispense?prescription=MedicationRequest/${row.rows[0].request_ids[0]}`,
+      `/MedicationDispense?prescription=MedicationRequest/${ids[0]}`,
     );
     assert.equal(dispensed.body.entry.length, 1, 'one MedicationDispense, not eight');
   });
@@ -574,11 +571,8 @@ describe('verifying at the pharmacy, without an account', () => {
     assert.equal((await (await verify(rx.code)).json()).status, 'valid', 'not revoked');
     const done = await world.doctor.call(url, { method: 'POST', body: { reason: 'Erreur de dose' } });
     assert.equal(done.status, 200);
-    const row = await server.platform.db.query<{ request_ids: string[] }>(
-      'SELECT request_ids FROM prescription WHERE id = $1::text',
-      [rx.id],
-    );
-    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${row.rows[0].request_ids[0]}`);
+    const ids = await requestIds(rx.id);
+    const request = await fhirFetch(server.fhirBase, `/MedicationRequest/${ids[0]}`);
     assert.equal(request.body.status, 'cancelled');
     assert.equal(request.body.statusReason.text, 'Erreur de dose');
   });
