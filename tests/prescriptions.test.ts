@@ -365,6 +365,9 @@ describe('a pharmacist attached to a pharmacy', () => {
     const doctor = await world.doctor.call('/api/prescriptions/pharmacies');
     assert.equal(doctor.status, 403);
     assert.equal(doctor.body.resourceType, 'OperationOutcome');
+    const anonymous = await fetch(`${server.url}/api/prescriptions/pharmacies`);
+    assert.equal(anonymous.status, 401);
+    assert.equal((await anonymous.json()).resourceType, 'OperationOutcome');
   });
 
   it('dispenses for that pharmacy without typing it; another name or INPE is refused and changes nothing', async () => {
