@@ -52,6 +52,15 @@ const requestIds = async (prescriptionId: string): Promise<string[]> =>
     )
   ).rows[0].request_ids;
 
+/** How many prescriptions the service keeps for the test's patient. */
+const rows = async (): Promise<number> =>
+  (
+    await server.platform.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM prescription WHERE patient_id = $1::text',
+      [world.patientId],
+    )
+  ).rows[0].n;
+
 const verify = (code: string) => fetch(`${server.url}/api/prescriptions/verify/${code}`);
 /** A pharmacist, signed in with their account, records the dispensing. */
 const dispense = (code: string, pharmacy = 'Pharmacie Al Amal, Rabat', by: Person = pharmacist) =>
@@ -126,6 +135,44 @@ describe('writing a prescription', () => {
     const res = await world.doctor.call('/api/prescriptions', { method: 'POST', body: invented });
     assert.equal(res.status, 400);
     assert.match(res.body.issue[0].diagnostics, /items\[0\]\.code/);
+  });
+
+  it('writes nothing when any part fails: the requests, their signature and the prescription are one transaction', async () => {
+    const count = async (type: string, param: string) =>
+      (await world.doctor.fhir(`/${type}?${param}=Patient/${world.patientId}&_summary=count`)).body.total;
+    const before = { requests: await count('MedicationRequest', 'subject'), rows: await rows() };
+    // a note the record refuses (a control character is not a FHIR string): 400, nothing kept
+    const refused = await world.doctor.call('/api/prescriptions', {
+      method: 'POST',
+      body: { patient: `Patient/${world.patientId}`, items: ITEMS, note: 'Revoir\u0007 si fièvre' },
+    });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.resourceType, 'OperationOutcome');
+    // the prescription's own row refused after the requests were written: they roll back with it
+    await server.platform.db.query(
+      `CREATE FUNCTION test_refuse_prescription() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
+    );
+    await server.platform.db.query(
+      `CREATE TRIGGER test_refuse_prescription BEFORE INSERT ON prescription
+         FOR EACH ROW EXECUTE FUNCTION test_refuse_prescription()`,
+    );
+    try {
+      const failed = await world.doctor.call('/api/prescriptions', {
+        method: 'POST',
+        body: { patient: `Patient/${world.patientId}`, items: ITEMS },
+      });
+      assert.equal(failed.status, 500);
+    } finally {
+      await server.platform.db.query('DROP TRIGGER test_refuse_prescription ON prescription');
+      await server.platform.db.query('DROP FUNCTION test_refuse_prescription()');
+    }
+    assert.equal(await count('MedicationRequest', 'subject'), before.requests);
+    assert.equal(await rows(), before.rows);
+    // and the next one is written whole
+    await prescribe();
+    assert.equal(await count('MedicationRequest', 'subject'), before.requests + ITEMS.length);
+    assert.equal(await rows(), before.rows + 1);
   });
 
   it('lets the patient and the prescriber list it with its code, print it in French and Arabic', async () => {

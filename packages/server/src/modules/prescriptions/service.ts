@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
-  Bundle,
   Location,
   MedicationDispense,
   MedicationRequest,
@@ -15,6 +14,7 @@ import type {
   Practitioner,
   Provenance,
   Reference,
+  Resource,
 } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
 import { auditInputsForFhir } from '../../audit/fhir-request.ts';
@@ -225,45 +225,53 @@ export class PrescriptionService {
       jws,
       at: now,
     });
-    const bundle: Bundle = {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        ...requests.map((r) => ({
-          resource: r,
-          request: { method: 'PUT' as const, url: `MedicationRequest/${r.id}` },
-        })),
-        { resource: provenance, request: { method: 'PUT' as const, url: `Provenance/${provenanceId}` } },
-      ],
-    };
-    // written as the prescriber: their write guard and their audit trail
-    const res = await this.ctx.fhir.handle({
-      method: 'POST',
-      path: '',
-      query: [],
-      headers: {},
-      body: bundle,
-      access: await this.ctx.access.resolve(principal),
-    });
-    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
-    if (res.status >= 400) {
-      const text = (res.body as { issue?: { diagnostics?: string }[] } | undefined)?.issue?.[0]?.diagnostics;
-      refuse(res.status, 'processing', text ?? 'The prescription could not be recorded');
-    }
+    // the requests, their signature and the prescription's row are one transaction, written as
+    // the prescriber (their write guard and the write hooks apply): a prescription is never
+    // recorded without its requests, nor requests left signed without a prescription to verify
+    const writer = this.ctx.store.as(await this.ctx.access.resolve(principal));
     const code = newVerificationCode();
-    await this.ctx.db.query(
-      `INSERT INTO prescription (id, code_hash, code_sealed, patient_id, prescriber, request_ids, provenance_id)
-       VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::text)`,
-      [
-        id,
-        codeHash(code),
-        seal(code, this.secretKey),
-        patientId,
-        practitioner,
-        requests.map((r) => r.id),
-        provenanceId,
-      ],
-    );
+    await this.ctx.db.transaction(async (tx) => {
+      // an id that exists already is refused (the ids are fresh: this only guards the create)
+      const created = (current: unknown, next: Resource): Resource => {
+        if (current) refuse(409, 'conflict', `${next.resourceType}/${next.id} exists already`);
+        return next;
+      };
+      for (const r of requests)
+        await writer.modifyWithin(tx, 'MedicationRequest', r.id as string, (current) => created(current, r));
+      await writer.modifyWithin(tx, 'Provenance', provenanceId, (current) => created(current, provenance));
+      await tx.query(
+        `INSERT INTO prescription (id, code_hash, code_sealed, patient_id, prescriber, request_ids, provenance_id)
+         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::text)`,
+        [
+          id,
+          codeHash(code),
+          seal(code, this.secretKey),
+          patientId,
+          practitioner,
+          requests.map((r) => r.id),
+          provenanceId,
+        ],
+      );
+    });
+    this.ctx.events.nudge();
+    // the audit names the prescriber, as a write of theirs through /fhir/R4 would
+    const patientIds = [`Patient/${patientId}`];
+    this.ctx.audit.record({
+      principal,
+      interaction: 'create',
+      resourceType: 'MedicationRequest',
+      ids: requests.map((r) => r.id as string),
+      patientIds,
+      outcome: 201,
+    });
+    this.ctx.audit.record({
+      principal,
+      interaction: 'create',
+      resourceType: 'Provenance',
+      ids: [provenanceId],
+      patientIds,
+      outcome: 201,
+    });
     return { id, code };
   }
 
