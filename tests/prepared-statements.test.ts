@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SqlClient } from '../packages/fhir/src/index.ts';
+import { FhirStore, migrate, type SqlClient } from '../packages/fhir/src/index.ts';
 import { openPglite } from '../packages/server/src/db/pglite.ts';
 import { openPostgres, statementNames } from '../packages/server/src/db/postgres.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
@@ -77,6 +77,53 @@ describe('statements kept prepared', () => {
     await db.query(insert, ['d', 5], { prepared: true });
     const ids = (await db.query<{ id: string }>('SELECT id FROM thing ORDER BY id')).rows.map((r) => r.id);
     assert.deepEqual(ids, ['a', 'b', 'd']);
+  });
+});
+
+describe('searches kept prepared', () => {
+  let db: SqlClient;
+  let drop: (() => Promise<void>) | undefined;
+  before(async () => {
+    if (testBackend() !== 'postgres') return;
+    const fresh = await freshPostgresDatabase();
+    drop = fresh.drop;
+    db = openPostgres(fresh.url, 1);
+    await migrate(db);
+  });
+  after(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  it('a search by one exact identifier is planned once per connection; other searches on their values', async (t) => {
+    if (testBackend() !== 'postgres') return t.skip('named statements exist on a PostgreSQL server only');
+    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
+    const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
+    for (const [value, family] of [
+      ['AB100001', 'Alaoui'],
+      ['AB100002', 'Bennani'],
+    ])
+      await store.create({ resourceType: 'Patient', identifier: [{ system, value }], name: [{ family }] });
+    const searches = (): Promise<{ statement: string }[]> =>
+      db
+        .query<{ statement: string }>(
+          "SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT r.id, r.content%'",
+        )
+        .then((r) => r.rows);
+    for (const value of ['AB100001', 'AB100002', 'AB999999']) {
+      const found = await store.search('Patient', [['identifier', `${system}|${value}`]]);
+      assert.equal(found.matches.length, value === 'AB999999' ? 0 : 1);
+    }
+    assert.equal((await searches()).length, 1, 'three values, one named statement');
+    // planned on their values: a name, a code without its system, several identifiers, another page size
+    await store.search('Patient', [['name', 'Ben']]);
+    await store.search('Patient', [['identifier', 'AB100001']]);
+    await store.search('Patient', [['identifier', `${system}|AB100001,${system}|AB100002`]]);
+    await store.search('Patient', [
+      ['identifier', `${system}|AB100001`],
+      ['_count', '7'],
+    ]);
+    assert.equal((await searches()).length, 1);
   });
 });
 

@@ -12,7 +12,8 @@ export interface QueryOptions {
    * The text is one of a few fixed statements run on every request of its kind (a single write, a
    * read by id, a lock): a server connection keeps it parsed as a named statement instead of parsing
    * and planning it on every call (PostgreSQL's plan cache then chooses between custom and generic
-   * plans). Never for a search: its text varies and its plan must see its values.
+   * plans). Not for searches, whose text varies and whose plan must see their values — except a
+   * search by one exact identifier or id (`search/run.ts`), whose plan is the same for every value.
    */
   prepared?: boolean;
 }

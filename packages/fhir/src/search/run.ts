@@ -9,7 +9,7 @@ import { type AccessScope, careListOnly, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
-import type { IncludeSpec, SearchQuery } from './parse.ts';
+import { DEFAULT_COUNT, type IncludeSpec, type SearchQuery } from './parse.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor, type SortKey, sortKeys } from './sort.ts';
 import { SqlParams } from './sql-params.ts';
 
@@ -66,6 +66,7 @@ export async function runSearch(
   const page = await db.query<Record<string, string | null> & { patients: string[] }>(
     statements.page(p, keys, cursor, q.count + 1),
     p.values,
+    { prepared: samePlanForEveryValue(q, options) },
   );
   const rows = page.rows.slice(0, q.count);
   const matches = rows.map((row) => JSON.parse(row.content as string) as Resource);
@@ -80,6 +81,30 @@ export async function runSearch(
   for (const row of rows) for (const patient of row.patients) patients.add(patient);
   const included = await resolveIncludes(db, q, matches, options, warnings, patients);
   return { matches, included, total, nextCursor, warnings, patients: [...patients] };
+}
+
+/**
+ * A search by one exact identifier (`system|value`) or one id, unscoped, in id order: whatever the
+ * value, it matches one resource or a few through one index entry, so one plan serves every value
+ * and its text is kept prepared (parsed and planned once per connection: the CNIE look-up of every
+ * admission). Other searches are planned on their values (a common code and a rare one want
+ * different plans), and a caller's scope changes the text. The page size is in the text: only the
+ * default and 1 are kept, so that no client spends the pool's statement names on page sizes.
+ */
+function samePlanForEveryValue(q: SearchQuery, options: SearchOptions): boolean {
+  return (
+    options.scope === undefined &&
+    q.sort.length === 0 &&
+    (q.count === DEFAULT_COUNT || q.count === 1) &&
+    q.filters.length === 1 &&
+    q.filters.every(
+      (f) =>
+        f.kind === 'param' &&
+        f.modifier === undefined &&
+        f.values.length === 1 &&
+        ((f.code === 'identifier' && /^[^|]+\|.+$/.test(f.values[0])) || f.code === '_id'),
+    )
+  );
 }
 
 interface SearchStatements {
