@@ -246,6 +246,7 @@ export class FhirStore {
          JOIN resource r ON r.resource_type = k.t AND r.id = k.i
          JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id`,
       p.values,
+      { prepared: scope === undefined }, // a scope's condition varies with the caller
     );
     const rows = new Map<string, { type: string; id: string; patients: string[]; located: Located }>();
     for (const row of result.rows) {

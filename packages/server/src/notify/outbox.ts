@@ -60,6 +60,7 @@ export async function enqueueNotification(tx: SqlExecutor, n: Notification): Pro
       n.expiresAt?.toISOString() ?? null,
       n.sensitive ?? false,
     ],
+    { prepared: true },
   );
   return id;
 }

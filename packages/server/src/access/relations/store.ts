@@ -123,6 +123,7 @@ async function grantRelations(tx: SqlExecutor, grants: RelationGrant[]): Promise
        start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, end_reason = NULL
      RETURNING id, basis, actor, source`,
     [JSON.stringify([...rows.values()])],
+    { prepared: true }, // every booking and registration: one text, one plan for any number of rows
   );
   const idByKey = new Map(written.rows.map((r) => [r.basis ? keyOf(r) : r.id, r.id]));
   return grants.map((grant, i) => ({ ...grant, id: idByKey.get(keys[i]) as string }));

@@ -99,6 +99,7 @@ async function bookSlot(
       `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.active
          FROM sched_slot s LEFT JOIN sched_schedule sc ON sc.schedule_id = s.schedule_id WHERE s.slot_id = $1::text`,
       [slotId],
+      { prepared: true }, // every attempt, the losers' only statement
     )
   ).rows[0];
   if (seen && (!seen.practitioner || !seen.active)) notFound('This slot belongs to no bookable practitioner');

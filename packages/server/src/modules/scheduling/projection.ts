@@ -82,6 +82,7 @@ async function projectSlots(tx: SqlExecutor, slots: { id: string; slot: Slot | u
      ON CONFLICT (slot_id) DO UPDATE SET schedule_id = EXCLUDED.schedule_id, start_at = EXCLUDED.start_at,
        end_at = EXCLUDED.end_at, status = EXCLUDED.status, appointment = EXCLUDED.appointment`,
     [JSON.stringify(rows)],
+    { prepared: true }, // every Slot written: one text, one plan for any number of rows
   );
 }
 
