@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './pg-throwaway.ts';
@@ -15,6 +15,23 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from './pg-throwaway.t
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const CHROMIUM = '/usr/bin/chromium';
 const inCI = process.env.CI === 'true';
+/**
+ * Integration files run this many at a time. Each file starts its own server on its own database
+ * (a fresh PGlite directory, or a fresh database in the throwaway cluster) on ports it picks, so
+ * files do not share state; two at a time keeps both cores of a small machine busy (a file mostly
+ * waits on one thread: its server, its database or its browser). SAHTI_TEST_CONCURRENCY=1 runs
+ * them one by one, e.g. to read one file's timing alone.
+ */
+const integrationConcurrency = (() => {
+  const asked = process.env.SAHTI_TEST_CONCURRENCY;
+  if (asked === undefined || asked === '') return Math.min(2, availableParallelism());
+  const n = Number(asked);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`SAHTI_TEST_CONCURRENCY must be a whole number >= 1, got '${asked}'`);
+    process.exit(2);
+  }
+  return n;
+})();
 
 interface Counts {
   passed: number;
@@ -194,6 +211,30 @@ function summaryLine(): string {
   return `${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`;
 }
 
+/**
+ * Writes the migrated embedded cluster the PGlite pass starts from (scripts/pglite-template.ts);
+ * its path, or undefined when it could not be made — the servers then run initdb each, as before.
+ */
+async function pgliteTemplate(path: string): Promise<string | undefined> {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'pglite-template.ts'), path], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const code = await new Promise<number>((done) => {
+    child.on('error', () => done(1));
+    child.on('exit', (status) => done(status ?? 1));
+  });
+  if (code === 0 && existsSync(path)) return path;
+  console.log(
+    `\n*** no PGlite template (each server runs initdb instead): ${errors.trim().slice(-2000)} ***`,
+  );
+  return undefined;
+}
+
 // ---- main --------------------------------------------------------------------
 type PgStart = { pg: ThrowawayPostgres | undefined } | { error: unknown };
 let pgStart: Promise<PgStart> | undefined;
@@ -228,16 +269,25 @@ async function main(): Promise<number> {
     );
   }
   reportDir = await mkdtemp(join(tmpdir(), 'sahti-test-'));
+  // The PGlite pass's servers start from one migrated cluster, made while the unit tests run.
+  const template =
+    wantIntegration && integration.length > 0 ? pgliteTemplate(join(reportDir, 'pglite.tar')) : undefined;
 
   // The parent's own DB variables must not leak into the passes.
   const baseEnv = { ...process.env };
   delete baseEnv.SAHTI_TEST_DB;
   delete baseEnv.SAHTI_TEST_DATABASE_URL;
+  delete baseEnv.SAHTI_TEST_PGLITE_TEMPLATE;
 
   if (wantUnit) await runPass('unit', unit, undefined, baseEnv); // default concurrency: unit files are independent
-  // Integration files each start a server (and PGlite instance): one at a time.
-  if (wantIntegration)
-    await runPass('integration (pglite)', integration, 1, { ...baseEnv, SAHTI_TEST_DB: 'pglite' });
+  if (wantIntegration) {
+    const templatePath = await template;
+    await runPass('integration (pglite)', integration, integrationConcurrency, {
+      ...baseEnv,
+      SAHTI_TEST_DB: 'pglite',
+      ...(templatePath ? { SAHTI_TEST_PGLITE_TEMPLATE: templatePath } : {}),
+    });
+  }
 
   let setupFailed = false;
   if (postgresPass && pgStart) {
@@ -256,7 +306,7 @@ async function main(): Promise<number> {
         setupFailed = true;
       }
     } else {
-      await runPass('integration (postgres)', integration, 1, {
+      await runPass('integration (postgres)', integration, integrationConcurrency, {
         ...baseEnv,
         SAHTI_TEST_DB: 'postgres',
         SAHTI_TEST_DATABASE_URL: started.pg.url,

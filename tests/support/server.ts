@@ -4,6 +4,7 @@
  * database created on the SAHTI_TEST_DATABASE_URL server (dropped again on close).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { AuthConfig } from '../../packages/server/src/auth/index.ts';
 import type { Config } from '../../packages/server/src/kernel/config.ts';
@@ -48,6 +49,18 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
+/**
+ * The migrated cluster scripts/test.ts made for this pass (SAHTI_TEST_PGLITE_TEMPLATE), read once
+ * per test process; undefined when a file runs alone: its servers then run initdb.
+ */
+let template: Blob | undefined;
+function pgliteTemplate(): Blob | undefined {
+  const path = process.env.SAHTI_TEST_PGLITE_TEMPLATE;
+  if (!path) return undefined;
+  template ??= new Blob([readFileSync(path)]);
+  return template;
+}
+
 /** `options.auth` overrides identity settings (token lifetime, lockout policy, SMTP_URL…). */
 export async function startTestServer(
   overrides: Partial<Config> = {},
@@ -57,6 +70,7 @@ export async function startTestServer(
   // a test that brings its own database (a primary with a replica, say) gets no fresh one
   const database =
     backend === 'postgres' && !overrides.databaseUrl ? await freshPostgresDatabase() : undefined;
+  const embeddedTemplate = backend === 'pglite' && !overrides.dataDir ? pgliteTemplate() : undefined;
   const platform = await createPlatform(
     {
       port: 0,
@@ -69,6 +83,7 @@ export async function startTestServer(
       // generous: fuzz and leak-hunt tests send thousands of requests; throttling has its own test
       rateLimitPerMinute: 1_000_000,
       bootstrapClient: `${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`,
+      ...(embeddedTemplate ? { embeddedTemplate } : {}),
       ...overrides,
     },
     { auth: options.auth, ...(options.modules ? { modules: options.modules } : {}) },

@@ -74,6 +74,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir || undefined,
+    ...(config.embeddedTemplate ? { template: config.embeddedTemplate } : {}),
     migrations: modules.flatMap((m) => m.migrations ?? []),
   });
   const store = new FhirStore(db, {

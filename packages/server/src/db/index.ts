@@ -12,6 +12,8 @@ export interface DatabaseConfig {
   databaseUrl?: string;
   /** Folder for the embedded database; undefined means in memory (tests). */
   dataDir?: string;
+  /** An in-memory database starts as a copy of this PGlite tarball (Config.embeddedTemplate). */
+  template?: Blob;
   /** The modules' own migrations, applied after the server's. */
   migrations?: Migration[];
 }
@@ -27,7 +29,7 @@ export const SERVER_MIGRATIONS: Migration[] = [
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl)
-    : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined);
+    : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined, config.template);
   await migrate(db, [...SERVER_MIGRATIONS, ...(config.migrations ?? [])]);
   // PGlite has no autovacuum: give the planner the tables' real sizes at every start
   await analyze(db);

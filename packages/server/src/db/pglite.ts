@@ -64,14 +64,20 @@ async function initializeAside(dataDir: string): Promise<void> {
   }
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<SqlClient> {
+/**
+ * `template` (in memory only): a data-directory tarball from `dumpDataDir` to start from instead of
+ * running initdb — a few times faster (tests start a server per file from one migrated cluster).
+ */
+export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
   if (dataDir) await initializeAside(dataDir);
-  const pg = await PGlite.create(dataDir ? { dataDir } : {}).catch((err) => {
-    release();
-    throw err;
-  });
+  const pg = await PGlite.create(dataDir ? { dataDir } : template ? { loadDataDir: template } : {}).catch(
+    (err) => {
+      release();
+      throw err;
+    },
+  );
   let inFlight = 0;
   // PGlite runs on this thread and resolves its promises as microtasks: a loop of awaited
   // statements (an event dispatcher, a bulk job) would never let the event loop reach the

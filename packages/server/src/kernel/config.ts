@@ -8,6 +8,12 @@ export interface Config {
   publicUrl?: string;
   databaseUrl?: string;
   dataDir: string;
+  /**
+   * With no dataDir (an in-memory embedded database): start from this PGlite data-directory tarball
+   * (`dumpDataDir`) instead of running initdb. The test runner makes one migrated cluster per run
+   * and every test server starts from it; migrations still bring it up to date.
+   */
+  embeddedTemplate?: Blob;
   seedDemo: boolean;
   /** Largest accepted request body, in bytes (transaction bundles are the big ones). */
   bodyLimit: number;
