@@ -212,11 +212,11 @@ function summaryLine(): string {
 }
 
 /**
- * Writes the migrated embedded cluster the PGlite pass starts from (scripts/pglite-template.ts);
- * its path, or undefined when it could not be made — the servers then run initdb each, as before.
+ * Makes the migrated database a pass's servers start from (scripts/test-template.ts); true when
+ * made, false when not — the servers then run initdb and the migrations each, as before.
  */
-async function pgliteTemplate(path: string): Promise<string | undefined> {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'pglite-template.ts'), path], {
+async function makeTemplate(args: string[]): Promise<boolean> {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'test-template.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -228,14 +228,17 @@ async function pgliteTemplate(path: string): Promise<string | undefined> {
     child.on('error', () => done(1));
     child.on('exit', (status) => done(status ?? 1));
   });
-  if (code === 0 && existsSync(path)) return path;
+  if (code === 0) return true;
   console.log(
-    `\n*** no PGlite template (each server runs initdb instead): ${errors.trim().slice(-2000)} ***`,
+    `\n*** no ${args[0]} template (each server migrates its own database): ${errors.trim().slice(-2000)} ***`,
   );
-  return undefined;
+  return false;
 }
 
 // ---- main --------------------------------------------------------------------
+/** The database of the throwaway cluster that test databases are copied from (CREATE DATABASE … TEMPLATE). */
+const PG_TEMPLATE = 'sahti_template';
+
 type PgStart = { pg: ThrowawayPostgres | undefined } | { error: unknown };
 let pgStart: Promise<PgStart> | undefined;
 
@@ -270,22 +273,26 @@ async function main(): Promise<number> {
   }
   reportDir = await mkdtemp(join(tmpdir(), 'sahti-test-'));
   // The PGlite pass's servers start from one migrated cluster, made while the unit tests run.
+  const templateFile = join(reportDir, 'pglite.tar');
   const template =
-    wantIntegration && integration.length > 0 ? pgliteTemplate(join(reportDir, 'pglite.tar')) : undefined;
+    wantIntegration && integration.length > 0
+      ? makeTemplate(['pglite', templateFile])
+      : Promise.resolve(false);
 
   // The parent's own DB variables must not leak into the passes.
   const baseEnv = { ...process.env };
   delete baseEnv.SAHTI_TEST_DB;
   delete baseEnv.SAHTI_TEST_DATABASE_URL;
   delete baseEnv.SAHTI_TEST_PGLITE_TEMPLATE;
+  delete baseEnv.SAHTI_TEST_PG_TEMPLATE;
 
   if (wantUnit) await runPass('unit', unit, undefined, baseEnv); // default concurrency: unit files are independent
   if (wantIntegration) {
-    const templatePath = await template;
+    const made = await template;
     await runPass('integration (pglite)', integration, integrationConcurrency, {
       ...baseEnv,
       SAHTI_TEST_DB: 'pglite',
-      ...(templatePath ? { SAHTI_TEST_PGLITE_TEMPLATE: templatePath } : {}),
+      ...(made ? { SAHTI_TEST_PGLITE_TEMPLATE: templateFile } : {}),
     });
   }
 
@@ -306,10 +313,12 @@ async function main(): Promise<number> {
         setupFailed = true;
       }
     } else {
+      const made = await makeTemplate(['postgres', started.pg.url, PG_TEMPLATE]);
       await runPass('integration (postgres)', integration, integrationConcurrency, {
         ...baseEnv,
         SAHTI_TEST_DB: 'postgres',
         SAHTI_TEST_DATABASE_URL: started.pg.url,
+        ...(made ? { SAHTI_TEST_PG_TEMPLATE: PG_TEMPLATE } : {}),
       });
     }
   } else if (flags.has('--pglite-only') && integration.length > 0) {

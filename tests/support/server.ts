@@ -27,14 +27,23 @@ export function testBackend(): 'pglite' | 'postgres' {
   return process.env.SAHTI_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 }
 
-/** A fresh, empty database on the test PostgreSQL server; returns its URL and a drop function. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database on the test PostgreSQL server; returns its URL and a drop function. Empty, or with
+ * `migrated`, a copy of the migrated template scripts/test.ts made for the pass
+ * (SAHTI_TEST_PG_TEMPLATE) when there is one.
+ */
+export async function freshPostgresDatabase(
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const serverUrl = process.env.SAHTI_TEST_DATABASE_URL;
   if (!serverUrl) throw new Error('SAHTI_TEST_DB=postgres needs SAHTI_TEST_DATABASE_URL');
   const name = `sahti_test_${randomBytes(6).toString('hex')}`;
+  const template = options.migrated ? process.env.SAHTI_TEST_PG_TEMPLATE : undefined;
+  if (template !== undefined && !/^[a-z_][a-z0-9_]*$/.test(template))
+    throw new Error(`SAHTI_TEST_PG_TEMPLATE is not a database name: ${template}`);
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -69,7 +78,9 @@ export async function startTestServer(
   const backend = testBackend();
   // a test that brings its own database (a primary with a replica, say) gets no fresh one
   const database =
-    backend === 'postgres' && !overrides.databaseUrl ? await freshPostgresDatabase() : undefined;
+    backend === 'postgres' && !overrides.databaseUrl
+      ? await freshPostgresDatabase({ migrated: true })
+      : undefined;
   const embeddedTemplate = backend === 'pglite' && !overrides.dataDir ? pgliteTemplate() : undefined;
   const platform = await createPlatform(
     {
