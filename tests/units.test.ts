@@ -990,4 +990,41 @@ describe('device gateway', () => {
     });
     assert.equal(read.status, 403, 'and reads nothing');
   });
+
+  it('registers the client and its unit together, or neither', async () => {
+    const clients = async () =>
+      Number(
+        (
+          await server.platform.db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM auth_client WHERE client_id LIKE 'gateway-%'`,
+          )
+        ).rows[0]?.n,
+      );
+    const before = await clients();
+    await server.platform.db.query(
+      `CREATE FUNCTION test_refuse_gateway() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
+    );
+    await server.platform.db.query(
+      `CREATE TRIGGER test_refuse_gateway BEFORE INSERT ON units_gateway
+         FOR EACH ROW EXECUTE FUNCTION test_refuse_gateway()`,
+    );
+    try {
+      const failed = await world.admin.call(`/api/units/${world.unitA}/gateways`, {
+        method: 'POST',
+        body: {},
+      });
+      assert.equal(failed.status, 500);
+    } finally {
+      await server.platform.db.query('DROP TRIGGER test_refuse_gateway ON units_gateway');
+      await server.platform.db.query('DROP FUNCTION test_refuse_gateway()');
+    }
+    assert.equal(await clients(), before, 'no gateway client left tied to no unit');
+    const registered = await world.admin.call(`/api/units/${world.unitA}/gateways`, {
+      method: 'POST',
+      body: {},
+    });
+    assert.equal(registered.status, 201);
+    assert.equal(await clients(), before + 1);
+  });
 });

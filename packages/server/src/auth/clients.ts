@@ -52,8 +52,32 @@ export async function createClient(
   db: SqlExecutor,
   input: NewClient,
 ): Promise<{ clientId: string; secret?: string }> {
+  const client = await clientToRegister(input);
+  await registerClient(db, client);
+  return client.issued;
+}
+
+/** A client ready to be stored: its secret generated and hashed (the slow part, done outside any transaction). */
+export interface ClientToRegister {
+  input: NewClient;
+  secretHash: string | null;
+  /** What the caller is given once: the id and, unless public, the secret in clear. */
+  issued: { clientId: string; secret?: string };
+}
+
+export async function clientToRegister(input: NewClient): Promise<ClientToRegister> {
   const secret = input.public ? undefined : (input.secret ?? randomToken());
   if (input.kind === 'system' && input.public) throw new Error('A system client cannot be public');
+  return {
+    input,
+    secretHash: secret ? await hashPassword(secret) : null,
+    issued: { clientId: input.clientId, ...(secret ? { secret } : {}) },
+  };
+}
+
+/** Stores a prepared client, e.g. inside the transaction of a module's own row about it. */
+export async function registerClient(db: SqlExecutor, client: ClientToRegister): Promise<void> {
+  const { input } = client;
   await db.query(
     `INSERT INTO auth_client (client_id, name, kind, secret_hash, public, allowed_scopes, redirect_uris, demo)
      VALUES ($1::text, $2::text, $3::text, $4::text, $5::boolean, $6::text[], $7::text[], $8::boolean)
@@ -62,14 +86,13 @@ export async function createClient(
       input.clientId,
       input.name,
       input.kind,
-      secret ? await hashPassword(secret) : null,
+      client.secretHash,
       input.public ?? false,
       input.allowedScopes,
       input.redirectUris ?? [],
       input.demo ?? false,
     ],
   );
-  return { clientId: input.clientId, ...(secret ? { secret } : {}) };
 }
 
 export async function findClient(db: SqlExecutor, clientId: string): Promise<OAuthClient | undefined> {

@@ -3,7 +3,15 @@ export { type Account, createAccount, type NewAccount } from './accounts.ts';
 export { addressBucket } from './address.ts';
 export { type AuthenticationOptions, authenticationPlugin } from './authentication-plugin.ts';
 export { type Authenticator, type AuthOutcome, createAuthenticator } from './authenticator.ts';
-export { bootstrapSystemClient, createClient, type NewClient, type OAuthClient } from './clients.ts';
+export {
+  bootstrapSystemClient,
+  type ClientToRegister,
+  clientToRegister,
+  createClient,
+  type NewClient,
+  type OAuthClient,
+  registerClient,
+} from './clients.ts';
 export { verifySensitiveActionCode } from './code-routes.ts';
 export { type AuthConfig, readAuthConfig } from './config.ts';
 export {

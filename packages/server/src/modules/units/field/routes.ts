@@ -9,7 +9,7 @@
 import type { Bundle, BundleEntry, Observation, Patient, Schedule } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
 import { CARE_ROLES } from '../../../access/policy.ts';
-import { createClient } from '../../../auth/index.ts';
+import { clientToRegister, registerClient } from '../../../auth/index.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import { medicineDisplay, medicines } from '../../prescriptions/medicines.ts';
 import { localDate, weekdayOf } from '../../scheduling/calendar.ts';
@@ -82,16 +82,21 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     requireRole(principal, ['administrator'], 'register device gateways');
     const unit = await readUnit(store, req.params.id);
     const clientId = `${GATEWAY_CLIENT_PREFIX}${unit.id}-${crypto.randomUUID().slice(0, 8)}`;
-    const created = await createClient(db, {
+    const client = await clientToRegister({
       clientId,
       name: `Device gateway of ${unit.name}`,
       kind: 'system',
       allowedScopes: ['system/Observation.c'],
     });
-    await db.query(
-      'INSERT INTO units_gateway (client_id, unit, created_by) VALUES ($1::text, $2::text, $3::text)',
-      [clientId, `Organization/${unit.id}`, principal.fhirUser ?? `account:${principal.id}`],
-    );
+    // the client and its unit commit together: never a gateway client tied to no unit
+    await db.transaction(async (tx) => {
+      await registerClient(tx, client);
+      await tx.query(
+        'INSERT INTO units_gateway (client_id, unit, created_by) VALUES ($1::text, $2::text, $3::text)',
+        [clientId, `Organization/${unit.id}`, principal.fhirUser ?? `account:${principal.id}`],
+      );
+    });
+    const created = client.issued;
     gateways.forget();
     return reply
       .code(201)
