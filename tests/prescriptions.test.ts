@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { bookConsultation, type ConsultationWorld, seedConsultationWorld } from './support/consultation.ts';
+import { whileInsertsRefused } from './support/no-write.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
@@ -149,24 +150,13 @@ describe('writing a prescription', () => {
     assert.equal(refused.status, 400, JSON.stringify(refused.body));
     assert.equal(refused.body.resourceType, 'OperationOutcome');
     // the prescription's own row refused after the requests were written: they roll back with it
-    await server.platform.db.query(
-      `CREATE FUNCTION test_refuse_prescription() RETURNS trigger LANGUAGE plpgsql AS
-         $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
-    );
-    await server.platform.db.query(
-      `CREATE TRIGGER test_refuse_prescription BEFORE INSERT ON prescription
-         FOR EACH ROW EXECUTE FUNCTION test_refuse_prescription()`,
-    );
-    try {
+    await whileInsertsRefused(server, 'prescription', async () => {
       const failed = await world.doctor.call('/api/prescriptions', {
         method: 'POST',
         body: { patient: `Patient/${world.patientId}`, items: ITEMS },
       });
       assert.equal(failed.status, 500);
-    } finally {
-      await server.platform.db.query('DROP TRIGGER test_refuse_prescription ON prescription');
-      await server.platform.db.query('DROP FUNCTION test_refuse_prescription()');
-    }
+    });
     assert.equal(await count('MedicationRequest', 'subject'), before.requests);
     assert.equal(await rows(), before.rows);
     // and the next one is written whole

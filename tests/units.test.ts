@@ -20,6 +20,7 @@ import { deriveSlots, templateOf } from '../packages/server/src/modules/scheduli
 import { sendVisitNotices } from '../packages/server/src/modules/units/tours/notices.ts';
 import { renderTemplate } from '../packages/server/src/notify/templates.ts';
 import { ecgPdf, ecgStrip, photo, prescription, referral } from './support/field-records.ts';
+import { whileInsertsRefused } from './support/no-write.ts';
 import { type Person, signIn } from './support/people.ts';
 import { clientToken, fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 import { FIELD, fieldVisit, seedUnitsWorld, sync, type UnitsWorld } from './support/units-world.ts';
@@ -1001,24 +1002,13 @@ describe('device gateway', () => {
         ).rows[0]?.n,
       );
     const before = await clients();
-    await server.platform.db.query(
-      `CREATE FUNCTION test_refuse_gateway() RETURNS trigger LANGUAGE plpgsql AS
-         $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
-    );
-    await server.platform.db.query(
-      `CREATE TRIGGER test_refuse_gateway BEFORE INSERT ON units_gateway
-         FOR EACH ROW EXECUTE FUNCTION test_refuse_gateway()`,
-    );
-    try {
+    await whileInsertsRefused(server, 'units_gateway', async () => {
       const failed = await world.admin.call(`/api/units/${world.unitA}/gateways`, {
         method: 'POST',
         body: {},
       });
       assert.equal(failed.status, 500);
-    } finally {
-      await server.platform.db.query('DROP TRIGGER test_refuse_gateway ON units_gateway');
-      await server.platform.db.query('DROP FUNCTION test_refuse_gateway()');
-    }
+    });
     assert.equal(await clients(), before, 'no gateway client left tied to no unit');
     const registered = await world.admin.call(`/api/units/${world.unitA}/gateways`, {
       method: 'POST',

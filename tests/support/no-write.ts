@@ -83,3 +83,27 @@ export function incompressible(n: number): string {
   for (let i = 0; i < n; i++) out += String.fromCharCode(33 + Math.floor(Math.random() * 90));
   return out;
 }
+
+/**
+ * Runs `work` while every INSERT into `table` fails (a trigger raising an error): the way to make
+ * the last step of a multi-step write fail and check that the earlier steps rolled back with it.
+ */
+export async function whileInsertsRefused(
+  server: TestServer,
+  table: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const db = server.platform.db;
+  const name = `test_refuse_${table}`;
+  await db.query(
+    `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS
+       $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`,
+  );
+  await db.query(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  try {
+    await work();
+  } finally {
+    await db.query(`DROP TRIGGER ${name} ON ${table}`);
+    await db.query(`DROP FUNCTION ${name}()`);
+  }
+}
