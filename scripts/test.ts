@@ -216,7 +216,25 @@ function summaryLine(): string {
  * made, false when not — the servers then run initdb and the migrations each, as before.
  */
 async function makeTemplate(args: string[]): Promise<boolean> {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'test-template.ts'), ...args], {
+  const { code, errors } = await runScript(join(root, 'scripts', 'test-template.ts'), args);
+  if (code === 0) return true;
+  console.log(`\n*** no ${args[0]} template (each server migrates its own database): ${errors} ***`);
+  return false;
+}
+
+/**
+ * Builds the web app once, before the integration files start: two browser files running at once
+ * would each find packages/web/dist stale and run vite into the same folder, and one build fails.
+ * A failure is printed; the browser files then report it themselves.
+ */
+async function buildWebApp(): Promise<void> {
+  const { code, errors } = await runScript(join(root, 'packages', 'web', 'scripts', 'build-if-stale.ts'), []);
+  if (code !== 0) console.log(`\n*** building the web app failed (${code}): ${errors} ***`);
+}
+
+/** Runs a script with this Node; its exit code and the end of its stderr. */
+async function runScript(script: string, args: string[]): Promise<{ code: number; errors: string }> {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -228,11 +246,7 @@ async function makeTemplate(args: string[]): Promise<boolean> {
     child.on('error', () => done(1));
     child.on('exit', (status) => done(status ?? 1));
   });
-  if (code === 0) return true;
-  console.log(
-    `\n*** no ${args[0]} template (each server migrates its own database): ${errors.trim().slice(-2000)} ***`,
-  );
-  return false;
+  return { code, errors: errors.trim().slice(-2000) };
 }
 
 // ---- main --------------------------------------------------------------------
@@ -278,6 +292,7 @@ async function main(): Promise<number> {
     wantIntegration && integration.length > 0
       ? makeTemplate(['pglite', templateFile])
       : Promise.resolve(false);
+  const webBuilt = wantIntegration && integration.some(isBrowser) ? buildWebApp() : Promise.resolve();
 
   // The parent's own DB variables must not leak into the passes.
   const baseEnv = { ...process.env };
@@ -288,7 +303,7 @@ async function main(): Promise<number> {
 
   if (wantUnit) await runPass('unit', unit, undefined, baseEnv); // default concurrency: unit files are independent
   if (wantIntegration) {
-    const made = await template;
+    const [made] = await Promise.all([template, webBuilt]);
     await runPass('integration (pglite)', integration, integrationConcurrency, {
       ...baseEnv,
       SAHTI_TEST_DB: 'pglite',

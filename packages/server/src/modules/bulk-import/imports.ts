@@ -44,7 +44,10 @@ const iso = (d: Date | string): string => new Date(d).toISOString();
 export async function findImport(db: SqlExecutor, id: string): Promise<ImportJob | undefined> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
   const row = (await db.query<ImportRow>('SELECT * FROM bulk_import WHERE id = $1::uuid', [id])).rows[0];
-  if (!row) return undefined;
+  return row ? jobOf(row) : undefined;
+}
+
+function jobOf(row: ImportRow): ImportJob {
   return {
     id: row.id,
     owner: row.owner,
@@ -140,18 +143,27 @@ export async function recordProgress(
   );
 }
 
-/** The job has ended: its staged lines are no longer needed. */
+/**
+ * The job has ended: returns it as it ended (undefined when it was no longer running: cancelled
+ * meanwhile). The caller audits it at once, before anything else is awaited, so a client that sees
+ * the status URL say `completed` finds the summary event already queued; then drops the staged lines.
+ */
 export async function finishImport(
   db: SqlExecutor,
   id: string,
   status: 'completed' | 'failed',
   failure?: string,
-): Promise<void> {
-  await db.query(
+): Promise<ImportJob | undefined> {
+  const { rows } = await db.query<ImportRow>(
     `UPDATE bulk_import SET status = $2::text, failure = $3::text, finished_at = now()
-     WHERE id = $1::uuid AND status = 'running'`,
+     WHERE id = $1::uuid AND status = 'running' RETURNING *`,
     [id, status, failure ?? null],
   );
+  return rows[0] ? jobOf(rows[0]) : undefined;
+}
+
+/** The job has ended: its staged lines are no longer needed. */
+export async function dropStagedLines(db: SqlExecutor, id: string): Promise<void> {
   await db.query('DELETE FROM bulk_import_line WHERE import_id = $1::uuid', [id]);
 }
 

@@ -14,9 +14,11 @@ import type { ModuleContext } from '../../kernel/module.ts';
 import type { Principal } from '../../kernel/principal.ts';
 import {
   claimImport,
+  dropStagedLines,
   findImport,
   finishImport,
   ImportCancelled,
+  type ImportJob,
   recordProgress,
   stagedLines,
 } from './imports.ts';
@@ -71,6 +73,7 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
       const rows = await stagedLines(ctx.db, id, from, settings.batchLines);
       return rows.length === 0 ? undefined : assembleBatch(rows, pool);
     };
+    let ended: ImportJob | undefined;
     try {
       let batch = await next(started.nextLine);
       while (batch) {
@@ -84,19 +87,26 @@ export function runImportJob(ctx: ModuleContext, settings: BulkImportSettings) {
         ctx.events.nudge();
         batch = following;
       }
-      await finishImport(ctx.db, id, 'completed');
+      ended = await finishImport(ctx.db, id, 'completed');
     } catch (err) {
       // cancelled: the DELETE that cancelled it recorded the audit event
       if (err instanceof ImportCancelled) return;
       // retried (or taken over after a stop): resumes at the last committed batch
       if (job.signal.aborted || job.attempt < job.maxAttempts) throw err;
-      await finishImport(ctx.db, id, 'failed', 'The import stopped on an internal error; it has been logged');
+      ended = await finishImport(
+        ctx.db,
+        id,
+        'failed',
+        'The import stopped on an internal error; it has been logged',
+      );
       ctx.log.error(`bulk-import ${id}: ${(err as Error).message}`);
     } finally {
+      // the summary event first, before anything else is awaited: a client polling the status URL
+      // that sees the job ended finds its event queued (a cancelled job was audited by the DELETE)
+      if (ended) auditImport(ctx.audit, ended, ended.status);
       await pool.close();
     }
-    const ended = await findImport(ctx.db, id);
-    if (ended) auditImport(ctx.audit, ended, ended.status);
+    await dropStagedLines(ctx.db, id);
   };
 }
 
