@@ -4,6 +4,7 @@
  *
  *   node bench/scheduling.ts [--backend postgres|pglite] [--practitioners 2000] [--days 60]
  *                            [--seconds 8] [--concurrency 4] [--booking-workers 12] [--quick]
+ *                            [--profile <dir>] [--statements]
  *
  * Data, through the server's FHIR API in transaction bundles (PUT with ids, so the whole import
  * is what a directory feed would send): Organizations and Locations in real communes (HCP 2024),
@@ -68,6 +69,8 @@ const { values: flags } = parseArgs({
     'booking-workers': { type: 'string' },
     quick: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const QUICK = flags.quick;
@@ -374,9 +377,45 @@ function cpuNow(s: ServerProcess, database: string | undefined): number {
   return total;
 }
 
+/** --statements: forget what pg_stat_statements counted so far. */
+async function resetStatements(pool: pg.Pool | undefined): Promise<void> {
+  if (!flags.statements || !pool) return;
+  await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await pool.query('SELECT pg_stat_statements_reset()');
+}
+
+/** --statements: the statements since the reset, per unit of work, the costliest first. */
+async function printStatements(pool: pg.Pool | undefined, label: string, units: number): Promise<void> {
+  if (!flags.statements || !pool || units === 0) return;
+  const { rows } = await pool.query<{ calls: string; ms: number; query: string }>(
+    `SELECT calls, total_exec_time + total_plan_time AS ms, query FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND query NOT LIKE '%pg_stat_statements%'
+      ORDER BY ms DESC`,
+  );
+  const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
+  const ms = rows.reduce((n, r) => n + r.ms, 0);
+  console.log(
+    `\n### Statements: ${label} — ${units} units, ${(calls / units).toFixed(1)} statements and ${(ms / units).toFixed(2)} ms of execution each\n`,
+  );
+  console.log('| calls / unit | ms / unit | statement |\n|---:|---:|---|');
+  for (const r of rows.slice(0, 20))
+    console.log(
+      `| ${(Number(r.calls) / units).toFixed(2)} | ${(r.ms / units).toFixed(3)} | ${r.query.replace(/\s+/g, ' ').slice(0, 110).replaceAll('|', '\\|')} |`,
+    );
+}
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sahti-bench-scheduling-'));
-  const postgres = flags.backend === 'postgres' ? await startThrowawayPostgres() : undefined;
+  // --statements: what each booking asks of the database (pg_stat_statements, PostgreSQL only)
+  const postgres =
+    flags.backend === 'postgres'
+      ? await startThrowawayPostgres(
+          flags.statements
+            ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all']
+            : [],
+        )
+      : undefined;
   if (flags.backend === 'postgres' && !postgres)
     throw new Error('no PostgreSQL binaries for --backend postgres');
   const databaseName = postgres ? 'sahti_bench_scheduling' : undefined;
@@ -411,7 +450,12 @@ async function main(): Promise<void> {
       ...(dataDir ? { dataDir } : { databaseUrl }),
       logDir: tmp,
       access: { on: true, ...system },
-      env: { SAHTI_AUDIT_ANCHOR_MINUTES: '0', SAHTI_SMS_PROVIDER: 'none' },
+      env: {
+        SAHTI_AUDIT_ANCHOR_MINUTES: '0',
+        SAHTI_SMS_PROVIDER: 'none',
+        // a V8 CPU profile of the server (summed by `node bench/access.ts --summarise <file>`)
+        ...(flags.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags.profile}` } : {}),
+      },
     });
     const client = new HttpClient(server.port, Math.max(BOOKING_WORKERS, IMPORT_CLIENTS), system);
     meta.importDirectoryPerSecond = await importBundles(client, 'directory', world.entries);
@@ -547,10 +591,21 @@ async function main(): Promise<void> {
       );
       return res.status === 201 ? undefined : `HTTP ${res.status} ${res.body.slice(0, 200)}`;
     };
+    const appointments = async () =>
+      pool
+        ? Number(
+            (await pool.query(`SELECT count(*) AS n FROM resource WHERE resource_type = 'Appointment'`))
+              .rows[0].n,
+          )
+        : 0;
+    await resetStatements(pool);
+    const before = await appointments();
     await measure('booking', 'plain create (POST Appointment, no slot)', 'baseline', create, {
       ...bookingLoad,
       maxRequests: 100_000,
     });
+    await printStatements(pool, 'plain create (its warm-up included)', (await appointments()) - before);
+    await resetStatements(pool);
     const t0 = performance.now();
     const cpu0 = cpuNow(server, databaseName);
     const race = await runLoad(bookingLoad, book);
@@ -567,6 +622,7 @@ async function main(): Promise<void> {
     meta.booked = won;
     meta.refused = lost;
     meta.bookingsPerSecond = won / raceSeconds;
+    await printStatements(pool, 'booking race (per booking won)', won);
     log(
       `race: ${race.requests} attempts, ${won} booked, ${lost} refused (409): ${(won / raceSeconds).toFixed(0)} bookings/s, attempts p50 ${race.p50.toFixed(1)} ms p99 ${race.p99.toFixed(1)} ms, ${race.errors} errors${race.errorSamples[0] ? ` (${race.errorSamples[0]})` : ''}`,
     );

@@ -107,7 +107,12 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Start one server; resolves once it accepts connections, or throws with its log. */
-async function startServer(bin: string, dir: string, port: number): Promise<ChildProcess> {
+async function startServer(
+  bin: string,
+  dir: string,
+  port: number,
+  extra: readonly string[] = [],
+): Promise<ChildProcess> {
   const logPath = join(dir, 'postgres.log');
   // The log goes to a file, not a pipe: the server must never block on (or die
   // with) a parent that stopped reading, and the file is shown if startup fails.
@@ -123,6 +128,7 @@ async function startServer(bin: string, dir: string, port: number): Promise<Chil
     // Integration tests start several servers, each with its own pool.
     'max_connections=200',
     'shared_buffers=256MB',
+    ...extra,
   ];
   const [command, args] = ownerArgv(join(bin, 'postgres'), [
     '-D',
@@ -156,7 +162,13 @@ async function startServer(bin: string, dir: string, port: number): Promise<Chil
  * Starts a throwaway PostgreSQL 15+ cluster, or returns undefined when no
  * server binaries are installed (callers decide whether that is fatal).
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | undefined> {
+/**
+ * `settings`: more `name=value` server settings, e.g. a benchmark's
+ * `shared_preload_libraries=pg_stat_statements` to count the statements of an operation.
+ */
+export async function startThrowawayPostgres(
+  settings: readonly string[] = [],
+): Promise<ThrowawayPostgres | undefined> {
   const bin = await findBinDir();
   if (!bin) return undefined;
 
@@ -190,7 +202,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres | unde
     for (let attempt = 0; attempt < 3 && !child; attempt++) {
       port = await freePort();
       try {
-        child = await startServer(bin, dir, port);
+        child = await startServer(bin, dir, port, settings);
       } catch (error) {
         lastError = error; // most likely someone grabbed the port in between
       }
