@@ -10,7 +10,8 @@
  *                        [--only on|off] [--operation <part of its name>] [--profile <dir>]
  *
  * --profile writes a V8 CPU profile of each measured server into <dir> (node --cpu-prof); sum its
- * self time by function with `node bench/access.ts --summarise <file.cpuprofile>`.
+ * self time by function with `node bench/access.ts --summarise <file.cpuprofile> [--window from-to]`
+ * (monotonic microseconds, as bench/scheduling.ts prints each measured phase's).
  *
  * Prints a Markdown table and writes bench/results/access-<timestamp>.json.
  */
@@ -24,7 +25,7 @@ import { secretKeyFrom } from '../packages/server/src/auth/config.ts';
 import { createAccount } from '../packages/server/src/auth/index.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
-import { databaseCpuMs, processCpuMs } from './cpu.ts';
+import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
 import { observation, patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { type LoadResult, runLoad } from './load.ts';
@@ -42,6 +43,7 @@ const { values: flags } = parseArgs({
     operation: { type: 'string' },
     profile: { type: 'string' },
     summarise: { type: 'string' },
+    window: { type: 'string' },
   },
 });
 const PATIENTS = Number(flags.patients);
@@ -174,7 +176,7 @@ interface Row {
 
 function cpuNow(s: ServerProcess, database: string | undefined): number {
   let total = processCpuMs(s.pid);
-  if (database) for (const ms of databaseCpuMs(database).values()) total += ms;
+  if (database) total += cumulativeDatabaseCpuMs(database);
   return total;
 }
 
@@ -273,13 +275,20 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-/** Self time of a V8 .cpuprofile, by function and by file, largest first. */
-function summarise(file: string): void {
+/**
+ * Self time of a V8 .cpuprofile, by function and by file, largest first. `window` ("from-to", in
+ * microseconds of the monotonic clock, as a benchmark prints its phases) keeps only the samples taken
+ * in it; idle time is left out.
+ */
+function summarise(file: string, window?: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as {
     nodes: ProfileNode[];
     samples: number[];
     timeDeltas: number[];
+    startTime: number;
   };
+  const [from, to] = window ? window.split('-').map(Number) : [-Infinity, Infinity];
+  let at = profile.startTime;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
@@ -287,7 +296,8 @@ function summarise(file: string): void {
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)?.callFrame;
     const us = profile.timeDeltas[i] ?? 0;
-    if (!frame) return;
+    at += us;
+    if (!frame || at < from || at > to || frame.functionName === '(idle)') return;
     const where = frame.url.replace(/^.*\/(node_modules|packages)\//, '$1/') || '(native)';
     const fn = `${frame.functionName || '(anonymous)'} ${where}:${frame.lineNumber + 1}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
@@ -308,5 +318,5 @@ function summarise(file: string): void {
   );
 }
 
-if (flags.summarise) summarise(flags.summarise);
+if (flags.summarise) summarise(flags.summarise, flags.window);
 else await main();

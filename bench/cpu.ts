@@ -41,6 +41,22 @@ export function databaseCpuMs(database: string): Map<number, number> {
   return out;
 }
 
+const lastSeen = new Map<string, Map<number, number>>();
+
+/**
+ * CPU ms of a database's backends so far, each backend that has exited counted as last seen: unlike
+ * a plain sum of databaseCpuMs(), it never goes down when a pool closes an idle connection between
+ * two readings (it misses only what such a backend spent after the previous reading).
+ */
+export function cumulativeDatabaseCpuMs(database: string): number {
+  const seen = lastSeen.get(database) ?? new Map<number, number>();
+  lastSeen.set(database, seen);
+  for (const [pid, ms] of databaseCpuMs(database)) seen.set(pid, ms);
+  let total = 0;
+  for (const ms of seen.values()) total += ms;
+  return total;
+}
+
 export interface CpuSources {
   /** The server's node process (for PGlite this includes the database). */
   serverPid?: number;

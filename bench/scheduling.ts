@@ -53,7 +53,7 @@ import {
   specialtyConcept,
 } from '../packages/server/src/modules/scheduling/terms.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
-import { databaseCpuMs, processCpuMs } from './cpu.ts';
+import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
 import { patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { type LoadResult, runLoad } from './load.ts';
@@ -372,10 +372,19 @@ function findQuery(i: number, places: string[]): Record<string, string> {
 const qs = (q: Record<string, string>) => new URLSearchParams(q).toString();
 
 function cpuNow(s: ServerProcess, database: string | undefined): number {
-  let total = processCpuMs(s.pid);
-  if (database) for (const ms of databaseCpuMs(database).values()) total += ms;
-  return total;
+  const { server, db } = cpuParts(s, database);
+  return server + db;
 }
+
+/** CPU ms so far of the server process and of the database's backends. */
+function cpuParts(s: ServerProcess, database: string | undefined): { server: number; db: number } {
+  let db = 0;
+  if (database) db += cumulativeDatabaseCpuMs(database);
+  return { server: processCpuMs(s.pid), db };
+}
+
+/** The monotonic clock in microseconds: the time base of a V8 CPU profile on Linux (--profile). */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** --statements: forget what pg_stat_statements counted so far. */
 async function resetStatements(pool: pg.Pool | undefined): Promise<void> {
@@ -478,7 +487,9 @@ async function main(): Promise<void> {
     ) => {
       await runLoad({ ...options, maxRequests: 100, maxMs: 1500 }, op); // warm-up
       const cpu = server ? cpuNow(server, databaseName) : 0;
+      const from = monotonicUs();
       const result = await runLoad(options, op);
+      if (flags.profile) log(`${operation}: profile window ${from}-${monotonicUs()}`);
       const cpuMs = server ? cpuNow(server, databaseName) - cpu : 0;
       rows.push({
         phase,
@@ -607,9 +618,15 @@ async function main(): Promise<void> {
     await printStatements(pool, 'plain create (its warm-up included)', (await appointments()) - before);
     await resetStatements(pool);
     const t0 = performance.now();
-    const cpu0 = cpuNow(server, databaseName);
+    const cpu0 = cpuParts(server, databaseName);
+    const raceFrom = monotonicUs();
     const race = await runLoad(bookingLoad, book);
-    const raceCpu = cpuNow(server, databaseName) - cpu0;
+    if (flags.profile) log(`race: profile window ${raceFrom}-${monotonicUs()}`);
+    const cpu1 = cpuParts(server, databaseName);
+    const raceCpu = cpu1.server + cpu1.db - cpu0.server - cpu0.db;
+    log(
+      `race CPU per booking won: server ${((cpu1.server - cpu0.server) / Math.max(1, won)).toFixed(2)} ms, database ${((cpu1.db - cpu0.db) / Math.max(1, won)).toFixed(2)} ms`,
+    );
     const raceSeconds = (performance.now() - t0) / 1000;
     rows.push({
       phase: 'booking',

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
-import { databaseCpuMs, processCpuMs } from './cpu.ts';
+import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
 import { observation, patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { Histogram, type LoadResult, runLoad } from './load.ts';
@@ -244,7 +244,7 @@ async function expect(
 
 function cpuNow(s: ServerProcess, database: string | undefined): number {
   let total = processCpuMs(s.pid);
-  if (database) for (const ms of databaseCpuMs(database).values()) total += ms;
+  if (database) total += cumulativeDatabaseCpuMs(database);
   return total;
 }
 

@@ -310,6 +310,38 @@ describe('audit trail', () => {
     await log.close();
   });
 
+  it('writes what arrives during a write at the next turn of the timer, not back to back', async () => {
+    let writes = 0;
+    let firstDone: () => void = () => {};
+    const firstWritten = new Promise<void>((resolve) => {
+      firstDone = resolve;
+    });
+    const slow: SqlClient = {
+      ...db,
+      query: db.query.bind(db),
+      transaction: async (work) => {
+        writes++;
+        await new Promise((r) => setTimeout(r, 50)); // a write that takes a while
+        const result = await db.transaction(work);
+        firstDone();
+        return result;
+      },
+    };
+    const log = createAuditLog(slow, { flushIntervalMs: 300 });
+    log.record(read('p-turn', 0));
+    while (writes === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 1; i <= 3; i++) log.record(read('p-turn', i)); // while the first batch is written
+    await firstWritten;
+    await new Promise((r) => setTimeout(r, 100));
+    // under load the old loop wrote these at once: one small transaction every few milliseconds
+    assert.deepEqual([writes, log.stats().written, log.stats().queued], [1, 1, 3]);
+    for (let tries = 0; tries < 200 && log.stats().written < 4; tries++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual([writes, log.stats().written], [2, 4], 'the three waited and went in one batch');
+    await log.close();
+    assert.equal((await verifyAuditChain(db)).ok, true);
+  });
+
   it('keeps the events of a failed flush and writes them on the retry', async () => {
     let failures = 1;
     const flaky: SqlClient = {

@@ -84,18 +84,32 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     timerIsImmediate = delay === 0;
     timer = setTimeout(() => {
       timer = undefined;
-      drain().catch((error: Error) => {
-        onError(error);
-        backoffUntil = Date.now() + retryMs;
-        schedule(retryMs);
-      });
+      drain(false).then(
+        // what arrived while the batch was written waits for the next turn (or is a full batch)
+        () => {
+          if (queue.length > 0) schedule(queue.length >= batchSize ? 0 : interval);
+        },
+        (error: Error) => {
+          onError(error);
+          backoffUntil = Date.now() + retryMs;
+          schedule(retryMs);
+        },
+      );
     }, delay);
     timer.unref(); // pending events never keep the process alive; close() writes them
   };
 
-  const writeQueued = async (): Promise<void> => {
-    while (queue.length > 0) {
+  /**
+   * `all`: everything queued, including what arrives meanwhile (flush, close). Otherwise what was
+   * queued when the timer fired, and then only full batches: under load, a flush that looped on the
+   * events arriving while it wrote ran back to back, one small INSERT (and its lock, head read and
+   * transaction) every few milliseconds instead of one per interval.
+   */
+  const writeQueued = async (all: boolean): Promise<void> => {
+    let owed = all ? Number.POSITIVE_INFINITY : queue.length;
+    while (queue.length > 0 && (owed > 0 || queue.length >= batchSize)) {
       const batch = queue.splice(0, batchSize);
+      owed -= batch.length;
       try {
         await appendBatch(db, batch);
       } catch (error) {
@@ -109,8 +123,8 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     }
   };
   // one drain at a time in this process (the advisory lock orders processes)
-  const drain = (): Promise<void> => {
-    running ??= writeQueued().finally(() => {
+  const drain = (all = true): Promise<void> => {
+    running ??= writeQueued(all).finally(() => {
       running = undefined;
     });
     return running;
