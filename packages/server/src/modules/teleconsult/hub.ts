@@ -90,6 +90,11 @@ export class CallHub {
     };
   }
 
+  /** Whether any practitioner has their waiting room open (else a change need not even be read). */
+  get anyLobbyOpen(): boolean {
+    return this.lobbies.size > 0;
+  }
+
   /** Practitioners with an open waiting room (to skip work when nobody watches). */
   watching(practitioners: string[]): string[] {
     return practitioners.filter((p) => this.lobbies.has(p));

@@ -29,6 +29,7 @@ export const teleconsultModule: SahtiModule = {
     // appointments and encounters naming them, in the live feed's own shape
     const stopListening = ctx.events.listen((event) => {
       if (event.resourceType !== 'Appointment' && event.resourceType !== 'Encounter') return;
+      if (!calls.anyLobbyOpen) return; // nobody to tell: no read for each booking
       void (async () => {
         const resource = (await ctx.store.read(event.resourceType, event.id).catch(() => undefined)) as
           | (Appointment & { appointment?: { reference?: string }[] })
