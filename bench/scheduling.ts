@@ -396,8 +396,14 @@ async function resetStatements(pool: pg.Pool | undefined): Promise<void> {
 /** --statements: the statements since the reset, per unit of work, the costliest first. */
 async function printStatements(pool: pg.Pool | undefined, label: string, units: number): Promise<void> {
   if (!flags.statements || !pool || units === 0) return;
-  const { rows } = await pool.query<{ calls: string; ms: number; query: string }>(
-    `SELECT calls, total_exec_time + total_plan_time AS ms, query FROM pg_stat_statements
+  const { rows } = await pool.query<{
+    calls: string;
+    ms: number;
+    plan_ms: number;
+    plans: string;
+    query: string;
+  }>(
+    `SELECT calls, total_exec_time + total_plan_time AS ms, total_plan_time AS plan_ms, plans, query FROM pg_stat_statements
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND query NOT LIKE '%pg_stat_statements%'
       ORDER BY ms DESC`,
@@ -405,12 +411,14 @@ async function printStatements(pool: pg.Pool | undefined, label: string, units: 
   const calls = rows.reduce((n, r) => n + Number(r.calls), 0);
   const ms = rows.reduce((n, r) => n + r.ms, 0);
   console.log(
-    `\n### Statements: ${label} — ${units} units, ${(calls / units).toFixed(1)} statements and ${(ms / units).toFixed(2)} ms of execution each\n`,
+    `\n### Statements: ${label} — ${units} units, ${(calls / units).toFixed(1)} statements and ${(ms / units).toFixed(2)} ms of planning and execution each\n`,
   );
-  console.log('| calls / unit | ms / unit | statement |\n|---:|---:|---|');
+  console.log(
+    '| calls / unit | ms / unit | of which planning | plans / unit | statement |\n|---:|---:|---:|---:|---|',
+  );
   for (const r of rows.slice(0, 20))
     console.log(
-      `| ${(Number(r.calls) / units).toFixed(2)} | ${(r.ms / units).toFixed(3)} | ${r.query.replace(/\s+/g, ' ').slice(0, 110).replaceAll('|', '\\|')} |`,
+      `| ${(Number(r.calls) / units).toFixed(2)} | ${(r.ms / units).toFixed(3)} | ${(r.plan_ms / units).toFixed(3)} | ${(Number(r.plans) / units).toFixed(2)} | ${r.query.replace(/\s+/g, ' ').slice(0, 110).replaceAll('|', '\\|')} |`,
     );
 }
 
@@ -421,7 +429,11 @@ async function main(): Promise<void> {
     flags.backend === 'postgres'
       ? await startThrowawayPostgres(
           flags.statements
-            ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all']
+            ? [
+                'shared_preload_libraries=pg_stat_statements',
+                'pg_stat_statements.track=all',
+                'pg_stat_statements.track_planning=on',
+              ]
             : [],
         )
       : undefined;

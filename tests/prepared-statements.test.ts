@@ -125,6 +125,44 @@ describe('searches kept prepared', () => {
     ]);
     assert.equal((await searches()).length, 1);
   });
+
+  it('an update of one resource locks and writes on generic plans, not planned again at each call', async (t) => {
+    if (testBackend() !== 'postgres') return t.skip('named statements exist on a PostgreSQL server only');
+    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
+    // a table of some size, analysed: the planner then prices a guessed 10-row unnest() well above
+    // the one row a custom plan sees (on an empty table both are nearly free)
+    for (let i = 0; i < 3000; i++)
+      await store.create({ resourceType: 'Patient', name: [{ family: `P${i}` }] });
+    await db.exec('ANALYZE');
+    const created = await store.create({ resourceType: 'Patient', name: [{ family: 'Tazi' }] });
+    const id = created.resource.id as string;
+    for (let i = 0; i < 12; i++)
+      await store.update('Patient', id, { resourceType: 'Patient', id, name: [{ family: `Tazi-${i}` }] });
+    const plans = (
+      await db.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+        `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+          WHERE statement LIKE '%FOR UPDATE OF r%' OR statement LIKE '%INSERT INTO resource_history%'`,
+      )
+    ).rows;
+    const lock = plans.find((p) => p.statement.includes('FOR UPDATE OF r'));
+    const write = plans.find((p) => p.statement.includes('superseded AS'));
+    // PostgreSQL plans the first five calls on their values, then keeps a generic plan when it costs
+    // no more: with unnest() of one-element arrays it never did, and planned every call
+    for (const [what, p] of [
+      ['the lock of the current version', lock],
+      ['the write of the new version', write],
+    ] as const) {
+      assert.ok(p, `${what} is a named statement`);
+      assert.ok(
+        Number(p!.generic_plans) >= 6,
+        `${what}: ${p!.generic_plans} generic, ${p!.custom_plans} custom`,
+      );
+    }
+    assert.equal(
+      ((await store.read('Patient', id)) as { name: { family: string }[] }).name[0].family,
+      'Tazi-11',
+    );
+  });
 });
 
 describe('statement names', () => {

@@ -198,16 +198,22 @@ async function writeChunk(
   const deleting = replacing && rewritten.some(([, , , mayHoldRows]) => mayHoldRows);
   // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,
   // where a jsonb_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
+  // One version (an interactive update): two scalars instead, so that the prepared statement's
+  // generic plan is as cheap as a custom one and PostgreSQL stops planning it at every call.
   const keysParam = params.length + 1;
+  const single = versions.length === 1;
   if (deleting)
     params.push(
-      versions.map((v) => v.resourceType),
-      versions.map((v) => v.id),
+      ...(single
+        ? [versions[0].resourceType, versions[0].id]
+        : [versions.map((v) => v.resourceType), versions.map((v) => v.id)]),
     );
   for (const [table, columns, rows, mayHoldRows] of rewritten) {
     if (deleting && mayHoldRows) {
       ctes.push(
-        `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
+        single
+          ? `d_${table} AS (DELETE FROM ${table} t WHERE t.resource_type = $${keysParam}::text AND t.id = $${keysParam + 1}::text)`
+          : `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
            WHERE t.resource_type = k.resource_type AND t.id = k.id)`,
       );
     }
