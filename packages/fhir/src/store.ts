@@ -223,14 +223,19 @@ export class FhirStore {
     scope: AccessScope | undefined,
   ): Promise<Map<string, { type: string; id: string; patients: string[]; located: Located }>> {
     const p = new SqlParams();
-    const types = p.add(
-      keys.map((k) => k.type),
-      'text[]',
-    );
-    const ids = p.add(
-      keys.map((k) => k.id),
-      'text[]',
-    );
+    // a few keys (a booking's patient, practitioner and place): a VALUES list, whose row count the
+    // generic plan of the prepared statement knows as well as a custom one does, so PostgreSQL stops
+    // planning it at each call; more (a page of results): two arrays, planned on their size
+    const wanted =
+      keys.length <= FEW_KEYS
+        ? `(VALUES ${keys.map((k) => `(${p.add(k.type, 'text')}, ${p.add(k.id, 'text')})`).join(', ')})`
+        : `unnest(${p.add(
+            keys.map((k) => k.type),
+            'text[]',
+          )}, ${p.add(
+            keys.map((k) => k.id),
+            'text[]',
+          )})`;
     const scoped = versionScopeCondition(scope, 'h', p) ?? 'true';
     const result = await db.query<{
       resource_type: string;
@@ -242,7 +247,7 @@ export class FhirStore {
       visible: boolean;
     }>(
       `SELECT h.resource_type, h.id, h.version_id, h.deleted, r.content::text AS content, h.patients, ${scoped} AS visible
-         FROM unnest(${types}, ${ids}) AS k(t, i)
+         FROM ${wanted} AS k(t, i)
          JOIN resource r ON r.resource_type = k.t AND r.id = k.i
          JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id`,
       p.values,
@@ -606,6 +611,9 @@ export class FhirStore {
     return (await runSearch(tx, parsed, { baseUrl: this.baseUrl, scope: this.access.scope })).matches;
   }
 }
+
+/** Up to this many keys, locateMany() names them in a VALUES list (one prepared text per count). */
+const FEW_KEYS = 8;
 
 function previousOf(current: CurrentVersion | undefined): Resource | undefined {
   return current && !current.deleted && current.content

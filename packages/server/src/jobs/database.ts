@@ -30,7 +30,11 @@ export function bossConnection(
   return { connectionString: databaseUrl, max: poolSize, backend: 'postgres' };
 }
 
-/** pg-boss statements run inside the caller's transaction (enqueue commits or rolls back with it). */
+/**
+ * pg-boss statements run inside the caller's transaction (enqueue commits or rolls back with it).
+ * Kept prepared: an enqueue is one fixed text (its values are parameters), which PostgreSQL otherwise
+ * parsed and planned at every booking's reminder.
+ */
 export function transactionDb(tx: SqlExecutor): Db {
-  return { executeSql: (text, values) => tx.query(text, values) };
+  return { executeSql: (text, values) => tx.query(text, values, { prepared: true }) };
 }
