@@ -24,6 +24,7 @@ import {
   lockCurrent,
   newId,
   nowInstant,
+  resourceKeys,
   stampedVersion,
 } from './versions.ts';
 import { type NewVersion, NOTHING_REPLACED, unchangedTables, writeVersions } from './write.ts';
@@ -223,19 +224,7 @@ export class FhirStore {
     scope: AccessScope | undefined,
   ): Promise<Map<string, { type: string; id: string; patients: string[]; located: Located }>> {
     const p = new SqlParams();
-    // a few keys (a booking's patient, practitioner and place): a VALUES list, whose row count the
-    // generic plan of the prepared statement knows as well as a custom one does, so PostgreSQL stops
-    // planning it at each call; more (a page of results): two arrays, planned on their size
-    const wanted =
-      keys.length <= FEW_KEYS
-        ? `(VALUES ${keys.map((k) => `(${p.add(k.type, 'text')}, ${p.add(k.id, 'text')})`).join(', ')})`
-        : `unnest(${p.add(
-            keys.map((k) => k.type),
-            'text[]',
-          )}, ${p.add(
-            keys.map((k) => k.id),
-            'text[]',
-          )})`;
+    const wanted = resourceKeys(p, keys);
     const scoped = versionScopeCondition(scope, 'h', p) ?? 'true';
     const result = await db.query<{
       resource_type: string;
@@ -611,9 +600,6 @@ export class FhirStore {
     return (await runSearch(tx, parsed, { baseUrl: this.baseUrl, scope: this.access.scope })).matches;
   }
 }
-
-/** Up to this many keys, locateMany() names them in a VALUES list (one prepared text per count). */
-const FEW_KEYS = 8;
 
 function previousOf(current: CurrentVersion | undefined): Resource | undefined {
   return current && !current.deleted && current.content

@@ -3,8 +3,32 @@ import type { Resource } from '@medplum/fhirtypes';
 import { patientCompartmentOf } from './compartment.ts';
 import { buildIndexRows } from './index-rows.ts';
 import { FhirError, outcome } from './outcome.ts';
+import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 import type { NewVersion } from './write.ts';
+
+/** Up to this many keys, resourceKeys() lists them in VALUES (one prepared text per count). */
+export const FEW_KEYS = 8;
+
+/**
+ * Resource keys as a relation `(type, id)` for a statement: a VALUES list when there are few (one
+ * resource's write, a booking's three participants) — its row count is known to the generic plan of a
+ * prepared statement as well as to a custom one, so PostgreSQL keeps the generic plan; with unnest()
+ * of arrays it guessed 10 rows, priced the generic plan above the custom one and planned every call,
+ * most of a one-resource statement's time. More keys (a page of results, a bundle): two arrays,
+ * planned on their size.
+ */
+export function resourceKeys(p: SqlParams, keys: readonly { type: string; id: string }[]): string {
+  if (keys.length <= FEW_KEYS)
+    return `(VALUES ${keys.map((k) => `(${p.add(k.type, 'text')}, ${p.add(k.id, 'text')})`).join(', ')})`;
+  return `unnest(${p.add(
+    keys.map((k) => k.type),
+    'text[]',
+  )}, ${p.add(
+    keys.map((k) => k.id),
+    'text[]',
+  )})`;
+}
 
 export function newId(): string {
   return crypto.randomUUID();
@@ -83,6 +107,7 @@ export async function lockCurrent(
 ): Promise<Map<string, CurrentVersion>> {
   const found = new Map<string, CurrentVersion>();
   if (keys.length === 0) return found;
+  const p = new SqlParams();
   const result = await tx.query<{
     resource_type: string;
     id: string;
@@ -91,19 +116,13 @@ export async function lockCurrent(
     content: string | null;
     patients: string[] | null;
   }>(
-    keys.length === 1
-      ? // one resource (every interactive write): scalar parameters, so that the prepared statement's
-        // generic plan costs what a custom one does and PostgreSQL stops planning it each time (with
-        // an unnest() of arrays it never did: 1 plan per call, most of the statement's time)
-        `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content, h.patients FROM resource r
-         LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
-         WHERE r.resource_type = $1::text AND r.id = $2::text FOR UPDATE OF r`
-      : `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content, h.patients FROM resource r
-         JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
-         LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
-         ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
-    keys.length === 1 ? [keys[0].type, keys[0].id] : [keys.map((k) => k.type), keys.map((k) => k.id)],
-    { prepared: keys.length === 1 },
+    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content::text AS content, h.patients
+       FROM ${resourceKeys(p, keys)} AS k(t, i)
+       JOIN resource r ON r.resource_type = k.t AND r.id = k.i
+       LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
+      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+    p.values,
+    { prepared: keys.length <= FEW_KEYS },
   );
   for (const row of result.rows) {
     found.set(`${row.resource_type}/${row.id}`, {
