@@ -160,11 +160,9 @@ async function startServer(
 
 /**
  * Starts a throwaway PostgreSQL 15+ cluster, or returns undefined when no
- * server binaries are installed (callers decide whether that is fatal).
- */
-/**
- * `settings`: more `name=value` server settings, e.g. a benchmark's
- * `shared_preload_libraries=pg_stat_statements` to count the statements of an operation.
+ * server binaries are installed (callers decide whether that is fatal). `settings`: more
+ * `name=value` server settings, e.g. a benchmark's `shared_preload_libraries=pg_stat_statements` to
+ * count the statements of an operation.
  */
 export async function startThrowawayPostgres(
   settings: readonly string[] = [],
