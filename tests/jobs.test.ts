@@ -110,6 +110,37 @@ describe('enqueue inside the caller’s transaction', () => {
     );
   });
 
+  it('enqueues a batch in one call: each job once, keys kept, a rolled-back batch leaves nothing', async () => {
+    const batch = recorder<{ n: number }>();
+    jobs.register('test.batch', batch.handler);
+    await jobs.ready();
+    await assert.rejects(
+      server.platform.db.transaction(async (tx) => {
+        await jobs.enqueueMany(tx, 'test.batch', [{ payload: { n: 0 } }]);
+        throw new Error('rolled back');
+      }),
+      /rolled back/,
+    );
+    await server.platform.db.transaction((tx) =>
+      jobs.enqueue(tx, 'test.batch', { n: 1 }, { key: 'appointment/7' }),
+    );
+    await server.platform.db.transaction((tx) =>
+      jobs.enqueueMany(tx, 'test.batch', [
+        { payload: { n: 2 }, options: { key: 'appointment/7' } }, // taken already: skipped
+        { payload: { n: 3 } },
+        { payload: { n: 4 }, options: { key: 'appointment/8' } },
+        { payload: { n: 5 }, options: { key: 'appointment/8' } }, // twice in the batch: the first kept
+      ]),
+    );
+    await until('the batch', () => batch.runs.length >= 3);
+    await sleep(1000);
+    assert.deepEqual(batch.runs.map((r) => r.payload.n).sort(), [1, 3, 4]);
+    await assert.rejects(
+      server.platform.db.transaction((tx) => jobs.enqueueMany(tx, 'test.unknown', [{ payload: {} }])),
+      /no job named "test.unknown"/,
+    );
+  });
+
   it('runs a delayed job not before its time', async () => {
     const later = recorder<object>();
     jobs.register('test.later', later.handler);

@@ -238,6 +238,77 @@ describe('a slot is never booked twice', () => {
     assert.equal(await slotStatus(slot), 'busy');
   });
 
+  it('bookings of many slots at once (committed together): one winner per slot, each its own answer, notices and reminder', async () => {
+    const slots = (await freeSlots('sch-v', 70)).slice(0, 8);
+    assert.equal(slots.length, 8);
+    // a slot too soon among them: the write hook refuses it, which must not refuse the others
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * 60_000);
+    await put({
+      resourceType: 'Slot',
+      id: 'slot-soon-among-many',
+      schedule: { reference: 'Schedule/sch-v' },
+      status: 'free',
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 15 * 60_000).toISOString(),
+    });
+    const confirmations = async () =>
+      Number(
+        (
+          await server.platform.db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM notification_outbox WHERE template = 'appointment-confirmed' AND patient_id IN ('pa', 'pb')`,
+          )
+        ).rows[0].n,
+      );
+    const before = await confirmations();
+    // by the system client (a scheduler): two patients race for each slot
+    const asks = [...slots, ...slots].map((slot, i) => ({ slot, patient: i < slots.length ? 'pa' : 'pb' }));
+    asks.splice(5, 0, { slot: 'slot-soon-among-many', patient: 'pa' });
+    const answers = await Promise.all(
+      asks.map(({ slot, patient }) =>
+        fhirFetch(server.fhirBase, '/Appointment/$book', {
+          method: 'POST',
+          body: {
+            resourceType: 'Parameters',
+            parameter: [
+              { name: 'slot', valueString: `Slot/${slot}` },
+              { name: 'patient', valueString: `Patient/${patient}` },
+            ],
+          },
+        }),
+      ),
+    );
+    const soon = answers[5];
+    assert.equal(soon.status, 409);
+    assert.match(soon.body.issue[0].diagnostics, /too soon/);
+    const won = new Map<string, any>();
+    for (const [i, answer] of answers.entries()) {
+      if (i === 5) continue;
+      assert.ok([201, 409].includes(answer.status), JSON.stringify(answer.body));
+      if (answer.status !== 201) {
+        assert.match(answer.body.issue[0].diagnostics, /just been taken/);
+        continue;
+      }
+      assert.ok(!won.has(asks[i].slot), `Slot/${asks[i].slot} booked twice`);
+      won.set(asks[i].slot, answer.body);
+      // the answer is this request's own: its slot, its patient
+      assert.equal(answer.body.slot[0].reference, `Slot/${asks[i].slot}`);
+      assert.equal(answer.body.participant[0].actor.reference, `Patient/${asks[i].patient}`);
+    }
+    assert.deepEqual([...won.keys()].sort(), [...slots].sort(), 'every slot has its one winner');
+    for (const slot of slots) {
+      assert.equal(await slotStatus(slot), 'busy');
+      const booked = await fhirFetch(server.fhirBase, `/Appointment?slot=Slot/${slot}`);
+      assert.equal(booked.body.entry.length, 1);
+    }
+    assert.equal(await slotStatus('slot-soon-among-many'), 'free');
+    assert.equal((await confirmations()) - before, 8, 'one confirmation per booking won');
+    const { rows: reminders } = await server.platform.db.query<{ appointment: string }>(
+      `SELECT data->>'appointment' AS appointment FROM pgboss.job WHERE name = $1 AND data->>'appointment' = ANY($2::text[])`,
+      [REMINDER_JOB, [...won.values()].map((a) => a.id)],
+    );
+    assert.equal(reminders.length, 8, 'one day-before reminder per booking won');
+  });
+
   it('refuses a slot that starts too soon, a start that is not the slot’s, and a slot that does not exist', async () => {
     // the public listing shows bookable times only, and the template's next slot may be up to an
     // hour away (none between 23:30 and midnight): a free slot 10 minutes from now, written as a

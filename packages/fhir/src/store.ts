@@ -380,25 +380,48 @@ export class FhirStore {
   }
 
   private async insert(tx: SqlExecutor, resource: Resource, inTransaction = false): Promise<WriteResult> {
-    const version = stampedVersion(resource, newId(), 1, nowInstant(), 'POST');
-    await this.access.guard?.(tx, version.resource, undefined);
-    const stored = version.resource as Resource;
-    const effect = this.planHooks([{ resourceType: version.resourceType, id: version.id, next: stored }]);
-    const unique = carriesUniqueIdentifier([stored], this.uniqueIdentifiers);
-    if ((effect || unique) && !inTransaction) {
-      // a single create is one statement; with derived state or a unique number, one transaction
-      await this.db.transaction(async (t) => {
-        await this.checkUniqueIdentifiers(t, [stored]);
-        await writeVersions(t, [version], NOTHING_REPLACED, this);
-        await effect?.(t);
-      });
-    } else {
-      if (unique) await this.checkUniqueIdentifiers(tx, [stored]);
-      await writeVersions(tx, [version], NOTHING_REPLACED, this);
-      await effect?.(tx);
-    }
-    noteWrites(this.db, 1);
-    return { resource: version.resource as Resource, status: 201, patients: version.compartment ?? [] };
+    const planned = await this.planCreations(tx, [resource]);
+    const unique = carriesUniqueIdentifier([resource], this.uniqueIdentifiers);
+    // a single create is one statement; with derived state or a unique number, one transaction
+    if ((planned.effect || unique) && !inTransaction)
+      return (await this.db.transaction((t) => this.writeCreations(t, planned, unique)))[0];
+    return (await this.writeCreations(tx, planned, unique))[0];
+  }
+
+  /** New versions of resources to create (ids, meta, index rows), the guard passed, the hooks planned. */
+  private async planCreations(
+    tx: SqlExecutor,
+    resources: Resource[],
+  ): Promise<{ versions: NewVersion[]; effect: ((tx: SqlExecutor) => Promise<void>) | undefined }> {
+    const now = nowInstant();
+    const versions = resources.map((resource) => stampedVersion(resource, newId(), 1, now, 'POST'));
+    for (const version of versions) await this.access.guard?.(tx, version.resource, undefined);
+    const effect = this.planHooks(
+      versions.map((v) => ({ resourceType: v.resourceType, id: v.id, next: v.resource as Resource })),
+    );
+    return { versions, effect };
+  }
+
+  /** Writes planned creations in one statement, then the hooks' effect (the caller holds the transaction). */
+  private async writeCreations(
+    tx: SqlExecutor,
+    planned: { versions: NewVersion[]; effect: ((tx: SqlExecutor) => Promise<void>) | undefined },
+    unique: boolean,
+  ): Promise<WriteResult[]> {
+    const { versions, effect } = planned;
+    if (unique)
+      await this.checkUniqueIdentifiers(
+        tx,
+        versions.map((v) => v.resource as Resource),
+      );
+    await writeVersions(tx, versions, NOTHING_REPLACED, this);
+    await effect?.(tx);
+    noteWrites(this.db, versions.length);
+    return versions.map((v) => ({
+      resource: v.resource as Resource,
+      status: 201,
+      patients: v.compartment ?? [],
+    }));
   }
 
   /**
@@ -434,29 +457,50 @@ export class FhirStore {
     checkIfMatch(ifMatch, current?.versionId);
     if (ifNoneMatch?.trim() === '*' && current && !current.deleted)
       fail(412, 'conflict', `${type}/${id} exists (If-None-Match *, current version ${current.versionId})`);
-    const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, nowInstant(), method);
-    assertIdKeepsCompartment(type, id, current, version);
-    const previous = previousOf(current);
-    if (previous && current)
-      version.unchanged = unchangedTables(
-        { rows: buildIndexRows(previous), patients: current.patients },
-        { rows: version.rows, patients: version.compartment },
-      );
-    await this.access.guard?.(tx, version.resource, previous);
-    const effect = this.planHooks([{ resourceType: type, id, next: version.resource, previous }]);
-    await this.checkUniqueIdentifiers(tx, [version.resource as Resource]);
-    await writeVersions(
+    return (await this.writeReplacements(tx, [{ resource, current }], method))[0];
+  }
+
+  /**
+   * New versions of resources whose current versions the caller has locked, written in one
+   * statement: compartment kept, unchanged index tables left alone, the guard passed for each, the
+   * hooks planned once for all, unique identifiers checked.
+   */
+  private async writeReplacements(
+    tx: SqlExecutor,
+    items: { resource: Resource; current: CurrentVersion | undefined }[],
+    method: 'PUT' | 'PATCH',
+  ): Promise<WriteResult[]> {
+    const now = nowInstant();
+    const replaced = new Map<string, CurrentVersion>();
+    const changes: WriteChange[] = [];
+    const versions: NewVersion[] = [];
+    for (const { resource, current } of items) {
+      const { resourceType: type, id } = resource as Resource & { id: string };
+      const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, now, method);
+      assertIdKeepsCompartment(type, id, current, version);
+      const previous = previousOf(current);
+      if (previous && current)
+        version.unchanged = unchangedTables(
+          { rows: buildIndexRows(previous), patients: current.patients },
+          { rows: version.rows, patients: version.compartment },
+        );
+      await this.access.guard?.(tx, version.resource, previous);
+      if (current) replaced.set(`${type}/${id}`, current);
+      changes.push({ resourceType: type, id, next: version.resource as Resource, previous });
+      versions.push(version);
+    }
+    const effect = this.planHooks(changes);
+    await this.checkUniqueIdentifiers(
       tx,
-      [version],
-      current ? new Map([[`${type}/${id}`, current]]) : NOTHING_REPLACED,
-      this,
+      versions.map((v) => v.resource as Resource),
     );
+    await writeVersions(tx, versions, replaced.size > 0 ? replaced : NOTHING_REPLACED, this);
     await effect?.(tx);
-    return {
-      resource: version.resource as Resource,
+    return items.map(({ current }, i) => ({
+      resource: versions[i].resource as Resource,
       status: current && !current.deleted ? 200 : 201,
-      patients: [...new Set([...(version.compartment ?? []), ...(current?.patients ?? [])])],
-    };
+      patients: [...new Set([...(versions[i].compartment ?? []), ...(current?.patients ?? [])])],
+    }));
   }
 
   async conditionalUpdate(
@@ -511,20 +555,58 @@ export class FhirStore {
     id: string,
     change: (current: Resource | undefined) => Resource | undefined,
   ): Promise<WriteResult | undefined> {
-    checkTypeAndId(type, id);
-    const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
-    const next = change(previousOf(current));
-    if (!next) return undefined;
-    const resource = { ...next, resourceType: type, id } as Resource;
-    assertValid(resource, this.rules);
-    // the row is locked already: replace() need not lock and read it again
-    return this.replace(tx, resource, undefined, 'PUT', { current });
+    return (await this.modifyManyWithin(tx, type, [id], change)).get(id);
+  }
+
+  /**
+   * modifyWithin for several resources of one type: their current versions locked in one
+   * statement, `change` called for each in the order given, the new versions written in one
+   * statement and the write hooks planned once for all of them. Returns the results by id (the
+   * resources `change` left as they were are absent).
+   */
+  async modifyManyWithin(
+    tx: SqlExecutor,
+    type: string,
+    ids: readonly string[],
+    change: (current: Resource | undefined, id: string) => Resource | undefined,
+  ): Promise<Map<string, WriteResult>> {
+    for (const id of ids) checkTypeAndId(type, id);
+    if (new Set(ids).size !== ids.length) throw new Error(`modifyManyWithin: ${type} ids repeat`);
+    const locked = await lockCurrent(
+      tx,
+      ids.map((id) => ({ type, id })),
+    );
+    const items: { resource: Resource; current: CurrentVersion | undefined }[] = [];
+    for (const id of ids) {
+      const current = locked.get(`${type}/${id}`);
+      const next = change(previousOf(current), id);
+      if (!next) continue;
+      const resource = { ...next, resourceType: type, id } as Resource;
+      assertValid(resource, this.rules);
+      items.push({ resource, current });
+    }
+    const results = new Map<string, WriteResult>();
+    if (items.length === 0) return results;
+    // the rows are locked already: nothing is locked or read again
+    const written = await this.writeReplacements(tx, items, 'PUT');
+    for (const [i, item] of items.entries()) results.set(item.resource.id as string, written[i]);
+    return results;
   }
 
   /** Creates a resource inside a transaction the caller already holds (see modifyWithin). */
   async createWithin(tx: SqlExecutor, resource: unknown): Promise<WriteResult> {
-    assertValid(resource, this.rules);
-    return this.insert(tx, resource, true);
+    return (await this.createManyWithin(tx, [resource]))[0];
+  }
+
+  /**
+   * Creates resources inside a transaction the caller already holds, in one statement, the write
+   * hooks planned once for all of them (a module writing a batch: bookings gathered into one commit).
+   */
+  async createManyWithin(tx: SqlExecutor, resources: readonly unknown[]): Promise<WriteResult[]> {
+    for (const resource of resources) assertValid(resource, this.rules);
+    const checked = resources as Resource[];
+    const planned = await this.planCreations(tx, checked);
+    return this.writeCreations(tx, planned, carriesUniqueIdentifier(checked, this.uniqueIdentifiers));
   }
 
   /**

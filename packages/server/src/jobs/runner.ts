@@ -119,18 +119,48 @@ class PgBossRunner implements JobRunner {
     payload: Payload,
     options: EnqueueOptions = {},
   ): Promise<string> {
-    if (!this.#started) throw new Error(`cannot enqueue "${name}": the job runner is not started`);
-    if (!this.#ready.has(name)) throw new Error(`no job named "${name}": register or declare it first`);
-    if (options.maxAttempts !== undefined) positiveInteger(`${name}: maxAttempts`, options.maxAttempts);
-    const id = options.key === undefined ? crypto.randomUUID() : jobIdForKey(name, options.key);
+    const { id, startAfter, retryLimit } = this.#jobFields(name, options);
     // pg-boss validates every key given, even an undefined one
     const created = await this.#boss.send(name, payload, {
       db: transactionDb(tx),
       id,
-      ...(options.runAt ? { startAfter: options.runAt } : {}),
-      ...(options.maxAttempts === undefined ? {} : { retryLimit: options.maxAttempts - 1 }),
+      ...(startAfter ? { startAfter } : {}),
+      ...(retryLimit === undefined ? {} : { retryLimit }),
     });
     return created ?? id;
+  }
+
+  async enqueueMany<Payload extends object>(
+    tx: SqlExecutor,
+    name: string,
+    jobs: readonly { payload: Payload; options?: EnqueueOptions }[],
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map(({ payload, options = {} }) => {
+      const { id, startAfter, retryLimit } = this.#jobFields(name, options);
+      return {
+        id,
+        data: payload,
+        ...(startAfter ? { startAfter } : {}),
+        ...(retryLimit === undefined ? {} : { retryLimit }),
+      };
+    });
+    // two jobs of one key in a batch: the first is the one kept, as two enqueues would
+    const seen = new Set<string>();
+    const unique = rows.filter((row) => !seen.has(row.id) && seen.add(row.id) !== undefined);
+    await this.#boss.insert(name, unique, { db: transactionDb(tx) });
+  }
+
+  /** A job's id (from its key, else new), its start and its retries, checked. */
+  #jobFields(name: string, options: EnqueueOptions): { id: string; startAfter?: Date; retryLimit?: number } {
+    if (!this.#started) throw new Error(`cannot enqueue "${name}": the job runner is not started`);
+    if (!this.#ready.has(name)) throw new Error(`no job named "${name}": register or declare it first`);
+    if (options.maxAttempts !== undefined) positiveInteger(`${name}: maxAttempts`, options.maxAttempts);
+    return {
+      id: options.key === undefined ? crypto.randomUUID() : jobIdForKey(name, options.key),
+      ...(options.runAt ? { startAfter: options.runAt } : {}),
+      ...(options.maxAttempts === undefined ? {} : { retryLimit: options.maxAttempts - 1 }),
+    };
   }
 
   async start(): Promise<void> {

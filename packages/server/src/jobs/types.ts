@@ -111,6 +111,15 @@ export interface JobRunner {
     payload: Payload,
     options?: EnqueueOptions,
   ): Promise<string>;
+  /**
+   * Enqueues jobs of one name inside the caller's transaction, in one statement (a batch of
+   * bookings' reminders); a job whose key is already taken is skipped, as with `enqueue`.
+   */
+  enqueueMany<Payload extends object>(
+    tx: SqlExecutor,
+    name: string,
+    jobs: readonly { payload: Payload; options?: EnqueueOptions }[],
+  ): Promise<void>;
   start(): Promise<void>;
   /** Resolves once every name registered, declared or scheduled so far is ready (after `start`). */
   ready(): Promise<void>;

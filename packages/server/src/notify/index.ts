@@ -20,6 +20,7 @@ export { type Language, patientLanguage } from './language.ts';
 export {
   type Channel,
   enqueueNotification,
+  enqueueNotifications,
   NOTIFY_MIGRATIONS,
   type Notification,
   type NotificationStatus,

@@ -35,34 +35,48 @@ export interface Notification {
 
 /** Writes the notification in `tx` (the caller's transaction); the dispatcher delivers it after commit. */
 export async function enqueueNotification(tx: SqlExecutor, n: Notification): Promise<string> {
-  if (n.channel !== 'email' && n.channel !== 'sms') throw new Error(`unknown channel ${String(n.channel)}`);
-  if (n.language !== undefined && !isLanguage(n.language)) throw new Error(`unknown language ${n.language}`);
-  if (n.template !== undefined) checkTemplate(n.template, n.params);
-  else if (typeof n.subject !== 'string' || typeof n.body !== 'string') {
-    throw new Error('a notification needs a template, or a subject and a body');
-  }
-  const id = crypto.randomUUID();
+  return (await enqueueNotifications(tx, [n]))[0];
+}
+
+/** Writes notifications in `tx` in one statement (a batch of bookings' confirmations); returns their ids. */
+export async function enqueueNotifications(
+  tx: SqlExecutor,
+  list: readonly Notification[],
+): Promise<string[]> {
+  const rows = list.map((n) => {
+    if (n.channel !== 'email' && n.channel !== 'sms') throw new Error(`unknown channel ${String(n.channel)}`);
+    if (n.language !== undefined && !isLanguage(n.language))
+      throw new Error(`unknown language ${n.language}`);
+    if (n.template !== undefined) checkTemplate(n.template, n.params);
+    else if (typeof n.subject !== 'string' || typeof n.body !== 'string') {
+      throw new Error('a notification needs a template, or a subject and a body');
+    }
+    return {
+      id: crypto.randomUUID(),
+      patient_id: n.patientId ?? null,
+      channel: n.channel,
+      recipient: n.recipient ?? null,
+      subject: n.template === undefined ? n.subject : null,
+      body: n.template === undefined ? n.body : null,
+      template: n.template ?? null,
+      params: n.params ?? null,
+      language: n.language ?? null,
+      expires_at: n.expiresAt?.toISOString() ?? null,
+      sensitive: n.sensitive ?? false,
+    };
+  });
+  if (rows.length === 0) return [];
   await tx.query(
     `INSERT INTO notification_outbox
        (id, patient_id, channel, recipient, subject, body, template, params, language, expires_at, sensitive)
-     VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::jsonb, $9::text,
-             $10::timestamptz, $11::boolean)`,
-    [
-      id,
-      n.patientId ?? null,
-      n.channel,
-      n.recipient ?? null,
-      n.template === undefined ? n.subject : null,
-      n.template === undefined ? n.body : null,
-      n.template ?? null,
-      n.params === undefined ? null : JSON.stringify(n.params),
-      n.language ?? null,
-      n.expiresAt?.toISOString() ?? null,
-      n.sensitive ?? false,
-    ],
-    { prepared: true },
+     SELECT id, patient_id, channel, recipient, subject, body, template, params, language, expires_at, sensitive
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, patient_id text, channel text, recipient text,
+         subject text, body text, template text, params jsonb, language text, expires_at timestamptz,
+         sensitive boolean)`,
+    [JSON.stringify(rows)],
+    { prepared: true }, // one text, one plan for any number of notifications
   );
-  return id;
+  return rows.map((r) => r.id);
 }
 
 export interface PatientNotification {

@@ -5,13 +5,22 @@
  * and the notices live in the Appointment write hook (booking.ts), the same for every path.
  */
 import type { Appointment, Slot } from '@medplum/fhirtypes';
-import { badRequest, FhirError, type FhirStore, notFound, outcome, type SqlClient } from '@sahti/fhir';
+import {
+  badRequest,
+  FhirError,
+  type FhirStore,
+  notFound,
+  outcome,
+  type SqlClient,
+  type SqlExecutor,
+} from '@sahti/fhir';
 import type { AccessLayer } from '../../access/layer.ts';
 import { isCareGiver } from '../../access/policy.ts';
 import { scopePermits } from '../../access/smart.ts';
 import type { Principal } from '../../kernel/principal.ts';
 import { ACTIVE, participant, read, slotTaken, takenFrom } from './booking.ts';
-import type { SlotQueue } from './slot-queue.ts';
+import { type Answer, GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { SlotQueue } from './slot-queue.ts';
 import { type Mode, modeConcept } from './terms.ts';
 
 export interface BookingDeps {
@@ -20,6 +29,28 @@ export interface BookingDeps {
   access: AccessLayer;
   /** Bookings of one slot in this process, one at a time (slot-queue.ts). */
   slots: SlotQueue;
+  /** Bookings of different slots arriving together, written in one transaction (group-commit.ts). */
+  commits: GroupCommit<Booking, Appointment>;
+}
+
+/** One booking asked for, its patient checked. */
+export interface Booking {
+  principal: Principal;
+  slotId: string;
+  patientId: string;
+  reason: unknown;
+}
+
+export function bookingDeps(
+  base: Pick<BookingDeps, 'db' | 'store' | 'access'>,
+  groups: GroupCommitOptions,
+): BookingDeps {
+  const deps: BookingDeps = {
+    ...base,
+    slots: new SlotQueue(),
+    commits: new GroupCommit((bookings) => bookTogether(deps, bookings), groups),
+  };
+  return deps;
 }
 
 const forbidden = (text: string) => new FhirError(403, outcome('error', 'forbidden', text));
@@ -80,77 +111,157 @@ export async function book(
     principal,
     typeof input.patient === 'string' ? input.patient : undefined,
   );
-  // one booking of a slot at a time in this process: the others wait here, not on the row lock
-  return deps.slots.run(slotId, () => bookSlot(deps, principal, slotId, patientId, input.reason));
+  // one booking of a slot at a time in this process: the others wait here, not on the row lock,
+  // and those waiting when one of them books it have lost (refused without a statement); bookings
+  // of other slots arriving meanwhile are committed together with it
+  return deps.slots.run(
+    slotId,
+    () => deps.commits.submit({ principal, slotId, patientId, reason: input.reason }),
+    slotTaken,
+  );
 }
 
-async function bookSlot(
-  deps: BookingDeps,
-  principal: Principal,
-  slotId: string,
-  patientId: string,
-  reason: unknown,
-): Promise<Appointment> {
-  // the slot's schedule and committed state, before any lock: the projection commits with the
-  // Slot, so a slot it shows busy (a booking ahead in the queue has won it) is refused without a
-  // transaction
-  const seen = (
-    await deps.db.query<ScheduleFacts & { status: string; schedule_id: string }>(
-      `SELECT s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.active
-         FROM sched_slot s LEFT JOIN sched_schedule sc ON sc.schedule_id = s.schedule_id WHERE s.slot_id = $1::text`,
-      [slotId],
-      { prepared: true }, // every attempt, the losers' only statement
-    )
-  ).rows[0];
-  if (seen && (!seen.practitioner || !seen.active)) notFound('This slot belongs to no bookable practitioner');
-  if (seen?.status === 'busy') throw slotTaken();
-  return deps.db.transaction(async (tx) => {
-    // the Slot's row is locked first: concurrent bookings of it queue here, and the losers are
-    // refused as soon as the winner commits, before writing anything (the write hook still decides)
-    let slot: Slot | undefined;
-    await deps.store.modifyWithin(tx, 'Slot', slotId, (current) => {
-      slot = current as Slot | undefined;
-      return undefined;
-    });
-    if (!slot) notFound(`Slot/${slotId} does not exist`);
-    const scheduleId = slot!.schedule.reference?.split('/')[1];
-    const schedule =
-      seen?.schedule_id === scheduleId
-        ? seen
-        : (
-            await tx.query<ScheduleFacts>(
-              'SELECT practitioner, role, location, mode, active FROM sched_schedule WHERE schedule_id = $1::text',
-              [scheduleId],
-            )
-          ).rows[0];
-    if (!schedule?.practitioner || !schedule.active)
-      notFound('This slot belongs to no bookable practitioner');
-    if (takenFrom(slot!, patientId)) throw slotTaken();
-    const appointment: Appointment = {
-      resourceType: 'Appointment',
-      status: 'booked',
-      appointmentType: modeConcept(schedule.mode),
-      ...(slot!.serviceType ? { serviceType: slot!.serviceType } : {}),
-      ...(slot!.specialty ? { specialty: slot!.specialty } : {}),
-      ...(typeof reason === 'string' && reason.trim() ? { description: reason.trim() } : {}),
-      start: slot!.start,
-      end: slot!.end,
-      created: new Date().toISOString(),
-      slot: [{ reference: `Slot/${slotId}` }],
-      participant: [
-        { actor: { reference: `Patient/${patientId}` }, required: 'required', status: 'accepted' },
-        { actor: { reference: schedule.practitioner as string }, required: 'required', status: 'accepted' },
-        ...(schedule.role ? [{ actor: { reference: schedule.role }, status: 'accepted' as const }] : []),
-        ...(schedule.location && schedule.mode === 'in-person'
-          ? [{ actor: { reference: schedule.location }, status: 'accepted' as const }]
-          : []),
-      ],
-    };
-    // a patient books as themselves; a scheduler's booking is the platform's (it opens the booked
-    // practitioner's care relationship, as a booking by the patient would)
-    const writer = principal.kind === 'patient' ? deps.store.as({ actor: principal }) : deps.store;
-    return (await writer.createWithin(tx, appointment)).resource as Appointment;
+type Facts = ScheduleFacts & { status: string; schedule_id: string };
+
+/**
+ * Books slots (all different) in one transaction: their schedules and committed states read in one
+ * statement — a slot already busy is refused without a transaction — their rows locked in one, the
+ * Appointments created in one write per writer. A booking refused on its own facts (taken, gone)
+ * is answered alone; when the write as a whole is refused (a rule of the write hook, a deadlock
+ * with another server), each booking is tried again alone, so that the refusal reaches its own.
+ */
+export async function bookTogether(deps: BookingDeps, bookings: Booking[]): Promise<Answer<Appointment>[]> {
+  const answers: (Answer<Appointment> | undefined)[] = bookings.map(() => undefined);
+  const refuse = (i: number, error: unknown) => {
+    answers[i] = { ok: false, error };
+  };
+  const facts = new Map(
+    (
+      await deps.db.query<Facts & { slot_id: string }>(
+        `SELECT s.slot_id, s.status, s.schedule_id, sc.practitioner, sc.role, sc.location, sc.mode, sc.active
+           FROM sched_slot s LEFT JOIN sched_schedule sc ON sc.schedule_id = s.schedule_id
+          WHERE s.slot_id = ANY($1::text[])`,
+        [bookings.map((b) => b.slotId)],
+        { prepared: true }, // every group, the losers' only statement
+      )
+    ).rows.map((row) => [row.slot_id, row]),
+  );
+  const open = bookings.flatMap((booking, i) => {
+    const seen = facts.get(booking.slotId);
+    if (seen && (!seen.practitioner || !seen.active))
+      refuse(
+        i,
+        new FhirError(404, outcome('error', 'not-found', 'This slot belongs to no bookable practitioner')),
+      );
+    else if (seen?.status === 'busy') refuse(i, slotTaken());
+    else return [i];
+    return [];
   });
+  if (open.length === 0) return answers as Answer<Appointment>[];
+  try {
+    const written = await deps.db.transaction(async (tx) => {
+      // the Slots' rows are locked first: concurrent bookings of them (another server) queue here,
+      // and are refused as soon as these commit, before writing anything (the write hook decides)
+      const slots = new Map<string, Slot | undefined>();
+      await deps.store.modifyManyWithin(
+        tx,
+        'Slot',
+        open.map((i) => bookings[i].slotId),
+        (current, id) => {
+          slots.set(id, current as Slot | undefined);
+          return undefined;
+        },
+      );
+      // a patient books as themselves; a scheduler's booking is the platform's (it opens the booked
+      // practitioner's care relationship, as a booking by the patient would)
+      const writers = new Map<
+        string,
+        { writer: FhirStore; items: { i: number; appointment: Appointment }[] }
+      >();
+      for (const i of open) {
+        const { principal } = bookings[i];
+        let appointment: Appointment;
+        try {
+          appointment = await appointmentFor(tx, bookings[i], slots.get(bookings[i].slotId), facts);
+        } catch (error) {
+          if (!(error instanceof FhirError)) throw error;
+          refuse(i, error);
+          continue;
+        }
+        const key = principal.kind === 'patient' ? `patient ${principal.fhirUser}` : 'platform';
+        const group = writers.get(key) ?? {
+          writer: principal.kind === 'patient' ? deps.store.as({ actor: principal }) : deps.store,
+          items: [],
+        };
+        group.items.push({ i, appointment });
+        writers.set(key, group);
+      }
+      const created: [number, Appointment][] = [];
+      for (const { writer, items } of writers.values()) {
+        const results = await writer.createManyWithin(
+          tx,
+          items.map((item) => item.appointment),
+        );
+        for (const [k, item] of items.entries()) created.push([item.i, results[k].resource as Appointment]);
+      }
+      return created;
+    });
+    for (const [i, appointment] of written) answers[i] = { ok: true, value: appointment };
+  } catch (error) {
+    const left = open.filter((i) => answers[i] === undefined);
+    if (left.length === 1) refuse(left[0], error);
+    else {
+      const alone = await Promise.all(left.map((i) => bookTogether(deps, [bookings[i]])));
+      left.forEach((i, k) => {
+        answers[i] = alone[k][0];
+      });
+    }
+  }
+  return answers as Answer<Appointment>[];
+}
+
+/** The Appointment a booking creates, from its locked Slot and the slot's schedule. */
+async function appointmentFor(
+  tx: SqlExecutor,
+  { slotId, patientId, reason }: Booking,
+  slot: Slot | undefined,
+  facts: Map<string, Facts>,
+): Promise<Appointment> {
+  if (!slot) notFound(`Slot/${slotId} does not exist`);
+  const scheduleId = slot!.schedule.reference?.split('/')[1];
+  const seen = facts.get(slotId);
+  const schedule =
+    seen?.schedule_id === scheduleId
+      ? seen
+      : (
+          await tx.query<ScheduleFacts>(
+            'SELECT practitioner, role, location, mode, active FROM sched_schedule WHERE schedule_id = $1::text',
+            [scheduleId],
+          )
+        ).rows[0];
+  if (!schedule?.practitioner || !schedule.active)
+    return notFound('This slot belongs to no bookable practitioner');
+  if (takenFrom(slot!, patientId)) throw slotTaken();
+  return {
+    resourceType: 'Appointment',
+    status: 'booked',
+    appointmentType: modeConcept(schedule.mode),
+    ...(slot!.serviceType ? { serviceType: slot!.serviceType } : {}),
+    ...(slot!.specialty ? { specialty: slot!.specialty } : {}),
+    ...(typeof reason === 'string' && reason.trim() ? { description: reason.trim() } : {}),
+    start: slot!.start,
+    end: slot!.end,
+    created: new Date().toISOString(),
+    slot: [{ reference: `Slot/${slotId}` }],
+    participant: [
+      { actor: { reference: `Patient/${patientId}` }, required: 'required', status: 'accepted' },
+      { actor: { reference: schedule.practitioner as string }, required: 'required', status: 'accepted' },
+      ...(schedule.role ? [{ actor: { reference: schedule.role }, status: 'accepted' as const }] : []),
+      ...(schedule.location && schedule.mode === 'in-person'
+        ? [{ actor: { reference: schedule.location }, status: 'accepted' as const }]
+        : []),
+    ],
+  };
 }
 
 /** Who may change an appointment: its patient, its practitioner, or a care-giver / system who may write it. */

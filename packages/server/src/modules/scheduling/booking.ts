@@ -16,8 +16,13 @@ import {
   type WriteHook,
 } from '@sahti/fhir';
 import { writerOf } from '../../access/relations/sources.ts';
-import type { JobRunner } from '../../jobs/index.ts';
-import { enqueueNotification, patientLanguage } from '../../notify/index.ts';
+import type { EnqueueOptions, JobRunner } from '../../jobs/index.ts';
+import {
+  enqueueNotification,
+  enqueueNotifications,
+  type Notification,
+  patientLanguage,
+} from '../../notify/index.ts';
 import { heldBy, holdExtension } from './holds.ts';
 import { BOOKED_BY_URL } from './projection.ts';
 import type { SchedulingSettings } from './settings.ts';
@@ -62,9 +67,7 @@ export function bookingHook(deps: {
     const writer = writerOf(actor);
     const now = new Date();
     for (const change of appointments) checkRules(change, writer.kind, now, deps.settings);
-    return async (tx) => {
-      for (const change of appointments) await apply(tx, change, now, deps);
-    };
+    return (tx) => apply(tx, appointments, now, deps);
   };
 }
 
@@ -138,28 +141,33 @@ function checkRules(change: WriteChange, writer: string, now: Date, settings: Sc
   }
 }
 
+/**
+ * The slots given back (a cancellation, the slot a move leaves), then the slots taken — those of a
+ * whole write locked and written together, so that bookings gathered into one commit cost one lock
+ * and one write — then the notices.
+ */
 async function apply(
+  tx: SqlExecutor,
+  changes: WriteChange[],
+  now: Date,
+  deps: { store: FhirStore; jobs: JobRunner; settings: SchedulingSettings },
+): Promise<void> {
+  for (const change of changes) await giveBack(tx, change, now, deps);
+  await take(tx, changes, now, deps);
+  await notify(tx, changes, deps);
+}
+
+async function giveBack(
   tx: SqlExecutor,
   change: WriteChange,
   now: Date,
   deps: { store: FhirStore; jobs: JobRunner; settings: SchedulingSettings },
 ): Promise<void> {
-  const next = change.next as Appointment | undefined;
-  const previous = change.previous as Appointment | undefined;
   const ref = `Appointment/${change.id}`;
-  const before = slotIds(previous);
-  const after = slotIds(next);
-  const patientId = next ? participant(next, 'Patient') : undefined;
-  for (const slotId of after.filter((s) => !before.includes(s))) {
-    let offered = false;
-    await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) => {
-      offered = !!(slot as Slot | undefined)?.extension?.some((e) => e.url === OFFERED_TO_URL);
-      return claim(slot as Slot | undefined, slotId, next as Appointment, ref, patientId, now, deps.settings);
-    });
-    // only a slot offered from the waiting list has an entry to close
-    if (offered) await takeOffer(tx, slotId, patientId);
-  }
-  for (const slotId of before.filter((s) => !after.includes(s))) {
+  const after = slotIds(change.next as Appointment | undefined);
+  for (const slotId of slotIds(change.previous as Appointment | undefined).filter(
+    (s) => !after.includes(s),
+  )) {
     let freed: Slot | undefined;
     await deps.store.modifyWithin(tx, 'Slot', slotId, (slot) => {
       const current = slot as Slot | undefined;
@@ -173,7 +181,37 @@ async function apply(
     });
     if (freed && Date.parse(freed.start) > now.getTime()) await offerFreedSlot(tx, deps, freed);
   }
-  await notify(tx, change, deps);
+}
+
+async function take(
+  tx: SqlExecutor,
+  changes: WriteChange[],
+  now: Date,
+  deps: { store: FhirStore; settings: SchedulingSettings },
+): Promise<void> {
+  const claims = new Map<string, { appointment: Appointment; ref: string; patientId: string | undefined }>();
+  for (const change of changes) {
+    const next = change.next as Appointment | undefined;
+    const before = slotIds(change.previous as Appointment | undefined);
+    for (const slotId of slotIds(next).filter((s) => !before.includes(s))) {
+      // two appointments of one write naming one slot: one slot, one booking
+      if (claims.has(slotId)) throw slotTaken();
+      claims.set(slotId, {
+        appointment: next as Appointment,
+        ref: `Appointment/${change.id}`,
+        patientId: participant(next as Appointment, 'Patient'),
+      });
+    }
+  }
+  if (claims.size === 0) return;
+  const offered: string[] = [];
+  await deps.store.modifyManyWithin(tx, 'Slot', [...claims.keys()], (slot, slotId) => {
+    const { appointment, ref, patientId } = claims.get(slotId) as NonNullable<ReturnType<typeof claims.get>>;
+    if ((slot as Slot | undefined)?.extension?.some((e) => e.url === OFFERED_TO_URL)) offered.push(slotId);
+    return claim(slot as Slot | undefined, slotId, appointment, ref, patientId, now, deps.settings);
+  });
+  // only a slot offered from the waiting list has an entry to close
+  for (const slotId of offered) await takeOffer(tx, slotId, claims.get(slotId)?.patientId);
 }
 
 /** Whether a slot is out of this patient's reach: neither free nor held for them (waiting list). */
@@ -222,55 +260,70 @@ export function participant(a: Appointment, type: string): string | undefined {
   return ref?.slice(type.length + 1);
 }
 
-/** Confirmation, change and cancellation notices; the day-before reminder as a delayed job. */
-async function notify(
-  tx: SqlExecutor,
-  change: WriteChange,
-  deps: { store: FhirStore; jobs: JobRunner },
-): Promise<void> {
+/** The notice an appointment's change calls for, if any. */
+function noticeOf(change: WriteChange): string | undefined {
   const next = change.next as Appointment | undefined;
   const previous = change.previous as Appointment | undefined;
-  if (!next) return;
+  if (!next || !participant(next, 'Patient')) return undefined;
   if (next.meta?.tag?.some((t) => t.system === OWN_NOTICES_TAG.system && t.code === OWN_NOTICES_TAG.code))
-    return;
+    return undefined;
   const wasActive = previous && ACTIVE.has(previous.status);
   const isBooked = next.status === 'booked';
-  let template: string | undefined;
-  if (isBooked && !wasActive) template = 'appointment-confirmed';
-  else if (next.status === 'cancelled' && wasActive) template = 'appointment-cancelled';
-  else if (isBooked && wasActive && previous?.start !== next.start) template = 'appointment-moved';
-  if (!template) return;
-  const patientId = participant(next, 'Patient');
-  if (!patientId) return;
-  const known = await readNamed(tx, deps.store, next);
-  const patient = known.get(`Patient/${patientId}`) as Patient | undefined;
-  if (!patient) return;
-  const params = describe(next, known);
-  if (template === 'appointment-moved') params.previous = previous?.start ?? '';
-  for (const { channel, recipient } of channelsOf(patient)) {
-    await enqueueNotification(tx, {
-      patientId,
-      channel,
-      recipient,
-      template,
-      params,
-      ...(patientLanguage(patient) ? { language: patientLanguage(patient) } : {}),
-    });
-  }
-  if (isBooked && next.start && (template === 'appointment-confirmed' || template === 'appointment-moved')) {
-    const remindAt = new Date(Date.parse(next.start) - 24 * 3_600_000);
-    if (remindAt.getTime() > Date.now()) {
-      await deps.jobs.enqueue(
-        tx,
-        REMINDER_JOB,
-        { appointment: change.id, start: next.start },
-        {
-          runAt: remindAt,
-          key: `reminder-${change.id}-${Date.parse(next.start)}`,
-        },
-      );
+  if (isBooked && !wasActive) return 'appointment-confirmed';
+  if (next.status === 'cancelled' && wasActive) return 'appointment-cancelled';
+  if (isBooked && wasActive && previous?.start !== next.start) return 'appointment-moved';
+  return undefined;
+}
+
+/**
+ * Confirmation, change and cancellation notices; the day-before reminder as a delayed job. The
+ * patients, practitioners and places of the whole write are read in one statement, its notices
+ * written in one, its reminders queued in one.
+ */
+async function notify(
+  tx: SqlExecutor,
+  changes: WriteChange[],
+  deps: { store: FhirStore; jobs: JobRunner },
+): Promise<void> {
+  const noticed = changes.flatMap((change) => {
+    const template = noticeOf(change);
+    return template ? [{ change, next: change.next as Appointment, template }] : [];
+  });
+  if (noticed.length === 0) return;
+  const known = await readNamed(
+    tx,
+    deps.store,
+    noticed.map((n) => n.next),
+  );
+  const notices: Notification[] = [];
+  const reminders: { payload: { appointment: string; start: string }; options: EnqueueOptions }[] = [];
+  for (const { change, next, template } of noticed) {
+    const patientId = participant(next, 'Patient') as string;
+    const patient = known.get(`Patient/${patientId}`) as Patient | undefined;
+    if (!patient) continue;
+    const params = describe(next, known);
+    if (template === 'appointment-moved') params.previous = (change.previous as Appointment).start ?? '';
+    for (const { channel, recipient } of channelsOf(patient)) {
+      notices.push({
+        patientId,
+        channel,
+        recipient,
+        template: template as Notification['template'],
+        params,
+        ...(patientLanguage(patient) ? { language: patientLanguage(patient) } : {}),
+      });
+    }
+    if (next.status === 'booked' && next.start && template !== 'appointment-cancelled') {
+      const remindAt = new Date(Date.parse(next.start) - 24 * 3_600_000);
+      if (remindAt.getTime() > Date.now())
+        reminders.push({
+          payload: { appointment: change.id, start: next.start },
+          options: { runAt: remindAt, key: `reminder-${change.id}-${Date.parse(next.start)}` },
+        });
     }
   }
+  await enqueueNotifications(tx, notices);
+  await deps.jobs.enqueueMany(tx, REMINDER_JOB, reminders);
 }
 
 /** The day-before reminder: sent only if the appointment is still booked at that time. */
@@ -283,7 +336,7 @@ export async function sendReminder(
     const appointment = await read<Appointment>(tx, store, 'Appointment', payload.appointment);
     if (appointment?.status !== 'booked' || appointment.start !== payload.start) return;
     const patientId = participant(appointment, 'Patient');
-    const known = await readNamed(tx, store, appointment);
+    const known = await readNamed(tx, store, [appointment]);
     const patient = patientId ? (known.get(`Patient/${patientId}`) as Patient | undefined) : undefined;
     if (!patient || !patientId) return;
     const params = describe(appointment, known);
@@ -315,14 +368,22 @@ export function channelsOf(patient: Patient): { channel: 'email' | 'sms'; recipi
   return out;
 }
 
-/** The appointment's patient, practitioner and place, read together (one statement). */
-async function readNamed(tx: SqlExecutor, store: FhirStore, a: Appointment): Promise<Map<string, Resource>> {
-  const refs = (['Patient', 'Practitioner', 'Location'] as const).flatMap((type) => {
-    const id = participant(a, type);
-    return id ? [`${type}/${id}`] : [];
-  });
+/** The appointments' patients, practitioners and places, read together (one statement). */
+async function readNamed(
+  tx: SqlExecutor,
+  store: FhirStore,
+  appointments: readonly Appointment[],
+): Promise<Map<string, Resource>> {
+  const refs = new Set(
+    appointments.flatMap((a) =>
+      (['Patient', 'Practitioner', 'Location'] as const).flatMap((type) => {
+        const id = participant(a, type);
+        return id ? [`${type}/${id}`] : [];
+      }),
+    ),
+  );
   const known = new Map<string, Resource>();
-  for (const [ref, found] of await store.locateMany(refs, tx))
+  for (const [ref, found] of await store.locateMany([...refs], tx))
     if (!found.deleted) known.set(ref, JSON.parse(found.content as string) as Resource);
   return known;
 }

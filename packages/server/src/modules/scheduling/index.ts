@@ -5,6 +5,7 @@
  */
 import type { SahtiModule } from '../../kernel/module.ts';
 import { registerTemplates } from '../../notify/index.ts';
+import { bookingDeps } from './book.ts';
 import { bookingHook, REMINDER_JOB, sendReminder, slotHoldersHook } from './booking.ts';
 import { MATERIALIZE_JOB, materializeAll } from './materialize.ts';
 import { SCHEDULING_TEMPLATES } from './messages.ts';
@@ -13,7 +14,6 @@ import { bookOperation, findOperation } from './operations.ts';
 import { projectionHook } from './projection.ts';
 import { registerSchedulingRoutes } from './routes.ts';
 import { readSchedulingSettings } from './settings.ts';
-import { SlotQueue } from './slot-queue.ts';
 import { expireOffer, OFFER_EXPIRY_JOB } from './waitlist.ts';
 
 export const schedulingModule: SahtiModule = {
@@ -25,7 +25,7 @@ export const schedulingModule: SahtiModule = {
     ctx.store.addHook(projectionHook(ctx.store));
     ctx.store.addHook(bookingHook({ store: ctx.store, jobs: ctx.jobs, settings }));
     ctx.store.addHook(slotHoldersHook());
-    const deps = { db: ctx.db, store: ctx.store, access: ctx.access, slots: new SlotQueue() };
+    const deps = bookingDeps({ db: ctx.db, store: ctx.store, access: ctx.access }, settings.bookingGroups);
     ctx.fhir.registerOperation(findOperation(deps, settings));
     ctx.fhir.registerOperation(bookOperation(deps));
     registerSchedulingRoutes(ctx, deps, settings);

@@ -8,6 +8,11 @@ export interface SchedulingSettings {
   waitlistHoldMinutes: number;
   /** How far ahead Slots are kept as resources (derived from the templates every night). */
   horizonDays: number;
+  /**
+   * Group commit of bookings (group-commit.ts): groups written at the same time, each holding a
+   * database connection, and bookings in one group at most.
+   */
+  bookingGroups: { concurrency: number; max: number };
 }
 
 export function readSchedulingSettings(env: NodeJS.ProcessEnv = process.env): SchedulingSettings {
@@ -21,5 +26,9 @@ export function readSchedulingSettings(env: NodeJS.ProcessEnv = process.env): Sc
     minNoticeMinutes: n('SAHTI_BOOKING_NOTICE_MINUTES', 30),
     waitlistHoldMinutes: n('SAHTI_WAITLIST_HOLD_MINUTES', 30),
     horizonDays: n('SAHTI_SLOT_HORIZON_DAYS', 28),
+    bookingGroups: {
+      concurrency: Math.max(1, Math.floor(n('SAHTI_BOOKING_GROUP_CONCURRENCY', 1))),
+      max: Math.max(1, Math.floor(n('SAHTI_BOOKING_GROUP_MAX', 64))),
+    },
   };
 }

@@ -48,4 +48,35 @@ describe('SlotQueue', () => {
     await tick();
     assert.equal(queue.size, 0);
   });
+
+  it('a booking that takes the slot refuses those waiting behind it, not those who come after', async () => {
+    const queue = new SlotQueue();
+    const ran: string[] = [];
+    const taken = () => new Error('taken');
+    const work = (name: string) => async () => {
+      ran.push(name);
+      await tick();
+      return name;
+    };
+    const first = queue.run('s1', work('a'), taken);
+    const waiting = [queue.run('s1', work('b'), taken), queue.run('s1', work('c'), taken)];
+    assert.equal(await first, 'a');
+    for (const w of waiting) await assert.rejects(w, /taken/);
+    assert.deepEqual(ran, ['a'], 'the losers ran nothing');
+    // asked after the win was answered (the slot may have been freed since): it runs
+    assert.equal(await queue.run('s1', work('d'), taken), 'd');
+    // a refusal takes nothing: the one behind it runs
+    const refused = queue.run(
+      's1',
+      async () => {
+        throw new Error('refused');
+      },
+      taken,
+    );
+    const next = queue.run('s1', work('e'), taken);
+    await assert.rejects(refused, /refused/);
+    assert.equal(await next, 'e');
+    await tick();
+    assert.equal(queue.size, 0);
+  });
 });
