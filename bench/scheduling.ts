@@ -3,21 +3,23 @@
  * under contention on one popular practitioner — each against a baseline measured in the same run.
  *
  *   node bench/scheduling.ts [--backend postgres|pglite] [--practitioners 2000] [--days 60]
- *                            [--seconds 8] [--concurrency 4] [--booking-workers 12] [--quick]
+ *                            [--seconds 8] [--concurrency 4] [--booking-workers 12,96] [--quick]
  *                            [--profile <dir>] [--statements]
  *
  * Data, through the server's FHIR API in transaction bundles (PUT with ids, so the whole import
  * is what a directory feed would send): Organizations and Locations in real communes (HCP 2024),
  * Practitioners with specialty, languages and fee, PractitionerRoles, in-person Schedules (a third
  * also video) with the demo's weekly templates, and every free Slot of the coming `days` derived by
- * the module's own template code; one "hot" practitioner with a slot every 5 minutes from 07:00 to
+ * the module's own template code; one "hot" practitioner with a slot every 3 minutes from 07:00 to
  * 21:00; patients to book for. The Slots' projection (sched_slot) is filled by the module's write
  * hook, as in production.
  *
  * Find (closed loop, `concurrency` clients): the public directory search, FHIR `Slot/$find`, and
  * baselines: the projection query itself (find.ts availabilityByPractitioner, no HTTP), and a plain
- * FHIR read of one Slot. Booking: `concurrency` × 3 clients racing three to a slot on the hot
- * practitioner (exactly one may win), against a plain `POST Appointment` without a slot (the same
+ * FHIR read of one Slot. Booking: clients racing three to a slot on the hot practitioner (exactly
+ * one may win) — once per number of clients in `--booking-workers` (default `concurrency` × 3 and
+ * × 24: the same contention per slot, more slots in flight), each race on its own share of the hot
+ * slots —, against a plain `POST Appointment` without a slot (the same
  * write and notices, no slot rule) and the raw-SQL floor of a race-safe booking (UPDATE … WHERE
  * status = 'free' on a table of its own). At the end, Appointments are counted per Slot: a double
  * booking fails the run.
@@ -78,7 +80,13 @@ const PRACTITIONERS = Number(flags.practitioners ?? (QUICK ? 200 : 2000));
 const DAYS = Number(flags.days ?? (QUICK ? 14 : 60));
 const SECONDS = Number(flags.seconds ?? (QUICK ? 4 : 8));
 const CONCURRENCY = Number(flags.concurrency);
-const BOOKING_WORKERS = Number(flags['booking-workers'] ?? CONCURRENCY * 3);
+/** Clients of each booking race (one race per number): the first also drives the baselines. */
+const RACES = String(flags['booking-workers'] ?? `${CONCURRENCY * 3},${CONCURRENCY * 24}`)
+  .split(',')
+  .map(Number);
+if (RACES.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error('--booking-workers: client counts, e.g. 12,96');
+const BOOKING_WORKERS = RACES[0];
 const PATIENTS = QUICK ? 300 : 2000;
 const BUNDLE = 1000;
 const IMPORT_CLIENTS = 3;
@@ -281,7 +289,7 @@ function buildWorld(now: Date): World {
     specialty: [specialtyConcept('dermatology')],
   } as never);
   const hot: WeeklyTemplate = {
-    slotMinutes: 5,
+    slotMinutes: 3,
     sessions: sessions(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], '07:00', '21:00'),
     exceptions: [],
     closedOnHolidays: false,
@@ -478,7 +486,7 @@ async function main(): Promise<void> {
         ...(flags.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags.profile}` } : {}),
       },
     });
-    const client = new HttpClient(server.port, Math.max(BOOKING_WORKERS, IMPORT_CLIENTS), system);
+    const client = new HttpClient(server.port, Math.max(...RACES, IMPORT_CLIENTS), system);
     meta.importDirectoryPerSecond = await importBundles(client, 'directory', world.entries);
     meta.importSlotsPerSecond = await importBundles(client, 'slots', world.slots);
     const pool = databaseUrl ? new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY }) : undefined;
@@ -571,8 +579,9 @@ async function main(): Promise<void> {
     let won = 0;
     let lost = 0;
     const bookedSlots: string[] = [];
-    const book = async (i: number) => {
-      const slot = world.hotSlots[Math.floor(i / CONTENDERS)];
+    /** Books the slots of `hot` (their share of the hot slots), three clients to a slot. */
+    const booker = (hot: string[]) => async (i: number) => {
+      const slot = hot[Math.floor(i / CONTENDERS)];
       if (!slot) return 'out of slots';
       const res = await client.send(
         'POST',
@@ -587,9 +596,10 @@ async function main(): Promise<void> {
       else return `HTTP ${res.status} ${res.body.slice(0, 200)}`;
       return undefined;
     };
+    const share = Math.floor(world.hotSlots.length / RACES.length);
     const bookingLoad = {
       concurrency: BOOKING_WORKERS,
-      maxRequests: world.hotSlots.length * CONTENDERS,
+      maxRequests: share * CONTENDERS,
       maxMs: SECONDS * 1000,
       graceMs: 120_000,
     };
@@ -628,33 +638,55 @@ async function main(): Promise<void> {
       maxRequests: 100_000,
     });
     await printStatements(pool, 'plain create (its warm-up included)', (await appointments()) - before);
-    await resetStatements(pool);
-    const t0 = performance.now();
-    const cpu0 = cpuParts(server, databaseName);
-    const raceFrom = monotonicUs();
-    const race = await runLoad(bookingLoad, book);
-    if (flags.profile) log(`race: profile window ${raceFrom}-${monotonicUs()}`);
-    const cpu1 = cpuParts(server, databaseName);
-    const raceCpu = cpu1.server + cpu1.db - cpu0.server - cpu0.db;
-    log(
-      `race CPU per booking won: server ${((cpu1.server - cpu0.server) / Math.max(1, won)).toFixed(2)} ms, database ${((cpu1.db - cpu0.db) / Math.max(1, won)).toFixed(2)} ms`,
-    );
-    const raceSeconds = (performance.now() - t0) / 1000;
-    rows.push({
-      phase: 'booking',
-      operation: `book, ${CONTENDERS} clients per slot (POST /api/scheduling/book)`,
-      kind: 'measured',
-      result: race,
-      cpuMsPerRequest: raceCpu / Math.max(1, race.requests),
-      note: `${won} booked (${(won / raceSeconds).toFixed(0)} bookings/s), ${lost} refused 409`,
-    });
+    const races: Record<string, unknown>[] = [];
+    for (const [r, workers] of RACES.entries()) {
+      await resetStatements(pool);
+      const wonBefore = won;
+      const lostBefore = lost;
+      const t0 = performance.now();
+      const cpu0 = cpuParts(server, databaseName);
+      const raceFrom = monotonicUs();
+      const race = await runLoad(
+        { ...bookingLoad, concurrency: workers },
+        booker(world.hotSlots.slice(r * share, (r + 1) * share)),
+      );
+      if (flags.profile) log(`race ${workers}: profile window ${raceFrom}-${monotonicUs()}`);
+      const cpu1 = cpuParts(server, databaseName);
+      const raceCpu = cpu1.server + cpu1.db - cpu0.server - cpu0.db;
+      const raceWon = won - wonBefore;
+      const raceLost = lost - lostBefore;
+      const serverMs = (cpu1.server - cpu0.server) / Math.max(1, raceWon);
+      const dbMs = (cpu1.db - cpu0.db) / Math.max(1, raceWon);
+      log(
+        `race ${workers}: CPU per booking won: server ${serverMs.toFixed(2)} ms, database ${dbMs.toFixed(2)} ms`,
+      );
+      const raceSeconds = (performance.now() - t0) / 1000;
+      const perSecond = raceWon / raceSeconds;
+      rows.push({
+        phase: 'booking',
+        operation: `book, ${workers} clients, ${CONTENDERS} per slot (POST /api/scheduling/book)`,
+        kind: 'measured',
+        result: race,
+        cpuMsPerRequest: raceCpu / Math.max(1, race.requests),
+        note: `${raceWon} booked (${perSecond.toFixed(0)} bookings/s), ${raceLost} refused 409; CPU ms per booking: server ${serverMs.toFixed(2)} + database ${dbMs.toFixed(2)}`,
+      });
+      races.push({
+        workers,
+        booked: raceWon,
+        refused: raceLost,
+        bookingsPerSecond: perSecond,
+        serverMs,
+        dbMs,
+      });
+      await printStatements(pool, `booking race, ${workers} clients (per booking won)`, raceWon);
+      log(
+        `race ${workers}: ${race.requests} attempts, ${raceWon} booked, ${raceLost} refused (409): ${perSecond.toFixed(0)} bookings/s, attempts p50 ${race.p50.toFixed(1)} ms p99 ${race.p99.toFixed(1)} ms, ${race.errors} errors${race.errorSamples[0] ? ` (${race.errorSamples[0]})` : ''}`,
+      );
+    }
     meta.booked = won;
     meta.refused = lost;
-    meta.bookingsPerSecond = won / raceSeconds;
-    await printStatements(pool, 'booking race (per booking won)', won);
-    log(
-      `race: ${race.requests} attempts, ${won} booked, ${lost} refused (409): ${(won / raceSeconds).toFixed(0)} bookings/s, attempts p50 ${race.p50.toFixed(1)} ms p99 ${race.p99.toFixed(1)} ms, ${race.errors} errors${race.errorSamples[0] ? ` (${race.errorSamples[0]})` : ''}`,
-    );
+    meta.races = races;
+    meta.bookingsPerSecond = races[0].bookingsPerSecond;
 
     // a loser's cost once the winner has committed: booking slots the race took (each must be 409)
     const refused = async (i: number) => {
@@ -771,7 +803,9 @@ function report(rows: Row[], meta: Record<string, unknown>): void {
     '',
     `machine: ${cpus().length} cores, load ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}; find with ${CONCURRENCY} clients, booking with ${BOOKING_WORKERS}`,
+      .join(
+        ' ',
+      )}; find with ${CONCURRENCY} clients, booking races with ${RACES.join(' and ')}, baselines with ${BOOKING_WORKERS}`,
     '',
     '| phase | operation | kind | req/s | p50 ms | p99 ms | server CPU ms/req | errors | note |',
     '|---|---|---|---:|---:|---:|---:|---:|---|',
@@ -790,7 +824,7 @@ function report(rows: Row[], meta: Record<string, unknown>): void {
     );
   if (meta.floorBookingsPerSecond)
     lines.push(
-      `bookings/s ÷ raw-SQL floor bookings/s: ${(Number(meta.bookingsPerSecond) / Number(meta.floorBookingsPerSecond)).toFixed(3)}`,
+      `bookings/s ÷ raw-SQL floor bookings/s (${BOOKING_WORKERS} clients each): ${(Number(meta.bookingsPerSecond) / Number(meta.floorBookingsPerSecond)).toFixed(3)}`,
     );
   lines.push(`double bookings: ${meta.doubleBookings}`);
   console.log(lines.join('\n'));
@@ -799,7 +833,7 @@ function report(rows: Row[], meta: Record<string, unknown>): void {
   const path = join(dir, `scheduling-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     path,
-    `${JSON.stringify({ backend: flags.backend, practitioners: PRACTITIONERS, days: DAYS, concurrency: CONCURRENCY, bookingWorkers: BOOKING_WORKERS, meta, rows }, null, 2)}\n`,
+    `${JSON.stringify({ backend: flags.backend, practitioners: PRACTITIONERS, days: DAYS, concurrency: CONCURRENCY, bookingWorkers: RACES, meta, rows }, null, 2)}\n`,
   );
   console.log(`\nresults: ${path}`);
 }
