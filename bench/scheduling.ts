@@ -705,9 +705,10 @@ async function main(): Promise<void> {
         maxRequests: 100_000,
       });
 
-    // the floor: a race-safe booking in plain SQL on the same engine (its own table)
+    // the floor: a race-safe booking in plain SQL on the same engine (its own table), raced at each
+    // number of clients of the FHIR races, each on its own share of the slots
     const floor = floorUrl
-      ? new pg.Pool({ connectionString: floorUrl, max: BOOKING_WORKERS })
+      ? new pg.Pool({ connectionString: floorUrl, max: Math.max(...RACES) })
       : await PGlite.create({ dataDir: join(tmp, 'floor') });
     const fq = (text: string, params?: unknown[]) => (floor as pg.Pool).query(text, params);
     await fq('CREATE TABLE bench_slot (id text PRIMARY KEY, status text NOT NULL)');
@@ -717,27 +718,32 @@ async function main(): Promise<void> {
     await fq(`INSERT INTO bench_slot SELECT id, 'free' FROM jsonb_array_elements_text($1::jsonb) AS id`, [
       JSON.stringify(world.hotSlots),
     ]);
-    let floorWon = 0;
-    const floorBook = async (i: number) => {
-      const slot = world.hotSlots[Math.floor(i / CONTENDERS)];
-      if (!slot) return 'out of slots';
-      const sql = `WITH taken AS (UPDATE bench_slot SET status = 'busy' WHERE id = $1 AND status = 'free' RETURNING id)
-                   INSERT INTO bench_booking (slot, patient) SELECT id, $2 FROM taken RETURNING id`;
-      const res = await fq(sql, [slot, `bpat-${i % PATIENTS}`]);
-      if (res.rows.length) floorWon++;
-      return undefined;
-    };
-    const f0 = performance.now();
-    const floorResult = await runLoad(bookingLoad, floorBook);
-    const floorSeconds = (performance.now() - f0) / 1000;
-    rows.push({
-      phase: 'booking',
-      operation: `raw SQL floor, ${CONTENDERS} clients per slot (UPDATE … WHERE status = 'free' + INSERT)`,
-      kind: 'baseline',
-      result: floorResult,
-      note: `${floorWon} booked (${(floorWon / floorSeconds).toFixed(0)} bookings/s)`,
-    });
-    meta.floorBookingsPerSecond = floorWon / floorSeconds;
+    const floorRates: number[] = [];
+    for (const [r, workers] of RACES.entries()) {
+      const hot = world.hotSlots.slice(r * share, (r + 1) * share);
+      let floorWon = 0;
+      const floorBook = async (i: number) => {
+        const slot = hot[Math.floor(i / CONTENDERS)];
+        if (!slot) return 'out of slots';
+        const sql = `WITH taken AS (UPDATE bench_slot SET status = 'busy' WHERE id = $1 AND status = 'free' RETURNING id)
+                     INSERT INTO bench_booking (slot, patient) SELECT id, $2 FROM taken RETURNING id`;
+        const res = await fq(sql, [slot, `bpat-${i % PATIENTS}`]);
+        if (res.rows.length) floorWon++;
+        return undefined;
+      };
+      const f0 = performance.now();
+      const floorResult = await runLoad({ ...bookingLoad, concurrency: workers }, floorBook);
+      const floorSeconds = (performance.now() - f0) / 1000;
+      floorRates.push(floorWon / floorSeconds);
+      rows.push({
+        phase: 'booking',
+        operation: `raw SQL floor, ${workers} clients, ${CONTENDERS} per slot (UPDATE … WHERE status = 'free' + INSERT)`,
+        kind: 'baseline',
+        result: floorResult,
+        note: `${floorWon} booked (${(floorWon / floorSeconds).toFixed(0)} bookings/s)`,
+      });
+    }
+    meta.floorBookingsPerSecond = floorRates;
     await (floor as { end?: () => Promise<void>; close?: () => Promise<void> }).end?.();
     await (floor as { close?: () => Promise<void> }).close?.();
     client.close();
@@ -822,10 +828,13 @@ function report(rows: Row[], meta: Record<string, unknown>): void {
       '',
       `directory search p99 ÷ projection query p99: ${(search.result.p99 / sql.result.p99).toFixed(2)}`,
     );
-  if (meta.floorBookingsPerSecond)
-    lines.push(
-      `bookings/s ÷ raw-SQL floor bookings/s (${BOOKING_WORKERS} clients each): ${(Number(meta.bookingsPerSecond) / Number(meta.floorBookingsPerSecond)).toFixed(3)}`,
-    );
+  const races = (meta.races ?? []) as { workers: number; bookingsPerSecond: number }[];
+  const floors = (meta.floorBookingsPerSecond ?? []) as number[];
+  for (const [r, race] of races.entries())
+    if (floors[r])
+      lines.push(
+        `bookings/s ÷ raw-SQL floor bookings/s, ${race.workers} clients: ${(race.bookingsPerSecond / floors[r]).toFixed(3)}`,
+      );
   lines.push(`double bookings: ${meta.doubleBookings}`);
   console.log(lines.join('\n'));
   const dir = new URL('./results/', import.meta.url).pathname;
