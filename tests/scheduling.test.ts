@@ -263,6 +263,13 @@ describe('a slot is never booked twice', () => {
     // by the system client (a scheduler): two patients race for each slot
     const asks = [...slots, ...slots].map((slot, i) => ({ slot, patient: i < slots.length ? 'pa' : 'pb' }));
     asks.splice(5, 0, { slot: 'slot-soon-among-many', patient: 'pa' });
+    // and, in the same burst, two patients booking for themselves (each written as that patient)
+    const own = (await freeSlots('sch-v', 80)).filter((s) => !slots.includes(s)).slice(0, 2);
+    const selfBooked = Promise.all(
+      ([amina, omar] as const).map((p, k) =>
+        p.call('/api/scheduling/book', { method: 'POST', body: { slot: `Slot/${own[k]}` } }),
+      ),
+    );
     const answers = await Promise.all(
       asks.map(({ slot, patient }) =>
         fhirFetch(server.fhirBase, '/Appointment/$book', {
@@ -301,12 +308,18 @@ describe('a slot is never booked twice', () => {
       assert.equal(booked.body.entry.length, 1);
     }
     assert.equal(await slotStatus('slot-soon-among-many'), 'free');
-    assert.equal((await confirmations()) - before, 8, 'one confirmation per booking won');
+    const mine = await selfBooked;
+    for (const [k, res] of mine.entries()) {
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.participant[0].actor.reference, `Patient/${k === 0 ? 'pa' : 'pb'}`);
+      assert.equal(res.body.slot[0].reference, `Slot/${own[k]}`);
+    }
+    assert.equal((await confirmations()) - before, 10, 'one confirmation per booking won');
     const { rows: reminders } = await server.platform.db.query<{ appointment: string }>(
       `SELECT data->>'appointment' AS appointment FROM pgboss.job WHERE name = $1 AND data->>'appointment' = ANY($2::text[])`,
-      [REMINDER_JOB, [...won.values()].map((a) => a.id)],
+      [REMINDER_JOB, [...won.values(), ...mine.map((m) => m.body)].map((a) => a.id)],
     );
-    assert.equal(reminders.length, 8, 'one day-before reminder per booking won');
+    assert.equal(reminders.length, 10, 'one day-before reminder per booking won');
   });
 
   it('refuses a slot that starts too soon, a start that is not the slot’s, and a slot that does not exist', async () => {

@@ -146,9 +146,9 @@ class PgBossRunner implements JobRunner {
       };
     });
     // two jobs of one key in a batch: the first is the one kept, as two enqueues would
-    const seen = new Set<string>();
-    const unique = rows.filter((row) => !seen.has(row.id) && seen.add(row.id) !== undefined);
-    await this.#boss.insert(name, unique, { db: transactionDb(tx) });
+    const byId = new Map<string, (typeof rows)[number]>();
+    for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row);
+    await this.#boss.insert(name, [...byId.values()], { db: transactionDb(tx) });
   }
 
   /** A job's id (from its key, else new), its start and its retries, checked. */

@@ -174,8 +174,9 @@ export async function bookTogether(deps: BookingDeps, bookings: Booking[]): Prom
       );
       // a patient books as themselves; a scheduler's booking is the platform's (it opens the booked
       // practitioner's care relationship, as a booking by the patient would)
+      // keyed by the principal itself: each patient's booking is written as that request's patient
       const writers = new Map<
-        string,
+        Principal | 'platform',
         { writer: FhirStore; items: { i: number; appointment: Appointment }[] }
       >();
       for (const i of open) {
@@ -188,7 +189,7 @@ export async function bookTogether(deps: BookingDeps, bookings: Booking[]): Prom
           refuse(i, error);
           continue;
         }
-        const key = principal.kind === 'patient' ? `patient ${principal.fhirUser}` : 'platform';
+        const key = principal.kind === 'patient' ? principal : 'platform';
         const group = writers.get(key) ?? {
           writer: principal.kind === 'patient' ? deps.store.as({ actor: principal }) : deps.store,
           items: [],

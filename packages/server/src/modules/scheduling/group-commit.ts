@@ -17,7 +17,7 @@ export class GroupCommit<Request, Result> {
   readonly #waiting: { request: Request; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
   #running = 0;
   #scheduled = false;
-  /** Groups written so far, the requests in them, the largest (for tests and the benchmark). */
+  /** Groups written so far, the requests in them, the largest (what a test reads of the grouping). */
   readonly written = { groups: 0, requests: 0, largest: 0 };
 
   readonly #write: (requests: Request[]) => Promise<Answer<Result>[]>;
