@@ -264,6 +264,8 @@ interface Failure {
   body: string;
 }
 const failures: Failure[] = [];
+/** What the server logged as unexpected (the cause behind a 500, which its answer does not tell). */
+const serverErrors: string[] = [];
 let sent = 0;
 const statuses = new Map<number, number>();
 
@@ -458,6 +460,11 @@ function casesOf(route: Route): (() => Promise<void>)[] {
 
 before(async () => {
   server = await startTestServer();
+  // tests run without a logger: every request's log is the app's no-op one, so this sees them all
+  server.platform.app.log.error = (obj: unknown, message?: string) => {
+    const err = (obj as { err?: { message?: string; stack?: string } })?.err;
+    serverErrors.push(`${message ?? ''}: ${err?.stack?.split('\n').slice(0, 6).join(' | ') ?? String(obj)}`);
+  };
   const roles: Role[] = [
     'patient',
     'doctor',
@@ -561,6 +568,11 @@ describe('malformed input on every JSON route', () => {
       seen.add(key);
       console.log(`500 ${f.route} — ${f.input}\n    ${f.body}`);
     }
-    assert.equal(failures.length, 0, `${failures.length} answers were 5xx`);
+    const told = failures
+      .slice(0, 3)
+      .map((f) => `${f.status} ${f.route} — ${f.input}: ${f.body.slice(0, 120)}`)
+      .concat(serverErrors.slice(0, 3).map((e) => `server: ${e.slice(0, 600)}`))
+      .join('\n');
+    assert.equal(failures.length, 0, `${failures.length} answers were 5xx\n${told}`);
   });
 });

@@ -37,6 +37,16 @@ const noteModule: SahtiModule = {
     },
   ],
   register(ctx) {
+    // a note under a key the caller chooses, in a transaction of the module's own: two callers with
+    // the same key race, and the database refuses the second (a unique violation, not our mistake)
+    ctx.app.post('/api/test-notes/keyed', async (req, reply) => {
+      const { id } = req.body as { id: number };
+      await ctx.db.transaction(async (tx) => {
+        await tx.query("INSERT INTO test_note (id, text) VALUES ($1::int, 'keyed')", [id]);
+        await tx.query('SELECT pg_sleep(0.05)');
+      });
+      return reply.code(201).send({ id });
+    });
     ctx.app.get('/api/test-notes/count', async () => {
       const rows = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM test_note');
       return { count: rows.rows[0].n };
@@ -113,6 +123,24 @@ describe('module contract', () => {
     });
     await until(() => seen.some((e) => e.id === created.body.id));
     await until(async () => (await admin.call('/api/test-notes/count')).body.count >= 1);
+  });
+});
+
+describe('a module route that loses a race in its own transaction', () => {
+  it('answers 409 with an OperationOutcome (retry), not 500, and keeps the winner only', async () => {
+    const admin = await signIn(server, ['administrator']);
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => admin.call('/api/test-notes/keyed', { method: 'POST', body: { id: 900_001 } })),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409], JSON.stringify(answers));
+    for (const refused of answers.filter((a) => a.status === 409)) {
+      assert.equal(refused.body.resourceType, 'OperationOutcome');
+      assert.equal(refused.body.issue[0].code, 'conflict');
+    }
+    const kept = await server.platform.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM test_note WHERE id = 900001',
+    );
+    assert.equal(kept.rows[0].n, 1);
   });
 });
 

@@ -2,7 +2,7 @@
  * The platform process: Fastify with strict body handling, the FHIR API, and errors that always
  * leave as OperationOutcomes (4xx for the client's mistakes; a bare 500 only for ours).
  */
-import { FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
+import { errorResponse, FhirError, type FhirRestHandler, outcome } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FhirGate } from './fhir-gate.ts';
 import { registerFhirRoutes } from './fhir-routes.ts';
@@ -101,6 +101,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         return send(reply, err.statusCode, outcome('error', 'invalid', err.message));
       }
+      // a module's own transaction lost a race (a unique key, a deadlock) or asked too much of the
+      // database: answered as the FHIR API answers it (409 retry, 400 too costly), not as a 500
+      const known = errorResponse(err);
+      if (known.status < 500) return send(reply, known.status, known.body);
       req.log.error({ err: { message: err.message, stack: err.stack } }, 'unexpected error');
       return send(reply, 500, outcome('fatal', 'exception', 'Internal error; it has been logged'));
     },
