@@ -3,15 +3,20 @@
  * Values come from each official SearchParameter's own FHIRPath expression.
  */
 import {
+  AsAtom,
   convertToSearchableNumbers,
   convertToSearchableQuantities,
   convertToSearchableTokens,
+  DotAtom,
   evalFhirPathTyped,
-  type FhirPathAtom,
+  FhirPathAtom,
+  FunctionAtom,
   getSearchParameterDetails,
   parseFhirPath,
+  SymbolAtom,
   type TypedValue,
   toTypedValue,
+  UnionAtom,
 } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseRange, periodRange } from './dates.ts';
@@ -89,6 +94,114 @@ interface IndexedParameter {
   code: string;
   sp: SearchParameter;
   details: NonNullable<ReturnType<typeof getSearchParameterDetails>>;
+  /**
+   * Where the expression takes its values from (`Patient.address.state` → address.state): a
+   * resource holding none of them is not evaluated. Undefined: always evaluated.
+   */
+  needs?: ValuePath[];
+}
+
+/** Members from the resource down; `choice`: the last one is a choice element of that type (value[x] as Quantity). */
+export interface ValuePath {
+  members: string[];
+  choice?: string;
+}
+
+/** Functions that give nothing when given nothing: a path ending in them is empty when the path is. */
+const EMPTY_IN_EMPTY_OUT = new Set(['where', 'ofType', 'as', 'resolve', 'first', 'last', 'extension']);
+
+/**
+ * Where an expression reads its values from, when each of its branches (`a | b`) is a path from the
+ * resource — members, then functions that give nothing for nothing — so that a resource holding
+ * none of them has no value for it. Undefined for anything else (`exists()`, `and`, a path from
+ * `Resource`, a bare type…): such expressions are always evaluated.
+ */
+export function presencePaths(type: string, expression: FhirPathAtom): ValuePath[] | undefined {
+  const paths: ValuePath[] = [];
+  const branches: unknown[] = [expression instanceof FhirPathAtom ? expression.child : expression];
+  while (branches.length > 0) {
+    const branch = branches.pop();
+    if (branch instanceof UnionAtom) {
+      branches.push(branch.left, branch.right);
+      continue;
+    }
+    const found = branchPath(type, branch);
+    if (!found || found.members.length === 0) return undefined;
+    paths.push(found.choice ? { members: found.members, choice: found.choice } : { members: found.members });
+  }
+  return paths;
+}
+
+/**
+ * The members a branch starts with after the type, up to its first function (`open` while no
+ * function has been met, `choice` when that function picks a type); undefined when the branch is
+ * not such a path.
+ */
+function branchPath(type: string, atom: unknown): (ValuePath & { open: boolean }) | undefined {
+  if (atom instanceof SymbolAtom) return atom.name === type ? { members: [], open: true } : undefined;
+  if (atom instanceof AsAtom) {
+    const left = branchPath(type, atom.left);
+    if (!left || left.members.length === 0) return undefined;
+    return { members: left.members, open: false, ...(left.open ? typeOf(atom.right) : {}) };
+  }
+  if (!(atom instanceof DotAtom)) return undefined;
+  const left = branchPath(type, atom.left);
+  if (!left) return undefined;
+  if (atom.right instanceof SymbolAtom)
+    return left.open ? { members: [...left.members, atom.right.name], open: true } : left;
+  if (!(atom.right instanceof FunctionAtom)) return undefined;
+  const { name, args } = atom.right;
+  // extension(url) reads the element's `extension` list only
+  if (name === 'extension' && left.open) return { members: [...left.members, 'extension'], open: false };
+  if (!EMPTY_IN_EMPTY_OUT.has(name) || left.members.length === 0) return undefined;
+  const picked = left.open && (name === 'ofType' || name === 'as') ? typeOf(args[0]) : {};
+  return { members: left.members, open: false, ...picked };
+}
+
+const typeOf = (atom: unknown): { choice?: string } =>
+  atom instanceof SymbolAtom && /^[A-Za-z]+$/.test(atom.name) ? { choice: atom.name } : {};
+
+/** A type and the types FHIRPath may also match for it (its specialisations and profiles of it). */
+const MATCHED_BY: Record<string, string[]> = {
+  Quantity: ['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'SimpleQuantity', 'MoneyQuantity'],
+  string: ['String', 'Code', 'Id', 'Markdown'],
+  uri: ['Uri', 'Url', 'Canonical', 'Oid', 'Uuid'],
+  integer: ['Integer', 'PositiveInt', 'UnsignedInt'],
+};
+
+/** The JSON keys of a choice element of a type: value + Quantity → valueQuantity, valueAge… */
+function choiceKeys(member: string, type: string): string[] {
+  const suffixes = MATCHED_BY[type] ?? [type.charAt(0).toUpperCase() + type.slice(1)];
+  return suffixes.flatMap((suffix) => [`${member}${suffix}`, `_${member}${suffix}`]);
+}
+
+/**
+ * Whether a resource holds something at one of the paths (through arrays). Conservative: a
+ * primitive's extension (`_birthDate`) counts as present, and so does any type of a choice element
+ * (`valueString` for `value`) unless the path names the type; the expression then decides.
+ */
+function holdsAny(resource: Resource, paths: ValuePath[]): boolean {
+  return paths.some((path) => holds(resource, path, 0));
+}
+
+function holds(node: unknown, path: ValuePath, at: number): boolean {
+  const { members } = path;
+  if (at === members.length) return node !== undefined && node !== null;
+  if (Array.isArray(node)) return node.some((item) => holds(item, path, at));
+  if (!node || typeof node !== 'object') return false;
+  const object = node as Record<string, unknown>;
+  const name = members[at];
+  if (object[name] !== undefined && holds(object[name], path, at + 1)) return true;
+  if (object[`_${name}`] !== undefined) return true;
+  if (path.choice && at === members.length - 1)
+    return choiceKeys(name, path.choice).some((key) => object[key] !== undefined);
+  for (const key in object) {
+    if (key.length > name.length && key.startsWith(name)) {
+      const next = key.charCodeAt(name.length);
+      if (next >= 65 && next <= 90) return true; // value → valueQuantity: let the expression decide
+    }
+  }
+  return false;
 }
 
 const planCache = new Map<string, IndexedParameter[]>();
@@ -104,17 +217,23 @@ function indexPlan(type: string): IndexedParameter[] {
       const sp = narrowed.get(code)?.rest ?? official;
       // no expression: all its values are in the rows of the parameters it includes
       const found = sp.expression ? details(type, sp) : null;
-      if (found) plan.push({ code, sp, details: found });
+      if (found) plan.push({ code, sp, details: found, needs: presencePaths(type, found.parsedExpression) });
     }
     planCache.set(type, plan);
   }
   return plan;
 }
 
-export function buildIndexRows(resource: Resource): IndexRows {
+/**
+ * The index rows of a resource. A parameter whose values come from elements the resource does not
+ * hold is skipped without evaluating its expression (`everyParameter`: evaluate them all anyway,
+ * for the test that proves the skipping changes no row).
+ */
+export function buildIndexRows(resource: Resource, options: { everyParameter?: boolean } = {}): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  for (const { code, sp, details } of indexPlan(resource.resourceType)) {
+  for (const { code, sp, details, needs } of indexPlan(resource.resourceType)) {
+    if (needs && !options.everyParameter && !holdsAny(resource, needs)) continue;
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(details.parsedExpression, input);
