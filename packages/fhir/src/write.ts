@@ -132,7 +132,7 @@ async function writeChunk(
     ),
   ];
   const ctes = [
-    `input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(resource_type text, id text, version_id bigint,
+    `input AS (SELECT * FROM json_to_recordset($1::json) AS x(resource_type text, id text, version_id bigint,
        last_updated timestamptz, deleted boolean, method text, content jsonb, patients text[], packed text))`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
@@ -197,7 +197,7 @@ async function writeChunk(
   const rewritten = tables.filter(([table]) => !(replacing && untouched(table.replace(/^sp_/, ''))));
   const deleting = replacing && rewritten.some(([, , , mayHoldRows]) => mayHoldRows);
   // the rows to replace are named by two arrays: the planner sizes an unnest() by its parameters,
-  // where a jsonb_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
+  // where a json_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
   // One version (an interactive update): two scalars instead, so that the prepared statement's
   // generic plan is as cheap as a custom one and PostgreSQL stops planning it at every call.
   const keysParam = params.length + 1;
@@ -220,7 +220,7 @@ async function writeChunk(
     if (rows.length === 0) continue;
     params.push(JSON.stringify(rows));
     ctes.push(`i_${table} AS (INSERT INTO ${table} (resource_type, id, ${names(columns)})
-       SELECT resource_type, id, ${names(columns)} FROM jsonb_to_recordset($${params.length}::jsonb)
+       SELECT resource_type, id, ${names(columns)} FROM json_to_recordset($${params.length}::json)
        AS x(resource_type text, id text, ${columns}))`);
   }
   // one version's write (an interactive create, update or delete) has a few fixed shapes: kept
