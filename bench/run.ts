@@ -8,7 +8,8 @@
  * --analyze (ANALYZE the server's database after the import; by default it is measured as a user
  * gets it: PGlite never gathers statistics by itself, PostgreSQL does when autovacuum gets to it),
  * --access=on (authentication, authorisation and audit in front of the FHIR API), --keep (leave the
- * PGlite folders and server logs in place).
+ * PGlite folders and server logs in place), --profile <dir> (a V8 CPU profile of the server in <dir>,
+ * each phase's window printed for `node bench/access.ts --summarise <file> --window from-to`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     analyze: { type: 'boolean', default: false },
     access: { type: 'string', default: 'off' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 
@@ -78,6 +80,9 @@ const log = (message: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The monotonic clock in microseconds: the time base of a V8 CPU profile on Linux (--profile). */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+const profileArgs = flags.profile ? [`--cpu-prof`, `--cpu-prof-dir=${flags.profile}`] : [];
 
 /** Imports all patients (with their observations) into a target, in bundles, with a few clients. */
 async function importInto(target: Target, label: string): Promise<LoadResult> {
@@ -107,7 +112,9 @@ async function measureOperation(
   const warm = await runLoad(warmup, (i) => op(i + 5_000_000));
   if (warm.stuck > 0) return { result: warm }; // no point measuring behind requests still running
   const spent = startCpu(cpu);
+  const from = monotonicUs();
   const result = await runLoad(measure, op);
+  if (flags.profile && cpu.serverPid) log(`${name}: profile window ${from}-${monotonicUs()}`);
   return { result, cpu: spent(result.requests) };
 }
 
@@ -137,13 +144,21 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   const floorImportPerResource = floorImportCpu(resourcesOf(floorImport));
   await floorDb.query('ANALYZE bench_floor'); // the floor is the best case: it gets statistics
 
-  let server: ServerProcess = await startServer({ ...backend.server, logDir, access });
+  const serverOptions = {
+    ...backend.server,
+    logDir,
+    access,
+    nodeArgs: [...(backend.server.nodeArgs ?? []), ...profileArgs],
+  };
+  let server: ServerProcess = await startServer(serverOptions);
   log(`${backend.name}: server pid ${server.pid} on 127.0.0.1:${server.port}, log ${server.logPath}`);
   const fhir = new FhirTarget(
     new HttpClient(server.port, Math.max(concurrency, IMPORT_CLIENTS), credentials),
   );
   const fhirImportCpu = startCpu({ serverPid: server.pid, database: backend.databases?.fhir });
+  const importFrom = monotonicUs();
   const fhirImport = await importInto(fhir, `${backend.name} FHIR`);
+  if (flags.profile) log(`${backend.name} FHIR import: profile window ${importFrom}-${monotonicUs()}`);
   const fhirImportPerResource = fhirImportCpu(resourcesOf(fhirImport));
   const loaded = Math.min(patients, fhirImport.requests * perBundle, floorImport.requests * perBundle);
   if (loaded < patients) notes.push(`import stopped by its time bound after ${loaded} patients`);
@@ -158,7 +173,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       fhir.http.close();
       await server.stop();
       await backend.withPlans((q) => q('ANALYZE', []));
-      server = await startServer({ ...backend.server, logDir, access });
+      server = await startServer(serverOptions);
       fhir.http = new HttpClient(server.port, Math.max(concurrency, IMPORT_CLIENTS), credentials);
       notes.push(
         'ANALYZE after the import; the server was restarted for it (memory peak is the larger of both)',
