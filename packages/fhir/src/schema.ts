@@ -230,6 +230,17 @@ UPDATE resource_history h SET content = NULL FROM resource r
     sql: 'SELECT 1',
     run: indexMetaParameters,
   },
+  {
+    version: 10,
+    name: 'no planner statistics on whole JSON documents',
+    // statistics.ts runs ANALYZE every few thousand written resources; sorting a sample of whole
+    // resources (jsonb comparison) was most of its cost during an import, for statistics no query
+    // uses: searches read the index tables, and a composite's second part by its fields
+    sql: `
+ALTER TABLE resource ALTER COLUMN content SET STATISTICS 0;
+ALTER TABLE sp_composite ALTER COLUMN c2 SET STATISTICS 0;
+`,
+  },
 ];
 
 /** The index rows of the meta parameters for the resources written before migration 9. */
