@@ -242,6 +242,66 @@ describe('bundles with fhir-kit-client', () => {
     assert.deepEqual(ids(byEncounter).sort(), [...observationIds].sort());
   });
 
+  it('resolves conditional references in a transaction and leaves the rest of each resource as sent', async () => {
+    const cnie = uniqueCnie();
+    const known = await create(patient('Conditionnel', cnie));
+    const glucose = { system: 'http://loinc.org', code: '2339-0' };
+    const sent = [
+      observation(`Patient?identifier=${CNIE_SYSTEM}|${cnie}`, glucose, 5.4, {
+        note: [{ text: 'à jeun' }],
+        performer: [{ reference: 'urn:uuid:0b6b1a0e-0000-4000-8000-000000000001' }],
+      }),
+      observation('Patient/unchanged-id', glucose, 6.1),
+    ];
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0b6b1a0e-0000-4000-8000-000000000001',
+          resource: { resourceType: 'Practitioner', name: [{ family: 'Alaoui' }] },
+          request: { method: 'POST', url: 'Practitioner' },
+        },
+        ...sent.map((resource) => ({ resource, request: { method: 'POST', url: 'Observation' } })),
+      ],
+    };
+    const response = (await client.transaction({ body: bundle as any })) as Resource;
+    const [practitioner, first, second] = response.entry.map(
+      (e: any) => parseLocation(e.response.location).id,
+    );
+    const stored = await read('Observation', first);
+    assert.equal(stored.subject.reference, `Patient/${known.id}`);
+    assert.equal(stored.performer[0].reference, `Practitioner/${practitioner}`);
+    assert.deepEqual(stored.note, [{ text: 'à jeun' }]);
+    assert.deepEqual(stored.code, sent[0].code);
+    assert.equal((await read('Observation', second)).subject.reference, 'Patient/unchanged-id');
+
+    // a condition that matches no one refuses the whole bundle
+    const before = ids(
+      await search('Observation', { code: `${glucose.system}|${glucose.code}`, _count: '100' }),
+    );
+    const refused = await failureOf(
+      client.transaction({
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              resource: observation(`Patient?identifier=${CNIE_SYSTEM}|XX000000`, glucose, 7),
+              request: { method: 'POST', url: 'Observation' },
+            },
+          ],
+        } as any,
+      }),
+    );
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.body), /matched 0 resources/);
+    const after = ids(
+      await search('Observation', { code: `${glucose.system}|${glucose.code}`, _count: '100' }),
+    );
+    assert.deepEqual(after.sort(), before.sort());
+  });
+
   it('runs a batch in which one failing entry does not stop the others', async () => {
     const response = (await client.batch({ body: batchWithOneFailure() as any })) as Resource;
     assert.equal(response.type, 'batch-response');

@@ -98,13 +98,19 @@ interface IndexedParameter {
    * Where the expression takes its values from (`Patient.address.state` → address.state): a
    * resource holding none of them is not evaluated. Undefined: always evaluated.
    */
-  needs?: ValuePath[];
+  needs?: CheckedPath[];
 }
 
 /** Members from the resource down; `choice`: the last one is a choice element of that type (value[x] as Quantity). */
 export interface ValuePath {
   members: string[];
   choice?: string;
+}
+
+/** A ValuePath as the per-resource check reads it: the choice's JSON keys worked out once. */
+interface CheckedPath {
+  members: string[];
+  choiceKeys?: string[];
 }
 
 /** Functions that give nothing when given nothing: a path ending in them is empty when the path is. */
@@ -180,21 +186,33 @@ function choiceKeys(member: string, type: string): string[] {
  * primitive's extension (`_birthDate`) counts as present, and so does any type of a choice element
  * (`valueString` for `value`) unless the path names the type; the expression then decides.
  */
-function holdsAny(resource: Resource, paths: ValuePath[]): boolean {
-  return paths.some((path) => holds(resource, path, 0));
+function holdsAny(resource: Resource, paths: CheckedPath[]): boolean {
+  for (const path of paths) if (holds(resource, path, 0)) return true;
+  return false;
 }
 
-function holds(node: unknown, path: ValuePath, at: number): boolean {
+function checkedPaths(paths: ValuePath[] | undefined): CheckedPath[] | undefined {
+  return paths?.map(({ members, choice }) =>
+    choice ? { members, choiceKeys: choiceKeys(members[members.length - 1], choice) } : { members },
+  );
+}
+
+function holds(node: unknown, path: CheckedPath, at: number): boolean {
   const { members } = path;
   if (at === members.length) return node !== undefined && node !== null;
-  if (Array.isArray(node)) return node.some((item) => holds(item, path, at));
+  if (Array.isArray(node)) {
+    for (const item of node) if (holds(item, path, at)) return true;
+    return false;
+  }
   if (!node || typeof node !== 'object') return false;
   const object = node as Record<string, unknown>;
   const name = members[at];
   if (object[name] !== undefined && holds(object[name], path, at + 1)) return true;
   if (object[`_${name}`] !== undefined) return true;
-  if (path.choice && at === members.length - 1)
-    return choiceKeys(name, path.choice).some((key) => object[key] !== undefined);
+  if (path.choiceKeys && at === members.length - 1) {
+    for (const key of path.choiceKeys) if (object[key] !== undefined) return true;
+    return false;
+  }
   for (const key in object) {
     if (key.length > name.length && key.startsWith(name)) {
       const next = key.charCodeAt(name.length);
@@ -217,7 +235,13 @@ function indexPlan(type: string): IndexedParameter[] {
       const sp = narrowed.get(code)?.rest ?? official;
       // no expression: all its values are in the rows of the parameters it includes
       const found = sp.expression ? details(type, sp) : null;
-      if (found) plan.push({ code, sp, details: found, needs: presencePaths(type, found.parsedExpression) });
+      if (found)
+        plan.push({
+          code,
+          sp,
+          details: found,
+          needs: checkedPaths(presencePaths(type, found.parsedExpression)),
+        });
     }
     planCache.set(type, plan);
   }

@@ -327,7 +327,11 @@ function patchOperations(t: EntryTarget): unknown[] {
   return badRequest(`Bundle.entry[${t.index}]: the Binary does not hold a JSON Patch array`);
 }
 
-/** Replaces `urn:uuid:` / fullUrl references and resolves conditional ones (`Patient?identifier=…`). */
+/**
+ * Replaces `urn:uuid:` / fullUrl references and resolves conditional ones (`Patient?identifier=…`).
+ * Copy on write: only the objects on the way to a changed reference are new; the rest is shared
+ * with the entry (nothing writes to a resource once it is stamped).
+ */
 async function rewriteReferences(
   tx: SqlExecutor,
   store: FhirStore,
@@ -335,36 +339,63 @@ async function rewriteReferences(
   references: Map<string, string>,
   index: number,
 ): Promise<Resource> {
-  const pending: (() => Promise<void>)[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      node.forEach(visit);
-      return;
-    }
-    if (!node || typeof node !== 'object') return;
+  const resolved = new Map<string, string>();
+  for (const ref of referencesIn(resource)) {
+    if (references.has(ref) || resolved.has(ref)) continue;
+    if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:'))
+      badRequest(`Bundle.entry[${index}]: reference ${ref} names no entry of this bundle`);
+    if (!/^[A-Z][A-Za-z]+\?/.test(ref)) continue;
+    const [type, condition] = ref.split('?');
+    const found = await store.matchCondition(tx, type, condition);
+    if (found.length !== 1)
+      badRequest(
+        `Bundle.entry[${index}]: conditional reference ${ref} matched ${found.length} resources (needs exactly 1)`,
+      );
+    resolved.set(ref, `${type}/${found[0].id}`);
+  }
+  if (resolved.size === 0 && references.size === 0) return resource;
+  return withReferences(resource, (ref) => references.get(ref) ?? resolved.get(ref)) as Resource;
+}
+
+/** Every `reference` string in a resource, in document order. */
+function referencesIn(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const item of node) referencesIn(item, out);
+  else if (node && typeof node === 'object') {
     const obj = node as Record<string, unknown>;
-    if (typeof obj.reference === 'string') {
-      const ref = obj.reference;
-      const mapped = references.get(ref);
-      if (mapped) obj.reference = mapped;
-      else if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
-        badRequest(`Bundle.entry[${index}]: reference ${ref} names no entry of this bundle`);
-      } else if (/^[A-Z][A-Za-z]+\?/.test(ref)) {
-        const [type, condition] = ref.split('?');
-        pending.push(async () => {
-          const found = await store.matchCondition(tx, type, condition);
-          if (found.length !== 1)
-            badRequest(
-              `Bundle.entry[${index}]: conditional reference ${ref} matched ${found.length} resources (needs exactly 1)`,
-            );
-          obj.reference = `${type}/${found[0].id}`;
-        });
+    if (typeof obj.reference === 'string') out.push(obj.reference);
+    for (const key in obj) {
+      const value = obj[key];
+      if (value && typeof value === 'object') referencesIn(value, out);
+    }
+  }
+  return out;
+}
+
+/** The node with each `reference` that `mapped` knows replaced; the same node when none is. */
+function withReferences(node: unknown, mapped: (ref: string) => string | undefined): unknown {
+  if (Array.isArray(node)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const next = withReferences(node[i], mapped);
+      if (next !== node[i]) {
+        copy ??= [...node];
+        copy[i] = next;
       }
     }
-    for (const value of Object.values(obj)) if (value && typeof value === 'object') visit(value);
-  };
-  const copy = structuredClone(resource);
-  visit(copy);
-  for (const resolve of pending) await resolve();
-  return copy;
+    return copy ?? node;
+  }
+  if (!node || typeof node !== 'object') return node;
+  const obj = node as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in obj) {
+    const value = obj[key];
+    let next = value;
+    if (key === 'reference' && typeof value === 'string') next = mapped(value) ?? value;
+    else if (value && typeof value === 'object') next = withReferences(value, mapped);
+    if (next !== value) {
+      copy ??= { ...obj };
+      copy[key] = next;
+    }
+  }
+  return copy ?? obj;
 }
