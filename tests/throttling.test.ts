@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { createAccount, createClient } from '../packages/server/src/auth/index.ts';
 import { scryptDerivations } from '../packages/server/src/auth/passwords.ts';
+import { CredentialThrottle, loginSubject } from '../packages/server/src/auth/throttle.ts';
 import { addressSource, sendFrom } from './support/from-address.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
@@ -290,6 +291,31 @@ describe('a lockout a stranger cannot abuse', () => {
     assert.ok(checked <= 9, `${checked} guesses checked: ${burst.map((r) => r.status).join(' ')}`);
     const owner = await loginFrom(newAddress(), login, PASSWORD);
     assert.deepEqual([owner.status, owner.body.locked], [429, true]);
+  });
+
+  it('an attempt admitted while another failure locks the login is refused, not let through', async () => {
+    // the lock lands between the admission's first read and its count of addresses (a failure of
+    // another address settled meanwhile): the count restarts at the lock, so only the lock can say no
+    const subject = loginSubject(`race-${++serial}`);
+    const db = server.platform.db;
+    let locked = false;
+    const racing = {
+      query: async (text: string, params?: unknown[], options?: { prepared?: boolean }) => {
+        if (!locked && text.includes('FROM auth_failure') && text.includes('address <>')) {
+          locked = true;
+          await db.query(
+            `INSERT INTO auth_throttle (key, failures, window_start, blocked_until)
+             VALUES ($1::text, 1, now(), now() + interval '900 seconds')`,
+            [subject],
+          );
+        }
+        return db.query(text, params, options);
+      },
+    };
+    const throttle = new CredentialThrottle(racing as typeof db, lockout);
+    const admission = await throttle.admit(subject, '198.51.100.7');
+    assert.ok(locked, 'the lock was placed during the admission');
+    assert.deepEqual(admission.ok ? 'admitted' : admission.locked, true);
   });
 
   it('lets the owner unlock with a code sent to their email; asking tells nothing about the login', async () => {

@@ -128,7 +128,21 @@ export class CredentialThrottle {
       await this.released(ticket);
       return refusal();
     }
+    // a failure settled meanwhile may have locked the subject since the first read (and a lock
+    // restarts the count above from its own time): such an attempt is refused, not let through
+    if (await this.lockedNow(subject)) {
+      await this.released(ticket);
+      return refusal();
+    }
     return { ok: true, ticket };
+  }
+
+  private async lockedNow(subject: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      'SELECT 1 FROM auth_throttle WHERE key = $1::text AND blocked_until > now()',
+      [subject],
+    );
+    return rows.length > 0;
   }
 
   /** Addresses other than `except` with failures (or attempts in flight) at the subject in its window. */
