@@ -89,3 +89,6 @@ export function startCpu(sources: CpuSources): (requests: number) => CpuPerReque
     return result;
   };
 }
+
+/** The monotonic clock in microseconds: the time base of a V8 CPU profile on Linux (--profile windows). */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Backend, pgliteBackend, postgresBackend, startThrowawayPostgres } from './backends.ts';
-import { type CpuPerRequest, type CpuSources, startCpu } from './cpu.ts';
+import { type CpuPerRequest, type CpuSources, monotonicUs, startCpu } from './cpu.ts';
 import { explainSearches, explainUpdate, type PlanQuery, tableStatistics } from './explain.ts';
 import { FhirTarget } from './fhir-target.ts';
 import { FloorTarget } from './floor.ts';
@@ -80,8 +80,6 @@ const log = (message: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** The monotonic clock in microseconds: the time base of a V8 CPU profile on Linux (--profile). */
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const profileArgs = flags.profile ? [`--cpu-prof`, `--cpu-prof-dir=${flags.profile}`] : [];
 
 /** Imports all patients (with their observations) into a target, in bundles, with a few clients. */

@@ -55,7 +55,7 @@ import {
   specialtyConcept,
 } from '../packages/server/src/modules/scheduling/terms.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
-import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
+import { cumulativeDatabaseCpuMs, monotonicUs, processCpuMs } from './cpu.ts';
 import { patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { type LoadResult, runLoad } from './load.ts';
@@ -390,9 +390,6 @@ function cpuParts(s: ServerProcess, database: string | undefined): { server: num
   if (database) db += cumulativeDatabaseCpuMs(database);
   return { server: processCpuMs(s.pid), db };
 }
-
-/** The monotonic clock in microseconds: the time base of a V8 CPU profile on Linux (--profile). */
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** --statements: forget what pg_stat_statements counted so far. */
 async function resetStatements(pool: pg.Pool | undefined): Promise<void> {

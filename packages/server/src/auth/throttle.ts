@@ -122,38 +122,35 @@ export class CredentialThrottle {
     }
     const ticket = { subject, address: bucket };
     // attempts in flight count as failures: a burst from many addresses at once meets the lock
-    // here, as the same attempts one after the other would have after their failures
-    if ((await this.failingAddresses(subject, bucket)) >= this.policy.lockAddresses) {
-      await this.lock(subject);
-      await this.released(ticket);
-      return refusal();
-    }
-    // a failure settled meanwhile may have locked the subject since the first read (and a lock
-    // restarts the count above from its own time): such an attempt is refused, not let through
-    if (await this.lockedNow(subject)) {
+    // here, as the same attempts one after the other would have after their failures. A failure
+    // settled meanwhile may have locked the subject since the first read, and a lock restarts that
+    // count from its own time: the same statement says whether the subject is locked now
+    const { addresses, locked } = await this.failingAddresses(subject, bucket);
+    if (locked || addresses >= this.policy.lockAddresses) {
+      if (!locked) await this.lock(subject);
       await this.released(ticket);
       return refusal();
     }
     return { ok: true, ticket };
   }
 
-  private async lockedNow(subject: string): Promise<boolean> {
-    const { rows } = await this.db.query(
-      'SELECT 1 FROM auth_throttle WHERE key = $1::text AND blocked_until > now()',
-      [subject],
-    );
-    return rows.length > 0;
-  }
-
-  /** Addresses other than `except` with failures (or attempts in flight) at the subject in its window. */
-  private async failingAddresses(subject: string, except?: string): Promise<number> {
-    const { rows } = await this.db.query<{ addresses: number }>(
-      `SELECT count(*)::int AS addresses FROM auth_failure
+  /**
+   * Addresses other than `except` with failures (or attempts in flight) at the subject in its
+   * window, and whether the subject is locked now.
+   */
+  private async failingAddresses(
+    subject: string,
+    except?: string,
+  ): Promise<{ addresses: number; locked: boolean }> {
+    const { rows } = await this.db.query<{ addresses: number; locked: boolean }>(
+      `SELECT count(*)::int AS addresses,
+         EXISTS (SELECT 1 FROM auth_throttle WHERE key = $1::text AND blocked_until > now()) AS locked
+       FROM auth_failure
        WHERE subject = $1::text AND failures > 0 AND address <> $3::text AND last_failure > greatest(now() - ${SECONDS('$2')},
          coalesce((SELECT window_start FROM auth_throttle WHERE key = $1::text), '-infinity'::timestamptz))`,
       [subject, this.policy.lockWindowSeconds, except ?? ''],
     );
-    return Number(rows[0]?.addresses ?? 0);
+    return { addresses: Number(rows[0]?.addresses ?? 0), locked: rows[0]?.locked === true };
   }
 
   private async lock(subject: string): Promise<void> {
@@ -169,7 +166,7 @@ export class CredentialThrottle {
   /** The attempt failed: it stays counted, and may lock the subject if failures are widespread. */
   async failed(ticket: AttemptTicket): Promise<void> {
     // failures before the last lock or unlock (window_start of the subject's row) are not counted again
-    if ((await this.failingAddresses(ticket.subject)) >= this.policy.lockAddresses)
+    if ((await this.failingAddresses(ticket.subject)).addresses >= this.policy.lockAddresses)
       await this.lock(ticket.subject);
     await this.sweep();
   }
