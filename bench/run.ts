@@ -9,7 +9,10 @@
  * gets it: PGlite never gathers statistics by itself, PostgreSQL does when autovacuum gets to it),
  * --access=on (authentication, authorisation and audit in front of the FHIR API), --keep (leave the
  * PGlite folders and server logs in place), --profile <dir> (a V8 CPU profile of the server in <dir>,
- * each phase's window printed for `node bench/access.ts --summarise <file> --window from-to`).
+ * each phase's window printed for `node bench/access.ts --summarise <file> --window from-to`),
+ * --pg name=value (repeatable: a setting of the throwaway PostgreSQL server, e.g.
+ * `--pg shared_buffers=4GB`; the default is the test clusters' 256 MB; kept in the results),
+ * --import-clients=N (bundles imported at once, default 3; the floor's import uses as many).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,13 +49,18 @@ const { values: flags } = parseArgs({
     access: { type: 'string', default: 'off' },
     keep: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    pg: { type: 'string', multiple: true, default: [] },
+    'import-clients': { type: 'string', default: '3' },
   },
 });
+const pgSettings = (flags.pg ?? []) as string[];
+for (const setting of pgSettings)
+  if (!/^[a-z_.]+=[^\s]+$/.test(setting)) throw new Error(`--pg expects name=value, got "${setting}"`);
 
 const quick = flags.quick === true;
 const patients = Number(flags.patients ?? (quick ? 5_000 : 100_000));
 const concurrency = Number(flags.concurrency);
-const IMPORT_CLIENTS = 3;
+const IMPORT_CLIENTS = Number(flags['import-clients']);
 const BUNDLE_ENTRIES = 1000;
 const perBundle = patientsPerBundle(BUNDLE_ENTRIES);
 /** Each measurement stops at whichever bound comes first; requests in flight get `graceMs` more. */
@@ -273,6 +281,9 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       backend.name === 'pglite'
         ? 'floor: a second PGlite instance inside the benchmark process (no HTTP), ANALYZEd after its import'
         : 'floor: a second database on the same server, pg Pool with one connection per client (no HTTP), ANALYZEd after its import',
+      ...(backend.name === 'postgres' && pgSettings.length > 0
+        ? [`PostgreSQL server settings for this run (server and floor): ${pgSettings.join(', ')}`]
+        : []),
       'server memory is the node process only (PostgreSQL server processes are not counted)',
     ],
   };
@@ -295,7 +306,7 @@ const run: RunResult = {
 
 for (const name of backends) {
   const tmp = mkdtempSync(join(tmpdir(), `sahti-bench-${name}-`));
-  const cluster = name === 'postgres' ? await startThrowawayPostgres() : undefined;
+  const cluster = name === 'postgres' ? await startThrowawayPostgres(pgSettings) : undefined;
   if (name === 'postgres' && !cluster)
     throw new Error('no PostgreSQL server binaries (see scripts/pg-throwaway.ts)');
   const backend = cluster ? await postgresBackend(tmp, cluster) : pgliteBackend(tmp);

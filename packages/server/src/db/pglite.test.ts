@@ -37,3 +37,55 @@ describe('the embedded database refuses a statement that would wait for its own 
     assert.deepEqual(((await later) as { rows: unknown[] }).rows, [{ n: 2 }]);
   });
 });
+
+describe('long text parameters reach the embedded database as the same values', () => {
+  let db: SqlClient;
+  before(async () => {
+    db = await openPglite(undefined);
+  });
+  after(async () => {
+    await db.close();
+  });
+
+  it('text, varchar, json and jsonb of any length, in Arabic and French, with escapes, in and out of a transaction', async () => {
+    const resource = (n: number) => ({
+      resourceType: 'Patient',
+      name: [{ family: 'الإدريسي', given: ['Aïcha'] }],
+      note: [{ text: `« ligne »\n\t"quoted" \\ back ${'é'.repeat(n)} 😀` }],
+    });
+    await db.exec('CREATE TABLE docs (t text, v varchar, j json, b jsonb)');
+    for (const n of [10, 5_000, 200_000]) {
+      const json = JSON.stringify(resource(n));
+      const text = `${'ب'.repeat(n)}😀 fin`;
+      const insert = 'INSERT INTO docs VALUES ($1::text, $2::varchar, $3::json, $4::jsonb)';
+      await db.query(insert, [text, text, json, json]);
+      await db.transaction((tx) => tx.query(insert, [text, text, json, json]));
+      const rows = (
+        await db.query<{ t: string; v: string; j: unknown; b: unknown; tl: number; jt: string }>(
+          'SELECT t, v, j, b, length(t) AS tl, j::text AS jt FROM docs',
+        )
+      ).rows;
+      assert.equal(rows.length, 2);
+      for (const row of rows) {
+        assert.equal(row.t, text);
+        assert.equal(row.v, text);
+        assert.equal(row.tl, [...text].length); // characters, not bytes: decoded as UTF-8 by the server
+        assert.equal(row.jt, json); // json keeps the text as sent
+        assert.deepEqual(row.j, resource(n));
+        assert.deepEqual(row.b, resource(n));
+      }
+      // the server reads what it was given: functions of the values see the same document
+      const checked = await db.query<{ family: string; ok: boolean }>(
+        "SELECT $1::jsonb #>> '{name,0,family}' AS family, $1::jsonb = $2::json::jsonb AS ok",
+        [json, json],
+      );
+      assert.deepEqual(checked.rows[0], { family: 'الإدريسي', ok: true });
+      await db.exec('DELETE FROM docs');
+    }
+    // a long string that is not valid for its type is refused by the server, as before
+    await assert.rejects(
+      db.query('SELECT $1::json', [`{${'x'.repeat(5_000)}`]),
+      /invalid input syntax for type json/,
+    );
+  });
+});

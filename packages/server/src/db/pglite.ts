@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
+import { holdsLongText, longTextSerializers } from './pglite-params.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
 const instances = new WeakMap<SqlClient, PGlite>();
@@ -98,7 +99,11 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     text: string,
     params?: unknown[],
   ): Promise<SqlResult<Row>> => {
-    const result = await exec.query<Row>(text, params);
+    const result = await exec.query<Row>(
+      text,
+      params,
+      holdsLongText(params) ? { serializers: longTextSerializers } : undefined,
+    );
     return { rows: result.rows, affectedRows: result.affectedRows };
   };
   const client: SqlClient = {
