@@ -32,6 +32,8 @@ const matches = (res: { body: unknown }) => entriesByMode(res.body, 'match').map
 const txnPatients = async () => (await get('/Patient?name=Txn&_summary=count')).body.total;
 
 before(async () => {
+  // large transaction bundles validated on a worker thread (off by default), as a deployment may
+  process.env.SAHTI_VALIDATION_WORKERS = '1';
   server = await startTestServer();
   const seed = [
     patient('guard', { name: [{ family: 'Guardian' }], birthDate: '1970-01-01' }),
@@ -186,6 +188,29 @@ describe('transaction bundles', () => {
   it('rejects a bundle with one invalid entry, naming Bundle.entry[i], and stores none of it', async () => {
     const bundle = txn([create(0), create(1), create(2, { birthDate: 'yesterday' }), create(3)]);
     assertNamesElement(await rejects('/', post(bundle), 400), 'Bundle.entry[2]');
+    assert.equal(await txnPatients(), 0);
+  });
+
+  it('rejects a large bundle (validated off the serving thread) naming each invalid entry, and stores none of it', async () => {
+    const entries = Array.from({ length: 120 }, (_, i) => create(i));
+    entries[5] = create(5, { birthDate: 'hier' });
+    entries[77] = create(77, {
+      identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/cnie', value: '12' }],
+    });
+    entries[119] = create(119, { gender: 'unknown-code' });
+    const res = await rejects('/', post(txn(entries)), 400);
+    const named = (res.body as { issue: { expression?: string[] }[] }).issue.flatMap(
+      (i) => i.expression ?? [],
+    );
+    for (const at of [5, 77, 119])
+      assert.ok(
+        named.some((e) => e.startsWith(`Bundle.entry[${at}].resource`)),
+        `entry ${at} named: ${named}`,
+      );
+    assert.ok(
+      named.every((e) => /^Bundle\.entry\[(5|77|119)\]/.test(e)),
+      named.join(', '),
+    );
     assert.equal(await txnPatients(), 0);
   });
 

@@ -52,4 +52,4 @@ export {
   type UpsertRefusal,
   upsertBatch,
 } from './upsert-batch.ts';
-export { assertValid, type ResourceRule, validationOutcome } from './validate.ts';
+export { assertValid, type ResourceRule, type ValidateMany, validationOutcome } from './validate.ts';

@@ -2,7 +2,7 @@
  * The repository every module uses: FHIR interactions over PostgreSQL, with version history,
  * optimistic locking and the search index kept in the same statement as the resource.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
 import { CURRENT_OF_VERSION, VERSION_CONTENT_COLUMNS, versionContent } from './history.ts';
 import { buildIndexRows } from './index-rows.ts';
@@ -16,7 +16,7 @@ import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import { assertUniqueIdentifiers, carriesUniqueIdentifier, type UniqueIdentifier } from './unique.ts';
-import { assertValid, type ResourceRule } from './validate.ts';
+import { assertValid, type ResourceRule, type ValidateMany, validationOutcome } from './validate.ts';
 import {
   assertIdKeepsCompartment,
   type CurrentVersion,
@@ -104,7 +104,15 @@ export interface StoreOptions {
   events?: boolean;
   /** Shared by every view: which events a durable handler awaits (see WriteOptions). */
   eventPolicy?: EventPolicy;
+  /**
+   * Where a large transaction bundle's resources are validated (worker threads), with the same
+   * rules as `rules`; on this thread when absent or for fewer than VALIDATE_ELSEWHERE_FROM.
+   */
+  validateMany?: ValidateMany;
 }
+
+/** Resources of one bundle from which validation goes to `validateMany` (below: not worth a message). */
+export const VALIDATE_ELSEWHERE_FROM = 64;
 
 /** Set by whoever dispatches events; read at each write. */
 export interface EventPolicy {
@@ -123,6 +131,7 @@ export class FhirStore {
   readonly uniqueIdentifiers: UniqueIdentifier[];
   readonly events: boolean;
   readonly eventPolicy: EventPolicy;
+  readonly validateMany: ValidateMany | undefined;
 
   constructor(db: SqlClient, options: StoreOptions) {
     this.db = db;
@@ -133,6 +142,13 @@ export class FhirStore {
     this.uniqueIdentifiers = options.uniqueIdentifiers ?? [];
     this.events = options.events ?? false;
     this.eventPolicy = options.eventPolicy ?? {};
+    this.validateMany = options.validateMany;
+  }
+
+  /** validationOutcome for each resource, in order; a large batch where the deployment validates. */
+  async validationOutcomes(resources: unknown[]): Promise<OperationOutcome[]> {
+    if (this.validateMany && resources.length >= VALIDATE_ELSEWHERE_FROM) return this.validateMany(resources);
+    return resources.map((resource) => validationOutcome(resource, this.rules));
   }
 
   /** What writeVersions reads (the store is its WriteOptions). */
@@ -148,6 +164,7 @@ export class FhirStore {
       uniqueIdentifiers: this.uniqueIdentifiers,
       events: this.events,
       eventPolicy: this.eventPolicy,
+      validateMany: this.validateMany,
     });
   }
 

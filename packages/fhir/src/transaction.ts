@@ -4,7 +4,7 @@
  * conditional references are resolved, and every write goes down in one set-based statement.
  */
 
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from './definitions.ts';
 import { badRequest, FhirError, fail, shown } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
@@ -108,7 +108,7 @@ export async function runTransaction(
   const written: TransactionWrite[] = [];
   const entries = bundle.entry ?? [];
   const targets = entries.map((e, i) => entryTarget(e, i, store.baseUrl));
-  checkEntries(targets, store);
+  await checkEntries(targets, store);
   const responses: BundleEntry[] = new Array(entries.length);
   const ordered = [...targets].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
   await store.db.transaction(async (tx) => {
@@ -221,7 +221,12 @@ export async function runTransaction(
   };
 }
 
-function checkEntries(targets: EntryTarget[], store: FhirStore): void {
+async function checkEntries(targets: EntryTarget[], store: FhirStore): Promise<void> {
+  // every resource written as sent is validated at once (elsewhere, for a large bundle, when the
+  // deployment gives the store a way), then each entry is judged in order as before
+  const validated = targets.filter((t) => t.method === 'POST' || t.method === 'PUT');
+  const outcomes = await store.validationOutcomes(validated.map((t) => t.entry.resource));
+  const outcomeOf = new Map(validated.map((t, i) => [t, outcomes[i]]));
   const issues = [];
   for (const t of targets) {
     if (!(t.method in ORDER)) badRequest(`Bundle.entry[${t.index}]: unsupported method ${t.method}`);
@@ -230,7 +235,7 @@ function checkEntries(targets: EntryTarget[], store: FhirStore): void {
     }
     if (t.method === 'POST' || t.method === 'PUT') {
       const resource = t.entry.resource;
-      const result = validationOutcome(resource, store.rules);
+      const result = outcomeOf.get(t) as OperationOutcome;
       if (hasErrors(result)) {
         for (const issue of result.issue ?? []) {
           if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;

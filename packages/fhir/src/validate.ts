@@ -84,6 +84,13 @@ function structuralProblem(
   return undefined;
 }
 
+/**
+ * R4 validation and the deployment's rules for many resources, outcomes in order, run elsewhere than
+ * on the caller's thread (the server's worker threads): what a deployment may give the store for
+ * large transaction bundles. Each outcome is the one validationOutcome gives.
+ */
+export type ValidateMany = (resources: unknown[]) => Promise<OperationOutcome[]>;
+
 export function hasErrors(o: OperationOutcome): boolean {
   return (o.issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
 }

@@ -27,6 +27,7 @@ import { openDatabase, SERVER_MIGRATIONS } from './db/index.ts';
 import { markWrites, ReplicaRouter } from './db/replicas/index.ts';
 import { createEventBus, type EventBus, purgeEvents } from './events/bus.ts';
 import { createFhirGate, openGate } from './fhir-gate.ts';
+import { readValidationWorkers, ValidationPool } from './fhir-validation/pool.ts';
 import { CNIE_SYSTEM, INPE_SYSTEM, moroccanIdentifierRule } from './identifiers/morocco.ts';
 import type { JobRunner } from './jobs/index.ts';
 import { startJobs } from './jobs/start.ts';
@@ -77,9 +78,12 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     ...(config.embeddedTemplate ? { template: config.embeddedTemplate } : {}),
     migrations: modules.flatMap((m) => m.migrations ?? []),
   });
+  const rules = [moroccanIdentifierRule];
+  const validation = ValidationPool.forStore(readValidationWorkers(), rules);
   const store = new FhirStore(db, {
+    ...(validation ? { validateMany: validation.validateMany } : {}),
     baseUrl: `${config.publicUrl ?? `http://localhost:${config.port}`}${FHIR_BASE_PATH}`,
-    rules: [moroccanIdentifierRule],
+    rules,
     // one live record per CNIE and per INPE: the identity numbers the platform keys people on
     uniqueIdentifiers: [
       { resourceType: 'Patient', system: CNIE_SYSTEM },
@@ -215,6 +219,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       await jobs.stop(); // waits for running jobs
       await audit.close();
       await replicas?.close();
+      await validation?.close();
       await db.close();
     },
   };
