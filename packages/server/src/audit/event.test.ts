@@ -45,6 +45,38 @@ const valid = (event: AuditEvent): void => {
 const entity = (e: AuditEvent, role: string) => e.entity?.filter((x) => x.role?.code === role) ?? [];
 
 describe('buildAuditEvent (IHE BALP, FHIR R4)', () => {
+  it('mends NUL and unpaired surrogates of client text, leaving the input and the shared codes as they were', () => {
+    const codesBefore = JSON.stringify({ INTERACTIONS, PURPOSE, SYSTEMS });
+    const input = {
+      principal: { ...doctor, display: 'Dr \u0000Alami\ud800' },
+      interaction: 'search' as const,
+      resourceType: 'Observation',
+      patientIds: [] as string[],
+      query: 'Observation?code=\u0000x',
+      outcome: 400,
+      outcomeDesc: 'bad \udfff value',
+      purposeOfUse: PURPOSE.treatment,
+    };
+    const copy = structuredClone(input);
+    const event = buildAuditEvent(input);
+    valid(event);
+    const text = JSON.stringify(event);
+    assert.ok(!text.includes('\\u0000') && text.isWellFormed() && !/\\ud[89a-f]/i.test(text), text);
+    assert.equal(event.agent[0].who?.display, 'Dr \ufffdAlami\ufffd');
+    assert.equal(event.outcomeDesc, 'bad \ufffd value');
+    assert.deepEqual(input, copy);
+    assert.equal(JSON.stringify({ INTERACTIONS, PURPOSE, SYSTEMS }), codesBefore);
+    // an event with nothing to mend is the same document as before
+    const plain = buildAuditEvent({
+      ...copy,
+      principal: doctor,
+      query: 'Observation?code=x',
+      outcomeDesc: 'bad',
+    });
+    assert.equal(plain.agent[0].who?.display, 'Dr Karima Alami');
+    valid(plain);
+  });
+
   it('records a clinician reading an Observation as rest/read, action R, with user, client and server agents', () => {
     const event = buildAuditEvent({
       principal: doctor,

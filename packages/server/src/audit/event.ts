@@ -51,14 +51,36 @@ export interface AuditInput {
 /**
  * Client text reaches the trail (a query, a diagnostic that quotes it): NUL and unpaired
  * surrogates cannot be stored in PostgreSQL text, so they are replaced — the event is still written.
+ * Copy on write: only the objects on the way to a mended string are new (an event is built fresh
+ * per access and never changed after; it shares only constant codings), so the usual event, with
+ * nothing to mend, is returned as it is.
  */
 function storable<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD').toWellFormed() as T;
-  if (Array.isArray(value)) return value.map(storable) as T;
+  if (typeof value === 'string')
+    return (
+      value.includes('\u0000') || !value.isWellFormed()
+        ? value.replaceAll('\u0000', '\uFFFD').toWellFormed()
+        : value
+    ) as T;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const mended = storable(value[i]);
+      if (mended === value[i]) continue;
+      out ??= [...value];
+      out[i] = mended;
+    }
+    return (out ?? value) as T;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = storable(v);
-    return out as T;
+    let out: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const mended = storable(v);
+      if (mended === v) continue;
+      out ??= { ...(value as Record<string, unknown>) };
+      out[k] = mended;
+    }
+    return (out ?? value) as T;
   }
   return value;
 }
