@@ -317,6 +317,28 @@ describe('values the server must check before the database sees them', () => {
     }
   });
 
+  it('rejects empty objects anywhere in a resource with 400 naming the element, and stores nothing', async () => {
+    const before = (await get('/Patient?name=Vide&_summary=count')).body.total;
+    const bodies: [object, string][] = [
+      // "given" is a list of strings: an empty object there once reached the index rows and gave a 500
+      [{ name: [{ family: 'Vide', given: {} }] }, 'Patient.name[0].given'],
+      [{ name: [{ family: 'Vide' }], identifier: {} }, 'Patient.identifier'],
+      [{ name: [{ family: 'Vide' }], telecom: [{}] }, 'Patient.telecom[0]'],
+      [{ name: [{ family: 'Vide' }], meta: {} }, 'Patient.meta'],
+    ];
+    for (const [extra, element] of bodies) {
+      const body = { resourceType: 'Patient', ...extra };
+      assertNamesElement(await rejects('/Patient', post(body), 400), element);
+      assertNamesElement(
+        await rejects('/Patient/vide', { method: 'PUT', body: { ...body, id: 'vide' } }, 400),
+        element,
+      );
+      const bundle = txn([{ resource: body, request: { method: 'POST', url: 'Patient' } }]);
+      await rejects('/', post(bundle), 400);
+    }
+    assert.equal((await get('/Patient?name=Vide&_summary=count')).body.total, before);
+  });
+
   it('rejects a code outside a required binding (Patient.gender) with 400 naming the element', async () => {
     const body = { resourceType: 'Patient', gender: 'sometimes' };
     assertNamesElement(await rejects('/Patient', post(body), 400), 'Patient.gender');

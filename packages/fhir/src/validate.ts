@@ -51,8 +51,10 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * What JSON can carry but a FHIR resource (and PostgreSQL text) cannot: object keys that shadow
- * JavaScript internals, NUL characters and unpaired surrogates. Checked before anything else reads
- * the resource.
+ * JavaScript internals, NUL characters and unpaired surrogates, and empty objects (an element has a
+ * value or children, ele-1; @medplum/core lets `{}` through, even where a list of strings is
+ * expected: `"given": {}`). An empty array is taken as no element, as clients send it (a phone
+ * list emptied). Checked before anything else reads the resource.
  */
 function structuralProblem(
   node: unknown,
@@ -73,7 +75,9 @@ function structuralProblem(
     return undefined;
   }
   if (node && typeof node === 'object') {
-    for (const key of Object.keys(node)) {
+    const keys = Object.keys(node);
+    if (keys.length === 0) return { text: 'An empty object: leave the element out instead', path };
+    for (const key of keys) {
       if (FORBIDDEN_KEYS.has(key)) return { text: `Invalid property "${key}"`, path: `${path}.${key}` };
       if (key.includes('\u0000') || !key.isWellFormed())
         return { text: 'A property name holds a malformed character', path };
