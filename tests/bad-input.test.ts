@@ -339,6 +339,36 @@ describe('values the server must check before the database sees them', () => {
     assert.equal((await get('/Patient?name=Vide&_summary=count')).body.total, before);
   });
 
+  it('takes empty arrays as absent, even where one value is expected, and refuses what they leave missing', async () => {
+    const created = await send('/Observation', {
+      method: 'POST',
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        // @medplum/core passes [] as a text; it once reached the index rows and gave a 500
+        code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: [] }], text: [] },
+        category: [],
+        valueQuantity: { value: 120, unit: 'mmHg' },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const stored = (await get(`/Observation/${created.body.id}`)).body;
+    assert.deepEqual(stored.code, { coding: [{ system: 'http://loinc.org', code: '8480-6' }] });
+    assert.equal(stored.category, undefined);
+    assert.equal(
+      (await get(`/Observation?_id=${created.body.id}&code=http://loinc.org|8480-6`)).body.total,
+      1,
+    );
+    const phone = await send('/Patient', {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Vide', given: [] }], telecom: [{ value: [] }] },
+    });
+    assert.equal(phone.status, 201, JSON.stringify(phone.body));
+    assert.equal((await get(`/Patient/${phone.body.id}`)).body.telecom, undefined);
+    const noCode = { resourceType: 'Observation', status: 'final', code: { coding: [] } };
+    assertNamesElement(await rejects('/Observation', post(noCode), 400), 'Observation.code');
+  });
+
   it('rejects a code outside a required binding (Patient.gender) with 400 naming the element', async () => {
     const body = { resourceType: 'Patient', gender: 'sometimes' };
     assertNamesElement(await rejects('/Patient', post(body), 400), 'Patient.gender');

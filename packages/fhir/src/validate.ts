@@ -26,6 +26,8 @@ export function validationOutcome(resource: unknown, rules: ResourceRule[] = [])
   }
   const structural = structuralProblem(resource, type);
   if (structural) return outcome('error', 'structure', structural.text, [structural.path]);
+  // judged as it will be stored (versions.ts stampedVersion): without its empty arrays
+  resource = withoutEmptyArrays(resource as Resource);
   const id = (resource as { id?: unknown }).id;
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
     return outcome('error', 'value', `Invalid id: 1–64 characters of A-Z a-z 0-9 - .`, [`${type}.id`]);
@@ -53,8 +55,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * What JSON can carry but a FHIR resource (and PostgreSQL text) cannot: object keys that shadow
  * JavaScript internals, NUL characters and unpaired surrogates, and empty objects (an element has a
  * value or children, ele-1; @medplum/core lets `{}` through, even where a list of strings is
- * expected: `"given": {}`). An empty array is taken as no element, as clients send it (a phone
- * list emptied). Checked before anything else reads the resource.
+ * expected: `"given": {}`). An empty array is taken as no element (withoutEmptyArrays), as clients
+ * send it (a phone list emptied). Checked before anything else reads the resource.
  */
 function structuralProblem(
   node: unknown,
@@ -86,6 +88,51 @@ function structuralProblem(
     }
   }
   return undefined;
+}
+
+const ABSENT = Symbol('absent');
+
+/**
+ * The resource without its empty arrays, and without the objects and arrays left empty by their
+ * removal: FHIR JSON has no empty array, clients send them for "none" (a phone list emptied), and
+ * @medplum/core lets one through even where a single value is expected (`"text": []`), where it
+ * would reach the index rows as a value. Validation judges this form and every write stores it.
+ * The same object when there is nothing to remove; otherwise only the objects on the way to a
+ * removal are new.
+ */
+export function withoutEmptyArrays<T extends object>(resource: T): T {
+  const pruned = prune(resource);
+  return (pruned === ABSENT ? resource : pruned) as T;
+}
+
+function prune(node: unknown): unknown {
+  if (Array.isArray(node)) {
+    if (node.length === 0) return ABSENT;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const value = prune(node[i]);
+      if (value !== node[i] && !out) out = node.slice(0, i);
+      if (out && value !== ABSENT) out.push(value);
+    }
+    if (!out) return node;
+    return out.length === 0 ? ABSENT : out;
+  }
+  if (node && typeof node === 'object' && !(node instanceof Date)) {
+    const keys = Object.keys(node);
+    const record = node as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const value = prune(record[keys[i]]);
+      if (value !== record[keys[i]] && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]] = record[keys[j]];
+      }
+      if (out && value !== ABSENT) out[keys[i]] = value;
+    }
+    if (!out) return node;
+    return Object.keys(out).length === 0 ? ABSENT : out;
+  }
+  return node;
 }
 
 /**

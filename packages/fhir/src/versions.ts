@@ -6,6 +6,7 @@ import { buildIndexRows } from './index-rows.ts';
 import { FhirError, outcome } from './outcome.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
+import { withoutEmptyArrays } from './validate.ts';
 import type { NewVersion } from './write.ts';
 
 /** Up to this many keys, resourceKeys() lists them in VALUES (one prepared text per count). */
@@ -59,10 +60,12 @@ export function stampedVersion(
   lastUpdated: string,
   method: NewVersion['method'],
 ): NewVersion {
+  // stored as validated: without empty arrays (validate.ts)
+  const content = withoutEmptyArrays(resource);
   const stored = {
-    ...resource,
+    ...content,
     id,
-    meta: { ...resource.meta, versionId: String(versionId), lastUpdated },
+    meta: { ...content.meta, versionId: String(versionId), lastUpdated },
   } as Resource;
   const rows = buildIndexRows(stored);
   return {
