@@ -33,7 +33,7 @@ export function resourceKeys(p: SqlParams, keys: readonly { type: string; id: st
 }
 
 /** A new id's time, in steps of this many milliseconds (see newId). */
-export const ID_TIME_STEP_MS = 1000;
+const ID_TIME_STEP_MS = 1000;
 
 /**
  * A new resource's id: a UUID of version 7 (RFC 9562) whose 48-bit time is the second it was made
@@ -42,7 +42,7 @@ export const ID_TIME_STEP_MS = 1000;
  * index, and the value indexes that end with the id — receives a new resource's entries among the
  * last second's instead of at a random leaf: the pages written are the few recent ones, kept in
  * memory. Random within the second: ids ordered to the millisecond made the indexes 15 % larger
- * than random ids at full volume, random within the second 3 % (docs/performance.md) — a run of
+ * than random ids at full volume, random within the second 3.5 % (docs/performance.md) — a run of
  * equal values (every `status=final` token) grows at its end, in the middle of the index, and the
  * pages split there are probably left half full.
  * The id tells the second the resource was created in; its first version's `meta.lastUpdated`
