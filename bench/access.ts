@@ -143,13 +143,16 @@ async function main(): Promise<void> {
           await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
           const cpuBefore = cpuNow(s, databaseName);
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
-          const cpuMs = cpuNow(s, databaseName) - cpuBefore;
+          const cpuAfter = cpuNow(s, databaseName);
+          const cpuMs = cpuAfter.node + cpuAfter.database - cpuBefore.node - cpuBefore.database;
+          const perRequest = (ms: number) => ms / Math.max(1, result.requests);
           rows.push({
             round,
             access: on ? 'on' : 'off',
             operation: name,
             result,
-            cpuMsPerRequest: cpuMs / Math.max(1, result.requests),
+            cpuMsPerRequest: perRequest(cpuMs),
+            nodeMsPerRequest: perRequest(cpuAfter.node - cpuBefore.node),
           });
           log(
             `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors`,
@@ -172,12 +175,12 @@ interface Row {
   operation: string;
   result: LoadResult;
   cpuMsPerRequest: number;
+  /** The server's node process alone (on PGlite, the database too: it runs inside). */
+  nodeMsPerRequest: number;
 }
 
-function cpuNow(s: ServerProcess, database: string | undefined): number {
-  let total = processCpuMs(s.pid);
-  if (database) total += cumulativeDatabaseCpuMs(database);
-  return total;
+function cpuNow(s: ServerProcess, database: string | undefined): { node: number; database: number } {
+  return { node: processCpuMs(s.pid), database: database ? cumulativeDatabaseCpuMs(database) : 0 };
 }
 
 async function get(client: HttpClient, path: string, cookie?: string): Promise<string | undefined> {
@@ -236,8 +239,8 @@ function report(rows: Row[]): void {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
     '',
-    '| operation | on req/s | off req/s | on p99 ms | off p99 ms | on CPU-ms/req | off CPU-ms/req | CPU overhead |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| operation | on req/s | off req/s | on p99 ms | off p99 ms | on CPU-ms/req | off CPU-ms/req | CPU overhead | of which node: on / off |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const summary: Record<string, unknown>[] = [];
   for (const op of ops) {
@@ -247,14 +250,18 @@ function report(rows: Row[]): void {
     const cpuOn = median(on.map((r) => r.cpuMsPerRequest));
     const cpuOff = median(off.map((r) => r.cpuMsPerRequest));
     const overhead = (cpuOn / cpuOff - 1) * 100;
+    const nodeOn = median(on.map((r) => r.nodeMsPerRequest));
+    const nodeOff = median(off.map((r) => r.nodeMsPerRequest));
     const m = (rs: Row[], f: (r: LoadResult) => number) => median(rs.map((r) => f(r.result)));
     lines.push(
-      `| ${op} | ${m(on, (r) => r.perSecond).toFixed(0)} | ${m(off, (r) => r.perSecond).toFixed(0)} | ${m(on, (r) => r.p99).toFixed(1)} | ${m(off, (r) => r.p99).toFixed(1)} | ${cpuOn.toFixed(3)} | ${cpuOff.toFixed(3)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(0)} % |`,
+      `| ${op} | ${m(on, (r) => r.perSecond).toFixed(0)} | ${m(off, (r) => r.perSecond).toFixed(0)} | ${m(on, (r) => r.p99).toFixed(1)} | ${m(off, (r) => r.p99).toFixed(1)} | ${cpuOn.toFixed(3)} | ${cpuOff.toFixed(3)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(0)} % | ${nodeOn.toFixed(3)} / ${nodeOff.toFixed(3)} |`,
     );
     summary.push({
       operation: op,
       cpuOn,
       cpuOff,
+      nodeOn,
+      nodeOff,
       overheadPercent: overhead,
       errorsOn: on.reduce((n, r) => n + r.result.errors, 0),
     });

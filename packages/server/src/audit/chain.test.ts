@@ -21,6 +21,18 @@ describe('canonical JSON', () => {
     assert.equal(canonicalJson({ s: 'a\u0000b\ud800c' }), '{"s":"a\ufffdb\ufffdc"}');
     assert.equal(canonicalJson({ s: '😀' }), '{"s":"😀"}'); // a valid surrogate pair is kept
   });
+
+  it('with a memo, writes a frozen member once and gives the same text; members not frozen are written each time', () => {
+    const shared = Object.freeze({ z: 1, a: Object.freeze(['x']) });
+    const loose = { b: 2 };
+    const memo = new Map<object, string>();
+    const first = canonicalJson({ s: shared, l: loose }, memo);
+    assert.equal(first, canonicalJson({ s: shared, l: loose }));
+    assert.deepEqual([...memo.values()], ['{"a":["x"],"z":1}']);
+    loose.b = 3; // not frozen: not remembered, so a change shows
+    assert.equal(canonicalJson({ s: shared, l: loose }, memo), '{"l":{"b":3},"s":{"a":["x"],"z":1}}');
+    assert.equal(canonicalJson([shared, shared], memo), '[{"a":["x"],"z":1},{"a":["x"],"z":1}]');
+  });
 });
 
 describe('chain hash', () => {

@@ -35,25 +35,48 @@ function stringJson(value: string): string {
 /**
  * JSON with object keys sorted (by UTF-16 code units), no whitespace, undefined members left out:
  * the same value always gives the same text, whatever order jsonb hands the keys back in.
+ * `memo` keeps the text of the value's own members that are frozen objects or arrays (deeply: what
+ * is frozen cannot change while the memo lives): values that share such members — the events of
+ * one access share their agents, source and codes (event.ts buildAuditEvents) — write each once.
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, memo?: Map<object, string>): string {
+  if (!memo || value === null || typeof value !== 'object' || value instanceof Date) return plainJson(value);
+  if (Array.isArray(value)) return `[${value.map((member) => memberJson(member, memo)).join(',')}]`;
+  return objectJson(value as Record<string, unknown>, (member) => memberJson(member, memo));
+}
+
+function memberJson(member: unknown, memo: Map<object, string>): string {
+  if (member === null || typeof member !== 'object' || !Object.isFrozen(member)) return plainJson(member);
+  let json = memo.get(member);
+  if (json === undefined) {
+    json = plainJson(member);
+    memo.set(member, json);
+  }
+  return json;
+}
+
+function plainJson(value: unknown): string {
   if (typeof value === 'string') return stringJson(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || typeof value !== 'object') return 'null';
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + plainJson(value[i]);
     return `${out}]`;
   }
   if (value instanceof Date) return JSON.stringify(value.toISOString());
+  return objectJson(value as Record<string, unknown>, plainJson);
+}
+
+function objectJson(value: Record<string, unknown>, json: (member: unknown) => string): string {
   const keys = Object.keys(value).sort();
   let out = '{';
   let first = true;
   for (const key of keys) {
-    const member = (value as Record<string, unknown>)[key];
+    const member = value[key];
     if (member === undefined || typeof member === 'function') continue;
-    out += `${first ? '' : ','}${keyJson(key)}:${canonicalJson(member)}`;
+    out += `${first ? '' : ','}${keyJson(key)}:${json(member)}`;
     first = false;
   }
   return `${out}}`;

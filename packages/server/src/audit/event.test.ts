@@ -5,8 +5,9 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { loadDefinitions } from '@sahti/fhir';
 import type { Principal } from '../kernel/principal.ts';
 import { accessLogEntry } from './access-log.ts';
+import { canonicalJson } from './chain.ts';
 import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
-import { auditColumns, buildAuditEvent, perPatient } from './event.ts';
+import { auditColumns, buildAuditEvent, buildAuditEvents, perPatient } from './event.ts';
 
 loadDefinitions();
 
@@ -268,5 +269,67 @@ describe('perPatient: one event per patient touched', () => {
       perPatient({ ...search, ids: ['Patient/p1'], patientIds: ['Patient/p1', 'p1'] })[0].patientIds,
       ['p1'],
     );
+  });
+});
+
+describe('buildAuditEvents: the events of one access from one skeleton', () => {
+  const page = {
+    principal: doctor,
+    interaction: 'search' as const,
+    resourceType: 'Patient',
+    query: 'Patient?general-practitioner=Practitioner/dr-alami',
+    ids: ['Patient/p1', 'Patient/p2', 'Patient/p3'],
+    patientIds: ['p1', 'p2', 'p3'],
+    outcome: 200,
+    purposeOfUse: PURPOSE.treatment,
+    recorded: '2026-03-01T10:00:00.000Z',
+  };
+
+  it('gives, event by event, the documents built one by one, sharing every part but the entities, frozen', () => {
+    const events = buildAuditEvents(page);
+    const oneByOne = perPatient(page).map((one) => buildAuditEvent(one));
+    assert.deepEqual(events, oneByOne);
+    for (const e of events) valid(e);
+    const [a, b] = events;
+    assert.equal(a.agent, b.agent);
+    assert.equal(a.source, b.source);
+    assert.notEqual(a.entity, b.entity);
+    assert.ok(Object.isFrozen(a.agent) && Object.isFrozen(a.agent[0].who) && Object.isFrozen(a.subtype?.[0]));
+    assert.throws(() => {
+      (a.agent[0] as { name?: string }).name = 'someone else';
+    }, TypeError);
+    // canonical JSON with a memo (the writer's, per batch) is the same text as without
+    const memo = new Map<object, string>();
+    assert.deepEqual(
+      events.map((e) => canonicalJson(e, memo)),
+      oneByOne.map((e) => canonicalJson(e)),
+    );
+  });
+
+  it("records a patient acting for a child in the child's event only", () => {
+    const parent: Principal = { ...patient, fhirUser: 'Patient/p1' };
+    const events = buildAuditEvents({
+      ...page,
+      principal: parent,
+      ids: ['Patient/p1', 'Patient/child'],
+      patientIds: ['p1', 'child'],
+    });
+    const roles = events.map((e) => e.agent[0].role?.map((r) => r.coding?.[0].code));
+    assert.deepEqual(roles, [['patient'], ['patient', 'acting-for']]);
+    assert.deepEqual(
+      events,
+      perPatient({
+        ...page,
+        principal: parent,
+        ids: ['Patient/p1', 'Patient/child'],
+        patientIds: ['p1', 'child'],
+      }).map((one) => buildAuditEvent(one)),
+    );
+  });
+
+  it('keeps one event of one access as it was built, not frozen', () => {
+    const [event] = buildAuditEvents({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] });
+    assert.deepEqual(event, buildAuditEvent({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] }));
+    assert.ok(!Object.isFrozen(event.agent));
   });
 });

@@ -96,11 +96,51 @@ export const DEFAULT_SOURCE: AuditSource = { observer: 'Sahti FHIR server' };
 export const BREAK_GLASS_DETAIL = 'break-glass-reason';
 
 export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent {
+  const event = skeleton(input, source);
+  const entity = entities(input);
+  if (entity.length > 0) event.entity = entity;
+  return storable(event);
+}
+
+/**
+ * The events one access is recorded as (perPatient), built from one skeleton: every part but the
+ * entities is the same object in all of them (a page of 20 patients is 20 events), so it is built
+ * and mended once, and canonicalJson, given a memo, writes it once per batch (writer.ts). The shared
+ * parts are frozen: that is what makes sharing them, and remembering their text, safe.
+ */
+export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent[] {
+  const per = perPatient(input);
+  if (per.length === 1) return [buildAuditEvent(per[0], source)];
+  // a patient acting for another is recorded so in that patient's event only: one skeleton for each case
+  const skeletons = new Map<boolean, AuditEvent>();
+  return per.map((one) => {
+    const acting = actingFor(one);
+    let shared = skeletons.get(acting);
+    if (!shared) {
+      shared = deepFreeze(storable(skeleton(one, source)));
+      skeletons.set(acting, shared);
+    }
+    const entity = storable(entities(one));
+    return entity.length > 0 ? { ...shared, entity } : shared;
+  });
+}
+
+/** Frozen all the way down: the parts events share cannot change under them (nor under chain.ts's memo). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Everything of the event but its entities. */
+function skeleton(input: AuditInput, source: AuditSource): AuditEvent {
   const codes = INTERACTION_CODES[input.interaction];
   const scope = input.ids?.length ? 'instance' : input.resourceType ? 'type' : 'system';
   const status = outcomeCode(input.outcome);
   const purpose = input.purposeOfUse ?? (input.interaction === 'break-glass' ? PURPOSE.emergency : undefined);
-  const event: AuditEvent = {
+  return {
     resourceType: 'AuditEvent',
     type: codes.type,
     subtype: [codes.subtype(scope)],
@@ -116,9 +156,14 @@ export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT
       type: [APPLICATION_SERVER],
     },
   };
-  const entity = entities(input);
-  if (entity.length > 0) event.entity = entity;
-  return storable(event);
+}
+
+/** A patient reaching another patient's data acts for them (a parent for a child: access/relations/dependants.ts). */
+function actingFor(input: AuditInput): boolean {
+  const p = input.principal;
+  return (
+    p.kind === 'patient' && uniquePatientIds(input.patientIds).some((id) => `Patient/${id}` !== p.fhirUser)
+  );
 }
 
 function agents(
@@ -133,10 +178,7 @@ function agents(
   const isUser = p.kind !== 'system';
   const list: AuditEventAgent[] = [];
   if (isUser) {
-    // a patient reaching another patient's data acts for them (a parent for a child: access/relations/dependants.ts)
-    const actingFor =
-      p.kind === 'patient' && uniquePatientIds(input.patientIds).some((id) => `Patient/${id}` !== p.fhirUser);
-    const roles = actingFor ? [...p.roles, 'acting-for'] : p.roles;
+    const roles = actingFor(input) ? [...p.roles, 'acting-for'] : p.roles;
     list.push({
       type: { coding: p.kind === 'patient' ? [userType, PATIENT_USER] : [userType] },
       ...(roles.length

@@ -13,7 +13,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS } from './chain.ts';
-import { type AuditInput, type AuditSource, auditColumns, buildAuditEvent, perPatient } from './event.ts';
+import { type AuditInput, type AuditSource, auditColumns, buildAuditEvents } from './event.ts';
 
 export interface AuditLogOptions {
   /** Longest a recorded event waits before its batch is written (ms). */
@@ -143,10 +143,11 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     record(input) {
       try {
         const recorded = input.recorded ?? new Date().toISOString();
-        const per = perPatient({ ...input, recorded });
-        if (closed) return drop(per.length, 'the audit log is closed');
-        if (queue.length + per.length > maxQueue) return drop(per.length, `more than ${maxQueue} pending`);
-        for (const one of per) queue.push(buildAuditEvent(one, options.source));
+        const events = buildAuditEvents({ ...input, recorded }, options.source);
+        if (closed) return drop(events.length, 'the audit log is closed');
+        if (queue.length + events.length > maxQueue)
+          return drop(events.length, `more than ${maxQueue} pending`);
+        queue.push(...events);
         schedule(queue.length >= batchSize ? 0 : interval);
       } catch (error) {
         // an event that cannot even be built must still not fail the request it describes
@@ -193,9 +194,11 @@ const CHAIN_SLICE = 100;
  */
 export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<void> {
   const contents: string[] = [];
+  // the events of one access share all but their entities, and every event its constant codings
+  const memo = new Map<object, string>();
   for (let i = 0; i < events.length; i++) {
     if (i > 0 && i % CANONICAL_SLICE === 0) await new Promise((next) => setImmediate(next));
-    contents.push(canonicalJson(events[i]));
+    contents.push(canonicalJson(events[i], memo));
   }
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK]);

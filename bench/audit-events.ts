@@ -1,0 +1,123 @@
+/**
+ * `node bench/audit-events.ts`: the server's CPU per access for the AuditEvents it records — built,
+ * written as canonical JSON and chained by hash (what the audit writer does before its INSERT) —
+ * for a read (one patient) and a care-giver's page of 20 patients (20 events, BALP). Two ways, in
+ * the same run: each event built and canonicalised on its own (as before), and the events of one
+ * access built from one shared skeleton, canonicalised with a memo per batch (writer.ts). The
+ * baseline is JSON.stringify of the same events. No database.
+ */
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { canonicalJson, chainHash, GENESIS } from '../packages/server/src/audit/chain.ts';
+import { PURPOSE } from '../packages/server/src/audit/codes.ts';
+import {
+  type AuditInput,
+  buildAuditEvent,
+  buildAuditEvents,
+  perPatient,
+} from '../packages/server/src/audit/event.ts';
+import type { Principal } from '../packages/server/src/kernel/principal.ts';
+
+const ROUNDS = 4;
+const ACCESSES = 2_000;
+
+const doctor: Principal = {
+  kind: 'staff',
+  id: 'acc-0197a1c2-doc',
+  roles: ['doctor'],
+  fhirUser: 'Practitioner/0197a1c2-1111-7000-8000-000000000001',
+  scopes: ['user/*.read'],
+  display: 'Dr Karima Alami',
+  clientId: 'web',
+  address: '196.200.1.9',
+};
+const patientId = (i: number) => `0197a1c2-2222-7000-8000-${String(i).padStart(12, '0')}`;
+
+function access(n: number, k: number): AuditInput {
+  const ids = Array.from({ length: n }, (_, i) => patientId(k * n + i));
+  return n === 1
+    ? {
+        principal: doctor,
+        interaction: 'read',
+        resourceType: 'Observation',
+        ids: [`0197a1c2-3333-7000-8000-${String(k).padStart(12, '0')}`],
+        patientIds: ids,
+        outcome: 200,
+        purposeOfUse: PURPOSE.treatment,
+      }
+    : {
+        principal: doctor,
+        interaction: 'search',
+        resourceType: 'Patient',
+        ids,
+        patientIds: ids,
+        query: `Patient?general-practitioner=${doctor.fhirUser}&_count=20&_offset=${k * 20}`,
+        outcome: 200,
+        purposeOfUse: PURPOSE.treatment,
+      };
+}
+
+/** Runs over prepared accesses; returns the events handled. */
+type Way = (inputs: AuditInput[]) => number;
+
+/** Each event on its own: perPatient, a full build each, canonical JSON without a memo. */
+const separate: Way = (inputs) => {
+  let hash = GENESIS;
+  let seq = 0;
+  for (const input of inputs) {
+    for (const one of perPatient(input)) {
+      const event = buildAuditEvent(one);
+      hash = chainHash(hash, canonicalJson(event), ++seq, event.recorded);
+    }
+  }
+  return seq;
+};
+
+/** One skeleton per access, a memo per batch of 500 events (the writer's batch). */
+const shared: Way = (inputs) => {
+  let hash = GENESIS;
+  let seq = 0;
+  let memo = new Map<object, string>();
+  for (const input of inputs) {
+    for (const event of buildAuditEvents(input)) {
+      if (seq % 500 === 0) memo = new Map();
+      hash = chainHash(hash, canonicalJson(event, memo), ++seq, event.recorded);
+    }
+  }
+  return seq;
+};
+
+/** Median µs per access over ROUNDS, each after a warm-up pass; `timed` runs on what `prepare` made. */
+function time<T>(n: number, prepare: (inputs: AuditInput[]) => T, timed: (prepared: T) => unknown): number {
+  const samples: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const recorded = new Date(Date.UTC(2026, 11, 4, 3, 0, r)).toISOString();
+    const prepared = prepare(Array.from({ length: ACCESSES }, (_, k) => ({ ...access(n, k), recorded })));
+    timed(prepared);
+    const t0 = performance.now();
+    timed(prepared);
+    samples.push(((performance.now() - t0) * 1000) / ACCESSES);
+  }
+  samples.sort((a, b) => a - b);
+  return (samples[1] + samples[2]) / 2;
+}
+
+const stringifyAll = (events: AuditEvent[][]) => {
+  for (const list of events) for (const e of list) JSON.stringify(e);
+};
+
+const lines = [
+  '| access | events | JSON.stringify (baseline) µs | each event on its own µs | shared skeleton + memo µs | shared ÷ own | shared ÷ baseline |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+];
+for (const [name, n] of [
+  ['read Observation (1 patient)', 1],
+  ['search Patient, a page of 20', 20],
+] as const) {
+  const base = time(n, (inputs) => inputs.map((input) => buildAuditEvents(input)), stringifyAll);
+  const own = time(n, (inputs) => inputs, separate);
+  const both = time(n, (inputs) => inputs, shared);
+  lines.push(
+    `| ${name} | ${n} | ${base.toFixed(1)} | ${own.toFixed(1)} | ${both.toFixed(1)} | ${(both / own).toFixed(2)} | ${(both / base).toFixed(1)}× |`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);
