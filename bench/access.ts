@@ -25,7 +25,7 @@ import { secretKeyFrom } from '../packages/server/src/auth/config.ts';
 import { createAccount } from '../packages/server/src/auth/index.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
-import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
+import { cumulativeDatabaseCpuMs, monotonicUs, processCpuMs } from './cpu.ts';
 import { observation, patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { type LoadResult, runLoad } from './load.ts';
@@ -142,8 +142,10 @@ async function main(): Promise<void> {
           if (flags.operation && !name.includes(flags.operation)) continue;
           await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
           const cpuBefore = cpuNow(s, databaseName);
+          const from = monotonicUs();
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
           const cpuAfter = cpuNow(s, databaseName);
+          if (flags.profile) log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
           const cpuMs = cpuAfter.node + cpuAfter.database - cpuBefore.node - cpuBefore.database;
           const perRequest = (ms: number) => ms / Math.max(1, result.requests);
           rows.push({

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportAnchor, lastAnchorIn, makeAnchor, verifyAnchor } from '../packages/server/src/audit/anchor.ts';
+import { canonicalJson } from '../packages/server/src/audit/chain.ts';
 import {
   type AuditInput,
   type AuditLog,
@@ -21,6 +22,7 @@ import {
   searchAuditEvents,
   verifyAuditChain,
 } from '../packages/server/src/audit/index.ts';
+import { AUDIT_MIGRATIONS } from '../packages/server/src/audit/migrations.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import type { Principal } from '../packages/server/src/kernel/principal.ts';
@@ -143,6 +145,31 @@ describe('audit trail', () => {
     assert.deepEqual(seqs.rows[0], { min: 1, max: before + 4000 });
   });
 
+  it('stores each event as the canonical text that was hashed; events stored as jsonb before still verify', async () => {
+    audit.record(read('pj-1', 1));
+    await audit.flush();
+    const last = await db.query<{ text: string; type: string }>(
+      'SELECT content::text AS text, pg_typeof(content)::text AS type FROM audit_event ORDER BY seq DESC LIMIT 1',
+    );
+    assert.equal(last.rows[0].type, 'json');
+    assert.equal(last.rows[0].text, canonicalJson(JSON.parse(last.rows[0].text)));
+    // as before migration 1102: a jsonb column, written to by this writer, then the migration
+    await db.query('ALTER TABLE audit_event ALTER COLUMN content TYPE jsonb USING content::jsonb');
+    for (let i = 0; i < 30; i++) audit.record(read(`pj-${i % 3}`, i, { query: `Patient?name=é${i}` }));
+    await audit.flush();
+    const migration = AUDIT_MIGRATIONS.find((m) => m.version === 1102);
+    await db.transaction(async (tx) => {
+      for (const statement of migration!.sql.split(/;\s*$/m).filter((x) => x.trim()))
+        await tx.query(statement);
+    });
+    const type = await db.query<{ type: string }>(
+      'SELECT pg_typeof(content)::text AS type FROM audit_event LIMIT 1',
+    );
+    assert.equal(type.rows[0].type, 'json');
+    const report = await verifyAuditChain(db);
+    assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
+  });
+
   it('refuses UPDATE and DELETE from the application', async () => {
     await assert.rejects(db.query(`UPDATE audit_event SET actor = 'x' WHERE seq = 1`), /append-only/);
     await assert.rejects(db.query('DELETE FROM audit_event WHERE seq = 1'), /append-only/);
@@ -152,7 +179,9 @@ describe('audit trail', () => {
     const original = await db.query<{ content: unknown; patient_id: string }>(
       'SELECT content, patient_id FROM audit_event WHERE seq = 1234',
     );
-    await tamper(`UPDATE audit_event SET content = jsonb_set(content, '{outcome}', '"4"') WHERE seq = 1234`);
+    await tamper(
+      `UPDATE audit_event SET content = jsonb_set(content::jsonb, '{outcome}', '"4"') WHERE seq = 1234`,
+    );
     let report = await verifyAuditChain(db);
     assert.equal(report.ok, false);
     assert.equal(report.firstBrokenSeq, 1234);

@@ -181,7 +181,7 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
 }
 
 const ROW_TYPE = `seq bigint, recorded timestamptz, patient_id text, actor text, action text, outcome text,
-  content jsonb, prev_hash text, hash text`;
+  content json, prev_hash text, hash text`;
 
 /** Events handled between two turns of the event loop, so that requests interleave with a flush. */
 const CANONICAL_SLICE = 25;
@@ -223,7 +223,7 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     await tx.query(
       `INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
        SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash
-       FROM jsonb_to_recordset($1::jsonb) AS x(${ROW_TYPE})`,
+       FROM json_to_recordset($1::json) AS x(${ROW_TYPE})`,
       [`[${rows.join(',')}]`],
     );
   });
