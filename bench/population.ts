@@ -71,9 +71,9 @@ export async function writePopulation(db: SqlExecutor, size: PopulationSize): Pr
     `INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
      SELECT s.resource_type, ${copyId('s.id')}, 1, s.last_updated, false,
        CASE WHEN s.resource_type = 'Observation'
-         THEN jsonb_set(jsonb_set(s.content, '{id}', to_jsonb(${copyId('s.id')})), '{subject,reference}',
-           to_jsonb('Patient/' || ${copyId("split_part(s.content->'subject'->>'reference', '/', 2)")}))
-         ELSE jsonb_set(s.content, '{id}', to_jsonb(${copyId('s.id')})) END
+         THEN jsonb_set(jsonb_set(s.content::jsonb, '{id}', to_jsonb(${copyId('s.id')})), '{subject,reference}',
+           to_jsonb('Patient/' || ${copyId("split_part(s.content->'subject'->>'reference', '/', 2)")}))::json
+         ELSE jsonb_set(s.content::jsonb, '{id}', to_jsonb(${copyId('s.id')}))::json END
      FROM resource s, ${copies}`,
   );
   // each copy's one version: its content is the current row's (write.ts), its patients the copies'

@@ -170,7 +170,7 @@ describe('version contents stored once', () => {
     // what writes did before: every version's content in its history row, as JSON
     await db.query(
       `UPDATE resource_history h SET packed = NULL,
-              content = CASE h.version_id WHEN 1 THEN jsonb_set(r.content, '{name,0,family}', '"Ancien"') ELSE r.content END
+              content = CASE h.version_id WHEN 1 THEN jsonb_set(r.content::jsonb, '{name,0,family}', '"Ancien"')::json ELSE r.content END
          FROM resource r WHERE h.resource_type = r.resource_type AND h.id = r.id AND r.id = $1::text`,
       [id],
     );

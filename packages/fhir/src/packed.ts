@@ -1,13 +1,16 @@
 /**
  * A superseded version's content, compressed for `resource_history.packed` (write.ts): raw DEFLATE
- * with a preset dictionary of what FHIR JSON repeats — element names, common systems, the jsonb
- * text form's `": "` and `", "` — so that even a small resource shrinks (PostgreSQL compresses a
- * value only past ~2 kB, and most versions are smaller). The first byte names the format, so that
- * the dictionary can change without rewriting what was packed with the old one.
+ * with a preset dictionary of what FHIR JSON repeats — element names, common systems — so that even
+ * a small resource shrinks (PostgreSQL compresses a value only past ~2 kB, and most versions are
+ * smaller). The first byte names the format, so that the dictionary can change without rewriting
+ * what was packed with the old one: format 1 was made for jsonb's text form (`": "`, `", "`), format
+ * 2, written since contents are stored as the text written (json, schema version 11), is the same
+ * dictionary without those spaces.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 const FORMAT_V1 = 1;
+const FORMAT_V2 = 2;
 
 /**
  * The most frequent last (DEFLATE refers back 32 kB, nearer is cheaper): systems and names in
@@ -53,17 +56,24 @@ const DICTIONARY_V1 = Buffer.from(
   ].join(''),
 );
 
+/** Format 2's dictionary: format 1's in JSON.stringify's spacing, which the stored text now has. */
+const DICTIONARY_V2 = Buffer.from(
+  DICTIONARY_V1.toString('utf8').replaceAll('": ', '":').replaceAll(', "', ',"').replaceAll(', {', ',{'),
+);
+
 /**
  * An 8 kB window (the dictionary fits in it) and a middle level: zlib's defaults (32 kB, level 6)
  * cost 2–3 times the CPU per small content for a few bytes less (bench/history-packing.ts).
  */
-const DEFLATE_V1 = { dictionary: DICTIONARY_V1, windowBits: 13, memLevel: 6, level: 4 } as const;
+const DEFLATE_V2 = { dictionary: DICTIONARY_V2, windowBits: 13, memLevel: 6, level: 4 } as const;
+const DICTIONARIES: Record<number, Buffer> = { [FORMAT_V1]: DICTIONARY_V1, [FORMAT_V2]: DICTIONARY_V2 };
 
 export function packContent(json: string): Buffer {
-  return Buffer.concat([Buffer.of(FORMAT_V1), deflateRawSync(json, DEFLATE_V1)]);
+  return Buffer.concat([Buffer.of(FORMAT_V2), deflateRawSync(json, DEFLATE_V2)]);
 }
 
 export function unpackContent(packed: Uint8Array): string {
-  if (packed[0] !== FORMAT_V1) throw new Error(`unknown packed content format ${packed[0]}`);
-  return inflateRawSync(packed.subarray(1), { dictionary: DICTIONARY_V1, windowBits: 13 }).toString('utf8');
+  const dictionary = DICTIONARIES[packed[0]];
+  if (!dictionary) throw new Error(`unknown packed content format ${packed[0]}`);
+  return inflateRawSync(packed.subarray(1), { dictionary, windowBits: 13 }).toString('utf8');
 }

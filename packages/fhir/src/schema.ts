@@ -241,6 +241,18 @@ ALTER TABLE resource ALTER COLUMN content SET STATISTICS 0;
 ALTER TABLE sp_composite ALTER COLUMN c2 SET STATISTICS 0;
 `,
   },
+  {
+    version: 11,
+    name: 'contents kept as the JSON text written (json, not jsonb)',
+    // Nothing searches inside a stored content (searches read the index tables), while every write
+    // parsed it into jsonb and every read printed it back to text. As json, PostgreSQL checks the
+    // syntax and keeps the text: a resource reads back with its elements in the order it was
+    // written. docs/performance.md, "Contents kept as the text written".
+    sql: `
+ALTER TABLE resource ALTER COLUMN content TYPE json USING content::json;
+ALTER TABLE resource_history ALTER COLUMN content TYPE json USING content::json;
+`,
+  },
 ];
 
 /** The index rows of the meta parameters for the resources written before migration 9. */
@@ -250,7 +262,7 @@ async function indexMetaParameters(tx: SqlExecutor): Promise<void> {
     const { rows } = await tx.query<{ resource_type: string; id: string; content: string }>(
       `SELECT resource_type, id, content::text AS content FROM resource
         WHERE (resource_type, id) > ($1::text, $2::text) AND NOT deleted AND content IS NOT NULL
-          AND content->'meta' ?| array['tag', 'security', 'profile', 'source']
+          AND content::jsonb->'meta' ?| array['tag', 'security', 'profile', 'source'] -- json since migration 11
         ORDER BY resource_type, id LIMIT 1000`,
       after,
     );

@@ -133,7 +133,7 @@ async function writeChunk(
   ];
   const ctes = [
     `input AS (SELECT * FROM json_to_recordset($1::json) AS x(resource_type text, id text, version_id bigint,
-       last_updated timestamptz, deleted boolean, method text, content jsonb, patients text[], packed text))`,
+       last_updated timestamptz, deleted boolean, method text, content json, patients text[], packed text))`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
