@@ -145,7 +145,8 @@ async function main(): Promise<void> {
           const from = monotonicUs();
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
           const cpuAfter = cpuNow(s, databaseName);
-          if (flags.profile) log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
+          if (flags.profile)
+            log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
           const cpuMs = cpuAfter.node + cpuAfter.database - cpuBefore.node - cpuBefore.database;
           const perRequest = (ms: number) => ms / Math.max(1, result.requests);
           rows.push({

@@ -19,7 +19,7 @@ const hidden = (r: Resource): FhirError =>
 
 export interface GuardContext {
   /** Patients the writer may see, or every patient. */
-  visible: () => Promise<Set<string> | 'all'>;
+  visible: () => Promise<ReadonlySet<string> | 'all'>;
   /** References that are the writer (practitioner and their organisations): a Task addressed to them. */
   actors: () => Promise<string[]>;
 }

@@ -10,7 +10,7 @@
  */
 import { FhirError, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../kernel/principal.ts';
+import type { Principal, Role } from '../kernel/principal.ts';
 import { type AccountSecrets, findAccount } from './accounts.ts';
 import type { AuthConfig } from './config.ts';
 import { type AuthCore, authCore } from './core.ts';
@@ -129,6 +129,21 @@ export function csrfTokenMatches(request: FastifyRequest, session: Session): boo
   return typeof header === 'string' && safeEqual(header, session.csrfToken);
 }
 
+/** Scopes by set of roles: a session's principal is made per request, its scopes once per roles. */
+const SESSION_SCOPES = new Map<string, readonly string[]>();
+
+function sessionScopes(roles: readonly Role[]): readonly string[] {
+  const key = roles.join(' ');
+  let scopes = SESSION_SCOPES.get(key);
+  if (!scopes) {
+    scopes = formatScopes({ ...roleCeiling(roles), other: [] })
+      .split(' ')
+      .filter(Boolean);
+    if (SESSION_SCOPES.size < 256) SESSION_SCOPES.set(key, scopes);
+  }
+  return scopes;
+}
+
 /** The scopes of a browser session: what the account's roles permit. */
 export function sessionPrincipal(account: AccountSecrets, address: string | undefined): Principal {
   return {
@@ -136,9 +151,7 @@ export function sessionPrincipal(account: AccountSecrets, address: string | unde
     id: account.id,
     roles: account.roles,
     ...(account.fhirUser ? { fhirUser: account.fhirUser } : {}),
-    scopes: formatScopes({ ...roleCeiling(account.roles), other: [] })
-      .split(' ')
-      .filter(Boolean),
+    scopes: [...sessionScopes(account.roles)],
     display: account.displayName,
     clientId: 'web',
     ...(address ? { address } : {}),
