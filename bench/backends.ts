@@ -24,6 +24,8 @@ export interface Backend {
   plansWhileServing: boolean;
   /** PostgreSQL database names, to count their backends' CPU (none for PGlite: it is in-process). */
   databases?: { fhir: string; floor: string };
+  /** PostgreSQL: the floor database's URL, for the floor behind HTTP (floor-http-server.ts). */
+  floorUrl?: string;
   engineVersion(): Promise<string>;
   storage(): Promise<{ fhirBytes: number; floorBytes: number }>;
   dispose(keep: boolean): Promise<void>;
@@ -90,6 +92,7 @@ export async function postgresBackend(tmp: string, cluster: ThrowawayPostgres): 
     name: 'postgres',
     server: { databaseUrl: urlOf(fhirDb) },
     openFloor: (connections) => openPostgresFloor(urlOf(floorDb), connections),
+    floorUrl: urlOf(floorDb),
     plansWhileServing: true,
     databases: { fhir: fhirDb, floor: floorDb },
     async withPlans(work) {

@@ -8,9 +8,11 @@
  * in-process by nature. PostgreSQL: a separate database on the same server, through a pg Pool with
  * as many connections as the load has workers.
  */
+import { spawn } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { OBSERVATIONS_PER_PATIENT, observationFacts, patient, uuidFor } from './generate.ts';
+import type { HttpClient } from './http.ts';
 import type { Target } from './scenarios.ts';
 
 export interface FloorDb {
@@ -203,4 +205,62 @@ export class FloorTarget implements Target {
     );
     return undefined;
   }
+}
+
+/** The floor's reads behind a bare HTTP server (floor-http-server.ts), in its own process. */
+export interface HttpFloor {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startHttpFloor(databaseUrl: string, connections: number): Promise<HttpFloor> {
+  const child = spawn(
+    process.execPath,
+    [new URL('./floor-http-server.ts', import.meta.url).pathname, databaseUrl, String(connections)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the HTTP floor exited (${code})`)));
+    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    pid: child.pid as number,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Reads and CNIE lookups through the HTTP floor; the other operations are not its to measure. */
+export class HttpFloorTarget implements Target {
+  readonly createdIndexes: number[] = [];
+  private readonly http: HttpClient;
+  constructor(http: HttpClient) {
+    this.http = http;
+  }
+
+  async read(index: number): Promise<string | undefined> {
+    const res = await this.http.send('GET', `/read/${uuidFor('p', index)}`);
+    return res.status === 200 ? undefined : `HTTP floor read ${index}: ${res.status}`;
+  }
+
+  async searchIdentifier(_system: string, value: string): Promise<string | undefined> {
+    const res = await this.http.send('GET', `/identifier/${encodeURIComponent(value)}`);
+    return res.status === 200 ? undefined : `HTTP floor identifier ${value}: ${res.status}`;
+  }
+
+  private notMeasured = async (): Promise<string> => 'not measured on the HTTP floor';
+  importBundle = this.notMeasured;
+  create = this.notMeasured;
+  update = this.notMeasured;
+  remove = this.notMeasured;
+  searchName = this.notMeasured;
+  searchBirthdate = this.notMeasured;
+  searchObservations = this.notMeasured;
 }

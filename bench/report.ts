@@ -41,6 +41,8 @@ export interface BackendResult {
   explains: ExplainedSearch[];
   /** pg_stat_user_tables of the engine's tables when the plans were read. */
   statistics: Record<string, unknown>[];
+  /** PostgreSQL only: reads through a bare HTTP server over the floor (floor-http-server.ts). */
+  httpFloor?: { name: string; result: LoadResult; cpu?: CpuPerRequest }[];
   notes: string[];
 }
 
@@ -97,6 +99,21 @@ export function formatBackend(b: BackendResult): string {
     cpuRow('import', b.import.cpuPerResource.fhir, b.import.cpuPerResource.floor),
     ...b.operations.map((o) => cpuRow(o.name, o.cpu.fhir, o.cpu.floor)),
   );
+  if (b.httpFloor?.length) {
+    lines.push(
+      '',
+      'The floor behind HTTP: a bare node:http server in its own process, one prepared SELECT per request over a pg Pool, ' +
+        'the row as the body (CPU ms per request: its node process + its PostgreSQL backends)',
+      '',
+      '| operation | FHIR req/s | HTTP floor req/s | HTTP floor p50 ms | ratio FHIR/HTTP floor | FHIR CPU node + DB | HTTP floor CPU node + DB |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...b.httpFloor.map((h) => {
+        const o = b.operations.find((x) => x.name === h.name);
+        const fhir = o?.fhir.perSecond ?? Number.NaN;
+        return `| ${h.name} | ${f0(fhir)} | ${f0(h.result.perSecond)} | ${f1(h.result.p50)} | ${ratio(fhir, h.result.perSecond)} | ${f3(o?.cpu.fhir?.serverMs)} + ${f3(o?.cpu.fhir?.databaseMs)} | ${f3(h.cpu?.serverMs)} + ${f3(h.cpu?.databaseMs)} |`;
+      }),
+    );
+  }
   lines.push(
     '',
     `Server process memory (node, VmRSS): ${f0(b.memory.idleAfterLoadMiB)} MiB idle after the import, ` +
@@ -121,10 +138,10 @@ export function formatBackend(b: BackendResult): string {
       ),
     );
   }
-  const errors = [b.import, ...b.operations].flatMap((o) => [
-    ...o.fhir.errorSamples,
-    ...o.floor.errorSamples,
-  ]);
+  const errors = [
+    ...[b.import, ...b.operations].flatMap((o) => [...o.fhir.errorSamples, ...o.floor.errorSamples]),
+    ...(b.httpFloor ?? []).flatMap((h) => h.result.errorSamples),
+  ];
   if (errors.length > 0) lines.push('', 'Error samples:', ...errors.map((e) => `- ${e}`));
   for (const e of b.explains) lines.push(`- plan of ${e.name}: ${describePlan(e)}`);
   for (const n of b.notes) lines.push(`- ${n}`);

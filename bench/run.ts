@@ -23,7 +23,7 @@ import { type Backend, pgliteBackend, postgresBackend, startThrowawayPostgres } 
 import { type CpuPerRequest, type CpuSources, monotonicUs, startCpu } from './cpu.ts';
 import { explainSearches, explainUpdate, type PlanQuery, tableStatistics } from './explain.ts';
 import { FhirTarget } from './fhir-target.ts';
-import { FloorTarget } from './floor.ts';
+import { FloorTarget, HttpFloorTarget, startHttpFloor } from './floor.ts';
 import { cnie, OBSERVATIONS_PER_PATIENT, patient, patientsPerBundle } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { type LoadOptions, type LoadResult, runLoad } from './load.ts';
@@ -219,6 +219,25 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         `floor ${floorResult.perSecond.toFixed(0)} req/s`,
     );
   }
+  // the floor's reads behind a bare HTTP server: what HTTP alone costs, to tell it from the FHIR layer
+  const httpFloor: NonNullable<BackendResult['httpFloor']> = [];
+  if (backend.floorUrl && !busy) {
+    const bare = await startHttpFloor(backend.floorUrl, concurrency);
+    const client = new HttpClient(bare.port, concurrency);
+    try {
+      for (const name of ['read', 'search identifier'] as const) {
+        const run = await measureOperation(name, new HttpFloorTarget(client), loaded, {
+          serverPid: bare.pid,
+          database: backend.databases?.floor,
+        });
+        httpFloor.push({ name, ...run });
+        log(`${backend.name} ${name}: HTTP floor ${run.result.perSecond.toFixed(0)} req/s`);
+      }
+    } finally {
+      client.agent.destroy();
+      await bare.stop();
+    }
+  }
   const afterRunMiB = server.memory().rssMiB;
   peakMiB = Math.max(peakMiB, server.memory().peakMiB);
 
@@ -276,6 +295,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     storage,
     explains: planned.explains,
     statistics: planned.statistics,
+    ...(httpFloor.length > 0 ? { httpFloor } : {}),
     notes: [
       ...notes,
       backend.name === 'pglite'
