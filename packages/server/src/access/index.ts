@@ -10,7 +10,7 @@ import { authorizeRequest } from './decision.ts';
 import { writeGuard } from './guard.ts';
 import { isAggregateOnly, isCareGiver } from './policy.ts';
 import { dependantsOf } from './relations/dependants.ts';
-import type { CareView, CareViewCache } from './relations/visible.ts';
+import type { CareViewCache } from './relations/visible.ts';
 import { readScope } from './scope.ts';
 
 export { type Principal, ROLES, type Role } from '../kernel/principal.ts';
@@ -18,18 +18,6 @@ export { type Principal, ROLES, type Role } from '../kernel/principal.ts';
 export interface AccessDeps {
   db: SqlExecutor;
   careViews: CareViewCache;
-}
-
-/** A care view's patients as a set, made once per view (views are cached a few seconds, requests many). */
-const VISIBLE = new WeakMap<CareView, ReadonlySet<string>>();
-
-function visiblePatients(view: CareView): ReadonlySet<string> {
-  let visible = VISIBLE.get(view);
-  if (!visible) {
-    visible = new Set(view.patients);
-    VISIBLE.set(view, visible);
-  }
-  return visible;
 }
 
 export async function resolveAccess(deps: AccessDeps, principal: Principal): Promise<RequestAccess> {
@@ -55,11 +43,10 @@ export async function resolveAccess(deps: AccessDeps, principal: Principal): Pro
   }
   if (isCareGiver(principal) && me.startsWith('Practitioner/')) {
     const view = await deps.careViews.get(deps.db, me);
-    const visible = visiblePatients(view);
     return {
       ...base,
       scope: readScope(principal, view.patients, view.actors),
-      guard: writeGuard(principal, { visible: async () => visible, actors: async () => view.actors }),
+      guard: writeGuard(principal, { visible: async () => view.patientSet, actors: async () => view.actors }),
     };
   }
   if (isAggregateOnly(principal)) {

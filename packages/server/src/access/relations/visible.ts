@@ -12,6 +12,8 @@ export interface CareView {
   /** The practitioner and the organisations they work for, as references. */
   actors: string[];
   patients: string[];
+  /** The same patients as a set, for the write guard's lookups (made once per view, not per request). */
+  patientSet: ReadonlySet<string>;
 }
 
 /** The practitioner and the organisations they work for (active PractitionerRoles). */
@@ -82,7 +84,8 @@ export class CareViewCache {
     if (hit && hit.generation === this.generation && now - hit.at < this.ttlMs) return hit.view;
     const generation = this.generation;
     const actors = await actorReferences(db, practitioner);
-    const view = { actors, patients: await relatedPatients(db, practitioner, actors) };
+    const patients = await relatedPatients(db, practitioner, actors);
+    const view = { actors, patients, patientSet: new Set(patients) };
     // a change during the lookup may have been missed by it: do not keep the result then
     if (generation === this.generation && this.ttlMs > 0) {
       if (this.entries.size >= this.maxEntries)
