@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
+import { namedStatements } from './pglite-named.ts';
 import { holdsLongText, longTextSerializers } from './pglite-params.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
@@ -106,11 +107,16 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     );
     return { rows: result.rows, affectedRows: result.affectedRows };
   };
+  const runNamed = namedStatements(pg);
   const client: SqlClient = {
     dialect: 'pglite',
-    query: (text, params) => {
+    query: (text, params, options) => {
       refuseInsideOwnTransaction(pg, 'a statement');
-      return counted(() => run(pg, text, params));
+      if (!options?.prepared) return counted(() => run(pg, text, params));
+      return counted(async () => {
+        const serializers = holdsLongText(params) ? longTextSerializers : undefined;
+        return (await runNamed(text, params, serializers)) ?? run(pg, text, params);
+      });
     },
     // PGlite is one connection: its transaction() holds it exclusively until COMMIT/ROLLBACK
     transaction: (work) => {
