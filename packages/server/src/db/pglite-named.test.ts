@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
 import type { SqlClient } from '@sahti/fhir';
-import { embeddedInstance, openPglite } from './pglite.ts';
+import { openPglite } from './pglite.ts';
 import { namedStatements } from './pglite-named.ts';
+import { statementNames } from './statement-names.ts';
 
 const SELECT_ROW = `SELECT id, n, big, flag, tags, doc::text AS doc, at, bytes, $2::text AS echoed
   FROM t WHERE id = $1::text`;
@@ -80,11 +82,11 @@ describe('a statement kept prepared on the embedded database', () => {
   });
 
   it('past its limit of names, leaves the text to the unprepared path', async () => {
-    const pg = embeddedInstance(db);
-    assert.ok(pg);
-    const runNamed = namedStatements(pg, 1);
+    const pg = await PGlite.create();
+    const runNamed = namedStatements(pg, statementNames(1));
     assert.deepEqual((await runNamed('SELECT $1::int AS v', [1], undefined))?.rows, [{ v: 1 }]);
     assert.deepEqual((await runNamed('SELECT $1::int AS v', [2], undefined))?.rows, [{ v: 2 }]);
     assert.equal(await runNamed('SELECT $1::int + 1 AS v', [1], undefined), undefined);
+    await pg.close();
   });
 });

@@ -15,14 +15,7 @@
  */
 import { type PGlite, parse, protocol, type SerializerOptions } from '@electric-sql/pglite';
 import type { SqlResult } from '@sahti/fhir';
-
-/** Named statements kept at most; past it, a text asked to be prepared runs through `query()`. */
-const MAX_NAMED = 256;
-
-interface Named {
-  name: string;
-  paramTypes: number[];
-}
+import { statementNames } from './statement-names.ts';
 
 export type NamedRunner = <Row>(
   text: string,
@@ -32,18 +25,18 @@ export type NamedRunner = <Row>(
 
 const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
-/** Names unique in the process, so that two runners on one instance never collide. */
-let lastName = 0;
-
-/** A runner for one PGlite instance; `undefined` from it means "no name left: use query()". */
-export function namedStatements(pg: PGlite, limit = MAX_NAMED): NamedRunner {
-  const statements = new Map<string, Named>();
+/**
+ * A runner for one PGlite instance (the one runner of it: names are per instance); `undefined`
+ * from it means "no name left: use query()".
+ */
+export function namedStatements(pg: PGlite, nameOf = statementNames()): NamedRunner {
+  /** The parameter types of each name parsed on this instance. */
+  const parsed = new Map<string, number[]>();
   const { serialize } = protocol;
   const exclusive = <T>(work: () => Promise<T>): Promise<T> =>
     pg._runExclusiveTransaction(() => pg._runExclusiveQuery(work));
 
-  const prepare = async (text: string): Promise<Named> => {
-    const name = `sahti_named_${++lastName}`;
+  const prepare = async (name: string, text: string): Promise<number[]> => {
     const { messages } = await pg.execProtocol(
       concat([
         serialize.parse({ name, text, types: [] }),
@@ -51,24 +44,25 @@ export function namedStatements(pg: PGlite, limit = MAX_NAMED): NamedRunner {
         serialize.sync(),
       ]),
     );
-    const named = { name, paramTypes: parse.parseDescribeStatementResults(messages) };
-    statements.set(text, named);
-    return named;
+    const paramTypes = parse.parseDescribeStatementResults(messages);
+    parsed.set(name, paramTypes);
+    return paramTypes;
   };
 
   return async <Row>(text: string, params: unknown[] = [], serializers?: SerializerOptions) => {
-    if (!statements.has(text) && statements.size >= limit) return undefined;
+    const name = nameOf(text);
+    if (name === undefined) return undefined;
     return exclusive(async (): Promise<SqlResult<Row>> => {
-      const named = statements.get(text) ?? (await prepare(text));
+      const paramTypes = parsed.get(name) ?? (await prepare(name, text));
       const values = params.map((value, i) => {
         if (value === null || value === undefined) return null;
-        const type = named.paramTypes[i];
+        const type = paramTypes[i];
         const serializer = serializers?.[type] ?? pg.serializers[type];
         return serializer ? serializer(value) : String(value);
       });
       const { messages } = await pg.execProtocol(
         concat([
-          serialize.bind({ statement: named.name, values: values as (string | null)[] }),
+          serialize.bind({ statement: name, values: values as (string | null)[] }),
           serialize.describe({ type: 'P' }),
           serialize.execute({}),
           serialize.sync(),

@@ -2,31 +2,15 @@
 
 import type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
 import pg from 'pg';
+import { statementNames } from './statement-names.ts';
+
+export { statementNames };
 
 /** The pool behind each server client (metrics: total, idle and waiting connections). */
 const pools = new WeakMap<SqlClient, pg.Pool>();
 
 export function serverPool(db: SqlClient): pg.Pool | undefined {
   return pools.get(db);
-}
-
-/** Named statements per pool at most: past it, a text asked to be prepared is run unnamed. */
-const MAX_NAMED = 256;
-
-/**
- * The names of the statements callers asked to keep prepared, one per text for the whole pool (each
- * connection parses a name the first time it runs it, then only binds and executes).
- */
-export function statementNames(limit = MAX_NAMED): (text: string) => string | undefined {
-  const names = new Map<string, string>();
-  return (text) => {
-    let name = names.get(text);
-    if (name === undefined && names.size < limit) {
-      name = `sahti_${names.size + 1}`;
-      names.set(text, name);
-    }
-    return name;
-  };
 }
 
 /** One statement on a pool or a connection: named when the caller asked for it and a name is left. */
