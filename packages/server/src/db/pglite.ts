@@ -5,11 +5,10 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } fro
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { SqlClient, SqlExecutor, SqlResult } from '@sahti/fhir';
+import { PGlite } from '@electric-sql/pglite';
+import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
-import { namedStatements } from './pglite-named.ts';
-import { holdsLongText, longTextSerializers } from './pglite-params.ts';
+import { pgliteStatements } from './pglite-statements.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
 const instances = new WeakMap<SqlClient, PGlite>();
@@ -95,36 +94,27 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
       await yieldToEventLoop();
     }
   };
-  const run = async <Row>(
-    exec: PGlite | Transaction,
-    text: string,
-    params?: unknown[],
-  ): Promise<SqlResult<Row>> => {
-    const result = await exec.query<Row>(
-      text,
-      params,
-      holdsLongText(params) ? { serializers: longTextSerializers } : undefined,
-    );
-    return { rows: result.rows, affectedRows: result.affectedRows };
-  };
-  const runNamed = namedStatements(pg);
+  const statements = pgliteStatements(pg);
   const client: SqlClient = {
     dialect: 'pglite',
     query: (text, params, options) => {
       refuseInsideOwnTransaction(pg, 'a statement');
-      if (!options?.prepared) return counted(() => run(pg, text, params));
-      return counted(async () => {
-        const serializers = holdsLongText(params) ? longTextSerializers : undefined;
-        return (await runNamed(text, params, serializers)) ?? run(pg, text, params);
-      });
+      return counted(() =>
+        statements.run(text, params, { prepared: options?.prepared, inTransaction: false }),
+      );
     },
     // PGlite is one connection: its transaction() holds it exclusively until COMMIT/ROLLBACK
     transaction: (work) => {
       refuseInsideOwnTransaction(pg, 'a nested transaction');
       return counted(() =>
-        pg.transaction(async (tx) => {
-          const executor: SqlExecutor = { query: (text, params) => run(tx, text, params) };
+        pg.transaction(async () => {
           const current = { client: pg, open: true };
+          const executor: SqlExecutor = {
+            query: async (text, params, options) => {
+              if (!current.open) throw new Error('the transaction is over: run the statement on the client');
+              return statements.run(text, params, { prepared: options?.prepared, inTransaction: true });
+            },
+          };
           try {
             return await openTransactions.run(current, () => work(executor));
           } finally {
@@ -136,6 +126,7 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     exec: async (script) => {
       refuseInsideOwnTransaction(pg, 'a script');
       await counted(() => pg.exec(script));
+      statements.forget(); // the script may have changed what a text's parameters are
     },
     close: () => pg.close().finally(release),
   };
