@@ -50,7 +50,25 @@ const ID_TIME_STEP_MS = 1000;
  */
 export function newId(): string {
   const now = Date.now();
-  return uuidV7({ msecs: now - (now % ID_TIME_STEP_MS) });
+  return uuidV7({ msecs: now - (now % ID_TIME_STEP_MS), random: randomBytes16() });
+}
+
+/**
+ * Sixteen random bytes from the system's generator, drawn a pool at a time: uuid asks
+ * `crypto.getRandomValues` for each id, and that call's fixed cost was about 1 % of a create's CPU
+ * in a profile of the embedded server (docs/performance.md, *PGlite's statements*).
+ */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = new Uint8Array(0);
+let randomDrawn = 0;
+
+function randomBytes16(): Uint8Array {
+  if (randomDrawn + 16 > randomPool.length) {
+    randomPool = crypto.getRandomValues(new Uint8Array(RANDOM_POOL_BYTES));
+    randomDrawn = 0;
+  }
+  randomDrawn += 16;
+  return randomPool.subarray(randomDrawn - 16, randomDrawn);
 }
 
 export function stampedVersion(

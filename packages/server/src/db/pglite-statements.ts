@@ -11,16 +11,19 @@
  *   a text already seen are kept (a bounded map), and the next call sends parse with them and the
  *   rest in one exchange.
  *
- * Values go through PGlite's own serializers (chosen by parameter type, long text as bytes:
- * pglite-params.ts) and results through its own parser, so a caller gets what `query()` would have
- * given. Outside a transaction each exchange holds PGlite's two locks, as `query()` does, so it never
- * runs inside another caller's open transaction; inside one (the caller holds the transaction lock)
- * it takes the statement lock only and leaves the writing to disk to COMMIT.
+ * Values go through PGlite's own serializers (chosen by parameter type) and results through its own
+ * parser, so a caller gets what `query()` would have given; the Parse and Bind messages are written
+ * with Node's native UTF-8 functions (pglite-messages.ts), so a long text — a bundle's write
+ * statement carries a megabyte of JSON — is not measured character by character in JavaScript.
+ *
+ * Outside a transaction each exchange holds PGlite's two locks, as `query()` does, so it never runs
+ * inside another caller's open transaction; inside one (the caller holds the transaction lock) it
+ * takes the statement lock only and leaves the writing to disk to COMMIT.
  * Measured in docs/performance.md, *PGlite's statements*.
  */
-import { type PGlite, parse, protocol, type SerializerOptions } from '@electric-sql/pglite';
+import { type PGlite, parse, protocol } from '@electric-sql/pglite';
 import type { SqlResult } from '@sahti/fhir';
-import { holdsLongText, longTextSerializers } from './pglite-params.ts';
+import { bindMessage, parseMessage, type WireValue } from './pglite-messages.ts';
 import { statementNames } from './statement-names.ts';
 
 export interface StatementOptions {
@@ -42,6 +45,12 @@ const LONGEST_KEPT = 16_384;
 
 const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 const { serialize } = protocol;
+/** What follows every Bind: describe the portal's rows, run it, end the exchange. */
+const DESCRIBE_EXECUTE_SYNC = concat([
+  serialize.describe({ type: 'P' }),
+  serialize.execute({}),
+  serialize.sync(),
+]);
 
 /** The one set of statements of a PGlite instance (names are per instance). */
 export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteStatements {
@@ -58,7 +67,7 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
     parse.parseDescribeStatementResults(
       await exchange(
         concat([
-          serialize.parse({ name, text, types: [] }),
+          parseMessage(name ?? '', text, []),
           serialize.describe({ type: 'S', name }),
           serialize.sync(),
         ]),
@@ -66,16 +75,12 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
       ),
     );
 
-  const values = (params: unknown[], types: number[]): (string | null)[] => {
-    const serializers: SerializerOptions | undefined = holdsLongText(params)
-      ? longTextSerializers
-      : undefined;
-    return params.map((value, i) => {
+  const values = (params: unknown[], types: number[]): WireValue[] =>
+    params.map((value, i) => {
       if (value === null || value === undefined) return null;
-      const serializer = serializers?.[types[i]] ?? pg.serializers[types[i]];
-      return serializer ? serializer(value) : String(value);
+      const serializer = pg.serializers[types[i]];
+      return (serializer ? serializer(value) : String(value)) as WireValue;
     });
-  };
 
   const execute = async <Row>(
     head: Uint8Array[],
@@ -85,13 +90,7 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
     inTransaction: boolean,
   ): Promise<SqlResult<Row>> => {
     const messages = await exchange(
-      concat([
-        ...head,
-        serialize.bind({ statement, values: values(params, types) }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]),
+      concat([...head, bindMessage(statement ?? '', values(params, types)), DESCRIBE_EXECUTE_SYNC]),
       inTransaction,
     );
     const [result] = parse.parseResults(messages, pg.parsers);
@@ -112,7 +111,7 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
     if (types !== undefined) {
       unnamed.delete(text); // most recently used last
       unnamed.set(text, types);
-      return execute<Row>([serialize.parse({ text, types })], undefined, params, types, inTransaction);
+      return execute<Row>([parseMessage('', text, types)], undefined, params, types, inTransaction);
     }
     const learnt = await describe(text, undefined, inTransaction);
     if (text.length <= LONGEST_KEPT) {
