@@ -121,12 +121,19 @@ describe('any other statement on the embedded database', () => {
     assert.deepEqual((await db.query(byRange, [5, 9])).rows, []);
   });
 
-  it('learns a text again after a script changed the types of its parameters', async () => {
+  it('learns a text again after a script or a statement changed the types of its parameters', async () => {
     const byN = 'SELECT id FROM u WHERE n = $1 ORDER BY id';
     assert.deepEqual((await db.query(byN, [1])).rows, [{ id: 'u1' }]);
     await db.exec("ALTER TABLE u ALTER COLUMN n TYPE text USING 'n' || n");
     assert.deepEqual((await db.query(byN, ['n1'])).rows, [{ id: 'u1' }]);
     await db.exec('ALTER TABLE u ALTER COLUMN n TYPE int USING substr(n, 2)::int');
+    assert.deepEqual((await db.query(byN, [1])).rows, [{ id: 'u1' }]);
+    // a migration changes the schema with statements in a transaction, not with a script
+    await db.transaction(async (tx) => {
+      await tx.query("ALTER TABLE u ALTER COLUMN n TYPE text USING 'n' || n");
+    });
+    assert.deepEqual((await db.query(byN, ['n1'])).rows, [{ id: 'u1' }]);
+    await db.transaction((tx) => tx.query('ALTER TABLE u ALTER COLUMN n TYPE int USING substr(n, 2)::int'));
   });
 
   it('inside a transaction: commits together, rolls back together, and fails at once when over', async () => {

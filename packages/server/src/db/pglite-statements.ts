@@ -8,8 +8,8 @@
  *   same exchange; each later call is one exchange of bind, describe, execute and sync;
  * - any other text runs as the unnamed statement, planned on its values as before: parse, describe
  *   and sync first to learn its parameter types, then bind, describe, execute and sync. The types of
- *   a text already seen are kept (a bounded map), and the next call sends parse with them and the
- *   rest in one exchange.
+ *   a text already seen are kept (a bounded map, forgotten when a statement or script changes the
+ *   schema), and the next call sends parse with them and the rest in one exchange.
  *
  * Values go through PGlite's own serializers (chosen by parameter type) and results through its own
  * parser, so a caller gets what `query()` would have given; the Parse and Bind messages are written
@@ -35,9 +35,15 @@ export interface StatementOptions {
 
 export interface PgliteStatements {
   run<Row>(text: string, params: unknown[] | undefined, options: StatementOptions): Promise<SqlResult<Row>>;
-  /** Forgets what was learnt of texts (after a script that may have changed the schema). */
+  /** Forgets what was learnt of texts (after a script, which may have changed the schema). */
   forget(): void;
 }
+
+/**
+ * Commands after which a kept text's parameter types may be wrong: the schema changed. Migrations
+ * run their DDL as statements in a transaction (schema.ts `migrate`), not as scripts.
+ */
+const SCHEMA_COMMANDS = new Set(['CREATE', 'ALTER', 'DROP']);
 
 /** Texts whose parameter types are kept, and the longest text kept (a bulk write's is not). */
 const TYPES_KEPT = 1000;
@@ -62,15 +68,11 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
   const exchange = async (message: Uint8Array, inTransaction: boolean) =>
     (await pg.execProtocol(message, { syncToFs: !inTransaction })).messages;
 
-  /** Parses `text` (as `name`, or unnamed) and returns its parameter types. */
-  const describe = async (text: string, name: string | undefined, inTransaction: boolean) =>
+  /** Parses `text` as `name` ('' for the unnamed statement) and returns its parameter types. */
+  const describe = async (text: string, name: string, inTransaction: boolean) =>
     parse.parseDescribeStatementResults(
       await exchange(
-        concat([
-          parseMessage(name ?? '', text, []),
-          serialize.describe({ type: 'S', name }),
-          serialize.sync(),
-        ]),
+        concat([parseMessage(name, text, []), serialize.describe({ type: 'S', name }), serialize.sync()]),
         inTransaction,
       ),
     );
@@ -84,16 +86,17 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
 
   const execute = async <Row>(
     head: Uint8Array[],
-    statement: string | undefined,
+    statement: string,
     params: unknown[],
     types: number[],
     inTransaction: boolean,
   ): Promise<SqlResult<Row>> => {
     const messages = await exchange(
-      concat([...head, bindMessage(statement ?? '', values(params, types)), DESCRIBE_EXECUTE_SYNC]),
+      concat([...head, bindMessage(statement, values(params, types)), DESCRIBE_EXECUTE_SYNC]),
       inTransaction,
     );
     const [result] = parse.parseResults(messages, pg.parsers);
+    if (result.command !== undefined && SCHEMA_COMMANDS.has(result.command)) unnamed.clear();
     return { rows: result.rows as Row[], affectedRows: result.affectedRows };
   };
 
@@ -111,15 +114,15 @@ export function pgliteStatements(pg: PGlite, nameOf = statementNames()): PgliteS
     if (types !== undefined) {
       unnamed.delete(text); // most recently used last
       unnamed.set(text, types);
-      return execute<Row>([parseMessage('', text, types)], undefined, params, types, inTransaction);
+      return execute<Row>([parseMessage('', text, types)], '', params, types, inTransaction);
     }
-    const learnt = await describe(text, undefined, inTransaction);
+    const learnt = await describe(text, '', inTransaction);
     if (text.length <= LONGEST_KEPT) {
       if (unnamed.size >= TYPES_KEPT) unnamed.delete(unnamed.keys().next().value as string);
       unnamed.set(text, learnt);
     }
     // the unnamed statement parsed above stays until the next parse: bind it
-    return execute<Row>([], undefined, params, learnt, inTransaction);
+    return execute<Row>([], '', params, learnt, inTransaction);
   };
 
   const runOne = <Row>(text: string, params: unknown[], options: StatementOptions) => {
