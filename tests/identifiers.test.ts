@@ -77,3 +77,74 @@ describe('CNIE and INPE identifiers', () => {
     assert.equal(count.body.total, 0);
   });
 });
+
+describe('a CNIE names one live patient', () => {
+  const withCnie = (value: string, extra: Record<string, unknown> = {}) => ({
+    resourceType: 'Patient',
+    identifier: [{ system: CNIE_SYSTEM, value }],
+    ...extra,
+  });
+  const holders = async (value: string): Promise<string[]> =>
+    (
+      await fhirFetch(server.fhirBase, `/Patient?identifier=${encodeURIComponent(`${CNIE_SYSTEM}|${value}`)}`)
+    ).body.entry?.map((e: { resource: { id: string } }) => e.resource.id) ?? [];
+  const put = (id: string, body: Record<string, unknown>) =>
+    fhirFetch(server.fhirBase, `/Patient/${id}`, { method: 'PUT', body: { ...body, id } });
+  const transaction = (...patients: unknown[]) =>
+    post('', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: patients.map((resource) => ({ resource, request: { method: 'POST', url: 'Patient' } })),
+    });
+
+  it('refuses a second holder on create and on update; the holder itself keeps it through updates', async () => {
+    const first = await post('/Patient', withCnie('UQ100001'));
+    assert.equal(first.status, 201);
+    const second = await post('/Patient', withCnie('UQ100001', { gender: 'female' }));
+    assert.equal(second.status, 409);
+    assert.equal(second.body.issue[0].code, 'duplicate');
+    const other = await post('/Patient', { resourceType: 'Patient', gender: 'male' });
+    assert.equal((await put(other.body.id, withCnie('UQ100001'))).status, 409);
+    assert.equal((await put(first.body.id, withCnie('UQ100001', { gender: 'male' }))).status, 200);
+    assert.deepEqual(await holders('UQ100001'), [first.body.id]);
+  });
+
+  it('a deleted holder frees the number; an expired CNIE beside a live holder claims nothing', async () => {
+    const holder = await post('/Patient', withCnie('UQ100002'));
+    assert.equal((await post('/Patient', withCnie('UQ100002'))).status, 409);
+    assert.equal(
+      (await fhirFetch(server.fhirBase, `/Patient/${holder.body.id}`, { method: 'DELETE' })).status,
+      200,
+    );
+    const next = await post('/Patient', withCnie('UQ100002'));
+    assert.equal(next.status, 201);
+    const expired = await post('/Patient', {
+      resourceType: 'Patient',
+      identifier: [{ system: CNIE_SYSTEM, value: 'UQ100002', period: { end: '2020-01-01' } }],
+    });
+    assert.equal(expired.status, 201, JSON.stringify(expired.body));
+    assert.deepEqual((await holders('UQ100002')).sort(), [expired.body.id, next.body.id].sort());
+  });
+
+  it('checks a bundle against the stored holders and within itself, all or nothing', async () => {
+    await post('/Patient', withCnie('UQ100003'));
+    assert.equal((await transaction(withCnie('UQ100004'), withCnie('UQ100003'))).status, 409);
+    assert.equal((await transaction(withCnie('UQ100005'), withCnie('UQ100005'))).status, 409);
+    assert.deepEqual(await holders('UQ100004'), []);
+    assert.deepEqual(await holders('UQ100005'), []);
+    const both = await transaction(withCnie('UQ100004'), withCnie('UQ100005'));
+    assert.equal(both.status, 200);
+    assert.equal((await holders('UQ100004')).length, 1);
+    assert.equal((await holders('UQ100005')).length, 1);
+  });
+
+  it('five patients created at once with the same new CNIE: one is stored, four get 409', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        post('/Patient', withCnie('UQ100006', { birthDate: `199${i}-01-01` })),
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409]);
+    assert.equal((await holders('UQ100006')).length, 1);
+  });
+});

@@ -126,31 +126,52 @@ describe('searches kept prepared', () => {
     assert.equal((await searches()).length, 1);
   });
 
-  it('an update of one resource locks and writes on generic plans, not planned again at each call', async (t) => {
+  it('an update of one resource checks its CNIE, locks and writes on generic plans, not planned again at each call', async (t) => {
     if (testBackend() !== 'postgres') return t.skip('named statements exist on a PostgreSQL server only');
-    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
+    const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
+    const filling = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
     // a table of some size, analysed: the planner then prices a guessed 10-row unnest() well above
-    // the one row a custom plan sees (on an empty table both are nearly free)
+    // the one row a custom plan sees (on an empty table both are nearly free). The CNIE check is
+    // first asked after it, as on a server started on a populated database
     for (let i = 0; i < 3000; i++)
-      await store.create({ resourceType: 'Patient', name: [{ family: `P${i}` }] });
+      await filling.create({
+        resourceType: 'Patient',
+        identifier: [{ system, value: `CD${100000 + i}` }],
+        name: [{ family: `P${i}` }],
+        gender: i % 2 ? 'male' : 'female',
+        telecom: [{ system: 'phone', value: `+2126${String(10_000_000 + i)}`, use: 'mobile' }],
+      });
     await db.exec('ANALYZE');
-    const created = await store.create({ resourceType: 'Patient', name: [{ family: 'Tazi' }] });
+    const store = new FhirStore(db, {
+      baseUrl: 'http://localhost/fhir/R4',
+      uniqueIdentifiers: [{ resourceType: 'Patient', system }],
+    });
+    const identifier = [{ system, value: 'CD999999' }];
+    const created = await store.create({ resourceType: 'Patient', identifier, name: [{ family: 'Tazi' }] });
     const id = created.resource.id as string;
     for (let i = 0; i < 12; i++)
-      await store.update('Patient', id, { resourceType: 'Patient', id, name: [{ family: `Tazi-${i}` }] });
+      await store.update('Patient', id, {
+        resourceType: 'Patient',
+        id,
+        identifier,
+        name: [{ family: `Tazi-${i}` }],
+      });
     const plans = (
       await db.query<{ statement: string; generic_plans: string; custom_plans: string }>(
         `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
-          WHERE statement LIKE '%FOR UPDATE OF r%' OR statement LIKE '%INSERT INTO resource_history%'`,
+          WHERE statement LIKE '%FOR UPDATE OF r%' OR statement LIKE '%INSERT INTO resource_history%'
+             OR statement LIKE '%code = ''identifier''%'`,
       )
     ).rows;
     const lock = plans.find((p) => p.statement.includes('FOR UPDATE OF r'));
     const write = plans.find((p) => p.statement.includes('superseded AS'));
+    const unique = plans.find((p) => p.statement.includes("code = 'identifier'"));
     // PostgreSQL plans the first five calls on their values, then keeps a generic plan when it costs
     // no more: with unnest() of one-element arrays it never did, and planned every call
     for (const [what, p] of [
       ['the lock of the current version', lock],
       ['the write of the new version', write],
+      ['the check that no other patient holds the CNIE', unique],
     ] as const) {
       assert.ok(p, `${what} is a named statement`);
       assert.ok(

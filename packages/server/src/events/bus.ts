@@ -142,6 +142,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
        SELECT (SELECT count(*) FROM done)::text AS done,
               (SELECT count(*) FROM pending WHERE resource_type = ANY($1::text[]))::text AS wanted`,
       [wanted],
+      { prepared: true }, // asked at every pass: planned once
     );
     const row = res.rows[0];
     dispatched += Number(row.done);
@@ -208,12 +209,20 @@ export function createEventBus(options: EventBusOptions): EventBus {
     }
     const now = Date.now();
     for (const [seq, at] of gaps) if (now - at > lookbackMs) gaps.delete(seq);
+    // asked at every pass: with no gap to look back on (nearly always) one prepared text, planned
+    // once; with gaps, planned on how many there are
     const rows = (
-      await db.query<EventRow>(
-        `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint OR seq = ANY($2::bigint[])
-          ORDER BY seq LIMIT 5000`,
-        [tailSeq, [...gaps.keys()].slice(0, 1000)],
-      )
+      gaps.size === 0
+        ? await db.query<EventRow>(
+            `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint ORDER BY seq LIMIT 5000`,
+            [tailSeq],
+            { prepared: true },
+          )
+        : await db.query<EventRow>(
+            `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint OR seq = ANY($2::bigint[])
+              ORDER BY seq LIMIT 5000`,
+            [tailSeq, [...gaps.keys()].slice(0, 1000)],
+          )
     ).rows;
     for (const row of rows) {
       const event = eventOf(row);

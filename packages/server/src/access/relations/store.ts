@@ -152,6 +152,8 @@ async function endRelations(
         AND ($4::text IS NULL OR actor = $4::text) AND NOT (actor = ANY($5::text[]))
       RETURNING ${COLUMNS}`,
     [basis, at, reason, options.actor ?? null, options.keepActors ?? []],
+    // every update of a Patient by a trusted writer asks it: one plan, not one per write
+    { prepared: true },
   );
   return rows.rows.map(relationOf);
 }
