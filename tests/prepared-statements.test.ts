@@ -2,8 +2,8 @@
  * Statements the engine asks to keep prepared (`{ prepared: true }`: one version's write, the
  * unique-identifier check, a read by id) are named statements on a PostgreSQL server: parsed once
  * per connection, one name per text for the whole pool, a bounded number of names, and still right
- * after the table changes under them or a failed transaction. On the embedded database the option
- * changes nothing.
+ * after the table changes under them or a failed transaction. The embedded database names them too,
+ * in its one session (`db/pglite-statements.ts`, tested there); the plans kept are checked on both.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -84,10 +84,11 @@ describe('searches kept prepared', () => {
   let db: SqlClient;
   let drop: (() => Promise<void>) | undefined;
   before(async () => {
-    if (testBackend() !== 'postgres') return;
-    const fresh = await freshPostgresDatabase();
-    drop = fresh.drop;
-    db = openPostgres(fresh.url, 1);
+    if (testBackend() === 'postgres') {
+      const fresh = await freshPostgresDatabase();
+      drop = fresh.drop;
+      db = openPostgres(fresh.url, 1);
+    } else db = await openPglite(undefined);
     await migrate(db);
   });
   after(async () => {
@@ -95,8 +96,7 @@ describe('searches kept prepared', () => {
     await drop?.();
   });
 
-  it('a search by one exact identifier is planned once per connection; other searches on their values', async (t) => {
-    if (testBackend() !== 'postgres') return t.skip('named statements exist on a PostgreSQL server only');
+  it('a search by one exact identifier is planned once per connection; other searches on their values', async () => {
     const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
     const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
     for (const [value, family] of [
@@ -126,8 +126,7 @@ describe('searches kept prepared', () => {
     assert.equal((await searches()).length, 1);
   });
 
-  it('an update of one resource checks its CNIE, locks and writes on generic plans, not planned again at each call', async (t) => {
-    if (testBackend() !== 'postgres') return t.skip('named statements exist on a PostgreSQL server only');
+  it('an update of one resource checks its CNIE, locks and writes on generic plans, not planned again at each call', async () => {
     const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
     const filling = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
     // a table of some size, analysed: the planner then prices a guessed 10-row unnest() well above
