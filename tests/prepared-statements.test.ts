@@ -183,6 +183,42 @@ describe('searches kept prepared', () => {
       'Tazi-11',
     );
   });
+
+  it("a system client's read by id runs the prepared read, its scope judged in memory", async () => {
+    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
+    const patient = await store.create({ resourceType: 'Patient', name: [{ family: 'Berrada' }] });
+    const audit = await store.create({
+      resourceType: 'AuditEvent',
+      type: { code: 'rest' },
+      recorded: '2026-12-04T10:00:00Z',
+      agent: [{ requestor: true }],
+      source: { observer: { display: 'test' } },
+    });
+    const system = store.as({ scope: { patients: 'all', shared: [], excludedTypes: ['AuditEvent'] } });
+    const scoped = () =>
+      db
+        .query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM pg_prepared_statements WHERE statement LIKE '%resource_type = ANY(%AS visible%'",
+        )
+        .then((r) => Number(r.rows[0].n));
+    const before = await scoped();
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        ((await system.read('Patient', patient.resource.id as string)) as { name: { family: string }[] })
+          .name[0].family,
+        'Berrada',
+      );
+    // the type it may not read stays hidden, judged the same way
+    assert.equal(await system.isVisible('AuditEvent', audit.resource.id as string), false);
+    assert.equal(await system.isVisible('Patient', patient.resource.id as string), true);
+    assert.equal(await scoped(), before, 'no statement carrying the scope was prepared');
+    const plans = (
+      await db.query<{ generic_plans: string }>(
+        "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT h.version_id, h.deleted,%' AND statement LIKE '%AS visible%'",
+      )
+    ).rows;
+    assert.ok(plans.length >= 1, 'the read by id is a named statement');
+  });
 });
 
 describe('statement names', () => {

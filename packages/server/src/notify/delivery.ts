@@ -30,6 +30,12 @@ interface DeliveryRow {
   expires_at: Date | null;
 }
 
+/**
+ * Every notification sent runs these fixed statements (its row, its attempt, its outcome): kept
+ * prepared, planned once per connection instead of at each notification.
+ */
+const PLANNED_ONCE = { prepared: true } as const;
+
 export async function deliverNotification(deps: DeliveryDeps, id: string, job: JobContext): Promise<void> {
   const { db } = deps;
   const row = (
@@ -37,11 +43,16 @@ export async function deliverNotification(deps: DeliveryDeps, id: string, job: J
       `SELECT id, patient_id, channel, recipient, subject, body, template, params, language, expires_at
          FROM notification_outbox WHERE id = $1::text AND status IN ('pending', 'queued', 'failed')`,
       [id],
+      PLANNED_ONCE,
     )
   ).rows[0];
   if (!row) return; // delivered, expired or removed meanwhile
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) {
-    await db.query(`UPDATE notification_outbox SET status = 'expired' WHERE id = $1::text`, [id]);
+    await db.query(
+      `UPDATE notification_outbox SET status = 'expired' WHERE id = $1::text`,
+      [id],
+      PLANNED_ONCE,
+    );
     return;
   }
   const provider = deps.providers[row.channel];
@@ -50,6 +61,7 @@ export async function deliverNotification(deps: DeliveryDeps, id: string, job: J
       await db.query<{ attempts: number }>(
         'UPDATE notification_outbox SET attempts = attempts + 1 WHERE id = $1::text RETURNING attempts',
         [id],
+        PLANNED_ONCE,
       )
     ).rows[0].attempts,
   );
@@ -117,6 +129,7 @@ async function record(db: SqlClient, a: AttemptRecord): Promise<void> {
        VALUES ($1::text, $2::int, $3::text, $4::text, $5::text, $6::int)
        ON CONFLICT (notification_id, attempt) DO NOTHING`,
       [a.id, a.attempt, a.provider, a.sent ? 'sent' : 'failed', a.error ?? null, Math.round(a.ms)],
+      PLANNED_ONCE,
     );
     if (a.sent) {
       // the text as sent, in the language it was sent in (what the patient's list shows)
@@ -125,11 +138,13 @@ async function record(db: SqlClient, a: AttemptRecord): Promise<void> {
                 subject = $2::text, body = $3::text, language = $4::text
           WHERE id = $1::text`,
         [a.id, a.sent.message.subject, a.sent.message.body, a.sent.language],
+        PLANNED_ONCE,
       );
     } else {
       await tx.query(
         `UPDATE notification_outbox SET status = $2::text, last_error = $3::text WHERE id = $1::text`,
         [a.id, a.final ? 'failed' : 'queued', a.error ?? null],
+        PLANNED_ONCE,
       );
     }
   });
