@@ -126,6 +126,63 @@ describe('searches kept prepared', () => {
     assert.equal((await searches()).length, 1);
   });
 
+  it("a patient's observations and a care-giver's list are planned once, whoever asks, and each sees their own", async () => {
+    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
+    const patients: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await store.create({ resourceType: 'Patient', name: [{ family: `Care${i}` }] });
+      patients.push(p.resource.id as string);
+      for (let k = 0; k < 3; k++)
+        await store.create({
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: `Patient/${p.resource.id}` },
+          valueQuantity: { value: 60 + k, unit: '/min' },
+        });
+    }
+    // two doctors, two patients each: one shape of scope, other values
+    const doctor = (mine: string[]) =>
+      store.as({ scope: { patients: mine, shared: ['Organization'], excludedTypes: ['Subscription'] } });
+    const first = doctor(patients.slice(0, 2));
+    const second = doctor(patients.slice(2));
+    const texts = (): Promise<{ statement: string; generic_plans: string }[]> =>
+      db
+        .query<{ statement: string; generic_plans: string }>(
+          "SELECT statement, generic_plans::text FROM pg_prepared_statements WHERE statement LIKE 'SELECT r.id, r.content%'",
+        )
+        .then((r) => r.rows);
+    const before = (await texts()).length;
+    for (let round = 0; round < 4; round++)
+      for (const [who, mine, other] of [
+        [first, patients.slice(0, 2), patients.slice(2)],
+        [second, patients.slice(2), patients.slice(0, 2)],
+      ] as const) {
+        for (const p of mine) {
+          const found = await who.search('Observation', [
+            ['subject', `Patient/${p}`],
+            ['_count', '10'],
+          ]);
+          assert.equal(found.matches.length, 3);
+        }
+        // another doctor's patient: nothing, through the same statement
+        assert.equal(
+          (await who.search('Observation', [['subject', `Patient/${other[0]}`]])).matches.length,
+          0,
+        );
+        const list = await who.search('Patient', []);
+        assert.deepEqual(list.matches.map((m) => m.id).sort(), [...mine].sort());
+      }
+    const kept = (await texts()).slice(before);
+    // the observations at two page sizes, and the list
+    assert.equal(kept.length, 3, kept.map((k) => k.statement).join('\n\n'));
+    for (const k of kept)
+      assert.ok(Number(k.generic_plans) >= 1, `kept on a generic plan: ${k.statement.slice(0, 200)}`);
+    // a code is still planned on its value
+    await first.search('Observation', [['code', 'http://loinc.org|8867-4']]);
+    assert.equal((await texts()).length - before, 3);
+  });
+
   it('an update of one resource checks its CNIE, locks and writes on generic plans, not planned again at each call', async () => {
     const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
     const filling = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });

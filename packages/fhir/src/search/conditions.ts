@@ -183,14 +183,25 @@ export function referenceCondition(
     if (system) parts.push(`${col('ident_system', 'text')} = ${p.add(clip(system), 'text')}`);
     return `(${parts.join(' AND ')})`;
   }
-  const local = baseUrl && value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
-  const parsed = parseReferenceString(local);
-  if (parsed.type && parsed.id && !parsed.url) {
-    return `(${col('target_id', 'text')} = ${p.add(parsed.id, 'text')} AND ${col('target_type', 'text')} = ${p.add(parsed.type, 'text')})`;
+  const target = referenceTarget(value, baseUrl);
+  if (target?.type) {
+    return `(${col('target_id', 'text')} = ${p.add(target.id, 'text')} AND ${col('target_type', 'text')} = ${p.add(target.type, 'text')})`;
   }
-  if (/^[A-Za-z0-9\-.]{1,64}$/.test(local)) {
+  if (target) {
     const typed = modifier ? ` AND ${col('target_type', 'text')} = ${p.add(modifier, 'text')}` : '';
-    return `(${col('target_id', 'text')} = ${p.add(local, 'text')}${typed})`;
+    return `(${col('target_id', 'text')} = ${p.add(target.id, 'text')}${typed})`;
   }
   return `${col('url', 'text')} = ${p.add(clip(value), 'text')}`;
+}
+
+/**
+ * The resource a reference search value names on this server: `Type/id` (or our absolute URL of
+ * it) gives both, a bare id only the id; undefined for anything else (another server's URL, a
+ * canonical), which is matched as a URL.
+ */
+export function referenceTarget(value: string, baseUrl: string): { type?: string; id: string } | undefined {
+  const local = baseUrl && value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
+  const parsed = parseReferenceString(local);
+  if (parsed.type && parsed.id && !parsed.url) return { type: parsed.type, id: parsed.id };
+  return /^[A-Za-z0-9\-.]{1,64}$/.test(local) ? { id: local } : undefined;
 }

@@ -8,6 +8,7 @@ import { notFound } from '../outcome.ts';
 import { type AccessScope, careListOnly, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
+import { referenceTarget } from './conditions.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
 import { DEFAULT_COUNT, type IncludeSpec, type SearchQuery } from './parse.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor, type SortKey, sortKeys } from './sort.ts';
@@ -84,28 +85,34 @@ export async function runSearch(
 }
 
 /**
- * A search by one exact identifier (`system|value`) or one id, unscoped, in id order: whatever the
- * value, it matches one resource or a few through one index entry, so one plan serves every value
- * and its text is kept prepared (parsed and planned once per connection: the CNIE look-up of every
- * admission). Other searches are planned on their values (a common code and a rare one want
- * different plans), and a caller's scope changes the text. The page size is in the text: only the
- * default and 1 are kept, so that no client spends the pool's statement names on page sizes.
+ * Searches whose every filter names one resource or a few through one index entry — an exact
+ * identifier (`system|value`), an id, a reference to one resource (a patient's observations) — and
+ * searches with no filter (a care-giver's list, a type walked in id order), in the default order:
+ * whatever the values, one plan serves them, so the text is kept prepared (parsed and planned once
+ * per connection: the CNIE look-up of every admission, a patient's record opened screen by screen).
+ * The caller's scope does not change that: its values are parameters, a care list is hidden from
+ * the planner (scope.ts), so one text serves every caller of one kind. Other searches are planned
+ * on their values (a common code and a rare one, a name prefix and a date range want different
+ * plans). The page size is in the text: only the usual few are kept, so that no client spends the
+ * pool's statement names on page sizes.
  */
 function samePlanForEveryValue(q: SearchQuery, options: SearchOptions): boolean {
   return (
-    options.scope === undefined &&
     q.sort.length === 0 &&
-    (q.count === DEFAULT_COUNT || q.count === 1) &&
-    q.filters.length === 1 &&
+    KEPT_PAGE_SIZES.has(q.count) &&
     q.filters.every(
       (f) =>
         f.kind === 'param' &&
         f.modifier === undefined &&
         f.values.length === 1 &&
-        ((f.code === 'identifier' && /^[^|]+\|.+$/.test(f.values[0])) || f.code === '_id'),
+        ((f.code === 'identifier' && /^[^|]+\|.+$/.test(f.values[0])) ||
+          f.code === '_id' ||
+          (f.type === 'reference' && referenceTarget(f.values[0], options.baseUrl) !== undefined)),
     )
   );
 }
+
+const KEPT_PAGE_SIZES = new Set([1, 10, DEFAULT_COUNT, 50, 100]);
 
 interface SearchStatements {
   /** The number of matches. */
