@@ -170,6 +170,48 @@ describe('audit trail', () => {
     assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
   });
 
+  it('stores texts with quotes, backslashes, braces, NUL and any script exactly as hashed, and events of no patient', async () => {
+    const before = await count();
+    const queries = [
+      'Patient?name="O\'Brien"',
+      'Observation?code=a\\b\\\\c&note={x,y}',
+      'Patient?name=بنعلي,NULL',
+      'Patient?name=\u0000zéro 🩺 "quoted, {braced}"',
+    ];
+    for (const [i, query] of queries.entries())
+      audit.record(
+        read(`pq-${i}`, i, { query, ...(i === 3 ? { outcomeDesc: 'refus \u0000 "é" \\ {a,b} بنعلي' } : {}) }),
+      );
+    audit.record({
+      principal: admin,
+      interaction: 'search',
+      resourceType: 'Organization',
+      query: 'Organization?name=CHU',
+      patientIds: [],
+      outcome: 200,
+    });
+    await audit.flush();
+    const rows = await db.query<{ text: string; patient_id: string | null; actor: string }>(
+      'SELECT content::text AS text, patient_id, actor FROM audit_event WHERE seq > $1::bigint ORDER BY seq',
+      [before],
+    );
+    assert.equal(rows.rows.length, queries.length + 1);
+    const stored = rows.rows.map((r) => JSON.parse(r.text) as { entity?: { query?: string }[] });
+    const sent = stored.map((e) =>
+      Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64').toString('utf8'),
+    );
+    // the query goes in base64, byte for byte; a text field is mended (NUL cannot be stored)
+    assert.deepEqual(sent, [...queries, 'Organization?name=CHU']);
+    assert.equal((stored[3] as { outcomeDesc?: string }).outcomeDesc, 'refus \uFFFD "é" \\ {a,b} بنعلي');
+    for (const r of rows.rows) assert.equal(r.text, canonicalJson(JSON.parse(r.text)));
+    assert.deepEqual(
+      rows.rows.map((r) => r.patient_id),
+      ['pq-0', 'pq-1', 'pq-2', 'pq-3', null],
+    );
+    const report = await verifyAuditChain(db);
+    assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
+  });
+
   it('refuses UPDATE and DELETE from the application', async () => {
     await assert.rejects(db.query(`UPDATE audit_event SET actor = 'x' WHERE seq = 1`), /append-only/);
     await assert.rejects(db.query('DELETE FROM audit_event WHERE seq = 1'), /append-only/);
