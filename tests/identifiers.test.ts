@@ -126,6 +126,42 @@ describe('a CNIE names one live patient', () => {
     assert.deepEqual((await holders('UQ100002')).sort(), [expired.body.id, next.body.id].sort());
   });
 
+  it('an expired CNIE never holds the number: once its live holder is deleted, another patient may take it', async () => {
+    const live = await post('/Patient', withCnie('UQ100016'));
+    const expired = await post('/Patient', {
+      resourceType: 'Patient',
+      identifier: [{ system: CNIE_SYSTEM, value: 'UQ100016', period: { end: '2020-01-01' } }],
+    });
+    assert.equal(expired.status, 201);
+    assert.equal(
+      (await post('/Patient', withCnie('UQ100016'))).status,
+      409,
+      'the live holder still holds it',
+    );
+    await fhirFetch(server.fhirBase, `/Patient/${live.body.id}`, { method: 'DELETE' });
+    const next = await post('/Patient', withCnie('UQ100016'));
+    assert.equal(next.status, 201, JSON.stringify(next.body));
+    // the expired carrier cannot take it back while the new holder is live
+    const revived = await put(expired.body.id, withCnie('UQ100016'));
+    assert.equal(revived.status, 409);
+    // a holder that gives the number up in the same bundle lets another take it
+    const handover = await post('', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Patient', id: next.body.id, gender: 'female' },
+          request: { method: 'PUT', url: `Patient/${next.body.id}` },
+        },
+        { resource: withCnie('UQ100016', { gender: 'male' }), request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    assert.equal(handover.status, 200, JSON.stringify(handover.body));
+    const now = await holders('UQ100016');
+    assert.equal(now.length, 2, 'the new holder and the expired carrier');
+    assert.ok(!now.includes(next.body.id));
+  });
+
   it('checks a bundle against the stored holders and within itself, all or nothing', async () => {
     await post('/Patient', withCnie('UQ100003'));
     assert.equal((await transaction(withCnie('UQ100004'), withCnie('UQ100003'))).status, 409);

@@ -75,9 +75,26 @@ export async function assertUniqueIdentifiers(
   const held = await tx.query<{ resource_type: string; id: string; system: string; value: string }>(
     ...heldStatement(list),
   );
-  for (const row of held.rows) {
+  const rivals = held.rows.flatMap((row) => {
     const claim = owners.get(keyOf({ type: row.resource_type, system: row.system, value: row.value }));
-    if (claim && claim.id !== row.id) conflict(claim);
+    return claim && claim.id !== row.id ? [{ claim, type: row.resource_type, id: row.id }] : [];
+  });
+  if (rivals.length === 0) return;
+  // An index row says the holder carries the value, not that its identifier is still in force: an
+  // ended one claims nothing (claimsOf). So a rival is judged by its own claims: those of its new
+  // version when this write replaces it (already checked above, among the claims), else those of
+  // its stored version, read here — rarely, only when the index shows another carrier.
+  const written = new Set(resources.map((r) => `${r.resourceType}/${r.id}`));
+  for (const rival of rivals) {
+    if (written.has(`${rival.type}/${rival.id}`)) continue;
+    const stored = await tx.query<{ content: string }>(
+      'SELECT content::text AS content FROM resource WHERE resource_type = $1::text AND id = $2::text AND NOT deleted',
+      [rival.type, rival.id],
+    );
+    const holder = stored.rows[0] ? (JSON.parse(stored.rows[0].content) as Resource) : undefined;
+    if (!holder) continue;
+    const held = claimsOf([{ ...holder, id: rival.id } as Resource], unique);
+    if (held.some((c) => keyOf(c) === keyOf(rival.claim))) conflict(rival.claim);
   }
 }
 
