@@ -157,6 +157,30 @@ export const PURPOSE = {
   operations: { system: SYSTEMS.actReason, code: 'HOPERAT', display: 'healthcare operations' },
 } satisfies Record<string, Coding>;
 
+/**
+ * Frozen all the way down. The codes above are frozen at load: an event shares them rather than
+ * copying them, so nothing may change them; and frozen parts are what canonicalJson remembers the
+ * text of within a batch (chain.ts) and what storable() knows to be clean already (event.ts).
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+for (const shared of [
+  INTERACTION_CODES,
+  PATIENT_USER,
+  CLIENT_AGENT,
+  SERVER_AGENT,
+  APPLICATION_SERVER,
+  ENTITY,
+  PURPOSE,
+])
+  deepFreeze(shared);
+
 /** AuditEvent.outcome from an HTTP status: 0 success, 4 minor failure (4xx), 8 serious failure (5xx). */
 export function outcomeCode(status: number): '0' | '4' | '8' {
   if (status >= 500) return '8';

@@ -78,6 +78,31 @@ describe('buildAuditEvent (IHE BALP, FHIR R4)', () => {
     valid(plain);
   });
 
+  it('shares the frozen codes as they are and still mends a purpose of use the caller made', () => {
+    assert.ok(Object.isFrozen(PURPOSE.treatment) && Object.isFrozen(PURPOSE));
+    assert.throws(() => {
+      (PURPOSE.treatment as { display: string }).display = 'changed';
+    }, TypeError);
+    const read = {
+      principal: doctor,
+      interaction: 'read' as const,
+      resourceType: 'Observation',
+      ids: ['o1'],
+      patientIds: ['p1'],
+      outcome: 200,
+    };
+    const own = { system: SYSTEMS.actReason, code: 'TREAT', display: 'soin\u0000' };
+    const event = buildAuditEvent({ ...read, purposeOfUse: own });
+    assert.equal(event.purposeOfEvent?.[0].coding?.[0].display, 'soin\ufffd');
+    assert.equal(own.display, 'soin\u0000', 'the caller’s coding is left as it was');
+    const shared = buildAuditEvent({ ...read, purposeOfUse: PURPOSE.treatment });
+    assert.equal(
+      shared.purposeOfEvent?.[0].coding?.[0],
+      PURPOSE.treatment,
+      'the constant itself, not a copy',
+    );
+  });
+
   it('records a clinician reading an Observation as rest/read, action R, with user, client and server agents', () => {
     const event = buildAuditEvent({
       principal: doctor,

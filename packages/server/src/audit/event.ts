@@ -15,6 +15,7 @@ import {
   type AuditAction,
   type AuditInteraction,
   CLIENT_AGENT,
+  deepFreeze,
   ENTITY,
   INTERACTION_CODES,
   outcomeCode,
@@ -53,9 +54,11 @@ export interface AuditInput {
  * surrogates cannot be stored in PostgreSQL text, so they are replaced — the event is still written.
  * Copy on write: only the objects on the way to a mended string are new (an event is built fresh
  * per access and never changed after; it shares only constant codings), so the usual event, with
- * nothing to mend, is returned as it is.
+ * nothing to mend, is returned as it is. Frozen parts are not looked into: they are the constant
+ * codes (codes.ts) and the skeletons shared by an access's events, mended before they were frozen.
  */
 function storable<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && Object.isFrozen(value)) return value;
   if (typeof value === 'string')
     return (
       value.includes('\u0000') || !value.isWellFormed()
@@ -123,15 +126,6 @@ export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAUL
     const entity = storable(entities(one));
     return entity.length > 0 ? { ...shared, entity } : shared;
   });
-}
-
-/** Frozen all the way down: the parts events share cannot change under them (nor under chain.ts's memo). */
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const member of Object.values(value)) deepFreeze(member);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Everything of the event but its entities. */
