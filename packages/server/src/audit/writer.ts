@@ -220,7 +220,8 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     }
     // one array per column: PostgreSQL reads each event's text once, as it checks it is JSON. The
     // batch as one JSON document (json_to_recordset) was parsed whole, then each content again:
-    // 2.4 times the backend's CPU per event (docs/performance.md, *The audit's INSERT*)
+    // 2.4 times the backend's CPU per event (docs/performance.md, *Statements a clinician's requests
+    // planned, and the audit's INSERT*)
     await tx.query(
       `INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
        SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
