@@ -2,14 +2,17 @@
  * Planner statistics. PGlite runs without autovacuum, so an embedded database never learns its
  * tables' sizes, and PostgreSQL's autovacuum lags a bulk import: plans stay those of empty tables
  * (a code search scanning a third of the observations instead of one patient's ten). The store
- * therefore runs ANALYZE itself in the background after every few thousand written resources, or
- * once half as many resources as it counted at the last ANALYZE have been written if that is more:
- * a national load is not sampled again every few thousand resources (each ANALYZE sorts a sample
- * of every index table), and the planner scales the row counts it learnt by the tables' sizes now.
+ * therefore runs ANALYZE itself in the background once the resources written since the last one
+ * reach half as many as it counted then, and at least a few hundred: a young database is sampled
+ * again as it doubles (a prepared statement's generic plan, made while a table held a few rows, is
+ * a sequential scan, kept until ANALYZE invalidates it), a national load is not sampled every few
+ * thousand resources (each ANALYZE sorts a sample of every index table), and the planner scales
+ * the row counts it learnt by the tables' sizes now.
  */
 import type { SqlClient } from './sql.ts';
 
-const ANALYZE_EVERY = 5_000;
+/** Written resources after which an ANALYZE is due however few there were. */
+const ANALYZE_AT_LEAST_EVERY = 500;
 /** Of the resources there were at the last ANALYZE: written since, the next one is due. */
 const ANALYZE_FRACTION = 0.5;
 
@@ -22,30 +25,36 @@ interface State {
 
 const states = new WeakMap<SqlClient, State>();
 
-export function noteWrites(db: SqlClient, resources: number): void {
+function stateOf(db: SqlClient): State {
   let state = states.get(db);
   if (!state) {
-    state = { sinceLast: 0, running: false, due: ANALYZE_EVERY };
+    state = { sinceLast: 0, running: false, due: ANALYZE_AT_LEAST_EVERY };
     states.set(db, state);
   }
+  return state;
+}
+
+export function noteWrites(db: SqlClient, resources: number): void {
+  const state = stateOf(db);
   state.sinceLast += resources;
   if (state.sinceLast < state.due || state.running) return;
   state.sinceLast = 0;
   state.running = true;
-  const s = state;
   analyze(db)
-    .then(async () => {
-      s.due = Math.max(ANALYZE_EVERY, Math.round(ANALYZE_FRACTION * (await resourceCount(db))));
-    })
     .catch(() => undefined) // statistics are an optimisation: a failure must not reach a request
     .finally(() => {
-      s.running = false;
+      state.running = false;
     });
 }
 
+/** ANALYZE the engine's tables now (the server does at every start); the next is due after it. */
 export async function analyze(db: SqlClient): Promise<void> {
   await db.exec(
     'ANALYZE resource; ANALYZE compartment; ANALYZE sp_string; ANALYZE sp_token; ANALYZE sp_date; ANALYZE sp_number; ANALYZE sp_quantity; ANALYZE sp_reference; ANALYZE sp_uri; ANALYZE sp_composite',
+  );
+  stateOf(db).due = Math.max(
+    ANALYZE_AT_LEAST_EVERY,
+    Math.round(ANALYZE_FRACTION * (await resourceCount(db))),
   );
 }
 
