@@ -131,9 +131,14 @@ async function writeChunk(
       })),
     ),
   ];
+  // the LIMIT tells the planner how many versions there are (it guesses 100 rows for any
+  // json_to_recordset()): guessing 100, it joined the superseded history row below by reading all
+  // of resource_history (one row kept of thousands) on every update of a database of less than
+  // ~60,000 resources, rather than 100 look-ups by primary key
   const ctes = [
     `input AS (SELECT * FROM json_to_recordset($1::json) AS x(resource_type text, id text, version_id bigint,
-       last_updated timestamptz, deleted boolean, method text, content json, patients text[], packed text))`,
+       last_updated timestamptz, deleted boolean, method text, content json, patients text[], packed text)
+       LIMIT ${versions.length})`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
