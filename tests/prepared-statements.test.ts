@@ -244,7 +244,7 @@ describe('searches kept prepared', () => {
     // hundred, the planner does not read the whole history to find it at each update
     if (historyScans !== undefined)
       assert.equal(
-        (await sequentialScans(db, 'resource_history')) - historyScans,
+        ((await sequentialScans(db, 'resource_history')) ?? 0) - historyScans,
         0,
         'resource_history read whole',
       );
