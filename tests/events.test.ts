@@ -263,6 +263,44 @@ describe('events of committed writes', () => {
     stop();
   });
 
+  it('listeners hear the events of one commit in the order written, across a power of ten', async () => {
+    // the sequence is moved to just below the next power of ten: the ten events of one bundle
+    // cross it (…97, …98, …99, then 1000…), where text order puts 1000 before 997
+    const db = server.platform.db;
+    const { rows } = await db.query<{ last: string }>(
+      'SELECT last_value::text AS last FROM resource_event_seq_seq',
+    );
+    const below = 10 ** Math.ceil(Math.log10(Number(rows[0].last) + 10)) - 4;
+    await db.query("SELECT setval('resource_event_seq_seq', $1::bigint)", [below]);
+    const heard: number[] = [];
+    const stop = server.platform.events.listen((e) => {
+      if (e.resourceType === 'Observation') heard.push(e.seq);
+    });
+    const bundle = await fhirFetch(server.fhirBase, '', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: Array.from({ length: 10 }, (_, i) => ({
+          resource: weight('Patient/ev-7', 60 + i),
+          request: { method: 'POST', url: 'Observation' },
+        })),
+      },
+    });
+    assert.equal(bundle.status, 200);
+    try {
+      await until(() => heard.length >= 10);
+      assert.deepEqual(
+        heard,
+        [...heard].sort((a, b) => a - b),
+        'in the order of their sequence numbers',
+      );
+      assert.ok(heard[0] <= below + 1 && heard[9] >= below + 4, `the sequence crossed ${below + 4}`);
+    } finally {
+      stop();
+    }
+  });
+
   it('a first listener hears a write that commits while its tail is still being placed', async () => {
     // on a pool, the question placing the tail may wait for a connection while a write made after
     // the listener commits on another: here it waits until that write is acknowledged

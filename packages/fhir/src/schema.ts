@@ -310,9 +310,10 @@ async function packSupersededVersions(tx: SqlExecutor): Promise<void> {
       version_id: string;
       content: string;
     }>(
+      // ordered by the columns: a bare version_id is the text selected (10 before 9)
       `SELECT resource_type, id, version_id::text AS version_id, content::text AS content FROM resource_history
         WHERE (resource_type, id, version_id) > ($1::text, $2::text, $3::bigint) AND content IS NOT NULL
-        ORDER BY resource_type, id, version_id LIMIT 1000`,
+        ORDER BY resource_history.resource_type, resource_history.id, resource_history.version_id LIMIT 1000`,
       after,
     );
     if (rows.length === 0) return;
@@ -390,9 +391,10 @@ async function backfillVersionPatients(tx: SqlExecutor): Promise<void> {
   for (;;) {
     const rows = (
       await tx.query<{ resource_type: string; id: string; version_id: string; content: string | null }>(
+        // ordered by the columns: a bare version_id is the text selected (10 before 9)
         `SELECT resource_type, id, version_id::text AS version_id, content::text AS content FROM resource_history
           WHERE (resource_type, id, version_id) > ($1::text, $2::text, $3::bigint)
-          ORDER BY resource_type, id, version_id LIMIT 2000`,
+          ORDER BY resource_history.resource_type, resource_history.id, resource_history.version_id LIMIT 2000`,
         after,
       )
     ).rows;

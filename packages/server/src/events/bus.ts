@@ -77,6 +77,11 @@ interface EventRow {
   occurred_at: Date | string;
 }
 
+/**
+ * What an event row is read as. `seq` comes out as text: an ORDER BY of these rows must name
+ * `resource_event.seq`, since a bare `seq` there is this text column (10 before 9), which no index
+ * serves either.
+ */
 const COLUMNS =
   'seq::text AS seq, resource_type, id, version_id::text AS version_id, action, patients, occurred_at';
 
@@ -158,7 +163,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
         const rows = (
           await tx.query<EventRow>(
             `SELECT ${COLUMNS} FROM resource_event WHERE dispatched_at IS NULL
-              ORDER BY seq LIMIT ${batch} FOR UPDATE SKIP LOCKED`,
+              ORDER BY resource_event.seq LIMIT ${batch} FOR UPDATE SKIP LOCKED`,
           )
         ).rows;
         if (rows.length === 0) return 0;
@@ -214,13 +219,13 @@ export function createEventBus(options: EventBusOptions): EventBus {
     const rows = (
       gaps.size === 0
         ? await db.query<EventRow>(
-            `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint ORDER BY seq LIMIT 5000`,
+            `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint ORDER BY resource_event.seq LIMIT 5000`,
             [tailSeq],
             { prepared: true },
           )
         : await db.query<EventRow>(
             `SELECT ${COLUMNS} FROM resource_event WHERE seq > $1::bigint OR seq = ANY($2::bigint[])
-              ORDER BY seq LIMIT 5000`,
+              ORDER BY resource_event.seq LIMIT 5000`,
             [tailSeq, [...gaps.keys()].slice(0, 1000)],
           )
     ).rows;
