@@ -9,6 +9,7 @@
  * thousand resources (each ANALYZE sorts a sample of every index table), and the planner scales
  * the row counts it learnt by the tables' sizes now.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SqlClient } from './sql.ts';
 
 /** Written resources after which an ANALYZE is due however few there were. */
@@ -25,6 +26,15 @@ interface State {
 
 const states = new WeakMap<SqlClient, State>();
 
+/**
+ * Runs a function in the async context of this module's loading, where no request or transaction
+ * is open. noteWrites is called from inside the write's transaction; the ANALYZE it starts is not
+ * part of it and must not look so: the embedded database refuses a script from inside one of its
+ * own transactions (it would wait for itself), and that refusal, swallowed below, kept PGlite from
+ * ever being analysed after its start. Detached, the script waits for the transaction to end.
+ */
+const detached = AsyncLocalStorage.snapshot();
+
 function stateOf(db: SqlClient): State {
   let state = states.get(db);
   if (!state) {
@@ -40,7 +50,7 @@ export function noteWrites(db: SqlClient, resources: number): void {
   if (state.sinceLast < state.due || state.running) return;
   state.sinceLast = 0;
   state.running = true;
-  analyze(db)
+  detached(() => analyze(db))
     .catch(() => undefined) // statistics are an optimisation: a failure must not reach a request
     .finally(() => {
       state.running = false;

@@ -1,0 +1,59 @@
+/**
+ * The store gives the planner its tables' sizes as a new database fills (packages/fhir/src/
+ * statistics.ts): an ANALYZE in the background once enough has been written. The embedded
+ * database has no autovacuum, so without it a prepared statement keeps the plan it got on empty
+ * tables (a sequential scan) however large they grow.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
+import { openDatabase } from '../packages/server/src/db/index.ts';
+import { freshPostgresDatabase, testBackend } from './support/server.ts';
+
+const CNIE = 'https://sahti.ma/fhir/NamingSystem/cnie';
+let db: SqlClient;
+let drop: (() => Promise<void>) | undefined;
+before(async () => {
+  const fresh = testBackend() === 'postgres' ? await freshPostgresDatabase() : undefined;
+  drop = fresh?.drop;
+  db = await openDatabase({ databaseUrl: fresh?.url });
+});
+after(async () => {
+  await db?.close();
+  await drop?.();
+});
+
+const plannerRows = async (table: string): Promise<number> =>
+  Number(
+    (
+      await db.query<{ n: number }>(
+        'SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = $1::text',
+        [table],
+      )
+    ).rows[0].n,
+  );
+
+describe('planner statistics as a new database fills', () => {
+  it('the tables are analysed in the background after single creates, on the embedded database too', async () => {
+    assert.equal(await plannerRows('resource'), 0, 'a new database');
+    // one create at a time, each in its own transaction (the CNIE is checked in it, as the
+    // platform's store does), inside which the count is noted
+    const store = new FhirStore(db, {
+      baseUrl: 'http://localhost/fhir/R4',
+      events: true,
+      uniqueIdentifiers: [{ resourceType: 'Patient', system: CNIE }],
+    });
+    for (let i = 0; i < 600; i++)
+      await store.create({
+        resourceType: 'Patient',
+        identifier: [{ system: CNIE, value: `ST${100000 + i}` }],
+        name: [{ family: `Statistique-${i}` }],
+      });
+    const deadline = Date.now() + 20_000;
+    while ((await plannerRows('resource')) < 500 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok((await plannerRows('resource')) >= 500, 'resource analysed after its 500th write');
+    assert.ok((await plannerRows('sp_string')) >= 500, 'its index rows too');
+    assert.ok((await plannerRows('resource_event')) >= 500, 'and the events');
+  });
+});
