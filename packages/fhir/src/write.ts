@@ -133,8 +133,8 @@ async function writeChunk(
   ];
   // the LIMIT tells the planner how many versions there are (it guesses 100 rows for any
   // json_to_recordset()): guessing 100, it joined the superseded history row below by reading all
-  // of resource_history (one row kept of thousands) on every update of a database of less than
-  // ~60,000 resources, rather than 100 look-ups by primary key
+  // of resource_history rather than making 100 look-ups by primary key, on every update of a
+  // database too small for the scan to look dearer (21,010 rows read to keep one at 21,000 patients)
   const ctes = [
     `input AS (SELECT * FROM json_to_recordset($1::json) AS x(resource_type text, id text, version_id bigint,
        last_updated timestamptz, deleted boolean, method text, content json, patients text[], packed text)
