@@ -274,6 +274,31 @@ describe('units, teams and tours', () => {
     assert.equal((await world.gpB.call(`/api/units/${world.unitA}`)).status, 404, 'not to another unit');
   });
 
+  it('tells a member preparing the day today’s stop, or the tour’s next day and its stop', async () => {
+    const unit = await world.manager.call(`/api/units/${world.unitA}`);
+    const tour = unit.body.weeklyTour as {
+      days: { day: string; stop: string }[];
+      stops: { schedule: string; commune: string }[];
+    };
+    // the stop the published tour has on a local date (its Location, as the Schedule names it)
+    const stopOn = (date: string) => {
+      const commune = tour.days.find((d) => d.day === weekdayOf(date))?.stop;
+      const schedule = tour.stops.find((x) => x.commune === commune)?.schedule;
+      return tourSchedules.find((s) => s.id === schedule)?.actor?.[0]?.reference;
+    };
+    const today = localDate(new Date());
+    const day = await world.gpA.call(`/api/units/${world.unitA}/field-day`);
+    assert.equal(day.status, 200);
+    assert.equal(day.body.date, today);
+    assert.equal(day.body.stop?.reference, stopOn(today), `today ${today} (${weekdayOf(today)})`);
+    // whatever today is (a Friday evening, a weekend), the next working day of the tour
+    let next = addDays(today, 1);
+    while (!stopOn(next)) next = addDays(next, 1);
+    assert.equal(day.body.next.date, next);
+    assert.equal(day.body.next.stop.reference, stopOn(next));
+    assert.match(day.body.next.stop.display, /\p{L}/u);
+  });
+
   it('tells the people seen at a stop by SMS the evening before the unit comes, once, and not on a holiday', async () => {
     assert.equal(tourSchedules.length, 3, 'the tour above was published');
     const stops = tourSchedules.map((s) => s.actor![0].reference as string);

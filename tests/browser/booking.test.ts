@@ -243,7 +243,7 @@ const card = (page: Page, name: string, mode: string) =>
     .filter({ hasText: mode });
 
 describe('booking in the browser', () => {
-  it('a visitor finds a cardiologist in Casablanca by typing "casa", with the next free time up front', async () => {
+  it('a visitor finds a cardiologist in Casablanca by typing "casa", with the next free time up front, books, moves and cancels it', async () => {
     const page = await open({}, 'visitor');
     await page.goto(`${base}/find`);
     await page.getByRole('heading', { level: 1, name: bookingFr.find.title }).waitFor();
@@ -304,6 +304,26 @@ describe('booking in the browser', () => {
     await mine.waitFor();
     assert.match((await mine.textContent()) ?? '', new RegExp(REASON));
     await check(page, 'booking-mine-fr');
+
+    // moved to another time: the week picker opens on the first free one, whatever the day
+    await mine.getByRole('link', { name: bookingFr.mine.move }).click();
+    await page.getByRole('heading', { level: 1, name: bookingFr.move.title }).waitFor();
+    await check(page, 'booking-move-fr');
+    await page.locator('a.time').first().click();
+    await page.getByRole('heading', { level: 1, name: bookingFr.move.confirmTitle }).waitFor();
+    const to = new URL(page.url()).searchParams.get('slot') as string;
+    assert.notEqual(`/book/${to}`, next, 'another time than the booked one');
+    await page.getByRole('button', { name: bookingFr.move.submit }).click();
+    await page.waitForURL((url) => url.searchParams.get('moved') === id);
+    await page.getByText(/^Rendez-vous déplacé au /).waitFor();
+    const moved = (await fhirFetch(server.fhirBase, `/Appointment/${id}`)).body;
+    assert.equal(moved.slot[0].reference, `Slot/${to}`);
+    assert.equal(
+      (await fhirFetch(server.fhirBase, `/Slot${next.slice(5)}`)).body.status,
+      'free',
+      'the time left is free again',
+    );
+
     await mine.getByRole('button', { name: bookingFr.mine.cancel }).click();
     await mine.getByRole('button', { name: bookingFr.mine.cancelConfirm }).click();
     await page.getByText(bookingFr.mine.cancelled).waitFor();
@@ -314,7 +334,7 @@ describe('booking in the browser', () => {
       .filter({ hasText: DOCTOR })
       .waitFor();
     assert.equal((await fhirFetch(server.fhirBase, `/Appointment/${id}`)).body.status, 'cancelled');
-    const slot = (await fhirFetch(server.fhirBase, `/Slot${next.slice(5)}`)).body;
+    const slot = (await fhirFetch(server.fhirBase, `/Slot/${to}`)).body;
     assert.equal(slot.status, 'free', 'the cancelled time is free again');
     await check(page, 'booking-cancelled-fr');
   });

@@ -197,11 +197,14 @@ describe('a day offline', () => {
         await unitPage.locator('h1').first().waitFor();
         const dir = await unitPage.evaluate(() => document.documentElement.dir);
         assert.equal(dir, language === 'ar' ? 'rtl' : 'ltr');
-        if (language === 'ar') {
-          // today's stop, prepared on the French page: the commune in Arabic letters (its translation)
-          const stop = await unitPage.getByText(/نقطة توقف اليوم/).textContent();
-          assert.doesNotMatch(stop ?? '', /[A-Za-z]/, `the stop in Arabic: ${stop}`);
-        }
+        // today's stop, or on a day off the tour's next one, prepared on the French page: in Arabic,
+        // the commune in Arabic letters (its translation) and the date in words
+        const stop = await unitPage
+          .getByText(
+            language === 'ar' ? /نقطة توقف اليوم|نقطة التوقف المقبلة/ : /Arrêt du jour|Prochain arrêt/,
+          )
+          .textContent();
+        if (language === 'ar') assert.doesNotMatch(stop ?? '', /[A-Za-z]/, `the stop in Arabic: ${stop}`);
         await unitPage.screenshot({
           path: join(SCREENSHOTS, `units-field-${language}-${device}.png`),
           fullPage: true,

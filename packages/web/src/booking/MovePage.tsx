@@ -13,8 +13,9 @@ import { navigate, useLocation } from '../router/router.tsx';
 import { moveAppointment } from './api.ts';
 import { changeable, participantId, refusalOf, slotOf } from './appointments.ts';
 import { NS } from './i18n/index.ts';
-import { formatDay, formatTime, localDate } from './time.ts';
-import { WeekTimes, weekToShow } from './WeekTimes.tsx';
+import { useScheduleCard } from './queries.ts';
+import { formatDay, formatTime, localDate, weekToShow } from './time.ts';
+import { WeekTimes } from './WeekTimes.tsx';
 import './booking.css';
 
 export default function MovePage({ params }: PageProps) {
@@ -37,6 +38,8 @@ export default function MovePage({ params }: PageProps) {
   const back = { to: '/portal/appointments', label: t('mine.title') };
   const a = appointment.data;
   const schedule = current.data?.schedule.reference?.split('/')[1];
+  // its next free times: the week picker opens on the first, and an empty week offers it
+  const card = useScheduleCard(schedule);
   const failed = appointment.error ?? current.error;
   if (!a || !schedule) {
     return (
@@ -108,11 +111,20 @@ export default function MovePage({ params }: PageProps) {
       </Page>
     );
   }
+  if (!card.data && !card.isError) {
+    return (
+      <Page title={t('move.title')} back={back}>
+        <Loading />
+      </Page>
+    );
+  }
+  const firstFree = card.data?.next[0]?.start;
   return (
     <Page title={t('move.title')} back={back} lede={t('move.current', { when: when(a.start), name })}>
       <WeekTimes
         schedule={schedule}
-        monday={weekToShow(search.get('week'), localDate(new Date()))}
+        monday={weekToShow(search.get('week'), localDate(new Date()), firstFree && localDate(firstFree))}
+        firstFree={firstFree}
         title={t('move.chooseTime')}
         weekHref={(week) => `${base}?week=${week}`}
         timeHref={(time) => `${base}?slot=${encodeURIComponent(time.slotId)}`}

@@ -14,8 +14,8 @@ import { doctorName, formatFee, placeText } from './find.ts';
 import { NS } from './i18n/index.ts';
 import { useScheduleCard, useTerms } from './queries.ts';
 import { languagesText, practitionerHref, specialtyText } from './ResultCard.tsx';
-import { localDate } from './time.ts';
-import { WeekTimes, weekToShow } from './WeekTimes.tsx';
+import { localDate, weekToShow } from './time.ts';
+import { WeekTimes } from './WeekTimes.tsx';
 import './booking.css';
 
 export default function PractitionerPage({ params }: PageProps) {
@@ -27,7 +27,6 @@ export default function PractitionerPage({ params }: PageProps) {
   const terms = useTerms();
   const from = search.get('from') ?? undefined;
   const back = { to: safeNext(from, '/find'), label: t('practitioner.back') };
-  const monday = weekToShow(search.get('week'), localDate(new Date()));
   if (!card.data) {
     return (
       <Page title={t('find.title')} back={back}>
@@ -36,6 +35,8 @@ export default function PractitionerPage({ params }: PageProps) {
     );
   }
   const c = card.data;
+  const firstFree = c.next[0]?.start;
+  const monday = weekToShow(search.get('week'), localDate(new Date()), firstFree && localDate(firstFree));
   const weekHref = (week: string) =>
     `${practitionerHref(schedule)}?week=${week}${from ? `&from=${encodeURIComponent(from)}` : ''}`;
   return (
@@ -54,6 +55,7 @@ export default function PractitionerPage({ params }: PageProps) {
         monday={monday}
         title={t('practitioner.chooseTime')}
         weekHref={weekHref}
+        firstFree={firstFree}
         timeHref={(time) => `/book/${encodeURIComponent(time.slotId)}`}
       />
       <section className="card" aria-labelledby="waitlist-title">

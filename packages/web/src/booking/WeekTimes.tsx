@@ -22,27 +22,21 @@ import {
   mondayOf,
 } from './time.ts';
 
-/** The Monday of the week to show: the one asked for, never before this week. */
-export function weekToShow(asked: string | null, today: string): string {
-  const current = mondayOf(today);
-  if (!asked || !/^\d{4}-\d{2}-\d{2}$/.test(asked)) return current;
-  const monday = mondayOf(asked);
-  if (monday < current) return current; // an old address: this week, not the past
-  return monday;
-}
-
 export function WeekTimes({
   schedule,
   monday,
   weekHref,
   timeHref,
   title,
+  firstFree,
 }: {
   schedule: string;
   monday: string;
   weekHref(monday: string): string;
   timeHref(time: FreeTime): string;
   title: string;
+  /** The practitioner's first free time (an instant), offered from an empty week before it. */
+  firstFree?: string;
 }) {
   const { t } = useTranslation(NS);
   const language = useLanguage();
@@ -79,7 +73,24 @@ export function WeekTimes({
       </div>
       {times.isPending && <Loading />}
       {times.isError && <ErrorMessage error={times.error} retry={() => void times.refetch()} />}
-      {times.data && times.data.length === 0 && <p className="empty">{t('practitioner.noTimeWeek')}</p>}
+      {times.data && times.data.length === 0 && (
+        <div className="empty">
+          <p>{t('practitioner.noTimeWeek')}</p>
+          {firstFree && localDate(firstFree) >= end && (
+            <Link
+              className="button button--secondary button--small"
+              to={weekHref(mondayOf(localDate(firstFree)))}
+            >
+              {t('practitioner.firstFree', {
+                when: t('confirm.whenValue', {
+                  day: formatDay(language, localDate(firstFree)),
+                  time: formatTime(language, firstFree),
+                }),
+              })}
+            </Link>
+          )}
+        </div>
+      )}
       {times.data && times.data.length > 0 && (
         <ol className="days">
           {days.map((day) => {

@@ -12,6 +12,7 @@ import {
   localInstant,
   mondayOf,
   relativeDay,
+  weekToShow,
   zoneOffsetMinutes,
 } from './time.ts';
 
@@ -39,6 +40,19 @@ describe('Moroccan days and times', () => {
     assert.equal(mondayOf('2026-11-30'), '2026-11-30');
     assert.deepEqual(daysOf('2026-11-30', '2026-12-03'), ['2026-11-30', '2026-12-01', '2026-12-02']);
     assert.ok(isDate('2026-02-28') && !isDate('2026-02-30x') && !isDate(null));
+  });
+
+  it('opens a practitioner’s times on the week asked for, else the week of the first free time', () => {
+    const saturday = '2026-12-05';
+    // nothing left this week: the week of Monday 7 December, not an empty one
+    assert.equal(weekToShow(null, saturday, '2026-12-07'), '2026-12-07');
+    assert.equal(weekToShow(null, saturday, '2026-12-16'), '2026-12-14');
+    assert.equal(weekToShow(null, saturday, saturday), '2026-11-30');
+    assert.equal(weekToShow(null, saturday), '2026-11-30', 'no free time known: this week');
+    // an address's week wins, but never one in the past; a malformed one is ignored
+    assert.equal(weekToShow('2026-12-30', saturday, '2026-12-07'), '2026-12-28');
+    assert.equal(weekToShow('2026-11-02', saturday, '2026-12-07'), '2026-11-30');
+    assert.equal(weekToShow('next', saturday, '2026-12-07'), '2026-12-07');
   });
 
   it('groups free times by local day, every day of the week present, in time order', () => {

@@ -73,6 +73,20 @@ export function mondayOf(date: string): string {
   return addDays(date, -((weekday + 6) % 7));
 }
 
+/**
+ * The Monday of the week a practitioner's times open on: the week asked for (an address with
+ * `?week=`), else the week of the first free time, never before this week. Opening on the week of
+ * the first free time spares a patient an empty week late on a Friday or at the weekend.
+ */
+export function weekToShow(asked: string | null, today: string, firstFree?: string): string {
+  const current = mondayOf(today);
+  const wanted = isDate(asked) ? asked : firstFree;
+  if (!isDate(wanted)) return current;
+  const monday = mondayOf(wanted);
+  if (monday < current) return current; // an old address: this week, not the past
+  return monday;
+}
+
 /** Whole days from one local date to another. */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T12:00:00Z`) - Date.parse(`${from}T12:00:00Z`)) / DAY_MS);

@@ -84,6 +84,8 @@ export interface FieldDay {
   date: string;
   /** Today's stop; `_display` carries its name's translations (the commune in Arabic). */
   stop: { reference?: string; display?: string; _display?: Element } | null;
+  /** The tour's next day after today and its stop (null when none within four weeks). */
+  next: { date: string; stop: { reference?: string; display?: string; _display?: Element } | null } | null;
   devices: { id: string; kind?: string; serial?: string }[];
   patients: Record<string, unknown>[];
   /** Facilities to refer patients to, nearest first. */

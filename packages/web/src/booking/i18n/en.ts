@@ -41,6 +41,7 @@ export const en: Messages<typeof fr> = {
     nextWeek: 'Next week',
     noTimeDay: 'No free time',
     noTimeWeek: 'No free time this week. Look at the next week.',
+    firstFree: 'First free time: {{when}}',
     videoNote: 'The consultation is by video, from your phone or computer.',
     waitlistTitle: 'No time suits you?',
     waitlistBody: 'Join the waiting list: if a time frees up, it is offered to you first.',

@@ -38,6 +38,7 @@ export const fr = {
     nextWeek: 'Semaine suivante',
     noTimeDay: 'Aucun horaire libre',
     noTimeWeek: 'Aucun horaire libre cette semaine. Regardez la semaine suivante.',
+    firstFree: 'Premier horaire libre : {{when}}',
     videoNote: 'La consultation se fait par vidéo, depuis votre téléphone ou votre ordinateur.',
     waitlistTitle: 'Aucun horaire ne vous convient ?',
     waitlistBody:

@@ -10,6 +10,7 @@ import { useSession } from '../../auth/session.tsx';
 import { Button, Card, Notice, Page, SelectField, TextArea, TextField } from '../../design/index.ts';
 import { useOnline } from '../../design/useOnline.ts';
 import { translatedText } from '../../fhir/display.ts';
+import { useFormat } from '../../i18n/useFormat.ts';
 import { fieldDay, hubAnswers, myUnits, type UnitSummary } from '../api.ts';
 import { NS } from '../i18n/index.ts';
 import { unitName } from '../unit-name.ts';
@@ -50,6 +51,7 @@ async function queue(entries: Entry[]): Promise<void> {
 
 export default function FieldPage() {
   const { t, i18n } = useTranslation(NS);
+  const format = useFormat();
   const { user } = useSession();
   const online = useOnline();
   const [units, setUnits] = useState<UnitSummary[]>([]);
@@ -60,7 +62,14 @@ export default function FieldPage() {
   const [answers, setAnswers] = useState<HubAnswer[]>([]);
   const [status, setStatus] = useState<{ kind: 'info' | 'success' | 'warning'; text: string } | undefined>();
   const [prepared, setPrepared] = useState<
-    { date: string; count: number; stop?: string; stopNames?: Element } | undefined
+    | {
+        date: string;
+        count: number;
+        stop?: string;
+        stopNames?: Element;
+        next?: { date: string; stop?: string; stopNames?: Element };
+      }
+    | undefined
   >();
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
@@ -114,6 +123,9 @@ export default function FieldPage() {
           stop: day.stop?.display,
           stopNames: day.stop?._display,
           stopRef: day.stop?.reference,
+          next: day.next
+            ? { date: day.next.date, stop: day.next.stop?.display, stopNames: day.next.stop?._display }
+            : undefined,
         });
       });
       await reload();
@@ -321,7 +333,7 @@ export default function FieldPage() {
         </Button>
         {prepared && (
           <p>
-            {t('field.prepared', { date: new Date(prepared.date).toLocaleString(), count: prepared.count })}
+            {t('field.prepared', { date: format.date(prepared.date, { time: true }), count: prepared.count })}
           </p>
         )}
         {prepared && (
@@ -331,6 +343,14 @@ export default function FieldPage() {
                   name: translatedText(prepared.stop, prepared.stopNames, i18n.language),
                 })
               : t('field.noStop')}
+          </p>
+        )}
+        {prepared && !prepared.stop && prepared.next?.stop && (
+          <p>
+            {t('field.nextStop', {
+              day: format.date(prepared.next.date),
+              name: translatedText(prepared.next.stop, prepared.next.stopNames, i18n.language),
+            })}
           </p>
         )}
         <p data-testid="pending">{t('field.pending', { count: pending })}</p>

@@ -100,6 +100,7 @@ export const ar: Messages<typeof fr> = {
     prepared: 'تم تحضير اليوم في {{date}}: {{count}} مريضا متاحون دون اتصال',
     stopToday: 'نقطة توقف اليوم: {{name}}',
     noStop: 'لا توقف مبرمج اليوم',
+    nextStop: 'نقطة التوقف المقبلة: {{day}}، {{name}}',
     offline: 'دون اتصال: كل شيء محفوظ على الجهاز وستتم المزامنة عند عودة الشبكة.',
     pending: '{{count}} تسجيلا في انتظار المزامنة',
     synced: 'آخر مزامنة: {{date}}',

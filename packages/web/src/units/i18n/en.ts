@@ -110,6 +110,7 @@ export const en: Messages<typeof fr> = {
     prepared: 'Day prepared on {{date}}: {{count}} patients available offline',
     stopToday: 'Today’s stop: {{name}}',
     noStop: 'No stop planned today',
+    nextStop: 'Next stop: {{day}}, {{name}}',
     offline: 'Offline: everything is kept on the device and will be synchronised when the network returns.',
     pending: '{{count}} records waiting to be synchronised',
     synced: 'Last synchronised: {{date}}',

@@ -108,6 +108,7 @@ export const fr = {
     prepared: 'Journée préparée le {{date}} : {{count}} patients disponibles hors ligne',
     stopToday: 'Arrêt du jour : {{name}}',
     noStop: 'Pas d’arrêt prévu aujourd’hui',
+    nextStop: 'Prochain arrêt : {{day}}, {{name}}',
     offline: 'Hors ligne : tout est enregistré sur l’appareil et sera synchronisé au retour du réseau.',
     pending: '{{count}} enregistrements en attente de synchronisation',
     synced: 'Dernière synchronisation : {{date}}',

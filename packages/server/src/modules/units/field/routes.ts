@@ -12,7 +12,7 @@ import { CARE_ROLES } from '../../../access/policy.ts';
 import { clientToRegister, registerClient } from '../../../auth/index.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import { medicineDisplay, medicines } from '../../prescriptions/medicines.ts';
-import { localDate, weekdayOf } from '../../scheduling/calendar.ts';
+import { addDays, localDate, weekdayOf } from '../../scheduling/calendar.ts';
 import { templateOf } from '../../scheduling/template.ts';
 import { asCaller, invalid, notFound, requireRole, who } from '../caller.ts';
 import type { UnitsSettings } from '../settings.ts';
@@ -32,10 +32,8 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     if (!(await unitsOf(db, store, principal)).includes(unit.id as string))
       throw notFound('No such mobile unit');
     const today = localDate(new Date());
-    const stops = (await tourSchedules(store, unit.id as string)).map((s) => ({
-      schedule: s,
-      today: visitsOn(s, today),
-    }));
+    const schedules = await tourSchedules(store, unit.id as string);
+    const stops = schedules.map((s) => ({ schedule: s, today: visitsOn(s, today) }));
     const patients = await asCaller(ctx, principal, {
       method: 'GET',
       path: '/Patient',
@@ -48,6 +46,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
       unit: { id: unit.id, name: unit.name, _name: nameElement(unit) },
       date: today,
       stop: stops.find((s) => s.today)?.schedule.actor?.[0] ?? null,
+      next: nextVisit(schedules, today),
       stops: stops.map((s) => ({
         location: s.schedule.actor?.[0],
         commune: tourOf(s.schedule)?.commune,
@@ -188,10 +187,32 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
   });
 }
 
-/** Whether a tour Schedule opens the stop on a local date (its weekly template, its closed days). */
+/** How far ahead the field day looks for the next stop: the longest tour cycle (4 weeks). */
+const NEXT_STOP_DAYS = 28;
+
+/**
+ * The tour's first day after `today` and its stop: what a member preparing the day on a weekend or
+ * the evening before sees coming. Null when the published tour opens no day that soon.
+ */
+function nextVisit(schedules: Schedule[], today: string) {
+  for (let d = 1; d <= NEXT_STOP_DAYS; d++) {
+    const date = addDays(today, d);
+    const schedule = schedules.find((s) => visitsOn(s, date));
+    if (schedule) return { date, stop: schedule.actor?.[0] ?? null };
+  }
+  return null;
+}
+
+/**
+ * Whether a tour Schedule opens the stop on a local date: inside its planning horizon, on a day of
+ * its weekly template, not a closed day.
+ */
 function visitsOn(schedule: Schedule, date: string): boolean {
   const t = templateOf(schedule);
   if (!t) return false;
+  const horizon = schedule.planningHorizon;
+  if (horizon?.start && date < horizon.start.slice(0, 10)) return false;
+  if (horizon?.end && date > horizon.end.slice(0, 10)) return false;
   if (t.exceptions.some((e) => e.from <= date && date <= e.to && e.kind === 'closed')) return false;
   return t.sessions.some((s) => s.day === weekdayOf(date));
 }
