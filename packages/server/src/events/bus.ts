@@ -68,7 +68,7 @@ export interface EventBusOptions {
 }
 
 interface EventRow {
-  seq: string;
+  seq_text: string;
   resource_type: string;
   id: string;
   version_id: string;
@@ -78,16 +78,16 @@ interface EventRow {
 }
 
 /**
- * What an event row is read as. `seq` comes out as text: an ORDER BY of these rows must name
- * `resource_event.seq`, since a bare `seq` there is this text column (10 before 9), which no index
- * serves either.
+ * What an event row is read as. The sequence comes out as text (a bigint past 2^53 stays exact) under
+ * its own name: aliased `seq`, a bare `ORDER BY seq` of these rows sorted that text (10 before 9,
+ * with no index to serve it) — listeners heard events out of order across a power of ten.
  */
 const COLUMNS =
-  'seq::text AS seq, resource_type, id, version_id::text AS version_id, action, patients, occurred_at';
+  'seq::text AS seq_text, resource_type, id, version_id::text AS version_id, action, patients, occurred_at';
 
 function eventOf(row: EventRow): ResourceEvent {
   return {
-    seq: Number(row.seq),
+    seq: Number(row.seq_text),
     resourceType: row.resource_type,
     id: row.id,
     versionId: Number(row.version_id),
@@ -173,7 +173,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
             if (matches(h.filter, event)) await jobs.enqueue(tx, `event.${h.name}`, event);
         }
         await tx.query('UPDATE resource_event SET dispatched_at = now() WHERE seq = ANY($1::bigint[])', [
-          rows.map((r) => r.seq),
+          rows.map((r) => r.seq_text),
         ]);
         return rows.length;
       });
