@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import type { SqlClient } from './sql.ts';
 import { analyze, noteWrites } from './statistics.ts';
 
 /** A database that counts the ANALYZE scripts it is sent and claims `resources` rows in `resource`. */
-function countingDatabase(resources: () => number): SqlClient & { analyzed: number } {
+function countingDatabase(
+  resources: () => number,
+  whileAnalysing: () => void = () => undefined,
+): SqlClient & { analyzed: number } {
   const db = {
     dialect: 'postgres' as const,
     analyzed: 0,
     async exec(script: string) {
-      if (script.startsWith('ANALYZE')) db.analyzed++;
+      if (!script.startsWith('ANALYZE')) return;
+      whileAnalysing();
+      db.analyzed++;
     },
     async query<Row>() {
       return { rows: [{ n: resources() }] as Row[] };
@@ -58,5 +63,33 @@ describe('planner statistics during writes', () => {
     noteWrites(db, 1);
     await settle();
     assert.equal(db.analyzed, 2);
+  });
+
+  it('takes at most a tenth of the time: after an ANALYZE of d, the next waits 9·d, then runs unasked', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const db = countingDatabase(
+        () => 300,
+        () => mock.timers.tick(200), // each ANALYZE takes 200 ms
+      );
+      noteWrites(db, 500);
+      await settle();
+      assert.equal(db.analyzed, 1);
+      noteWrites(db, 5_000); // an import: due at once, but within 1.8 s of the last
+      await settle();
+      assert.equal(db.analyzed, 1, 'not back to back');
+      mock.timers.tick(1_799);
+      await settle();
+      assert.equal(db.analyzed, 1);
+      mock.timers.tick(1); // the pause is over: it runs though no write came since
+      await settle();
+      assert.equal(db.analyzed, 2);
+      noteWrites(db, 499);
+      mock.timers.tick(10_000);
+      await settle();
+      assert.equal(db.analyzed, 2, 'not due: nothing waits');
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

@@ -7,7 +7,10 @@
  * again as it doubles (a prepared statement's generic plan, made while a table held a few rows, is
  * a sequential scan, kept until ANALYZE invalidates it), a national load is not sampled every few
  * thousand resources (each ANALYZE sorts a sample of every index table), and the planner scales
- * the row counts it learnt by the tables' sizes now.
+ * the row counts it learnt by the tables' sizes now. However fast the writes, ANALYZE takes at most
+ * a tenth of the time: after one that took d, the next waits 9·d. An import doubles a young
+ * database every few seconds, so the doubling rule alone ran one ANALYZE after another through it
+ * (seven back to back on PGlite at the quick volume, where each holds the only connection 1–2 s).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SqlClient } from './sql.ts';
@@ -16,12 +19,19 @@ import type { SqlClient } from './sql.ts';
 const ANALYZE_AT_LEAST_EVERY = 500;
 /** Of the resources there were at the last ANALYZE: written since, the next one is due. */
 const ANALYZE_FRACTION = 0.5;
+/** The largest share of the time ANALYZE may take: the pause after one is (1/share − 1) × its duration. */
+const ANALYZE_MAX_SHARE = 0.1;
 
 interface State {
   sinceLast: number;
   running: boolean;
   /** Written resources after which the next ANALYZE is due. */
   due: number;
+  /** When the last ANALYZE ended and how long it took (ms), for the pause before the next. */
+  lastEnd: number;
+  lastDuration: number;
+  /** A due ANALYZE waiting for the pause to end (it runs then even if no write comes). */
+  waiting?: ReturnType<typeof setTimeout>;
 }
 
 const states = new WeakMap<SqlClient, State>();
@@ -38,22 +48,36 @@ const detached = AsyncLocalStorage.snapshot();
 function stateOf(db: SqlClient): State {
   let state = states.get(db);
   if (!state) {
-    state = { sinceLast: 0, running: false, due: ANALYZE_AT_LEAST_EVERY };
+    state = { sinceLast: 0, running: false, due: ANALYZE_AT_LEAST_EVERY, lastEnd: 0, lastDuration: 0 };
     states.set(db, state);
   }
   return state;
 }
 
 export function noteWrites(db: SqlClient, resources: number): void {
+  stateOf(db).sinceLast += resources;
+  runIfDue(db);
+}
+
+function runIfDue(db: SqlClient): void {
   const state = stateOf(db);
-  state.sinceLast += resources;
-  if (state.sinceLast < state.due || state.running) return;
+  if (state.sinceLast < state.due || state.running || state.waiting) return;
+  const pause = state.lastEnd + state.lastDuration * (1 / ANALYZE_MAX_SHARE - 1) - Date.now();
+  if (pause > 0) {
+    state.waiting = setTimeout(() => {
+      state.waiting = undefined;
+      runIfDue(db);
+    }, pause);
+    state.waiting.unref?.();
+    return;
+  }
   state.sinceLast = 0;
   state.running = true;
   detached(() => analyze(db))
     .catch(() => undefined) // statistics are an optimisation: a failure must not reach a request
     .finally(() => {
       state.running = false;
+      runIfDue(db); // what was written meanwhile may make the next one due (after the pause)
     });
 }
 
@@ -82,10 +106,14 @@ const ENGINE_TABLES = [
  * database costs about what the engine's tables alone do (0.3–0.6 s at 8,000 patients).
  */
 export async function analyze(db: SqlClient): Promise<void> {
+  const state = stateOf(db);
+  const started = Date.now();
   await db.exec(
     db.dialect === 'pglite' ? 'ANALYZE' : ENGINE_TABLES.map((table) => `ANALYZE ${table}`).join('; '),
   );
-  stateOf(db).due = Math.max(
+  state.lastEnd = Date.now();
+  state.lastDuration = state.lastEnd - started;
+  state.due = Math.max(
     ANALYZE_AT_LEAST_EVERY,
     Math.round(ANALYZE_FRACTION * (await resourceCount(db))),
   );
