@@ -134,6 +134,8 @@ describe('metrics', () => {
       ['sahti_jobs_failed_attempts_total', 'counter'],
       ['sahti_jobs_dead_total', 'counter'],
       ['sahti_notifications_backlog', 'gauge'],
+      ['sahti_db_analyze_total', 'counter'],
+      ['sahti_db_analyze_seconds_total', 'counter'],
       ['sahti_audit_queued', 'gauge'],
       ['sahti_audit_written_total', 'counter'],
       ['sahti_audit_dropped_total', 'counter'],
@@ -221,6 +223,10 @@ describe('metrics', () => {
     else assert.ok(total >= 1 && total <= 10, String(total));
     assert.ok(Number(gauge('sahti_db_pool_idle', { dialect })) <= total);
     assert.equal(gauge('sahti_db_pool_waiting', { dialect }), 0);
+    // the planner statistics gathered at start (and since, as data grew), none failed
+    assert.ok(Number(gauge('sahti_db_analyze_total', { outcome: 'ok' })) >= 1);
+    assert.equal(gauge('sahti_db_analyze_total', { outcome: 'failed' }), 0);
+    assert.ok(Number(gauge('sahti_db_analyze_seconds_total')) > 0);
     assert.equal(gauge('sahti_jobs_runner_up'), 1);
     assert.ok(gauge('sahti_jobs_queue_depth', { queue: 'notify.deliver', state: 'ready' }) !== undefined);
     assert.equal(gauge('sahti_jobs_dead_letters'), 0);

@@ -34,7 +34,7 @@ export { parseSearch } from './search/parse.ts';
 export type { SearchResult } from './search/run.ts';
 export { SqlParams } from './search/sql-params.ts';
 export type { QueryOptions, SqlClient, SqlExecutor, SqlResult } from './sql.ts';
-export { analyze } from './statistics.ts';
+export { type AnalyzeStats, analyze, analyzeStats } from './statistics.ts';
 export {
   FhirStore,
   type Located,

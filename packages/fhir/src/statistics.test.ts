@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it, mock } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { SqlClient } from './sql.ts';
-import { analyze, noteWrites } from './statistics.ts';
+import { analyze, analyzeStats, noteWrites } from './statistics.ts';
 
 /** A database that counts the ANALYZE scripts it is sent and claims `resources` rows in `resource`. */
 function countingDatabase(
@@ -28,6 +28,11 @@ function countingDatabase(
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('planner statistics during writes', () => {
+  // the clock stands still unless a test moves it: an ANALYZE of the fakes below takes no time,
+  // so the pause after one (a tenth of the time) is what the test makes it
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
+  afterEach(() => mock.timers.reset());
+
   it('samples a young database again every 500 written resources', async () => {
     const db = countingDatabase(() => 300); // half of it is less than 500
     noteWrites(db, 499);
@@ -66,30 +71,45 @@ describe('planner statistics during writes', () => {
   });
 
   it('takes at most a tenth of the time: after an ANALYZE of d, the next waits 9·d, then runs unasked', async () => {
-    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-    try {
-      const db = countingDatabase(
-        () => 300,
-        () => mock.timers.tick(200), // each ANALYZE takes 200 ms
-      );
-      noteWrites(db, 500);
-      await settle();
-      assert.equal(db.analyzed, 1);
-      noteWrites(db, 5_000); // an import: due at once, but within 1.8 s of the last
-      await settle();
-      assert.equal(db.analyzed, 1, 'not back to back');
-      mock.timers.tick(1_799);
-      await settle();
-      assert.equal(db.analyzed, 1);
-      mock.timers.tick(1); // the pause is over: it runs though no write came since
-      await settle();
-      assert.equal(db.analyzed, 2);
-      noteWrites(db, 499);
-      mock.timers.tick(10_000);
-      await settle();
-      assert.equal(db.analyzed, 2, 'not due: nothing waits');
-    } finally {
-      mock.timers.reset();
-    }
+    const db = countingDatabase(
+      () => 300,
+      () => mock.timers.tick(200), // each ANALYZE takes 200 ms
+    );
+    noteWrites(db, 500);
+    await settle();
+    assert.equal(db.analyzed, 1);
+    noteWrites(db, 5_000); // an import: due at once, but within 1.8 s of the last
+    await settle();
+    assert.equal(db.analyzed, 1, 'not back to back');
+    mock.timers.tick(1_799);
+    await settle();
+    assert.equal(db.analyzed, 1);
+    mock.timers.tick(1); // the pause is over: it runs though no write came since
+    await settle();
+    assert.equal(db.analyzed, 2);
+    noteWrites(db, 499);
+    mock.timers.tick(10_000);
+    await settle();
+    assert.equal(db.analyzed, 2, 'not due: nothing waits');
+  });
+
+  it('counts the runs, their time and their failures for /metrics, and a failure reaches no write', async () => {
+    const db = countingDatabase(() => 300);
+    await analyze(db);
+    const refusing = {
+      ...countingDatabase(() => 300),
+      exec: () => Promise.reject(new Error('refused')),
+    };
+    noteWrites(refusing, 500);
+    await settle();
+    await settle();
+    assert.deepEqual(
+      { runs: analyzeStats(db).runs, failures: analyzeStats(db).failures },
+      { runs: 1, failures: 0 },
+    );
+    assert.deepEqual(
+      { runs: analyzeStats(refusing).runs, failures: analyzeStats(refusing).failures },
+      { runs: 1, failures: 1 },
+    );
   });
 });

@@ -32,6 +32,23 @@ interface State {
   lastDuration: number;
   /** A due ANALYZE waiting for the pause to end (it runs then even if no write comes). */
   waiting?: ReturnType<typeof setTimeout>;
+  /** What the operator sees (/metrics): a failed background ANALYZE is otherwise silent. */
+  runs: number;
+  failures: number;
+  seconds: number;
+}
+
+/** The ANALYZEs run on a database by this process (at start and in the background), for /metrics. */
+export interface AnalyzeStats {
+  runs: number;
+  failures: number;
+  /** Wall time spent in them, seconds. */
+  seconds: number;
+}
+
+export function analyzeStats(db: SqlClient): AnalyzeStats {
+  const { runs, failures, seconds } = stateOf(db);
+  return { runs, failures, seconds };
 }
 
 const states = new WeakMap<SqlClient, State>();
@@ -48,7 +65,16 @@ const detached = AsyncLocalStorage.snapshot();
 function stateOf(db: SqlClient): State {
   let state = states.get(db);
   if (!state) {
-    state = { sinceLast: 0, running: false, due: ANALYZE_AT_LEAST_EVERY, lastEnd: 0, lastDuration: 0 };
+    state = {
+      sinceLast: 0,
+      running: false,
+      due: ANALYZE_AT_LEAST_EVERY,
+      lastEnd: 0,
+      lastDuration: 0,
+      runs: 0,
+      failures: 0,
+      seconds: 0,
+    };
     states.set(db, state);
   }
   return state;
@@ -74,7 +100,8 @@ function runIfDue(db: SqlClient): void {
   state.sinceLast = 0;
   state.running = true;
   detached(() => analyze(db))
-    .catch(() => undefined) // statistics are an optimisation: a failure must not reach a request
+    // statistics are an optimisation: a failure must not reach a request (counted for /metrics)
+    .catch(() => undefined)
     .finally(() => {
       state.running = false;
       runIfDue(db); // what was written meanwhile may make the next one due (after the pause)
@@ -108,15 +135,20 @@ const ENGINE_TABLES = [
 export async function analyze(db: SqlClient): Promise<void> {
   const state = stateOf(db);
   const started = Date.now();
-  await db.exec(
-    db.dialect === 'pglite' ? 'ANALYZE' : ENGINE_TABLES.map((table) => `ANALYZE ${table}`).join('; '),
-  );
+  try {
+    await db.exec(
+      db.dialect === 'pglite' ? 'ANALYZE' : ENGINE_TABLES.map((table) => `ANALYZE ${table}`).join('; '),
+    );
+  } catch (err) {
+    state.failures++;
+    throw err;
+  } finally {
+    state.runs++;
+    state.seconds += (Date.now() - started) / 1000;
+  }
   state.lastEnd = Date.now();
   state.lastDuration = state.lastEnd - started;
-  state.due = Math.max(
-    ANALYZE_AT_LEAST_EVERY,
-    Math.round(ANALYZE_FRACTION * (await resourceCount(db))),
-  );
+  state.due = Math.max(ANALYZE_AT_LEAST_EVERY, Math.round(ANALYZE_FRACTION * (await resourceCount(db))));
 }
 
 /** The planner's count of current resources, as the last ANALYZE left it. */

@@ -6,7 +6,7 @@
  * Labels hold only closed sets (methods, route patterns, statuses, job names, channels): never ids,
  * query strings or anything about a person. docs/operations.md lists every metric.
  */
-import { outcome, type SqlClient } from '@sahti/fhir';
+import { analyzeStats, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditLogStats } from '../audit/index.ts';
@@ -183,6 +183,29 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
           for (const channel of CHANNELS) this.set({ status, channel }, 0);
         for (const row of rows) this.set({ status: row.status, channel: row.channel }, row.count);
       });
+    },
+  });
+
+  // ---- planner statistics ------------------------------------------------------------------
+  new Counter({
+    name: 'sahti_db_analyze_total',
+    help: 'ANALYZEs run by this process (at start and in the background as data grow), by outcome: alert on failed',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = analyzeStats(deps.db);
+      this.inc({ outcome: 'ok' }, stats.runs - stats.failures);
+      this.inc({ outcome: 'failed' }, stats.failures);
+    },
+  });
+  new Counter({
+    name: 'sahti_db_analyze_seconds_total',
+    help: 'Wall time of those ANALYZEs (on the embedded database, time its one connection was held)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(analyzeStats(deps.db).seconds);
     },
   });
 
