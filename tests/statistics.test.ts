@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
+import { analyzeStats, FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
 
@@ -63,5 +63,22 @@ describe('planner statistics as a new database fills', () => {
     // PostgreSQL's autovacuum keeps the server's tables; the embedded database has none
     if (db.dialect === 'pglite')
       assert.equal(await plannerRows('care_relation'), 600, "the server's tables on the embedded database");
+  });
+
+  it('updates count towards the next ANALYZE too (an update-heavy database is sampled as it changes)', async () => {
+    const store = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4', events: true });
+    const patient = await store.create({ resourceType: 'Patient', name: [{ family: 'Mise-a-jour' }] });
+    const before = analyzeStats(db).runs;
+    for (let i = 0; i < 600; i++)
+      await store.update('Patient', patient.resource.id as string, {
+        ...patient.resource,
+        name: [{ family: `Mise-a-jour-${i}` }],
+      });
+    // the pause after the last ANALYZE (nine times its length) may delay it a few seconds
+    const deadline = Date.now() + 30_000;
+    while (analyzeStats(db).runs === before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(analyzeStats(db).runs > before, 'an ANALYZE after 600 updates');
+    assert.equal(analyzeStats(db).failures, 0);
   });
 });

@@ -80,6 +80,7 @@ function stateOf(db: SqlClient): State {
   return state;
 }
 
+/** Counts resources written (created, updated or deleted, as PostgreSQL's own count of changes does). */
 export function noteWrites(db: SqlClient, resources: number): void {
   stateOf(db).sinceLast += resources;
   runIfDue(db);

@@ -515,6 +515,7 @@ export class FhirStore {
     );
     await writeVersions(tx, versions, replaced.size > 0 ? replaced : NOTHING_REPLACED, this);
     await effect?.(tx);
+    noteWrites(this.db, versions.length);
     return items.map(({ current }, i) => ({
       resource: versions[i].resource as Resource,
       status: current && !current.deleted ? 200 : 201,
@@ -658,6 +659,7 @@ export class FhirStore {
       this,
     );
     await effect?.(tx);
+    noteWrites(this.db, 1);
     return { patients: current.patients };
   }
 
