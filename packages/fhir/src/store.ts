@@ -352,16 +352,31 @@ export class FhirStore {
 
   async read(type: string, id: string): Promise<Resource> {
     checkTypeAndId(type, id);
-    const row = (
+    const row = await this.currentRow(type, id);
+    if (!row) return notFound(`${type}/${id} does not exist`);
+    if (row.deleted) return fail(410, 'deleted', `${type}/${id} has been deleted`);
+    return JSON.parse(row.content as string) as Resource;
+  }
+
+  /**
+   * The current version, or undefined when there is none: never created, deleted, or a type or id
+   * that cannot exist. For a service's own look-ups where absence is an answer; a failure of the
+   * database is thrown, never taken for absence (a swallowed error would read as "not there").
+   */
+  async readIfPresent(type: string, id: string): Promise<Resource | undefined> {
+    if (!isResourceType(type) || !ID_PATTERN.test(id)) return undefined;
+    const row = await this.currentRow(type, id);
+    return row && !row.deleted ? (JSON.parse(row.content as string) as Resource) : undefined;
+  }
+
+  private async currentRow(type: string, id: string) {
+    return (
       await this.reader.query<{ content: string | null; deleted: boolean }>(
         'SELECT content::text AS content, deleted FROM resource WHERE resource_type = $1::text AND id = $2::text',
         [type, id],
         { prepared: true },
       )
     ).rows[0];
-    if (!row) return notFound(`${type}/${id} does not exist`);
-    if (row.deleted) return fail(410, 'deleted', `${type}/${id} has been deleted`);
-    return JSON.parse(row.content as string) as Resource;
   }
 
   async vread(type: string, id: string, versionId: string): Promise<Resource> {

@@ -57,7 +57,7 @@ export async function recordOf(
   patientId: string | undefined,
 ): Promise<Patient | undefined> {
   if (!patientId) return undefined;
-  return (await store.read('Patient', patientId).catch(() => undefined)) as Patient | undefined;
+  return (await store.readIfPresent('Patient', patientId)) as Patient | undefined;
 }
 
 /** The language the person is written to in: the patient's preferred one, else the caller's, else French. */

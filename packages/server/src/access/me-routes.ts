@@ -212,7 +212,7 @@ export function registerMeRoutes(app: FastifyInstance, deps: AccessRouteDeps): v
       if (!self) return reply.send({ actingFor: [], actedForBy: [] });
       const { actingFor, actedForBy } = await delegationsOf(deps.store.db, self);
       const describe = async (ref: string) => {
-        const p = (await deps.store.read('Patient', ref.replace('Patient/', '')).catch(() => undefined)) as
+        const p = (await deps.store.readIfPresent('Patient', ref.replace('Patient/', ''))) as
           | Patient
           | undefined;
         return {

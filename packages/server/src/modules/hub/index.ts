@@ -37,7 +37,7 @@ export const hubModule: SahtiModule = {
       | undefined;
     if (!account?.fhirUser?.startsWith('Practitioner/')) return 0;
     const id = `hub-${account.fhirUser.slice(13)}-cardiology`.slice(0, 64);
-    if (await ctx.store.read('PractitionerRole', id).catch(() => undefined)) return 0;
+    if (await ctx.store.readIfPresent('PractitionerRole', id)) return 0;
     await ctx.store.update('PractitionerRole', id, {
       resourceType: 'PractitionerRole',
       id,
@@ -51,7 +51,7 @@ export const hubModule: SahtiModule = {
 
 /** The hub and one Organization per specialty (the owners of requests), written when missing. */
 async function publishSpecialties(ctx: ModuleContext): Promise<void> {
-  if (await ctx.store.read('Organization', 'hub').catch(() => undefined)) return;
+  if (await ctx.store.readIfPresent('Organization', 'hub')) return;
   const entries = [
     {
       resourceType: 'Organization',

@@ -301,7 +301,7 @@ export function registerHubRoutes(ctx: ModuleContext, levels: ServiceLevels) {
     // about the Task's patient when closing it, never whatever else a Task's output may name
     const answers = [];
     for (const { task_id, answered_by } of rows.rows) {
-      const task = (await ctx.store.read('Task', task_id).catch(() => undefined)) as Task | undefined;
+      const task = (await ctx.store.readIfPresent('Task', task_id)) as Task | undefined;
       if (!task) continue;
       const byHub =
         !!answered_by &&
@@ -314,7 +314,7 @@ export function registerHubRoutes(ctx: ModuleContext, levels: ServiceLevels) {
       for (const ref of refs) {
         const [type, id] = ref.split('/');
         if (!ANSWER_TYPES.has(type)) continue;
-        const r = await ctx.store.read(type, id).catch(() => undefined);
+        const r = await ctx.store.readIfPresent(type, id);
         if (r && isAnswerFor(r as AnswerResource, task, answered_by as string)) outputs.push(r);
       }
       answers.push({ task, outputs });

@@ -158,9 +158,10 @@ export class DraftSigner {
     });
     for (const input of auditInputsForFhir(principal, seen)) this.ctx.audit.record(input);
     if (seen.status !== 200) refuse(404, 'not-found', `Patient/${patientId} is not known`);
-    const doctor = (await this.ctx.store
-      .read('Practitioner', practitioner.slice('Practitioner/'.length))
-      .catch(() => undefined)) as Practitioner | undefined;
+    const doctor = (await this.ctx.store.readIfPresent(
+      'Practitioner',
+      practitioner.slice('Practitioner/'.length),
+    )) as Practitioner | undefined;
     const patientName = nameOf(seen.body as Patient);
     const doctorName = nameOf(doctor) || principal.display;
     // what is signed is what the patient and the pharmacist read: names as on a prescription written online

@@ -173,9 +173,10 @@ export class PrescriptionService {
     if (!(await this.mayRead(principal, patientId)))
       refuse(404, 'not-found', `Patient/${patientId} is not known`);
     const patient = (await this.ctx.store.read('Patient', patientId)) as Patient;
-    const doctor = (await this.ctx.store
-      .read('Practitioner', practitioner!.slice('Practitioner/'.length))
-      .catch(() => undefined)) as Practitioner | undefined;
+    const doctor = (await this.ctx.store.readIfPresent(
+      'Practitioner',
+      practitioner!.slice('Practitioner/'.length),
+    )) as Practitioner | undefined;
     const id = randomUUID();
     const now = new Date().toISOString();
     const items = b.items as PrescriptionItemInput[];
@@ -286,13 +287,13 @@ export class PrescriptionService {
   ): Promise<{ intact: boolean; requests: MedicationRequest[]; signed?: SignedForm }> {
     const requests: MedicationRequest[] = [];
     for (const id of row.request_ids) {
-      const r = (await this.ctx.store.read('MedicationRequest', id).catch(() => undefined)) as
+      const r = (await this.ctx.store.readIfPresent('MedicationRequest', id)) as
         | MedicationRequest
         | undefined;
       if (!r) return { intact: false, requests };
       requests.push(r);
     }
-    const provenance = (await this.ctx.store.read('Provenance', row.provenance_id).catch(() => undefined)) as
+    const provenance = (await this.ctx.store.readIfPresent('Provenance', row.provenance_id)) as
       | Provenance
       | undefined;
     const signature = provenance?.signature?.find((s) => s.sigFormat === 'application/jose');
@@ -357,11 +358,9 @@ export class PrescriptionService {
             ? 'expired'
             : 'valid';
     const first = requests[0];
-    const patient = (await this.ctx.store.read('Patient', row.patient_id).catch(() => undefined)) as
-      | Patient
-      | undefined;
+    const patient = (await this.ctx.store.readIfPresent('Patient', row.patient_id)) as Patient | undefined;
     const prescriberId = row.prescriber.slice('Practitioner/'.length);
-    const prescriber = (await this.ctx.store.read('Practitioner', prescriberId).catch(() => undefined)) as
+    const prescriber = (await this.ctx.store.readIfPresent('Practitioner', prescriberId)) as
       | Practitioner
       | undefined;
     const by = typeof row.dispensed_by === 'string' ? JSON.parse(row.dispensed_by) : row.dispensed_by;
@@ -608,7 +607,7 @@ export class PrescriptionService {
   async summary(principal: Principal, row: Row) {
     const requests: MedicationRequest[] = [];
     for (const id of row.request_ids) {
-      const r = (await this.ctx.store.read('MedicationRequest', id).catch(() => undefined)) as
+      const r = (await this.ctx.store.readIfPresent('MedicationRequest', id)) as
         | MedicationRequest
         | undefined;
       if (r) requests.push(r);
@@ -639,12 +638,11 @@ export class PrescriptionService {
       row && (principal.fhirUser === `Patient/${row.patient_id}` || principal.fhirUser === row.prescriber);
     if (!row || !holder) return refuse(404, 'not-found', 'No such prescription');
     const { requests } = await this.check(row);
-    const patient = (await this.ctx.store.read('Patient', row.patient_id).catch(() => undefined)) as
-      | Patient
-      | undefined;
-    const prescriber = (await this.ctx.store
-      .read('Practitioner', row.prescriber.slice('Practitioner/'.length))
-      .catch(() => undefined)) as Practitioner | undefined;
+    const patient = (await this.ctx.store.readIfPresent('Patient', row.patient_id)) as Patient | undefined;
+    const prescriber = (await this.ctx.store.readIfPresent(
+      'Practitioner',
+      row.prescriber.slice('Practitioner/'.length),
+    )) as Practitioner | undefined;
     this.ctx.audit.record({
       principal,
       interaction: 'read',

@@ -94,9 +94,10 @@ export class RecordsService {
     const caller = new CallerFhir(this.ctx, principal);
     // a patient outside the clinician's care answers as an unknown one
     await caller.read<Patient>('Patient', patientIdOf(input.patient));
-    const practitioner = (await this.ctx.store
-      .read('Practitioner', me!.slice('Practitioner/'.length))
-      .catch(() => undefined)) as Practitioner | undefined;
+    const practitioner = (await this.ctx.store.readIfPresent(
+      'Practitioner',
+      me!.slice('Practitioner/'.length),
+    )) as Practitioner | undefined;
     const display = practitioner?.name?.[0]?.text ?? principal.display;
     const res = await caller.run('POST', '/', [], visitBundle(input, { reference: me!, display }));
     if (res.status !== 200) throw new FhirError(res.status, res.body as never);

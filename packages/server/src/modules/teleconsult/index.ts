@@ -31,7 +31,7 @@ export const teleconsultModule: SahtiModule = {
       if (event.resourceType !== 'Appointment' && event.resourceType !== 'Encounter') return;
       if (!calls.anyLobbyOpen) return; // nobody to tell: no read for each booking
       void (async () => {
-        const resource = (await ctx.store.read(event.resourceType, event.id).catch(() => undefined)) as
+        const resource = (await ctx.store.readIfPresent(event.resourceType, event.id)) as
           | (Appointment & { appointment?: { reference?: string }[] })
           | undefined;
         let practitioners: string[] = [];
@@ -67,7 +67,7 @@ export const teleconsultModule: SahtiModule = {
 /** The consent and satisfaction Questionnaires, written when missing or of an older version. */
 async function publishQuestionnaires(ctx: ModuleContext): Promise<void> {
   for (const q of [consentQuestionnaire, satisfactionQuestionnaire]) {
-    const current = (await ctx.store.read('Questionnaire', q.id as string).catch(() => undefined)) as
+    const current = (await ctx.store.readIfPresent('Questionnaire', q.id as string)) as
       | Questionnaire
       | undefined;
     if (current && current.version === q.version && current.item?.length === q.item?.length) continue;

@@ -78,7 +78,7 @@ export class TeleconsultService {
   async party(principal: Principal | undefined, appointmentId: string): Promise<Party> {
     if (!principal) refuse(401, 'login', 'Sign in first');
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(appointmentId)) refuse(404, 'not-found', 'No such consultation');
-    const appointment = await this.ctx.store.read('Appointment', appointmentId).catch(() => undefined);
+    const appointment = await this.ctx.store.readIfPresent('Appointment', appointmentId);
     const consultation = appointment && consultationOf(appointment as Appointment);
     const side = consultation && sideOf(principal, consultation);
     if (!consultation || !side || !principal?.fhirUser)
@@ -180,7 +180,7 @@ export class TeleconsultService {
     const names = new Map<string, string>();
     for (const ref of refs) {
       const [type, id] = ref.split('/');
-      const r = (await this.ctx.store.read(type, id).catch(() => undefined)) as
+      const r = (await this.ctx.store.readIfPresent(type, id)) as
         | { name?: { text?: string; given?: string[]; family?: string; prefix?: string[] }[] }
         | undefined;
       const n = r?.name?.[0];
@@ -439,7 +439,7 @@ export class TeleconsultService {
   }
 
   async download(principal: Principal, party: Party, documentId: string) {
-    const doc = (await this.ctx.store.read('DocumentReference', documentId).catch(() => undefined)) as
+    const doc = (await this.ctx.store.readIfPresent('DocumentReference', documentId)) as
       | DocumentReference
       | undefined;
     const attachment = doc?.content[0]?.attachment;

@@ -49,9 +49,7 @@ export async function seedUnitsDemo(
   const names = demoUnitNames(
     planning.data.geography.provinces.find((p) => p.code === DEMO_PROVINCE)?.nameAr,
   );
-  const seeded = (await ctx.store.read('Organization', DEMO_UNIT_ID).catch(() => undefined)) as
-    | Organization
-    | undefined;
+  const seeded = (await ctx.store.readIfPresent('Organization', DEMO_UNIT_ID)) as Organization | undefined;
   // a demo seeded before the unit's names were translated gets them; otherwise nothing to do
   if (seeded) return nameElement(seeded) ? 0 : await translateSeededUnit(ctx, seeded, names.translations);
   const communes = planning.data.geography.communes.filter(

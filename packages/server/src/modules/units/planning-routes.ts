@@ -97,9 +97,7 @@ export function registerPlanningRoutes(
   app.delete<{ Params: { id: string } }>('/api/units/facility-edits/:id', async (req, reply) => {
     const principal = await who(ctx, req);
     requireRole(principal, ['administrator'], 'correct the facility list');
-    const current = (await ctx.store.read('Location', req.params.id).catch(() => undefined)) as
-      | Location
-      | undefined;
+    const current = (await ctx.store.readIfPresent('Location', req.params.id)) as Location | undefined;
     if (!current || !editOf(current)) throw notFound('No such facility edit');
     const res = await asCaller(ctx, principal, { method: 'DELETE', path: `/Location/${req.params.id}` });
     if (res.status >= 300) return send(reply, res.status, res.body);

@@ -67,7 +67,7 @@ export const isUnit = (o: Organization | undefined): o is Organization =>
   );
 
 export async function readUnit(store: FhirStore, id: string): Promise<Organization> {
-  const org = (await store.read('Organization', id).catch(() => undefined)) as Organization | undefined;
+  const org = (await store.readIfPresent('Organization', id)) as Organization | undefined;
   if (!isUnit(org)) throw notFound('No such mobile unit');
   return org as Organization;
 }
@@ -111,9 +111,7 @@ export async function unitsOf(db: SqlExecutor, store: FhirStore, principal: Prin
   const refs = (await actorReferences(db, principal.fhirUser)).filter((r) => r.startsWith('Organization/'));
   const units: string[] = [];
   for (const ref of refs) {
-    const org = (await store.read('Organization', ref.slice(13)).catch(() => undefined)) as
-      | Organization
-      | undefined;
+    const org = (await store.readIfPresent('Organization', ref.slice(13))) as Organization | undefined;
     if (isUnit(org)) units.push(org?.id as string);
   }
   return units;

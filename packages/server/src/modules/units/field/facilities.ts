@@ -22,9 +22,7 @@ export async function referralFacilities(
   unitId: string,
   limit = 30,
 ): Promise<ReferralFacility[]> {
-  const base = (await store.read('Location', `base-${unitId}`.slice(0, 64)).catch(() => undefined)) as
-    | Location
-    | undefined;
+  const base = (await store.readIfPresent('Location', `base-${unitId}`.slice(0, 64))) as Location | undefined;
   const commune = base?.identifier?.find((i) => i.system === COMMUNE_SYSTEM)?.value;
   const { geography } = loadPlanningReference();
   const regionCode = geography.communes.find((c) => c.code === commune)?.regionCode;

@@ -193,9 +193,9 @@ async function checkReferences(ctx: ModuleContext, principal: Principal, bundle:
       );
   }
   for (const ref of referralTargets(bundle)) {
-    const org = (await ctx.store
-      .read('Organization', ref.slice('Organization/'.length))
-      .catch(() => undefined)) as Organization | undefined;
+    const org = (await ctx.store.readIfPresent('Organization', ref.slice('Organization/'.length))) as
+      | Organization
+      | undefined;
     if (!org || org.active === false || isUnit(org))
       throw invalid([
         {

@@ -52,14 +52,10 @@ export async function sendVisitNotices(db: SqlClient, store: FhirStore, now = ne
     if (!first) continue;
     const stop = schedule.actor?.find((a) => a.reference?.startsWith('Location/'))?.reference;
     if (!stop) continue;
-    const location = (await store.read('Location', stop.slice(9)).catch(() => undefined)) as
-      | (Location & Named)
-      | undefined;
+    const location = (await store.readIfPresent('Location', stop.slice(9))) as (Location & Named) | undefined;
     const unitRef = location?.managingOrganization?.reference;
     const unit = unitRef?.startsWith('Organization/')
-      ? ((await store.read('Organization', unitRef.slice(13)).catch(() => undefined)) as
-          | (Organization & Named)
-          | undefined)
+      ? ((await store.readIfPresent('Organization', unitRef.slice(13))) as (Organization & Named) | undefined)
       : undefined;
     const named = names(unit, location?.managingOrganization?.display ?? '', location);
     const since = addDays(tomorrow, -365);
