@@ -7,21 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { analyzeStats, FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
-import { openDatabase } from '../packages/server/src/db/index.ts';
-import { freshPostgresDatabase, testBackend } from './support/server.ts';
+import { newEngineDatabase } from './support/engine-database.ts';
 
 const CNIE = 'https://sahti.ma/fhir/NamingSystem/cnie';
 let db: SqlClient;
-let drop: (() => Promise<void>) | undefined;
+let close: (() => Promise<void>) | undefined;
 before(async () => {
-  const fresh = testBackend() === 'postgres' ? await freshPostgresDatabase() : undefined;
-  drop = fresh?.drop;
-  db = await openDatabase({ databaseUrl: fresh?.url });
+  ({ db, close } = await newEngineDatabase());
 });
-after(async () => {
-  await db?.close();
-  await drop?.();
-});
+after(() => close?.());
 
 const plannerRows = async (table: string): Promise<number> =>
   Number(

@@ -6,20 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
-import { openDatabase } from '../packages/server/src/db/index.ts';
-import { freshPostgresDatabase, testBackend } from './support/server.ts';
+import { newEngineDatabase } from './support/engine-database.ts';
 
 let db: SqlClient;
-let drop: (() => Promise<void>) | undefined;
+let close: (() => Promise<void>) | undefined;
 before(async () => {
-  const fresh = testBackend() === 'postgres' ? await freshPostgresDatabase() : undefined;
-  drop = fresh?.drop;
-  db = await openDatabase({ databaseUrl: fresh?.url });
+  ({ db, close } = await newEngineDatabase());
 });
-after(async () => {
-  await db?.close();
-  await drop?.();
-});
+after(() => close?.());
 
 const BASE = 'http://localhost/fhir/R4';
 
