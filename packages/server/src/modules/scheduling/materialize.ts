@@ -102,9 +102,10 @@ const refused = (res: Pick<FhirResponse, 'status' | 'body'>) =>
  * how many creations and deletions did not happen. A bundle is all or nothing, and each entry has a
  * precondition: a creation that the slot does not exist yet (If-None-Match *), a deletion that it is
  * still the free version read (If-Match). When one fails (412: another derivation of the same
- * schedule created the slot, or a booking or a hold wrote it, between `plan` and here) the bundle is
- * written again as a batch, where each entry is judged alone: that slot is left as it is, the rest
- * are written. The race is rare, so the usual run stays one statement per bundle.
+ * schedule created the slot, or a booking or a hold wrote it, between `plan` and here; 409: that
+ * other derivation was still writing it — its insert not yet committed, ours hit the unique key)
+ * the bundle is written again as a batch, where each entry is judged alone: that slot is left as it
+ * is, the rest are written. The race is rare, so the usual run stays one statement per bundle.
  */
 async function write(
   fhir: FhirRestHandler,
@@ -116,12 +117,12 @@ async function write(
     const chunk = entries.slice(i, i + BUNDLE);
     const res = await post(fhir, 'transaction', chunk);
     if (res.status === 200) continue;
-    if (res.status !== 412) throw refused(res);
+    if (res.status !== 412 && res.status !== 409) throw refused(res);
     const each = await post(fhir, 'batch', chunk);
     if (each.status !== 200) throw refused(each);
     ((each.body as Bundle).entry ?? []).forEach((e, k) => {
       const status = e.response?.status ?? '';
-      if (status.startsWith('412')) {
+      if (status.startsWith('412') || status.startsWith('409')) {
         if (chunk[k].request?.method === 'DELETE') kept++;
         else existed++;
       } else if (!status.startsWith('2'))
