@@ -13,8 +13,8 @@ import {
   REMINDER_JOB,
   sendReminder,
 } from '../packages/server/src/modules/scheduling/booking.ts';
-import { materializeSchedule } from '../packages/server/src/modules/scheduling/materialize.ts';
-import { templateExtension } from '../packages/server/src/modules/scheduling/template.ts';
+import { materializeSchedule, slotId } from '../packages/server/src/modules/scheduling/materialize.ts';
+import { deriveSlots, templateExtension } from '../packages/server/src/modules/scheduling/template.ts';
 import { modeConcept, specialtyConcept } from '../packages/server/src/modules/scheduling/terms.ts';
 import { type Person, signIn } from './support/people.ts';
 import { EVERY_DAY, putResource } from './support/schedule-world.ts';
@@ -766,6 +766,36 @@ describe('a template change racing bookings of the slots it removes', () => {
     }
     assert.ok(booked.length > 0);
     await assertKept(booked);
+  });
+
+  it('a derivation meeting a slot another is still writing (uncommitted) takes it as existing', async (t) => {
+    // two connections are needed for the race: the embedded database has one
+    if (server.backend !== 'postgres') return t.skip('PostgreSQL only');
+    const { handler, db, store } = server.platform;
+    const schedule = (await put({ ...everyDaySchedule, id: 'sch-race' })) as Schedule;
+    const [first] = deriveSlots(everyDay, new Date(), new Date(Date.now() + 3 * 86_400_000));
+    const id = slotId('sch-race', first.start);
+    let derivation: Promise<[number, number]> | undefined;
+    // as the demo seed and the scheduling job did at a start: another derivation has inserted this
+    // slot and not committed yet; ours, having read it missing, waits on the row, then meets the
+    // unique key (409 from the engine: it used to end the derivation, and the demo server's start)
+    await db.transaction(async (tx) => {
+      await store.modifyWithin(tx, 'Slot', id, () => ({
+        resourceType: 'Slot',
+        id,
+        schedule: { reference: 'Schedule/sch-race' },
+        status: 'free',
+        start: first.start.toISOString(),
+        end: first.end.toISOString(),
+      }));
+      derivation = materializeSchedule(handler, db, schedule, 3);
+      await sleep(500);
+    });
+    const [created] = await (derivation as Promise<[number, number]>);
+    assert.ok(created > 0, 'the other slots written');
+    assert.deepEqual(await materializeSchedule(handler, db, schedule, 3), [0, 0], 'nothing left to write');
+    const read = await fhirFetch(server.fhirBase, `/Slot/${id}`);
+    assert.equal(read.body.meta.versionId, '1', 'the slot written once, by the other');
   });
 });
 
