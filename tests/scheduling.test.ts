@@ -637,16 +637,29 @@ describe('after booking', () => {
     });
     const owner = await signIn(server, ['doctor'], 'Practitioner/pr-l');
     const url = `/api/scheduling/schedules/${id}/template`;
+    // every derivation from now on reaches at least this far (the default horizon, 28 days)
+    const reached = new Date(Date.now() + 28 * 86_400_000).toISOString();
     const res = await owner.call(url, { method: 'PUT', body: everyDay });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(res.body.created > 0);
     const slots = await fhirFetch(server.fhirBase, `/Slot?schedule=Schedule/${id}&_count=5`);
     assert.equal(slots.body.entry.length, 5);
     for (const e of slots.body.entry) assert.ok(e.resource.id.length <= 64);
-    // derived again, the slots have the same ids: nothing is written twice
+    // derived again, the slots have the same ids: nothing is written twice. The horizon moved on
+    // meanwhile, so a slot may have come into reach at its end — that one only is new.
+    const count = async (filter = '') =>
+      (await fhirFetch(server.fhirBase, `/Slot?schedule=Schedule/${id}&_summary=count${filter}`)).body.total;
+    const [all, within] = [await count(), await count(`&start=lt${reached}`)];
     const again = await owner.call(url, { method: 'PUT', body: everyDay });
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    assert.deepEqual([again.body.created, again.body.removed], [0, 0]);
+    assert.equal(again.body.removed, 0);
+    assert.equal(await count(`&start=lt${reached}`), within);
+    assert.equal(await count(), all + again.body.created);
+    const first = slots.body.entry[0].resource;
+    assert.equal(
+      (await fhirFetch(server.fhirBase, `/Slot/${first.id}`)).body.meta.versionId,
+      first.meta.versionId,
+    );
   });
 });
 
@@ -696,7 +709,9 @@ describe('a template change racing bookings of the slots it removes', () => {
 
   it('a slot booked after the derivation read it free, before it deleted it, is kept with its appointment; the others go', async () => {
     const { handler, db } = server.platform;
-    await materializeSchedule(handler, db, everyDaySchedule, 3);
+    // one clock for every derivation here: a horizon that moved on would bring a slot in at its end
+    const now = new Date();
+    await materializeSchedule(handler, db, everyDaySchedule, 3, now);
     const [slot, ...others] = await evenings();
     assert.ok(others.length > 3);
     // the derivation's first write waits for a booking, committed, of a slot it has read free
@@ -706,7 +721,7 @@ describe('a template change racing bookings of the slots it removes', () => {
       booking ??= await book(amina, slot);
       return handler.handle(req);
     };
-    const [, removed] = await materializeSchedule(racing, db, changed, 3);
+    const [, removed] = await materializeSchedule(racing, db, changed, 3, now);
     assert.equal(booking?.status, 201, JSON.stringify(booking?.body));
     await assertKept([slot]);
     // the other slots the template no longer gives are removed all the same, and counted
@@ -715,7 +730,7 @@ describe('a template change racing bookings of the slots it removes', () => {
     assert.deepEqual(await evenings(), []);
     assert.ok(removed >= others.length);
     // the next run keeps the booked slot too, and has nothing left to remove
-    assert.deepEqual(await materializeSchedule(handler, db, changed, 3), [0, 0]);
+    assert.deepEqual(await materializeSchedule(handler, db, changed, 3, now), [0, 0]);
     await assertKept([slot]);
   });
 
@@ -773,7 +788,8 @@ describe('a template change racing bookings of the slots it removes', () => {
     if (server.backend !== 'postgres') return t.skip('PostgreSQL only');
     const { handler, db, store } = server.platform;
     const schedule = (await put({ ...everyDaySchedule, id: 'sch-race' })) as Schedule;
-    const [first] = deriveSlots(everyDay, new Date(), new Date(Date.now() + 3 * 86_400_000));
+    const now = new Date();
+    const [first] = deriveSlots(everyDay, now, new Date(now.getTime() + 3 * 86_400_000));
     const id = slotId('sch-race', first.start);
     let derivation: Promise<[number, number]> | undefined;
     // as the demo seed and the scheduling job did at a start: another derivation has inserted this
@@ -788,12 +804,16 @@ describe('a template change racing bookings of the slots it removes', () => {
         start: first.start.toISOString(),
         end: first.end.toISOString(),
       }));
-      derivation = materializeSchedule(handler, db, schedule, 3);
+      derivation = materializeSchedule(handler, db, schedule, 3, now);
       await sleep(500);
     });
     const [created] = await (derivation as Promise<[number, number]>);
     assert.ok(created > 0, 'the other slots written');
-    assert.deepEqual(await materializeSchedule(handler, db, schedule, 3), [0, 0], 'nothing left to write');
+    assert.deepEqual(
+      await materializeSchedule(handler, db, schedule, 3, now),
+      [0, 0],
+      'nothing left to write',
+    );
     const read = await fhirFetch(server.fhirBase, `/Slot/${id}`);
     assert.equal(read.body.meta.versionId, '1', 'the slot written once, by the other');
   });
