@@ -11,7 +11,9 @@
  * 4. the practitioner opens the agenda and sees the booking with the patient's name, and the
  *    weekly-template editor shows the server's refusal next to the field;
  * 5. the patient joins a waiting list; a time given back is held for them (not even who gave it
- *    back can take it again), shown in "my appointments", and booked from there.
+ *    back can take it again), shown in "my appointments", and booked from there;
+ * 6. a week with no free time left (the practitioner on leave to its end) offers the first free
+ *    time, whose link opens next week.
  *
  * Every screen passes axe-core with no serious or critical violation; screenshots under
  * test-results/screenshots/<backend>/.
@@ -32,6 +34,7 @@ import { ar as agendaAr } from '../../packages/web/src/agenda/i18n/ar.ts';
 import { fr as agendaFr } from '../../packages/web/src/agenda/i18n/fr.ts';
 import { ar as bookingAr } from '../../packages/web/src/booking/i18n/ar.ts';
 import { fr as bookingFr } from '../../packages/web/src/booking/i18n/fr.ts';
+import { addDays, formatDay, mondayOf } from '../../packages/web/src/booking/time.ts';
 import { signIn } from '../support/people.ts';
 import { fhirFetch, type TestServer } from '../support/server.ts';
 import {
@@ -518,6 +521,51 @@ describe('booking in the browser', () => {
     );
     assert.equal((await fhirFetch(server.fhirBase, `/Slot/${slot}`)).body.status, 'busy');
     await check(page, 'waitlist-booked-fr');
+  });
+
+  it('a week with no free time left offers the first free time; the link opens its week', async () => {
+    // a practitioner on leave from today to the end of this week (Sunday): next week is the first
+    // with free time, whatever the day the test runs
+    const today = moroccoDate(new Date());
+    const monday = mondayOf(today);
+    const nextMonday = addDays(monday, 7);
+    await put({
+      resourceType: 'Practitioner',
+      id: 'pr-leave',
+      active: true,
+      name: [{ text: 'Dr Salma Idrissi', prefix: ['Dr'], given: ['Salma'], family: 'Idrissi' }],
+    });
+    const schedule = await put({
+      resourceType: 'Schedule',
+      id: 'sch-leave',
+      active: true,
+      serviceType: [modeConcept('in-person')],
+      specialty: [specialtyConcept('cardiology')],
+      actor: [{ reference: 'Practitioner/pr-leave' }, { reference: 'Location/loc-casa' }],
+      extension: [
+        templateExtension({
+          ...everyDay('09:00', '10:00', 60),
+          exceptions: [{ from: today, to: addDays(monday, 6), kind: 'closed', label: 'Congés' }],
+        }),
+      ],
+    });
+    await materializeSchedule(server.platform.handler, server.platform.db, schedule as Schedule, 14);
+
+    const page = await open({}, 'visitor-first-free');
+    await page.goto(`${base}/find/sch-leave?week=${monday}`);
+    await page.getByText(bookingFr.practitioner.noTimeWeek).waitFor();
+    const link = page.getByRole('link', { name: /^Premier horaire libre : / });
+    assert.equal(
+      (await link.textContent())?.trim(),
+      `Premier horaire libre : ${formatDay('fr', nextMonday)} à 09:00`,
+    );
+    await check(page, 'booking-first-free-fr');
+    await link.click();
+    await page.waitForURL((url) => url.searchParams.get('week') === nextMonday);
+    const first = page.locator('a.time').first();
+    await first.waitFor();
+    assert.match((await first.getAttribute('aria-label')) ?? '', /^Réserver .+ à 09:00$/);
+    assert.equal(await page.getByText(bookingFr.practitioner.noTimeWeek).count(), 0);
   });
 
   it('has no serious or critical accessibility violation, and no page error', () => {
