@@ -174,8 +174,12 @@ export class FhirStore {
   }
 
   /** Unique identifiers of these resources, checked in the writing transaction. */
-  checkUniqueIdentifiers(tx: SqlExecutor, resources: Resource[]): Promise<void> {
-    return assertUniqueIdentifiers(tx, resources, this.uniqueIdentifiers);
+  checkUniqueIdentifiers(
+    tx: SqlExecutor,
+    resources: Resource[],
+    replaced?: ReadonlyMap<string, Resource | undefined>,
+  ): Promise<void> {
+    return assertUniqueIdentifiers(tx, resources, this.uniqueIdentifiers, replaced);
   }
 
   /** Adds a write hook for every view of this store. */
@@ -508,6 +512,7 @@ export class FhirStore {
     const replaced = new Map<string, CurrentVersion>();
     const changes: WriteChange[] = [];
     const versions: NewVersion[] = [];
+    const previousVersions = new Map<string, Resource>();
     for (const { resource, current } of items) {
       const { resourceType: type, id } = resource as Resource & { id: string };
       const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, now, method);
@@ -520,6 +525,7 @@ export class FhirStore {
         );
       await this.access.guard?.(tx, version.resource, previous);
       if (current) replaced.set(`${type}/${id}`, current);
+      if (previous) previousVersions.set(`${type}/${id}`, previous);
       changes.push({ resourceType: type, id, next: version.resource as Resource, previous });
       versions.push(version);
     }
@@ -527,6 +533,7 @@ export class FhirStore {
     await this.checkUniqueIdentifiers(
       tx,
       versions.map((v) => v.resource as Resource),
+      previousVersions,
     );
     await writeVersions(tx, versions, replaced.size > 0 ? replaced : NOTHING_REPLACED, this);
     await effect?.(tx);

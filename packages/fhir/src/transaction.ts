@@ -208,6 +208,7 @@ export async function runTransaction(
     await store.checkUniqueIdentifiers(
       tx,
       versions.flatMap((v) => (v.resource ? [v.resource] : [])),
+      previous,
     );
     await writeVersions(tx, versions, current, store);
     await effect?.(tx);

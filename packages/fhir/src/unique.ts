@@ -45,35 +45,45 @@ export function carriesUniqueIdentifier(resources: Resource[], unique: readonly 
   return unique.length > 0 && claimsOf(resources, unique).length > 0;
 }
 
+const keyOf = (c: { type: string; system: string; value: string }) => `${c.type}|${c.system}|${c.value}`;
+
 /**
  * Checks inside the writing transaction, set-based (a bundle of thousands of patients is two
  * statements); throws 409 on a value already held by another live resource.
+ *
+ * `replaced` are the stored, live versions these resources replace, by `Type/id`, their rows locked
+ * by the caller. A value such a version claims already is held by the resource: no other write can
+ * have taken it since (it would have met this resource's index row), so keeping it is not asked of
+ * the database again — an update that keeps its CNIE takes no lock and reads no index. Values are
+ * still compared within the write, so that two resources of one bundle never end up with one value.
  */
 export async function assertUniqueIdentifiers(
   tx: SqlExecutor,
   resources: Resource[],
   unique: readonly UniqueIdentifier[],
+  replaced?: ReadonlyMap<string, Resource | undefined>,
 ): Promise<void> {
   if (unique.length === 0) return;
   const claims = claimsOf(resources, unique);
   if (claims.length === 0) return;
-  const keyOf = (c: { type: string; system: string; value: string }) => `${c.type}|${c.system}|${c.value}`;
   const owners = new Map<string, Claim>();
   for (const c of claims) {
     const owner = owners.get(keyOf(c));
     if (owner && owner.id !== c.id) conflict(c);
     owners.set(keyOf(c), c);
   }
-  const keys = [...owners.keys()];
+  const kept = keptClaims(resources, unique, replaced);
+  const asked = [...owners.values()].filter((c) => !kept.has(`${c.type}/${c.id}|${keyOf(c)}`));
+  if (asked.length === 0) return;
+  const keys = asked.map(keyOf);
   // locks taken in a fixed order, so two transactions claiming the same values cannot deadlock
   await tx.query(
     'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) s',
     [keys.map((k) => `identifier|${k}`)],
     { prepared: true },
   );
-  const list = [...owners.values()];
   const held = await tx.query<{ resource_type: string; id: string; system: string; value: string }>(
-    ...heldStatement(list),
+    ...heldStatement(asked),
   );
   const rivals = held.rows.flatMap((row) => {
     const claim = owners.get(keyOf({ type: row.resource_type, system: row.system, value: row.value }));
@@ -96,6 +106,23 @@ export async function assertUniqueIdentifiers(
     const held = claimsOf([{ ...holder, id: rival.id } as Resource], unique);
     if (held.some((c) => keyOf(c) === keyOf(rival.claim))) conflict(rival.claim);
   }
+}
+
+/** `Type/id|claim` of the values the replaced versions of these resources claim already. */
+function keptClaims(
+  resources: Resource[],
+  unique: readonly UniqueIdentifier[],
+  replaced: ReadonlyMap<string, Resource | undefined> | undefined,
+): Set<string> {
+  const kept = new Set<string>();
+  if (!replaced || replaced.size === 0) return kept;
+  for (const resource of resources) {
+    const previous = replaced.get(`${resource.resourceType}/${resource.id}`);
+    if (!previous) continue;
+    for (const c of claimsOf([{ ...previous, id: resource.id } as Resource], unique))
+      kept.add(`${c.type}/${c.id}|${keyOf(c)}`);
+  }
+  return kept;
 }
 
 /**

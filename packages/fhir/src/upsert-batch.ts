@@ -118,6 +118,7 @@ export async function upsertBatch(
     await store.checkUniqueIdentifiers(
       tx,
       versions.map((v) => v.resource as Resource),
+      previous,
     );
     await writeVersions(tx, versions, current, store);
     await effect?.(tx);
