@@ -183,7 +183,7 @@ describe('searches kept prepared', () => {
     assert.equal((await texts()).length - before, 3);
   });
 
-  it('an update of one resource checks its CNIE, locks and writes on generic plans, not planned again at each call', async () => {
+  it('an update of one resource giving it a new CNIE checks it, locks and writes on generic plans, not planned again at each call', async () => {
     const system = 'https://sahti.ma/fhir/NamingSystem/cnie';
     const filling = new FhirStore(db, { baseUrl: 'http://localhost/fhir/R4' });
     // a table of some size, analysed: the planner then prices a guessed 10-row unnest() well above
@@ -206,11 +206,12 @@ describe('searches kept prepared', () => {
     const created = await store.create({ resourceType: 'Patient', identifier, name: [{ family: 'Tazi' }] });
     const id = created.resource.id as string;
     const historyScans = await sequentialScans(db, 'resource_history');
+    // each update a number new to the patient (one it keeps is held already, not checked again)
     for (let i = 0; i < 12; i++)
       await store.update('Patient', id, {
         resourceType: 'Patient',
         id,
-        identifier,
+        identifier: [{ system, value: `CE${100000 + i}` }],
         name: [{ family: `Tazi-${i}` }],
       });
     const plans = (
