@@ -280,8 +280,10 @@ describe('units, teams and tours', () => {
       days: { day: string; stop: string }[];
       stops: { schedule: string; commune: string }[];
     };
-    // the stop the published tour has on a local date (its Location, as the Schedule names it)
+    // the stop the published tour has on a local date (its Location, as the Schedule names it);
+    // none on a public holiday (the tour's templates close on holidays)
     const stopOn = (date: string) => {
+      if (holidaysBetween(date, date).length > 0) return undefined;
       const commune = tour.days.find((d) => d.day === weekdayOf(date))?.stop;
       const schedule = tour.stops.find((x) => x.commune === commune)?.schedule;
       return tourSchedules.find((s) => s.id === schedule)?.actor?.[0]?.reference;

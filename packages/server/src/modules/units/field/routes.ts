@@ -6,14 +6,13 @@
  *   POST /api/units/:id/gateways           administrators: a device gateway client (secret shown once)
  *   POST /api/units/gateway/readings       a gateway client: a batch of device Observations
  */
-import type { Bundle, BundleEntry, Observation, Patient, Schedule } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Observation, Patient } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
 import { CARE_ROLES } from '../../../access/policy.ts';
 import { clientToRegister, registerClient } from '../../../auth/index.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import { medicineDisplay, medicines } from '../../prescriptions/medicines.ts';
-import { addDays, localDate, weekdayOf } from '../../scheduling/calendar.ts';
-import { templateOf } from '../../scheduling/template.ts';
+import { localDate } from '../../scheduling/calendar.ts';
 import { asCaller, invalid, notFound, requireRole, who } from '../caller.ts';
 import type { UnitsSettings } from '../settings.ts';
 import { GATEWAY_READING_SYSTEM } from '../terms.ts';
@@ -22,6 +21,7 @@ import { devices, nameElement, readUnit, roster, tourSchedules, unitsOf } from '
 import { referralFacilities } from './facilities.ts';
 import { GATEWAY_CLIENT_PREFIX, type GatewayRegistry, gatewayWriteProblem, unitHasInCare } from './hooks.ts';
 import { runSync } from './sync.ts';
+import { nextVisit, visitsOn } from './visits.ts';
 
 export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings, gateways: GatewayRegistry) {
   const { app, store, db } = ctx;
@@ -185,34 +185,4 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     }
     return reply.send({ resourceType: 'Bundle', type: 'batch-response', entry: answers });
   });
-}
-
-/** How far ahead the field day looks for the next stop: the longest tour cycle (4 weeks). */
-const NEXT_STOP_DAYS = 28;
-
-/**
- * The tour's first day after `today` and its stop: what a member preparing the day on a weekend or
- * the evening before sees coming. Null when the published tour opens no day that soon.
- */
-function nextVisit(schedules: Schedule[], today: string) {
-  for (let d = 1; d <= NEXT_STOP_DAYS; d++) {
-    const date = addDays(today, d);
-    const schedule = schedules.find((s) => visitsOn(s, date));
-    if (schedule) return { date, stop: schedule.actor?.[0] ?? null };
-  }
-  return null;
-}
-
-/**
- * Whether a tour Schedule opens the stop on a local date: inside its planning horizon, on a day of
- * its weekly template, not a closed day.
- */
-function visitsOn(schedule: Schedule, date: string): boolean {
-  const t = templateOf(schedule);
-  if (!t) return false;
-  const horizon = schedule.planningHorizon;
-  if (horizon?.start && date < horizon.start.slice(0, 10)) return false;
-  if (horizon?.end && date > horizon.end.slice(0, 10)) return false;
-  if (t.exceptions.some((e) => e.from <= date && date <= e.to && e.kind === 'closed')) return false;
-  return t.sessions.some((s) => s.day === weekdayOf(date));
 }
