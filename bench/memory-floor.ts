@@ -5,10 +5,12 @@
  * and VmRSS in MiB, after opening and after the statements.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteModule } from '../packages/server/src/db/pglite-module.ts';
 import { processMemory } from './server-process.ts';
 
 const [folder, count = '600'] = process.argv.slice(2);
-const pg = await PGlite.create({ dataDir: folder });
+// the module the server opens (its compilation hints obeyed under npm start's flags)
+const pg = await PGlite.create({ dataDir: folder, pgliteWasmModule: await pgliteModule() });
 const opened = processMemory(process.pid);
 await pg.exec(
   'CREATE TABLE IF NOT EXISTS floor_row (id text PRIMARY KEY, family text, content jsonb); CREATE INDEX IF NOT EXISTS floor_family ON floor_row (family text_pattern_ops)',

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
+import { pgliteModule } from './pglite-module.ts';
 import { pgliteStatements } from './pglite-statements.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
@@ -73,12 +74,13 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
   if (dataDir) await initializeAside(dataDir);
-  const pg = await PGlite.create(dataDir ? { dataDir } : template ? { loadDataDir: template } : {}).catch(
-    (err) => {
+  const source = dataDir ? { dataDir } : template ? { loadDataDir: template } : {};
+  const pg = await pgliteModule()
+    .then((pgliteWasmModule) => PGlite.create({ ...source, pgliteWasmModule }))
+    .catch((err) => {
       release();
       throw err;
-    },
-  );
+    });
   let inFlight = 0;
   // PGlite runs on this thread and resolves its promises as microtasks: a loop of awaited
   // statements (an event dispatcher, a bulk job) would never let the event loop reach the
