@@ -19,7 +19,7 @@ function sized(contents: number[]): number[] {
 }
 
 /** A module exporting `small` (returns 1) and `large` (returns 2 after `padding` constant drops). */
-function module(padding: number): Uint8Array {
+function module(padding: number): Uint8Array<ArrayBuffer> {
   const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
   const small = [0x00, 0x41, 0x01, 0x0b]; // no locals; i32.const 1; end
   const large = [0x00, ...Array.from({ length: padding }, () => [0x41, 0x01, 0x1a]).flat(), 0x41, 0x02, 0x0b];
@@ -32,8 +32,8 @@ function module(padding: number): Uint8Array {
   ]);
 }
 
-async function exports(bytes: Uint8Array): Promise<{ small: () => number; large: () => number }> {
-  const { instance } = await WebAssembly.instantiate(bytes);
+async function exports(bytes: Uint8Array<ArrayBuffer>): Promise<{ small: () => number; large: () => number }> {
+  const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes));
   return instance.exports as unknown as { small: () => number; large: () => number };
 }
 

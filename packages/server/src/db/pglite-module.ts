@@ -108,9 +108,9 @@ export function functionBodySizes(wasm: Uint8Array): number[] {
  * already carries hints, or has no such function, is returned as it is.
  */
 export function withBaselineHints(
-  wasm: Uint8Array,
+  wasm: Uint8Array<ArrayBuffer>,
   largerThan = LARGE_FUNCTION_BYTES,
-): { bytes: Uint8Array; hinted: number[] } {
+): { bytes: Uint8Array<ArrayBuffer>; hinted: number[] } {
   const all = sections(wasm);
   const code = all.find((s) => s.id === CODE_SECTION);
   const hasHints = all.some((s) => s.id === CUSTOM_SECTION && customName(wasm, s) === SECTION_NAME);
