@@ -37,6 +37,7 @@ import {
 } from './report.ts';
 import { OPERATIONS, type OperationName, operation, type Target } from './scenarios.ts';
 import { type ServerProcess, startServer } from './server-process.ts';
+import { startModes } from './start-modes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -154,7 +155,8 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     ...backend.server,
     logDir,
     access,
-    nodeArgs: [...(backend.server.nodeArgs ?? []), ...profileArgs],
+    // the server runs as `npm start` runs it (its node flags: PGlite's compilation tiers)
+    nodeArgs: [...(startModes()[0]?.nodeFlags ?? []), ...(backend.server.nodeArgs ?? []), ...profileArgs],
   };
   let server: ServerProcess = await startServer(serverOptions);
   log(`${backend.name}: server pid ${server.pid} on 127.0.0.1:${server.port}, log ${server.logPath}`);
@@ -305,6 +307,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         ? [`PostgreSQL server settings for this run (server and floor): ${pgSettings.join(', ')}`]
         : []),
       'server memory is the node process only (PostgreSQL server processes are not counted)',
+      `server started with npm start's node flags: ${serverOptions.nodeArgs.join(' ') || '(none)'}`,
     ],
   };
 }
