@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpClient } from './http.ts';
 import { startServer } from './server-process.ts';
-import { type Mode, startModes } from './start-modes.ts';
+import { type Mode, startModes, startWords } from './start-modes.ts';
 
 const { values: flags } = parseArgs({
   options: { settle: { type: 'string', default: '60' }, 'node-flags': { type: 'string' } },
@@ -61,7 +61,7 @@ async function measure(mode: Mode, tmp: string): Promise<Phase[]> {
     logDir: tmp,
     access: { on: true, ...client },
     nodeArgs: mode.nodeFlags,
-    env: { SAHTI_SEED_DEMO: '1' },
+    env: { ...mode.env, SAHTI_SEED_DEMO: '1' },
   });
   const phases: Phase[] = [];
   const note = (phase: string) => {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     ...results.flatMap(({ mode, phases }) =>
       phases.map(
         (p, i) =>
-          `| ${mode.name} (${mode.nodeFlags.join(' ') || 'none'}) | ${p.phase} | ${Math.round(p.peakMiB)} | ${Math.round(p.rssMiB)} | ${(p.peakMiB / baseline[i].peakMiB).toFixed(2)} |`,
+          `| ${mode.name} (${startWords(mode).join(' ') || 'none'}) | ${p.phase} | ${Math.round(p.peakMiB)} | ${Math.round(p.rssMiB)} | ${(p.peakMiB / baseline[i].peakMiB).toFixed(2)} |`,
       ),
     ),
   ];

@@ -21,7 +21,7 @@ import { processCpuMs } from './cpu.ts';
 import { patient } from './generate.ts';
 import { HttpClient } from './http.ts';
 import { startServer } from './server-process.ts';
-import { type Mode, startModes } from './start-modes.ts';
+import { type Mode, startModes, startWords } from './start-modes.ts';
 
 const { values: flags } = parseArgs({
   options: { requests: { type: 'string', default: '600' }, 'node-flags': { type: 'string' } },
@@ -86,14 +86,20 @@ async function server(
   mode: Mode,
   withLoad: boolean,
 ): Promise<Row> {
-  const s = await startServer({ dataDir, logDir, access: { on: true, ...client }, nodeArgs: mode.nodeFlags });
+  const s = await startServer({
+    dataDir,
+    logDir,
+    access: { on: true, ...client },
+    nodeArgs: mode.nodeFlags,
+    env: mode.env,
+  });
   try {
     await new Promise((r) => setTimeout(r, 3000)); // jobs and background work of the start
     const started = s.memory();
     const row: Row = {
       what,
       mode: mode.name,
-      nodeFlags: mode.nodeFlags,
+      nodeFlags: startWords(mode),
       startPeakMiB: started.peakMiB,
       startRssMiB: started.rssMiB,
     };
@@ -111,17 +117,16 @@ async function server(
 }
 
 async function floor(dataDir: string, mode: Mode): Promise<Row> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    ...mode.nodeFlags,
-    join(ROOT, 'bench/memory-floor.ts'),
-    dataDir,
-    String(REQUESTS),
-  ]);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...mode.nodeFlags, join(ROOT, 'bench/memory-floor.ts'), dataDir, String(REQUESTS)],
+    { env: { ...process.env, ...mode.env } },
+  );
   const m = JSON.parse(stdout) as Record<'opened' | 'worked', { rssMiB: number; peakMiB: number }>;
   const row: Row = {
     what: 'floor: PGlite alone',
     mode: mode.name,
-    nodeFlags: mode.nodeFlags,
+    nodeFlags: startWords(mode),
     startPeakMiB: m.opened.peakMiB,
     startRssMiB: m.opened.rssMiB,
     loadPeakMiB: m.worked.peakMiB,

@@ -37,7 +37,7 @@ import {
 } from './report.ts';
 import { OPERATIONS, type OperationName, operation, type Target } from './scenarios.ts';
 import { type ServerProcess, startServer } from './server-process.ts';
-import { startModes } from './start-modes.ts';
+import { startModes, startWords } from './start-modes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -151,12 +151,14 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   const floorImportPerResource = floorImportCpu(resourcesOf(floorImport));
   await floorDb.query('ANALYZE bench_floor'); // the floor is the best case: it gets statistics
 
+  const shipped = startModes()[0];
   const serverOptions = {
     ...backend.server,
+    env: { ...shipped?.env, ...backend.server.env },
     logDir,
     access,
     // the server runs as `npm start` runs it (its node flags: PGlite's compilation tiers)
-    nodeArgs: [...(startModes()[0]?.nodeFlags ?? []), ...(backend.server.nodeArgs ?? []), ...profileArgs],
+    nodeArgs: [...(shipped?.nodeFlags ?? []), ...(backend.server.nodeArgs ?? []), ...profileArgs],
   };
   let server: ServerProcess = await startServer(serverOptions);
   log(`${backend.name}: server pid ${server.pid} on 127.0.0.1:${server.port}, log ${server.logPath}`);
@@ -307,7 +309,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
         ? [`PostgreSQL server settings for this run (server and floor): ${pgSettings.join(', ')}`]
         : []),
       'server memory is the node process only (PostgreSQL server processes are not counted)',
-      `server started with npm start's node flags: ${serverOptions.nodeArgs.join(' ') || '(none)'}`,
+      `server started as npm start starts it: ${shipped ? startWords(shipped).join(' ') : '(no start script)'}`,
     ],
   };
 }
