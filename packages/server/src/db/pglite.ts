@@ -47,8 +47,9 @@ const INITDB = fileURLToPath(new URL('./pglite-initdb.ts', import.meta.url));
 
 /**
  * A new folder gets its cluster from a child process (pglite-initdb.ts). initdb is the embedded
- * engine's hungriest moment — the process peaks at about 1.1 GB, and WASM memory is never returned
- * — while opening an existing cluster costs about 350 MB. The cluster is made in a staging folder
+ * engine's hungriest moment — the process peaks at about 1.1 GB (0.7 GB with npm start's
+ * WebAssembly flags, which it is given), and WASM memory is never returned — while opening an
+ * existing cluster costs about 350 MB. The cluster is made in a staging folder
  * and renamed into place, so an interrupted start leaves no half-made cluster behind.
  */
 async function initializeAside(dataDir: string): Promise<void> {
@@ -56,7 +57,9 @@ async function initializeAside(dataDir: string): Promise<void> {
   const staging = `${dataDir.replace(/\/+$/, '')}.initdb-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    await promisify(execFile)(process.execPath, [INITDB, staging], { timeout: 300_000 });
+    // the server's WebAssembly flags (npm start's compilation tiers), not its others (--inspect…)
+    const wasmFlags = process.execArgv.filter((flag) => /wasm|liftoff/.test(flag));
+    await promisify(execFile)(process.execPath, [...wasmFlags, INITDB, staging], { timeout: 300_000 });
     rmdirSync(dataDir);
     renameSync(staging, dataDir);
   } catch {
