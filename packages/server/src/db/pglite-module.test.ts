@@ -32,7 +32,9 @@ function module(padding: number): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-async function exports(bytes: Uint8Array<ArrayBuffer>): Promise<{ small: () => number; large: () => number }> {
+async function exports(
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<{ small: () => number; large: () => number }> {
   const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes));
   return instance.exports as unknown as { small: () => number; large: () => number };
 }
