@@ -1,11 +1,13 @@
 /**
- * The real server as a child process (`node packages/server/src/main.ts`), for tests that kill it:
- * started on a free port with its own data folder (or DATABASE_URL), ready once /healthz answers.
+ * The real server as a child process, started as `npm start` starts it (its environment and node
+ * flags, read from package.json), for tests that kill it: on a free port with its own data folder
+ * (or DATABASE_URL), ready once /healthz answers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startModes } from '../../bench/start-modes.ts';
 import { clientToken } from './server.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,10 +51,12 @@ export async function freePort(): Promise<number> {
 
 export async function startChild(options: ChildOptions): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['packages/server/src/main.ts'], {
+  const shipped = startModes()[0];
+  const child = spawn(process.execPath, [...(shipped?.nodeFlags ?? []), 'packages/server/src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
+      ...shipped?.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       SAHTI_DATA_DIR: options.dataDir,
