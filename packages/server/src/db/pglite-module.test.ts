@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { startModes } from '../../../../bench/start-modes.ts';
 import { functionBodySizes, LARGE_FUNCTION_BYTES, pgliteModule, withBaselineHints } from './pglite-module.ts';
 
 /** `contents` preceded by its length, as WebAssembly sizes its sections and function bodies. */
@@ -104,19 +105,17 @@ describe("PGlite's module keeps its largest functions on the baseline compiler",
          for (let i = 0; i < 1e5; i++) { instance.exports.small(); instance.exports.large(); }
          await new Promise((resolve) => setTimeout(resolve, 300)); // background compilations end`,
       );
-      const { scripts } = JSON.parse(
-        readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8'),
-      );
-      const flags = (scripts.start as string).split(/\s+/).filter((w) => w.startsWith('--'));
+      const shipped = startModes()[0]; // npm start's environment and node flags, from package.json
+      const flags = shipped?.nodeFlags ?? [];
       assert.ok(
         flags.includes('--experimental-wasm-compilation-hints'),
         `npm start's flags: ${flags.join(' ')}`,
       );
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        ...flags,
-        '--trace-wasm-compilation-times',
-        script,
-      ]);
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [...flags, '--trace-wasm-compilation-times', script],
+        { env: { ...process.env, ...shipped?.env } },
+      );
       const compiledWith = (fn: number) =>
         [...stdout.matchAll(new RegExp(`#${fn} using (\\w+)`, 'g'))].map((m) => m[1]).sort();
       assert.deepEqual(compiledWith(0), ['Liftoff', 'TurboFan']);
