@@ -5,12 +5,18 @@
  * and VmRSS in MiB, after opening and after the statements.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteStartParams } from '../packages/server/src/db/pglite.ts';
 import { pgliteModule } from '../packages/server/src/db/pglite-module.ts';
+import { readEmbeddedSharedBuffers } from '../packages/server/src/kernel/config.ts';
 import { processMemory } from './server-process.ts';
 
 const [folder, count = '600'] = process.argv.slice(2);
-// the module the server opens (its compilation hints obeyed under npm start's flags)
-const pg = await PGlite.create({ dataDir: folder, pgliteWasmModule: await pgliteModule() });
+// the module the server opens (its compilation hints obeyed under npm start's flags), its buffer pool
+const pg = await PGlite.create({
+  dataDir: folder,
+  pgliteWasmModule: await pgliteModule(),
+  startParams: pgliteStartParams(readEmbeddedSharedBuffers()),
+});
 const opened = processMemory(process.pid);
 await pg.exec(
   'CREATE TABLE IF NOT EXISTS floor_row (id text PRIMARY KEY, family text, content jsonb); CREATE INDEX IF NOT EXISTS floor_family ON floor_row (family text_pattern_ops)',

@@ -76,6 +76,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir || undefined,
     ...(config.embeddedTemplate ? { template: config.embeddedTemplate } : {}),
+    embeddedSharedBuffers: config.embeddedSharedBuffers,
     migrations: modules.flatMap((m) => m.migrations ?? []),
   });
   const rules = [moroccanIdentifierRule];

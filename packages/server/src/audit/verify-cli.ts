@@ -28,7 +28,11 @@ if (values.anchor) {
 }
 
 const config = readConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir || undefined });
+const db = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir || undefined,
+  embeddedSharedBuffers: config.embeddedSharedBuffers,
+});
 try {
   process.exitCode = await verify();
 } finally {

@@ -14,6 +14,8 @@ export interface DatabaseConfig {
   dataDir?: string;
   /** An in-memory database starts as a copy of this PGlite tarball (Config.embeddedTemplate). */
   template?: Blob;
+  /** The embedded database's buffer pool (SAHTI_EMBEDDED_SHARED_BUFFERS); pglite.ts's default if unset. */
+  embeddedSharedBuffers?: string;
   /** The modules' own migrations, applied after the server's. */
   migrations?: Migration[];
 }
@@ -29,7 +31,10 @@ export const SERVER_MIGRATIONS: Migration[] = [
 export async function openDatabase(config: DatabaseConfig): Promise<SqlClient> {
   const db = config.databaseUrl
     ? openPostgres(config.databaseUrl)
-    : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined, config.template);
+    : await openPglite(config.dataDir ? join(config.dataDir, 'pglite') : undefined, {
+        template: config.template,
+        sharedBuffers: config.embeddedSharedBuffers,
+      });
   await migrate(db, [...SERVER_MIGRATIONS, ...(config.migrations ?? [])]);
   // PGlite has no autovacuum: give the planner the tables' real sizes at every start
   await analyze(db);

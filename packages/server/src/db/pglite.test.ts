@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
-import { openPglite } from './pglite.ts';
+import { openDatabase } from './index.ts';
+import { EMBEDDED_SHARED_BUFFERS, openPglite } from './pglite.ts';
 
 describe('the embedded database refuses a statement that would wait for its own transaction', () => {
   let db: SqlClient;
@@ -87,5 +88,31 @@ describe('long text parameters reach the embedded database as the same values', 
       db.query('SELECT $1::json', [`{${'x'.repeat(5_000)}`]),
       /invalid input syntax for type json/,
     );
+  });
+});
+
+describe('the embedded buffer pool', () => {
+  const pool = async (db: SqlClient) =>
+    (await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0].shared_buffers;
+
+  it(`is ${EMBEDDED_SHARED_BUFFERS} unless told, and the size given otherwise`, async () => {
+    const byDefault = await openPglite(undefined);
+    const given = await openPglite(undefined, { sharedBuffers: '48MB' });
+    try {
+      assert.equal(await pool(byDefault), EMBEDDED_SHARED_BUFFERS);
+      assert.equal(await pool(given), '48MB');
+    } finally {
+      await byDefault.close();
+      await given.close();
+    }
+  });
+
+  it('openDatabase passes the configured size on', async () => {
+    const db = await openDatabase({ embeddedSharedBuffers: '40MB' });
+    try {
+      assert.equal(await pool(db), '40MB');
+    } finally {
+      await db.close();
+    }
   });
 });

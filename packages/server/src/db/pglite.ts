@@ -70,16 +70,41 @@ async function initializeAside(dataDir: string): Promise<void> {
 }
 
 /**
- * `template` (in memory only): a data-directory tarball from `dumpDataDir` to start from instead of
- * running initdb — a few times faster (tests start a server per file from one migrated cluster).
+ * The embedded database's buffer pool (PostgreSQL's `shared_buffers`). PGlite makes PostgreSQL's
+ * shared memory inside its WebAssembly memory and writes all of it at start, so the whole pool is
+ * resident from the first moment, whatever the data: PostgreSQL's default of 128 MB was a quarter
+ * of the server's memory. Pages beyond the pool are read from the data folder, which the operating
+ * system caches outside the process. SAHTI_EMBEDDED_SHARED_BUFFERS sets another size.
  */
-export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<SqlClient> {
+export const EMBEDDED_SHARED_BUFFERS = '64MB';
+
+/** PGlite's start parameters with the buffer pool set (`32MB`, `256MB`… as PostgreSQL writes sizes). */
+export function pgliteStartParams(sharedBuffers: string = EMBEDDED_SHARED_BUFFERS): string[] {
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
+}
+
+export interface EmbeddedOptions {
+  /**
+   * In memory only: a data-directory tarball from `dumpDataDir` to start from instead of running
+   * initdb — a few times faster (tests start a server per file from one migrated cluster).
+   */
+  template?: Blob;
+  /** The buffer pool's size; EMBEDDED_SHARED_BUFFERS unless given. */
+  sharedBuffers?: string;
+}
+
+export async function openPglite(
+  dataDir: string | undefined,
+  options: EmbeddedOptions = {},
+): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
   if (dataDir) await initializeAside(dataDir);
+  const { template, sharedBuffers } = options;
   const source = dataDir ? { dataDir } : template ? { loadDataDir: template } : {};
+  const startParams = pgliteStartParams(sharedBuffers);
   const pg = await pgliteModule()
-    .then((pgliteWasmModule) => PGlite.create({ ...source, pgliteWasmModule }))
+    .then((pgliteWasmModule) => PGlite.create({ ...source, pgliteWasmModule, startParams }))
     .catch((err) => {
       release();
       throw err;

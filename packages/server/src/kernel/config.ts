@@ -14,6 +14,8 @@ export interface Config {
    * and every test server starts from it; migrations still bring it up to date.
    */
   embeddedTemplate?: Blob;
+  /** The embedded database's buffer pool, as PostgreSQL writes sizes (SAHTI_EMBEDDED_SHARED_BUFFERS). */
+  embeddedSharedBuffers?: string;
   seedDemo: boolean;
   /** Largest accepted request body, in bytes (transaction bundles are the big ones). */
   bodyLimit: number;
@@ -52,6 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.SAHTI_PUBLIC_URL?.replace(/\/$/, ''),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.SAHTI_DATA_DIR ?? './data',
+    embeddedSharedBuffers: readEmbeddedSharedBuffers(env),
     seedDemo: !['0', 'false', 'no'].includes((env.SAHTI_SEED_DEMO ?? '1').toLowerCase()),
     bodyLimit: Number(env.SAHTI_BODY_LIMIT ?? 32 * 1024 * 1024),
     accessControl: (env.SAHTI_ACCESS_CONTROL ?? 'on').toLowerCase() !== 'off',
@@ -65,6 +68,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicas: readReplicaConfig(env),
     trustProxy: readTrustProxy(env),
   };
+}
+
+const SIZE = /^(\d+)(kB|MB|GB)$/;
+const UNIT_KB = { kB: 1, MB: 1024, GB: 1024 * 1024 } as const;
+
+/**
+ * SAHTI_EMBEDDED_SHARED_BUFFERS: the embedded database's buffer pool (PostgreSQL's shared_buffers),
+ * resident in the server's memory from its start — `64MB` by default (db/pglite.ts), more for a large
+ * embedded database read often. A size as PostgreSQL writes it, from 1MB to 1GB (PGlite's
+ * WebAssembly memory must hold it beside everything else); anything else stops the start with a
+ * message rather than at PostgreSQL's own start.
+ */
+export function readEmbeddedSharedBuffers(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = (env.SAHTI_EMBEDDED_SHARED_BUFFERS ?? '').trim();
+  if (value === '') return undefined;
+  const size = SIZE.exec(value);
+  const kB = size ? Number(size[1]) * UNIT_KB[size[2] as keyof typeof UNIT_KB] : 0;
+  if (kB < 1024 || kB > 1024 * 1024)
+    throw new Error(
+      `SAHTI_EMBEDDED_SHARED_BUFFERS: "${value}" is not a size from 1MB to 1GB (e.g. 64MB, 256MB)`,
+    );
+  return value;
 }
 
 /**

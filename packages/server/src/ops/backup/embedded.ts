@@ -8,7 +8,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { claimEmbedded } from '../../db/owner.ts';
-import { embeddedInstance, openPglite } from '../../db/pglite.ts';
+import { embeddedInstance, openPglite, pgliteStartParams } from '../../db/pglite.ts';
+import { pgliteModule } from '../../db/pglite-module.ts';
+import { readEmbeddedSharedBuffers } from '../../kernel/config.ts';
 import { type BackupContents, countContents } from './contents.ts';
 
 export const EMBEDDED_MAGIC = Buffer.from([0x1f, 0x8b]); // gzip
@@ -16,7 +18,8 @@ export const EMBEDDED_MAGIC = Buffer.from([0x1f, 0x8b]); // gzip
 export async function backupEmbedded(dir: string, file: string): Promise<BackupContents> {
   if (!existsSync(`${dir}/PG_VERSION`))
     throw new Error(`no embedded database in ${dir} (check SAHTI_DATA_DIR)`);
-  const db = await openPglite(dir); // claims the folder: refused while the server runs
+  // claims the folder: refused while the server runs
+  const db = await openPglite(dir, { sharedBuffers: readEmbeddedSharedBuffers() });
   try {
     const pg = embeddedInstance(db) as PGlite;
     const contents = await countContents((text) => db.query(text));
@@ -51,7 +54,13 @@ export async function restoreEmbedded(file: string, dir: string, force: boolean)
       renameSync(dir, setAside);
     } else if (existsSync(dir)) rmSync(dir, { recursive: true });
     const tarball = new File([readFileSync(file)], 'pglite.tar.gz', { type: 'application/x-gzip' });
-    const pg = await PGlite.create({ dataDir: dir, loadDataDir: tarball });
+    // the server's module and buffer pool: a restore peaks no higher than the server it precedes
+    const pg = await PGlite.create({
+      dataDir: dir,
+      loadDataDir: tarball,
+      pgliteWasmModule: await pgliteModule(),
+      startParams: pgliteStartParams(readEmbeddedSharedBuffers()),
+    });
     try {
       const contents = await countContents((text) => pg.query<Record<string, unknown>>(text));
       return { contents, setAside };
