@@ -15,6 +15,7 @@ import { runSearch, type SearchResult } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
+import { turnEvery } from './turns.ts';
 import { assertUniqueIdentifiers, carriesUniqueIdentifier, type UniqueIdentifier } from './unique.ts';
 import { assertValid, type ResourceRule, type ValidateMany, validationOutcome } from './validate.ts';
 import {
@@ -148,7 +149,12 @@ export class FhirStore {
   /** validationOutcome for each resource, in order; a large batch where the deployment validates. */
   async validationOutcomes(resources: unknown[]): Promise<OperationOutcome[]> {
     if (this.validateMany && resources.length >= VALIDATE_ELSEWHERE_FROM) return this.validateMany(resources);
-    return resources.map((resource) => validationOutcome(resource, this.rules));
+    const outcomes: OperationOutcome[] = [];
+    for (const [i, resource] of resources.entries()) {
+      await turnEvery(i);
+      outcomes.push(validationOutcome(resource, this.rules));
+    }
+    return outcomes;
   }
 
   /** What writeVersions reads (the store is its WriteOptions). */

@@ -12,6 +12,7 @@ import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
+import { turnEvery } from './turns.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
 import {
   assertIdKeepsCompartment,
@@ -116,7 +117,8 @@ export async function runTransaction(
     const references = new Map<string, string>();
     const writes: { target: EntryTarget; resource?: Resource; id: string }[] = [];
 
-    for (const t of ordered) {
+    for (const [i, t] of ordered.entries()) {
+      await turnEvery(i);
       if (t.method === 'POST') {
         const existing = t.entry.request?.ifNoneExist
           ? await store.matchCondition(tx, t.type, t.entry.request.ifNoneExist)
@@ -165,7 +167,8 @@ export async function runTransaction(
     const seen = new Set<string>();
     const versions: NewVersion[] = [];
     const previous = new Map<string, Resource | undefined>();
-    for (const w of writes) {
+    for (const [i, w] of writes.entries()) {
+      await turnEvery(i);
       const key = `${w.target.type}/${w.id}`;
       if (seen.has(key))
         badRequest(`Bundle.entry[${w.target.index}]: ${key} is the target of more than one entry`);

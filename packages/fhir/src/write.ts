@@ -10,6 +10,7 @@ import { type IndexRows, indexTablesOf } from './index-rows.ts';
 import { packContent } from './packed.ts';
 import { INDEX_TABLES } from './schema.ts';
 import type { SqlExecutor } from './sql.ts';
+import { turnToEventLoop } from './turns.ts';
 
 export interface NewVersion {
   resourceType: string;
@@ -100,6 +101,7 @@ export async function writeVersions(
   options: WriteOptions = {},
 ): Promise<void> {
   for (let i = 0; i < versions.length; i += CHUNK) {
+    if (i > 0) await turnToEventLoop(); // a bundle's chunks: other requests get the event loop between them
     await writeChunk(tx, versions.slice(i, i + CHUNK), replaced, options);
   }
 }
