@@ -2,7 +2,9 @@
  * Memory of the embedded server (PGlite) as a user first meets it: `npm start` / `npm run
  * start:small` on an empty folder with the demo data (SAHTI_SEED_DEMO on, as the README's quick
  * start), its background work after the start (the demo's slot derivations), then transaction
- * bundles of 1,000 and 20,000 Patients (0.5 and 10 MiB) through the FHIR API. VmHWM (the peak so
+ * bundles of 1,000 and 20,000 Patients (0.5 and 10 MiB) through the FHIR API — the large one first
+ * with `Prefer: return=minimal` (an answer without the resources, as a loader asks for it), then
+ * as a client asking for nothing (every resource in the answer). VmHWM (the peak so
  * far) and VmRSS after each phase, from /proc. The baseline, in the same run, is `npm start`: each
  * peak is also given as a ratio to its peak at the same phase.
  *
@@ -22,7 +24,11 @@ const { values: flags } = parseArgs({
   options: { settle: { type: 'string', default: '60' }, 'node-flags': { type: 'string' } },
 });
 const SETTLE_MS = Number(flags.settle) * 1000;
-const BUNDLES = [1_000, 20_000];
+const BUNDLES: { count: number; prefer?: string }[] = [
+  { count: 1_000 },
+  { count: 20_000, prefer: 'return=minimal' },
+  { count: 20_000 },
+];
 const READY_TIMEOUT_MS = 600_000;
 const ROOT = new URL('..', import.meta.url).pathname;
 const client = { clientId: 'bench-memory-start', secret: 'bench-memory-start-secret-0123456789' };
@@ -81,13 +87,14 @@ async function measure(mode: Mode, tmp: string): Promise<Phase[]> {
     await sleep(SETTLE_MS);
     note(`${SETTLE_MS / 1000} s later (the demo's background work)`);
     const http = new HttpClient(server.port, 1, client);
-    for (const count of BUNDLES) {
+    for (const { count, prefer } of BUNDLES) {
       const res = await http.send('POST', '/fhir/R4', bundleOf(count), {
         'content-type': 'application/fhir+json',
+        ...(prefer ? { prefer } : {}),
       });
       if (res.status !== 200)
         throw new Error(`bundle of ${count}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-      note(`transaction of ${count.toLocaleString('en')} Patients`);
+      note(`transaction of ${count.toLocaleString('en')} Patients${prefer ? `, ${prefer}` : ''}`);
     }
     http.agent.destroy();
     return phases;

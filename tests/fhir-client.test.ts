@@ -337,6 +337,83 @@ describe('bundles with fhir-kit-client', () => {
   });
 });
 
+describe('Prefer: return= on writes and in bundles, with fhir-kit-client', () => {
+  const prefer = (value: string) => ({ headers: { Prefer: value } });
+
+  it('answers a create with return=minimal without a body, and with return=OperationOutcome with one', async () => {
+    const minimal = await client.create({
+      resourceType: 'Patient',
+      body: patient('Minimal', uniqueCnie()) as any,
+      options: prefer('return=minimal'),
+    });
+    assert.ok(!minimal || Object.keys(minimal).length === 0, 'no resource in the body');
+    const outcome = (await client.create({
+      resourceType: 'Patient',
+      body: patient('Issue', uniqueCnie()) as any,
+      options: prefer('return=OperationOutcome'),
+    })) as Resource;
+    assert.equal(outcome.resourceType, 'OperationOutcome');
+    assert.equal(outcome.issue[0].severity, 'information');
+  });
+
+  it('leaves the resources out of a transaction’s answer with return=minimal, and writes them all', async () => {
+    const response = (await client.transaction({
+      body: transactionBundle(uniqueCnie()) as any,
+      options: prefer('return=minimal'),
+    })) as Resource;
+    assert.equal(response.type, 'transaction-response');
+    assert.equal(response.entry.length, 4);
+    for (const e of response.entry) {
+      assert.equal(e.resource, undefined);
+      assert.match(e.response.status, /^201/);
+      assert.match(e.response.etag, /^W\/"1"$/);
+    }
+    const [patientRef, encounterRef] = response.entry.map((e: any) => parseLocation(e.response.location));
+    const encounter = await read('Encounter', encounterRef.id);
+    assert.equal(encounter.subject.reference, `Patient/${patientRef.id}`);
+  });
+
+  it('answers each write of a transaction with an OperationOutcome when asked, and still returns what it reads', async () => {
+    const known = await create(patient('Lue', uniqueCnie()));
+    const bundle = transactionBundle(uniqueCnie());
+    bundle.entry.push({ request: { method: 'GET', url: `Patient/${known.id}` } });
+    const response = (await client.transaction({
+      body: bundle as any,
+      options: prefer('return=OperationOutcome'),
+    })) as Resource;
+    const [written, readBack] = [response.entry.slice(0, 4), response.entry[4]];
+    for (const e of written) {
+      assert.equal(e.resource, undefined);
+      assert.match(e.response.status, /^201/);
+      assert.equal(e.response.outcome.resourceType, 'OperationOutcome');
+      assert.equal(e.response.outcome.issue[0].code, 'informational');
+    }
+    assert.equal(readBack.resource.id, known.id);
+  });
+
+  it('leaves the resources out of a batch’s writes with return=minimal; a failed entry keeps its outcome, a read its resource', async () => {
+    const known = await create(patient('Lue', uniqueCnie()));
+    const bundle = batchWithOneFailure();
+    bundle.entry[3] = {
+      request: { method: 'PUT', url: 'Patient/batch-minimal' },
+      resource: { ...patient('Minimal'), id: 'batch-minimal' },
+    };
+    bundle.entry.push({ request: { method: 'GET', url: `Patient/${known.id}` } });
+    const response = (await client.batch({
+      body: bundle as any,
+      options: prefer('return=minimal'),
+    })) as Resource;
+    const statuses = response.entry.map((e: any) => e.response.status.slice(0, 3));
+    assert.deepEqual(statuses.slice(0, 3), ['201', '400', '404']);
+    assert.match(statuses[3], /^20[01]$/);
+    assert.equal(response.entry[0].resource, undefined);
+    assert.equal(response.entry[3].resource, undefined);
+    assert.equal(response.entry[1].response.outcome.resourceType, 'OperationOutcome');
+    assert.equal(response.entry[4].resource.id, known.id);
+    assert.equal((await read('Patient', 'batch-minimal')).name[0].family, 'Minimal');
+  });
+});
+
 describe('server-level interactions and Moroccan identifiers with fhir-kit-client', () => {
   let patientId = '';
   let cnie = '';

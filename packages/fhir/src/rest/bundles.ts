@@ -14,7 +14,7 @@ import {
   runTransaction,
 } from '../transaction.ts';
 import type { RouteContext } from './interactions.ts';
-import { ok, toEntry } from './responses.ts';
+import { ok, preferredEntry, returnPreference, toEntry } from './responses.ts';
 import { entryRequest, matchRoute, type OperationRegistry } from './routes.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, Interaction, RouteMatch } from './types.ts';
 
@@ -36,11 +36,13 @@ function checkBundle(body: unknown): Bundle {
 export async function batch(ctx: RouteContext, dispatch: Dispatch): Promise<FhirResponse> {
   const bundle = checkBundle(ctx.req.body);
   if (bundle.type === 'transaction') return transaction(ctx, bundle, dispatch);
+  const preference = returnPreference(ctx.req.headers.prefer);
   const entry: BundleEntry[] = [];
   const audit: AccessRecord[] = [bundleRecord('batch')];
   for (const [index, e] of (bundle.entry ?? []).entries()) {
     const res = await batchEntry(ctx, e, index, dispatch);
-    entry.push(toEntry(res));
+    const answer = toEntry(res);
+    entry.push(isRead(e?.request?.method) ? answer : preferredEntry(answer, preference));
     audit.push(...(res.audit ?? []));
   }
   return ok({ resourceType: 'Bundle', type: 'batch-response', entry } as Bundle, audit);
@@ -117,7 +119,18 @@ async function transaction(ctx: RouteContext, bundle: Bundle, dispatch: Dispatch
     patients: w.patients,
     status: w.status,
   }));
+  const preference = returnPreference(ctx.req.headers.prefer);
+  if (preference !== 'representation') {
+    result.bundle.entry = result.bundle.entry?.map((e, i) =>
+      isRead(entries[i]?.request?.method) ? e : preferredEntry(e, preference),
+    );
+  }
   return ok(result.bundle, [bundleRecord('transaction'), ...writes, ...reads]);
+}
+
+/** GET and HEAD entries are reads: the return preference is about what a write answers. */
+function isRead(method: string | undefined): boolean {
+  return method === 'GET' || method === 'HEAD';
 }
 
 function bundleRecord(interaction: 'batch' | 'transaction'): AccessRecord {

@@ -8,7 +8,7 @@ import { allOk, badRequest, fail, notFound, shown } from '../outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from '../search/parse.ts';
 import { shapeResource } from '../shape.ts';
 import type { FhirStore, WriteResult } from '../store.ts';
-import { ok, param, referencesOf, resourceResponse, searchUrl } from './responses.ts';
+import { ok, param, referencesOf, resourceResponse, returnPreference, searchUrl } from './responses.ts';
 import type { OperationRegistry } from './routes.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, RequestAccess, RouteMatch } from './types.ts';
 
@@ -241,9 +241,9 @@ function written(ctx: RouteContext, result: WriteResult): FhirResponse {
   const resource = result.resource;
   const response = resourceResponse(resource, result.status, ctx.baseUrl);
   const audit = [record(ctx, result.status, [`${resource.resourceType}/${resource.id}`], result.patients)];
-  const prefer = ctx.req.headers.prefer ?? '';
-  if (/return=minimal/.test(prefer)) return { ...response, body: undefined, audit };
-  if (/return=OperationOutcome/i.test(prefer)) {
+  const preference = returnPreference(ctx.req.headers.prefer);
+  if (preference === 'minimal') return { ...response, body: undefined, audit };
+  if (preference === 'OperationOutcome') {
     return { ...response, body: allOk(`${resource.resourceType}/${resource.id} saved`), audit };
   }
   return { ...response, audit };

@@ -1,6 +1,6 @@
 /** Building FHIR responses: resources with their headers, bundle entries, errors as OperationOutcomes. */
 import type { BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { FhirError, outcome } from '../outcome.ts';
+import { allOk, FhirError, outcome } from '../outcome.ts';
 import type { QueryParams } from '../search/parse.ts';
 import type { AccessRecord, FhirResponse } from './types.ts';
 
@@ -68,6 +68,37 @@ export function toEntry(res: FhirResponse): BundleEntry {
       ...(failed && res.body ? { outcome: res.body as OperationOutcome } : {}),
     },
   };
+}
+
+/**
+ * What `Prefer: return=…` asks of a write's answer (R4 http.html): the resource as stored (the
+ * default), nothing, or an OperationOutcome. In a batch or transaction it applies to each write entry.
+ */
+export type ReturnPreference = 'representation' | 'minimal' | 'OperationOutcome';
+
+export function returnPreference(prefer: string | undefined): ReturnPreference {
+  const asked = /(?:^|[;,\s])return\s*=\s*"?(representation|minimal|OperationOutcome)"?/i.exec(
+    prefer ?? '',
+  )?.[1];
+  if (asked === undefined) return 'representation';
+  const lower = asked.toLowerCase();
+  return lower === 'minimal'
+    ? 'minimal'
+    : lower === 'operationoutcome'
+      ? 'OperationOutcome'
+      : 'representation';
+}
+
+/**
+ * A bundle's write entry as the preference asks: without its resource (`minimal`), or with an
+ * OperationOutcome in `response.outcome` in its place. Failed entries keep their outcome.
+ */
+export function preferredEntry(entry: BundleEntry, preference: ReturnPreference): BundleEntry {
+  if (preference === 'representation' || !entry.resource || entry.response?.outcome) return entry;
+  const { resource, ...rest } = entry;
+  if (preference === 'minimal') return rest;
+  const saved = allOk(`${resource.resourceType}/${resource.id} saved`);
+  return { ...rest, response: { status: '200 OK', ...rest.response, outcome: saved } };
 }
 
 export function firstDiagnostic(res: FhirResponse): string | undefined {
