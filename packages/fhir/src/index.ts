@@ -44,6 +44,7 @@ export {
   type WriteHook,
   type WriteResult,
 } from './store.ts';
+export { turnEvery, turnToEventLoop } from './turns.ts';
 export {
   checkUpsertItem,
   prepareUpsert,

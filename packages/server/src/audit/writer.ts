@@ -11,7 +11,7 @@
  * audit table is worse — operations must alert on a non-zero `dropped` or `failedFlushes`.
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
-import type { SqlClient, SqlExecutor } from '@sahti/fhir';
+import { type SqlClient, type SqlExecutor, turnEvery } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS } from './chain.ts';
 import { type AuditInput, type AuditSource, auditColumns, buildAuditEvents } from './event.ts';
 
@@ -194,7 +194,7 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
   // the events of one access share all but their entities, and every event its constant codings
   const memo = new Map<object, string>();
   for (let i = 0; i < events.length; i++) {
-    if (i > 0 && i % CANONICAL_SLICE === 0) await new Promise((next) => setImmediate(next));
+    await turnEvery(i, CANONICAL_SLICE);
     contents.push(canonicalJson(events[i], memo));
   }
   await db.transaction(async (tx) => {
@@ -202,7 +202,7 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     let { seq, hash } = await chainHead(tx);
     const rows = columnsOf();
     for (let i = 0; i < events.length; i++) {
-      if (i > 0 && i % CHAIN_SLICE === 0) await new Promise((next) => setImmediate(next));
+      await turnEvery(i, CHAIN_SLICE);
       const event = events[i];
       seq += 1;
       const prev = hash;

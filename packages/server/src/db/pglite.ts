@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import type { SqlClient, SqlExecutor } from '@sahti/fhir';
+import { type SqlClient, type SqlExecutor, turnToEventLoop } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
 import { pgliteModule } from './pglite-module.ts';
 import { pgliteStatements } from './pglite-statements.ts';
@@ -114,14 +114,13 @@ export async function openPglite(
   // statements (an event dispatcher, a bulk job) would never let the event loop reach the
   // network, and requests — even /healthz — would wait for the loop to end. Each call therefore
   // returns through a macrotask, so waiting requests get their turn between statements.
-  const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
   const counted = async <T>(work: () => Promise<T>): Promise<T> => {
     inFlight += 1;
     try {
       return await work();
     } finally {
       inFlight -= 1;
-      await yieldToEventLoop();
+      await turnToEventLoop();
     }
   };
   const statements = pgliteStatements(pg);

@@ -6,7 +6,7 @@
  * Workers are started for a job and ended with it.
  */
 import { Worker } from 'node:worker_threads';
-import type { ResourceRule } from '@sahti/fhir';
+import { type ResourceRule, turnEvery } from '@sahti/fhir';
 import { moroccanIdentifierRule } from '../../identifiers/morocco.ts';
 import { type PreparedLine, prepareLine, type StagedLine } from './prepare.ts';
 import type { PrepareRequest } from './prepare-worker.ts';
@@ -38,7 +38,7 @@ export class PreparePool {
   private async inThread(rows: StagedLine[], now: string): Promise<PreparedLine[]> {
     const prepared: PreparedLine[] = [];
     for (const [i, row] of rows.entries()) {
-      if (i % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      await turnEvery(i, SLICE);
       prepared.push(prepareLine(row, this.rules, now));
     }
     return prepared;
