@@ -18,12 +18,17 @@ export class FhirTarget implements Target {
   readonly createdIds = new Map<number, string>();
   readonly createdIndexes: number[] = [];
 
-  constructor(http: HttpClient) {
+  /** `Prefer: return=…` of the import's bundles; none by default. */
+  private readonly importPrefer?: string;
+
+  constructor(http: HttpClient, importPrefer?: string) {
     this.http = http;
+    this.importPrefer = importPrefer;
   }
 
   async importBundle(from: number, to: number): Promise<string | undefined> {
-    const res = await this.http.send('POST', BASE, transactionBundle(from, to));
+    const prefer = this.importPrefer ? { prefer: `return=${this.importPrefer}` } : undefined;
+    const res = await this.http.send('POST', BASE, transactionBundle(from, to), prefer);
     const failure = expectStatus(res, 200);
     if (failure) return failure;
     // response entries follow request order: one Patient, then its observations, per patient

@@ -12,7 +12,9 @@
  * each phase's window printed for `node bench/access.ts --summarise <file> --window from-to`),
  * --pg name=value (repeatable: a setting of the throwaway PostgreSQL server, e.g.
  * `--pg shared_buffers=4GB`; the default is the test clusters' 256 MB; kept in the results),
- * --import-clients=N (bundles imported at once, default 3; the floor's import uses as many).
+ * --import-clients=N (bundles imported at once, default 3; the floor's import uses as many),
+ * --import-prefer=minimal (the import's bundles sent with `Prefer: return=minimal`, as a loader asks
+ * for them: answers without the resources; by default no preference, every resource answered).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +54,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'string' },
     pg: { type: 'string', multiple: true, default: [] },
     'import-clients': { type: 'string', default: '3' },
+    'import-prefer': { type: 'string' },
   },
 });
 const pgSettings = (flags.pg ?? []) as string[];
@@ -62,6 +65,11 @@ const quick = flags.quick === true;
 const patients = Number(flags.patients ?? (quick ? 5_000 : 100_000));
 const concurrency = Number(flags.concurrency);
 const IMPORT_CLIENTS = Number(flags['import-clients']);
+const IMPORT_PREFER = flags['import-prefer'];
+if (IMPORT_PREFER !== undefined && !['minimal', 'representation', 'OperationOutcome'].includes(IMPORT_PREFER))
+  throw new Error(
+    `--import-prefer expects minimal, representation or OperationOutcome, got "${IMPORT_PREFER}"`,
+  );
 const BUNDLE_ENTRIES = 1000;
 const perBundle = patientsPerBundle(BUNDLE_ENTRIES);
 /** Each measurement stops at whichever bound comes first; requests in flight get `graceMs` more. */
@@ -164,6 +172,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   log(`${backend.name}: server pid ${server.pid} on 127.0.0.1:${server.port}, log ${server.logPath}`);
   const fhir = new FhirTarget(
     new HttpClient(server.port, Math.max(concurrency, IMPORT_CLIENTS), credentials),
+    IMPORT_PREFER,
   );
   const fhirImportCpu = startCpu({ serverPid: server.pid, database: backend.databases?.fhir });
   const importFrom = monotonicUs();
@@ -308,6 +317,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       ...(backend.name === 'postgres' && pgSettings.length > 0
         ? [`PostgreSQL server settings for this run (server and floor): ${pgSettings.join(', ')}`]
         : []),
+      ...(IMPORT_PREFER ? [`import bundles sent with Prefer: return=${IMPORT_PREFER}`] : []),
       'server memory is the node process only (PostgreSQL server processes are not counted)',
       `server started as npm start starts it: ${shipped ? startWords(shipped).join(' ') : '(no start script)'}`,
     ],
