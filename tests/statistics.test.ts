@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { analyzeStats, FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
+import { analyze, analyzeStats, FhirStore, type SqlClient } from '../packages/fhir/src/index.ts';
 import { newEngineDatabase } from './support/engine-database.ts';
 
 const CNIE = 'https://sahti.ma/fhir/NamingSystem/cnie';
@@ -74,5 +74,41 @@ describe('planner statistics as a new database fills', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(analyzeStats(db).runs > before, 'an ANALYZE after 600 updates');
     assert.equal(analyzeStats(db).failures, 0);
+  });
+
+  it('on the embedded database, a statement sent while ANALYZE runs waits for one table, not for all', async (t) => {
+    if (db.dialect !== 'pglite') return t.skip('PostgreSQL runs other statements on other connections');
+    // what the only connection ran, in order: each call's start and end
+    const calls: string[] = [];
+    const traced = (name: (text: string) => string) => async (text: string, run: () => Promise<unknown>) => {
+      calls.push(`start ${name(text)}`);
+      try {
+        return await run();
+      } finally {
+        calls.push(`end ${name(text)}`);
+      }
+    };
+    const trace = traced((text) => (/^ANALYZE\b/i.test(text) ? 'analyze' : text));
+    const client: SqlClient = {
+      dialect: db.dialect,
+      query: ((text: string, params?: unknown[], options?: never) =>
+        trace(text, () => db.query(text, params, options))) as SqlClient['query'],
+      exec: (script) => trace(script, () => db.exec(script)) as Promise<void>,
+      transaction: (work) => db.transaction(work),
+      close: () => db.close(),
+    };
+    const analysing = analyze(client);
+    // sent once the first ANALYZE statement has started, as a request's would be
+    while (!calls.includes('start analyze')) await new Promise((resolve) => setImmediate(resolve));
+    await client.query('SELECT 1 AS request');
+    await analysing;
+    const answered = calls.indexOf('end SELECT 1 AS request');
+    const analysedAfter = calls.slice(answered).filter((c) => c === 'start analyze').length;
+    assert.ok(analysedAfter > 10, `the request was answered with ${analysedAfter} tables still to analyse`);
+    const tables = calls.filter((c) => c === 'start analyze').length;
+    assert.ok(
+      tables > 30,
+      `${tables} ANALYZE statements: every table of the engine, the server and its modules`,
+    );
   });
 });
