@@ -204,6 +204,40 @@ describe('audit completeness', () => {
         ['read', ['Patient/p1']],
       ],
     );
+    // a conditional create that finds its resource answers with it, and that is in the trail too
+    const known = { ...weight, identifier: [{ system: 'urn:test', value: 'audit-conditional' }] };
+    const first = await drA.fhir('/Observation', { method: 'POST', body: known });
+    assert.equal(first.status, 201);
+    let answer: any;
+    const conditional = await audited(async () => {
+      answer = await drA.fhir('/', {
+        method: 'POST',
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              request: {
+                method: 'POST',
+                url: 'Observation',
+                ifNoneExist: 'identifier=urn:test|audit-conditional',
+              },
+              resource: known,
+            },
+          ],
+        },
+      });
+    });
+    assert.equal(answer.status, 200);
+    assert.match(answer.body.entry[0].response.status, /^200/);
+    assert.equal(answer.body.entry[0].resource.id, (first.body as { id: string }).id);
+    assert.deepEqual(
+      conditional.map((e) => [e.subtype, e.outcome, e.patients]),
+      [
+        ['operation', '0', []],
+        ['create', '0', ['Patient/p1']],
+      ],
+    );
   });
 
   it('a resource moved from one patient to another is in both patients’ trails', async () => {

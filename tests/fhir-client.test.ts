@@ -391,6 +391,31 @@ describe('Prefer: return= on writes and in bundles, with fhir-kit-client', () =>
     assert.equal(readBack.resource.id, known.id);
   });
 
+  it('answers a transaction’s conditional create that finds its resource with that resource, or with nothing when asked', async () => {
+    const cnie = uniqueCnie();
+    const known = await create(patient('Trouvee', cnie));
+    const bundle = () => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: patient('Trouvee', cnie),
+          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${CNIE_SYSTEM}|${cnie}` },
+        },
+      ],
+    });
+    const full = (await client.transaction({ body: bundle() as any })) as Resource;
+    assert.match(full.entry[0].response.status, /^200/);
+    assert.equal(full.entry[0].resource.id, known.id);
+    assert.equal(full.entry[0].response.etag, `W/"${known.meta.versionId}"`);
+    const minimal = (await client.transaction({
+      body: bundle() as any,
+      options: prefer('return=minimal'),
+    })) as Resource;
+    assert.equal(minimal.entry[0].resource, undefined);
+    assert.equal(parseLocation(minimal.entry[0].response.location).id, known.id);
+  });
+
   it('leaves the resources out of a batch’s writes with return=minimal; a failed entry keeps its outcome, a read its resource', async () => {
     const known = await create(patient('Lue', uniqueCnie()));
     const bundle = batchWithOneFailure();

@@ -90,7 +90,7 @@ export function entryTarget(entry: BundleEntry, index: number, baseUrl: string):
   };
 }
 
-/** One resource a transaction wrote, for the audit trail. */
+/** One resource a transaction wrote, or found for a conditional create (status 200), for the audit trail. */
 export interface TransactionWrite {
   method: string;
   resourceType: string;
@@ -131,14 +131,28 @@ export async function runTransaction(
           );
         const id = existing[0]?.id ?? newId();
         if (t.entry.fullUrl) references.set(t.entry.fullUrl, `${t.type}/${id}`);
-        if (existing[0])
+        if (existing[0]) {
+          // answered as a conditional create of its own: the resource found (within the caller's
+          // scope, as the search was), recorded like a write that found it
+          const found = existing[0];
+          const located = await store.locate(t.type, id, undefined, tx);
+          written.push({
+            method: 'POST',
+            resourceType: t.type,
+            id,
+            status: 200,
+            patients: located?.patients ?? [],
+          });
           responses[t.index] = {
+            resource: found,
             response: {
               status: '200 OK',
-              location: `${t.type}/${id}/_history/${existing[0].meta?.versionId}`,
+              location: `${t.type}/${id}/_history/${found.meta?.versionId}`,
+              etag: `W/"${found.meta?.versionId}"`,
+              ...(found.meta?.lastUpdated ? { lastModified: found.meta.lastUpdated } : {}),
             },
           };
-        else writes.push({ target: t, resource: t.entry.resource, id });
+        } else writes.push({ target: t, resource: t.entry.resource, id });
       } else if (t.method === 'PUT' || t.method === 'DELETE' || t.method === 'PATCH') {
         let id = t.id;
         if (!id && t.query) {
