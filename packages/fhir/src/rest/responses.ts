@@ -76,17 +76,15 @@ export function toEntry(res: FhirResponse): BundleEntry {
  */
 export type ReturnPreference = 'representation' | 'minimal' | 'OperationOutcome';
 
+const RETURN_PREFERENCES = new Map<string, ReturnPreference>([
+  ['representation', 'representation'],
+  ['minimal', 'minimal'],
+  ['operationoutcome', 'OperationOutcome'],
+]);
+
 export function returnPreference(prefer: string | undefined): ReturnPreference {
-  const asked = /(?:^|[;,\s])return\s*=\s*"?(representation|minimal|OperationOutcome)"?/i.exec(
-    prefer ?? '',
-  )?.[1];
-  if (asked === undefined) return 'representation';
-  const lower = asked.toLowerCase();
-  return lower === 'minimal'
-    ? 'minimal'
-    : lower === 'operationoutcome'
-      ? 'OperationOutcome'
-      : 'representation';
+  const asked = /(?:^|[;,\s])return\s*=\s*"?([A-Za-z]+)"?/i.exec(prefer ?? '')?.[1];
+  return RETURN_PREFERENCES.get(asked?.toLowerCase() ?? '') ?? 'representation';
 }
 
 /**
@@ -94,11 +92,11 @@ export function returnPreference(prefer: string | undefined): ReturnPreference {
  * OperationOutcome in `response.outcome` in its place. Failed entries keep their outcome.
  */
 export function preferredEntry(entry: BundleEntry, preference: ReturnPreference): BundleEntry {
-  if (preference === 'representation' || !entry.resource || entry.response?.outcome) return entry;
-  const { resource, ...rest } = entry;
-  if (preference === 'minimal') return rest;
+  const { resource, response, ...rest } = entry;
+  if (preference === 'representation' || !resource || !response || response.outcome) return entry;
+  if (preference === 'minimal') return { ...rest, response };
   const saved = allOk(`${resource.resourceType}/${resource.id} saved`);
-  return { ...rest, response: { status: '200 OK', ...rest.response, outcome: saved } };
+  return { ...rest, response: { ...response, outcome: saved } };
 }
 
 export function firstDiagnostic(res: FhirResponse): string | undefined {
