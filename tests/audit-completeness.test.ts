@@ -238,6 +238,21 @@ describe('audit completeness', () => {
         ['create', '0', ['Patient/p1']],
       ],
     );
+    // a condition naming a record the doctor may not read finds nothing: the entry creates
+    // anew and reveals nothing of the other patient's observation
+    const probe = await drA.fhir('/', {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ request: { method: 'POST', url: 'Observation', ifNoneExist: '_id=o2' }, resource: weight }],
+      },
+    });
+    assert.equal(probe.status, 200);
+    const entry = (probe.body as any).entry[0];
+    assert.match(entry.response.status, /^201/);
+    assert.notEqual(entry.resource.id, 'o2');
+    assert.doesNotMatch(JSON.stringify(probe.body), /Patient\/p2/);
   });
 
   it('a resource moved from one patient to another is in both patients’ trails', async () => {

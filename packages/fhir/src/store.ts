@@ -411,13 +411,10 @@ export class FhirStore {
     if (ifNoneExist !== undefined) {
       return this.db.transaction(async (tx) => {
         await lockCondition(tx, resource.resourceType, ifNoneExist);
-        const existing = await this.matchCondition(tx, resource.resourceType, ifNoneExist);
-        if (existing.length > 1) fail(412, 'duplicate', `If-None-Exist matched ${existing.length} resources`);
-        if (existing.length === 1) {
-          const found = await this.locate(existing[0].resourceType, existing[0].id as string, undefined, tx);
-          return { resource: existing[0], status: 200, patients: found?.patients ?? [] };
-        }
-        return this.insert(tx, resource, true);
+        return (
+          (await this.existingMatch(tx, resource.resourceType, ifNoneExist)) ??
+          this.insert(tx, resource, true)
+        );
       });
     }
     return this.insert(this.db, resource);
@@ -718,6 +715,25 @@ export class FhirStore {
   }
 
   /** Resources matching a condition (`Patient?identifier=…`), for conditional interactions. */
+  /**
+   * What a conditional create (If-None-Exist) answers when its condition finds the resource: that
+   * resource, 200, its patients — found by the caller's scoped search; none found, undefined; more
+   * than one, 412. `where` names a bundle entry in the message.
+   */
+  async existingMatch(
+    tx: SqlExecutor,
+    type: string,
+    condition: string,
+    where = '',
+  ): Promise<WriteResult | undefined> {
+    const existing = await this.matchCondition(tx, type, condition);
+    if (existing.length > 1)
+      fail(412, 'duplicate', `${where}If-None-Exist matched ${existing.length} resources`);
+    if (existing.length === 0) return undefined;
+    const found = await this.locate(type, existing[0].id as string, undefined, tx);
+    return { resource: existing[0], status: 200, patients: found?.patients ?? [] };
+  }
+
   async matchCondition(tx: SqlExecutor, type: string, condition: string): Promise<Resource[]> {
     const query = [...new URLSearchParams(condition.includes('?') ? condition.split('?')[1] : condition)];
     return this.matchQuery(tx, type, query);

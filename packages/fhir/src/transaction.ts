@@ -120,39 +120,29 @@ export async function runTransaction(
     for (const [i, t] of ordered.entries()) {
       await turnEvery(i);
       if (t.method === 'POST') {
-        const existing = t.entry.request?.ifNoneExist
-          ? await store.matchCondition(tx, t.type, t.entry.request.ifNoneExist)
-          : [];
-        if (existing.length > 1)
-          fail(
-            412,
-            'duplicate',
-            `Bundle.entry[${t.index}]: If-None-Exist matched ${existing.length} resources`,
-          );
-        const id = existing[0]?.id ?? newId();
+        // answered as a conditional create of its own: the resource the caller's scoped search
+        // found, recorded like a write that found it
+        const condition = t.entry.request?.ifNoneExist;
+        const match = condition
+          ? await store.existingMatch(tx, t.type, condition, `Bundle.entry[${t.index}]: `)
+          : undefined;
+        const id = match?.resource.id ?? newId();
         if (t.entry.fullUrl) references.set(t.entry.fullUrl, `${t.type}/${id}`);
-        if (existing[0]) {
-          // answered as a conditional create of its own: the resource found (within the caller's
-          // scope, as the search was), recorded like a write that found it
-          const found = existing[0];
-          const located = await store.locate(t.type, id, undefined, tx);
-          written.push({
-            method: 'POST',
-            resourceType: t.type,
-            id,
-            status: 200,
-            patients: located?.patients ?? [],
-          });
-          responses[t.index] = {
-            resource: found,
-            response: {
-              status: '200 OK',
-              location: `${t.type}/${id}/_history/${found.meta?.versionId}`,
-              etag: `W/"${found.meta?.versionId}"`,
-              ...(found.meta?.lastUpdated ? { lastModified: found.meta.lastUpdated } : {}),
-            },
-          };
-        } else writes.push({ target: t, resource: t.entry.resource, id });
+        if (!match) {
+          writes.push({ target: t, resource: t.entry.resource, id });
+          continue;
+        }
+        const { meta } = match.resource;
+        written.push({ method: 'POST', resourceType: t.type, id, status: 200, patients: match.patients });
+        responses[t.index] = {
+          resource: match.resource,
+          response: {
+            status: '200 OK',
+            location: `${t.type}/${id}/_history/${meta?.versionId}`,
+            etag: `W/"${meta?.versionId}"`,
+            ...(meta?.lastUpdated ? { lastModified: meta.lastUpdated } : {}),
+          },
+        };
       } else if (t.method === 'PUT' || t.method === 'DELETE' || t.method === 'PATCH') {
         let id = t.id;
         if (!id && t.query) {
