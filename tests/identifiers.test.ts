@@ -174,6 +174,42 @@ describe('a CNIE names one live patient', () => {
     assert.equal((await holders('UQ100005')).length, 1);
   });
 
+  it('a bundle written in several chunks is judged whole: a clash in a late chunk leaves nothing, a handover across chunks passes', async () => {
+    // 900 entries: the versions are built and written 400 at a time (transaction.ts), the
+    // identifiers checked once the whole bundle is written
+    const many = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => withCnie(`${prefix}${String(i).padStart(5, '0')}`));
+    const stored = await post('/Patient', withCnie('UQ100020'));
+    const lateClash = [...many('UR', 899), withCnie('UQ100020')];
+    const refused = await transaction(...lateClash);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body).slice(0, 300));
+    const within = [...many('US', 899), withCnie('US00003')];
+    assert.equal((await transaction(...within)).status, 409, 'the last entry repeats the fourth');
+    for (const value of ['UR00000', 'UR00450', 'UR00898', 'US00000', 'US00003', 'US00898'])
+      assert.deepEqual(await holders(value), [], `${value}: nothing of a refused bundle is stored`);
+    assert.deepEqual(await holders('UQ100020'), [stored.body.id]);
+    // the number taken in the first chunk, given up by its holder in the last one (PUTs follow POSTs)
+    const handover = await post('', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        ...[withCnie('UQ100020'), ...many('UT', 899)].map((resource) => ({
+          resource,
+          request: { method: 'POST', url: 'Patient' },
+        })),
+        {
+          resource: { resourceType: 'Patient', id: stored.body.id, gender: 'other' },
+          request: { method: 'PUT', url: `Patient/${stored.body.id}` },
+        },
+      ],
+    });
+    assert.equal(handover.status, 200, JSON.stringify(handover.body).slice(0, 300));
+    const now = await holders('UQ100020');
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], stored.body.id);
+    assert.equal((await holders('UT00898')).length, 1);
+  });
+
   it('five patients created at once with the same new CNIE: one is stored, four get 409', async () => {
     const answers = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>

@@ -349,7 +349,10 @@ export class FhirStore {
   }
 
   /** The hooks' plan for a batch of new versions (transaction bundles). */
-  planHooksFor(versions: NewVersion[], previous: Map<string, Resource | undefined>) {
+  planHooksFor(
+    versions: readonly (Pick<NewVersion, 'resourceType' | 'id'> & { resource?: Resource })[],
+    previous: Map<string, Resource | undefined>,
+  ) {
     return this.planHooks(
       versions.map((v) => ({
         resourceType: v.resourceType,

@@ -1,7 +1,9 @@
 /**
  * Transaction bundles: all or nothing. Entries are checked first (nothing is read before the whole
  * bundle is known valid), then inside one database transaction conditionals and `urn:uuid:` /
- * conditional references are resolved, and every write goes down in one set-based statement.
+ * conditional references are resolved, and the new versions are built and written in set-based
+ * statements of WRITE_CHUNK versions each; the write hooks and unique identifiers are judged on the
+ * whole bundle once it is written.
  */
 
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
@@ -12,7 +14,7 @@ import { ID_PATTERN } from './references.ts';
 import type { SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import type { FhirStore } from './store.ts';
-import { turnEvery } from './turns.ts';
+import { turnEvery, turnToEventLoop } from './turns.ts';
 import { hasErrors, validationOutcome } from './validate.ts';
 import {
   assertIdKeepsCompartment,
@@ -23,7 +25,7 @@ import {
   nowInstant,
   stampedVersion,
 } from './versions.ts';
-import { type NewVersion, writeVersions } from './write.ts';
+import { type NewVersion, WRITE_CHUNK, writeVersions } from './write.ts';
 
 export const MAX_BUNDLE_ENTRIES = 20_000;
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -169,7 +171,11 @@ export async function runTransaction(
       writes.filter((w) => w.target.method !== 'POST').map((w) => ({ type: w.target.type, id: w.id })),
     );
     const seen = new Set<string>();
-    const versions: NewVersion[] = [];
+    // built and written chunk by chunk: a version's index rows (most of its memory) live until its
+    // chunk is written, not until the whole bundle is built; what the checks after the writes need
+    // (the resources, what they replaced) is kept
+    let chunk: NewVersion[] = [];
+    const stored: (Pick<NewVersion, 'resourceType' | 'id'> & { resource?: Resource })[] = [];
     const previous = new Map<string, Resource | undefined>();
     for (const [i, w] of writes.entries()) {
       await turnEvery(i);
@@ -183,7 +189,8 @@ export async function runTransaction(
         responses[w.target.index] = { response: { status: '204 No Content' } };
         continue;
       }
-      versions.push(version);
+      chunk.push(version);
+      stored.push({ resourceType: version.resourceType, id: version.id, resource: version.resource });
       previous.set(
         key,
         before && !before.deleted && before.content ? (JSON.parse(before.content) as Resource) : undefined,
@@ -210,14 +217,23 @@ export async function runTransaction(
             : {}),
         },
       };
+      if (chunk.length === WRITE_CHUNK) {
+        await turnToEventLoop(); // other requests between building a chunk and writing it
+        await writeVersions(tx, chunk, current, store);
+        chunk = [];
+      }
     }
-    const effect = store.planHooksFor(versions, previous);
+    await writeVersions(tx, chunk, current, store);
+    // judged on the whole bundle once it is written, inside the same transaction: a hook's refusal
+    // or an identifier another resource holds rolls every chunk back. The identifiers' check is
+    // as sound after the writes as before them: it takes its locks and reads the other holders
+    // then, and the bundle's own resources are compared among themselves, not through the index
+    const effect = store.planHooksFor(stored, previous);
     await store.checkUniqueIdentifiers(
       tx,
-      versions.flatMap((v) => (v.resource ? [v.resource] : [])),
+      stored.flatMap((v) => (v.resource ? [v.resource] : [])),
       previous,
     );
-    await writeVersions(tx, versions, current, store);
     await effect?.(tx);
   });
   noteWrites(store.db, entries.length);

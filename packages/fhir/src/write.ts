@@ -70,7 +70,7 @@ const names = (columns: string): string =>
     .join(', ');
 
 /** Versions are written in chunks so that one statement's parameters stay a reasonable size. */
-const CHUNK = 400;
+export const WRITE_CHUNK = 400;
 
 export interface WriteOptions {
   /**
@@ -100,9 +100,9 @@ export async function writeVersions(
   replaced: ReplacedVersions,
   options: WriteOptions = {},
 ): Promise<void> {
-  for (let i = 0; i < versions.length; i += CHUNK) {
+  for (let i = 0; i < versions.length; i += WRITE_CHUNK) {
     if (i > 0) await turnToEventLoop(); // a bundle's chunks: other requests get the event loop between them
-    await writeChunk(tx, versions.slice(i, i + CHUNK), replaced, options);
+    await writeChunk(tx, versions.slice(i, i + WRITE_CHUNK), replaced, options);
   }
 }
 
