@@ -44,7 +44,7 @@ export function createFhirGate(deps: {
     return {
       access,
       done: (res) => {
-        for (const input of auditInputsForFhir(principal, res)) deps.audit.record(input);
+        deps.audit.recordRequest(auditInputsForFhir(principal, res));
         deps.access.afterResponse(res);
       },
     };

@@ -352,6 +352,44 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
     );
   });
 
+  it("shares skeletons over one request's accesses only where everything but the entities is the same", () => {
+    // a transaction's entries: creates and an update by one principal at one instant, one refused
+    const write = (interaction: 'create' | 'update', id: string, outcome: number) => ({
+      principal: lab,
+      interaction,
+      resourceType: 'Observation',
+      ids: [id],
+      patientIds: [`p-${id}`],
+      outcome,
+      recorded: '2026-03-01T10:00:00.000Z',
+    });
+    const inputs = [
+      write('create', 'o1', 201),
+      write('create', 'o2', 201),
+      write('update', 'o3', 200),
+      write('create', 'o4', 201),
+      write('create', 'o5', 400),
+      { ...write('create', 'o6', 201), recorded: '2026-03-01T10:00:01.000Z' },
+    ];
+    const shared = new Map();
+    const events = inputs.flatMap((input) => buildAuditEvents(input, undefined, shared));
+    assert.deepEqual(
+      events,
+      inputs.map((input) => buildAuditEvent(input)),
+    );
+    for (const e of events) valid(e);
+    const [o1, o2, o3, o4, o5, o6] = events;
+    assert.equal(o1.agent, o2.agent);
+    assert.equal(o1.agent, o4.agent);
+    for (const other of [o3, o5, o6]) assert.notEqual(o1.agent, other.agent);
+    assert.equal(shared.size, 4);
+    const memo = new Map<object, string>();
+    assert.deepEqual(
+      events.map((e) => canonicalJson(e, memo)),
+      events.map((e) => canonicalJson(e)),
+    );
+  });
+
   it('keeps one event of one access as it was built, not frozen', () => {
     const [event] = buildAuditEvents({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] });
     assert.deepEqual(event, buildAuditEvent({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] }));

@@ -106,26 +106,52 @@ export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT
 }
 
 /**
+ * Skeletons already built, by what they are made of: one per access, or one per request when its
+ * accesses are recorded together (a transaction of 20,000 creates is 20,000 accesses by one
+ * principal at one instant: one skeleton, not 20,000).
+ */
+export type SkeletonCache = Map<string, AuditEvent>;
+
+/**
  * The events one access is recorded as (perPatient), built from one skeleton: every part but the
  * entities is the same object in all of them (a page of 20 patients is 20 events), so it is built
  * and mended once, and canonicalJson, given a memo, writes it once per batch (writer.ts). The shared
- * parts are frozen: that is what makes sharing them, and remembering their text, safe.
+ * parts are frozen: that is what makes sharing them, and remembering their text, safe. `shared`
+ * carries the skeletons over the accesses of one request, all of one principal.
  */
-export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent[] {
+export function buildAuditEvents(
+  input: AuditInput,
+  source: AuditSource = DEFAULT_SOURCE,
+  shared?: SkeletonCache,
+): AuditEvent[] {
   const per = perPatient(input);
-  if (per.length === 1) return [buildAuditEvent(per[0], source)];
+  if (per.length === 1 && !shared) return [buildAuditEvent(per[0], source)];
   // a patient acting for another is recorded so in that patient's event only: one skeleton for each case
-  const skeletons = new Map<boolean, AuditEvent>();
+  const skeletons: SkeletonCache = shared ?? new Map();
   return per.map((one) => {
-    const acting = actingFor(one);
-    let shared = skeletons.get(acting);
-    if (!shared) {
-      shared = deepFreeze(storable(skeleton(one, source)));
-      skeletons.set(acting, shared);
+    const key = skeletonKey(one);
+    let common = skeletons.get(key);
+    if (!common) {
+      common = deepFreeze(storable(skeleton(one, source)));
+      skeletons.set(key, common);
     }
     const entity = storable(entities(one));
-    return entity.length > 0 ? { ...shared, entity } : shared;
+    return entity.length > 0 ? { ...common, entity } : common;
   });
+}
+
+/** What a skeleton is made of besides the principal and the source (skeleton(), agents()). */
+function skeletonKey(input: AuditInput): string {
+  return JSON.stringify([
+    input.interaction,
+    input.ids?.length ? 'instance' : input.resourceType ? 'type' : 'system',
+    input.outcome,
+    input.outcomeDesc,
+    input.purposeOfUse,
+    input.address,
+    input.recorded,
+    actingFor(input),
+  ]);
 }
 
 /** Everything of the event but its entities. */

@@ -13,7 +13,13 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { type SqlClient, type SqlExecutor, turnEvery } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS } from './chain.ts';
-import { type AuditInput, type AuditSource, auditColumns, buildAuditEvents } from './event.ts';
+import {
+  type AuditInput,
+  type AuditSource,
+  auditColumns,
+  buildAuditEvents,
+  type SkeletonCache,
+} from './event.ts';
 
 export interface AuditLogOptions {
   /** Longest a recorded event waits before its batch is written (ms). */
@@ -40,6 +46,11 @@ export interface AuditLog {
   readonly db: SqlClient;
   /** Queues the AuditEvent(s) of one access: one per patient touched (BALP), one if none. */
   record(input: AuditInput): void;
+  /**
+   * Queues the accesses of one request (a bundle's entries), all of one principal: recorded at one
+   * instant, their events share what they have in common (event.ts buildAuditEvents).
+   */
+  recordRequest(inputs: readonly AuditInput[]): void;
   /**
    * Calls `listener` with every access recorded from now on (after it is queued), so that a service
    * can add what the law asks of its own accesses — guest dialysis flags reads by a centre abroad.
@@ -138,28 +149,40 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     }
   };
 
+  const record = (input: AuditInput, recorded: string, shared?: SkeletonCache) => {
+    try {
+      const events = buildAuditEvents(
+        { ...input, recorded: input.recorded ?? recorded },
+        options.source,
+        shared,
+      );
+      if (closed) return drop(events.length, 'the audit log is closed');
+      if (queue.length + events.length > maxQueue)
+        return drop(events.length, `more than ${maxQueue} pending`);
+      for (const event of events) queue.push(event);
+      schedule(queue.length >= batchSize ? 0 : interval);
+    } catch (error) {
+      // an event that cannot even be built must still not fail the request it describes
+      return drop(1, (error as Error).message);
+    }
+    for (const listener of listeners) {
+      try {
+        listener(input);
+      } catch (error) {
+        onError(new Error(`audit listener: ${(error as Error).message}`));
+      }
+    }
+  };
+
   return {
     db,
     record(input) {
-      try {
-        const recorded = input.recorded ?? new Date().toISOString();
-        const events = buildAuditEvents({ ...input, recorded }, options.source);
-        if (closed) return drop(events.length, 'the audit log is closed');
-        if (queue.length + events.length > maxQueue)
-          return drop(events.length, `more than ${maxQueue} pending`);
-        queue.push(...events);
-        schedule(queue.length >= batchSize ? 0 : interval);
-      } catch (error) {
-        // an event that cannot even be built must still not fail the request it describes
-        return drop(1, (error as Error).message);
-      }
-      for (const listener of listeners) {
-        try {
-          listener(input);
-        } catch (error) {
-          onError(new Error(`audit listener: ${(error as Error).message}`));
-        }
-      }
+      record(input, new Date().toISOString());
+    },
+    recordRequest(inputs) {
+      const recorded = new Date().toISOString();
+      const shared: SkeletonCache | undefined = inputs.length > 1 ? new Map() : undefined;
+      for (const input of inputs) record(input, recorded, shared);
     },
     observe(listener) {
       listeners.add(listener);
