@@ -128,6 +128,8 @@ export function buildAuditEvents(
   if (per.length === 1 && !shared) return [buildAuditEvent(per[0], source)];
   // a patient acting for another is recorded so in that patient's event only: one skeleton for each case
   const skeletons: SkeletonCache = shared ?? new Map();
+  // the query is the same in every event of the access: encoded, mended and frozen once
+  const query = input.query === undefined ? undefined : deepFreeze(storable(queryEntity(input.query)));
   return per.map((one) => {
     const key = skeletonKey(one);
     let common = skeletons.get(key);
@@ -135,7 +137,7 @@ export function buildAuditEvents(
       common = deepFreeze(storable(skeleton(one, source)));
       skeletons.set(key, common);
     }
-    const entity = storable(entities(one));
+    const entity = storable(entities(one, query));
     return entity.length > 0 ? { ...common, entity } : common;
   });
 }
@@ -229,7 +231,10 @@ function agents(
   return list;
 }
 
-function entities(input: AuditInput): AuditEventEntity[] {
+function entities(
+  input: AuditInput,
+  query = input.query === undefined ? undefined : queryEntity(input.query),
+): AuditEventEntity[] {
   const list: AuditEventEntity[] = [];
   for (const id of uniquePatientIds(input.patientIds)) {
     list.push({
@@ -245,14 +250,16 @@ function entities(input: AuditInput): AuditEventEntity[] {
     const reference = id.includes('/') || !input.resourceType ? id : `${input.resourceType}/${id}`;
     list.push({ what: { reference }, type: ENTITY.systemObject, role: ENTITY.domainResource });
   }
-  if (input.query !== undefined) {
-    list.push({
-      type: ENTITY.systemObject,
-      role: ENTITY.queryRole,
-      query: Buffer.from(input.query, 'utf8').toString('base64'),
-    });
-  }
+  if (query) list.push(query);
   return list;
+}
+
+function queryEntity(query: string): AuditEventEntity {
+  return {
+    type: ENTITY.systemObject,
+    role: ENTITY.queryRole,
+    query: Buffer.from(query, 'utf8').toString('base64'),
+  };
 }
 
 /**
