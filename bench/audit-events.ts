@@ -74,35 +74,49 @@ const separate: Way = (inputs) => {
   return seq;
 };
 
-/** One skeleton per access, a memo per batch of 500 events (the writer's batch). */
-const shared: Way = (inputs) => {
-  let hash = GENESIS;
-  let seq = 0;
-  let memo = new Map<object, string>();
-  for (const input of inputs) {
-    for (const event of buildAuditEvents(input)) {
-      if (seq % 500 === 0) memo = new Map();
-      hash = chainHash(hash, canonicalJson(event, memo), ++seq, event.recorded);
-    }
-  }
-  return seq;
-};
+/**
+ * One skeleton per access, a memo per batch of 500 events (the writer's batch); `perRequest`: the
+ * accesses share their skeletons too, as one request's are (AuditLog.recordRequest).
+ */
+const shared =
+  (perRequest = false): Way =>
+  (inputs) => {
+    let hash = GENESIS;
+    let seq = 0;
+    let memo = new Map<object, string>();
+    const skeletons = perRequest ? new Map<string, AuditEvent>() : undefined;
+    for (const input of inputs)
+      for (const event of buildAuditEvents(input, undefined, skeletons)) {
+        if (seq % 500 === 0) memo = new Map();
+        hash = chainHash(hash, canonicalJson(event, memo), ++seq, event.recorded);
+      }
+    return seq;
+  };
 
-/** Median µs per access over ROUNDS, each after a warm-up pass; `timed` runs on what `prepare` made. */
-function time<T>(n: number, prepare: (inputs: AuditInput[]) => T, timed: (prepared: T) => unknown): number {
+/**
+ * Median µs per input over `rounds`, each after a warm-up pass; `timed` runs on what `prepare` made
+ * of the inputs `make` gives for one instant.
+ */
+function time<T>(
+  make: (recorded: string) => AuditInput[],
+  prepare: (inputs: AuditInput[]) => T,
+  timed: (prepared: T) => unknown,
+  rounds = ROUNDS,
+): number {
   const samples: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const recorded = new Date(Date.UTC(2026, 11, 4, 3, 0, r)).toISOString();
-    const prepared = prepare(Array.from({ length: ACCESSES }, (_, k) => ({ ...access(n, k), recorded })));
+  for (let r = 0; r < rounds; r++) {
+    const inputs = make(new Date(Date.UTC(2026, 11, 4, 3, 0, r)).toISOString());
+    const prepared = prepare(inputs);
     timed(prepared);
     const t0 = performance.now();
     timed(prepared);
-    samples.push(((performance.now() - t0) * 1000) / ACCESSES);
+    samples.push(((performance.now() - t0) * 1000) / inputs.length);
   }
   samples.sort((a, b) => a - b);
-  return (samples[1] + samples[2]) / 2;
+  return (samples[rounds / 2 - 1] + samples[rounds / 2]) / 2;
 }
 
+const asBuilt = (inputs: AuditInput[]) => inputs.map((input) => buildAuditEvents(input));
 const stringifyAll = (events: AuditEvent[][]) => {
   for (const list of events) for (const e of list) JSON.stringify(e);
 };
@@ -115,9 +129,11 @@ for (const [name, n] of [
   ['read Observation (1 patient)', 1],
   ['search Patient, a page of 20', 20],
 ] as const) {
-  const base = time(n, (inputs) => inputs.map((input) => buildAuditEvents(input)), stringifyAll);
-  const own = time(n, (inputs) => inputs, separate);
-  const both = time(n, (inputs) => inputs, shared);
+  const accesses = (recorded: string) =>
+    Array.from({ length: ACCESSES }, (_, k) => ({ ...access(n, k), recorded }));
+  const base = time(accesses, asBuilt, stringifyAll);
+  const own = time(accesses, (inputs) => inputs, separate);
+  const both = time(accesses, (inputs) => inputs, shared());
   lines.push(
     `| ${name} | ${n} | ${base.toFixed(1)} | ${own.toFixed(1)} | ${both.toFixed(1)} | ${(both / own).toFixed(2)} | ${(both / base).toFixed(1)}× |`,
   );
@@ -146,35 +162,9 @@ const creates = (recorded: string): AuditInput[] =>
     outcome: 201,
     recorded,
   }));
-const bundleWay =
-  (perRequest: boolean) =>
-  (inputs: AuditInput[]): number => {
-    let hash = GENESIS;
-    let seq = 0;
-    let memo = new Map<object, string>();
-    const skeletons = perRequest ? new Map<string, AuditEvent>() : undefined;
-    for (const input of inputs)
-      for (const event of buildAuditEvents(input, undefined, skeletons)) {
-        if (seq % 500 === 0) memo = new Map();
-        hash = chainHash(hash, canonicalJson(event, memo), ++seq, event.recorded);
-      }
-    return seq;
-  };
-function perEvent<T>(prepare: (inputs: AuditInput[]) => T, timed: (prepared: T) => unknown): number {
-  const samples: number[] = [];
-  for (let r = 0; r < ROUNDS * 2; r++) {
-    const prepared = prepare(creates(new Date(Date.UTC(2026, 11, 4, 3, 0, r)).toISOString()));
-    timed(prepared);
-    const t0 = performance.now();
-    timed(prepared);
-    samples.push(((performance.now() - t0) * 1000) / ENTRIES);
-  }
-  samples.sort((a, b) => a - b);
-  return (samples[3] + samples[4]) / 2;
-}
-const bundleBase = perEvent((inputs) => inputs.map((input) => buildAuditEvents(input)), stringifyAll);
-const bundleOwn = perEvent((inputs) => inputs, bundleWay(false));
-const bundleShared = perEvent((inputs) => inputs, bundleWay(true));
+const bundleBase = time(creates, asBuilt, stringifyAll, ROUNDS * 2);
+const bundleOwn = time(creates, (inputs) => inputs, shared(false), ROUNDS * 2);
+const bundleShared = time(creates, (inputs) => inputs, shared(true), ROUNDS * 2);
 lines.push(
   '',
   `| a transaction of ${ENTRIES.toLocaleString('en')} creates, per entry | 1 | ${bundleBase.toFixed(1)} | ${bundleOwn.toFixed(1)} (a skeleton per entry) | ${bundleShared.toFixed(1)} (one per request) | ${(bundleShared / bundleOwn).toFixed(2)} | ${(bundleShared / bundleBase).toFixed(1)}× |`,
