@@ -156,7 +156,7 @@ export class DraftSigner {
       headers: {},
       access,
     });
-    for (const input of auditInputsForFhir(principal, seen)) this.ctx.audit.record(input);
+    this.ctx.audit.recordRequest(auditInputsForFhir(principal, seen));
     if (seen.status !== 200) refuse(404, 'not-found', `Patient/${patientId} is not known`);
     const doctor = (await this.ctx.store.readIfPresent(
       'Practitioner',
@@ -209,7 +209,7 @@ export class DraftSigner {
       body: bundle,
       access,
     });
-    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    this.ctx.audit.recordRequest(auditInputsForFhir(principal, res));
     if (res.status === 412 || res.status === 409)
       refuse(409, 'conflict', 'This prescription is being signed: ask again in a moment');
     if (res.status >= 400) refuse(res.status, 'processing', 'The prescription could not be signed');

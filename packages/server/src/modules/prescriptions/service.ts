@@ -141,7 +141,7 @@ export class PrescriptionService {
       headers: {},
       access: await this.ctx.access.resolve(principal),
     });
-    for (const input of auditInputsForFhir(principal, res)) this.ctx.audit.record(input);
+    this.ctx.audit.recordRequest(auditInputsForFhir(principal, res));
     return res.status === 200;
   }
 

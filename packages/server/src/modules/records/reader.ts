@@ -32,7 +32,7 @@ export class CallerFhir {
       ...(body === undefined ? {} : { body }),
       access: await this.ctx.access.resolve(this.principal),
     });
-    for (const input of auditInputsForFhir(this.principal, res)) this.ctx.audit.record(input);
+    this.ctx.audit.recordRequest(auditInputsForFhir(this.principal, res));
     this.ctx.access.afterResponse(res);
     return res;
   }

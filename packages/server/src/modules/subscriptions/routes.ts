@@ -148,7 +148,7 @@ export function registerSubscriptionRoutes(ctx: ModuleContext): void {
       res = await ctx.fhir.handle(request);
     } finally {
       const recorded = res ?? { status: 500, headers: {}, audit: [] };
-      for (const input of auditInputsForFhir(principal, recorded)) ctx.audit.record(input);
+      ctx.audit.recordRequest(auditInputsForFhir(principal, recorded));
     }
     if (res.error)
       req.log.error({ err: { message: String(res.error) } }, 'unexpected error in the FHIR engine');

@@ -262,7 +262,7 @@ export class TeleconsultService {
       headers: {},
       body: { resourceType: 'Bundle', type: 'transaction', entry: entries },
     });
-    for (const input of auditInputsForFhir({ ...principal }, res)) this.ctx.audit.record(input);
+    this.ctx.audit.recordRequest(auditInputsForFhir({ ...principal }, res));
     if (res.status >= 400) {
       const text = (res.body as { issue?: { diagnostics?: string }[] } | undefined)?.issue?.[0]?.diagnostics;
       refuse(res.status, 'processing', text ?? 'The consultation could not be recorded');

@@ -31,7 +31,7 @@ export async function asCaller(
     ...request,
     access: await ctx.access.resolve(principal),
   } as FhirRequest);
-  for (const input of auditInputsForFhir(principal, res)) ctx.audit.record(input);
+  ctx.audit.recordRequest(auditInputsForFhir(principal, res));
   ctx.access.afterResponse(res);
   return res;
 }
