@@ -370,6 +370,7 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
       write('create', 'o4', 201),
       write('create', 'o5', 400),
       { ...write('create', 'o6', 201), recorded: '2026-03-01T10:00:01.000Z' },
+      { ...write('create', 'o7', 201), principal: { ...lab, id: 'lab-rabat', clientId: 'lab-rabat' } },
     ];
     const shared = new Map();
     const events = inputs.flatMap((input) => buildAuditEvents(input, undefined, shared));
@@ -378,11 +379,12 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
       inputs.map((input) => buildAuditEvent(input)),
     );
     for (const e of events) valid(e);
-    const [o1, o2, o3, o4, o5, o6] = events;
+    const [o1, o2, o3, o4, o5, o6, o7] = events;
     assert.equal(o1.agent, o2.agent);
     assert.equal(o1.agent, o4.agent);
-    for (const other of [o3, o5, o6]) assert.notEqual(o1.agent, other.agent);
-    assert.equal(shared.size, 4);
+    for (const other of [o3, o5, o6, o7]) assert.notEqual(o1.agent, other.agent);
+    assert.equal(shared.size, 5);
+    assert.equal(o7.agent[0].who?.identifier?.value, 'lab-rabat');
     const memo = new Map<object, string>();
     assert.deepEqual(
       events.map((e) => canonicalJson(e, memo)),

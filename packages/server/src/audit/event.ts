@@ -106,9 +106,9 @@ export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT
 }
 
 /**
- * Skeletons already built, by what they are made of: one per access, or one per request when its
- * accesses are recorded together (a transaction of 20,000 creates is 20,000 accesses by one
- * principal at one instant: one skeleton, not 20,000).
+ * Skeletons already built, by what they are made of (who, what, how it ended, when): one per access,
+ * or one per request when its accesses are recorded together (a transaction of 20,000 creates is
+ * 20,000 accesses by one principal at one instant: one skeleton, not 20,000).
  */
 export type SkeletonCache = Map<string, AuditEvent>;
 
@@ -117,7 +117,7 @@ export type SkeletonCache = Map<string, AuditEvent>;
  * entities is the same object in all of them (a page of 20 patients is 20 events), so it is built
  * and mended once, and canonicalJson, given a memo, writes it once per batch (writer.ts). The shared
  * parts are frozen: that is what makes sharing them, and remembering their text, safe. `shared`
- * carries the skeletons over the accesses of one request, all of one principal.
+ * carries the skeletons over the accesses of one request.
  */
 export function buildAuditEvents(
   input: AuditInput,
@@ -142,9 +142,17 @@ export function buildAuditEvents(
   });
 }
 
-/** What a skeleton is made of besides the principal and the source (skeleton(), agents()). */
+/** What a skeleton is made of besides the source (skeleton(), agents()). */
 function skeletonKey(input: AuditInput): string {
+  const p = input.principal;
   return JSON.stringify([
+    p.kind,
+    p.id,
+    p.fhirUser,
+    p.display,
+    p.roles,
+    p.clientId,
+    p.address,
     input.interaction,
     input.ids?.length ? 'instance' : input.resourceType ? 'type' : 'system',
     input.outcome,

@@ -47,8 +47,8 @@ export interface AuditLog {
   /** Queues the AuditEvent(s) of one access: one per patient touched (BALP), one if none. */
   record(input: AuditInput): void;
   /**
-   * Queues the accesses of one request (a bundle's entries), all of one principal: recorded at one
-   * instant, their events share what they have in common (event.ts buildAuditEvents).
+   * Queues the accesses of one request (a bundle's entries): recorded at one instant, their events
+   * share what they have in common (event.ts buildAuditEvents).
    */
   recordRequest(inputs: readonly AuditInput[]): void;
   /**
