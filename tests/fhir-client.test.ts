@@ -439,6 +439,39 @@ describe('Prefer: return= on writes and in bundles, with fhir-kit-client', () =>
   });
 });
 
+describe('large bundles answered entry by entry, with fhir-kit-client', () => {
+  it('streams a transaction of 800 patients answered in full, and a search of them at _count=1000', async () => {
+    const family = `Flux${Date.now().toString(36)}`;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: Array.from({ length: 800 }, (_, i) => ({
+        fullUrl: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        request: { method: 'POST', url: 'Patient' },
+        resource: { ...patient(family), name: [{ family, given: [`Ḥasna ${i}`, 'حسناء'] }] },
+      })),
+    };
+    const response = (await client.transaction({ body: bundle as any })) as Resource;
+    assert.equal(header(response, 'transfer-encoding'), 'chunked', 'sent in pieces');
+    assert.equal(header(response, 'content-length'), null);
+    assert.equal(response.type, 'transaction-response');
+    assert.equal(response.entry.length, 800);
+    const written = response.entry.map((e: any, i: number) => {
+      assert.match(e.response.status, /^201/);
+      assert.equal(e.resource.name[0].given[0], `Ḥasna ${i}`);
+      assert.equal(e.resource.id, parseLocation(e.response.location).id);
+      return e.resource.id;
+    });
+    const found = await search('Patient', { family, _count: '1000' });
+    assert.equal(header(found, 'transfer-encoding'), 'chunked');
+    assert.deepEqual(ids(found).sort(), [...written].sort());
+    assert.equal((await read('Patient', written[799])).name[0].given[1], 'حسناء');
+    // a small answer is still one body with its length
+    const small = await search('Patient', { family, _count: '5' });
+    assert.ok(Number(header(small, 'content-length')) > 0);
+  });
+});
+
 describe('server-level interactions and Moroccan identifiers with fhir-kit-client', () => {
   let patientId = '';
   let cnie = '';
