@@ -465,6 +465,34 @@ describe('audit trail', () => {
     assert.equal(seen[0].split('|')[0], new Date(start + 22 * 60_000).toISOString());
   });
 
+  it("analyses the trail from a small sample and still reads a patient's accesses by the patient index", async () => {
+    // a busy patient beside rare ones, so that the statistics have something to tell apart
+    for (let i = 0; i < 3_000; i++) audit.record(read(i % 3 ? 'p-busy' : `p-rare-${i % 300}`, i));
+    await audit.flush();
+    await db.query('ANALYZE audit_event');
+    const targets = await db.query<{ attname: string; target: number | null }>(
+      `SELECT attname, attstattarget::int AS target FROM pg_attribute
+        WHERE attrelid = 'audit_event'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    // ANALYZE's sample is 300 rows per unit of the largest target: 3,000 events, not 30,000
+    assert.equal(Math.max(...targets.rows.map((r) => Number(r.target))), 10, JSON.stringify(targets.rows));
+    const stats = await db.query<{ n: number }>(
+      `SELECT coalesce(array_length(most_common_vals::text::text[], 1), 0) AS n FROM pg_stats
+        WHERE tablename = 'audit_event' AND attname = 'patient_id'`,
+    );
+    assert.ok(Number(stats.rows[0]?.n) >= 1 && Number(stats.rows[0]?.n) <= 10, 'the busy patient is known');
+    // the shape of listAccessesToPatient's statement (read.ts)
+    const plan = await db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT seq, recorded, content FROM audit_event WHERE patient_id = $1::text
+        ORDER BY recorded DESC, seq DESC LIMIT 21`,
+      ['p-rare-6'],
+    );
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    assert.match(text, /Index Scan Backward using audit_event_patient/, text);
+    const page = await listAccessesToPatient(db, 'Patient/p-rare-6', { count: 20 });
+    assert.equal(page.events.length, 10);
+  });
+
   it('searches the trail by agent, date range and action', async () => {
     const hits = await searchAuditEvents(db, {
       patient: 'p-list',
