@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findAccountByLogin, updateContact } from '../packages/server/src/auth/accounts.ts';
+import { confirmContactChange } from '../packages/server/src/access/contact-change.ts';
+import { type Account, findAccountByLogin, updateContact } from '../packages/server/src/auth/accounts.ts';
 import { startMessageSinks } from './support/message-sinks.ts';
 import { type Person, signIn } from './support/people.ts';
-import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+import { fhirFetch, startTestServer, type TestServer, testBackend } from './support/server.ts';
 import type { SmsGateway } from './support/sms-gateway.ts';
 import type { SmtpInbox } from './support/smtp-inbox.ts';
 
@@ -313,6 +314,29 @@ describe('races: exactly one effect', () => {
       assert.equal(now.email, email);
     }
     assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, `email:${now.email}`]);
+  });
+
+  it('a confirmation that began before a newer request committed does not confirm the newer value with the older code', async (t) => {
+    if (testBackend() !== 'postgres') return t.skip('two transactions at once: PostgreSQL only');
+    const { person, patientId, email } = await patientWithContact();
+    assert.equal((await put(person, { email: 'a.early@example.test' })).status, 202);
+    const older = await mailedCode('a.early@example.test');
+    const account = (await findAccountByLogin(server.platform.db, person.login)) as Account;
+    const { db, store } = server.platform;
+    // the confirmation's transaction starts first (its now() is fixed there); the newer request
+    // commits meanwhile and expires the older code as of its own, later, start
+    const result = await db.transaction(async (tx) => {
+      await tx.query('SELECT now()');
+      assert.equal((await put(person, { email: 'b.later@example.test' })).status, 202);
+      return confirmContactChange(tx, store, account, patientId, 'email', older);
+    });
+    assert.deepEqual(result, { refused: 'wrong' }, 'the older code confirmed the newer address');
+    const now = (await person.call('/api/me/contact')).body;
+    assert.deepEqual([now.email, now.pending], [email, { email: 'b.later@example.test' }]);
+    // the newer address is confirmed by its own code
+    const newer = await mailedCode('b.later@example.test');
+    assert.equal((await confirm(person, 'email', newer)).status, 200);
+    assert.equal((await person.call('/api/me/contact')).body.email, 'b.later@example.test');
   });
 
   it('a new email and a new phone confirmed at the same moment: the account and the record both hold the two', async () => {

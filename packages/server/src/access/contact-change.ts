@@ -106,6 +106,11 @@ export async function requestContactChange(
   const issued = await issueDigitCode(tx, account.id, PURPOSE[channel], CONTACT_CODE_SECONDS);
   // refused: the caller's transaction rolls back, the earlier value and code stay as they were
   if ('refused' in issued) throw new ContactCodeRefused(channel, issued.refused, issued.retryAfter);
+  // this value is confirmed by this code only, not by one sent for a value it replaced
+  await tx.query(
+    'UPDATE auth_contact_change SET code_hash = $3::text WHERE account_id = $1::text AND channel = $2::text',
+    [account.id, channel, issued.hash],
+  );
   // the code: no patient id (no list a session holder reads shows it), erased once sent
   await enqueueNotification(tx, {
     channel: SENT_BY[channel],
@@ -226,15 +231,23 @@ export async function confirmContactChange(
   channel: ContactChannel,
   code: string,
 ): Promise<{ applied: Contact } | { refused: Exclude<CodeUse, 'used'> | 'nothing_pending' }> {
-  const { rows } = await tx.query<{ value: string; live: boolean }>(
-    `SELECT value, expires_at > now() AS live FROM auth_contact_change
+  const { rows } = await tx.query<{ value: string; live: boolean; code_hash: string | null }>(
+    `SELECT value, expires_at > now() AS live, code_hash FROM auth_contact_change
      WHERE account_id = $1::text AND channel = $2::text FOR UPDATE`,
     [account.id, channel],
   );
   const pending = rows[0];
   if (!pending) return { refused: 'nothing_pending' };
   if (!pending.live) return { refused: 'expired' };
-  const spent = await spendDigitCode(tx, account.id, PURPOSE[channel], code.replace(/\s/g, ''));
+  // the code sent for the value waiting now: one sent for a value a newer request replaced is
+  // wrong, even when this transaction began before that request and still sees it unexpired
+  const spent = await spendDigitCode(
+    tx,
+    account.id,
+    PURPOSE[channel],
+    code.replace(/\s/g, ''),
+    pending.code_hash ?? undefined,
+  );
   if (spent !== 'used') return { refused: spent === 'none' ? 'expired' : spent };
   await dropPending(tx, account.id, channel);
   return { applied: await applyContact(tx, store, account, patientId, { [channel]: pending.value }) };

@@ -167,4 +167,13 @@ CREATE TABLE auth_contact_change (
 );
 `,
   },
+  {
+    version: 1005,
+    name: 'auth: a waiting email or phone names the code that confirms it',
+    // a confirmation that started before a newer request for the same channel committed saw the
+    // earlier code still live (its expiry is the newer transaction's start) and applied the newer
+    // value with the older code; the waiting row now holds its code's hash, and only that code
+    // confirms it (contact-change.ts). Rows waiting from before keep the old rule until they expire.
+    sql: `ALTER TABLE auth_contact_change ADD COLUMN code_hash text`,
+  },
 ];

@@ -85,9 +85,10 @@ export async function issueDigitCode(
   accountId: string,
   purpose: CodePurpose,
   seconds: number,
-): Promise<{ code: string } | CodeRefused> {
+): Promise<{ code: string; hash: string } | CodeRefused> {
   const code = randomDigits(6);
-  return (await store(db, digitHash(accountId, purpose, code), accountId, purpose, seconds)) ?? { code };
+  const hash = digitHash(accountId, purpose, code);
+  return (await store(db, hash, accountId, purpose, seconds)) ?? { code, hash };
 }
 
 /** Consumes a 6-digit code; a wrong one counts as a try, and the code dies after 5. */
@@ -113,14 +114,20 @@ export async function spendDigitCode(
   accountId: string,
   purpose: CodePurpose,
   code: string,
+  /** Only the code issued with this hash may be spent (issueDigitCode's `hash`); any other is wrong. */
+  onlyHash?: string,
 ): Promise<CodeUse> {
   if (/^\d{6}$/.test(code)) {
-    const used = await db.query(
-      `UPDATE auth_one_time_code SET used_at = now()
-       WHERE code_hash = $1::text AND account_id = $2::text AND purpose = $3::text
-         AND used_at IS NULL AND expires_at > now() AND attempts < ${MAX_TRIES} RETURNING account_id`,
-      [digitHash(accountId, purpose, code), accountId, purpose],
-    );
+    const hash = digitHash(accountId, purpose, code);
+    const used =
+      onlyHash === undefined || hash === onlyHash
+        ? await db.query(
+            `UPDATE auth_one_time_code SET used_at = now()
+             WHERE code_hash = $1::text AND account_id = $2::text AND purpose = $3::text
+               AND used_at IS NULL AND expires_at > now() AND attempts < ${MAX_TRIES} RETURNING account_id`,
+            [hash, accountId, purpose],
+          )
+        : { rows: [] };
     if (used.rows.length === 1) return 'used';
     await db.query(
       `UPDATE auth_one_time_code SET attempts = attempts + 1
