@@ -210,6 +210,72 @@ describe('a CNIE names one live patient', () => {
     assert.equal((await holders('UT00898')).length, 1);
   });
 
+  it('a create with one CNIE is one statement, which claims the number itself', async () => {
+    const { db } = server.platform;
+    // every statement the platform asks, in a transaction or not (the audit writer's too)
+    const asked: { text: string; inTransaction: boolean }[] = [];
+    const query = db.query;
+    const transaction = db.transaction;
+    db.query = ((text, params, options) => {
+      asked.push({ text, inTransaction: false });
+      return query.call(db, text, params, options);
+    }) as typeof query;
+    db.transaction = ((work) =>
+      transaction.call(db, (tx) =>
+        work({
+          query: (text, params, options) => {
+            asked.push({ text, inTransaction: true });
+            return tx.query(text, params, options);
+          },
+        }),
+      )) as typeof transaction;
+    const claimed = () => asked.filter((a) => a.text.includes('sahti_claim_identifier('));
+    const checkedInTransaction = () =>
+      asked.filter((a) => a.inTransaction && a.text.includes('FROM sp_token'));
+    let holder = '';
+    try {
+      const created = await post('/Patient', withCnie('UQ100030'));
+      assert.equal(created.status, 201);
+      holder = created.body.id;
+      assert.equal(claimed().length, 1, 'the write statement claims the number');
+      assert.match(claimed()[0].text, /INSERT INTO resource\b/);
+      assert.equal(claimed()[0].inTransaction, false, 'the statement is its own transaction');
+      assert.deepEqual(checkedInTransaction(), [], 'no transaction looked the number up');
+      // a second holder: the statement's claim meets the first, the transaction answers 409
+      const second = await post('/Patient', withCnie('UQ100030', { gender: 'female' }));
+      assert.equal(second.status, 409);
+      assert.equal(second.body.issue[0].code, 'duplicate');
+      assert.equal(claimed().length, 2);
+      assert.equal(checkedInTransaction().length, 1, 'the refused claim went the way of the transaction');
+    } finally {
+      db.query = query;
+      db.transaction = transaction;
+    }
+    assert.deepEqual(await holders('UQ100030'), [holder]);
+  });
+
+  it('a holder committed while the create waited for the number is seen: 409, one holder', async (t) => {
+    if (server.backend !== 'postgres') return t.skip('two transactions at once: PostgreSQL only');
+    const { db, store } = server.platform;
+    // the rival holds the number's lock in an open transaction; the create's statement starts (its
+    // snapshot taken) and waits for that lock, then must see the rival that committed meanwhile
+    const { racing, rival } = await db.transaction(async (tx) => {
+      const rival = (await store.createWithin(tx, withCnie('UQ100031'))).resource.id as string;
+      const racing = post('/Patient', withCnie('UQ100031', { gender: 'female' }));
+      for (let i = 0; i < 200; i++) {
+        const waiting = await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        );
+        if (waiting.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return { racing: { answer: racing }, rival };
+    });
+    const answer = await racing.answer;
+    assert.equal(answer.status, 409, JSON.stringify(answer.body).slice(0, 300));
+    assert.deepEqual(await holders('UQ100031'), [rival]);
+  });
+
   it('five patients created at once with the same new CNIE: one is stored, four get 409', async () => {
     const answers = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>

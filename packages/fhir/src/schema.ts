@@ -253,6 +253,20 @@ ALTER TABLE resource ALTER COLUMN content TYPE json USING content::json;
 ALTER TABLE resource_history ALTER COLUMN content TYPE json USING content::json;
 `,
   },
+  {
+    version: 12,
+    name: 'a unique identifier claimed inside the write statement',
+    // unique.ts StatementClaim: a create carrying one unique identifier (a CNIE) calls this from
+    // its write statement instead of a transaction of its own. The lock is the one
+    // assertUniqueIdentifiers takes; the check is a query of its own in a VOLATILE function, so its
+    // snapshot is taken after the lock and sees a holder that committed meanwhile. Any holder
+    // raises SH409, and the write goes the transaction's way, which judges the holder's claim.
+    // (One statement whose body holds `;` line ends: run whole, not split.)
+    sql: 'SELECT 1',
+    run: async (tx) => {
+      await tx.query(CLAIM_FUNCTION);
+    },
+  },
 ];
 
 /** The index rows of the meta parameters for the resources written before migration 9. */
@@ -423,6 +437,19 @@ async function backfillVersionPatients(tx: SqlExecutor): Promise<void> {
     after = [last.resource_type, last.id, last.version_id];
   }
 }
+
+const CLAIM_FUNCTION = `
+CREATE OR REPLACE FUNCTION sahti_claim_identifier(lock_key text, claim_type text, claim_system text, claim_value text, claimant text)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext(lock_key));
+  IF EXISTS (SELECT 1 FROM sp_token WHERE resource_type = claim_type AND code = 'identifier'
+               AND value = claim_value AND system = claim_system AND id <> claimant) THEN
+    RAISE EXCEPTION USING ERRCODE = 'SH409', MESSAGE = 'the identifier claimed is carried by another resource';
+  END IF;
+  RETURN true;
+END
+$fn$`;
 
 export const INDEX_TABLES = [
   'string',

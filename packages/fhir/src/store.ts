@@ -16,7 +16,14 @@ import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 import { noteWrites } from './statistics.ts';
 import { turnEvery } from './turns.ts';
-import { assertUniqueIdentifiers, carriesUniqueIdentifier, type UniqueIdentifier } from './unique.ts';
+import {
+  assertUniqueIdentifiers,
+  carriesUniqueIdentifier,
+  isHeldClaim,
+  type StatementClaim,
+  soleClaim,
+  type UniqueIdentifier,
+} from './unique.ts';
 import { assertValid, type ResourceRule, type ValidateMany, validationOutcome } from './validate.ts';
 import {
   assertIdKeepsCompartment,
@@ -426,7 +433,19 @@ export class FhirStore {
   private async insert(tx: SqlExecutor, resource: Resource, inTransaction = false): Promise<WriteResult> {
     const planned = await this.planCreations(tx, [resource]);
     const unique = carriesUniqueIdentifier([resource], this.uniqueIdentifiers);
-    // a single create is one statement; with derived state or a unique number, one transaction
+    if (unique && !planned.effect && !inTransaction) {
+      // one unique number (a CNIE) is claimed by the write statement itself; should another
+      // resource's index row carry it, the transaction below decides (409, or the holder's
+      // identifier has ended)
+      const claim = soleClaim(planned.versions[0].resource as Resource, this.uniqueIdentifiers);
+      if (claim)
+        try {
+          return (await this.writeCreations(this.db, planned, unique, claim))[0];
+        } catch (err) {
+          if (!isHeldClaim(err)) throw err;
+        }
+    }
+    // a single create is one statement; with derived state or several unique numbers, one transaction
     if ((planned.effect || unique) && !inTransaction)
       return (await this.db.transaction((t) => this.writeCreations(t, planned, unique)))[0];
     return (await this.writeCreations(tx, planned, unique))[0];
@@ -446,19 +465,23 @@ export class FhirStore {
     return { versions, effect };
   }
 
-  /** Writes planned creations in one statement, then the hooks' effect (the caller holds the transaction). */
+  /**
+   * Writes planned creations in one statement, then the hooks' effect (the caller holds the
+   * transaction; with `claim`, the statement is its own and claims the one unique number itself).
+   */
   private async writeCreations(
     tx: SqlExecutor,
     planned: { versions: NewVersion[]; effect: ((tx: SqlExecutor) => Promise<void>) | undefined },
     unique: boolean,
+    claim?: StatementClaim,
   ): Promise<WriteResult[]> {
     const { versions, effect } = planned;
-    if (unique)
+    if (unique && !claim)
       await this.checkUniqueIdentifiers(
         tx,
         versions.map((v) => v.resource as Resource),
       );
-    await writeVersions(tx, versions, NOTHING_REPLACED, this);
+    await writeVersions(tx, versions, NOTHING_REPLACED, this, claim);
     await effect?.(tx);
     noteWrites(this.db, versions.length);
     return versions.map((v) => ({

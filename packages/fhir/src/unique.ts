@@ -47,6 +47,48 @@ export function carriesUniqueIdentifier(resources: Resource[], unique: readonly 
 
 const keyOf = (c: { type: string; system: string; value: string }) => `${c.type}|${c.system}|${c.value}`;
 
+/** The advisory lock of a claimed value: the same for every way of claiming it. */
+const lockKeyOf = (c: Claim) => `identifier|${keyOf(c)}`;
+
+/**
+ * A claim checked inside the write statement itself (write.ts), by the database function of
+ * migration 12: it takes the value's advisory lock, then — in a query of its own, whose snapshot is
+ * taken after the lock, so that a holder committed while it waited is seen — fails with
+ * `HELD_CLAIM` when an index row of another resource carries the value. A create with one claim
+ * is then one statement instead of a transaction of five (BEGIN, lock, check, write, COMMIT).
+ */
+export interface StatementClaim {
+  lockKey: string;
+  type: string;
+  system: string;
+  value: string;
+  /** The claimant, whose own rows never count against it. */
+  id: string;
+}
+
+/** SQLSTATE the claim function raises: another resource's index row carries the value. */
+export const HELD_CLAIM = 'SH409';
+
+/**
+ * The one claim of a resource, to be checked in its write statement; undefined when it carries
+ * none or several (those go through a transaction and assertUniqueIdentifiers).
+ */
+export function soleClaim(
+  resource: Resource,
+  unique: readonly UniqueIdentifier[],
+): StatementClaim | undefined {
+  if (unique.length === 0) return undefined;
+  const claims = claimsOf([resource], unique);
+  if (claims.length !== 1) return undefined;
+  const [c] = claims;
+  return { lockKey: lockKeyOf(c), type: c.type, system: c.system, value: c.value, id: c.id };
+}
+
+/** Whether a write failed because its statement's claim met another holder (then: the transaction). */
+export function isHeldClaim(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === HELD_CLAIM;
+}
+
 /**
  * Checks inside the writing transaction, set-based (a bundle of thousands of patients is two
  * statements); throws 409 on a value already held by another live resource.
@@ -75,11 +117,10 @@ export async function assertUniqueIdentifiers(
   const kept = keptClaims(resources, unique, replaced);
   const asked = [...owners.values()].filter((c) => !kept.has(`${c.type}/${c.id}|${keyOf(c)}`));
   if (asked.length === 0) return;
-  const keys = asked.map(keyOf);
   // locks taken in a fixed order, so two transactions claiming the same values cannot deadlock
   await tx.query(
     'SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) s',
-    [keys.map((k) => `identifier|${k}`)],
+    [asked.map(lockKeyOf)],
     { prepared: true },
   );
   const held = await tx.query<{ resource_type: string; id: string; system: string; value: string }>(

@@ -11,6 +11,7 @@ import { packContent } from './packed.ts';
 import { INDEX_TABLES } from './schema.ts';
 import type { SqlExecutor } from './sql.ts';
 import { turnToEventLoop } from './turns.ts';
+import type { StatementClaim } from './unique.ts';
 
 export interface NewVersion {
   resourceType: string;
@@ -94,15 +95,22 @@ export type ReplacedVersions = ReadonlyMap<string, { content: string | null; del
 /** Nothing replaced: every version is a resource's first, or a bulk load into empty tables. */
 export const NOTHING_REPLACED: ReplacedVersions = new Map();
 
+/**
+ * `claim`: a unique identifier the statement itself claims (unique.ts StatementClaim) — only for a
+ * single version, written outside any transaction of the caller's: the statement is then its own
+ * transaction, and holds the value's lock until it commits.
+ */
 export async function writeVersions(
   tx: SqlExecutor,
   versions: NewVersion[],
   replaced: ReplacedVersions,
   options: WriteOptions = {},
+  claim?: StatementClaim,
 ): Promise<void> {
+  if (claim && versions.length !== 1) throw new Error('a claim in the write statement is for one version');
   for (let i = 0; i < versions.length; i += WRITE_CHUNK) {
     if (i > 0) await turnToEventLoop(); // a bundle's chunks: other requests get the event loop between them
-    await writeChunk(tx, versions.slice(i, i + WRITE_CHUNK), replaced, options);
+    await writeChunk(tx, versions.slice(i, i + WRITE_CHUNK), replaced, options, claim);
   }
 }
 
@@ -116,6 +124,7 @@ async function writeChunk(
   versions: NewVersion[],
   replaced: ReplacedVersions,
   options: WriteOptions,
+  claim: StatementClaim | undefined,
 ): Promise<void> {
   const replacing = replaced.size > 0;
   const params: unknown[] = [
@@ -230,7 +239,19 @@ async function writeChunk(
        SELECT resource_type, id, ${names(columns)} FROM json_to_recordset($${params.length}::json)
        AS x(resource_type text, id text, ${columns}))`);
   }
+  // the claim's function is called by the query the statement returns: a plain CTE nobody reads is
+  // not run (the data-modifying ones always are). It raises when another resource holds the value;
+  // the statement, being its own transaction, then leaves nothing behind
+  let result = '1';
+  if (claim) {
+    params.push(claim.lockKey, claim.type, claim.system, claim.value, claim.id);
+    const p = params.length - 4;
+    ctes.push(
+      `claim AS (SELECT sahti_claim_identifier($${p}::text, $${p + 1}::text, $${p + 2}::text, $${p + 3}::text, $${p + 4}::text) AS held)`,
+    );
+    result = '(SELECT held FROM claim)';
+  }
   // one version's write (an interactive create, update or delete) has a few fixed shapes: kept
   // prepared; a bulk chunk's plan must see its size
-  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params, { prepared: versions.length === 1 });
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT ${result}`, params, { prepared: versions.length === 1 });
 }
