@@ -155,4 +155,51 @@ describe('index rows after updates', () => {
       'a deletion leaves no rows',
     );
   });
+
+  const newObservation = async (
+    value: number,
+  ): Promise<{ id: string; body: Observation; patient: string }> => {
+    const patient = await fhirFetch(server.fhirBase, '/Patient', {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Chraibi', given: ['Nadia'] }] },
+    });
+    const body: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+      subject: { reference: `Patient/${patient.body.id}` },
+      effectiveDateTime: '2026-11-20T08:00:00Z',
+      valueQuantity: { value, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+    };
+    const created = await fhirFetch(server.fhirBase, '/Observation', { method: 'POST', body });
+    assert.equal(created.status, 201);
+    return { id: created.body.id, body, patient: patient.body.id };
+  };
+  const withValue = (o: { id: string; body: Observation }, value: number) => ({
+    ...o.body,
+    id: o.id,
+    valueQuantity: { ...o.body.valueQuantity, value },
+  });
+  const values = async (id: string): Promise<string[]> =>
+    (await fhirFetch(server.fhirBase, `/Observation/${id}/_history`)).body.entry.map(
+      (e: { resource: Observation }) => `${e.resource.meta?.versionId}:${e.resource.valueQuantity?.value}`,
+    );
+
+  it('concurrent updates of one resource: each answered 200 with a version of its own, the rows those of the last', async () => {
+    const o = await newObservation(300);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        fhirFetch(server.fhirBase, `/Observation/${o.id}`, { method: 'PUT', body: withValue(o, 301 + i) }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200, 200, 200],
+    );
+    assert.deepEqual(answers.map((a) => Number(a.body.meta.versionId)).sort(), [2, 3, 4, 5, 6, 7]);
+    const history = await values(o.id);
+    assert.equal(history.length, 7);
+    assert.equal(new Set(history.map((h) => h.split(':')[1])).size, 7, 'every version kept its own content');
+    await assertRowsMatch('Observation', o.id, [o.patient], 'after concurrent updates');
+  });
 });
