@@ -210,9 +210,10 @@ describe('a CNIE names one live patient', () => {
     assert.equal((await holders('UT00898')).length, 1);
   });
 
-  it('a create with one CNIE is one statement, which claims the number itself', async () => {
+  /** Every statement the platform asks while `work` runs, and whether it ran in a transaction. */
+  async function watched(work: (asked: { text: string; inTransaction: boolean }[]) => Promise<void>) {
     const { db } = server.platform;
-    // every statement the platform asks, in a transaction or not (the audit writer's too)
+    // the audit writer's statements are seen too: assertions look for the engine's own texts
     const asked: { text: string; inTransaction: boolean }[] = [];
     const query = db.query;
     const transaction = db.transaction;
@@ -229,29 +230,68 @@ describe('a CNIE names one live patient', () => {
           },
         }),
       )) as typeof transaction;
-    const claimed = () => asked.filter((a) => a.text.includes('sahti_claim_identifier('));
-    const checkedInTransaction = () =>
-      asked.filter((a) => a.inTransaction && a.text.includes('FROM sp_token'));
-    let holder = '';
     try {
-      const created = await post('/Patient', withCnie('UQ100030'));
-      assert.equal(created.status, 201);
-      holder = created.body.id;
-      assert.equal(claimed().length, 1, 'the write statement claims the number');
-      assert.match(claimed()[0].text, /INSERT INTO resource\b/);
-      assert.equal(claimed()[0].inTransaction, false, 'the statement is its own transaction');
-      assert.deepEqual(checkedInTransaction(), [], 'no transaction looked the number up');
-      // a second holder: the statement's claim meets the first, the transaction answers 409
-      const second = await post('/Patient', withCnie('UQ100030', { gender: 'female' }));
-      assert.equal(second.status, 409);
-      assert.equal(second.body.issue[0].code, 'duplicate');
-      assert.equal(claimed().length, 2);
-      assert.equal(checkedInTransaction().length, 1, 'the refused claim went the way of the transaction');
+      await work(asked);
     } finally {
       db.query = query;
       db.transaction = transaction;
     }
+  }
+  type Asked = { text: string; inTransaction: boolean }[];
+  const claimed = (asked: Asked) => asked.filter((a) => a.text.includes('sahti_claim_identifier('));
+  const checkedInTransaction = (asked: Asked) =>
+    asked.filter((a) => a.inTransaction && a.text.includes('FROM sp_token'));
+
+  it('a create with one CNIE is one statement, which claims the number itself', async () => {
+    let holder = '';
+    await watched(async (asked) => {
+      const created = await post('/Patient', withCnie('UQ100030'));
+      assert.equal(created.status, 201);
+      holder = created.body.id;
+      assert.equal(claimed(asked).length, 1, 'the write statement claims the number');
+      assert.match(claimed(asked)[0].text, /INSERT INTO resource\b/);
+      assert.equal(claimed(asked)[0].inTransaction, false, 'the statement is its own transaction');
+      assert.deepEqual(checkedInTransaction(asked), [], 'no transaction looked the number up');
+      // a second holder: the statement's claim meets the first, the transaction answers 409
+      const second = await post('/Patient', withCnie('UQ100030', { gender: 'female' }));
+      assert.equal(second.status, 409);
+      assert.equal(second.body.issue[0].code, 'duplicate');
+      assert.equal(claimed(asked).length, 2);
+      assert.equal(
+        checkedInTransaction(asked).length,
+        1,
+        'the refused claim went the way of the transaction',
+      );
+    });
     assert.deepEqual(await holders('UQ100030'), [holder]);
+  });
+
+  it('a create naming a GP: the number claimed by the write statement, the relationship granted in the same transaction', async () => {
+    const gp = await post('/Practitioner', { resourceType: 'Practitioner', name: [{ family: 'Idrissi' }] });
+    assert.equal(gp.status, 201);
+    const named = { generalPractitioner: [{ reference: `Practitioner/${gp.body.id}` }] };
+    let holder = '';
+    await watched(async (asked) => {
+      const created = await post('/Patient', withCnie('UQ100032', named));
+      assert.equal(created.status, 201);
+      holder = created.body.id;
+      assert.equal(claimed(asked).length, 1);
+      assert.equal(claimed(asked)[0].inTransaction, true, 'the write and the grant commit together');
+      assert.deepEqual(checkedInTransaction(asked), []);
+      const second = await post('/Patient', withCnie('UQ100032', named));
+      assert.equal(second.status, 409);
+      assert.equal(checkedInTransaction(asked).length, 1);
+    });
+    assert.deepEqual(await holders('UQ100032'), [holder]);
+    const relations = await server.platform.db.query<{ patient_id: string }>(
+      "SELECT patient_id FROM care_relation WHERE actor = $1::text AND source = 'gp' AND end_at IS NULL",
+      [`Practitioner/${gp.body.id}`],
+    );
+    assert.deepEqual(
+      relations.rows.map((r) => r.patient_id),
+      [holder],
+      'the GP relationship of the stored patient only: the refused one left none',
+    );
   });
 
   it('a holder committed while the create waited for the number is seen: 409, one holder', async (t) => {

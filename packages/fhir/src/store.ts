@@ -433,14 +433,18 @@ export class FhirStore {
   private async insert(tx: SqlExecutor, resource: Resource, inTransaction = false): Promise<WriteResult> {
     const planned = await this.planCreations(tx, [resource]);
     const unique = carriesUniqueIdentifier([resource], this.uniqueIdentifiers);
-    if (unique && !planned.effect && !inTransaction) {
-      // one unique number (a CNIE) is claimed by the write statement itself; should another
-      // resource's index row carry it, the transaction below decides (409, or the holder's
-      // identifier has ended)
+    if (unique && !inTransaction) {
+      // one unique number (a CNIE) is claimed by the write statement itself: the write is one
+      // statement, or with derived state (a care-giver's registration, a GP named) the write and
+      // the hooks' effect in a transaction. Should another resource's index row carry the number,
+      // the transaction below decides (409, or the holder's identifier has ended)
       const claim = soleClaim(planned.versions[0].resource as Resource, this.uniqueIdentifiers);
       if (claim)
         try {
-          return (await this.writeCreations(this.db, planned, unique, claim))[0];
+          const written = planned.effect
+            ? await this.db.transaction((t) => this.writeCreations(t, planned, unique, claim))
+            : await this.writeCreations(this.db, planned, unique, claim);
+          return written[0];
         } catch (err) {
           if (!isHeldClaim(err)) throw err;
         }
@@ -467,7 +471,7 @@ export class FhirStore {
 
   /**
    * Writes planned creations in one statement, then the hooks' effect (the caller holds the
-   * transaction; with `claim`, the statement is its own and claims the one unique number itself).
+   * transaction when there is one; with `claim`, the statement claims the one unique number itself).
    */
   private async writeCreations(
     tx: SqlExecutor,

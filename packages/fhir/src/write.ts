@@ -96,9 +96,10 @@ export type ReplacedVersions = ReadonlyMap<string, { content: string | null; del
 export const NOTHING_REPLACED: ReplacedVersions = new Map();
 
 /**
- * `claim`: a unique identifier the statement itself claims (unique.ts StatementClaim) — only for a
- * single version, written outside any transaction of the caller's: the statement is then its own
- * transaction, and holds the value's lock until it commits.
+ * `claim`: a unique identifier the statement itself claims (unique.ts StatementClaim), for a single
+ * version; the value's lock is held until the statement's transaction — its own, or the caller's —
+ * ends. A held value fails the statement, and with it a caller's transaction: the caller starts
+ * again (the claim checked the old way).
  */
 export async function writeVersions(
   tx: SqlExecutor,
@@ -240,8 +241,8 @@ async function writeChunk(
        AS x(resource_type text, id text, ${columns}))`);
   }
   // the claim's function is called by the query the statement returns: a plain CTE nobody reads is
-  // not run (the data-modifying ones always are). It raises when another resource holds the value;
-  // the statement, being its own transaction, then leaves nothing behind
+  // not run (the data-modifying ones always are). It raises when another resource holds the value,
+  // and the statement leaves nothing behind
   let result = '1';
   if (claim) {
     params.push(claim.lockKey, claim.type, claim.system, claim.value, claim.id);
