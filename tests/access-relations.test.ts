@@ -498,6 +498,66 @@ describe('authoritative routes open access, and close it', () => {
     assert.equal(await sees(drB, 'p4'), false);
   });
 
+  it("a system's update that keeps a patient's GPs ends nothing and asks nothing; one that drops a GP ends it", async () => {
+    const body = {
+      resourceType: 'Patient',
+      name: [{ family: 'Lahlou' }],
+      generalPractitioner: [ref('Practitioner/pr-gp'), ref('Practitioner/pr-h')],
+    };
+    const created = await fhirFetch(server.fhirBase, '/Patient', { method: 'POST', body });
+    assert.equal(created.status, 201);
+    const id = created.body.id as string;
+    const openGps = async () =>
+      (await relationsOfPatient(server.platform.db, id))
+        .filter((r) => r.source === 'gp' && (!r.end || r.end > new Date()))
+        .map((r) => r.actor)
+        .sort();
+    assert.deepEqual(await openGps(), ['Practitioner/pr-gp', 'Practitioner/pr-h']);
+    // the statements the update's transaction asks
+    const { db } = server.platform;
+    const transaction = db.transaction;
+    const asked: string[] = [];
+    db.transaction = ((work) =>
+      transaction.call(db, (tx) =>
+        work({
+          query: (text, params, options) => {
+            asked.push(text);
+            return tx.query(text, params, options);
+          },
+        }),
+      )) as typeof transaction;
+    const ends = () => asked.filter((t) => t.includes('UPDATE care_relation SET end_at')).length;
+    try {
+      const kept = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+        method: 'PUT',
+        body: { ...body, id, gender: 'female', generalPractitioner: [...body.generalPractitioner].reverse() },
+      });
+      assert.equal(kept.status, 200);
+      assert.equal(ends(), 0, 'no GP dropped: nothing to end');
+      assert.deepEqual(await openGps(), ['Practitioner/pr-gp', 'Practitioner/pr-h']);
+      const dropped = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+        method: 'PUT',
+        body: { ...body, id, gender: 'female', generalPractitioner: [ref('Practitioner/pr-gp')] },
+      });
+      assert.equal(dropped.status, 200);
+      assert.equal(ends(), 1);
+    } finally {
+      db.transaction = transaction;
+    }
+    assert.deepEqual(await openGps(), ['Practitioner/pr-gp']);
+    const ended = (await relationsOfPatient(server.platform.db, id)).find(
+      (r) => r.actor === 'Practitioner/pr-h',
+    );
+    assert.equal(ended?.endReason, 'no longer the GP');
+    // none named any more: the last one ends too
+    const none = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id, name: body.name },
+    });
+    assert.equal(none.status, 200);
+    assert.deepEqual(await openGps(), []);
+  });
+
   it("a hospital system's visit record opens access for the clinicians it names", async () => {
     const res = await fhirFetch(server.fhirBase, '/Encounter', {
       method: 'POST',

@@ -303,16 +303,21 @@ function gpPlan(
   const patient = change.next as Patient;
   const gps = referencesTo(patient.generalPractitioner, ['Practitioner', 'Organization']);
   const bySelf = writer.kind === 'patient' && writer.patientId === change.id;
-  // a new record has no GP relationship to end (see endRemoved in planFor)
+  const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
+    'Practitioner',
+    'Organization',
+  ]);
+  // The relationships open on this basis are those of GPs the replaced version names, at most:
+  // only this plan grants on a Patient's basis, every write of a Patient plans here, and each ends
+  // the GPs it drops (a trusted or own write opens those it names and ends the rest; another write
+  // opens none), a deletion ends them all. So when the new version still names every GP the
+  // replaced one did, there is nothing to end — a new record has none either
+  const dropped = before.some((actor) => !gps.includes(actor));
   const endOthers = (reason: string): Effect | undefined =>
-    change.previous
+    change.previous && dropped
       ? async (tx) => void (await relations.end(tx, basis, reason, { keepActors: gps }))
       : undefined;
   if (!trusted && !bySelf) {
-    const before = referencesTo((change.previous as Patient | undefined)?.generalPractitioner, [
-      'Practitioner',
-      'Organization',
-    ]);
     if (sameSet(before, gps)) return undefined;
     const ending = endOthers('no longer named');
     return ending ? { basis, grants: [], afterGrants: ending } : undefined;
