@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { relationsOfPatient } from '../packages/server/src/access/relations/store.ts';
+import { withAskedStatements } from './support/asked-statements.ts';
 import { seedCareWorld } from './support/care-world.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -513,21 +514,9 @@ describe('authoritative routes open access, and close it', () => {
         .map((r) => r.actor)
         .sort();
     assert.deepEqual(await openGps(), ['Practitioner/pr-gp', 'Practitioner/pr-h']);
-    // the statements the update's transaction asks
-    const { db } = server.platform;
-    const transaction = db.transaction;
-    const asked: string[] = [];
-    db.transaction = ((work) =>
-      transaction.call(db, (tx) =>
-        work({
-          query: (text, params, options) => {
-            asked.push(text);
-            return tx.query(text, params, options);
-          },
-        }),
-      )) as typeof transaction;
-    const ends = () => asked.filter((t) => t.includes('UPDATE care_relation SET end_at')).length;
-    try {
+    // the statements the updates ask
+    await withAskedStatements(server.platform.db, async (asked) => {
+      const ends = () => asked.filter((a) => a.text.includes('UPDATE care_relation SET end_at')).length;
       const kept = await fhirFetch(server.fhirBase, `/Patient/${id}`, {
         method: 'PUT',
         body: { ...body, id, gender: 'female', generalPractitioner: [...body.generalPractitioner].reverse() },
@@ -541,9 +530,7 @@ describe('authoritative routes open access, and close it', () => {
       });
       assert.equal(dropped.status, 200);
       assert.equal(ends(), 1);
-    } finally {
-      db.transaction = transaction;
-    }
+    });
     assert.deepEqual(await openGps(), ['Practitioner/pr-gp']);
     const ended = (await relationsOfPatient(server.platform.db, id)).find(
       (r) => r.actor === 'Practitioner/pr-h',

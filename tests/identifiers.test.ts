@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CNIE_SYSTEM, INPE_SYSTEM } from '../packages/server/src/identifiers/morocco.ts';
+import { type AskedStatement, withAskedStatements } from './support/asked-statements.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
@@ -210,36 +211,11 @@ describe('a CNIE names one live patient', () => {
     assert.equal((await holders('UT00898')).length, 1);
   });
 
-  /** Every statement the platform asks while `work` runs, and whether it ran in a transaction. */
-  async function watched(work: (asked: { text: string; inTransaction: boolean }[]) => Promise<void>) {
-    const { db } = server.platform;
-    // the audit writer's statements are seen too: assertions look for the engine's own texts
-    const asked: { text: string; inTransaction: boolean }[] = [];
-    const query = db.query;
-    const transaction = db.transaction;
-    db.query = ((text, params, options) => {
-      asked.push({ text, inTransaction: false });
-      return query.call(db, text, params, options);
-    }) as typeof query;
-    db.transaction = ((work) =>
-      transaction.call(db, (tx) =>
-        work({
-          query: (text, params, options) => {
-            asked.push({ text, inTransaction: true });
-            return tx.query(text, params, options);
-          },
-        }),
-      )) as typeof transaction;
-    try {
-      await work(asked);
-    } finally {
-      db.query = query;
-      db.transaction = transaction;
-    }
-  }
-  type Asked = { text: string; inTransaction: boolean }[];
-  const claimed = (asked: Asked) => asked.filter((a) => a.text.includes('sahti_claim_identifier('));
-  const checkedInTransaction = (asked: Asked) =>
+  const watched = (work: (asked: AskedStatement[]) => Promise<void>) =>
+    withAskedStatements(server.platform.db, work);
+  const claimed = (asked: AskedStatement[]) =>
+    asked.filter((a) => a.text.includes('sahti_claim_identifier('));
+  const checkedInTransaction = (asked: AskedStatement[]) =>
     asked.filter((a) => a.inTransaction && a.text.includes('FROM sp_token'));
 
   it('a create with one CNIE is one statement, which claims the number itself', async () => {

@@ -257,7 +257,7 @@ ALTER TABLE resource_history ALTER COLUMN content TYPE json USING content::json;
     version: 12,
     name: 'a unique identifier claimed inside the write statement',
     // unique.ts StatementClaim: a create carrying one unique identifier (a CNIE) calls this from
-    // its write statement instead of a transaction of its own. The lock is the one
+    // its write statement instead of locking and looking up in statements of their own. The lock is the one
     // assertUniqueIdentifiers takes; the check is a query of its own in a VOLATILE function, so its
     // snapshot is taken after the lock and sees a holder that committed meanwhile. Any holder
     // raises SH409, and the write goes the transaction's way, which judges the holder's claim.

@@ -433,22 +433,23 @@ export class FhirStore {
   private async insert(tx: SqlExecutor, resource: Resource, inTransaction = false): Promise<WriteResult> {
     const planned = await this.planCreations(tx, [resource]);
     const unique = carriesUniqueIdentifier([resource], this.uniqueIdentifiers);
-    if (unique && !inTransaction) {
-      // one unique number (a CNIE) is claimed by the write statement itself: the write is one
-      // statement, or with derived state (a care-giver's registration, a GP named) the write and
-      // the hooks' effect in a transaction. Should another resource's index row carry the number,
-      // the transaction below decides (409, or the holder's identifier has ended)
-      const claim = soleClaim(planned.versions[0].resource as Resource, this.uniqueIdentifiers);
-      if (claim)
-        try {
-          const written = planned.effect
-            ? await this.db.transaction((t) => this.writeCreations(t, planned, unique, claim))
-            : await this.writeCreations(this.db, planned, unique, claim);
-          return written[0];
-        } catch (err) {
-          if (!isHeldClaim(err)) throw err;
-        }
-    }
+    // one unique number (a CNIE) is claimed by the write statement itself: the write is one
+    // statement, or with derived state (a care-giver's registration, a GP named) the write and
+    // the hooks' effect in a transaction. Should another resource's index row carry the number,
+    // the transaction below decides (409, or the holder's identifier has ended)
+    const claim =
+      unique && !inTransaction
+        ? soleClaim(planned.versions[0].resource as Resource, this.uniqueIdentifiers)
+        : undefined;
+    if (claim)
+      try {
+        const written = planned.effect
+          ? await this.db.transaction((t) => this.writeCreations(t, planned, unique, claim))
+          : await this.writeCreations(this.db, planned, unique, claim);
+        return written[0];
+      } catch (err) {
+        if (!isHeldClaim(err)) throw err;
+      }
     // a single create is one statement; with derived state or several unique numbers, one transaction
     if ((planned.effect || unique) && !inTransaction)
       return (await this.db.transaction((t) => this.writeCreations(t, planned, unique)))[0];

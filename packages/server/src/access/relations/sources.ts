@@ -314,9 +314,7 @@ function gpPlan(
   // replaced one did, there is nothing to end — a new record has none either
   const dropped = before.some((actor) => !gps.includes(actor));
   const endOthers = (reason: string): Effect | undefined =>
-    change.previous && dropped
-      ? async (tx) => void (await relations.end(tx, basis, reason, { keepActors: gps }))
-      : undefined;
+    dropped ? async (tx) => void (await relations.end(tx, basis, reason, { keepActors: gps })) : undefined;
   if (!trusted && !bySelf) {
     if (sameSet(before, gps)) return undefined;
     const ending = endOthers('no longer named');
