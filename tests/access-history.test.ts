@@ -215,7 +215,7 @@ describe('identity numbers', () => {
     }
     await server.platform.audit.flush();
     const events = await server.platform.db.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM audit_event WHERE patient_id = 'p1' AND content::text LIKE '%identity number changed%'",
+      "SELECT count(*)::int AS n FROM audit_trail WHERE patient_id = 'p1' AND content::text LIKE '%identity number changed%'",
     );
     assert.equal(events.rows[0].n, 1);
   });

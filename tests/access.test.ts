@@ -264,7 +264,7 @@ describe('audit', () => {
     assert.equal(refused.status, 404);
     await server.platform.audit.flush();
     const rows = await server.platform.db.query<{ content: any }>(
-      'SELECT content FROM audit_event ORDER BY seq DESC LIMIT 2',
+      'SELECT content FROM audit_trail ORDER BY seq DESC LIMIT 2',
     );
     assert.equal((await auditCount()) - before, 2);
     const [refusal, success] = rows.rows.map((r) =>

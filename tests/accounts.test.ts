@@ -149,7 +149,7 @@ describe('contact details', () => {
     assert.deepEqual(mine.body, { phone: '+212661234567', email: 'k.bennani@example.test' });
     await new Promise((r) => setTimeout(r, 300));
     const { rows } = await server.platform.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = 'acc-p' AND content->>'outcomeDesc' = 'contact details changed by their owner'`,
+      `SELECT count(*)::int AS n FROM audit_trail WHERE patient_id = 'acc-p' AND content->>'outcomeDesc' = 'contact details changed by their owner'`,
     );
     assert.equal(rows[0].n, 2, 'one audit record per change made');
   });

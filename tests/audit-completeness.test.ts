@@ -54,7 +54,7 @@ async function audited(act: () => Promise<unknown>): Promise<Seen[]> {
   await act();
   await server.platform.audit.flush();
   const rows = await server.platform.db.query<{ content: AuditEvent | string }>(
-    'SELECT content FROM audit_event WHERE seq > $1::bigint ORDER BY seq',
+    'SELECT content FROM audit_trail WHERE seq > $1::bigint ORDER BY seq',
     [before],
   );
   return rows.rows.map((r) => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportAnchor, lastAnchorIn, makeAnchor, verifyAnchor } from '../packages/server/src/audit/anchor.ts';
-import { canonicalJson } from '../packages/server/src/audit/chain.ts';
+import { canonicalJson, chainHash, GENESIS } from '../packages/server/src/audit/chain.ts';
+import { auditColumns, buildAuditEvent } from '../packages/server/src/audit/event.ts';
 import {
   type AuditInput,
   type AuditLog,
@@ -25,6 +27,8 @@ import {
 import { AUDIT_MIGRATIONS } from '../packages/server/src/audit/migrations.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
+import { openPglite } from '../packages/server/src/db/pglite.ts';
+import { openPostgres } from '../packages/server/src/db/postgres.ts';
 import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
 
@@ -112,13 +116,33 @@ const count = async (): Promise<number> =>
   Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event')).rows[0].n);
 
 /** Tampering needs the owner to switch the append-only trigger off first, as an attacker would. */
-async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+async function tamper(sql: string, params: unknown[] = [], table = 'audit_event'): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update');
+    await tx.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update`);
     await tx.query(sql, params);
-    await tx.query('ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update');
+    await tx.query(`ALTER TABLE ${table} ENABLE TRIGGER ${table}_no_update`);
   });
 }
+
+/** An empty database of the backend under test, no migration applied. */
+async function scratchDatabase(): Promise<{ db: SqlClient; close(): Promise<void> }> {
+  if (testBackend() === 'postgres') {
+    const fresh = await freshPostgresDatabase();
+    const scratch = openPostgres(fresh.url);
+    return {
+      db: scratch,
+      close: async () => {
+        await scratch.close();
+        await fresh.drop();
+      },
+    };
+  }
+  const scratch = await openPglite(undefined);
+  return { db: scratch, close: () => scratch.close() };
+}
+
+/** A migration's statements, split as migrate() splits them. */
+const statements = (sql: string): string[] => sql.split(/;\s*$/m).filter((x) => x.trim());
 
 describe('audit trail', () => {
   it('keeps one unbroken chain when thousands of events come from concurrent requests and two writers', async () => {
@@ -145,29 +169,103 @@ describe('audit trail', () => {
     assert.deepEqual(seqs.rows[0], { min: 1, max: before + 4000 });
   });
 
-  it('stores each event as the canonical text that was hashed; events stored as jsonb before still verify', async () => {
+  it('stores each event as its own part and a context shared with other events, canonical texts that were hashed', async () => {
+    const before = await count();
+    // a doctor's two reads, then a page of three patients: one context for the reads, one for the page
     audit.record(read('pj-1', 1));
-    await audit.flush();
-    const last = await db.query<{ text: string; type: string }>(
-      'SELECT content::text AS text, pg_typeof(content)::text AS type FROM audit_event ORDER BY seq DESC LIMIT 1',
-    );
-    assert.equal(last.rows[0].type, 'json');
-    assert.equal(last.rows[0].text, canonicalJson(JSON.parse(last.rows[0].text)));
-    // as before migration 1102: a jsonb column, written to by this writer, then the migration
-    await db.query('ALTER TABLE audit_event ALTER COLUMN content TYPE jsonb USING content::jsonb');
-    for (let i = 0; i < 30; i++) audit.record(read(`pj-${i % 3}`, i, { query: `Patient?name=é${i}` }));
-    await audit.flush();
-    const migration = AUDIT_MIGRATIONS.find((m) => m.version === 1102);
-    await db.transaction(async (tx) => {
-      for (const statement of migration!.sql.split(/;\s*$/m).filter((x) => x.trim()))
-        await tx.query(statement);
+    audit.record(read('pj-2', 3));
+    audit.record({
+      ...read('pj-1', 5),
+      interaction: 'search',
+      ids: undefined,
+      patientIds: ['pj-1', 'pj-2', 'pj-3'],
+      query: 'Patient?general-practitioner=Practitioner/dr-alami',
     });
-    const type = await db.query<{ type: string }>(
-      'SELECT pg_typeof(content)::text AS type FROM audit_event LIMIT 1',
+    await audit.flush();
+    const rows = await db.query<{ own: string; type: string; digest: string; context: string }>(
+      `SELECT e.content::text AS own, pg_typeof(e.content)::text AS type, e.context AS digest, c.content::text AS context
+       FROM audit_event e JOIN audit_context c ON c.digest = e.context WHERE e.seq > $1::bigint ORDER BY e.seq`,
+      [before],
     );
-    assert.equal(type.rows[0].type, 'json');
+    assert.equal(rows.rows.length, 5);
+    assert.deepEqual(new Set(rows.rows.map((r) => r.digest)).size, 2);
+    for (const row of rows.rows) {
+      assert.equal(row.type, 'json');
+      assert.equal(row.own, canonicalJson(JSON.parse(row.own)));
+      assert.equal(row.context, canonicalJson(JSON.parse(row.context)));
+      assert.equal(row.digest, createHash('sha256').update(row.context).digest('base64url'));
+      // the row keeps what is its own: the entities (patient, resource, query) and the instant
+      assert.deepEqual(Object.keys(JSON.parse(row.own)), ['entity', 'recorded']);
+      assert.deepEqual(
+        Object.keys(JSON.parse(row.context)).filter((key) => ['agent', 'source', 'outcome'].includes(key)),
+        ['agent', 'outcome', 'source'],
+      );
+    }
+    const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_context');
+    const contextsBefore = stored.rows[0].n;
+    // the same contexts again: nothing more is stored for them
+    audit.record(read('pj-3', 7));
+    await audit.flush();
+    assert.equal(
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_context')).rows[0].n,
+      contextsBefore,
+    );
+    // read back whole, the event is what was hashed
+    const whole = await listAccessesToPatient(db, 'pj-3', { count: 2 });
+    assert.deepEqual(whole.events[0].agent[0].who, {
+      reference: 'Practitioner/dr-alami',
+      display: 'Dr Karima Alami',
+    });
+    assert.deepEqual(whole.events[0].entity?.[1].what, { reference: 'Observation/obs-7' });
+    assert.equal(
+      whole.events[1].entity?.find((e) => e.query)?.query,
+      Buffer.from('Patient?general-practitioner=Practitioner/dr-alami').toString('base64'),
+    );
+    await assert.rejects(db.query('DELETE FROM audit_context'), /audit_context is append-only/);
     const report = await verifyAuditChain(db);
     assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
+  });
+
+  it('reads and verifies a trail written before contexts were shared: whole events, jsonb before migration 1102', async () => {
+    const fresh = await scratchDatabase();
+    try {
+      // the table as migration 1100 made it, written the old way: whole events in jsonb, chained
+      const [create] = AUDIT_MIGRATIONS.filter((m) => m.version === 1100);
+      await fresh.db.transaction(async (tx) => {
+        for (const statement of statements(create.sql)) await tx.query(statement);
+      });
+      let prev = GENESIS;
+      for (let seq = 1; seq <= 30; seq++) {
+        const event = buildAuditEvent(read(`pw-${seq % 3}`, seq, { query: `Patient?name=é${seq}` }));
+        const hash = chainHash(prev, canonicalJson(event), seq, event.recorded);
+        const { patient_id, actor, action, outcome } = auditColumns(event);
+        await fresh.db.query(
+          `INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)`,
+          [seq, event.recorded, patient_id, actor, action, outcome, JSON.stringify(event), prev, hash],
+        );
+        prev = hash;
+      }
+      await fresh.db.transaction(async (tx) => {
+        for (const m of AUDIT_MIGRATIONS.filter((x) => x.version > 1100))
+          for (const statement of statements(m.sql)) await tx.query(statement);
+      });
+      const type = await fresh.db.query<{ type: string }>(
+        'SELECT pg_typeof(content)::text AS type FROM audit_event LIMIT 1',
+      );
+      assert.equal(type.rows[0].type, 'json');
+      // new events go on the same chain, in two parts
+      const log = createAuditLog(fresh.db);
+      for (let i = 0; i < 5; i++) log.record(read('pw-1', i));
+      await log.close();
+      const report = await verifyAuditChain(fresh.db);
+      assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: 35 });
+      const page = await listAccessesToPatient(fresh.db, 'pw-1', { count: 100 });
+      assert.equal(page.events.length, 15);
+      for (const event of page.events) assert.equal(event.agent.length, 3);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('stores texts with quotes, backslashes, braces, NUL and any script exactly as hashed, and events of no patient', async () => {
@@ -191,19 +289,25 @@ describe('audit trail', () => {
       outcome: 200,
     });
     await audit.flush();
-    const rows = await db.query<{ text: string; patient_id: string | null; actor: string }>(
-      'SELECT content::text AS text, patient_id, actor FROM audit_event WHERE seq > $1::bigint ORDER BY seq',
+    const rows = await db.query<{ own: string; context: string; patient_id: string | null; actor: string }>(
+      `SELECT e.content::text AS own, c.content::text AS context, patient_id, actor
+       FROM audit_event e JOIN audit_context c ON c.digest = e.context WHERE seq > $1::bigint ORDER BY seq`,
       [before],
     );
     assert.equal(rows.rows.length, queries.length + 1);
-    const stored = rows.rows.map((r) => JSON.parse(r.text) as { entity?: { query?: string }[] });
+    const stored = rows.rows.map(
+      (r) => ({ ...JSON.parse(r.context), ...JSON.parse(r.own) }) as { entity?: { query?: string }[] },
+    );
     const sent = stored.map((e) =>
       Buffer.from(e.entity?.find((x) => x.query)?.query ?? '', 'base64').toString('utf8'),
     );
     // the query goes in base64, byte for byte; a text field is mended (NUL cannot be stored)
     assert.deepEqual(sent, [...queries, 'Organization?name=CHU']);
     assert.equal((stored[3] as { outcomeDesc?: string }).outcomeDesc, 'refus \uFFFD "é" \\ {a,b} بنعلي');
-    for (const r of rows.rows) assert.equal(r.text, canonicalJson(JSON.parse(r.text)));
+    for (const r of rows.rows) {
+      assert.equal(r.own, canonicalJson(JSON.parse(r.own)));
+      assert.equal(r.context, canonicalJson(JSON.parse(r.context)));
+    }
     assert.deepEqual(
       rows.rows.map((r) => r.patient_id),
       ['pq-0', 'pq-1', 'pq-2', 'pq-3', null],
@@ -234,6 +338,28 @@ describe('audit trail', () => {
     ]);
     assert.equal((await verifyAuditChain(db)).ok, true);
 
+    // a context is part of every event that names it: editing it breaks the first of them
+    const first = (
+      await db.query<{ seq: string; digest: string; content: unknown }>(
+        `SELECT e.seq::text AS seq, e.context AS digest, c.content FROM audit_event e
+         JOIN audit_context c ON c.digest = e.context ORDER BY e.seq LIMIT 1`,
+      )
+    ).rows[0];
+    await tamper(
+      `UPDATE audit_context SET content = jsonb_set(content::jsonb, '{agent,0,name}', '"Someone else"')::json
+       WHERE digest = $1::text`,
+      [first.digest],
+      'audit_context',
+    );
+    report = await verifyAuditChain(db);
+    assert.deepEqual([report.ok, report.firstBrokenSeq], [false, Number(first.seq)]);
+    await tamper(
+      'UPDATE audit_context SET content = $2::json WHERE digest = $1::text',
+      [first.digest, JSON.stringify(first.content)],
+      'audit_context',
+    );
+    assert.equal((await verifyAuditChain(db)).ok, true);
+
     // hiding an access from "who accessed my record" by moving it to another patient
     await tamper(`UPDATE audit_event SET patient_id = 'someone-else' WHERE seq = 77`);
     report = await verifyAuditChain(db);
@@ -252,7 +378,7 @@ describe('audit trail', () => {
   it('finds a deleted row as the first missing seq, and a re-hashed forgery at the next link', async () => {
     const row = (
       await db.query<Record<string, unknown>>(
-        'SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash FROM audit_event WHERE seq = 2500',
+        'SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash, context FROM audit_event WHERE seq = 2500',
       )
     ).rows[0];
     await tamper('DELETE FROM audit_event WHERE seq = 2500');

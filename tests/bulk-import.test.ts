@@ -171,13 +171,13 @@ describe('$import (FHIR Bulk Data ndjson)', () => {
     await server.platform.audit.flush();
     const jobId = (again.location as string).split('/').pop();
     const audited = await server.platform.db.query<{ content: any }>(
-      `SELECT content FROM audit_event WHERE content->>'outcomeDesc' LIKE $1::text`,
+      `SELECT content FROM audit_trail WHERE content->>'outcomeDesc' LIKE $1::text`,
       [`%${jobId}%`],
     );
     assert.equal(audited.rows.length, 1);
     // and each patient's access log shows what each import wrote to their record, as for any write
     const written = await server.platform.db.query<{ patient_id: string; content: any }>(
-      `SELECT patient_id, content FROM audit_event
+      `SELECT patient_id, content FROM audit_trail
         WHERE patient_id IN ('imp-p1', 'imp-p2') AND content->>'outcomeDesc' = 'written by a bulk import'
         ORDER BY seq`,
     );

@@ -112,7 +112,7 @@ describe('a new email or phone is confirmed by the code sent to it', () => {
     assert.deepEqual(await telecomOf(patientId), [`phone:${phone}`, 'email:nouvelle@example.test']);
     await new Promise((r) => setTimeout(r, 300));
     const { rows } = await server.platform.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = $1::text
+      `SELECT count(*)::int AS n FROM audit_trail WHERE patient_id = $1::text
          AND content->>'outcomeDesc' = 'contact details changed by their owner'`,
       [patientId],
     );

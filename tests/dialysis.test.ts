@@ -229,7 +229,7 @@ describe('a patient in Rabat plans a week in Agadir', () => {
     const countReads = async () => {
       await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
       const rows = await server.platform.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'guest dialysis stay'`,
+        `SELECT count(*)::int AS n FROM audit_trail WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'guest dialysis stay'`,
         [patientRef.slice(8)],
       );
       return rows.rows[0].n;
@@ -537,7 +537,7 @@ describe('transfers abroad and declines', () => {
     assert.deepEqual(register.rows, [{ abroad: true, country: 'FR' }]);
     await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
     const audit = await server.platform.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_event WHERE patient_id = $1::text AND content->>'outcomeDesc' LIKE 'cross-border transfer%'`,
+      `SELECT count(*)::int AS n FROM audit_trail WHERE patient_id = $1::text AND content->>'outcomeDesc' LIKE 'cross-border transfer%'`,
       [ref.slice(8)],
     );
     assert.equal(audit.rows[0].n, 1);
@@ -611,7 +611,7 @@ describe('transfers abroad and declines', () => {
     assert.equal(homeReads.rows[0].n, 0);
     await new Promise((r) => setTimeout(r, 300)); // the audit writer batches every 50 ms
     const flagged = await db.query<{ desc: string }>(
-      `SELECT content->>'outcomeDesc' AS desc FROM audit_event
+      `SELECT content->>'outcomeDesc' AS desc FROM audit_trail
         WHERE patient_id = $1::text AND content->>'outcomeDesc' LIKE 'cross-border transfer%'`,
       [stay.ref.slice(8)],
     );

@@ -466,7 +466,7 @@ describe('verifying at the pharmacy, without an account', () => {
     const verifications = async () =>
       (
         await server.platform.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM audit_event
+          `SELECT count(*)::int AS n FROM audit_trail
             WHERE patient_id = $1::text AND content->>'outcomeDesc' = 'prescription verified by its code'`,
           [world.patientId],
         )

@@ -358,7 +358,7 @@ describe('dependants: a parent acting for a child', () => {
   it('the child’s access log names the parent as acting for them', async () => {
     await new Promise((r) => setTimeout(r, 300));
     const { rows } = await server.platform.db.query<{ content: any }>(
-      `SELECT content FROM audit_event WHERE patient_id = 'rec-child' AND actor = 'Patient/rec-parent'`,
+      `SELECT content FROM audit_trail WHERE patient_id = 'rec-child' AND actor = 'Patient/rec-parent'`,
     );
     assert.ok(rows.length > 0);
     const roles = rows[0].content.agent[0].role.flatMap((r: any) => r.coding.map((c: any) => c.code));

@@ -262,7 +262,7 @@ if (testBackend() === 'pglite') {
       );
       await server.platform.audit.flush();
       const rows = await onPrimary.query<{ content: { outcome: string } }>(
-        'SELECT content FROM audit_event WHERE seq > (SELECT max(seq) FROM audit_event) - $1::int ORDER BY seq',
+        'SELECT content FROM audit_trail WHERE seq > (SELECT max(seq) FROM audit_event) - $1::int ORDER BY seq',
         [reads.length + 1],
       );
       const total = Number((await onPrimary.query('SELECT count(*)::int AS n FROM audit_event')).rows[0].n);

@@ -360,7 +360,7 @@ describe('Subscriptions: the subscriber’s rights', () => {
 
   it('deliveries are audited as the subscriber’s reads', async () => {
     const rows = await server.platform.db.query<{ n: string }>(
-      "SELECT count(*)::text AS n FROM audit_event WHERE content::text LIKE '%rest-hook PUT to 127.0.0.1%'",
+      "SELECT count(*)::text AS n FROM audit_trail WHERE content::text LIKE '%rest-hook PUT to 127.0.0.1%'",
     );
     assert.ok(Number(rows.rows[0].n) >= 2);
   });

@@ -347,7 +347,7 @@ describe('a parent acting for her child', () => {
     // the trail is written after the answer: give it a moment
     for (let i = 0; i < 40 && !roles.includes('acting-for'); i++) {
       const { rows } = await server.platform.db.query<{ content: any }>(
-        `SELECT content FROM audit_event WHERE patient_id = $1 AND actor = $2`,
+        `SELECT content FROM audit_trail WHERE patient_id = $1 AND actor = $2`,
         [childId, `Patient/${patientId}`],
       );
       roles = rows.flatMap((r) =>

@@ -69,6 +69,36 @@ function plainJson(value: unknown): string {
   return objectJson(value as Record<string, unknown>, plainJson);
 }
 
+/** One member of an object in canonical JSON: its key, and its `"key":value` text. */
+export type CanonicalMember = readonly [key: string, text: string];
+
+/**
+ * An object's members as canonicalJson writes them, in its order: `{` + their texts joined by `,` +
+ * `}` is canonicalJson(value, memo), and any subset of them, joined so, is the canonical text of the
+ * object with only those members: the audit writer hashes an event whole and stores it in two parts
+ * (stored-form.ts) without writing any member twice.
+ */
+export function canonicalMembers(
+  value: Record<string, unknown>,
+  memo?: Map<object, string>,
+): CanonicalMember[] {
+  const json = memo ? (member: unknown) => memberJson(member, memo) : plainJson;
+  const members: CanonicalMember[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const member = value[key];
+    if (member === undefined || typeof member === 'function') continue;
+    members.push([key, `${keyJson(key)}:${json(member)}`]);
+  }
+  return members;
+}
+
+/** The canonical text of an object made of these members (in canonical order). */
+export function joinMembers(members: readonly CanonicalMember[]): string {
+  let out = '{';
+  for (let i = 0; i < members.length; i++) out += (i ? ',' : '') + members[i][1];
+  return `${out}}`;
+}
+
 function objectJson(value: Record<string, unknown>, json: (member: unknown) => string): string {
   const keys = Object.keys(value).sort();
   let out = '{';

@@ -78,4 +78,32 @@ ALTER TABLE audit_event
   ALTER COLUMN hash SET STATISTICS 0;
 `,
   },
+  {
+    version: 1104,
+    name: 'audit_context: what many events share, stored once; audit_trail reads events whole',
+    // An event's context (agents, source, interaction, outcome: everything but its entities and its
+    // instant) is the same across a session's reads and a page's twenty events; stored once, the
+    // event's row keeps its own part, under PostgreSQL's compression threshold (stored-form.ts).
+    // Rows written before keep the whole event and no context. audit_trail gives every event whole;
+    // what the chain hashes is unchanged.
+    sql: `
+CREATE TABLE audit_context (
+  digest text PRIMARY KEY,
+  content json NOT NULL
+);
+ALTER TABLE audit_context ALTER COLUMN content SET STATISTICS 0;
+ALTER TABLE audit_event ADD COLUMN context text;
+ALTER TABLE audit_event ALTER COLUMN context SET STATISTICS 0;
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only (%)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege'; END $$;
+CREATE TRIGGER audit_context_no_update BEFORE UPDATE OR DELETE ON audit_context
+  FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+CREATE TRIGGER audit_context_no_truncate BEFORE TRUNCATE ON audit_context
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
+CREATE VIEW audit_trail AS
+  SELECT e.seq, e.recorded, e.patient_id, e.actor, e.action, e.outcome,
+    CASE WHEN e.context IS NULL THEN e.content ELSE (c.content::jsonb || e.content::jsonb)::json END AS content,
+    e.prev_hash, e.hash
+  FROM audit_event e LEFT JOIN audit_context c ON c.digest = e.context;
+`,
+  },
 ];

@@ -73,7 +73,7 @@ export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): P
     );
   }
   const result = await db.query<{ seq: number | string; recorded: Date | string; content: AuditEvent }>(
-    `SELECT seq, recorded, content FROM audit_event
+    `SELECT seq, recorded, content FROM audit_trail
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY recorded DESC, seq DESC LIMIT ${params.add(count + 1, 'int')}`,
     params.values,
@@ -92,14 +92,14 @@ export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): P
 export async function readAuditEvent(db: SqlExecutor, id: string): Promise<AuditEvent | undefined> {
   if (!/^[1-9][0-9]{0,17}$/.test(id)) return undefined;
   const result = await db.query<{ seq: number | string; content: AuditEvent }>(
-    'SELECT seq, content FROM audit_event WHERE seq = $1::bigint',
+    'SELECT seq, content FROM audit_trail WHERE seq = $1::bigint',
     [id],
   );
   const row = result.rows[0];
   return row ? withId(row.content, row.seq) : undefined;
 }
 
-/** The stored content has no id: an AuditEvent's id is its seq. */
+/** The content (merged with its context by audit_trail: stored-form.ts) has no id: an AuditEvent's id is its seq. */
 function withId(content: AuditEvent | string, seq: number | string): AuditEvent {
   const event: AuditEvent = typeof content === 'string' ? JSON.parse(content) : content;
   const { resourceType, ...rest } = event;

@@ -1,7 +1,8 @@
 /**
  * Walks the whole audit trail in seq order, a page at a time, and recomputes every link of the
  * chain: seq gapless from 1, prev_hash equal to the previous row's hash, hash equal to SHA-256 of
- * the row as stored, and the query columns (patient_id, actor, action, outcome) still those its
+ * the event as stored (its row's own part merged with its shared context: stored-form.ts, read
+ * through the audit_trail view), and the query columns (patient_id, actor, action, outcome) still those its
  * content gives — so nobody can hide an access from "who accessed my record" by editing a column.
  *
  * What a chain cannot show on its own: rows cut off the END (there is no later row to break). Keep
@@ -35,7 +36,8 @@ interface StoredRow {
   actor: string;
   action: string;
   outcome: string;
-  content: AuditEvent;
+  /** Null when the row names a context that is not stored. */
+  content: AuditEvent | string | null;
   prev_hash: string;
   hash: string;
 }
@@ -57,7 +59,7 @@ export async function verifyAuditChain(
   for (;;) {
     const page = await db.query<StoredRow>(
       `SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash
-       FROM audit_event WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int`,
+       FROM audit_trail WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int`,
       [expectedSeq, pageSize],
     );
     for (const row of page.rows) {
@@ -67,7 +69,8 @@ export async function verifyAuditChain(
       if (row.prev_hash !== prevHash) {
         return broken(seq, `prev_hash of seq ${seq} is not the hash of seq ${seq - 1}`);
       }
-      const content = typeof row.content === 'string' ? JSON.parse(row.content) : row.content;
+      if (row.content === null) return broken(seq, `seq ${seq} was altered: its context is missing`);
+      const content: AuditEvent = typeof row.content === 'string' ? JSON.parse(row.content) : row.content;
       const hash = chainHash(prevHash, canonicalJson(content), seq, instant(row.recorded));
       if (hash !== row.hash)
         return broken(seq, `seq ${seq} was altered: its hash does not match its content`);

@@ -12,7 +12,7 @@
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { type SqlClient, type SqlExecutor, turnEvery } from '@sahti/fhir';
-import { canonicalJson, chainHash, GENESIS } from './chain.ts';
+import { chainHash, GENESIS } from './chain.ts';
 import {
   type AuditInput,
   type AuditSource,
@@ -20,6 +20,7 @@ import {
   buildAuditEvents,
   type SkeletonCache,
 } from './event.ts';
+import { type StoredForm, storedForm } from './stored-form.ts';
 
 export interface AuditLogOptions {
   /** Longest a recorded event waits before its batch is written (ms). */
@@ -209,17 +210,23 @@ const CHAIN_SLICE = 100;
 
 /**
  * Canonicalises the batch first, outside the transaction and in slices (that is the CPU-heavy part),
- * then one short transaction: lock the head, read it, chain the batch on, one INSERT.
+ * then one short transaction: lock the head, read it, chain the batch on, one INSERT. Each event is
+ * stored in two parts (stored-form.ts): its context in audit_context — the batch's few contexts go
+ * with its events, in the same statement, those already there left as they are — and its own part
+ * in its row; the chain hashes the whole event.
  * The stored content has no id: the id of an AuditEvent is its seq, added when it is read.
  */
 export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<void> {
-  const contents: string[] = [];
+  const forms: StoredForm[] = [];
   // the events of one access share all but their entities, and every event its constant codings
   const memo = new Map<object, string>();
+  const digests = new Map<string, string>();
   for (let i = 0; i < events.length; i++) {
     await turnEvery(i, CANONICAL_SLICE);
-    contents.push(canonicalJson(events[i], memo));
+    forms.push(storedForm(events[i], memo, digests));
   }
+  const contexts = new Map<string, string>();
+  for (const form of forms) contexts.set(form.digest, form.context);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK], PLANNED_ONCE);
     let { seq, hash } = await chainHead(tx);
@@ -227,9 +234,10 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     for (let i = 0; i < events.length; i++) {
       await turnEvery(i, CHAIN_SLICE);
       const event = events[i];
+      const form = forms[i];
       seq += 1;
       const prev = hash;
-      hash = chainHash(prev, contents[i], seq, event.recorded);
+      hash = chainHash(prev, form.whole, seq, event.recorded);
       const { patient_id, actor, action, outcome } = auditColumns(event);
       rows.seq.push(seq);
       rows.recorded.push(event.recorded);
@@ -237,18 +245,24 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
       rows.actor.push(actor);
       rows.action.push(action);
       rows.outcome.push(outcome);
-      rows.content.push(contents[i]); // the canonical text goes in as is: what was hashed is stored
+      rows.context.push(form.digest);
+      rows.content.push(form.own); // canonical text as is: with its context, what was hashed
       rows.prev_hash.push(prev);
       rows.hash.push(hash);
     }
     // one array per column: PostgreSQL reads each event's text once, as it checks it is JSON. The
     // batch as one JSON document (json_to_recordset) was parsed whole, then each content again:
     // 2.4 times the backend's CPU per event (docs/performance.md, *Statements a clinician's requests
-    // planned, and the audit's INSERT*)
+    // planned, and the audit's INSERT*). Each event's context is stored by the same statement, so
+    // none can be missing (a context stored before, by any process, is the same text: its digest)
     await tx.query(
-      `INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
+      `WITH context AS (
+         INSERT INTO audit_context (digest, content)
+         SELECT * FROM unnest($11::text[], $12::json[]) ON CONFLICT (digest) DO NOTHING
+       )
+       INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, context, content, prev_hash, hash)
        SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::json[], $8::text[], $9::text[])`,
+         $7::text[], $8::json[], $9::text[], $10::text[])`,
       [
         rows.seq,
         rows.recorded,
@@ -256,9 +270,12 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
         rows.actor,
         rows.action,
         rows.outcome,
+        rows.context,
         rows.content,
         rows.prev_hash,
         rows.hash,
+        [...contexts.keys()],
+        [...contexts.values()],
       ],
       PLANNED_ONCE,
     );
@@ -276,6 +293,7 @@ function columnsOf() {
     actor: [] as string[],
     action: [] as string[],
     outcome: [] as string[],
+    context: [] as string[],
     content: [] as string[],
     prev_hash: [] as string[],
     hash: [] as string[],

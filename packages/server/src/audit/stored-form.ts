@@ -1,0 +1,58 @@
+/**
+ * How an AuditEvent is stored: in two parts. Its **context** — everything but its entities and its
+ * instant: the agents (who, from which client and address, why), the source, the kind of
+ * interaction and how it ended — is the same in all the reads a clinician makes from one session and
+ * in the twenty events of a page of patients (BALP, one per patient); it is stored once, in
+ * `audit_context`, under the SHA-256 of its canonical text. The event's row keeps **its own part**
+ * (`entity`, `recorded`) and that digest.
+ *
+ * What the chain hashes did not change: the canonical text of the whole event (chain.ts), its members
+ * written once here and joined both ways. Reading merges the two parts back (the `audit_trail` view,
+ * migration 1104), and verification hashes the merged event, so editing a context breaks the hash of
+ * every event that uses it. Rows written before migration 1104 have no context and the whole event
+ * in `content`; both kinds are read the same way.
+ *
+ * Why: a whole event (2.6 kB for a page's event, 2 kB for a read's) passed PostgreSQL's ~2 kB
+ * threshold and was compressed row by row — most of the INSERT's cost; its own part (0.5–1 kB) is
+ * stored as it is (docs/performance.md, *An AuditEvent's context stored once*).
+ */
+import { createHash } from 'node:crypto';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { type CanonicalMember, canonicalMembers, joinMembers } from './chain.ts';
+
+/** The members an event keeps in its own row; all the others are its context. */
+export const OWN_MEMBERS: ReadonlySet<string> = new Set(['entity', 'recorded']);
+
+export interface StoredForm {
+  /** Canonical text of the whole event: what the chain hashes. */
+  whole: string;
+  /** Canonical text of the event's own members: `audit_event.content`. */
+  own: string;
+  /** Canonical text of the rest: `audit_context.content`. */
+  context: string;
+  /** SHA-256 of `context`, base64url: `audit_event.context`, `audit_context.digest`. */
+  digest: string;
+}
+
+/**
+ * The event's three texts and its context's digest. `memo` keeps the text of frozen members (shared
+ * codes and skeletons: chain.ts canonicalJson); `digests` the digest of each context text already
+ * hashed (a batch's events share a few contexts).
+ */
+export function storedForm(
+  event: AuditEvent,
+  memo: Map<object, string>,
+  digests: Map<string, string>,
+): StoredForm {
+  const members = canonicalMembers(event as unknown as Record<string, unknown>, memo);
+  const own: CanonicalMember[] = [];
+  const shared: CanonicalMember[] = [];
+  for (const member of members) (OWN_MEMBERS.has(member[0]) ? own : shared).push(member);
+  const context = joinMembers(shared);
+  let digest = digests.get(context);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(context).digest('base64url');
+    digests.set(context, digest);
+  }
+  return { whole: joinMembers(members), own: joinMembers(own), context, digest };
+}
