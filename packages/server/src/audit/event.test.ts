@@ -352,8 +352,8 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
     );
   });
 
-  it("shares skeletons over one request's accesses only where everything but the entities is the same", () => {
-    // a transaction's entries: creates and an update by one principal at one instant, one refused
+  it('shares a context over accesses only where everything but the entities and the instant is the same', () => {
+    // a transaction's entries: creates and an update by one principal, one refused, one a second later
     const write = (interaction: 'create' | 'update', id: string, outcome: number) => ({
       principal: lab,
       interaction,
@@ -372,8 +372,7 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
       { ...write('create', 'o6', 201), recorded: '2026-03-01T10:00:01.000Z' },
       { ...write('create', 'o7', 201), principal: { ...lab, id: 'lab-rabat', clientId: 'lab-rabat' } },
     ];
-    const shared = new Map();
-    const events = inputs.flatMap((input) => buildAuditEvents(input, undefined, shared));
+    const events = inputs.flatMap((input) => buildAuditEvents(input));
     assert.deepEqual(
       events,
       inputs.map((input) => buildAuditEvent(input)),
@@ -382,8 +381,9 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
     const [o1, o2, o3, o4, o5, o6, o7] = events;
     assert.equal(o1.agent, o2.agent);
     assert.equal(o1.agent, o4.agent);
-    for (const other of [o3, o5, o6, o7]) assert.notEqual(o1.agent, other.agent);
-    assert.equal(shared.size, 5);
+    assert.equal(o1.agent, o6.agent);
+    assert.notEqual(o1.recorded, o6.recorded);
+    for (const other of [o3, o5, o7]) assert.notEqual(o1.agent, other.agent);
     assert.equal(o7.agent[0].who?.identifier?.value, 'lab-rabat');
     const memo = new Map<object, string>();
     assert.deepEqual(
@@ -392,9 +392,20 @@ describe('buildAuditEvents: the events of one access from one skeleton', () => {
     );
   });
 
-  it('keeps one event of one access as it was built, not frozen', () => {
-    const [event] = buildAuditEvents({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] });
-    assert.deepEqual(event, buildAuditEvent({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] }));
-    assert.ok(!Object.isFrozen(event.agent));
+  it("shares one principal's context over their reads, each event with its own instant and entities", () => {
+    const one = (id: string, recorded: string, address?: string) =>
+      buildAuditEvents({ ...page, ids: [`Patient/${id}`], patientIds: [id], recorded, address })[0];
+    const a = one('p1', '2026-03-01T10:00:00.000Z');
+    const b = one('p2', '2026-03-01T10:05:00.000Z');
+    assert.deepEqual(a, buildAuditEvent({ ...page, ids: ['Patient/p1'], patientIds: ['p1'] }));
+    assert.equal(a.agent, b.agent);
+    assert.equal(a.subtype, b.subtype);
+    assert.deepEqual([a.recorded, b.recorded], ['2026-03-01T10:00:00.000Z', '2026-03-01T10:05:00.000Z']);
+    assert.notDeepEqual(a.entity, b.entity);
+    assert.ok(Object.isFrozen(a.agent) && !Object.isFrozen(a) && !Object.isFrozen(a.entity));
+    // from another address, another context
+    const c = one('p1', '2026-03-01T10:06:00.000Z', '41.248.1.1');
+    assert.notEqual(a.agent, c.agent);
+    assert.equal(c.agent[0].network?.address, '41.248.1.1');
   });
 });

@@ -99,51 +99,58 @@ export const DEFAULT_SOURCE: AuditSource = { observer: 'Sahti FHIR server' };
 export const BREAK_GLASS_DETAIL = 'break-glass-reason';
 
 export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent {
-  const event = skeleton(input, source);
+  const event: AuditEvent = { ...skeleton(input, source), recorded: recordedOf(input) };
   const entity = entities(input);
   if (entity.length > 0) event.entity = entity;
   return storable(event);
 }
 
 /**
- * Skeletons already built, by what they are made of (who, what, how it ended, when): one per access,
- * or one per request when its accesses are recorded together (a transaction of 20,000 creates is
- * 20,000 accesses by one principal at one instant: one skeleton, not 20,000).
+ * Contexts built lately — an event's parts but its entities and its instant — by what they are made
+ * of (contextKey). A clinician's reads all session and the events of a page of patients share one,
+ * so it is built, mended and frozen once; sharing the same objects is also what lets the writer's
+ * memo write its text once per batch (chain.ts) and store it once (stored-form.ts). The oldest goes
+ * when there are more than CONTEXTS_KEPT: a context is rebuilt, never wrong.
  */
-export type SkeletonCache = Map<string, AuditEvent>;
+const CONTEXTS_KEPT = 1_000;
+/** An event without its entities and its instant. */
+type Context = Omit<AuditEvent, 'recorded' | 'entity'>;
+const contexts = new Map<string, Context>();
 
 /**
- * The events one access is recorded as (perPatient), built from one skeleton: every part but the
- * entities is the same object in all of them (a page of 20 patients is 20 events), so it is built
- * and mended once, and canonicalJson, given a memo, writes it once per batch (writer.ts). The shared
- * parts are frozen: that is what makes sharing them, and remembering their text, safe. `shared`
- * carries the skeletons over the accesses of one request.
+ * The events one access is recorded as (perPatient), all sharing one frozen context — and with every
+ * other access made the same way (same principal, client, address, interaction, outcome, purpose) —
+ * and each with its own entities and the access's instant.
  */
-export function buildAuditEvents(
-  input: AuditInput,
-  source: AuditSource = DEFAULT_SOURCE,
-  shared?: SkeletonCache,
-): AuditEvent[] {
-  const per = perPatient(input);
-  if (per.length === 1 && !shared) return [buildAuditEvent(per[0], source)];
-  // a patient acting for another is recorded so in that patient's event only: one skeleton for each case
-  const skeletons: SkeletonCache = shared ?? new Map();
+export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent[] {
+  const recorded = recordedOf(input);
   // the query is the same in every event of the access: encoded, mended and frozen once
   const query = input.query === undefined ? undefined : deepFreeze(storable(queryEntity(input.query)));
-  return per.map((one) => {
-    const key = skeletonKey(one);
-    let common = skeletons.get(key);
-    if (!common) {
-      common = deepFreeze(storable(skeleton(one, source)));
-      skeletons.set(key, common);
-    }
+  return perPatient(input).map((one) => {
     const entity = storable(entities(one, query));
-    return entity.length > 0 ? { ...common, entity } : common;
+    const event: AuditEvent = { ...contextOf(one, source), recorded };
+    if (entity.length > 0) event.entity = entity;
+    return event;
   });
 }
 
-/** What a skeleton is made of besides the source (skeleton(), agents()). */
-function skeletonKey(input: AuditInput): string {
+function recordedOf(input: AuditInput): string {
+  return new Date(input.recorded ?? Date.now()).toISOString();
+}
+
+function contextOf(input: AuditInput, source: AuditSource): Context {
+  const key = contextKey(input, source);
+  let context = contexts.get(key);
+  if (!context) {
+    context = deepFreeze(storable(skeleton(input, source)));
+    if (contexts.size >= CONTEXTS_KEPT) contexts.delete(contexts.keys().next().value as string);
+    contexts.set(key, context);
+  }
+  return context;
+}
+
+/** What a context is made of (skeleton(), agents()). */
+function contextKey(input: AuditInput, source: AuditSource): string {
   const p = input.principal;
   return JSON.stringify([
     p.kind,
@@ -159,13 +166,14 @@ function skeletonKey(input: AuditInput): string {
     input.outcomeDesc,
     input.purposeOfUse,
     input.address,
-    input.recorded,
     actingFor(input),
+    source.observer,
+    source.site,
   ]);
 }
 
-/** Everything of the event but its entities. */
-function skeleton(input: AuditInput, source: AuditSource): AuditEvent {
+/** Everything of the event but its entities and its instant. */
+function skeleton(input: AuditInput, source: AuditSource): Context {
   const codes = INTERACTION_CODES[input.interaction];
   const scope = input.ids?.length ? 'instance' : input.resourceType ? 'type' : 'system';
   const status = outcomeCode(input.outcome);
@@ -175,7 +183,6 @@ function skeleton(input: AuditInput, source: AuditSource): AuditEvent {
     type: codes.type,
     subtype: [codes.subtype(scope)],
     action: codes.action,
-    recorded: new Date(input.recorded ?? Date.now()).toISOString(),
     outcome: status,
     ...(input.outcomeDesc ? { outcomeDesc: input.outcomeDesc } : {}),
     ...(purpose ? { purposeOfEvent: [{ coding: [purpose] }] } : {}),

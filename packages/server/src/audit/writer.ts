@@ -13,13 +13,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { type SqlClient, type SqlExecutor, turnEvery } from '@sahti/fhir';
 import { chainHash, GENESIS } from './chain.ts';
-import {
-  type AuditInput,
-  type AuditSource,
-  auditColumns,
-  buildAuditEvents,
-  type SkeletonCache,
-} from './event.ts';
+import { type AuditInput, type AuditSource, auditColumns, buildAuditEvents } from './event.ts';
 import { type StoredForm, storedForm } from './stored-form.ts';
 
 export interface AuditLogOptions {
@@ -150,13 +144,9 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     }
   };
 
-  const record = (input: AuditInput, recorded: string, shared?: SkeletonCache) => {
+  const record = (input: AuditInput, recorded: string) => {
     try {
-      const events = buildAuditEvents(
-        { ...input, recorded: input.recorded ?? recorded },
-        options.source,
-        shared,
-      );
+      const events = buildAuditEvents({ ...input, recorded: input.recorded ?? recorded }, options.source);
       if (closed) return drop(events.length, 'the audit log is closed');
       if (queue.length + events.length > maxQueue)
         return drop(events.length, `more than ${maxQueue} pending`);
@@ -182,8 +172,7 @@ export function createAuditLog(db: SqlClient, options: AuditLogOptions = {}): Au
     },
     recordRequest(inputs) {
       const recorded = new Date().toISOString();
-      const shared: SkeletonCache | undefined = inputs.length > 1 ? new Map() : undefined;
-      for (const input of inputs) record(input, recorded, shared);
+      for (const input of inputs) record(input, recorded);
     },
     observe(listener) {
       listeners.add(listener);
