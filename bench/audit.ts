@@ -3,8 +3,9 @@
  *
  *   record() per call        vs an awaited one-row INSERT (what a synchronous audit would cost)
  *   requests with auditing   vs the same request loop without (latency the trail adds, flushes included)
- *   writer throughput        vs raw set-based INSERTs of the same rows (no hash, no lock, no head read)
- *   verification             vs reading the same pages without hashing
+ *   writer throughput        vs raw set-based INSERTs of the same events whole (no hash, no lock, no head read)
+ *   bytes per event          vs the same events stored whole (as before migration 1104)
+ *   verification             vs reading the same pages of audit_event without hashing
  *
  *   node bench/audit.ts [--events 50000] [--backend pglite|postgres|both]
  *
@@ -120,22 +121,29 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
       },
     );
     await db.exec('TRUNCATE audit_raw');
+    // the baseline: the same events stored whole, one row each, as before migration 1104 (the
+    // canonical text in `content`, no context), without the chain's lock and head read
     const prepared = Array.from({ length: EVENTS }, (_, i) => {
       const event = buildAuditEvent(input(i));
-      return {
-        seq: i + 1,
-        recorded: event.recorded,
-        ...auditColumns(event),
-        content: event,
-        prev_hash: '',
-        hash: '',
-      };
+      return { event, columns: auditColumns(event), content: canonicalJson(event) };
     });
     const rawMs = await timed(async () => {
       for (let i = 0; i < prepared.length; i += 500) {
+        const batch = prepared.slice(i, i + 500);
         await db.query(
-          `INSERT INTO audit_raw SELECT * FROM jsonb_populate_recordset(null::audit_raw, $1::jsonb)`,
-          [JSON.stringify(prepared.slice(i, i + 500))],
+          `INSERT INTO audit_raw (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+             $7::json[], $8::text[], $8::text[])`,
+          [
+            batch.map((_, k) => i + k + 1),
+            batch.map((b) => b.event.recorded),
+            batch.map((b) => b.columns.patient_id),
+            batch.map((b) => b.columns.actor),
+            batch.map((b) => b.columns.action),
+            batch.map((b) => b.columns.outcome),
+            batch.map((b) => b.content),
+            batch.map(() => GENESIS), // as many bytes as a hash
+          ],
         );
       }
     });
@@ -143,10 +151,24 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
       measure: 'writer throughput (queued → table, batches of 500)',
       value: EVENTS / (ms / 1000),
       unit: 'events/s',
-      baseline: 'raw set-based INSERT, same rows and batches',
+      baseline: 'whole events, raw set-based INSERT, same batches',
       baselineValue: EVENTS / (rawMs / 1000),
       ratio: ms / rawMs,
       note: 'ratio = time with chain / time raw',
+    });
+    // what the trail keeps per event: rows, their indexes and the shared contexts, against the same
+    // events kept whole (the four columns indexed alike)
+    const bytes = await db.query<{ trail: string; whole: string }>(
+      `SELECT pg_total_relation_size('audit_event') + pg_total_relation_size('audit_context') AS trail,
+              pg_total_relation_size('audit_raw') AS whole`,
+    );
+    rows.push({
+      measure: 'bytes stored per event (audit_event + audit_context, with indexes)',
+      value: Number(bytes.rows[0].trail) / EVENTS,
+      unit: 'B',
+      baseline: 'the same events stored whole (before migration 1104)',
+      baselineValue: Number(bytes.rows[0].whole) / EVENTS,
+      ratio: Number(bytes.rows[0].trail) / Number(bytes.rows[0].whole),
     });
   }
 

@@ -359,6 +359,16 @@ describe('audit trail', () => {
       'audit_context',
     );
     assert.equal((await verifyAuditChain(db)).ok, true);
+    // nor can a context go: the events that name it are reported, not read without their agents
+    await tamper('DELETE FROM audit_context WHERE digest = $1::text', [first.digest], 'audit_context');
+    report = await verifyAuditChain(db);
+    assert.deepEqual([report.ok, report.firstBrokenSeq], [false, Number(first.seq)]);
+    assert.match(report.reason!, /context is missing/);
+    await db.query('INSERT INTO audit_context (digest, content) VALUES ($1::text, $2::json)', [
+      first.digest,
+      JSON.stringify(first.content),
+    ]);
+    assert.equal((await verifyAuditChain(db)).ok, true);
 
     // hiding an access from "who accessed my record" by moving it to another patient
     await tamper(`UPDATE audit_event SET patient_id = 'someone-else' WHERE seq = 77`);

@@ -1,8 +1,8 @@
 /**
  * Walks the whole audit trail in seq order, a page at a time, and recomputes every link of the
  * chain: seq gapless from 1, prev_hash equal to the previous row's hash, hash equal to SHA-256 of
- * the event as stored (its row's own part merged with its shared context: stored-form.ts, read
- * through the audit_trail view), and the query columns (patient_id, actor, action, outcome) still those its
+ * the event as stored (its row's own part merged with its shared context: stored-form.ts; each
+ * page's contexts read once), and the query columns (patient_id, actor, action, outcome) still those its
  * content gives — so nobody can hide an access from "who accessed my record" by editing a column.
  *
  * What a chain cannot show on its own: rows cut off the END (there is no later row to break). Keep
@@ -36,10 +36,27 @@ interface StoredRow {
   actor: string;
   action: string;
   outcome: string;
-  /** Null when the row names a context that is not stored. */
-  content: AuditEvent | string | null;
+  /** The whole event (rows written before migration 1104), or its own part. */
+  content: AuditEvent | string;
+  /** The digest of its context in audit_context; null for a row that holds the whole event. */
+  context: string | null;
   prev_hash: string;
   hash: string;
+}
+
+const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
+
+/** The contexts a page of rows names, by digest (one query per page). */
+async function contextsOf(db: SqlExecutor, rows: StoredRow[]): Promise<Map<string, object>> {
+  const digests = [...new Set(rows.flatMap((row) => (row.context === null ? [] : [row.context])))];
+  const found = new Map<string, object>();
+  if (digests.length === 0) return found;
+  const result = await db.query<{ digest: string; content: object | string }>(
+    'SELECT digest, content FROM audit_context WHERE digest = ANY($1::text[])',
+    [digests],
+  );
+  for (const row of result.rows) found.set(row.digest, parsed(row.content));
+  return found;
 }
 
 export async function verifyAuditChain(
@@ -58,10 +75,11 @@ export async function verifyAuditChain(
   });
   for (;;) {
     const page = await db.query<StoredRow>(
-      `SELECT seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash
-       FROM audit_trail WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int`,
+      `SELECT seq, recorded, patient_id, actor, action, outcome, content, context, prev_hash, hash
+       FROM audit_event WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int`,
       [expectedSeq, pageSize],
     );
+    const contexts = await contextsOf(db, page.rows);
     for (const row of page.rows) {
       const seq = Number(row.seq);
       if (seq !== expectedSeq)
@@ -69,8 +87,9 @@ export async function verifyAuditChain(
       if (row.prev_hash !== prevHash) {
         return broken(seq, `prev_hash of seq ${seq} is not the hash of seq ${seq - 1}`);
       }
-      if (row.content === null) return broken(seq, `seq ${seq} was altered: its context is missing`);
-      const content: AuditEvent = typeof row.content === 'string' ? JSON.parse(row.content) : row.content;
+      const context = row.context === null ? {} : contexts.get(row.context);
+      if (!context) return broken(seq, `seq ${seq} was altered: its context is missing`);
+      const content: AuditEvent = { ...context, ...parsed(row.content) };
       const hash = chainHash(prevHash, canonicalJson(content), seq, instant(row.recorded));
       if (hash !== row.hash)
         return broken(seq, `seq ${seq} was altered: its hash does not match its content`);
