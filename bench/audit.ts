@@ -7,7 +7,7 @@
  *   bytes per event          vs the same events stored whole (as before migration 1104)
  *   verification             vs reading the same pages of audit_event without hashing
  *
- *   node bench/audit.ts [--events 50000] [--backend pglite|postgres|both]
+ *   node bench/audit.ts [--events 50000] [--backend pglite|postgres|both] [--batch-size <events per INSERT>]
  *
  * Prints a Markdown table per backend and writes bench/results/audit-<timestamp>.json.
  */
@@ -26,9 +26,15 @@ import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '50000' }, backend: { type: 'string', default: 'both' } },
+  options: {
+    events: { type: 'string', default: '50000' },
+    backend: { type: 'string', default: 'both' },
+    // events per INSERT; the writer's own default (500) when absent
+    'batch-size': { type: 'string' },
+  },
 });
 const EVENTS = Number(values.events);
+const BATCH = values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {};
 const REQUESTS = 2500; // per round, 4 rounds each way
 const REQUEST_RATE = 1000;
 
@@ -78,7 +84,7 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
 
   // 1. record(): the synchronous part a request pays, against an awaited one-row INSERT
   {
-    const log = createAuditLog(db, { flushIntervalMs: 1e9, maxQueue: 1e9 });
+    const log = createAuditLog(db, { flushIntervalMs: 1e9, maxQueue: 1e9, ...BATCH });
     const samples: number[] = [];
     for (let i = 0; i < EVENTS; i++) {
       const t = performance.now();
@@ -127,9 +133,10 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
       const event = buildAuditEvent(input(i));
       return { event, columns: auditColumns(event), content: canonicalJson(event) };
     });
+    const size = BATCH.batchSize ?? 500;
     const rawMs = await timed(async () => {
-      for (let i = 0; i < prepared.length; i += 500) {
-        const batch = prepared.slice(i, i + 500);
+      for (let i = 0; i < prepared.length; i += size) {
+        const batch = prepared.slice(i, i + size);
         await db.query(
           `INSERT INTO audit_raw (seq, recorded, patient_id, actor, action, outcome, content, prev_hash, hash)
            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -148,7 +155,7 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
       }
     });
     rows.push({
-      measure: 'writer throughput (queued → table, batches of 500)',
+      measure: `writer throughput (queued → table, batches of ${size})`,
       value: EVENTS / (ms / 1000),
       unit: 'events/s',
       baseline: 'whole events, raw set-based INSERT, same batches',
@@ -200,7 +207,7 @@ async function benchBackend(name: string, db: SqlClient): Promise<Row[]> {
     // alternate the two loops so that machine drift falls on both alike
     const without: number[] = [];
     const withAudit: number[] = [];
-    const log = createAuditLog(db);
+    const log = createAuditLog(db, BATCH);
     // how long the event loop is held (hashing, serialising a batch) is the part record()'s caller
     // can feel in this process; the rest of the difference is the database doing the INSERTs
     const loopDelayMax = { without: 0, with: 0 };

@@ -297,7 +297,7 @@ describe('perPatient: one event per patient touched', () => {
   });
 });
 
-describe('buildAuditEvents: the events of one access from one skeleton', () => {
+describe('buildAuditEvents: the events of an access on one shared context', () => {
   const page = {
     principal: doctor,
     interaction: 'search' as const,

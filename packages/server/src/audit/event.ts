@@ -55,7 +55,7 @@ export interface AuditInput {
  * Copy on write: only the objects on the way to a mended string are new (an event is built fresh
  * per access and never changed after; it shares only constant codings), so the usual event, with
  * nothing to mend, is returned as it is. Frozen parts are not looked into: they are the constant
- * codes (codes.ts) and the skeletons shared by an access's events, mended before they were frozen.
+ * codes (codes.ts) and the contexts shared by events (buildAuditEvents), mended before they were frozen.
  */
 function storable<T>(value: T): T {
   if (value !== null && typeof value === 'object' && Object.isFrozen(value)) return value;

@@ -36,7 +36,7 @@ export interface StoredForm {
 
 /**
  * The event's three texts and its context's digest. `memo` keeps the text of frozen members (shared
- * codes and skeletons: chain.ts canonicalJson); `digests` the digest of each context text already
+ * codes and contexts: chain.ts canonicalJson); `digests` the digest of each context text already
  * hashed (a batch's events share a few contexts).
  */
 export function storedForm(
