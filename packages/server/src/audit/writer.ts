@@ -289,11 +289,17 @@ function columnsOf() {
   };
 }
 
+/**
+ * The chain's last row. Planned at every call, not kept prepared: a kept plan is made again only when
+ * an ANALYZE of audit_event invalidates it, and the embedded database analyses the trail only after
+ * resources are written (statistics.ts) — a plan made on a new, near-empty trail (a sequential scan
+ * and a sort, right then) read the whole table at every flush as it grew: 4 ms per batch at 21,000
+ * events on PGlite, in a session of reads only. Planned on the table's current size, it is the
+ * primary key read backward (docs/performance.md, *The chain's head, planned on the trail's size*).
+ */
 export async function chainHead(tx: SqlExecutor): Promise<{ seq: number; hash: string }> {
   const head = await tx.query<{ seq: number | string; hash: string }>(
     'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
-    [],
-    PLANNED_ONCE,
   );
   const row = head.rows[0];
   return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS };
