@@ -99,7 +99,10 @@ export async function readAuditEvent(db: SqlExecutor, id: string): Promise<Audit
   return row ? withId(row.content, row.seq) : undefined;
 }
 
-/** The content (merged with its context by audit_trail: stored-form.ts) has no id: an AuditEvent's id is its seq. */
+/**
+ * The content (merged with its context by the audit_trail view: stored-form.ts) has no id: an
+ * AuditEvent's id is its seq.
+ */
 function withId(content: AuditEvent | string, seq: number | string): AuditEvent {
   const event: AuditEvent = typeof content === 'string' ? JSON.parse(content) : content;
   const { resourceType, ...rest } = event;

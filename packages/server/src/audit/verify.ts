@@ -2,8 +2,9 @@
  * Walks the whole audit trail in seq order, a page at a time, and recomputes every link of the
  * chain: seq gapless from 1, prev_hash equal to the previous row's hash, hash equal to SHA-256 of
  * the event as stored (its row's own part merged with its shared context: stored-form.ts; each
- * page's contexts read once), and the query columns (patient_id, actor, action, outcome) still those its
- * content gives — so nobody can hide an access from "who accessed my record" by editing a column.
+ * page's contexts read once), and the query columns (patient_id, actor, action, outcome) still
+ * those its content gives — so nobody can hide an access from "who accessed my record" by editing a
+ * column.
  *
  * What a chain cannot show on its own: rows cut off the END (there is no later row to break). Keep
  * the head ({ seq, hash }) somewhere else now and then (logs, a notary) and pass it as `anchor`.

@@ -209,13 +209,12 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
   const forms: StoredForm[] = [];
   // the events of one access share all but their entities, and every event its constant codings
   const memo = new Map<object, string>();
+  // the batch's distinct contexts, text → digest: what the INSERT stores in audit_context
   const digests = new Map<string, string>();
   for (let i = 0; i < events.length; i++) {
     await turnEvery(i, CANONICAL_SLICE);
     forms.push(storedForm(events[i], memo, digests));
   }
-  const contexts = new Map<string, string>();
-  for (const form of forms) contexts.set(form.digest, form.context);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK], PLANNED_ONCE);
     let { seq, hash } = await chainHead(tx);
@@ -263,8 +262,8 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
         rows.content,
         rows.prev_hash,
         rows.hash,
-        [...contexts.keys()],
-        [...contexts.values()],
+        [...digests.values()],
+        [...digests.keys()],
       ],
       PLANNED_ONCE,
     );
