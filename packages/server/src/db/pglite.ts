@@ -8,6 +8,12 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { type SqlClient, type SqlExecutor, turnToEventLoop } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
+import {
+  type CheckpointPolicy,
+  type CheckpointStats,
+  EMBEDDED_WAL_PARAMS,
+  startCheckpoints,
+} from './pglite-checkpoints.ts';
 import { pgliteModule } from './pglite-module.ts';
 import { pgliteStatements } from './pglite-statements.ts';
 
@@ -23,6 +29,13 @@ const pending = new WeakMap<SqlClient, () => number>();
 
 export function embeddedPending(db: SqlClient): number | undefined {
   return pending.get(db)?.();
+}
+
+/** The checkpoints this process ran on each embedded client (pglite-checkpoints.ts), for /metrics. */
+const checkpoints = new WeakMap<SqlClient, CheckpointStats>();
+
+export function embeddedCheckpoints(db: SqlClient): CheckpointStats | undefined {
+  return checkpoints.get(db);
 }
 
 /**
@@ -78,9 +91,12 @@ async function initializeAside(dataDir: string): Promise<void> {
  */
 export const EMBEDDED_SHARED_BUFFERS = '64MB';
 
-/** PGlite's start parameters with the buffer pool set (`32MB`, `256MB`… as PostgreSQL writes sizes). */
+/**
+ * PGlite's start parameters with the buffer pool set (`32MB`, `256MB`… as PostgreSQL writes sizes)
+ * and the WAL kept after a checkpoint bounded (pglite-checkpoints.ts).
+ */
 export function pgliteStartParams(sharedBuffers: string = EMBEDDED_SHARED_BUFFERS): string[] {
-  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`, ...EMBEDDED_WAL_PARAMS];
 }
 
 export interface EmbeddedOptions {
@@ -91,6 +107,8 @@ export interface EmbeddedOptions {
   template?: Blob;
   /** The buffer pool's size; EMBEDDED_SHARED_BUFFERS unless given. */
   sharedBuffers?: string;
+  /** When to checkpoint; EMBEDDED_CHECKPOINTS unless given (tests give smaller ones). */
+  checkpoints?: CheckpointPolicy;
 }
 
 export async function openPglite(
@@ -100,7 +118,7 @@ export async function openPglite(
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
   if (dataDir) await initializeAside(dataDir);
-  const { template, sharedBuffers } = options;
+  const { template, sharedBuffers, checkpoints: policy } = options;
   const source = dataDir ? { dataDir } : template ? { loadDataDir: template } : {};
   const startParams = pgliteStartParams(sharedBuffers);
   const pg = await pgliteModule()
@@ -157,8 +175,17 @@ export async function openPglite(
       await counted(() => pg.exec(script));
       statements.forget(); // the script may have changed what a text's parameters are
     },
-    close: () => pg.close().finally(release),
+    close: () => {
+      checkpointer.stop();
+      return pg.close().finally(release);
+    },
   };
+  // no checkpointer runs in PGlite's one process: the server checkpoints, or pg_wal grows for ever
+  const checkpointer = startCheckpoints(
+    (text) => counted(() => statements.run(text, undefined, { inTransaction: false })),
+    policy,
+  );
+  checkpoints.set(client, checkpointer.stats);
   instances.set(client, pg);
   pending.set(client, () => inFlight);
   return client;

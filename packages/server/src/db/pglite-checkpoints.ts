@@ -1,0 +1,114 @@
+/**
+ * Checkpoints for the embedded database. PGlite runs PostgreSQL as one process, without the
+ * checkpointer a server has: the single backend checkpoints only when it is closed (or told to), so
+ * while the server runs, every byte of WAL it writes stays in `pg_wal` — a folder that grows
+ * without bound (3.3 GB after 1.4 GB of rows were written, `max_wal_size` notwithstanding: only a
+ * server's checkpointer obeys it), and a crash replays all of it at the next start. Here the server
+ * does the checkpointer's job: it looks at the WAL written since the last checkpoint's redo point
+ * every second, and checkpoints once that reaches `walBytes` (PostgreSQL's `max_wal_size` trigger),
+ * or once `everyMs` has passed with anything written (its `checkpoint_timeout`). PostgreSQL then
+ * recycles or removes the segments before the new redo point, keeping as many as the start
+ * parameters below allow. Measured in docs/performance.md, *The embedded database's checkpoints*.
+ */
+import type { SqlResult } from '@sahti/fhir';
+
+export interface CheckpointPolicy {
+  /** WAL written since the last checkpoint's redo point that calls for the next one. */
+  walBytes: number;
+  /** Time after which anything written calls for a checkpoint (a bound on recovery after a crash). */
+  everyMs: number;
+  /** How often the WAL written is looked at. */
+  checkEveryMs: number;
+}
+
+export const EMBEDDED_CHECKPOINTS: CheckpointPolicy = {
+  walBytes: 32 * 2 ** 20,
+  everyMs: 5 * 60_000,
+  checkEveryMs: 1_000,
+};
+
+/**
+ * What PostgreSQL keeps of `pg_wal` after a checkpoint: segments are recycled (renamed for reuse) up
+ * to about twice the distance between checkpoints, within these bounds, and the others removed. The
+ * defaults (80 MB, 1 GB) are a server's; at a checkpoint every 32 MB the embedded folder keeps about
+ * 64 MB. A folder left with a gigabyte of recycled segments by an older version shrinks to this at
+ * the first checkpoint.
+ */
+export const EMBEDDED_WAL_PARAMS = ['-c', 'min_wal_size=32MB', '-c', 'max_wal_size=96MB'];
+
+/** The checkpoints run by this process on one embedded database, for /metrics. */
+export interface CheckpointStats {
+  runs: number;
+  failures: number;
+  /** Wall time spent in them, seconds (the one connection was held that long). */
+  seconds: number;
+}
+
+interface WalPosition {
+  /** WAL written since the last checkpoint's redo point, bytes. */
+  since_redo: number;
+  /** The current write position, as text (`0/16EF920`). */
+  lsn: string;
+}
+
+const WAL_POSITION = `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 AS since_redo,
+  pg_current_wal_lsn()::text AS lsn FROM pg_control_checkpoint()`;
+
+export interface Checkpointer {
+  readonly stats: CheckpointStats;
+  /** Stops looking (before the database is closed, which checkpoints one last time itself). */
+  stop(): void;
+}
+
+/** Runs one statement on the embedded database outside any transaction (pglite.ts). */
+export type RunStatement = <Row>(text: string) => Promise<SqlResult<Row>>;
+
+/** Starts checking the WAL on a timer that never keeps the process alive. */
+export function startCheckpoints(
+  run: RunStatement,
+  policy: CheckpointPolicy = EMBEDDED_CHECKPOINTS,
+): Checkpointer {
+  const stats: CheckpointStats = { runs: 0, failures: 0, seconds: 0 };
+  let stopped = false;
+  let busy = false;
+  let lastAt = Date.now();
+  /** The write position right after the last checkpoint: anything past it was written since. */
+  let lastLsn: string | undefined;
+
+  const check = async () => {
+    const position = (await run<WalPosition>(WAL_POSITION)).rows[0];
+    const written = lastLsn === undefined || position.lsn !== lastLsn;
+    const due = position.since_redo >= policy.walBytes || (written && Date.now() - lastAt >= policy.everyMs);
+    if (!due || stopped) return;
+    const started = performance.now();
+    try {
+      await run('CHECKPOINT');
+      stats.runs += 1;
+    } catch (err) {
+      stats.failures += 1;
+      throw err;
+    } finally {
+      stats.seconds += (performance.now() - started) / 1000;
+      lastAt = Date.now();
+    }
+    lastLsn = (await run<WalPosition>(WAL_POSITION)).rows[0].lsn;
+  };
+
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    check()
+      .catch(() => undefined) // a failed checkpoint is counted above; the next look tries again
+      .finally(() => {
+        busy = false;
+      });
+  }, policy.checkEveryMs);
+  timer.unref();
+  return {
+    stats,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
