@@ -182,7 +182,14 @@ export async function openPglite(
   };
   // no checkpointer runs in PGlite's one process: the server checkpoints, or pg_wal grows for ever
   const checkpointer = startCheckpoints(
-    (text) => counted(() => statements.run(text, undefined, { inTransaction: false })),
+    <Row>(text: string) =>
+      counted(() =>
+        pg._runExclusiveTransaction(async () => {
+          const started = performance.now();
+          const { rows } = await statements.run<Row>(text, undefined, { inTransaction: true });
+          return { rows, heldMs: performance.now() - started };
+        }),
+      ),
     policy,
   );
   checkpoints.set(client, checkpointer.stats);
