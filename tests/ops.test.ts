@@ -138,6 +138,8 @@ describe('metrics', () => {
       ['sahti_db_analyze_seconds_total', 'counter'],
       ['sahti_db_checkpoints_total', 'counter'],
       ['sahti_db_checkpoints_seconds_total', 'counter'],
+      ['sahti_db_vacuums_total', 'counter'],
+      ['sahti_db_vacuum_seconds_total', 'counter'],
       ['sahti_audit_queued', 'gauge'],
       ['sahti_audit_written_total', 'counter'],
       ['sahti_audit_dropped_total', 'counter'],
@@ -229,9 +231,11 @@ describe('metrics', () => {
     assert.ok(Number(gauge('sahti_db_analyze_total', { outcome: 'ok' })) >= 1);
     assert.equal(gauge('sahti_db_analyze_total', { outcome: 'failed' }), 0);
     assert.ok(Number(gauge('sahti_db_analyze_seconds_total')) > 0);
-    // the embedded database's checkpoints are the server's to run (PostgreSQL runs its own)
-    if (dialect === 'pglite') assert.equal(gauge('sahti_db_checkpoints_total', { outcome: 'failed' }), 0);
-    else assert.equal(gauge('sahti_db_checkpoints_total', { outcome: 'ok' }), undefined);
+    // the embedded database's checkpoints and vacuums are the server's to run (PostgreSQL runs its own)
+    for (const name of ['sahti_db_checkpoints_total', 'sahti_db_vacuums_total']) {
+      if (dialect === 'pglite') assert.equal(gauge(name, { outcome: 'failed' }), 0, name);
+      else assert.equal(gauge(name, { outcome: 'ok' }), undefined, name);
+    }
     assert.equal(gauge('sahti_jobs_runner_up'), 1);
     assert.ok(gauge('sahti_jobs_queue_depth', { queue: 'notify.deliver', state: 'ready' }) !== undefined);
     assert.equal(gauge('sahti_jobs_dead_letters'), 0);

@@ -16,6 +16,7 @@ import {
 } from './pglite-checkpoints.ts';
 import { pgliteModule } from './pglite-module.ts';
 import { pgliteStatements } from './pglite-statements.ts';
+import { startVacuums, type VacuumPolicy, type VacuumStats } from './pglite-vacuum.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
 const instances = new WeakMap<SqlClient, PGlite>();
@@ -36,6 +37,13 @@ const checkpoints = new WeakMap<SqlClient, CheckpointStats>();
 
 export function embeddedCheckpoints(db: SqlClient): CheckpointStats | undefined {
   return checkpoints.get(db);
+}
+
+/** The vacuums this process ran on each embedded client (pglite-vacuum.ts), for /metrics. */
+const vacuums = new WeakMap<SqlClient, VacuumStats>();
+
+export function embeddedVacuums(db: SqlClient): VacuumStats | undefined {
+  return vacuums.get(db);
 }
 
 /**
@@ -109,6 +117,8 @@ export interface EmbeddedOptions {
   sharedBuffers?: string;
   /** When to checkpoint; EMBEDDED_CHECKPOINTS unless given (tests give smaller ones). */
   checkpoints?: CheckpointPolicy;
+  /** When to vacuum; EMBEDDED_VACUUM unless given. */
+  vacuum?: VacuumPolicy;
 }
 
 export async function openPglite(
@@ -118,7 +128,7 @@ export async function openPglite(
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? claimEmbedded(dataDir) : () => undefined;
   if (dataDir) await initializeAside(dataDir);
-  const { template, sharedBuffers, checkpoints: policy } = options;
+  const { template, sharedBuffers } = options;
   const source = dataDir ? { dataDir } : template ? { loadDataDir: template } : {};
   const startParams = pgliteStartParams(sharedBuffers);
   const pg = await pgliteModule()
@@ -177,21 +187,24 @@ export async function openPglite(
     },
     close: () => {
       checkpointer.stop();
+      vacuumer.stop();
       return pg.close().finally(release);
     },
   };
-  // no checkpointer runs in PGlite's one process: the server checkpoints, or pg_wal grows for ever
-  const checkpointer = startCheckpoints(
-    <Row>(text: string) =>
-      counted(() =>
-        pg._runExclusiveTransaction(async () => {
-          const started = performance.now();
-          const { rows } = await statements.run<Row>(text, undefined, { inTransaction: true });
-          return { rows, heldMs: performance.now() - started };
-        }),
-      ),
-    policy,
-  );
+  // PGlite's one process has neither a checkpointer nor autovacuum: the server does their work, or
+  // pg_wal and every updated table grow for ever. Each statement alone, timed from when it has the
+  // database (not while it waits behind a transaction).
+  const alone = <Row>(text: string) =>
+    counted(() =>
+      pg._runExclusiveTransaction(async () => {
+        const started = performance.now();
+        const { rows } = await statements.run<Row>(text, undefined, { inTransaction: true });
+        return { rows, heldMs: performance.now() - started };
+      }),
+    );
+  const checkpointer = startCheckpoints(alone, options.checkpoints);
+  const vacuumer = startVacuums(alone, options.vacuum);
+  vacuums.set(client, vacuumer.stats);
   checkpoints.set(client, checkpointer.stats);
   instances.set(client, pg);
   pending.set(client, () => inFlight);

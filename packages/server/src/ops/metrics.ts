@@ -10,7 +10,7 @@ import { analyzeStats, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditLogStats } from '../audit/index.ts';
-import { embeddedCheckpoints, embeddedPending } from '../db/pglite.ts';
+import { embeddedCheckpoints, embeddedPending, embeddedVacuums } from '../db/pglite.ts';
 import { serverPool } from '../db/postgres.ts';
 import type { JobStats } from '../jobs/index.ts';
 import { outboxBacklog } from '../notify/index.ts';
@@ -209,7 +209,7 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
     },
   });
 
-  // ---- the embedded database's checkpoints ----------------------------------------------------
+  // ---- the embedded database's checkpoints and vacuums ----------------------------------------------------
   new Counter({
     name: 'sahti_db_checkpoints_total',
     help: 'Checkpoints run by this process on the embedded database (PostgreSQL runs its own), by outcome: alert on failed',
@@ -230,6 +230,30 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
     collect() {
       this.reset();
       const stats = embeddedCheckpoints(deps.db);
+      if (stats) this.inc(stats.seconds);
+    },
+  });
+
+  new Counter({
+    name: 'sahti_db_vacuums_total',
+    help: 'Tables vacuumed by this process on the embedded database (PostgreSQL has autovacuum), by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = embeddedVacuums(deps.db);
+      if (!stats) return;
+      this.inc({ outcome: 'ok' }, stats.runs);
+      this.inc({ outcome: 'failed' }, stats.failures);
+    },
+  });
+  new Counter({
+    name: 'sahti_db_vacuum_seconds_total',
+    help: "Wall time of those vacuums (the embedded database's one connection was held that long)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = embeddedVacuums(deps.db);
       if (stats) this.inc(stats.seconds);
     },
   });
