@@ -8,7 +8,7 @@
  * every second, and checkpoints once that reaches `walBytes` (PostgreSQL's `max_wal_size` trigger),
  * or once `everyMs` has passed with anything written (its `checkpoint_timeout`). PostgreSQL then
  * recycles or removes the segments before the new redo point, keeping as many as the start
- * parameters below allow. Measured in docs/performance.md, *The embedded database's checkpoints*.
+ * parameters below allow. Measured in docs/performance.md, *The embedded database's checkpoints and vacuum*.
  */
 export interface CheckpointPolicy {
   /** WAL written since the last checkpoint's redo point that calls for the next one. */
