@@ -61,7 +61,8 @@ describe('the embedded database checkpoints while it runs', () => {
     // the redo point follows the writes: a crash would replay at most a checkpoint's distance
     assert.ok((await position(db)).since_redo < policy.walBytes + 8 * MiB);
     // without checkpoints every byte written stays (15 segments or more here); with them, what
-    // max_wal_size lets PostgreSQL recycle (96 MB, 6 segments) and the segments since the redo point
+    // PostgreSQL recycles for checkpoints this close (min_wal_size: 4 segments) and those since the
+    // redo point
     const kept = segments(dir).length;
     assert.ok(written / (16 * MiB) >= 15, `written ${written}`);
     assert.ok(kept <= 9, `${kept} segments in pg_wal`);
