@@ -139,7 +139,7 @@ describe('metrics', () => {
       ['sahti_db_checkpoints_total', 'counter'],
       ['sahti_db_checkpoints_seconds_total', 'counter'],
       ['sahti_db_vacuums_total', 'counter'],
-      ['sahti_db_vacuum_seconds_total', 'counter'],
+      ['sahti_db_vacuums_seconds_total', 'counter'],
       ['sahti_audit_queued', 'gauge'],
       ['sahti_audit_written_total', 'counter'],
       ['sahti_audit_dropped_total', 'counter'],

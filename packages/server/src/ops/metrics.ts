@@ -209,54 +209,39 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
     },
   });
 
-  // ---- the embedded database's checkpoints and vacuums ----------------------------------------------------
-  new Counter({
-    name: 'sahti_db_checkpoints_total',
-    help: 'Checkpoints run by this process on the embedded database (PostgreSQL runs its own), by outcome: alert on failed',
-    labelNames: ['outcome'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const stats = embeddedCheckpoints(deps.db);
-      if (!stats) return;
-      this.inc({ outcome: 'ok' }, stats.runs);
-      this.inc({ outcome: 'failed' }, stats.failures);
-    },
-  });
-  new Counter({
-    name: 'sahti_db_checkpoints_seconds_total',
-    help: "Wall time of those checkpoints (the embedded database's one connection was held that long)",
-    registers: [registry],
-    collect() {
-      this.reset();
-      const stats = embeddedCheckpoints(deps.db);
-      if (stats) this.inc(stats.seconds);
-    },
-  });
-
-  new Counter({
-    name: 'sahti_db_vacuums_total',
-    help: 'Tables vacuumed by this process on the embedded database (PostgreSQL has autovacuum), by outcome',
-    labelNames: ['outcome'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const stats = embeddedVacuums(deps.db);
-      if (!stats) return;
-      this.inc({ outcome: 'ok' }, stats.runs);
-      this.inc({ outcome: 'failed' }, stats.failures);
-    },
-  });
-  new Counter({
-    name: 'sahti_db_vacuum_seconds_total',
-    help: "Wall time of those vacuums (the embedded database's one connection was held that long)",
-    registers: [registry],
-    collect() {
-      this.reset();
-      const stats = embeddedVacuums(deps.db);
-      if (stats) this.inc(stats.seconds);
-    },
-  });
+  // ---- the embedded database's checkpoints and vacuums (PostgreSQL runs its own) -------------
+  /** A count by outcome and a time for work this process does on the embedded database. */
+  const embeddedWork = (
+    name: string,
+    help: string,
+    read: (db: SqlClient) => { runs: number; failures: number; seconds: number } | undefined,
+  ) => {
+    new Counter({
+      name: `${name}_total`,
+      help: `${help} by this process on the embedded database (PostgreSQL runs its own), by outcome: alert on failed`,
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const stats = read(deps.db);
+        if (!stats) return;
+        this.inc({ outcome: 'ok' }, stats.runs);
+        this.inc({ outcome: 'failed' }, stats.failures);
+      },
+    });
+    new Counter({
+      name: `${name}_seconds_total`,
+      help: "Wall time of those (the embedded database's one connection was held that long)",
+      registers: [registry],
+      collect() {
+        this.reset();
+        const stats = read(deps.db);
+        if (stats) this.inc(stats.seconds);
+      },
+    });
+  };
+  embeddedWork('sahti_db_checkpoints', 'Checkpoints run', embeddedCheckpoints);
+  embeddedWork('sahti_db_vacuums', 'Tables vacuumed', embeddedVacuums);
 
   // ---- audit -------------------------------------------------------------------------------
   new Gauge({
