@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
-import { embeddedCheckpoints, openPglite } from './pglite.ts';
+import { embeddedMaintenance, openPglite } from './pglite.ts';
 
 const MiB = 2 ** 20;
 const folders: string[] = [];
@@ -54,7 +54,7 @@ describe('the embedded database checkpoints while it runs', () => {
     }
     await pause(100);
     const written = await walBytes(db, start);
-    const stats = embeddedCheckpoints(db);
+    const stats = embeddedMaintenance(db)?.checkpoints;
     assert.ok(stats && stats.runs >= 10, `checkpoints: ${JSON.stringify(stats)}`);
     assert.equal(stats.failures, 0);
     assert.ok(stats.seconds > 0);
@@ -81,7 +81,7 @@ describe('the embedded database checkpoints while it runs', () => {
     const db = await openPglite(folder(), {
       checkpoints: { walBytes: 1024 * MiB, everyMs: 150, checkEveryMs: 20 },
     });
-    const stats = embeddedCheckpoints(db);
+    const stats = embeddedMaintenance(db)?.checkpoints;
     assert.ok(stats);
     await db.exec('CREATE TABLE t (n int)');
     await db.query('INSERT INTO t VALUES (1)');
@@ -102,7 +102,7 @@ describe('the embedded database checkpoints while it runs', () => {
     const db = await openPglite(undefined, { checkpoints: { walBytes: 1, everyMs: 1, checkEveryMs: 5 } });
     await db.query('SELECT 1');
     await db.close();
-    const stats = embeddedCheckpoints(db);
+    const stats = embeddedMaintenance(db)?.checkpoints;
     const before = stats?.failures;
     await pause(60);
     assert.equal(stats?.failures, before, 'the timer stopped: nothing tried on a closed database');

@@ -36,11 +36,12 @@ export const EMBEDDED_CHECKPOINTS: CheckpointPolicy = {
  */
 export const EMBEDDED_WAL_PARAMS = ['-c', 'min_wal_size=64MB', '-c', 'max_wal_size=192MB'];
 
-/** The checkpoints run by this process on one embedded database, for /metrics. */
-export interface CheckpointStats {
+/** What this process's checkpoints or vacuums did on one embedded database, for /metrics. */
+export interface MaintenanceStats {
+  /** Statements that succeeded (checkpoints, tables vacuumed). */
   runs: number;
   failures: number;
-  /** Wall time spent in them, seconds (the one connection was held that long). */
+  /** Time they held the one connection, seconds. */
   seconds: number;
 }
 
@@ -55,7 +56,7 @@ const WAL_POSITION = `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::fl
   pg_current_wal_lsn()::text AS lsn FROM pg_control_checkpoint()`;
 
 export interface Checkpointer {
-  readonly stats: CheckpointStats;
+  readonly stats: MaintenanceStats;
   /** Stops looking (before the database is closed, which checkpoints one last time itself). */
   stop(): void;
 }
@@ -72,7 +73,7 @@ export function startCheckpoints(
   run: RunAlone,
   policy: CheckpointPolicy = EMBEDDED_CHECKPOINTS,
 ): Checkpointer {
-  const stats: CheckpointStats = { runs: 0, failures: 0, seconds: 0 };
+  const stats: MaintenanceStats = { runs: 0, failures: 0, seconds: 0 };
   let stopped = false;
   let busy = false;
   let lastAt = Date.now();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SqlClient } from '@sahti/fhir';
-import { embeddedVacuums, openPglite } from './pglite.ts';
+import { embeddedMaintenance, openPglite } from './pglite.ts';
 import { EMBEDDED_VACUUM } from './pglite-vacuum.ts';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -35,7 +35,7 @@ describe('the embedded database is vacuumed while it runs', () => {
     const db = await openPglite(undefined, { vacuum: { ...EMBEDDED_VACUUM, lookEveryMs: 20 } });
     // PostgreSQL publishes a backend's counts of dead rows at most once a second
     const { first, last } = await churn(db, () => pause(1_100));
-    const stats = embeddedVacuums(db);
+    const stats = embeddedMaintenance(db)?.vacuums;
     assert.ok(stats && stats.runs >= 4, `vacuums: ${JSON.stringify(stats)}`);
     assert.equal(stats.failures, 0);
     assert.ok(last.vacuums >= 4, `the table was vacuumed ${last.vacuums} times`);
@@ -49,7 +49,7 @@ describe('the embedded database is vacuumed while it runs', () => {
   it('without it (a look never due) the same churn keeps every version', async () => {
     const db = await openPglite(undefined, { vacuum: { ...EMBEDDED_VACUUM, lookEveryMs: 3_600_000 } });
     const { first, last } = await churn(db, async () => undefined);
-    assert.equal(embeddedVacuums(db)?.runs, 0);
+    assert.equal(embeddedMaintenance(db)?.vacuums.runs, 0);
     assert.equal(last.vacuums, 0);
     assert.ok(last.bytes > 5 * first.bytes, `${last.bytes} bytes from ${first.bytes}`);
     await db.close();
@@ -64,8 +64,8 @@ describe('the embedded database is vacuumed while it runs', () => {
     await pause(150);
     assert.equal((await table(db)).vacuums, 0);
     await db.close();
-    const runs = embeddedVacuums(db)?.runs;
+    const runs = embeddedMaintenance(db)?.vacuums.runs;
     await pause(80);
-    assert.equal(embeddedVacuums(db)?.runs, runs);
+    assert.equal(embeddedMaintenance(db)?.vacuums.runs, runs);
   });
 });

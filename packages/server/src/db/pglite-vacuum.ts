@@ -11,7 +11,7 @@
  * round that held the database d, the next look waits nine times d if that is longer than the
  * usual interval. Measured in docs/performance.md, *The embedded database's checkpoints and vacuum*.
  */
-import type { RunAlone } from './pglite-checkpoints.ts';
+import type { MaintenanceStats, RunAlone } from './pglite-checkpoints.ts';
 
 export interface VacuumPolicy {
   /** How often the tables' counts are looked at (autovacuum's naptime is a minute). */
@@ -36,15 +36,6 @@ export const EMBEDDED_VACUUM: VacuumPolicy = {
   freezeAge: 200_000_000,
 };
 
-/** The vacuums this process ran on one embedded database, for /metrics. */
-export interface VacuumStats {
-  /** Tables vacuumed. */
-  runs: number;
-  failures: number;
-  /** Time they held the database, seconds. */
-  seconds: number;
-}
-
 /** The largest share of the time the vacuums may take (as the statistics job's ANALYZE). */
 const VACUUM_MAX_SHARE = 0.1;
 
@@ -57,13 +48,13 @@ const dueTables = (p: VacuumPolicy) => `SELECT format('%I.%I', s.schemaname, s.r
    ORDER BY s.n_dead_tup DESC, 1`;
 
 export interface Vacuumer {
-  readonly stats: VacuumStats;
+  readonly stats: MaintenanceStats;
   stop(): void;
 }
 
 /** Starts looking for tables to vacuum on a timer that never keeps the process alive. */
 export function startVacuums(run: RunAlone, policy: VacuumPolicy = EMBEDDED_VACUUM): Vacuumer {
-  const stats: VacuumStats = { runs: 0, failures: 0, seconds: 0 };
+  const stats: MaintenanceStats = { runs: 0, failures: 0, seconds: 0 };
   const query = dueTables(policy);
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;

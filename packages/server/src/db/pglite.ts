@@ -10,13 +10,13 @@ import { type SqlClient, type SqlExecutor, turnToEventLoop } from '@sahti/fhir';
 import { claimEmbedded } from './owner.ts';
 import {
   type CheckpointPolicy,
-  type CheckpointStats,
   EMBEDDED_WAL_PARAMS,
+  type MaintenanceStats,
   startCheckpoints,
 } from './pglite-checkpoints.ts';
 import { pgliteModule } from './pglite-module.ts';
 import { pgliteStatements } from './pglite-statements.ts';
-import { startVacuums, type VacuumPolicy, type VacuumStats } from './pglite-vacuum.ts';
+import { startVacuums, type VacuumPolicy } from './pglite-vacuum.ts';
 
 /** The instance behind each embedded client, for libraries that drive PGlite themselves (jobs/). */
 const instances = new WeakMap<SqlClient, PGlite>();
@@ -32,18 +32,16 @@ export function embeddedPending(db: SqlClient): number | undefined {
   return pending.get(db)?.();
 }
 
-/** The checkpoints this process ran on each embedded client (pglite-checkpoints.ts), for /metrics. */
-const checkpoints = new WeakMap<SqlClient, CheckpointStats>();
-
-export function embeddedCheckpoints(db: SqlClient): CheckpointStats | undefined {
-  return checkpoints.get(db);
+/** The checkpoints and vacuums this process ran on each embedded client, for /metrics. */
+export interface EmbeddedMaintenance {
+  checkpoints: MaintenanceStats;
+  vacuums: MaintenanceStats;
 }
 
-/** The vacuums this process ran on each embedded client (pglite-vacuum.ts), for /metrics. */
-const vacuums = new WeakMap<SqlClient, VacuumStats>();
+const maintenance = new WeakMap<SqlClient, EmbeddedMaintenance>();
 
-export function embeddedVacuums(db: SqlClient): VacuumStats | undefined {
-  return vacuums.get(db);
+export function embeddedMaintenance(db: SqlClient): EmbeddedMaintenance | undefined {
+  return maintenance.get(db);
 }
 
 /**
@@ -204,8 +202,7 @@ export async function openPglite(
     );
   const checkpointer = startCheckpoints(alone, options.checkpoints);
   const vacuumer = startVacuums(alone, options.vacuum);
-  vacuums.set(client, vacuumer.stats);
-  checkpoints.set(client, checkpointer.stats);
+  maintenance.set(client, { checkpoints: checkpointer.stats, vacuums: vacuumer.stats });
   instances.set(client, pg);
   pending.set(client, () => inFlight);
   return client;

@@ -10,7 +10,8 @@ import { analyzeStats, outcome, type SqlClient } from '@sahti/fhir';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditLogStats } from '../audit/index.ts';
-import { embeddedCheckpoints, embeddedPending, embeddedVacuums } from '../db/pglite.ts';
+import { type EmbeddedMaintenance, embeddedMaintenance, embeddedPending } from '../db/pglite.ts';
+import type { MaintenanceStats } from '../db/pglite-checkpoints.ts';
 import { serverPool } from '../db/postgres.ts';
 import type { JobStats } from '../jobs/index.ts';
 import { outboxBacklog } from '../notify/index.ts';
@@ -214,8 +215,12 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
   const embeddedWork = (
     name: string,
     help: string,
-    read: (db: SqlClient) => { runs: number; failures: number; seconds: number } | undefined,
+    read: (work: EmbeddedMaintenance) => MaintenanceStats,
   ) => {
+    const statsOf = () => {
+      const work = embeddedMaintenance(deps.db);
+      return work && read(work);
+    };
     new Counter({
       name: `${name}_total`,
       help: `${help} by this process on the embedded database (PostgreSQL runs its own), by outcome: alert on failed`,
@@ -223,7 +228,7 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
       registers: [registry],
       collect() {
         this.reset();
-        const stats = read(deps.db);
+        const stats = statsOf();
         if (!stats) return;
         this.inc({ outcome: 'ok' }, stats.runs);
         this.inc({ outcome: 'failed' }, stats.failures);
@@ -235,13 +240,13 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
       registers: [registry],
       collect() {
         this.reset();
-        const stats = read(deps.db);
+        const stats = statsOf();
         if (stats) this.inc(stats.seconds);
       },
     });
   };
-  embeddedWork('sahti_db_checkpoints', 'Checkpoints run', embeddedCheckpoints);
-  embeddedWork('sahti_db_vacuums', 'Tables vacuumed', embeddedVacuums);
+  embeddedWork('sahti_db_checkpoints', 'Checkpoints run', (work) => work.checkpoints);
+  embeddedWork('sahti_db_vacuums', 'Tables vacuumed', (work) => work.vacuums);
 
   // ---- audit -------------------------------------------------------------------------------
   new Gauge({
