@@ -27,16 +27,39 @@ export interface Backend {
   /** PostgreSQL: the floor database's URL, for the floor behind HTTP (floor-http-server.ts). */
   floorUrl?: string;
   engineVersion(): Promise<string>;
-  storage(): Promise<{ fhirBytes: number; floorBytes: number }>;
+  storage(): Promise<Storage>;
   dispose(keep: boolean): Promise<void>;
 }
 
-function folderBytes(dir: string): number {
+/**
+ * What each side stores once stopped: its data, as PostgreSQL's `pg_database_size` counts it — the
+ * write-ahead log apart. On PGlite the log is in the data folder, and its size says how long ago the
+ * last checkpoint was, not what the rows cost: the server checkpoints every 64 MB of WAL
+ * (db/pglite-checkpoints.ts), the floor's bare PGlite only when closed, keeping ~1 GB of recycled
+ * segments at the full volume (945 MiB beside 832 MiB of data, 2026-12-06). Counted in the folder's
+ * total, that log made the floor twice its size and the ratio look half of what it is.
+ */
+export interface Storage {
+  fhirBytes: number;
+  floorBytes: number;
+  /** PGlite: the write-ahead log each folder keeps (`pg_wal`), not counted above. */
+  wal?: { fhirBytes: number; floorBytes: number };
+}
+
+function folderBytes(dir: string, leaveOut?: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && (leaveOut === undefined || !path.startsWith(leaveOut)))
+      total += statSync(path).size;
   }
   return total;
+}
+
+/** A folder holding a PGlite database in `database`: its data, and its write-ahead log apart. */
+function pgliteBytes(dir: string, database: string): { data: number; wal: number } {
+  const wal = join(database, 'pg_wal');
+  return { data: folderBytes(dir, `${wal}/`), wal: folderBytes(wal) };
 }
 
 export function pgliteBackend(tmp: string): Backend {
@@ -62,7 +85,13 @@ export function pgliteBackend(tmp: string): Backend {
       return `PGlite, PostgreSQL ${v} in WASM`;
     },
     async storage() {
-      return { fhirBytes: folderBytes(serverDir), floorBytes: folderBytes(floorDir) };
+      const fhir = pgliteBytes(serverDir, join(serverDir, 'pglite'));
+      const floor = pgliteBytes(floorDir, floorDir);
+      return {
+        fhirBytes: fhir.data,
+        floorBytes: floor.data,
+        wal: { fhirBytes: fhir.wal, floorBytes: floor.wal },
+      };
     },
     async dispose(keep) {
       if (!keep) await rm(tmp, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Storage } from './backends.ts';
 import type { CpuPerRequest } from './cpu.ts';
 import { type ExplainedSearch, planShape } from './explain.ts';
 import type { LoadResult } from './load.ts';
@@ -37,7 +38,7 @@ export interface BackendResult {
   };
   operations: OperationResult[];
   memory: { idleAfterLoadMiB: number; afterRunMiB: number; peakMiB: number };
-  storage: { fhirBytes: number; floorBytes: number };
+  storage: Storage;
   explains: ExplainedSearch[];
   /** pg_stat_user_tables of the engine's tables when the plans were read. */
   statistics: Record<string, unknown>[];
@@ -118,7 +119,10 @@ export function formatBackend(b: BackendResult): string {
     '',
     `Server process memory (node, VmRSS): ${f0(b.memory.idleAfterLoadMiB)} MiB idle after the import, ` +
       `${f0(b.memory.afterRunMiB)} MiB after the run, peak (VmHWM) ${f0(b.memory.peakMiB)} MiB.`,
-    `Storage: FHIR ${mib(b.storage.fhirBytes)}, floor ${mib(b.storage.floorBytes)} (ratio ${ratio(b.storage.fhirBytes, b.storage.floorBytes)}).`,
+    `Storage: FHIR ${mib(b.storage.fhirBytes)}, floor ${mib(b.storage.floorBytes)} (ratio ${ratio(b.storage.fhirBytes, b.storage.floorBytes)})` +
+      (b.storage.wal
+        ? `; write-ahead log, not counted: FHIR ${mib(b.storage.wal.fhirBytes)}, floor ${mib(b.storage.wal.floorBytes)}.`
+        : '.'),
   );
   const tables = b.statistics.filter(
     (t) => typeof t.heapBytes === 'number' && typeof t.indexBytes === 'number',
