@@ -1,7 +1,8 @@
 /**
  * `node bench/audit-events.ts`: the server's CPU per access for the AuditEvents it records — built,
  * written as canonical JSON and chained by hash (what the audit writer does before its INSERT) —
- * for a read (one patient) and a care-giver's page of 20 patients (20 events, BALP). Two ways, in
+ * for a read (one patient) and a care-giver's page of 20 patients (BALP's 20 events; stored as one since
+ * migration 1105, each patient's read from it). Two ways, in
  * the same run: each event built and canonicalised on its own, and as the writer does — events on
  * contexts shared over accesses, split into their stored form with a memo per batch (writer.ts,
  * stored-form.ts). Then a transaction of 1,000 creates, per entry, the same two ways. The baseline
@@ -76,7 +77,8 @@ const separate: Way = (inputs) => {
 
 /**
  * As the writer does: the events built on shared contexts (event.ts buildAuditEvents: one per
- * principal, client, address, interaction and outcome, over accesses), then, with a memo and the
+ * principal, client, address, interaction and outcome, over accesses; one event per access, a page's
+ * patients' events read from it: migration 1105), then, with a memo and the
  * contexts' digests per batch of 500 events (the writer's batch), split into their stored form and
  * hashed whole (stored-form.ts).
  */
@@ -125,7 +127,7 @@ const stringifyAll = (events: AuditEvent[][]) => {
 };
 
 const lines = [
-  '| access | events | JSON.stringify (baseline) µs | each event on its own µs | shared contexts + memo, stored form µs | shared ÷ own | shared ÷ baseline |',
+  '| access | patients | JSON.stringify (baseline) µs | each event on its own µs | shared contexts + memo, stored form µs | shared ÷ own | shared ÷ baseline |',
   '|---|---:|---:|---:|---:|---:|---:|',
 ];
 for (const [name, n] of [

@@ -187,7 +187,8 @@ describe('audit trail', () => {
        FROM audit_event e JOIN audit_context c ON c.digest = e.context WHERE e.seq > $1::bigint ORDER BY e.seq`,
       [before],
     );
-    assert.equal(rows.rows.length, 5);
+    // the page of three is one row (its patients' rows in audit_patient: the next test)
+    assert.equal(rows.rows.length, 3);
     assert.deepEqual(new Set(rows.rows.map((r) => r.digest)).size, 2);
     for (const row of rows.rows) {
       assert.equal(row.type, 'json');
@@ -224,6 +225,118 @@ describe('audit trail', () => {
     await assert.rejects(db.query('DELETE FROM audit_context'), /audit_context is append-only/);
     const report = await verifyAuditChain(db);
     assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
+  });
+
+  it("stores an access to several patients once and reads it as each patient's own event, which verification guards", async () => {
+    const before = await count();
+    const page: AuditInput = {
+      principal: doctor,
+      interaction: 'search',
+      resourceType: 'Patient',
+      query: 'Patient?general-practitioner=Practitioner/dr-alami',
+      ids: ['Patient/pm-1', 'Patient/pm-2', 'Patient/pm-3'],
+      patientIds: ['pm-1', 'pm-2', 'pm-3'],
+      outcome: 200,
+      recorded: '2026-03-02T09:00:00.000Z',
+    };
+    audit.record(page);
+    audit.record(read('pm-2', 9, { recorded: '2026-03-02T09:00:01.000Z' }));
+    await audit.flush();
+    assert.equal((await count()) - before, 2);
+    const seq = before + 1;
+    const stored = await db.query<{ patient_id: string | null; patients: number | null }>(
+      'SELECT patient_id, patients FROM audit_event WHERE seq = $1::bigint',
+      [seq],
+    );
+    assert.deepEqual(stored.rows[0], { patient_id: null, patients: 3 });
+    const links = await db.query<{ k: number; patient_id: string }>(
+      'SELECT k, patient_id FROM audit_patient WHERE seq = $1::bigint ORDER BY k',
+      [seq],
+    );
+    assert.deepEqual(
+      links.rows.map((r) => [r.k, r.patient_id]),
+      [
+        [1, 'pm-1'],
+        [2, 'pm-2'],
+        [3, 'pm-3'],
+      ],
+    );
+    // each patient's event is the one BALP asks for: theirs alone, as if recorded on its own
+    for (const [k, patient] of ['pm-1', 'pm-2', 'pm-3'].entries()) {
+      const { events } = await listAccessesToPatient(db, patient);
+      const fromPage = events.filter((e) => e.id === `${seq}-${k + 1}`);
+      assert.equal(fromPage.length, 1, `${patient}'s event of the page`);
+      const { id: _id, ...event } = fromPage[0];
+      assert.deepEqual(
+        JSON.parse(canonicalJson(event)),
+        JSON.parse(
+          canonicalJson(buildAuditEvent({ ...page, ids: [`Patient/${patient}`], patientIds: [patient] })),
+        ),
+      );
+      const named = event.entity?.flatMap((e) => (e.what?.reference ? [e.what.reference] : []));
+      assert.deepEqual(named, [`Patient/${patient}`, `Patient/${patient}`]);
+    }
+    assert.equal((await listAccessesToPatient(db, 'pm-2')).events.length, 2);
+    // the agent's search pages through the three events of one access without skipping or repeating
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page2 = await searchAuditEvents(db, {
+        agent: 'Practitioner/dr-alami',
+        since: '2026-03-02T09:00:00Z',
+        before: '2026-03-02T09:00:02Z',
+        count: 2,
+        cursor,
+      });
+      seen.push(...page2.events.map((e) => e.id ?? ''));
+      cursor = page2.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, [`${seq + 1}`, `${seq}-3`, `${seq}-2`, `${seq}-1`]);
+    const res = await server.inject({
+      url: `/fhir/R4/AuditEvent/${seq}-2`,
+      headers: { 'x-test-user': 'admin' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().id, `${seq}-2`);
+    assert.equal(res.json().entity[0].what.reference, 'Patient/pm-2');
+    assert.equal(
+      (await server.inject({ url: `/fhir/R4/AuditEvent/${seq}-4`, headers: { 'x-test-user': 'admin' } }))
+        .statusCode,
+      404,
+    );
+    assert.equal((await verifyAuditChain(db)).ok, true);
+    // hiding the access from one patient — their row removed, or given to someone else — is found
+    const removed = await db.query<Record<string, unknown>>(
+      'SELECT * FROM audit_patient WHERE seq = $1::bigint AND k = 2',
+      [seq],
+    );
+    await tamper('DELETE FROM audit_patient WHERE seq = $1::bigint AND k = 2', [seq], 'audit_patient');
+    let report = await verifyAuditChain(db);
+    assert.equal(report.firstBrokenSeq, seq);
+    assert.match(report.reason ?? '', /patients' rows/);
+    await tamper(
+      'INSERT INTO audit_patient SELECT * FROM jsonb_populate_record(null::audit_patient, $1::jsonb)',
+      [JSON.stringify({ ...removed.rows[0], patient_id: 'someone-else' })],
+      'audit_patient',
+    );
+    report = await verifyAuditChain(db);
+    assert.equal(report.firstBrokenSeq, seq);
+    await tamper(
+      `UPDATE audit_patient SET patient_id = 'pm-2' WHERE seq = $1::bigint AND k = 2`,
+      [seq],
+      'audit_patient',
+    );
+    assert.equal((await verifyAuditChain(db)).ok, true);
+    // nor can a patient's row be added to an access that did not touch them
+    await tamper(
+      'INSERT INTO audit_patient SELECT * FROM jsonb_populate_record(null::audit_patient, $1::jsonb)',
+      [JSON.stringify({ ...removed.rows[0], seq: seq + 1, k: 1 })],
+      'audit_patient',
+    );
+    report = await verifyAuditChain(db);
+    assert.equal(report.firstBrokenSeq, seq + 1);
+    await tamper('DELETE FROM audit_patient WHERE seq = $1::bigint', [seq + 1], 'audit_patient');
+    assert.equal((await verifyAuditChain(db)).ok, true);
   });
 
   it('reads and verifies a trail written before contexts were shared: whole events, jsonb before migration 1102', async () => {

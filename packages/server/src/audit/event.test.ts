@@ -7,7 +7,7 @@ import type { Principal } from '../kernel/principal.ts';
 import { accessLogEntry } from './access-log.ts';
 import { canonicalJson } from './chain.ts';
 import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
-import { auditColumns, buildAuditEvent, buildAuditEvents, perPatient } from './event.ts';
+import { auditColumns, buildAuditEvent, buildAuditEvents, eventOfPatient, perPatient } from './event.ts';
 
 loadDefinitions();
 
@@ -135,6 +135,7 @@ describe('buildAuditEvent (IHE BALP, FHIR R4)', () => {
     assert.deepEqual(entity(event, '4')[0].what, { reference: 'Observation/obs-1' });
     assert.deepEqual(auditColumns(event), {
       patient_id: 'p1',
+      patients: ['p1'],
       actor: 'Practitioner/dr-alami',
       action: 'R',
       outcome: '0',
@@ -310,28 +311,36 @@ describe('buildAuditEvents: the events of an access on one shared context', () =
     recorded: '2026-03-01T10:00:00.000Z',
   };
 
-  it('gives, event by event, the documents built one by one, sharing every part but the entities, frozen', () => {
+  it("is one event for the page, from which each patient's own event is the one built alone, less the others' entities", () => {
     const events = buildAuditEvents(page);
-    const oneByOne = perPatient(page).map((one) => buildAuditEvent(one));
-    assert.deepEqual(events, oneByOne);
-    for (const e of events) valid(e);
-    const [a, b] = events;
-    assert.equal(a.agent, b.agent);
-    assert.equal(a.source, b.source);
-    assert.notEqual(a.entity, b.entity);
-    assert.ok(Object.isFrozen(a.agent) && Object.isFrozen(a.agent[0].who) && Object.isFrozen(a.subtype?.[0]));
+    assert.equal(events.length, 1);
+    const [access] = events;
+    valid(access);
+    assert.deepEqual(
+      access.entity?.map((e) => e.what?.reference ?? 'query'),
+      ['Patient/p1', 'Patient/p2', 'Patient/p3', 'Patient/p1', 'Patient/p2', 'Patient/p3', 'query'],
+    );
+    // what the trail gives each patient (read.ts): the event BALP asks for, as if built alone
+    assert.deepEqual(
+      ['p1', 'p2', 'p3'].map((patient) => eventOfPatient(access, patient)),
+      perPatient(page).map((one) => buildAuditEvent(one)),
+    );
+    assert.deepEqual(auditColumns(access).patients, ['p1', 'p2', 'p3']);
+    assert.equal(auditColumns(access).patient_id, null);
+    assert.ok(
+      Object.isFrozen(access.agent) &&
+        Object.isFrozen(access.agent[0].who) &&
+        Object.isFrozen(access.subtype?.[0]),
+    );
     assert.throws(() => {
-      (a.agent[0] as { name?: string }).name = 'someone else';
+      (access.agent[0] as { name?: string }).name = 'someone else';
     }, TypeError);
     // canonical JSON with a memo (the writer's, per batch) is the same text as without
     const memo = new Map<object, string>();
-    assert.deepEqual(
-      events.map((e) => canonicalJson(e, memo)),
-      oneByOne.map((e) => canonicalJson(e)),
-    );
+    assert.equal(canonicalJson(access, memo), canonicalJson(access));
   });
 
-  it("records a patient acting for a child in the child's event only", () => {
+  it("records a patient acting for a child in the child's event only: such an access is stored one event per patient", () => {
     const parent: Principal = { ...patient, fhirUser: 'Patient/p1' };
     const events = buildAuditEvents({
       ...page,

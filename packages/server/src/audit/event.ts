@@ -118,15 +118,27 @@ type Context = Omit<AuditEvent, 'recorded' | 'entity'>;
 const contexts = new Map<string, Context>();
 
 /**
- * The events one access is recorded as (perPatient), all sharing one frozen context — and with every
- * other access made the same way (same principal, client, address, interaction, outcome, purpose) —
- * and each with its own entities and the access's instant.
+ * The events one access is stored as, all on one frozen context — shared with every other access
+ * made the same way (same principal, client, address, interaction, outcome, purpose) — each with its
+ * entities and the access's instant. **One event, whatever the number of patients**: BALP's one event
+ * per patient (perPatient) is how the trail is *read* — the `audit_trail` view gives each patient of
+ * an access to several their own event, without the entities that name another patient (migration
+ * 1105) — so a page of twenty patients is one row and twenty small ones rather than twenty events,
+ * each built, hashed, sent and stored (docs/performance.md, *A page's accesses stored as one event*).
+ * Except where the patients' events differ in more than their entities: a patient acting for others
+ * (a parent reading their children's records) is `acting-for` in the others' events, not their own,
+ * so such an access is stored one event per patient, as perPatient gives them.
  */
 export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent[] {
   const recorded = recordedOf(input);
+  const patients = uniquePatientIds(input.patientIds);
+  const accesses =
+    patients.length > 1 && input.principal.kind === 'patient'
+      ? perPatient(input)
+      : [{ ...input, patientIds: patients }];
   // the query is the same in every event of the access: encoded, mended and frozen once
   const query = input.query === undefined ? undefined : deepFreeze(storable(queryEntity(input.query)));
-  return perPatient(input).map((one) => {
+  return accesses.map((one) => {
     const entity = storable(entities(one, query));
     const event: AuditEvent = { ...contextOf(one, source), recorded };
     if (entity.length > 0) event.entity = entity;
@@ -302,6 +314,18 @@ export function perPatient(input: AuditInput): AuditInput[] {
   }));
 }
 
+/**
+ * One patient's own event of an access stored once for several (buildAuditEvents): the access's,
+ * without the entities that name another patient — the event perPatient gives that patient.
+ */
+export function eventOfPatient(event: AuditEvent, patient: string): AuditEvent {
+  const entity = event.entity?.filter((e) => {
+    const [type, id] = (e.what?.reference ?? '').split('/');
+    return type !== 'Patient' || id === patient;
+  });
+  return { ...event, ...(entity ? { entity } : {}) };
+}
+
 /** Bare patient ids, without duplicates, whether given as `Patient/x` or `x`. */
 export function uniquePatientIds(ids: string[]): string[] {
   return [...new Set(ids.map((id) => (id.startsWith('Patient/') ? id.slice('Patient/'.length) : id)))];
@@ -309,18 +333,28 @@ export function uniquePatientIds(ids: string[]): string[] {
 
 /** The columns of an audit_event row, all derived from its content (verify.ts checks they still are). */
 export interface AuditColumns {
+  /** The patient, when the event names exactly one. */
   patient_id: string | null;
+  /**
+   * Every patient the event names, in its order: more than one, and each has a row in
+   * `audit_patient` (k = 1, 2, …) through which the trail gives them their own event.
+   */
+  patients: string[];
   actor: string;
   action: AuditAction;
   outcome: string;
 }
 
 export function auditColumns(event: AuditEvent): AuditColumns {
-  const patient = event.entity?.find(
-    (e) => e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code,
-  )?.what?.reference;
+  const patients: string[] = [];
+  for (const e of event.entity ?? []) {
+    const reference = e.what?.reference;
+    if (e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code)
+      if (reference?.startsWith('Patient/')) patients.push(reference.slice('Patient/'.length));
+  }
   return {
-    patient_id: patient?.startsWith('Patient/') ? patient.slice('Patient/'.length) : null,
+    patient_id: patients.length === 1 ? patients[0] : null,
+    patients,
     actor: actorOf(event),
     action: (event.action ?? 'E') as AuditAction,
     outcome: event.outcome ?? '0',

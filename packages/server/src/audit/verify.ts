@@ -2,9 +2,10 @@
  * Walks the whole audit trail in seq order, a page at a time, and recomputes every link of the
  * chain: seq gapless from 1, prev_hash equal to the previous row's hash, hash equal to SHA-256 of
  * the event as stored (its row's own part merged with its shared context: stored-form.ts; each
- * page's contexts read once), and the query columns (patient_id, actor, action, outcome) still
- * those its content gives — so nobody can hide an access from "who accessed my record" by editing a
- * column.
+ * page's contexts read once), and the query columns (patient_id, patients, actor, action, outcome)
+ * still those its content gives, and the rows of audit_patient exactly the patients an event
+ * of several names (migration 1105) — so nobody can hide an access from "who accessed my record" by
+ * editing a column or removing a patient's row.
  *
  * What a chain cannot show on its own: rows cut off the END (there is no later row to break). Keep
  * the head ({ seq, hash }) somewhere else now and then (logs, a notary) and pass it as `anchor`.
@@ -34,6 +35,8 @@ interface StoredRow {
   seq: number | string;
   recorded: Date | string;
   patient_id: string | null;
+  /** The number of patients of an event naming several (migration 1105), else null. */
+  patients: number | null;
   actor: string;
   action: string;
   outcome: string;
@@ -46,6 +49,28 @@ interface StoredRow {
 }
 
 const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
+
+/** The patients' rows of a page of events (seq first to last), as seq → `k patient recorded` lines. */
+async function patientRowsOf(db: SqlExecutor, first: number, last: number): Promise<Map<number, string[]>> {
+  const result = await db.query<{
+    seq: number | string;
+    k: number;
+    patient_id: string;
+    recorded: Date | string;
+  }>(
+    `SELECT seq, k, patient_id, recorded FROM audit_patient
+     WHERE seq BETWEEN $1::bigint AND $2::bigint ORDER BY seq, k`,
+    [first, last],
+  );
+  const found = new Map<number, string[]>();
+  for (const row of result.rows) {
+    const seq = Number(row.seq);
+    const list = found.get(seq) ?? [];
+    list.push(`${row.k} ${row.patient_id} ${instant(row.recorded)}`);
+    found.set(seq, list);
+  }
+  return found;
+}
 
 /** The contexts a page of rows names, by digest (one query per page). */
 async function contextsOf(db: SqlExecutor, rows: StoredRow[]): Promise<Map<string, object>> {
@@ -76,11 +101,13 @@ export async function verifyAuditChain(
   });
   for (;;) {
     const page = await db.query<StoredRow>(
-      `SELECT seq, recorded, patient_id, actor, action, outcome, content, context, prev_hash, hash
+      `SELECT seq, recorded, patient_id, patients, actor, action, outcome, content, context, prev_hash, hash
        FROM audit_event WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int`,
       [expectedSeq, pageSize],
     );
     const contexts = await contextsOf(db, page.rows);
+    const last = page.rows.at(-1);
+    const patientRows = last ? await patientRowsOf(db, expectedSeq, Number(last.seq)) : new Map();
     for (const row of page.rows) {
       const seq = Number(row.seq);
       if (seq !== expectedSeq)
@@ -100,6 +127,12 @@ export async function verifyAuditChain(
           return broken(seq, `seq ${seq} was altered: column ${key} does not match its content`);
         }
       }
+      const several = columns.patients.length > 1 ? columns.patients : [];
+      if ((row.patients === null ? 0 : Number(row.patients)) !== several.length)
+        return broken(seq, `seq ${seq} was altered: column patients does not match its content`);
+      const expected = several.map((patient, k) => `${k + 1} ${patient} ${instant(row.recorded)}`);
+      if ((patientRows.get(seq) ?? []).join('\n') !== expected.join('\n'))
+        return broken(seq, `seq ${seq} was altered: its patients' rows do not match its content`);
       checked += 1;
       expectedSeq = seq + 1;
       prevHash = hash;
@@ -107,6 +140,15 @@ export async function verifyAuditChain(
     if (page.rows.length < pageSize) break;
   }
   const head = checked > 0 ? { seq: expectedSeq - 1, hash: prevHash } : undefined;
+  const beyond = await db.query<{ seq: number | string }>(
+    'SELECT min(seq) AS seq FROM audit_patient WHERE seq > $1::bigint',
+    [expectedSeq - 1],
+  );
+  if (beyond.rows[0]?.seq != null)
+    return broken(
+      Number(beyond.rows[0].seq),
+      `a patient's row names seq ${beyond.rows[0].seq}, past the trail's end`,
+    );
   const anchor = options.anchor;
   if (anchor) {
     if (!head || head.seq < anchor.seq) {

@@ -39,7 +39,10 @@ export interface AuditLogStats {
 
 export interface AuditLog {
   readonly db: SqlClient;
-  /** Queues the AuditEvent(s) of one access: one per patient touched (BALP), one if none. */
+  /**
+   * Queues the AuditEvent of one access: one row, whatever the number of patients it touched; the
+   * trail gives each of them their own event (BALP: migrations.ts 1105, event.ts buildAuditEvents).
+   */
   record(input: AuditInput): void;
   /**
    * Queues the accesses of one request (a bundle's entries): recorded at one instant, their events
@@ -202,7 +205,8 @@ const CHAIN_SLICE = 100;
  * then one short transaction: lock the head, read it, chain the batch on, one INSERT. Each event is
  * stored in two parts (stored-form.ts): its context in audit_context — the batch's few contexts go
  * with its events, in the same statement, those already there left as they are — and its own part
- * in its row; the chain hashes the whole event.
+ * in its row; the chain hashes the whole event. An event naming several patients gets one row per
+ * patient in audit_patient, by the same statement (the trail's view reads them as one event each).
  * The stored content has no id: the id of an AuditEvent is its seq, added when it is read.
  */
 export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<void> {
@@ -219,6 +223,12 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK], PLANNED_ONCE);
     let { seq, hash } = await chainHead(tx);
     const rows = columnsOf();
+    const links = {
+      seq: [] as number[],
+      k: [] as number[],
+      patient_id: [] as string[],
+      recorded: [] as string[],
+    };
     for (let i = 0; i < events.length; i++) {
       await turnEvery(i, CHAIN_SLICE);
       const event = events[i];
@@ -226,10 +236,18 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
       seq += 1;
       const prev = hash;
       hash = chainHash(prev, form.whole, seq, event.recorded);
-      const { patient_id, actor, action, outcome } = auditColumns(event);
+      const { patient_id, patients, actor, action, outcome } = auditColumns(event);
       rows.seq.push(seq);
       rows.recorded.push(event.recorded);
       rows.patient_id.push(patient_id);
+      rows.patients.push(patients.length > 1 ? patients.length : null);
+      if (patients.length > 1)
+        for (let k = 0; k < patients.length; k++) {
+          links.seq.push(seq);
+          links.k.push(k + 1);
+          links.patient_id.push(patients[k]);
+          links.recorded.push(event.recorded);
+        }
       rows.actor.push(actor);
       rows.action.push(action);
       rows.outcome.push(outcome);
@@ -247,10 +265,13 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
       `WITH context AS (
          INSERT INTO audit_context (digest, content)
          SELECT * FROM unnest($11::text[], $12::json[]) ON CONFLICT (digest) DO NOTHING
+       ), patient AS (
+         INSERT INTO audit_patient (seq, k, patient_id, recorded)
+         SELECT * FROM unnest($14::bigint[], $15::smallint[], $16::text[], $17::timestamptz[])
        )
-       INSERT INTO audit_event (seq, recorded, patient_id, actor, action, outcome, context, content, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::text[], $8::json[], $9::text[], $10::text[])`,
+       INSERT INTO audit_event (seq, recorded, patient_id, patients, actor, action, outcome, context, content, prev_hash, hash)
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $13::smallint[], $4::text[], $5::text[],
+         $6::text[], $7::text[], $8::json[], $9::text[], $10::text[])`,
       [
         rows.seq,
         rows.recorded,
@@ -264,6 +285,11 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
         rows.hash,
         [...digests.values()],
         [...digests.keys()],
+        rows.patients,
+        links.seq,
+        links.k,
+        links.patient_id,
+        links.recorded,
       ],
       PLANNED_ONCE,
     );
@@ -278,6 +304,7 @@ function columnsOf() {
     seq: [] as number[],
     recorded: [] as string[],
     patient_id: [] as (string | null)[],
+    patients: [] as (number | null)[],
     actor: [] as string[],
     action: [] as string[],
     outcome: [] as string[],
