@@ -304,6 +304,23 @@ describe('audit trail', () => {
         .statusCode,
       404,
     );
+    // a patient reads their own event of an access to several, and no other patient's
+    audit.record({ ...page, ids: ['Patient/p1', 'Patient/pm-9'], patientIds: ['p1', 'pm-9'] });
+    await audit.flush();
+    const mixed = await count();
+    const own = await server.inject({
+      url: `/fhir/R4/AuditEvent/${mixed}-1`,
+      headers: { 'x-test-user': 'p1' },
+    });
+    assert.equal(own.statusCode, 200);
+    assert.doesNotMatch(own.body, /pm-9/);
+    for (const id of [`${mixed}-2`, `${mixed}`, `${seq}-1`])
+      assert.equal(
+        (await server.inject({ url: `/fhir/R4/AuditEvent/${id}`, headers: { 'x-test-user': 'p1' } }))
+          .statusCode,
+        404,
+        id,
+      );
     assert.equal((await verifyAuditChain(db)).ok, true);
     // hiding the access from one patient — their row removed, or given to someone else — is found
     const removed = await db.query<Record<string, unknown>>(
