@@ -15,6 +15,7 @@ import { type CompileContext, paramRow, rowCode, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
 import { splitPrefix } from './parse.ts';
+import { typeLiteral } from './sql-params.ts';
 
 /** A search starts from the index rows of one of its filters, or from a care-giver's care list. */
 export type Driver = FilterDriver | CareListDriver;
@@ -242,5 +243,5 @@ function driverRows(driver: Driver, type: string, ctx: CompileContext): string {
 /** The care list's compartment rows of the type (index compartment_patient). */
 function careListRow(driver: CareListDriver, type: string, a: string, ctx: CompileContext): string {
   const p = ctx.params;
-  return `${a}.patient_id = ${patientListTest(driver.patients, p)} AND ${a}.resource_type = ${p.add(type, 'text')}`;
+  return `${a}.patient_id = ${patientListTest(driver.patients, p)} AND ${a}.resource_type = ${typeLiteral(type)}`;
 }

@@ -12,7 +12,7 @@ import { referenceTarget } from './conditions.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
 import { DEFAULT_COUNT, type IncludeSpec, type SearchQuery } from './parse.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor, type SortKey, sortKeys } from './sort.ts';
-import { SqlParams } from './sql-params.ts';
+import { SqlParams, typeLiteral } from './sql-params.ts';
 
 /**
  * The access layer's restriction (scope.ts) is applied to matches, included resources, chained
@@ -176,7 +176,7 @@ export function searchStatements(q: SearchQuery, options: SearchOptions): Search
         // by the primary key, with no array to build, sort and probe (half of PostgreSQL's CPU for a
         // CNIE search: docs/performance.md, *A page joined by its ids*)
         return `SELECT r.id, r.content::text AS content, ${PATIENTS_COLUMN} FROM (${ids}) page
-          JOIN resource r ON r.resource_type = ${p.add(type, 'text')} AND r.id = page.id WHERE NOT r.deleted ORDER BY r.id`;
+          JOIN resource r ON r.resource_type = ${typeLiteral(type)} AND r.id = page.id WHERE NOT r.deleted ORDER BY r.id`;
       }
       // another order: every candidate's keys are needed before the first row of the page is known
       const conditions = [

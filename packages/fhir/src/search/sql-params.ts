@@ -7,3 +7,15 @@ export class SqlParams {
     return `$${this.values.length}::${cast}`;
   }
 }
+
+/**
+ * A resource type written into a statement's text rather than passed as a parameter: it is part of
+ * the statement's shape, and a kept (named) statement is planned once for every value of its
+ * parameters. Passed as one, the type left PostgreSQL's generic plan of a care-giver's list with a
+ * guessed selectivity, costlier than the plans made for the type, and PostgreSQL planned that search
+ * at every call (~120 µs of its ~520: docs/performance.md, *A page's accesses stored as one event*).
+ */
+export function typeLiteral(type: string): string {
+  if (!/^[A-Z][A-Za-z]{0,63}$/.test(type)) throw new Error(`Not a resource type: ${JSON.stringify(type)}`);
+  return `'${type}'`;
+}
