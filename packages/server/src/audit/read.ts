@@ -2,7 +2,7 @@
  * Reading the trail, newest first, in keyset pages: a patient's "who accessed my record" and the
  * administrators' search. The cursor carries the last event's (recorded, seq, k), so pages neither
  * skip nor repeat events while new ones are appended. An access to several patients is stored once and
- * read as one event per patient (the `audit_trail` view, migration 1105): its events share the seq,
+ * read as one event per patient (migration 1105, event.ts eventOfPatient): its events share the seq,
  * `k` tells them apart, and their ids are `<seq>-<k>`; any other event's id is its seq.
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
@@ -66,6 +66,9 @@ export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): P
   if (search.notAgent !== undefined) where.push(`e.actor <> ${params.add(search.notAgent, 'text')}`);
   if (search.action !== undefined) where.push(`e.action = ${params.add(search.action, 'text')}`);
   if (search.outcome !== undefined) where.push(`e.outcome = ${params.add(search.outcome, 'text')}`);
+  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
+  const afterAt = after ? params.add(after.recorded, 'timestamptz') : '';
+  const afterSeq = after ? params.add(after.seq, 'bigint') : '';
   // the instant is each branch's own column, so that each range is read by its index in order
   const range = (table: string): string[] => [
     ...(search.since !== undefined
@@ -76,9 +79,6 @@ export async function searchAuditEvents(db: SqlExecutor, search: AuditSearch): P
       : []),
     ...(after ? [`(${table}.recorded, ${table}.seq) <= (${afterAt}, ${afterSeq})`] : []),
   ];
-  const after = search.cursor === undefined ? undefined : decodeCursor(search.cursor);
-  const afterAt = after ? params.add(after.recorded, 'timestamptz') : '';
-  const afterSeq = after ? params.add(after.seq, 'bigint') : '';
   // one more than the page, and with a cursor one more again: the cursor's own row comes back (and,
   // for an access to several, its events already given)
   const limit = params.add(count + (after ? 2 : 1), 'int');
