@@ -7,7 +7,11 @@
  * throughput on a shared machine.
  *
  *   node bench/access.ts [--backend pglite|postgres] [--patients 2000] [--in-care 200] [--seconds 6] [--rounds 2]
- *                        [--only on|off] [--operation <part of its name>] [--profile <dir>]
+ *                        [--only on|off] [--operation <part of its name>] [--profile <dir>] [--statements]
+ *
+ * --statements (PostgreSQL): the throwaway server loads pg_stat_statements, planning tracked; each measured
+ * phase prints its costliest statements — calls and plans (a kept statement planned at every call shows
+ * as many plans as calls), time per request and of it planning — and keeps them in the results.
  *
  * --profile writes a V8 CPU profile of each measured server into <dir> (node --cpu-prof); sum its
  * self time by function with `node bench/access.ts --summarise <file.cpuprofile> [--window from-to]`
@@ -42,6 +46,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     operation: { type: 'string' },
     profile: { type: 'string' },
+    statements: { type: 'boolean', default: false },
     summarise: { type: 'string' },
     window: { type: 'string' },
   },
@@ -76,7 +81,14 @@ const OPERATIONS: Record<string, (i: number) => string> = {
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sahti-bench-access-'));
-  const postgres = flags.backend === 'postgres' ? await startThrowawayPostgres() : undefined;
+  const postgres =
+    flags.backend === 'postgres'
+      ? await startThrowawayPostgres(
+          flags.statements
+            ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on']
+            : [],
+        )
+      : undefined;
   if (flags.backend === 'postgres' && !postgres)
     throw new Error('no PostgreSQL binaries for --backend postgres');
   let databaseUrl: string | undefined;
@@ -141,10 +153,13 @@ async function main(): Promise<void> {
         for (const [name, path] of Object.entries(OPERATIONS)) {
           if (flags.operation && !name.includes(flags.operation)) continue;
           await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
+          const statements =
+            flags.statements && databaseUrl ? await statementCounter(databaseUrl) : undefined;
           const cpuBefore = cpuNow(s, databaseName);
           const from = monotonicUs();
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
           const cpuAfter = cpuNow(s, databaseName);
+          const costliest = await statements?.costliest(result.requests);
           if (flags.profile)
             log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
           const cpuMs = cpuAfter.node + cpuAfter.database - cpuBefore.node - cpuBefore.database;
@@ -156,10 +171,15 @@ async function main(): Promise<void> {
             result,
             cpuMsPerRequest: perRequest(cpuMs),
             nodeMsPerRequest: perRequest(cpuAfter.node - cpuBefore.node),
+            ...(costliest ? { statements: costliest } : {}),
           });
           log(
             `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors`,
           );
+          for (const st of costliest ?? [])
+            log(
+              `  ${st.calls} calls, ${st.plans} plans, ${st.usPerRequest} µs a request (planning ${st.planUsPerRequest}): ${st.query.slice(0, 160)}`,
+            );
         }
         client.close();
         await s.stop();
@@ -180,6 +200,57 @@ interface Row {
   cpuMsPerRequest: number;
   /** The server's node process alone (on PGlite, the database too: it runs inside). */
   nodeMsPerRequest: number;
+  /** --statements: the phase's costliest statements. */
+  statements?: StatementCost[];
+}
+
+interface StatementCost {
+  calls: number;
+  plans: number;
+  /** Execution and planning time per request of the phase, µs (wall time, under the load). */
+  usPerRequest: number;
+  planUsPerRequest: number;
+  query: string;
+}
+
+/**
+ * pg_stat_statements of the bench database, reset now: `costliest` reads the five statements that
+ * took the most time since, per request of the phase, and closes the connection.
+ */
+async function statementCounter(
+  url: string,
+): Promise<{ costliest(requests: number): Promise<StatementCost[]> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await client.query('SELECT pg_stat_statements_reset()');
+  return {
+    async costliest(requests) {
+      try {
+        const top = await client.query<{
+          calls: string;
+          plans: string;
+          exec_ms: number;
+          plan_ms: number;
+          query: string;
+        }>(
+          `SELECT calls::text, plans::text, total_exec_time AS exec_ms, total_plan_time AS plan_ms, query
+           FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+           ORDER BY total_exec_time + total_plan_time DESC LIMIT 5`,
+        );
+        const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, requests));
+        return top.rows.map((r) => ({
+          calls: Number(r.calls),
+          plans: Number(r.plans),
+          usPerRequest: perRequest(r.exec_ms + r.plan_ms),
+          planUsPerRequest: perRequest(r.plan_ms),
+          query: r.query.replace(/\s+/g, ' '),
+        }));
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 function cpuNow(s: ServerProcess, database: string | undefined): { node: number; database: number } {
