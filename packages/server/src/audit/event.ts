@@ -121,9 +121,9 @@ const contexts = new Map<string, Context>();
  * The events one access is stored as, all on one frozen context — shared with every other access
  * made the same way (same principal, client, address, interaction, outcome, purpose) — each with its
  * entities and the access's instant. **One event, whatever the number of patients**: BALP's one event
- * per patient (perPatient) is how the trail is *read* — the `audit_trail` view gives each patient of
- * an access to several their own event, without the entities that name another patient (migration
- * 1105) — so a page of twenty patients is one row and twenty small ones rather than twenty events,
+ * per patient (perPatient) is how the trail is *read* — each patient of an access to several has a
+ * row in `audit_patient` (migration 1105), through which read.ts gives them their own event
+ * (eventOfPatient) — so a page of twenty patients is one row and twenty small ones rather than twenty events,
  * each built, hashed, sent and stored (docs/performance.md, *A page's accesses stored as one event*).
  * Except where the patients' events differ in more than their entities: a patient acting for others
  * (a parent reading their children's records) is `acting-for` in the others' events, not their own,
@@ -349,8 +349,8 @@ export function auditColumns(event: AuditEvent): AuditColumns {
   const patients: string[] = [];
   for (const e of event.entity ?? []) {
     const reference = e.what?.reference;
-    if (e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code)
-      if (reference?.startsWith('Patient/')) patients.push(reference.slice('Patient/'.length));
+    const isPatient = e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code;
+    if (isPatient && reference?.startsWith('Patient/')) patients.push(reference.slice('Patient/'.length));
   }
   return {
     patient_id: patients.length === 1 ? patients[0] : null,

@@ -9,6 +9,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { badRequest, type SqlExecutor, SqlParams } from '@sahti/fhir';
 import type { AuditAction } from './codes.ts';
 import { eventOfPatient } from './event.ts';
+import { parsedJson } from './stored-form.ts';
 
 export interface AuditPage {
   events: AuditEvent[];
@@ -154,7 +155,7 @@ async function eventsOf(db: SqlExecutor, events: Thin[]): Promise<AuditEvent[]> 
   );
   const whole = new Map<string, AuditEvent>();
   for (const row of accesses.rows)
-    whole.set(String(row.seq), { ...parsed(row.context ?? {}), ...parsed(row.content) });
+    whole.set(String(row.seq), { ...parsedJson(row.context ?? {}), ...parsedJson(row.content) });
   const ofSeveral = events.filter((e) => e.k > 0);
   const patients = new Map<string, string>();
   if (ofSeveral.length > 0) {
@@ -174,8 +175,6 @@ async function eventsOf(db: SqlExecutor, events: Thin[]): Promise<AuditEvent[]> 
     return [{ resourceType, id, ...rest }];
   });
 }
-
-const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /** One event by its id (`<seq>`, or `<seq>-<k>` for one patient's event of an access to several), or undefined. */
 export async function readAuditEvent(db: SqlExecutor, id: string): Promise<AuditEvent | undefined> {

@@ -56,3 +56,7 @@ export function storedForm(
   }
   return { whole: joinMembers(members), own: joinMembers(own), context, digest };
 }
+
+/** A json column as the driver gives it: parsed already (pg, PGlite), or its text. */
+export const parsedJson = <T>(value: T | string): T =>
+  typeof value === 'string' ? JSON.parse(value) : value;

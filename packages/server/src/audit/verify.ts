@@ -14,6 +14,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import type { SqlExecutor } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS, instant } from './chain.ts';
 import { auditColumns } from './event.ts';
+import { parsedJson } from './stored-form.ts';
 
 export interface AuditChainReport {
   ok: boolean;
@@ -48,8 +49,6 @@ interface StoredRow {
   hash: string;
 }
 
-const parsed = <T>(value: T | string): T => (typeof value === 'string' ? JSON.parse(value) : value);
-
 /** The patients' rows of a page of events (seq first to last), as seq → `k patient recorded` lines. */
 async function patientRowsOf(db: SqlExecutor, first: number, last: number): Promise<Map<number, string[]>> {
   const result = await db.query<{
@@ -81,7 +80,7 @@ async function contextsOf(db: SqlExecutor, rows: StoredRow[]): Promise<Map<strin
     'SELECT digest, content FROM audit_context WHERE digest = ANY($1::text[])',
     [digests],
   );
-  for (const row of result.rows) found.set(row.digest, parsed(row.content));
+  for (const row of result.rows) found.set(row.digest, parsedJson(row.content));
   return found;
 }
 
@@ -117,7 +116,7 @@ export async function verifyAuditChain(
       }
       const context = row.context === null ? {} : contexts.get(row.context);
       if (!context) return broken(seq, `seq ${seq} was altered: its context is missing`);
-      const content: AuditEvent = { ...context, ...parsed(row.content) };
+      const content: AuditEvent = { ...context, ...parsedJson(row.content) };
       const hash = chainHash(prevHash, canonicalJson(content), seq, instant(row.recorded));
       if (hash !== row.hash)
         return broken(seq, `seq ${seq} was altered: its hash does not match its content`);

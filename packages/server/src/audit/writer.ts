@@ -206,7 +206,7 @@ const CHAIN_SLICE = 100;
  * stored in two parts (stored-form.ts): its context in audit_context — the batch's few contexts go
  * with its events, in the same statement, those already there left as they are — and its own part
  * in its row; the chain hashes the whole event. An event naming several patients gets one row per
- * patient in audit_patient, by the same statement (the trail's view reads them as one event each).
+ * patient in audit_patient, by the same statement (read.ts gives each patient their own event).
  * The stored content has no id: the id of an AuditEvent is its seq, added when it is read.
  */
 export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<void> {
