@@ -33,8 +33,23 @@ export const EMBEDDED_CHECKPOINTS: CheckpointPolicy = {
  * many of them raised an update's p99 at full volume by 12–16 ms). A folder left with a gigabyte of
  * recycled segments by an older version shrinks as WAL is written: a segment made ahead of time is
  * used, then removed rather than recycled (64 segments, 6 after 1.2 GB of writes).
+ *
+ * A new segment is not filled with zeros (`wal_init_zero`): PostgreSQL writes them 1 MB at a time as
+ * 128 blocks in one `pwritev`, and Emscripten's `pwritev` gathers its blocks into a new 1 MB
+ * JavaScript buffer before writing — 16 MB of garbage per segment, which piles up until the
+ * collector's limit for memory outside its heap is crossed (a throwaway statement writing WAL left
+ * 16–64 MB of such buffers behind; the vacuum rounds' memory spikes at full volume). Without it PostgreSQL writes the segment's
+ * last byte and the file system allocates the rest as it is written, which is what the setting is
+ * for (file systems where zeros buy nothing); WAL records are written and synced as before.
  */
-export const EMBEDDED_WAL_PARAMS = ['-c', 'min_wal_size=64MB', '-c', 'max_wal_size=192MB'];
+export const EMBEDDED_WAL_PARAMS = [
+  '-c',
+  'min_wal_size=64MB',
+  '-c',
+  'max_wal_size=192MB',
+  '-c',
+  'wal_init_zero=off',
+];
 
 /** What this process's checkpoints or vacuums did on one embedded database, for /metrics. */
 export interface MaintenanceStats {
