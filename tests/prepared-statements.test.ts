@@ -186,11 +186,20 @@ describe('searches kept prepared', () => {
     // share of the compartment, and at 2,000 patients PostgreSQL kept planning the list at every call
     // (bench/access.ts: 5,051 plans for 5,051 calls; docs/performance.md, *A page's accesses stored
     // as one event*) — what these few rows cannot show
-    const careList = kept.find((k) => k.statement.includes('FROM compartment d'));
-    assert.match(careList?.statement ?? '', /d\.resource_type = 'Patient'.*r\.resource_type = 'Patient'/s);
+    const careList = kept.find((k) => k.statement.includes('FROM compartment k'));
+    assert.match(careList?.statement ?? '', /k\.resource_type = 'Patient'.*r\.resource_type = 'Patient'/s);
     // a code is still planned on its value
     await first.search('Observation', [['code', 'http://loinc.org|8867-4']]);
     assert.equal((await texts()).length - before, 3);
+    // the list of another type reads the care list's compartment rows of that type, named too
+    assert.equal((await first.search('Observation', [])).matches.length, 6);
+    const all = await texts();
+    assert.equal(all.length - before, 4);
+    const observations = all.find((k) => k.statement.includes('FROM compartment d'));
+    assert.match(
+      observations?.statement ?? '',
+      /d\.resource_type = 'Observation'.*r\.resource_type = 'Observation'/s,
+    );
   });
 
   it('an update of one resource giving it a new CNIE checks it, locks and writes on generic plans, not planned again at each call', async () => {

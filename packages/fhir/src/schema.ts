@@ -267,6 +267,17 @@ ALTER TABLE resource_history ALTER COLUMN content TYPE json USING content::json;
       await tx.query(CLAIM_FUNCTION);
     },
   },
+  {
+    version: 13,
+    name: "a care-giver's list of patients starts from the list itself",
+    // search/drive.ts carePatientsPage: the Patients in listed compartments other than the listed
+    // patients themselves (a `link` to one of them) — few, so this index is small and each listed
+    // patient's look into it cheap.
+    sql: `
+CREATE INDEX compartment_linked_patient ON compartment (patient_id) INCLUDE (id)
+  WHERE resource_type = 'Patient' AND id <> patient_id;
+`,
+  },
 ];
 
 /** The index rows of the meta parameters for the resources written before migration 9. */

@@ -70,8 +70,12 @@ export function scopeCondition(
 const PLANNER_BLIND_PATIENTS = 512;
 
 export function patientListTest(patients: readonly string[], p: SqlParams): string {
-  const list = p.add(patients, 'text[]');
-  return patients.length <= PLANNER_BLIND_PATIENTS ? `ANY((SELECT ${list})::text[])` : `ANY(${list})`;
+  return listTest(p.add(patients, 'text[]'), patients.length);
+}
+
+/** The same test of a list already passed as the placeholder `list`, of `count` patients. */
+export function listTest(list: string, count: number): string {
+  return count <= PLANNER_BLIND_PATIENTS ? `ANY((SELECT ${list})::text[])` : `ANY(${list})`;
 }
 
 /**

@@ -10,7 +10,7 @@
 import { badRequest } from '../outcome.ts';
 import { indexedCodes } from '../overlap.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
-import { patientListTest } from '../scope.ts';
+import { listTest, patientListTest } from '../scope.ts';
 import { type CompileContext, paramRow, rowCode, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
@@ -172,6 +172,7 @@ export function pageIds(
 ): string {
   const cursor = after ? ` AND d.id > ${after}` : '';
   if (driver.from === 'careList') {
+    if (type === 'Patient') return carePatientsPage(driver, ctx, checks, after, limit);
     // a resource in two listed patients' compartments is one candidate
     return `SELECT DISTINCT d.id FROM compartment d WHERE ${careListRow(driver, type, 'd', ctx)}${cursor}${and(checks('d'))}
       ORDER BY d.id LIMIT ${limit}`;
@@ -196,6 +197,39 @@ export function pageIds(
       GROUP BY c.id ORDER BY c.id LIMIT ${limit}`;
   }
   return `WITH ${candidateSet(driver, type, ctx, after)} SELECT m.id FROM m WHERE true${and(checks('m'))} ORDER BY m.id LIMIT ${limit}`;
+}
+
+/**
+ * A care-giver's Patients, in id order. A listed patient is in their own compartment, and the only
+ * other Patients in listed compartments are those whose `link` names a listed patient — few, found
+ * by the partial index compartment_linked_patient (schema version 13). So every candidate is known
+ * before any row is read: they are sorted, then confirmed one after the other by a probe of their
+ * compartment rows (compartment_resource) and checked, until the page is full — about `limit`
+ * probes whatever the list's length, where reading the listed compartments' Patient rows descended
+ * the index once per listed patient (200 descents for 200 in care: docs/performance.md, *A
+ * care-giver's list of patients*). The page is the first `limit` rows in the sorted array's order:
+ * unnest yields the array in order and a nested loop keeps it, so no sort is needed above it, and
+ * with none the loop stops at the page's last row (the page query orders the page again).
+ */
+function carePatientsPage(
+  driver: CareListDriver,
+  ctx: CompileContext,
+  checks: Checks,
+  after: string | undefined,
+  limit: number,
+): string {
+  const listed = ctx.params.add(driver.patients, 'text[]');
+  const inList = listTest(listed, driver.patients.length);
+  return `SELECT d.id FROM unnest(ARRAY(SELECT DISTINCT u.id FROM (
+        SELECT unnest(${listed}) AS id
+        UNION ALL
+        SELECT l.id FROM compartment l
+          WHERE l.patient_id = ${inList} AND l.resource_type = 'Patient' AND l.id <> l.patient_id) u${after ? ` WHERE u.id > ${after}` : ''}
+      ORDER BY u.id)) c(id)
+    CROSS JOIN LATERAL (SELECT k.resource_type, k.id FROM compartment k
+      WHERE k.resource_type = 'Patient' AND k.id = c.id AND k.patient_id = ${inList} LIMIT 1) d
+    WHERE true${and(checks('d'))}
+    LIMIT ${limit}`;
 }
 
 /**

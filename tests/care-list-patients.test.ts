@@ -1,0 +1,118 @@
+/**
+ * A care-giver's list of patients (search/drive.ts carePatientsPage): a doctor's `GET /Patient` is
+ * answered from their care list — every patient in care, and a Patient whose `link` names one of
+ * them (it belongs to that patient's compartment) — in id order, page after page, with the other
+ * filters, the total and the cursor as for any search; nobody else, and nothing deleted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { seedCareWorld } from './support/care-world.ts';
+import { type Person, signIn } from './support/people.ts';
+import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
+
+let server: TestServer;
+let drA: Person;
+let drB: Person;
+
+const IN_CARE = Array.from({ length: 14 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+const ref = (r: string) => ({ reference: r });
+const put = async (resource: { resourceType: string; id: string }) => {
+  const res = await fhirFetch(server.fhirBase, `/${resource.resourceType}/${resource.id}`, {
+    method: 'PUT',
+    body: resource,
+  });
+  assert.ok(res.status === 200 || res.status === 201, JSON.stringify(res.body).slice(0, 300));
+};
+const patient = (id: string, family: string, extra: object = {}) => ({
+  resourceType: 'Patient',
+  id,
+  name: [{ family, given: ['Test'] }],
+  ...extra,
+});
+
+before(async () => {
+  server = await startTestServer();
+  await seedCareWorld(server); // drA has p1 in care
+  for (const [i, id] of IN_CARE.entries()) {
+    await put(patient(id, i % 3 === 0 ? 'Benali' : 'Chraibi'));
+    // a visit recorded by the hospital system: an authoritative care relationship
+    await put({
+      resourceType: 'Encounter',
+      id: `enc-${id}`,
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: ref(`Patient/${id}`),
+      participant: [{ individual: ref('Practitioner/pr-a') }],
+    } as never);
+  }
+  // linked to a patient in care: in that patient's compartment, so in the doctor's list; its id
+  // sorts before every listed one
+  await put(patient('a-linked', 'Benali', { link: [{ other: ref('Patient/c05'), type: 'seealso' }] }));
+  // linked to a patient out of care, and not linked at all: never listed
+  await put(patient('b-linked-out', 'Benali', { link: [{ other: ref('Patient/p2'), type: 'seealso' }] }));
+  await put(patient('c99-out', 'Benali'));
+  // in care, then deleted
+  const gone = await fhirFetch(server.fhirBase, '/Patient/c07', { method: 'DELETE' });
+  assert.ok(gone.status === 200 || gone.status === 204, `delete: ${gone.status}`);
+  drA = await signIn(server, ['doctor'], 'Practitioner/pr-a');
+  drB = await signIn(server, ['doctor'], 'Practitioner/pr-b');
+});
+after(() => server?.close());
+
+/** Every page of a search, following `next`: the ids of each page in order. */
+async function pages(who: Person, query: string): Promise<{ pages: string[][]; total?: number }> {
+  const out: string[][] = [];
+  let path: string | undefined = `/Patient?${query}`;
+  let total: number | undefined;
+  while (path) {
+    const res = await who.fhir(path);
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+    total ??= res.body.total;
+    out.push((res.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id));
+    const next = (res.body.link ?? []).find((l: { relation: string }) => l.relation === 'next')?.url;
+    path = next ? next.slice(next.indexOf('/Patient')) : undefined;
+    assert.ok(out.length < 50, 'paging ends');
+  }
+  return { pages: out, total };
+}
+
+const expected = ['a-linked', ...IN_CARE.filter((id) => id !== 'c07'), 'p1'].sort();
+
+describe("a care-giver's list of patients", () => {
+  it('is every patient in care and those linked to one, in id order, page after page', async () => {
+    const { pages: got } = await pages(drA, '_count=4');
+    const flat = got.flat();
+    assert.deepEqual(flat, expected, 'each once, in id order, across the pages');
+    for (const page of got.slice(0, -1)) assert.equal(page.length, 4, 'full pages but the last');
+    // one page with everything, as the web app asks
+    const { pages: whole } = await pages(drA, '_count=50');
+    assert.deepEqual(whole, [expected]);
+  });
+
+  it('applies the other filters, the total and the cursor', async () => {
+    const benali = expected.filter(
+      (id) => id === 'a-linked' || (IN_CARE.indexOf(id) % 3 === 0 && id !== 'p1'),
+    );
+    const { pages: got, total } = await pages(drA, 'name=Benali&_count=2&_total=accurate');
+    assert.deepEqual(got.flat(), benali);
+    assert.equal(total, benali.length);
+    const { pages: counted } = await pages(drA, '_summary=count');
+    assert.deepEqual(counted, [[]]);
+    assert.equal((await drA.fhir('/Patient?_summary=count')).body.total, expected.length);
+  });
+
+  it('gives another doctor only their own patients (none here)', async () => {
+    const { pages: got } = await pages(drB, '_count=5');
+    assert.deepEqual(got.flat(), []);
+  });
+
+  it('follows the links as they change', async () => {
+    await put(patient('a-linked', 'Benali')); // the link removed
+    assert.deepEqual(
+      (await pages(drA, '_count=50')).pages.flat(),
+      expected.filter((id) => id !== 'a-linked'),
+    );
+    await put(patient('a-linked', 'Benali', { link: [{ other: ref('Patient/c05'), type: 'seealso' }] }));
+    assert.deepEqual((await pages(drA, '_count=50')).pages.flat(), expected);
+  });
+});
