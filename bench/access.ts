@@ -22,6 +22,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
@@ -286,7 +287,15 @@ async function seed(s: ServerProcess): Promise<void> {
   client.close();
 }
 
+/** The 30-second TOTP window whose code the last sign-in used. */
+let lastTotpWindow = -1;
+
 async function signIn(client: HttpClient): Promise<string> {
+  // a code is accepted once (replay protection): a round that starts within the window of the last
+  // sign-in waits for the next code
+  const window = Math.floor(Date.now() / 30_000);
+  if (window === lastTotpWindow) await sleep((window + 1) * 30_000 - Date.now() + 100);
+  lastTotpWindow = Math.floor(Date.now() / 30_000);
   const totp = TOTP.generate({ secret: Secret.fromBase32(TOTP_SECRET) });
   const res = await client.send(
     'POST',
