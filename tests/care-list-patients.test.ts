@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SqlParams } from '../packages/fhir/src/search/sql-params.ts';
 import { seedCareWorld } from './support/care-world.ts';
 import { type Person, signIn } from './support/people.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
@@ -114,5 +115,18 @@ describe("a care-giver's list of patients", () => {
     );
     await put(patient('a-linked', 'Benali', { link: [{ other: ref('Patient/c05'), type: 'seealso' }] }));
     assert.deepEqual((await pages(drA, '_count=50')).pages.flat(), expected);
+  });
+
+  it("passes a care view's list as one literal that reads back the same on the database", async () => {
+    // the care view is frozen, and the engine writes its literal once (search/sql-params.ts)
+    const list = Object.freeze(['p1', 'b"c', 'd\\e', 'a,b', '{x}', ' space ', 'NULL', '', 'الإدريسي']);
+    const p = new SqlParams();
+    const placeholder = p.add(list, 'text[]');
+    assert.equal(typeof p.values[0], 'string');
+    const { rows } = await server.platform.db.query<{ list: string[] }>(
+      `SELECT ${placeholder} AS list`,
+      p.values,
+    );
+    assert.deepEqual(rows[0].list, list);
   });
 });

@@ -3,9 +3,35 @@ export class SqlParams {
   readonly values: unknown[] = [];
 
   add(value: unknown, cast: string): string {
-    this.values.push(value);
+    this.values.push(cast === 'text[]' ? keptTextArray(value) : value);
     return `$${this.values.length}::${cast}`;
   }
+}
+
+/**
+ * A frozen list of texts as PostgreSQL's array literal, written once. node-postgres writes an
+ * array parameter's literal at every query, two regular expressions per element: a care-giver's
+ * list of 200 patients cost ~70 µs of node per search that way (a CPU profile of `bench/access.ts`:
+ * docs/performance.md, *A care-giver's list as one literal*). The access layer's care view is frozen
+ * and kept for a few seconds, so its literal is made once per view. A list that is not frozen may
+ * change between two queries: it goes to node-postgres as it is.
+ */
+const literals = new WeakMap<readonly unknown[], string>();
+
+function keptTextArray(value: unknown): unknown {
+  if (!Array.isArray(value) || !Object.isFrozen(value)) return value;
+  const kept = literals.get(value);
+  if (kept !== undefined) return kept;
+  if (!value.every((v) => typeof v === 'string')) return value;
+  const literal = textArrayLiteral(value as string[]);
+  literals.set(value, literal);
+  return literal;
+}
+
+/** `{"a","b\"c"}` for a and b"c: every element quoted, its backslashes and quotes escaped (as node-postgres does). */
+export function textArrayLiteral(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${/[\\"]/.test(v) ? v.replace(/[\\"]/g, '\\$&') : v}"`);
+  return `{${quoted.join(',')}}`;
 }
 
 /**

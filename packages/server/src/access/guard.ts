@@ -21,7 +21,7 @@ export interface GuardContext {
   /** Patients the writer may see, or every patient. */
   visible: () => Promise<ReadonlySet<string> | 'all'>;
   /** References that are the writer (practitioner and their organisations): a Task addressed to them. */
-  actors: () => Promise<string[]>;
+  actors: () => Promise<readonly string[]>;
 }
 
 export function writeGuard(principal: Principal, ctx: GuardContext): WriteGuard {

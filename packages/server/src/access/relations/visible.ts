@@ -10,8 +10,9 @@ import type { SqlExecutor } from '@sahti/fhir';
 
 export interface CareView {
   /** The practitioner and the organisations they work for, as references. */
-  actors: string[];
-  patients: string[];
+  actors: readonly string[];
+  /** Frozen: the engine writes its SQL literal once per view (search/sql-params.ts). */
+  patients: readonly string[];
   /** The same patients as a set, for the write guard's lookups (made once per view, not per request). */
   patientSet: ReadonlySet<string>;
 }
@@ -85,7 +86,11 @@ export class CareViewCache {
     const generation = this.generation;
     const actors = await actorReferences(db, practitioner);
     const patients = await relatedPatients(db, practitioner, actors);
-    const view = { actors, patients, patientSet: new Set(patients) };
+    const view = {
+      actors: Object.freeze(actors),
+      patients: Object.freeze(patients),
+      patientSet: new Set(patients),
+    };
     // a change during the lookup may have been missed by it: do not keep the result then
     if (generation === this.generation && this.ttlMs > 0) {
       if (this.entries.size >= this.maxEntries)
