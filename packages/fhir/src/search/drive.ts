@@ -207,7 +207,7 @@ export function pageIds(
  * compartment rows (compartment_resource) and checked, until the page is full — about `limit`
  * probes whatever the list's length, where reading the listed compartments' Patient rows descended
  * the index once per listed patient (200 descents for 200 in care: docs/performance.md, *A
- * care-giver's list of patients*). The page is the first `limit` rows in the sorted array's order:
+ * care-giver's list of Patients starts from the list itself*). The page is the first `limit` rows in the sorted array's order:
  * unnest yields the array in order and a nested loop keeps it, so no sort is needed above it, and
  * with none the loop stops at the page's last row (the page query orders the page again).
  */
