@@ -61,6 +61,24 @@ export function processMemory(pid: number): { rssMiB: number; peakMiB: number } 
   }
 }
 
+/**
+ * The resident part of glibc's main heap (`[heap]`, what `malloc` gets by `brk`) in MiB; 0 once the
+ * process has gone. The process's heap counters do not see it: buffers that glibc keeps there after
+ * they are freed showed here first (docs/performance.md, *glibc's allocator kept the buffers of a
+ * large bundle*).
+ */
+export function glibcHeapMiB(pid: number): number {
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    const start = smaps.search(/ \[heap\]\n/);
+    if (start < 0) return 0;
+    const rss = /^Rss:\s+(\d+) kB/m.exec(smaps.slice(start));
+    return Number(rss?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
