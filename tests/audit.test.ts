@@ -446,6 +446,58 @@ describe('audit trail', () => {
     assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
   });
 
+  it("keeps every value in its own row when a text, an actor or a patient id holds the batch's separators", async () => {
+    // the writer sends each column as one text split by U+001E, NULL as U+001F, an event's patients
+    // split by U+001D (batch-columns.ts): content keeps them (escaped in JSON), columns mend them
+    const before = await count();
+    const odd: Principal = { ...doctor, fhirUser: 'Practitioner/a\u001eb', display: 'Dr \u001d\u001e\u001f' };
+    audit.record(read('sep-0', 0, { outcomeDesc: 'a\u001eb\u001fc' }));
+    audit.record({
+      ...read('sep-1', 1),
+      principal: odd,
+      patientIds: ['sep-\u001d1', 'sep-2', 'sep-\u001f3'],
+    });
+    audit.record(read('sep-4', 2));
+    await audit.flush();
+    const rows = await db.query<{
+      seq: string;
+      actor: string;
+      patient_id: string | null;
+      patients: number | null;
+    }>(
+      'SELECT seq::text AS seq, actor, patient_id, patients FROM audit_event WHERE seq > $1::bigint ORDER BY seq',
+      [before],
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => [r.actor, r.patient_id, r.patients]),
+      [
+        ['Practitioner/n-idrissi', 'sep-0', null],
+        ['Practitioner/a\uFFFDb', null, 3],
+        ['Practitioner/n-idrissi', 'sep-4', null],
+      ],
+    );
+    const listed = await db.query<{ k: number; patient_id: string }>(
+      'SELECT k, patient_id FROM audit_patient WHERE seq = $1::bigint ORDER BY k',
+      [rows.rows[1].seq],
+    );
+    assert.deepEqual(
+      listed.rows.map((r) => [Number(r.k), r.patient_id]),
+      [
+        [1, 'sep-\uFFFD1'],
+        [2, 'sep-2'],
+        [3, 'sep-\uFFFD3'],
+      ],
+    );
+    const trail = await searchAuditEvents(db, { patient: 'sep-2' });
+    assert.equal(trail.events.length, 1);
+    assert.equal(
+      trail.events[0].agent[0].who?.reference,
+      'Practitioner/a\u001eb',
+      'the content keeps what was sent',
+    );
+    const report = await verifyAuditChain(db);
+    assert.deepEqual({ ok: report.ok, checked: report.checked }, { ok: true, checked: await count() });
+  });
   it('refuses UPDATE and DELETE from the application', async () => {
     await assert.rejects(db.query(`UPDATE audit_event SET actor = 'x' WHERE seq = 1`), /append-only/);
     await assert.rejects(db.query('DELETE FROM audit_event WHERE seq = 1'), /append-only/);

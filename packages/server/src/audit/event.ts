@@ -10,6 +10,7 @@
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import type { Principal } from '../kernel/principal.ts';
+import { columnKey } from './batch-columns.ts';
 import {
   APPLICATION_SERVER,
   type AuditAction,
@@ -350,12 +351,13 @@ export function auditColumns(event: AuditEvent): AuditColumns {
   for (const e of event.entity ?? []) {
     const reference = e.what?.reference;
     const isPatient = e.role?.system === SYSTEMS.objectRole && e.role.code === ENTITY.patientRole.code;
-    if (isPatient && reference?.startsWith('Patient/')) patients.push(reference.slice('Patient/'.length));
+    if (isPatient && reference?.startsWith('Patient/'))
+      patients.push(columnKey(reference.slice('Patient/'.length)));
   }
   return {
     patient_id: patients.length === 1 ? patients[0] : null,
     patients,
-    actor: actorOf(event),
+    actor: columnKey(actorOf(event)),
     action: (event.action ?? 'E') as AuditAction,
     outcome: event.outcome ?? '0',
   };

@@ -12,6 +12,7 @@
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { type SqlClient, type SqlExecutor, turnEvery } from '@sahti/fhir';
+import { column, listText, split, splitList } from './batch-columns.ts';
 import { chainHash, GENESIS } from './chain.ts';
 import { type AuditInput, type AuditSource, auditColumns, buildAuditEvents } from './event.ts';
 import { type StoredForm, storedForm } from './stored-form.ts';
@@ -223,12 +224,6 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_CHAIN_LOCK], PLANNED_ONCE);
     let { seq, hash } = await chainHead(tx);
     const rows = columnsOf();
-    const links = {
-      seq: [] as number[],
-      k: [] as number[],
-      patient_id: [] as string[],
-      recorded: [] as string[],
-    };
     for (let i = 0; i < events.length; i++) {
       await turnEvery(i, CHAIN_SLICE);
       const event = events[i];
@@ -241,13 +236,8 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
       rows.recorded.push(event.recorded);
       rows.patient_id.push(patient_id);
       rows.patients.push(patients.length > 1 ? patients.length : null);
-      if (patients.length > 1)
-        for (let k = 0; k < patients.length; k++) {
-          links.seq.push(seq);
-          links.k.push(k + 1);
-          links.patient_id.push(patients[k]);
-          links.recorded.push(event.recorded);
-        }
+      // an event naming several patients gets one audit_patient row each (k = 1, 2, …)
+      rows.listed.push(patients.length > 1 ? patients : null);
       rows.actor.push(actor);
       rows.action.push(action);
       rows.outcome.push(outcome);
@@ -256,40 +246,45 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
       rows.prev_hash.push(prev);
       rows.hash.push(hash);
     }
-    // one array per column: PostgreSQL reads each event's text once, as it checks it is JSON. The
-    // batch as one JSON document (json_to_recordset) was parsed whole, then each content again:
-    // 2.4 times the backend's CPU per event (docs/performance.md, *Statements a clinician's requests
-    // planned, and the audit's INSERT*). Each event's context is stored by the same statement, so
-    // none can be missing (a context stored before, by any process, is the same text: its digest)
+    // One text per column, its values split by PostgreSQL (batch-columns.ts): node-postgres wrote an
+    // array parameter's literal element by element, two regular expressions each — over every quote
+    // of every event's JSON (docs/performance.md, *The audit batch sent as one text per column*).
+    // PostgreSQL reads each event's text once, as it checks it is JSON; the batch as one JSON
+    // document (json_to_recordset) was parsed whole, then each content again: 2.4 times the backend's
+    // CPU per event (*Statements a clinician's requests planned, and the audit's INSERT*). Each
+    // event's context is stored by the same statement, so none can be missing (a context stored
+    // before, by any process, is the same text: its digest).
     await tx.query(
-      `WITH context AS (
+      `WITH batch AS (
+         SELECT * FROM unnest(${split(1)}::bigint[], ${split(2)}::timestamptz[], ${split(3)}, ${split(4)}::smallint[],
+           ${split(5)}, ${split(6)}, ${split(7)}, ${split(8)}, ${split(9)}::json[], ${split(10)}, ${split(11)}, ${split(12)})
+           AS b(seq, recorded, patient_id, patients, actor, action, outcome, context, content, prev_hash, hash, listed)
+       ), context AS (
          INSERT INTO audit_context (digest, content)
-         SELECT * FROM unnest($11::text[], $12::json[]) ON CONFLICT (digest) DO NOTHING
+         SELECT * FROM unnest(${split(13)}, ${split(14)}::json[]) ON CONFLICT (digest) DO NOTHING
        ), patient AS (
          INSERT INTO audit_patient (seq, k, patient_id, recorded)
-         SELECT * FROM unnest($14::bigint[], $15::smallint[], $16::text[], $17::timestamptz[])
+         SELECT b.seq, p.k::smallint, p.patient_id, b.recorded FROM batch b
+           CROSS JOIN LATERAL unnest(${splitList('b.listed')}) WITH ORDINALITY AS p(patient_id, k)
+           WHERE b.listed IS NOT NULL
        )
        INSERT INTO audit_event (seq, recorded, patient_id, patients, actor, action, outcome, context, content, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $13::smallint[], $4::text[], $5::text[],
-         $6::text[], $7::text[], $8::json[], $9::text[], $10::text[])`,
+       SELECT seq, recorded, patient_id, patients, actor, action, outcome, context, content, prev_hash, hash FROM batch`,
       [
-        rows.seq,
-        rows.recorded,
-        rows.patient_id,
-        rows.actor,
-        rows.action,
-        rows.outcome,
-        rows.context,
-        rows.content,
-        rows.prev_hash,
-        rows.hash,
-        [...digests.values()],
-        [...digests.keys()],
-        rows.patients,
-        links.seq,
-        links.k,
-        links.patient_id,
-        links.recorded,
+        column(rows.seq),
+        column(rows.recorded),
+        column(rows.patient_id),
+        column(rows.patients),
+        column(rows.actor),
+        column(rows.action),
+        column(rows.outcome),
+        column(rows.context),
+        column(rows.content, true),
+        column(rows.prev_hash),
+        column(rows.hash),
+        column(rows.listed.map((list) => (list === null ? null : listText(list)))),
+        column([...digests.values()]),
+        column([...digests.keys()], true),
       ],
       PLANNED_ONCE,
     );
@@ -305,6 +300,7 @@ function columnsOf() {
     recorded: [] as string[],
     patient_id: [] as (string | null)[],
     patients: [] as (number | null)[],
+    listed: [] as (string[] | null)[],
     actor: [] as string[],
     action: [] as string[],
     outcome: [] as string[],
