@@ -191,7 +191,7 @@ describe('audit trail', () => {
     assert.equal(rows.rows.length, 3);
     assert.deepEqual(new Set(rows.rows.map((r) => r.digest)).size, 2);
     for (const row of rows.rows) {
-      assert.equal(row.type, 'json');
+      assert.equal(row.type, 'text', 'the canonical text as written (migration 1106)');
       assert.equal(row.own, canonicalJson(JSON.parse(row.own)));
       assert.equal(row.context, canonicalJson(JSON.parse(row.context)));
       assert.equal(row.digest, createHash('sha256').update(row.context).digest('base64url'));
@@ -383,7 +383,7 @@ describe('audit trail', () => {
       const type = await fresh.db.query<{ type: string }>(
         'SELECT pg_typeof(content)::text AS type FROM audit_event LIMIT 1',
       );
-      assert.equal(type.rows[0].type, 'json');
+      assert.equal(type.rows[0].type, 'text', 'the canonical text as written (migration 1106)');
       // new events go on the same chain, in two parts
       const log = createAuditLog(fresh.db);
       for (let i = 0; i < 5; i++) log.record(read('pw-1', i));
@@ -505,7 +505,7 @@ describe('audit trail', () => {
 
   it('finds an altered content at its seq, and a changed query column too', async () => {
     const original = await db.query<{ content: unknown; patient_id: string }>(
-      'SELECT content, patient_id FROM audit_event WHERE seq = 1234',
+      'SELECT content::json AS content, patient_id FROM audit_event WHERE seq = 1234',
     );
     await tamper(
       `UPDATE audit_event SET content = jsonb_set(content::jsonb, '{outcome}', '"4"') WHERE seq = 1234`,
@@ -560,7 +560,7 @@ describe('audit trail', () => {
     await tamper('UPDATE audit_event SET patient_id = $1::text WHERE seq = 77', [
       (
         await db.query<{ p: string }>(
-          `SELECT content #>> '{entity,0,what,reference}' AS p FROM audit_event WHERE seq = 77`,
+          `SELECT content::json #>> '{entity,0,what,reference}' AS p FROM audit_event WHERE seq = 77`,
         )
       ).rows[0].p.slice('Patient/'.length),
     ]);

@@ -257,7 +257,7 @@ export async function appendBatch(db: SqlClient, events: AuditEvent[]): Promise<
     await tx.query(
       `WITH batch AS (
          SELECT * FROM unnest(${split(1)}::bigint[], ${split(2)}::timestamptz[], ${split(3)}, ${split(4)}::smallint[],
-           ${split(5)}, ${split(6)}, ${split(7)}, ${split(8)}, ${split(9)}::json[], ${split(10)}, ${split(11)}, ${split(12)})
+           ${split(5)}, ${split(6)}, ${split(7)}, ${split(8)}, ${split(9)}, ${split(10)}, ${split(11)}, ${split(12)})
            AS b(seq, recorded, patient_id, patients, actor, action, outcome, context, content, prev_hash, hash, listed)
        ), context AS (
          INSERT INTO audit_context (digest, content)
