@@ -27,7 +27,8 @@ export function instant(value: Date | string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must be found
 const UNSTORABLE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g;
 
-function stringJson(value: string): string {
+/** A string in canonical JSON: JSON.stringify's, what jsonb cannot keep replaced first. */
+export function stringJson(value: string): string {
   const json = JSON.stringify(value);
   return json.includes('\\u') ? JSON.stringify(value.replace(UNSTORABLE, '\ufffd')) : json;
 }
@@ -55,11 +56,26 @@ function memberJson(member: unknown, memo: Map<object, string>): string {
   return json;
 }
 
+/**
+ * Canonical texts written ahead, for objects built in a known shape (event.ts: an event's entities,
+ * twenty or forty in a page's event): taken as they are instead of sorting their keys and writing
+ * their members. writtenAs() registers one; the object must not change afterwards. A copy of it (an
+ * entity mended by event.ts storable) is not registered and is written member by member.
+ */
+const written = new WeakMap<object, string>();
+
+export function writtenAs<T extends object>(value: T, canonicalText: string): T {
+  written.set(value, canonicalText);
+  return value;
+}
+
 function plainJson(value: unknown): string {
   if (typeof value === 'string') return stringJson(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || typeof value !== 'object') return 'null';
+  const ahead = written.get(value);
+  if (ahead !== undefined) return ahead;
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + plainJson(value[i]);

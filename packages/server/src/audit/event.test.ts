@@ -298,6 +298,39 @@ describe('perPatient: one event per patient touched', () => {
   });
 });
 
+describe('entities written ahead by template', () => {
+  it('give the canonical text written member by member, for any reference, and mended ones too', () => {
+    const odd = ['p-1', 'a"b\\c', 'é🩺بنعلي', 'x\u0000y', 'lone\ud800', 'sep\u001e\u001f', '</script>'];
+    const events = buildAuditEvents({
+      principal: doctor,
+      interaction: 'search',
+      resourceType: 'Observation',
+      ids: odd.map((id) => `Observation/${id}`),
+      patientIds: odd,
+      query: 'Observation?subject=x',
+      outcome: 200,
+      recorded: '2026-03-01T10:00:00.000Z',
+    });
+    for (const event of events) {
+      // a plain copy is registered nowhere: it is written member by member
+      const plain = JSON.parse(JSON.stringify(event));
+      assert.equal(canonicalJson(event), canonicalJson(plain));
+      assert.equal(canonicalJson(event, new Map()), canonicalJson(plain, new Map()));
+      assert.equal(canonicalJson(event), canonicalJson(JSON.parse(canonicalJson(event))));
+    }
+    const broke = buildAuditEvent({
+      principal: doctor,
+      interaction: 'break-glass',
+      resourceType: 'Patient',
+      ids: ['p1'],
+      patientIds: ['p1'],
+      outcome: 200,
+      breakGlassReason: 'urgence "vitale"',
+    });
+    assert.equal(canonicalJson(broke), canonicalJson(JSON.parse(JSON.stringify(broke))));
+  });
+});
+
 describe('buildAuditEvents: the events of an access on one shared context', () => {
   const page = {
     principal: doctor,
