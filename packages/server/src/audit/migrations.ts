@@ -8,6 +8,22 @@
  */
 import type { Migration } from '@sahti/fhir';
 
+/**
+ * The view `audit_trail` since migration 1105: every event whole, an access to several patients once
+ * per patient. `whole` is a row's content as json when it holds the whole event (written before 1104).
+ */
+const auditTrailView = (whole: string): string => `CREATE VIEW audit_trail AS
+  SELECT e.seq, 0::smallint AS k, e.seq::text AS id, e.recorded, e.patient_id, e.actor, e.action, e.outcome,
+    CASE WHEN e.context IS NULL THEN ${whole} ELSE (c.content::jsonb || e.content::jsonb)::json END AS content,
+    e.prev_hash, e.hash
+  FROM audit_event e LEFT JOIN audit_context c ON c.digest = e.context
+  WHERE e.patients IS NULL
+  UNION ALL
+  SELECT p.seq, p.k, p.seq || '-' || p.k, p.recorded, p.patient_id, e.actor, e.action, e.outcome,
+    (c.content::jsonb || e.content::jsonb)::json,
+    e.prev_hash, e.hash
+  FROM audit_patient p JOIN audit_event e ON e.seq = p.seq JOIN audit_context c ON c.digest = e.context;`;
+
 export const AUDIT_MIGRATIONS: Migration[] = [
   {
     version: 1100,
@@ -139,17 +155,7 @@ CREATE TRIGGER audit_patient_no_truncate BEFORE TRUNCATE ON audit_patient
 ALTER TABLE audit_event ADD COLUMN patients smallint;
 ALTER TABLE audit_event ALTER COLUMN patients SET STATISTICS 10;
 DROP VIEW audit_trail;
-CREATE VIEW audit_trail AS
-  SELECT e.seq, 0::smallint AS k, e.seq::text AS id, e.recorded, e.patient_id, e.actor, e.action, e.outcome,
-    CASE WHEN e.context IS NULL THEN e.content ELSE (c.content::jsonb || e.content::jsonb)::json END AS content,
-    e.prev_hash, e.hash
-  FROM audit_event e LEFT JOIN audit_context c ON c.digest = e.context
-  WHERE e.patients IS NULL
-  UNION ALL
-  SELECT p.seq, p.k, p.seq || '-' || p.k, p.recorded, p.patient_id, e.actor, e.action, e.outcome,
-    (c.content::jsonb || e.content::jsonb)::json,
-    e.prev_hash, e.hash
-  FROM audit_patient p JOIN audit_event e ON e.seq = p.seq JOIN audit_context c ON c.digest = e.context;
+${auditTrailView('e.content')}
 `,
   },
   {
@@ -165,17 +171,7 @@ DROP VIEW audit_trail;
 ALTER TABLE audit_event ALTER COLUMN content TYPE text;
 ALTER TABLE audit_event ALTER COLUMN content SET STATISTICS 0;
 DO $$ BEGIN ALTER TABLE audit_event ALTER COLUMN content SET COMPRESSION lz4; EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
-CREATE VIEW audit_trail AS
-  SELECT e.seq, 0::smallint AS k, e.seq::text AS id, e.recorded, e.patient_id, e.actor, e.action, e.outcome,
-    CASE WHEN e.context IS NULL THEN e.content::json ELSE (c.content::jsonb || e.content::jsonb)::json END AS content,
-    e.prev_hash, e.hash
-  FROM audit_event e LEFT JOIN audit_context c ON c.digest = e.context
-  WHERE e.patients IS NULL
-  UNION ALL
-  SELECT p.seq, p.k, p.seq || '-' || p.k, p.recorded, p.patient_id, e.actor, e.action, e.outcome,
-    (c.content::jsonb || e.content::jsonb)::json,
-    e.prev_hash, e.hash
-  FROM audit_patient p JOIN audit_event e ON e.seq = p.seq JOIN audit_context c ON c.digest = e.context;
+${auditTrailView('e.content::json')}
 `,
   },
 ];
