@@ -207,9 +207,12 @@ export function pageIds(
  * compartment rows (compartment_resource) and checked, until the page is full — about `limit`
  * probes whatever the list's length, where reading the listed compartments' Patient rows descended
  * the index once per listed patient (200 descents for 200 in care: docs/performance.md, *A
- * care-giver's list of Patients starts from the list itself*). The page is the first `limit` rows in the sorted array's order:
- * unnest yields the array in order and a nested loop keeps it, so no sort is needed above it, and
- * with none the loop stops at the page's last row (the page query orders the page again).
+ * care-giver's list of Patients starts from the list itself*). A probe asks only that the Patient
+ * exists (a listed id may name a deleted one): every candidate is in a listed compartment by
+ * construction, so its rows are not tested against the list again (that test walked the whole list
+ * for each probe). The page is the first `limit` rows in the sorted array's order: unnest yields the
+ * array in order and a nested loop keeps it, so no sort is needed above it, and with none the loop
+ * stops at the page's last row (the page query orders the page again).
  */
 function carePatientsPage(
   driver: CareListDriver,
@@ -227,7 +230,7 @@ function carePatientsPage(
           WHERE l.patient_id = ${inList} AND l.resource_type = 'Patient' AND l.id <> l.patient_id) u${after ? ` WHERE u.id > ${after}` : ''}
       ORDER BY u.id)) c(id)
     CROSS JOIN LATERAL (SELECT k.resource_type, k.id FROM compartment k
-      WHERE k.resource_type = 'Patient' AND k.id = c.id AND k.patient_id = ${inList} LIMIT 1) d
+      WHERE k.resource_type = 'Patient' AND k.id = c.id LIMIT 1) d
     WHERE true${and(checks('d'))}
     LIMIT ${limit}`;
 }
