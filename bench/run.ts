@@ -55,6 +55,7 @@ const { values: flags } = parseArgs({
     pg: { type: 'string', multiple: true, default: [] },
     'import-clients': { type: 'string', default: '3' },
     'import-prefer': { type: 'string' },
+    'node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 const pgSettings = (flags.pg ?? []) as string[];
@@ -97,6 +98,11 @@ const log = (message: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Node flags after those `npm start` gives (a later flag wins), e.g. `--node-flag=--max-semi-space-size=32`. */
+const extraNodeFlags = (flags['node-flag'] ?? []) as string[];
+for (const flag of extraNodeFlags)
+  if (!/^--[a-z0-9-]+(=[^\s]+)?$/.test(flag))
+    throw new Error(`--node-flag expects --name[=value], got "${flag}"`);
 const profileArgs = flags.profile ? [`--cpu-prof`, `--cpu-prof-dir=${flags.profile}`] : [];
 
 /** Imports all patients (with their observations) into a target, in bundles, with a few clients. */
@@ -166,7 +172,12 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     logDir,
     access,
     // the server runs as `npm start` runs it (its node flags: PGlite's compilation tiers)
-    nodeArgs: [...(shipped?.nodeFlags ?? []), ...(backend.server.nodeArgs ?? []), ...profileArgs],
+    nodeArgs: [
+      ...(shipped?.nodeFlags ?? []),
+      ...(backend.server.nodeArgs ?? []),
+      ...extraNodeFlags,
+      ...profileArgs,
+    ],
   };
   let server: ServerProcess = await startServer(serverOptions);
   log(`${backend.name}: server pid ${server.pid} on 127.0.0.1:${server.port}, log ${server.logPath}`);
@@ -320,6 +331,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
       ...(IMPORT_PREFER ? [`import bundles sent with Prefer: return=${IMPORT_PREFER}`] : []),
       'server memory is the node process only (PostgreSQL server processes are not counted)',
       `server started as npm start starts it: ${shipped ? startWords(shipped).join(' ') : '(no start script)'}`,
+      ...(extraNodeFlags.length > 0 ? [`node flags added for this run: ${extraNodeFlags.join(' ')}`] : []),
     ],
   };
 }
