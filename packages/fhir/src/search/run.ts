@@ -11,6 +11,7 @@ import { type CompileContext, compileFilter, mergeDateBounds } from './compile.t
 import { referenceTarget } from './conditions.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
 import { DEFAULT_COUNT, type IncludeSpec, type SearchQuery } from './parse.ts';
+import { scopeOfMatches } from './pinned.ts';
 import { afterCursor, type Cursor, decodeCursor, encodeCursor, type SortKey, sortKeys } from './sort.ts';
 import { SqlParams, typeLiteral } from './sql-params.ts';
 
@@ -132,6 +133,7 @@ export function searchStatements(q: SearchQuery, options: SearchOptions): Search
   const filters = mergeDateBounds(q.filters);
   const driver = chooseDriver(type, filters, careListOnly(options.scope, type));
   const driverFilter = driver?.from === 'filter' ? driver.filter : undefined;
+  const matchScope = scopeOfMatches(options.scope, type, filters, options.baseUrl);
   const context = (p: SqlParams, lookups: boolean): CompileContext => ({
     params: p,
     baseUrl: options.baseUrl,
@@ -144,8 +146,9 @@ export function searchStatements(q: SearchQuery, options: SearchOptions): Search
     const parts = filters
       .filter((f) => f !== driverFilter)
       .map((f) => compileFilter(f, type, `${alias}.id`, ctx));
-    // candidates from the care list are in scope by construction
-    const scoped = driver?.from === 'careList' ? undefined : scopeCondition(options.scope, alias, p);
+    // candidates from the care list are in scope by construction; so are the matches of a search
+    // pinned to listed patients, but for the types the scope allows (pinned.ts)
+    const scoped = driver?.from === 'careList' ? undefined : scopeCondition(matchScope, alias, p);
     if (scoped) parts.push(scoped);
     return parts;
   };
