@@ -62,10 +62,11 @@ function memberJson(member: unknown, memo: Map<object, string>): string {
  * their members. writtenAs() registers one; the object must not change afterwards. A copy of it (an
  * entity mended by event.ts storable) is not registered and is written member by member.
  */
-const written = new WeakMap<object, string>();
+const WRITTEN = Symbol('canonical text');
 
 export function writtenAs<T extends object>(value: T, canonicalText: string): T {
-  written.set(value, canonicalText);
+  // a property neither listed, copied by a spread nor cloned: a copy is written member by member
+  Object.defineProperty(value, WRITTEN, { value: canonicalText });
   return value;
 }
 
@@ -74,7 +75,7 @@ function plainJson(value: unknown): string {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || typeof value !== 'object') return 'null';
-  const ahead = written.get(value);
+  const ahead = (value as { [WRITTEN]?: string })[WRITTEN];
   if (ahead !== undefined) return ahead;
   if (Array.isArray(value)) {
     let out = '[';

@@ -275,20 +275,36 @@ function entities(
             role: ENTITY.patientRole,
             detail: [{ type: BREAK_GLASS_DETAIL, valueString: input.breakGlassReason }],
           }
-        : writtenAs({ what, type: ENTITY.person, role: ENTITY.patientRole }, PATIENT_ENTITY(what.reference)),
+        : templateEntity({ what, type: ENTITY.person, role: ENTITY.patientRole }, PATIENT_ENTITY),
     );
   }
   for (const id of input.ids ?? []) {
     const reference = id.includes('/') || !input.resourceType ? id : `${input.resourceType}/${id}`;
     list.push(
-      writtenAs(
+      templateEntity(
         { what: { reference }, type: ENTITY.systemObject, role: ENTITY.domainResource },
-        RESOURCE_ENTITY(reference),
+        RESOURCE_ENTITY,
       ),
     );
   }
   if (query) list.push(query);
   return list;
+}
+
+/**
+ * An entity of a known shape with its canonical text registered (chain.ts writtenAs) and frozen, so
+ * that storable() passes it by: its reference, the only text in it not constant, holds nothing to
+ * mend. One that does (a NUL, a lone surrogate from a client's URL) stays as it is built: storable()
+ * mends a copy, written member by member.
+ */
+function templateEntity(
+  entity: AuditEventEntity & { what: { reference: string } },
+  template: (reference: string) => string,
+): AuditEventEntity {
+  const reference = entity.what.reference;
+  if (reference.includes('\u0000') || !reference.isWellFormed()) return entity;
+  Object.freeze(entity.what);
+  return Object.freeze(writtenAs(entity, template(reference)));
 }
 
 /**
