@@ -57,16 +57,18 @@ export interface AuditInput {
  * Copy on write: only the objects on the way to a mended string are new (an event is built fresh
  * per access and never changed after; it shares only constant codings), so the usual event, with
  * nothing to mend, is returned as it is. Frozen parts are not looked into: they are the constant
- * codes (codes.ts) and the contexts shared by events (buildAuditEvents), mended before they were frozen.
+ * codes (codes.ts), the contexts shared by events (buildAuditEvents), mended before they were frozen,
+ * and the entities written by template (templateEntity), frozen only when there was nothing to mend.
  */
+/** Whether a text holds what PostgreSQL cannot store: a NUL, or an unpaired surrogate. */
+function needsMending(text: string): boolean {
+  return text.includes('\u0000') || !text.isWellFormed();
+}
+
 function storable<T>(value: T): T {
   if (value !== null && typeof value === 'object' && Object.isFrozen(value)) return value;
   if (typeof value === 'string')
-    return (
-      value.includes('\u0000') || !value.isWellFormed()
-        ? value.replaceAll('\u0000', '\uFFFD').toWellFormed()
-        : value
-    ) as T;
+    return (needsMending(value) ? value.replaceAll('\u0000', '\uFFFD').toWellFormed() : value) as T;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -302,7 +304,7 @@ function templateEntity(
   template: (reference: string) => string,
 ): AuditEventEntity {
   const reference = entity.what.reference;
-  if (reference.includes('\u0000') || !reference.isWellFormed()) return entity;
+  if (needsMending(reference)) return entity;
   Object.freeze(entity.what);
   return Object.freeze(writtenAs(entity, template(reference)));
 }
