@@ -12,6 +12,7 @@ export {
   type FhirRequest,
   type FhirResponse,
   FhirRestHandler,
+  fhirJson,
   type Interaction,
   type Level,
   type OperationContext,
@@ -19,6 +20,7 @@ export {
   type RequestAccess,
   type RestOptions,
   type RouteMatch,
+  StoredJson,
 } from './rest/index.ts';
 export { type Migration, migrate } from './schema.ts';
 export {

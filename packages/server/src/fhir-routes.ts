@@ -47,7 +47,8 @@ export function registerFhirRoutes(
     const decision = await gate(req, fhirRequest);
     let res: FhirResponse | undefined;
     try {
-      res = await handler.handle({ ...fhirRequest, access: decision.access });
+      // the answer goes to send() (fhirJson): a search page may keep its resources as stored text
+      res = await handler.handle({ ...fhirRequest, access: decision.access, textBodies: true });
     } finally {
       // recorded whatever happened: a request that threw is audited as the failure it was
       decision.done(res ?? { status: 500, headers: {}, audit: [failedRequestRecord(fhirRequest)] });

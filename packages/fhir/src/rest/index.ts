@@ -3,6 +3,7 @@ export { entryMatch } from './bundles.ts';
 export { FhirRestHandler, type RestOptions } from './handler.ts';
 export { errorResponse } from './responses.ts';
 export { matchRoute, ROUTES } from './routes.ts';
+export { fhirJson, StoredJson } from './stored-json.ts';
 export type {
   AccessRecord,
   FhirOperation,

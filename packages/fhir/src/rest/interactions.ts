@@ -10,6 +10,7 @@ import { shapeResource } from '../shape.ts';
 import type { FhirStore, WriteResult } from '../store.ts';
 import { ok, param, referencesOf, resourceResponse, returnPreference, searchUrl } from './responses.ts';
 import type { OperationRegistry } from './routes.ts';
+import { StoredJson } from './stored-json.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, RequestAccess, RouteMatch } from './types.ts';
 
 export interface RouteContext {
@@ -98,12 +99,22 @@ export async function search(ctx: RouteContext): Promise<FhirResponse> {
   const q = match.search!;
   const result = await ctx.store.searchParsed(q);
   const query = ctx.req.query;
+  // unshaped, a match is its stored text, written as it is into the answer (rest/stored-json.ts)
+  const asStored =
+    ctx.req.textBodies === true && !q.elements?.length && (q.summary === undefined || q.summary === 'false');
+  const matchEntries = asStored
+    ? result.stored.map((m) => ({
+        fullUrl: `${baseUrl}/${m.resourceType}/${m.id}`,
+        resource: new StoredJson(m.text) as unknown as Resource,
+        search: { mode: 'match' as const },
+      }))
+    : result.matches.map((r) => ({
+        fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`,
+        resource: shapeResource(r, q.summary, q.elements),
+        search: { mode: 'match' as const },
+      }));
   const entry: BundleEntry[] = [
-    ...result.matches.map((r) => ({
-      fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`,
-      resource: shapeResource(r, q.summary, q.elements),
-      search: { mode: 'match' as const },
-    })),
+    ...matchEntries,
     ...result.included.map((r) => ({
       fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`,
       resource: r,
@@ -130,7 +141,7 @@ export async function search(ctx: RouteContext): Promise<FhirResponse> {
     link,
     entry,
   };
-  const touched = [...result.matches, ...result.included];
+  const touched = [...result.stored, ...result.included];
   return ok(bundle, [
     {
       ...record(ctx, 200, referencesOf(touched), result.patients),

@@ -114,6 +114,6 @@ export function searchUrl(baseUrl: string, path: string, query: QueryParams): st
 }
 
 /** References `Type/id` of resources, at most 100 (an audit entry names what was touched, not a dump). */
-export function referencesOf(resources: Resource[]): string[] {
+export function referencesOf(resources: { resourceType: string; id?: string }[]): string[] {
   return resources.slice(0, 100).map((r) => `${r.resourceType}/${r.id}`);
 }

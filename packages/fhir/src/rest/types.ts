@@ -18,6 +18,12 @@ export interface FhirRequest {
   body?: unknown;
   /** The caller's rights; the HTTP layer sets it from the authenticated principal. */
   access?: RequestAccess;
+  /**
+   * The response's body goes straight to `fhirJson` (rest/stored-json.ts) — the HTTP route's
+   * answer — so a search page's resources may be left as the text stored (StoredJson) instead of
+   * parsed. Never set for a caller that reads the body's resources as objects.
+   */
+  textBodies?: boolean;
 }
 
 /** What a request did to patient data: the engine's report to the audit trail. */

@@ -26,8 +26,18 @@ export interface SearchOptions {
   scope?: AccessScope;
 }
 
+/** A match as the database gave it: its type, its id and its content's JSON text. */
+export interface StoredMatch {
+  resourceType: string;
+  id: string;
+  text: string;
+}
+
 export interface SearchResult {
-  matches: Resource[];
+  /** The page's matches, parsed when first read (the HTTP answer can do with `stored`). */
+  readonly matches: Resource[];
+  /** The page's matches as stored, in order. */
+  stored: StoredMatch[];
   included: Resource[];
   total?: number;
   nextCursor?: string;
@@ -60,7 +70,7 @@ export async function runSearch(
     total = Number(count.rows[0].n);
   }
   if (q.summary === 'count' || q.count === 0)
-    return { matches: [], included: [], total, warnings, patients: [] };
+    return { matches: [], stored: [], included: [], total, warnings, patients: [] };
 
   const p = new SqlParams();
   const keys = sortKeys(q.resourceType, q.sort, p);
@@ -71,18 +81,41 @@ export async function runSearch(
     { prepared: samePlanForEveryValue(q, options) },
   );
   const rows = page.rows.slice(0, q.count);
-  const matches = rows.map((row) => JSON.parse(row.content as string) as Resource);
+  const stored = rows.map((row) => ({
+    resourceType: q.resourceType,
+    id: row.id as string,
+    text: row.content as string,
+  }));
+  // parsed only for a reader that needs objects: an HTTP answer writes the texts (rest/stored-json.ts)
+  let parsed: Resource[] | undefined;
+  const matches = (): Resource[] => {
+    parsed ??= stored.map((m) => JSON.parse(m.text) as Resource);
+    return parsed;
+  };
   let nextCursor: string | undefined;
   if (page.rows.length > q.count) {
     const last = rows[rows.length - 1];
     nextCursor = encodeCursor({ keys: keys.map((_, i) => last[`k${i}`]), id: last.id as string });
   }
-  if (total === undefined && !q.cursor && q.total === undefined && !nextCursor) total = matches.length;
+  if (total === undefined && !q.cursor && q.total === undefined && !nextCursor) total = rows.length;
 
   const patients = new Set<string>();
   for (const row of rows) for (const patient of row.patients) patients.add(patient);
-  const included = await resolveIncludes(db, q, matches, options, warnings, patients);
-  return { matches, included, total, nextCursor, warnings, patients: [...patients] };
+  const included =
+    stored.length > 0 && (q.include.length > 0 || q.revinclude.length > 0)
+      ? await resolveIncludes(db, q, matches(), options, warnings, patients)
+      : [];
+  return {
+    get matches() {
+      return matches();
+    },
+    stored,
+    included,
+    total,
+    nextCursor,
+    warnings,
+    patients: [...patients],
+  };
 }
 
 /**

@@ -6,9 +6,11 @@
  * asks for more, so at most a few pieces exist at once and other requests run between them.
  *
  * The text is the one `JSON.stringify` writes, byte for byte (same keys, same order, members whose
- * value is undefined left out); only its delivery changes (chunked, no Content-Length).
+ * value is undefined left out; a stored resource's text as it is: fhirJson); only its delivery changes
+ * (chunked, no Content-Length).
  */
 import { Readable } from 'node:stream';
+import { fhirJson } from '@sahti/fhir';
 
 /** Bundles with more entries than this are streamed; smaller ones go as one string. */
 export const STREAMED_ENTRIES = 500;
@@ -33,7 +35,7 @@ export function* jsonPieces(object: object, streamed: string): Generator<string>
   for (const key of Object.keys(object)) {
     const value = (object as Record<string, unknown>)[key];
     if (key !== streamed || !Array.isArray(value)) {
-      const text = JSON.stringify(value);
+      const text = fhirJson(value);
       if (text === undefined) continue; // undefined, a function: JSON.stringify leaves the member out
       piece += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
       first = false;
@@ -43,7 +45,7 @@ export function* jsonPieces(object: object, streamed: string): Generator<string>
     first = false;
     for (let i = 0; i < value.length; i++) {
       // in an array, what JSON.stringify cannot write is written null
-      piece += `${i === 0 ? '' : ','}${JSON.stringify(value[i]) ?? 'null'}`;
+      piece += `${i === 0 ? '' : ','}${fhirJson(value[i]) ?? 'null'}`;
       if (piece.length >= PIECE_CHARS) {
         yield piece;
         piece = '';
