@@ -6,11 +6,15 @@ import type { Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
 import { type AccessScope, scopeCondition } from './scope.ts';
+import type { StoredMatch } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
 export interface EverythingPage {
-  resources: Resource[];
+  /** The page's resources, parsed when first read (the HTTP answer can do with `stored`). */
+  readonly resources: Resource[];
+  /** The same, as stored: type, id and JSON text. */
+  stored: StoredMatch[];
   nextCursor?: string;
 }
 
@@ -49,8 +53,14 @@ export async function patientEverything(
   const rows = (await db.query<{ resource_type: string; id: string; content: string }>(sql, p.values)).rows;
   const page = rows.slice(0, options.count);
   const last = page[page.length - 1];
+  const stored = page.map((r) => ({ resourceType: r.resource_type, id: r.id, text: r.content }));
+  let parsed: Resource[] | undefined;
   return {
-    resources: page.map((r) => JSON.parse(r.content) as Resource),
+    get resources() {
+      parsed ??= stored.map((m) => JSON.parse(m.text) as Resource);
+      return parsed;
+    },
+    stored,
     nextCursor:
       rows.length > options.count && last
         ? Buffer.from(JSON.stringify([last.resource_type, last.id])).toString('base64url')

@@ -1,9 +1,11 @@
 /** `Patient/$everything` (GET or POST): the patient's compartment and what it references, paged. */
+import type { Resource } from '@medplum/fhirtypes';
 import { patientEverything } from '../../everything.ts';
 import { fail, notFound } from '../../outcome.ts';
 import { MAX_COUNT } from '../../search/parse.ts';
 import { pageSize } from '../interactions.ts';
 import { ok, param, referencesOf } from '../responses.ts';
+import { StoredJson } from '../stored-json.ts';
 import type { FhirOperation } from '../types.ts';
 
 export const everythingOperation: FhirOperation = {
@@ -39,11 +41,14 @@ export const everythingOperation: FhirOperation = {
       {
         resourceType: 'Bundle',
         type: 'searchset',
-        ...(page.nextCursor || param(query, '_cursor') ? {} : { total: page.resources.length }),
+        ...(page.nextCursor || param(query, '_cursor') ? {} : { total: page.stored.length }),
         link,
-        entry: page.resources.map((r) => ({
-          fullUrl: `${ctx.baseUrl}/${r.resourceType}/${r.id}`,
-          resource: r,
+        // for the HTTP answer, each resource as the text stored (rest/stored-json.ts)
+        entry: page.stored.map((m, i) => ({
+          fullUrl: `${ctx.baseUrl}/${m.resourceType}/${m.id}`,
+          resource: ctx.request.textBodies
+            ? (new StoredJson(m.text) as unknown as Resource)
+            : page.resources[i],
           search: { mode: 'match' as const },
         })),
       },
@@ -52,7 +57,7 @@ export const everythingOperation: FhirOperation = {
           interaction: 'operation',
           operation: 'everything',
           resourceType: 'Patient',
-          ids: referencesOf(page.resources),
+          ids: referencesOf(page.stored),
           patients: [id],
           status: 200,
         },
