@@ -6,7 +6,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { parseRange } from './dates.ts';
 import { badRequest } from './outcome.ts';
 import { type AccessScope, scopeCondition } from './scope.ts';
-import type { StoredMatch } from './search/run.ts';
+import { parsedWhenRead, type StoredMatch } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlExecutor } from './sql.ts';
 
@@ -54,11 +54,10 @@ export async function patientEverything(
   const page = rows.slice(0, options.count);
   const last = page[page.length - 1];
   const stored = page.map((r) => ({ resourceType: r.resource_type, id: r.id, text: r.content }));
-  let parsed: Resource[] | undefined;
+  const resources = parsedWhenRead(stored);
   return {
     get resources() {
-      parsed ??= stored.map((m) => JSON.parse(m.text) as Resource);
-      return parsed;
+      return resources();
     },
     stored,
     nextCursor:

@@ -33,6 +33,15 @@ export interface StoredMatch {
   text: string;
 }
 
+/** The resources of stored matches, parsed the first time they are asked for, then kept. */
+export function parsedWhenRead(stored: readonly StoredMatch[]): () => Resource[] {
+  let parsed: Resource[] | undefined;
+  return () => {
+    parsed ??= stored.map((m) => JSON.parse(m.text) as Resource);
+    return parsed;
+  };
+}
+
 export interface SearchResult {
   /** The page's matches, parsed when first read (the HTTP answer can do with `stored`). */
   readonly matches: Resource[];
@@ -87,11 +96,7 @@ export async function runSearch(
     text: row.content as string,
   }));
   // parsed only for a reader that needs objects: an HTTP answer writes the texts (rest/stored-json.ts)
-  let parsed: Resource[] | undefined;
-  const matches = (): Resource[] => {
-    parsed ??= stored.map((m) => JSON.parse(m.text) as Resource);
-    return parsed;
-  };
+  const matches = parsedWhenRead(stored);
   let nextCursor: string | undefined;
   if (page.rows.length > q.count) {
     const last = rows[rows.length - 1];
