@@ -102,19 +102,14 @@ export async function search(ctx: RouteContext): Promise<FhirResponse> {
   // unshaped, a match is its stored text, written as it is into the answer (rest/stored-json.ts)
   const asStored =
     ctx.req.textBodies === true && !q.elements?.length && (q.summary === undefined || q.summary === 'false');
-  const matchEntries = asStored
-    ? result.stored.map((m) => ({
-        fullUrl: `${baseUrl}/${m.resourceType}/${m.id}`,
-        resource: new StoredJson(m.text) as unknown as Resource,
-        search: { mode: 'match' as const },
-      }))
-    : result.matches.map((r) => ({
-        fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`,
-        resource: shapeResource(r, q.summary, q.elements),
-        search: { mode: 'match' as const },
-      }));
   const entry: BundleEntry[] = [
-    ...matchEntries,
+    ...result.stored.map((m, i) => ({
+      fullUrl: `${baseUrl}/${m.resourceType}/${m.id}`,
+      resource: asStored
+        ? (new StoredJson(m.text) as unknown as Resource)
+        : shapeResource(result.matches[i], q.summary, q.elements),
+      search: { mode: 'match' as const },
+    })),
     ...result.included.map((r) => ({
       fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`,
       resource: r,

@@ -30,7 +30,7 @@ describe('a resource kept as its stored text', () => {
     assert.equal(JSON.stringify(body), expected);
   });
 
-  it('is spliced as it is, whatever its spacing, nested at any depth, with a marker no value can forge', () => {
+  it('is spliced as it is, whatever its spacing, nested at any depth; a NUL-led string stays a string', () => {
     const text = '{"resourceType": "Patient", "id": "p1"}';
     const forged = JSON.parse(JSON.stringify('\u0000x')); // a NUL-led string, as a marker is
     const body = { a: [{ b: new StoredJson(text) }], c: forged, d: [new StoredJson('[1,2]'), null] };

@@ -106,10 +106,7 @@ export async function runSearch(
 
   const patients = new Set<string>();
   for (const row of rows) for (const patient of row.patients) patients.add(patient);
-  const included =
-    stored.length > 0 && (q.include.length > 0 || q.revinclude.length > 0)
-      ? await resolveIncludes(db, q, matches(), options, warnings, patients)
-      : [];
+  const included = await resolveIncludes(db, q, matches, options, warnings, patients);
   return {
     get matches() {
       return matches();
@@ -252,12 +249,15 @@ function pageSql(conditions: string[], keys: SortKey[], limit: number): string {
 async function resolveIncludes(
   db: SqlExecutor,
   q: SearchQuery,
-  matches: Resource[],
+  parsedMatches: () => Resource[],
   options: SearchOptions,
   warnings: string[],
   patients: Set<string>,
 ): Promise<Resource[]> {
-  if (matches.length === 0 || (q.include.length === 0 && q.revinclude.length === 0)) return [];
+  if (q.include.length === 0 && q.revinclude.length === 0) return [];
+  // the matches are parsed only when there are references to follow from them
+  const matches = parsedMatches();
+  if (matches.length === 0) return [];
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
   const included: Resource[] = [];
   let frontier = matches;
