@@ -20,9 +20,14 @@ import {
 } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { parseRange, periodRange } from './dates.ts';
-import { COLUMN_PARAMETERS, searchParameterByUrl, searchParametersOf } from './definitions.ts';
+import {
+  COLUMN_PARAMETERS,
+  isResourceType,
+  searchParameterByUrl,
+  searchParametersOf,
+} from './definitions.ts';
 import { clip, normalizeText } from './normalize.ts';
-import { narrowedParameters } from './overlap.ts';
+import { narrowedParameters, referenceAliases } from './overlap.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -230,8 +235,10 @@ function indexPlan(type: string): IndexedParameter[] {
   if (!plan) {
     plan = [];
     const narrowed = narrowedParameters(type);
+    const aliases = referenceAliases(type);
     for (const [code, official] of searchParametersOf(type)) {
-      if (COLUMN_PARAMETERS.has(code)) continue;
+      // a reference parameter that is another's narrowed to one target type: its base's rows
+      if (COLUMN_PARAMETERS.has(code) || aliases.has(code)) continue;
       const sp = narrowed.get(code)?.rest ?? official;
       // no expression: all its values are in the rows of the parameters it includes
       const found = sp.expression ? details(type, sp) : null;
@@ -365,6 +372,10 @@ function addReference(rows: IndexRows, code: string, { type, value }: TypedValue
   const parsed =
     typeof value.reference === 'string' ? flatten(parseReferenceString(value.reference)) : flatten({});
   if (!parsed.target_id && !parsed.url && !value.identifier) return;
+  // a reference by identifier alone is typed by its `type`, as resolve() types it: Observation
+  // `patient:identifier` reads `subject` rows typed Patient (overlap.ts referenceAlias)
+  if (typeof value.reference !== 'string' && typeof value.type === 'string' && isResourceType(value.type))
+    parsed.target_type = value.type;
   rows.reference.push({
     ...row,
     ...parsed,

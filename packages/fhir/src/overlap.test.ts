@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allResourceTypes } from './definitions.ts';
-import { indexedCodes, narrowedParameters, unionMembers } from './overlap.ts';
+import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import type { Resource } from '@medplum/fhirtypes';
+import { allResourceTypes, loadDefinitions, searchParametersOf } from './definitions.ts';
+import { buildIndexRows } from './index-rows.ts';
+import {
+  indexedCodes,
+  narrowedParameters,
+  referenceAlias,
+  referenceAliases,
+  rowCode,
+  unionMembers,
+} from './overlap.ts';
+import { SqlParams } from './search/sql-params.ts';
 
 describe('parameters that include another', () => {
   it('splits a union at its top level only', () => {
@@ -44,5 +55,118 @@ describe('parameters that include another', () => {
       }
     }
     assert.equal(narrowedParameters('Organization').size, 0);
+  });
+});
+
+describe('reference parameters narrowed to one target type', () => {
+  loadDefinitions();
+
+  it('finds the 47 of R4, 36 of them `patient` as `subject` narrowed to Patient', () => {
+    const all = allResourceTypes().flatMap((type) =>
+      [...referenceAliases(type)].map(([code, a]) => `${type}.${code}=${a.base}:${a.targetType}`),
+    );
+    assert.equal(all.length, 47);
+    assert.equal(all.filter((a) => a.endsWith('.patient=subject:Patient')).length, 36);
+    assert.deepEqual(referenceAlias('Observation', 'patient'), { base: 'subject', targetType: 'Patient' });
+    assert.deepEqual(referenceAlias('Task', 'patient'), { base: 'subject', targetType: 'Patient' });
+    assert.deepEqual(referenceAlias('Appointment', 'practitioner'), {
+      base: 'actor',
+      targetType: 'Practitioner',
+    });
+    assert.equal(referenceAlias('Observation', 'subject'), undefined);
+    // its own expression is a union over its types: not one base's
+    assert.equal(referenceAlias('Immunization', 'patient'), undefined);
+    for (const type of allResourceTypes())
+      for (const [code, a] of referenceAliases(type)) {
+        assert.equal(searchParametersOf(type).get(a.base)?.type, 'reference', `${type}.${code}`);
+        assert.equal(referenceAlias(type, a.base), undefined, `${type}.${code}: its base keeps rows`);
+      }
+  });
+
+  it("reads the base's rows typed as the alias", () => {
+    const p = new SqlParams();
+    assert.equal(
+      rowCode('s', 'Observation', 'patient', p),
+      '(s.code = $1::text AND s.target_type = $2::text)',
+    );
+    assert.deepEqual(p.values, ['subject', 'Patient']);
+  });
+
+  /** The references each form of an element holds, by the alias's own expression and by the base's rows. */
+  const shapes: [string, object][] = [
+    ['relative', { reference: 'Patient/p1' }],
+    ['versioned', { reference: 'Patient/p1/_history/2' }],
+    ['typed otherwise', { reference: 'Patient/p1', type: 'Group' }],
+    ['another type', { reference: 'Group/g1' }],
+    ['another type, typed Patient', { reference: 'Group/g1', type: 'Patient' }],
+    ['identifier typed', { identifier: { system: 's', value: 'v' }, type: 'Patient' }],
+    ['identifier untyped', { identifier: { system: 's', value: 'v' } }],
+    ['identifier typed otherwise', { identifier: { system: 's', value: 'v' }, type: 'Group' }],
+    ['urn', { reference: 'urn:uuid:0b6f4c8e-8f8a-4b7e-9a53-2d2f6f0b6b5e', type: 'Patient' }],
+    ['contained', { reference: '#p1', type: 'Patient' }],
+    ['display only', { display: 'x', type: 'Patient' }],
+  ];
+  const elements: [string, string, (ref: object) => Resource][] = [
+    [
+      'Observation',
+      'patient',
+      (subject) => ({ resourceType: 'Observation', status: 'final', code: {}, subject }) as Resource,
+    ],
+    [
+      'Task',
+      'patient',
+      (ref) => ({ resourceType: 'Task', status: 'draft', intent: 'order', for: ref }) as Resource,
+    ],
+    [
+      'Appointment',
+      'patient',
+      (actor) =>
+        ({
+          resourceType: 'Appointment',
+          status: 'booked',
+          participant: [{ actor, status: 'accepted' }],
+        }) as Resource,
+    ],
+    ['Person', 'patient', (target) => ({ resourceType: 'Person', link: [{ target }] }) as Resource],
+  ];
+
+  it('the same references as the expression, for every form of reference', () => {
+    for (const [type, code, build] of elements) {
+      const alias = referenceAlias(type, code);
+      if (!alias) throw new Error(`${type}.${code} is no alias`);
+      const expression = searchParametersOf(type).get(code)?.expression as string;
+      for (const [name, ref] of shapes) {
+        const resource = { ...build(ref), contained: [{ resourceType: 'Patient', id: 'p1' }] } as Resource;
+        const byExpression = evalFhirPathTyped(expression, [toTypedValue(resource)]).length;
+        const byRows: number = buildIndexRows(resource).reference.filter(
+          (r) => r.code === alias.base && r.target_type === alias.targetType,
+        ).length;
+        assert.equal(byRows, byExpression, `${type}.${code}, ${name}`);
+        assert.equal(buildIndexRows(resource).reference.filter((r) => r.code === code).length, 0);
+      }
+    }
+  });
+
+  it('differs only where the base reads a reference otherwise', () => {
+    const observation = (subject: object) =>
+      buildIndexRows({ resourceType: 'Observation', status: 'final', code: {}, subject } as Resource)
+        .reference;
+    const expression = 'Observation.subject.where(resolve() is Patient)';
+    const byExpression = (subject: object) =>
+      evalFhirPathTyped(expression, [toTypedValue({ resourceType: 'Observation', subject })]).length;
+    // another server's URL names Patient/123 for `subject` (conditions.ts): for `patient` too now
+    const absolute = { reference: 'https://other.example/fhir/Patient/123' };
+    assert.equal(byExpression(absolute), 0);
+    assert.deepEqual(
+      observation(absolute).map((r) => [r.code, r.target_type, r.target_id]),
+      [['subject', 'Patient', '123']],
+    );
+    // a conditional reference left in a stored resource is a URL to the base: no longer a patient
+    const conditional = { reference: 'Patient?identifier=s|v' };
+    assert.equal(byExpression(conditional), 1);
+    assert.deepEqual(
+      observation(conditional).map((r) => [r.code, r.target_type]),
+      [['subject', null]],
+    );
   });
 });

@@ -9,11 +9,17 @@
  * full index of the wider parameter held.
  *
  * Only what the expressions' text proves: both split into the same union members for the type,
- * the narrower one's members all among the wider one's. References are left alone (their codes
- * name compartments, includes and scopes elsewhere), and so are `identifier` and `phonetic`.
+ * the narrower one's members all among the wider one's. `identifier` and `phonetic` are left alone.
+ *
+ * References narrow the other way (`referenceAlias`): Observation `patient` is
+ * `Observation.subject.where(resolve() is Patient)`, the `subject` rows whose target is a Patient.
+ * It keeps no rows of its own; whatever reads a parameter's rows (`rowCode`: its searches, chains,
+ * `_has`, `_include`, sorting, the scope's addressed parameters) reads the base's rows of that
+ * target type, and the compartment counts them for it (compartment.ts).
  */
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { searchParameterByUrl, searchParametersOf } from './definitions.ts';
+import type { SqlParams } from './search/sql-params.ts';
 
 export interface Narrowed {
   /** The parameters whose rows also hold this one's values (searched together with it). */
@@ -117,4 +123,65 @@ export function narrowedParameters(type: string): Map<string, Narrowed> {
 export function indexedCodes(type: string, code: string): string[] {
   const narrowed = narrowedParameters(type).get(code);
   return narrowed ? [code, ...narrowed.within] : [code];
+}
+
+/** A reference parameter that is another's restricted to one target type. */
+export interface ReferenceAlias {
+  /** The parameter whose rows hold this one's: `subject` for Observation `patient`. */
+  base: string;
+  /** The target type its rows must have: `Patient`. */
+  targetType: string;
+}
+
+/** `X.where(resolve() is T)`, parenthesised or not. */
+const WHERE_RESOLVE_IS = /^\(?(.+?)\.where\(resolve\(\) is ([A-Z][A-Za-z]+)\)\)?$/;
+
+const aliasCache = new Map<string, Map<string, ReferenceAlias>>();
+
+/**
+ * The type's reference parameters whose one expression is `X.where(resolve() is T)` where `X` is
+ * the one expression of another reference parameter of the type (47 in R4, 36 of them `patient`
+ * as `subject` narrowed to Patient). The base's rows hold the same references typed as the
+ * expression types them — by the reference's `Type/id` (relative or absolute), or by its `type`
+ * when it has only an identifier (index-rows.ts addReference) — with two differences, both towards
+ * the base's own meaning: another server's absolute URL to `…/Patient/1` counts as `Patient/1`, as it
+ * does for `subject` (the expression typed it by its scheme), and a conditional reference left in a
+ * stored resource (`Patient?identifier=…`) no longer counts.
+ */
+export function referenceAliases(type: string): Map<string, ReferenceAlias> {
+  let found = aliasCache.get(type);
+  if (found) return found;
+  found = new Map();
+  const params = [...searchParametersOf(type)].filter(([, sp]) => sp.type === 'reference');
+  const single = new Map<string, string>();
+  for (const [code, sp] of params) {
+    const members = membersFor(type, sp);
+    if (members?.length === 1) single.set(code, members[0]);
+  }
+  for (const [code, member] of single) {
+    const match = WHERE_RESOLVE_IS.exec(member);
+    if (!match) continue;
+    const base = [...single].find(([other, m]) => other !== code && m === match[1])?.[0];
+    if (base && !WHERE_RESOLVE_IS.test(single.get(base) as string))
+      found.set(code, { base, targetType: match[2] });
+  }
+  aliasCache.set(type, found);
+  return found;
+}
+
+export function referenceAlias(type: string, code: string): ReferenceAlias | undefined {
+  return referenceAliases(type).get(code);
+}
+
+/**
+ * SQL: a row (aliased `a`) of the index table of `type`'s parameter `code` — its own code, the codes
+ * whose rows hold its values with it (`indexedCodes`), or its base's code and target type.
+ */
+export function rowCode(a: string, type: string, code: string, p: SqlParams): string {
+  const alias = referenceAlias(type, code);
+  if (alias)
+    return `(${a}.code = ${p.add(alias.base, 'text')} AND ${a}.target_type = ${p.add(alias.targetType, 'text')})`;
+  const codes = indexedCodes(type, code);
+  if (codes.length === 1) return `${a}.code = ${p.add(code, 'text')}`;
+  return `${a}.code IN (${codes.map((c) => p.add(c, 'text')).join(', ')})`;
 }

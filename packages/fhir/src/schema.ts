@@ -12,7 +12,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
 import { allResourceTypes, META_PARAMETERS, searchParametersOf } from './definitions.ts';
 import { buildIndexRows } from './index-rows.ts';
-import { narrowedParameters } from './overlap.ts';
+import { narrowedParameters, referenceAliases } from './overlap.ts';
 import { packContent } from './packed.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
@@ -307,7 +307,41 @@ ALTER TABLE resource_history
   ALTER COLUMN packed SET STATISTICS 0;
 `,
   },
+  {
+    version: 15,
+    name: "a reference parameter that is another's narrowed to one target type keeps no rows",
+    // overlap.ts referenceAlias: Observation `patient` is `subject` narrowed to Patient, and reads
+    // the `subject` rows typed Patient. A reference by identifier alone now has its `type` in its row
+    // (index-rows.ts addReference): the base rows written before get the type their alias's row
+    // vouched for, then the alias's rows go.
+    sql: 'SELECT 1',
+    run: dropAliasRows,
+  },
 ];
+
+/** The rows of reference parameters that read their base's rows since migration 15. */
+async function dropAliasRows(tx: SqlExecutor): Promise<void> {
+  // a new database has nothing to mend: one statement, not two per alias
+  if ((await tx.query('SELECT 1 FROM sp_reference LIMIT 1')).rows.length === 0) return;
+  for (const type of allResourceTypes()) {
+    for (const [code, alias] of referenceAliases(type)) {
+      await tx.query(
+        `UPDATE sp_reference b SET target_type = $4::text
+           FROM sp_reference a
+          WHERE b.resource_type = $1::text AND b.code = $3::text AND b.target_type IS NULL AND b.target_id IS NULL
+            AND b.url IS NULL AND b.ident_value IS NOT NULL
+            AND a.resource_type = b.resource_type AND a.id = b.id AND a.code = $2::text
+            AND a.target_id IS NULL AND a.url IS NULL
+            AND a.ident_value = b.ident_value AND a.ident_system IS NOT DISTINCT FROM b.ident_system`,
+        [type, code, alias.base, alias.targetType],
+      );
+      await tx.query('DELETE FROM sp_reference WHERE resource_type = $1::text AND code = $2::text', [
+        type,
+        code,
+      ]);
+    }
+  }
+}
 
 /** The index rows of the meta parameters for the resources written before migration 9. */
 async function indexMetaParameters(tx: SqlExecutor): Promise<void> {

@@ -5,6 +5,7 @@
  * includes — so nothing out of scope ever leaves the database. The rules that decide the values
  * (roles, care relationships, consent) live with the caller, not here.
  */
+import { rowCode } from './overlap.ts';
 import type { SqlParams } from './search/sql-params.ts';
 
 export interface ReadScope {
@@ -141,7 +142,7 @@ function addressedCondition(scope: ReadScope, alias: string, p: SqlParams): stri
   const addressed = scope.addressed;
   if (!addressed || addressed.actors.length === 0 || addressed.params.length === 0) return undefined;
   const pairs = addressed.params.map(
-    ([type, code]) => `(sa.resource_type = ${p.add(type, 'text')} AND sa.code = ${p.add(code, 'text')})`,
+    ([type, code]) => `(sa.resource_type = ${p.add(type, 'text')} AND ${rowCode('sa', type, code, p)})`,
   );
   return `EXISTS (SELECT 1 FROM sp_reference sa WHERE sa.resource_type = ${alias}.resource_type AND sa.id = ${alias}.id
     AND (${pairs.join(' OR ')}) AND sa.target_type || '/' || sa.target_id = ANY(${p.add(addressed.actors, 'text[]')}))`;

@@ -5,9 +5,10 @@
  * be grouped and what is too small to show.
  */
 import { badRequest } from '../outcome.ts';
+import { rowCode } from '../overlap.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
-import { type CompileContext, compileFilter, mergeDateBounds, rowCode } from './compile.ts';
+import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import type { SearchQuery } from './parse.ts';
 import { SqlParams } from './sql-params.ts';
 

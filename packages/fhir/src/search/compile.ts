@@ -6,7 +6,7 @@
  */
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
-import { indexedCodes } from '../overlap.ts';
+import { rowCode } from '../overlap.ts';
 import { phoneticKey } from '../phonetic.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import {
@@ -94,11 +94,11 @@ export function compileFilter(filter: Filter, type: string, idExpr: string, ctx:
         (target) =>
           `(${a}.target_type = ${ctx.params.add(target, 'text')} AND ${compileFilter(filter.inner.get(target)!, target, `${a}.target_id`, ctx)}${visible(target, `${a}.target_id`, ctx)})`,
       );
-      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.resource_type = ${ctx.params.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${a}.code = ${ctx.params.add(filter.code, 'text')} AND (${branches.join(' OR ')}))`;
+      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.resource_type = ${ctx.params.add(type, 'text')} AND ${a}.id = ${idExpr} AND ${rowCode(a, type, filter.code, ctx.params)} AND (${branches.join(' OR ')}))`;
     }
     case 'has': {
       const a = nextAlias();
-      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.target_id = ${idExpr} AND ${a}.target_type = ${ctx.params.add(type, 'text')} AND ${a}.code = ${ctx.params.add(filter.referenceCode, 'text')} AND ${a}.resource_type = ${ctx.params.add(filter.sourceType, 'text')} AND ${compileFilter(filter.inner, filter.sourceType, `${a}.id`, ctx)}${visible(filter.sourceType, `${a}.id`, ctx)})`;
+      return `EXISTS (SELECT 1 FROM sp_reference ${a} WHERE ${a}.target_id = ${idExpr} AND ${a}.target_type = ${ctx.params.add(type, 'text')} AND ${rowCode(a, filter.sourceType, filter.referenceCode, ctx.params)} AND ${a}.resource_type = ${ctx.params.add(filter.sourceType, 'text')} AND ${compileFilter(filter.inner, filter.sourceType, `${a}.id`, ctx)}${visible(filter.sourceType, `${a}.id`, ctx)})`;
     }
   }
 }
@@ -143,16 +143,6 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
     return `(${exists} OR ${identifierOfTarget(f, type, idExpr, ctx)})`;
   }
   return exists;
-}
-
-/**
- * A row of the parameter `code` of `type`: its own code, or one of the codes whose rows hold its
- * values together (a parameter that includes another's values, overlap.ts).
- */
-export function rowCode(a: string, type: string, code: string, p: SqlParams): string {
-  const codes = indexedCodes(type, code);
-  if (codes.length === 1) return `${a}.code = ${p.add(code, 'text')}`;
-  return `${a}.code IN (${codes.map((c) => p.add(c, 'text')).join(', ')})`;
 }
 
 /**
@@ -231,7 +221,7 @@ function identifierOfTarget(f: ParamFilter, type: string, idExpr: string, ctx: C
   const r = nextAlias();
   const t = nextAlias();
   const ident = f.values.map((v) => tokenCondition((n) => `${t}.${n}`, p, v)).join(' OR ');
-  return `EXISTS (SELECT 1 FROM sp_reference ${r} JOIN sp_token ${t} ON ${t}.resource_type = ${r}.target_type AND ${t}.id = ${r}.target_id AND ${t}.code = 'identifier' WHERE ${r}.resource_type = ${p.add(type, 'text')} AND ${r}.id = ${idExpr} AND ${r}.code = ${p.add(f.code, 'text')} AND (${ident}))`;
+  return `EXISTS (SELECT 1 FROM sp_reference ${r} JOIN sp_token ${t} ON ${t}.resource_type = ${r}.target_type AND ${t}.id = ${r}.target_id AND ${t}.code = 'identifier' WHERE ${r}.resource_type = ${p.add(type, 'text')} AND ${r}.id = ${idExpr} AND ${rowCode(r, type, f.code, p)} AND (${ident}))`;
 }
 
 /** Composite values are `first$second`; the second part is matched inside its stored JSON row. */

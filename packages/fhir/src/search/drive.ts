@@ -8,10 +8,10 @@
  * order as before.
  */
 import { badRequest } from '../outcome.ts';
-import { indexedCodes } from '../overlap.ts';
+import { indexedCodes, rowCode } from '../overlap.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
 import { listTest, patientListTest } from '../scope.ts';
-import { type CompileContext, paramRow, rowCode, TABLE } from './compile.ts';
+import { type CompileContext, paramRow, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
 import { splitPrefix } from './parse.ts';

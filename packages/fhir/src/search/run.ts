@@ -5,6 +5,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.ts';
 import { notFound } from '../outcome.ts';
+import { rowCode } from '../overlap.ts';
 import { type AccessScope, careListOnly, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
@@ -301,7 +302,7 @@ async function include(
     const refs = targets.map((r) => `${r.resourceType}/${r.id}`);
     const scope = scopeCondition(options.scope, 'r', p);
     sql = `SELECT DISTINCT r.content::text AS content, ${PATIENTS_COLUMN} FROM sp_reference s JOIN resource r ON r.resource_type = s.resource_type AND r.id = s.id
-      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
+      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND ${rowCode('s', spec.sourceType, spec.code, p)}
       AND s.target_id = ANY(${p.add(ids, 'text[]')}) AND (s.target_type || '/' || s.target_id) = ANY(${p.add(refs, 'text[]')})
       AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
   } else {
@@ -310,7 +311,7 @@ async function include(
     const target = spec.targetType ? ` AND s.target_type = ${p.add(spec.targetType, 'text')}` : '';
     const scope = scopeCondition(options.scope, 'r', p);
     sql = `SELECT DISTINCT r.content::text AS content, ${PATIENTS_COLUMN} FROM sp_reference s JOIN resource r ON r.resource_type = s.target_type AND r.id = s.target_id
-      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND s.code = ${p.add(spec.code, 'text')}
+      WHERE s.resource_type = ${p.add(spec.sourceType, 'text')} AND ${rowCode('s', spec.sourceType, spec.code, p)}
       AND s.id = ANY(${p.add(ids, 'text[]')})${target} AND NOT r.deleted${scope ? ` AND ${scope}` : ''}`;
   }
   const result = await db.query<{ content: string; patients: string[] }>(sql, p.values);

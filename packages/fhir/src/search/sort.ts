@@ -4,7 +4,7 @@
  * neither skip nor repeat rows when others are written between requests.
  */
 import { badRequest } from '../outcome.ts';
-import { rowCode } from './compile.ts';
+import { rowCode } from '../overlap.ts';
 import type { SortRule } from './parse.ts';
 import type { SqlParams } from './sql-params.ts';
 
