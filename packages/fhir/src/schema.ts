@@ -317,19 +317,6 @@ ALTER TABLE resource_history
     sql: 'SELECT 1',
     run: dropAliasRows,
   },
-  {
-    version: 16,
-    name: 'the planner told that token values are many',
-    // ANALYZE estimates sp_token.value's distinct values from a sample that a few codes fill (an
-    // Observation's LOINC code, its text, category and status: nine values in 85 % of the rows at
-    // full volume) and where each identifier appears once: 1,815 estimated at 100,000 patients,
-    // where there were 105,013 (2.2 % of the rows). A value unknown to the plan — a prepared
-    // statement's generic plan — then looked fifty times commoner than a CNIE is, and PostgreSQL
-    // planned the CNIE search anew at every execution (docs/performance.md, "The CNIE search on
-    // its generic plan"). At least one row in fifty holds a value of its own; the most common values
-    // keep their measured frequencies.
-    sql: 'ALTER TABLE sp_token ALTER COLUMN value SET (n_distinct = -0.02)',
-  },
 ];
 
 /** The rows of reference parameters that read their base's rows since migration 15. */
