@@ -112,4 +112,27 @@ describe('planner statistics during writes', () => {
       { runs: 1, failures: 1 },
     );
   });
+
+  it('counts a refused n_distinct option (a role that does not own the table) as a failure, not thrown', async () => {
+    const statements: string[] = [];
+    const db = {
+      ...countingDatabase(() => 1_000_000),
+      async query<Row>(text: string): Promise<{ rows: Row[] }> {
+        statements.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
+        if (text.includes('relpages')) {
+          // a million token rows, ANALYZE's guess one distinct value in 10,000
+          return { rows: [{ rows: 1_000_000, pages: 10_000, planner: 100, option: false }] as Row[] };
+        }
+        if (text.startsWith('WITH common')) return { rows: [{ sampled: 5_000, weight: 300 }] as Row[] };
+        if (text.startsWith('ALTER')) throw new Error('must be owner of table sp_token');
+        return { rows: [{ n: 1_000_000 }] as Row[] };
+      },
+    };
+    await analyze(db);
+    assert.ok(statements.includes('ALTER TABLE'), 'the measured share (0.06) was to be set');
+    assert.deepEqual(
+      { runs: analyzeStats(db).runs, failures: analyzeStats(db).failures },
+      { runs: 1, failures: 1 },
+    );
+  });
 });
