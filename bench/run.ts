@@ -23,7 +23,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Backend, pgliteBackend, postgresBackend, startThrowawayPostgres } from './backends.ts';
 import { type CpuPerRequest, type CpuSources, monotonicUs, startCpu } from './cpu.ts';
-import { explainSearches, explainUpdate, type PlanQuery, tableStatistics } from './explain.ts';
+import {
+  type ExplainedSearch,
+  explainSearches,
+  explainUpdate,
+  type PlanQuery,
+  tableStatistics,
+  tokenValueDistinct,
+} from './explain.ts';
 import { FhirTarget } from './fhir-target.ts';
 import { FloorTarget, HttpFloorTarget, startHttpFloor } from './floor.ts';
 import { cnie, OBSERVATIONS_PER_PATIENT, patient, patientsPerBundle } from './generate.ts';
@@ -283,9 +290,16 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     ],
   ].map(([name, type, query]) => ({ name, type, query, analyze: quickEnough(name as OperationName) }));
   const updated = { ...patient(sample, 7), id: fhir.patientIds[sample] };
-  const plans = async (q: PlanQuery) => ({
+  const plans = async (
+    q: PlanQuery,
+  ): Promise<{
+    explains: ExplainedSearch[];
+    statistics: Record<string, unknown>[];
+    tokenValueDistinct?: { share: number; option: string | null };
+  }> => ({
     explains: [...(await explainSearches(q, searches)), ...(await explainUpdate(q, updated))],
     statistics: await tableStatistics(q),
+    tokenValueDistinct: await tokenValueDistinct(q),
   });
   let planned = backend.plansWhileServing ? await backend.withPlans(plans) : undefined;
   fhir.http.close();
@@ -319,6 +333,7 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
     storage,
     explains: planned.explains,
     statistics: planned.statistics,
+    tokenValueDistinct: planned.tokenValueDistinct,
     ...(httpFloor.length > 0 ? { httpFloor } : {}),
     notes: [
       ...notes,
