@@ -136,6 +136,7 @@ describe('metrics', () => {
       ['sahti_notifications_backlog', 'gauge'],
       ['sahti_db_analyze_total', 'counter'],
       ['sahti_db_analyze_seconds_total', 'counter'],
+      ['sahti_db_token_distinct_share', 'gauge'],
       ['sahti_db_checkpoints_total', 'counter'],
       ['sahti_db_checkpoints_seconds_total', 'counter'],
       ['sahti_db_vacuums_total', 'counter'],
@@ -231,6 +232,11 @@ describe('metrics', () => {
     assert.ok(Number(gauge('sahti_db_analyze_total', { outcome: 'ok' })) >= 1);
     assert.equal(gauge('sahti_db_analyze_total', { outcome: 'failed' }), 0);
     assert.ok(Number(gauge('sahti_db_analyze_seconds_total')) > 0);
+    // the share of distinct token values: the planner's; a database this small is read whole by
+    // ANALYZE, so its exact count stands and nothing is measured (value-distinct.ts)
+    const share = Number(gauge('sahti_db_token_distinct_share', { of: 'planner' }));
+    assert.ok(share >= 0 && share <= 1, String(share));
+    assert.equal(gauge('sahti_db_token_distinct_share', { of: 'measured' }), undefined);
     // the embedded database's checkpoints and vacuums are the server's to run (PostgreSQL runs its own)
     for (const name of ['sahti_db_checkpoints_total', 'sahti_db_vacuums_total']) {
       if (dialect === 'pglite') assert.equal(gauge(name, { outcome: 'failed' }), 0, name);

@@ -3,8 +3,8 @@
  * ANALYZE's guess. On 8,000 patients with ten observations each — where ANALYZE's sample of 30,000
  * of 368,000 token rows is filled by a few codes and sees each CNIE at most once — the guess is a
  * tenth of the truth, and the engine's CNIE search, a prepared statement, was planned anew at every
- * execution. After the engine's own ANALYZE the planner's share is within the measure's tolerance of
- * the exact count and the generic plan is kept.
+ * execution (in most runs: the sample varies). After the engine's own ANALYZE the planner's share
+ * is within the measure's tolerance of the exact count and the generic plan is kept.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { cnie } from '../bench/generate.ts';
 import { writePopulation } from '../bench/population.ts';
 import { migrate } from '../packages/fhir/src/schema.ts';
 import type { SqlClient } from '../packages/fhir/src/sql.ts';
-import { analyze } from '../packages/fhir/src/statistics.ts';
+import { analyze, analyzeStats } from '../packages/fhir/src/statistics.ts';
 import { openPglite } from '../packages/server/src/db/pglite.ts';
 import { openPostgres } from '../packages/server/src/db/postgres.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
@@ -98,11 +98,14 @@ describe(`distinct token values measured on ${PATIENTS} patients`, () => {
     await drop?.();
   });
 
-  it("shows ANALYZE's own guess far below the truth, and the CNIE search planned at every call", async () => {
+  it("shows ANALYZE's own guess far below the truth", async () => {
     await db.query('ANALYZE sp_token'); // ANALYZE alone, as PostgreSQL's autovacuum runs it
     const [guess, exact] = [(await plannerShare(db)).share, await exactShare(db)];
     assert.ok(guess < exact / 4, `ANALYZE's share ${guess} against ${exact}`);
-    assert.deepEqual(await cniePlans(db), { generic: 0, custom: 10 });
+    // with it the CNIE search is planned anew at every execution in most runs (0 generic plans of
+    // 10); not asserted: ANALYZE's sample varies, and a lucky one keeps the generic plan
+    const plans = await cniePlans(db);
+    assert.equal(plans.generic + plans.custom, 10);
   });
 
   it("gives the planner the measured share after the engine's ANALYZE, and the generic plan is kept", async () => {
@@ -114,6 +117,13 @@ describe(`distinct token values measured on ${PATIENTS} patients`, () => {
       `the planner's share ${planner.share} against ${exact}`,
     );
     assert.deepEqual(await cniePlans(db), { generic: 5, custom: 5 });
+    // what /metrics reports (sahti_db_token_distinct_share): the planner's share now, and the measure
+    const reported = analyzeStats(db).tokenValueDistinct;
+    assert.ok(reported?.measured !== undefined);
+    assert.ok(
+      Math.abs(reported.planner / planner.share - 1) < 0.01,
+      `${reported.planner} ≠ ${planner.share}`,
+    );
     // a later ANALYZE keeps it: the measure is taken again, the option changes only beyond its tolerance
     await analyze(db);
     const again = await plannerShare(db);

@@ -121,7 +121,7 @@ describe('planner statistics during writes', () => {
         statements.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
         if (text.includes('relpages')) {
           // a million token rows, ANALYZE's guess one distinct value in 10,000
-          return { rows: [{ rows: 1_000_000, pages: 10_000, planner: 100, option: false }] as Row[] };
+          return { rows: [{ rows: 1_000_000, pages: 10_000, nDistinct: 100, option: false }] as Row[] };
         }
         if (text.startsWith('WITH common')) return { rows: [{ sampled: 5_000, weight: 300 }] as Row[] };
         if (text.startsWith('ALTER')) throw new Error('must be owner of table sp_token');

@@ -14,7 +14,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SqlClient } from './sql.ts';
-import { tuneValueDistinct } from './value-distinct.ts';
+import { tuneValueDistinct, type ValueDistinct } from './value-distinct.ts';
 
 /** Written resources after which an ANALYZE is due however few there were. */
 const ANALYZE_AT_LEAST_EVERY = 500;
@@ -37,6 +37,8 @@ interface State {
   runs: number;
   failures: number;
   seconds: number;
+  /** The share of distinct token values after the last ANALYZE: the planner's and the measure. */
+  tokenValueDistinct?: ValueDistinct;
 }
 
 /** The ANALYZEs run on a database by this process (at start and in the background), for /metrics. */
@@ -45,11 +47,13 @@ export interface AnalyzeStats {
   failures: number;
   /** Wall time spent in them, seconds. */
   seconds: number;
+  /** The share of distinct token values after the last ANALYZE (value-distinct.ts). */
+  tokenValueDistinct?: ValueDistinct;
 }
 
 export function analyzeStats(db: SqlClient): AnalyzeStats {
-  const { runs, failures, seconds } = stateOf(db);
-  return { runs, failures, seconds };
+  const { runs, failures, seconds, tokenValueDistinct } = stateOf(db);
+  return { runs, failures, seconds, tokenValueDistinct };
 }
 
 const states = new WeakMap<SqlClient, State>();
@@ -166,9 +170,14 @@ export async function analyze(db: SqlClient): Promise<void> {
     }
     // ANALYZE's count of distinct token values is a guess that a few codes skew: measured instead.
     // An optimisation: a refusal (a role that does not own the table) is counted, not thrown
-    await tuneValueDistinct(db).catch(() => {
-      state.failures++;
-    });
+    await tuneValueDistinct(db).then(
+      (result) => {
+        state.tokenValueDistinct = result;
+      },
+      () => {
+        state.failures++;
+      },
+    );
   } catch (err) {
     state.failures++;
     throw err;

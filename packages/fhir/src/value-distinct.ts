@@ -28,54 +28,68 @@ const COUNT_CAP = 100;
 /** The planner's figure is replaced when the measure differs from it by more than this factor. */
 const TOLERANCE = 1.5;
 
-/** The share of `sp_token`'s rows that the planner believes hold distinct values, and the measure. */
+/** The share of `sp_token`'s rows that hold distinct values: the planner's and the measure. */
 export interface ValueDistinct {
   /** Rows of the table, as the last ANALYZE counted them. */
   rows: number;
-  /** Distinct values ÷ rows, as the planner has it (ANALYZE's estimate or the option set before). */
+  /** Distinct values ÷ rows, as the planner has it now (ANALYZE's estimate, or the option set). */
   planner: number;
   /** Distinct values ÷ rows, measured; undefined where ANALYZE read every row (its count is exact). */
   measured?: number;
-  /** Whether the column's n_distinct option was set (and sp_token analysed again). */
+  /** Whether the column's n_distinct option was set or removed (and sp_token analysed again). */
   changed: boolean;
+}
+
+interface TokenTable {
+  rows: number;
+  pages: number;
+  /** pg_stats' n_distinct of sp_token.value; null before any ANALYZE. */
+  nDistinct: number | null;
+  /** Whether the column carries an n_distinct option. */
+  option: boolean;
+}
+
+async function tokenTable(db: SqlClient): Promise<TokenTable | undefined> {
+  const { rows } = await db.query<TokenTable>(
+    `SELECT GREATEST(c.reltuples, 0)::float8 AS rows, c.relpages::float8 AS pages,
+            (SELECT s.n_distinct::float8 FROM pg_stats s
+              WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'value') AS "nDistinct",
+            EXISTS (SELECT 1 FROM pg_attribute a, unnest(a.attoptions) AS o
+                     WHERE a.attrelid = c.oid AND a.attname = 'value' AND o LIKE 'n_distinct=%') AS option
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = 'sp_token'::regclass`,
+  );
+  return rows[0];
 }
 
 /**
  * Measures the share of distinct values of `sp_token.value` and, where it differs from the planner's
- * by more than a quarter, sets the column's `n_distinct` to it and analyses the table again (the
- * option is read by ANALYZE). A table small enough for ANALYZE to read whole keeps ANALYZE's exact
- * count (a measure set earlier is removed). Run after an ANALYZE of `sp_token`.
+ * by more than half (a factor of 1.5 either way), sets the column's `n_distinct` to it and analyses
+ * the table again (the option is read by ANALYZE). A table small enough for ANALYZE to read whole
+ * keeps ANALYZE's exact count (a measure set earlier is removed). Run after an ANALYZE of `sp_token`.
  */
 export async function tuneValueDistinct(db: SqlClient): Promise<ValueDistinct> {
-  const [table] = (
-    await db.query<{ rows: number; pages: number; planner: number | null; option: boolean }>(
-      `SELECT GREATEST(c.reltuples, 0)::float8 AS rows, c.relpages::float8 AS pages,
-              (SELECT s.n_distinct::float8 FROM pg_stats s
-                WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'value') AS planner,
-              EXISTS (SELECT 1 FROM pg_attribute a, unnest(a.attoptions) AS o
-                       WHERE a.attrelid = c.oid AND a.attname = 'value' AND o LIKE 'n_distinct=%') AS option
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = 'sp_token'::regclass`,
-    )
-  ).rows;
+  const table = await tokenTable(db);
   if (!table) return { rows: 0, planner: 0, changed: false };
   const rows = Number(table.rows);
-  const planner = share(Number(table.planner ?? 0), rows);
+  const planner = share(Number(table.nDistinct ?? 0), rows);
   if (rows <= ANALYZE_SAMPLE_ROWS) {
     if (!table.option) return { rows, planner, changed: false };
     await db.query('ALTER TABLE sp_token ALTER COLUMN value RESET (n_distinct)');
     await db.query('ANALYZE sp_token');
-    return { rows, planner, changed: true };
+    const exact = await tokenTable(db);
+    return { rows, planner: share(Number(exact?.nDistinct ?? 0), rows), changed: true };
   }
-  if (table.planner == null) return { rows, planner, changed: false }; // not analysed yet
+  if (table.nDistinct == null) return { rows, planner, changed: false }; // not analysed yet
   const measured = await measureShare(db, rows, Number(table.pages));
   if (measured === undefined || (measured <= planner * TOLERANCE && measured >= planner / TOLERANCE)) {
     return { rows, planner, measured, changed: false };
   }
   // a negative n_distinct is a share of the rows: it follows the table as it grows
-  await db.query(`ALTER TABLE sp_token ALTER COLUMN value SET (n_distinct = ${(-measured).toPrecision(3)})`);
+  const option = Number((-measured).toPrecision(3));
+  await db.query(`ALTER TABLE sp_token ALTER COLUMN value SET (n_distinct = ${option})`);
   await db.query('ANALYZE sp_token');
-  return { rows, planner, measured, changed: true };
+  return { rows, planner: -option, measured, changed: true };
 }
 
 /** PostgreSQL's n_distinct as a share of the rows (negative: already one; positive: a count). */

@@ -210,6 +210,20 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Regist
     },
   });
 
+  new Gauge({
+    name: 'sahti_db_token_distinct_share',
+    help: "Share of the token index rows holding distinct values after the last ANALYZE: the planner's (of=planner) and the server's measure (of=measured; absent where ANALYZE read the whole table)",
+    labelNames: ['of'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const distinct = analyzeStats(deps.db).tokenValueDistinct;
+      if (!distinct) return;
+      this.set({ of: 'planner' }, distinct.planner);
+      if (distinct.measured !== undefined) this.set({ of: 'measured' }, distinct.measured);
+    },
+  });
+
   // ---- the embedded database's checkpoints and vacuums (PostgreSQL runs its own) -------------
   /** A count by outcome and a time for work this process does on the embedded database. */
   const embeddedWork = (
