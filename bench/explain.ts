@@ -194,14 +194,19 @@ export async function explainUpdate(
   return out;
 }
 
-/** Per table of the FHIR database: live rows, statistics, and bytes in the heap (with TOAST) and in indexes. */
+/**
+ * Per table of the FHIR database: live rows, statistics, and bytes in the heap (with TOAST) and in
+ * indexes. PGlite keeps no activity statistics (`n_live_tup` stays 0): the rows are then the count
+ * its last ANALYZE left in `pg_class`.
+ */
 export async function tableStatistics(query: PlanQuery): Promise<Record<string, unknown>[]> {
   const { rows } = await query(
-    `SELECT relname AS table, n_live_tup AS rows, last_analyze::text AS analyzed,
-       last_autoanalyze::text AS autoanalyzed,
-       (pg_total_relation_size(relid) - pg_indexes_size(relid))::float8 AS "heapBytes",
-       pg_indexes_size(relid)::float8 AS "indexBytes"
-       FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC`,
+    `SELECT s.relname AS table, COALESCE(NULLIF(s.n_live_tup, 0), GREATEST(c.reltuples, 0)::bigint) AS rows,
+       s.last_analyze::text AS analyzed, s.last_autoanalyze::text AS autoanalyzed,
+       (pg_total_relation_size(s.relid) - pg_indexes_size(s.relid))::float8 AS "heapBytes",
+       pg_indexes_size(s.relid)::float8 AS "indexBytes"
+       FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+      ORDER BY pg_total_relation_size(s.relid) DESC`,
     [],
   );
   return rows;
