@@ -211,23 +211,3 @@ export async function tableStatistics(query: PlanQuery): Promise<Record<string, 
   );
   return rows;
 }
-
-/**
- * The planner's share of distinct values in `sp_token.value` (distinct ÷ rows) and the column option
- * that set it, if any (the server's measure, `fhir/value-distinct.ts`) — ANALYZE's own estimate
- * otherwise.
- */
-export async function tokenValueDistinct(
-  query: PlanQuery,
-): Promise<{ share: number; option: string | null }> {
-  const { rows } = await query(
-    `SELECT CASE WHEN s.n_distinct < 0 THEN -s.n_distinct ELSE s.n_distinct / GREATEST(c.reltuples, 1) END::float8
-              AS share,
-            (SELECT o FROM pg_attribute a, unnest(a.attoptions) AS o
-              WHERE a.attrelid = c.oid AND a.attname = 'value' AND o LIKE 'n_distinct=%') AS option
-       FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'value'
-      WHERE c.oid = 'sp_token'::regclass`,
-    [],
-  );
-  return { share: Number(rows[0]?.share ?? 0), option: (rows[0]?.option as string | null) ?? null };
-}

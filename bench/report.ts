@@ -43,7 +43,7 @@ export interface BackendResult {
   /** pg_stat_user_tables of the engine's tables when the plans were read. */
   statistics: Record<string, unknown>[];
   /** The planner's share of distinct token values and the option that set it (explain.ts). */
-  tokenValueDistinct?: { share: number; option: string | null };
+  tokenValueDistinct?: { share: number; measured: boolean };
   /** PostgreSQL only: reads through a bare HTTP server over the floor (floor-http-server.ts). */
   httpFloor?: { name: string; result: LoadResult; cpu?: CpuPerRequest }[];
   notes: string[];
@@ -151,9 +151,9 @@ export function formatBackend(b: BackendResult): string {
   if (errors.length > 0) lines.push('', 'Error samples:', ...errors.map((e) => `- ${e}`));
   for (const e of b.explains) lines.push(`- plan of ${e.name}: ${describePlan(e)}`);
   if (b.tokenValueDistinct) {
-    const { share, option } = b.tokenValueDistinct;
+    const { share, measured } = b.tokenValueDistinct;
     lines.push(
-      `- planner's share of distinct token values (sp_token.value): ${share.toPrecision(3)}, ${option ? `the server's measure (${option})` : "ANALYZE's estimate"}`,
+      `- planner's share of distinct token values (sp_token.value): ${share.toPrecision(3)}, ${measured ? "the server's measure (the column's n_distinct)" : "ANALYZE's estimate"}`,
     );
   }
   for (const n of b.notes) lines.push(`- ${n}`);

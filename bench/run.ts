@@ -21,6 +21,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { SqlResult } from '../packages/fhir/src/sql.ts';
+import { plannerValueDistinct } from '../packages/fhir/src/value-distinct.ts';
 import { type Backend, pgliteBackend, postgresBackend, startThrowawayPostgres } from './backends.ts';
 import { type CpuPerRequest, type CpuSources, monotonicUs, startCpu } from './cpu.ts';
 import {
@@ -29,7 +31,6 @@ import {
   explainUpdate,
   type PlanQuery,
   tableStatistics,
-  tokenValueDistinct,
 } from './explain.ts';
 import { FhirTarget } from './fhir-target.ts';
 import { FloorTarget, HttpFloorTarget, startHttpFloor } from './floor.ts';
@@ -295,11 +296,13 @@ async function runBackend(backend: Backend): Promise<BackendResult> {
   ): Promise<{
     explains: ExplainedSearch[];
     statistics: Record<string, unknown>[];
-    tokenValueDistinct?: { share: number; option: string | null };
+    tokenValueDistinct?: { share: number; measured: boolean };
   }> => ({
     explains: [...(await explainSearches(q, searches)), ...(await explainUpdate(q, updated))],
     statistics: await tableStatistics(q),
-    tokenValueDistinct: await tokenValueDistinct(q),
+    tokenValueDistinct: await plannerValueDistinct({
+      query: async <Row>(text: string, params?: unknown[]) => (await q(text, params ?? [])) as SqlResult<Row>,
+    }),
   });
   let planned = backend.plansWhileServing ? await backend.withPlans(plans) : undefined;
   fhir.http.close();

@@ -15,7 +15,7 @@
  * look-up; a rarer value is counted in the index up to a cap. A few thousand look-ups: tens of
  * milliseconds at 100,000 patients, whatever the size.
  */
-import type { SqlClient } from './sql.ts';
+import type { SqlClient, SqlExecutor } from './sql.ts';
 
 /** Rows ANALYZE samples at the default statistics target (300 × 100): below, its count is exact. */
 const ANALYZE_SAMPLE_ROWS = 30_000;
@@ -49,7 +49,7 @@ interface TokenTable {
   option: boolean;
 }
 
-async function tokenTable(db: SqlClient): Promise<TokenTable | undefined> {
+async function tokenTable(db: SqlExecutor): Promise<TokenTable | undefined> {
   const { rows } = await db.query<TokenTable>(
     `SELECT GREATEST(c.reltuples, 0)::float8 AS rows, c.relpages::float8 AS pages,
             (SELECT s.n_distinct::float8 FROM pg_stats s
@@ -92,6 +92,16 @@ export async function tuneValueDistinct(db: SqlClient): Promise<ValueDistinct> {
   return { rows, planner: -option, measured, changed: true };
 }
 
+/**
+ * The planner's share of distinct token values now, and whether the server's measure set it (an
+ * option on the column) or it is ANALYZE's own estimate — what the benchmark reports.
+ */
+export async function plannerValueDistinct(db: SqlExecutor): Promise<{ share: number; measured: boolean }> {
+  const table = await tokenTable(db);
+  if (!table) return { share: 0, measured: false };
+  return { share: share(Number(table.nDistinct ?? 0), Number(table.rows)), measured: table.option };
+}
+
 /** PostgreSQL's n_distinct as a share of the rows (negative: already one; positive: a count). */
 function share(nDistinct: number, rows: number): number {
   if (nDistinct < 0) return -nDistinct;
@@ -99,7 +109,7 @@ function share(nDistinct: number, rows: number): number {
 }
 
 /** Σ 1 / (rows holding the value) over a uniform sample of rows, ÷ the rows sampled. */
-async function measureShare(db: SqlClient, rows: number, pages: number): Promise<number | undefined> {
+async function measureShare(db: SqlExecutor, rows: number, pages: number): Promise<number | undefined> {
   const percent = pages > 0 ? Math.min(100, (100 * SAMPLE_PAGES) / pages) : 100;
   const [result] = (
     await db.query<{ sampled: number; weight: number | null }>(
