@@ -19,6 +19,7 @@ import {
   UnionAtom,
 } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { compileFhirPath } from './compiled-fhirpath.ts';
 import { parseRange, periodRange } from './dates.ts';
 import {
   COLUMN_PARAMETERS,
@@ -99,6 +100,8 @@ interface IndexedParameter {
   code: string;
   sp: SearchParameter;
   details: NonNullable<ReturnType<typeof getSearchParameterDetails>>;
+  /** The expression compiled (compiled-fhirpath.ts). */
+  evaluate: (input: TypedValue[]) => TypedValue[];
   /**
    * Where the expression takes its values from (`Patient.address.state` → address.state): a
    * resource holding none of them is not evaluated. Undefined: always evaluated.
@@ -247,6 +250,7 @@ function indexPlan(type: string): IndexedParameter[] {
           code,
           sp,
           details: found,
+          evaluate: compileFhirPath(found.parsedExpression),
           needs: checkedPaths(presencePaths(type, found.parsedExpression)),
         });
     }
@@ -258,20 +262,25 @@ function indexPlan(type: string): IndexedParameter[] {
 /**
  * The index rows of a resource. A parameter whose values come from elements the resource does not
  * hold is skipped without evaluating its expression (`everyParameter`: evaluate them all anyway,
- * for the test that proves the skipping changes no row).
+ * for the test that proves the skipping changes no row). Expressions are evaluated compiled
+ * (compiled-fhirpath.ts); `interpreted` evaluates them with @medplum/core's interpreter instead,
+ * for the test that proves both give the same rows.
  */
-export function buildIndexRows(resource: Resource, options: { everyParameter?: boolean } = {}): IndexRows {
+export function buildIndexRows(
+  resource: Resource,
+  options: { everyParameter?: boolean; interpreted?: boolean } = {},
+): IndexRows {
   const rows = emptyIndexRows();
   const input = [toTypedValue(resource)];
-  for (const { code, sp, details, needs } of indexPlan(resource.resourceType)) {
+  for (const { code, sp, details, evaluate, needs } of indexPlan(resource.resourceType)) {
     if (needs && !options.everyParameter && !holdsAny(resource, needs)) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(details.parsedExpression, input);
+      values = options.interpreted ? evalFhirPathTyped(details.parsedExpression, input) : evaluate(input);
     } catch {
       continue;
     }
-    if (sp.type === 'composite') addComposite(rows, code, sp, values);
+    if (sp.type === 'composite') addComposite(rows, code, sp, values, options.interpreted === true);
     else if (values.length > 0) addValues(rows, code, sp.type as string, values);
   }
   return rows;
@@ -398,18 +407,24 @@ function flatten(p: { type?: string; id?: string; url?: string }): {
  * expression gives pairs of (first component as token) × (second component, stored as the JSON of
  * its index row so that any second-component type is searchable).
  */
-function addComposite(rows: IndexRows, code: string, sp: SearchParameter, elements: TypedValue[]): void {
+function addComposite(
+  rows: IndexRows,
+  code: string,
+  sp: SearchParameter,
+  elements: TypedValue[],
+  interpreted: boolean,
+): void {
   const [first, second] = sp.component ?? [];
   if (!first?.expression || !second?.expression || (sp.component?.length ?? 0) > 2) return;
   const secondSp = searchParameterByUrl(second.definition);
   if (!secondSp) return;
   for (const element of elements) {
     // codes only: the concept's text and the codings' displays are not a component's code
-    const firsts = convertToSearchableTokens(safeEval(first.expression, element), {
+    const firsts = convertToSearchableTokens(safeEval(first.expression, element, interpreted), {
       textSearchSystem: TEXT_SYSTEM,
     }).filter((t) => t.system !== TEXT_SYSTEM);
     const part = emptyIndexRows();
-    addValues(part, 'c2', secondSp.type as string, safeEval(second.expression, element));
+    addValues(part, 'c2', secondSp.type as string, safeEval(second.expression, element, interpreted));
     const seconds = [
       ...part.token,
       ...part.quantity,
@@ -432,22 +447,26 @@ function addComposite(rows: IndexRows, code: string, sp: SearchParameter, elemen
   }
 }
 
-const componentExpressions = new Map<string, FhirPathAtom | null>();
+const componentExpressions = new Map<
+  string,
+  { parsed: FhirPathAtom; evaluate: (input: TypedValue[]) => TypedValue[] } | null
+>();
 
-/** A composite's component expression on one element, parsed once per expression. */
-function safeEval(expression: string, element: TypedValue): TypedValue[] {
-  let parsed = componentExpressions.get(expression);
-  if (parsed === undefined) {
+/** A composite's component expression on one element, parsed and compiled once per expression. */
+function safeEval(expression: string, element: TypedValue, interpreted: boolean): TypedValue[] {
+  let compiled = componentExpressions.get(expression);
+  if (compiled === undefined) {
     try {
-      parsed = parseFhirPath(expression);
+      const parsed = parseFhirPath(expression);
+      compiled = { parsed, evaluate: compileFhirPath(parsed) };
     } catch {
-      parsed = null;
+      compiled = null;
     }
-    componentExpressions.set(expression, parsed);
+    componentExpressions.set(expression, compiled);
   }
-  if (!parsed) return [];
+  if (!compiled) return [];
   try {
-    return evalFhirPathTyped(parsed, [element]);
+    return interpreted ? evalFhirPathTyped(compiled.parsed, [element]) : compiled.evaluate([element]);
   } catch {
     return [];
   }
