@@ -73,6 +73,8 @@ export interface Located {
   content: string | null;
   patients: string[];
   visible: boolean;
+  /** When the version was written (ISO 8601, UTC; its meta.lastUpdated): given by locate(). */
+  lastUpdated?: string;
 }
 
 /**
@@ -317,8 +319,10 @@ export class FhirStore {
         packed: Uint8Array | null;
         patients: string[];
         visible: boolean;
+        last_updated: string;
       }>(
-        `SELECT h.version_id, h.deleted, ${VERSION_CONTENT_COLUMNS}, h.patients, ${scoped} AS visible
+        `SELECT h.version_id, h.deleted, ${VERSION_CONTENT_COLUMNS}, h.patients, ${scoped} AS visible,
+            to_char(h.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_updated
            FROM resource_history h ${CURRENT_OF_VERSION}
           WHERE h.resource_type = ${p.add(type, 'text')} AND h.id = ${p.add(id, 'text')} AND h.version_id = ${version}`,
         p.values,
@@ -332,6 +336,7 @@ export class FhirStore {
       content: versionContent(row),
       patients: row.patients,
       visible: row.visible,
+      lastUpdated: row.last_updated,
     };
   }
 

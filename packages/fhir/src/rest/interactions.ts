@@ -7,7 +7,7 @@ import { historyBundle, readHistory } from '../history.ts';
 import { allOk, badRequest, fail, notFound, shown } from '../outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from '../search/parse.ts';
 import { shapeResource } from '../shape.ts';
-import type { FhirStore, WriteResult } from '../store.ts';
+import type { FhirStore, Located, WriteResult } from '../store.ts';
 import { ok, param, referencesOf, resourceResponse, returnPreference, searchUrl } from './responses.ts';
 import type { OperationRegistry } from './routes.ts';
 import { StoredJson } from './stored-json.ts';
@@ -62,17 +62,27 @@ export async function read(ctx: RouteContext): Promise<FhirResponse> {
   if (!found) return notFound(`${type}/${id} does not exist`);
   if (!found.visible) return hidden(ctx, type, id, found.patients);
   if (found.deleted) fail(410, 'deleted', `${type}/${id} has been deleted`);
-  const resource = JSON.parse(found.content as string) as Resource;
   const audit = [record(ctx, 200, [`${type}/${id}`], found.patients)];
   const etag = `W/"${found.versionId}"`;
   if (ctx.req.headers['if-none-match'] === etag)
     return { status: 304, headers: { etag }, audit: [{ ...audit[0], status: 304 }] };
-  const shaped = shapeResource(
-    resource,
-    param(ctx.req.query, '_summary'),
-    param(ctx.req.query, '_elements')?.split(','),
-  );
-  return { ...resourceResponse(shaped, 200, ctx.baseUrl), audit };
+  const summary = param(ctx.req.query, '_summary');
+  const elements = param(ctx.req.query, '_elements');
+  // unshaped, the stored text is the answer, written as it is (rest/stored-json.ts)
+  if (ctx.req.textBodies === true && elements === undefined && (summary === undefined || summary === 'false'))
+    return { ...storedResourceResponse(found), audit };
+  const resource = JSON.parse(found.content as string) as Resource;
+  return {
+    ...resourceResponse(shapeResource(resource, summary, elements?.split(',')), 200, ctx.baseUrl),
+    audit,
+  };
+}
+
+/** A version read as its stored text, with the headers resourceResponse gives a read. */
+function storedResourceResponse(found: Located): FhirResponse {
+  const headers: Record<string, string> = { etag: `W/"${found.versionId}"` };
+  if (found.lastUpdated) headers['last-modified'] = new Date(found.lastUpdated).toUTCString();
+  return { status: 200, headers, body: new StoredJson(found.content as string) as unknown as Resource };
 }
 
 export async function vread(ctx: RouteContext): Promise<FhirResponse> {
