@@ -7,8 +7,16 @@ import { historyBundle, readHistory } from '../history.ts';
 import { allOk, badRequest, fail, notFound, shown } from '../outcome.ts';
 import { DEFAULT_COUNT, MAX_COUNT, type QueryParams } from '../search/parse.ts';
 import { shapeResource } from '../shape.ts';
-import type { FhirStore, Located, WriteResult } from '../store.ts';
-import { ok, param, referencesOf, resourceResponse, returnPreference, searchUrl } from './responses.ts';
+import type { FhirStore, WriteResult } from '../store.ts';
+import {
+  ok,
+  param,
+  referencesOf,
+  resourceResponse,
+  returnPreference,
+  searchUrl,
+  versionHeaders,
+} from './responses.ts';
 import type { OperationRegistry } from './routes.ts';
 import { StoredJson } from './stored-json.ts';
 import type { AccessRecord, FhirRequest, FhirResponse, RequestAccess, RouteMatch } from './types.ts';
@@ -69,20 +77,19 @@ export async function read(ctx: RouteContext): Promise<FhirResponse> {
   const summary = param(ctx.req.query, '_summary');
   const elements = param(ctx.req.query, '_elements');
   // unshaped, the stored text is the answer, written as it is (rest/stored-json.ts)
-  if (ctx.req.textBodies === true && elements === undefined && (summary === undefined || summary === 'false'))
-    return { ...storedResourceResponse(found), audit };
+  if (
+    ctx.req.textBodies === true &&
+    elements === undefined &&
+    (summary === undefined || summary === 'false')
+  ) {
+    const body = new StoredJson(found.content as string) as unknown as Resource;
+    return { status: 200, headers: versionHeaders(found.versionId, found.lastUpdated), body, audit };
+  }
   const resource = JSON.parse(found.content as string) as Resource;
   return {
     ...resourceResponse(shapeResource(resource, summary, elements?.split(',')), 200, ctx.baseUrl),
     audit,
   };
-}
-
-/** A version read as its stored text, with the headers resourceResponse gives a read. */
-function storedResourceResponse(found: Located): FhirResponse {
-  const headers: Record<string, string> = { etag: `W/"${found.versionId}"` };
-  if (found.lastUpdated) headers['last-modified'] = new Date(found.lastUpdated).toUTCString();
-  return { status: 200, headers, body: new StoredJson(found.content as string) as unknown as Resource };
 }
 
 export async function vread(ctx: RouteContext): Promise<FhirResponse> {

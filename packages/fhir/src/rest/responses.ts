@@ -10,16 +10,23 @@ export function ok(body: Resource, audit?: AccessRecord[]): FhirResponse {
 
 export function resourceResponse(resource: Resource, status: number, baseUrl: string): FhirResponse {
   const version = resource.meta?.versionId;
-  const headers: Record<string, string> = {};
-  if (version) {
-    headers.etag = `W/"${version}"`;
+  const headers = versionHeaders(version, resource.meta?.lastUpdated);
+  if (status === 201 && version) {
     headers.location = `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${version}`;
+    headers['content-location'] = headers.location;
   }
-  if (resource.meta?.lastUpdated)
-    headers['last-modified'] = new Date(resource.meta.lastUpdated).toUTCString();
-  if (status !== 201) delete headers.location;
-  if (status === 201) headers['content-location'] = headers.location;
   return { status, headers, body: resource };
+}
+
+/** A version's ETag and Last-Modified (from its versionId and lastUpdated). */
+export function versionHeaders(
+  versionId: string | number | undefined,
+  lastUpdated: string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (versionId) headers.etag = `W/"${versionId}"`;
+  if (lastUpdated) headers['last-modified'] = new Date(lastUpdated).toUTCString();
+  return headers;
 }
 
 /** A failure as a response: FhirErrors as they are, known database conditions as 4xx; else a 500. */
