@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { FhirStore, type ReadScope } from '../packages/fhir/src/index.ts';
 import { SqlParams } from '../packages/fhir/src/search/sql-params.ts';
 import { seedCareWorld } from './support/care-world.ts';
 import { type Person, signIn } from './support/people.ts';
@@ -128,5 +129,24 @@ describe("a care-giver's list of patients", () => {
       p.values,
     );
     assert.deepEqual(rows[0].list, list);
+  });
+
+  it("checks a kept list's linked Patients against it again, and reads a list not kept alike", async () => {
+    // the engine keeps a frozen list's Patients in order (search/care-patients.ts), as long as the
+    // list lives: a link removed meanwhile must count at once all the same
+    const store = new FhirStore(server.platform.db, { baseUrl: server.fhirBase });
+    const scopeOf = (patients: readonly string[]): ReadScope => ({ shared: [], patients });
+    const ids = async (patients: readonly string[]) =>
+      (await store.as({ scope: scopeOf(patients) }).search('Patient', [['_count', '2']])).stored.map(
+        (m) => m.id,
+      );
+    const kept = Object.freeze(['c05', 'c06', 'c08']);
+    assert.deepEqual(await ids(kept), ['a-linked', 'c05'], 'first page, the linked Patient first');
+    assert.deepEqual(await ids(['c05', 'c06', 'c08']), ['a-linked', 'c05'], 'a list not kept, the same');
+    await store.update('Patient', 'a-linked', patient('a-linked', 'Benali'));
+    assert.deepEqual(await ids(kept), ['c05', 'c06'], 'the link removed: gone from the kept list at once');
+    assert.deepEqual(await ids(['c05', 'c06', 'c08']), ['c05', 'c06']);
+    await put(patient('a-linked', 'Benali', { link: [{ other: ref('Patient/c05'), type: 'seealso' }] }));
+    assert.deepEqual(await ids(Object.freeze([...kept])), ['a-linked', 'c05'], 'a new list finds it again');
   });
 });

@@ -11,6 +11,7 @@ import { badRequest } from '../outcome.ts';
 import { indexedCodes, rowCode } from '../overlap.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
 import { listTest, patientListTest } from '../scope.ts';
+import type { CarePatients } from './care-patients.ts';
 import { type CompileContext, paramRow, TABLE } from './compile.ts';
 import { DATE_WIDTH_CLASS_HOURS, DATE_WIDTH_CLASSES, dateParts } from './conditions.ts';
 import type { Filter, ParamFilter } from './parse.ts';
@@ -43,6 +44,8 @@ export interface CareListDriver {
   from: 'careList';
   patients: readonly string[];
   access: 'set';
+  /** A list of Patients: its candidates in order, when found already (care-patients.ts). */
+  carePatients?: CarePatients;
 }
 
 /**
@@ -135,6 +138,7 @@ export function chooseDriver(
   type: string,
   filters: Filter[],
   careList?: readonly string[],
+  carePatients?: CarePatients,
 ): Driver | undefined {
   // a list of ids is already the best start: the primary key
   if (filters.some((f) => f.kind === 'param' && f.code === '_id' && !f.modifier)) return undefined;
@@ -149,7 +153,8 @@ export function chooseDriver(
     const access = ordered ? 'ordered' : byValue ? 'byValue' : 'set';
     if (!best || r < best.rank) best = { driver: { from: 'filter', filter: f, access }, rank: r };
   }
-  if (careList && (!best || best.rank > 0)) return { from: 'careList', patients: careList, access: 'set' };
+  if (careList && (!best || best.rank > 0))
+    return { from: 'careList', patients: careList, access: 'set', carePatients };
   return best?.driver;
 }
 
@@ -212,7 +217,9 @@ export function pageIds(
  * construction, so its rows are not tested against the list again (that test walked the whole list
  * for each probe). The page is the first `limit` rows in the sorted array's order: unnest yields the
  * array in order and a nested loop keeps it, so no sort is needed above it, and with none the loop
- * stops at the page's last row (the page query orders the page again).
+ * stops at the page's last row (the page query orders the page again). A kept care list brings its
+ * candidates sorted already (care-patients.ts): the statement then only probes them, a linked
+ * Patient's rows checked against the list.
  */
 function carePatientsPage(
   driver: CareListDriver,
@@ -223,6 +230,18 @@ function carePatientsPage(
 ): string {
   const listed = ctx.params.add(driver.patients, 'text[]');
   const inList = listTest(listed, driver.patients.length);
+  const known = driver.carePatients;
+  if (known) {
+    // found once per care list (care-patients.ts): read in order; a linked Patient is checked
+    // again against the list, so that a link removed since counts at once
+    const ids = ctx.params.add(known.ids, 'text[]');
+    const linked = ctx.params.add(known.linked, 'boolean[]');
+    return `SELECT d.id FROM unnest(${ids}, ${linked}) c(id, linked)
+    CROSS JOIN LATERAL (SELECT k.resource_type, k.id FROM compartment k
+      WHERE k.resource_type = 'Patient' AND k.id = c.id AND (NOT c.linked OR k.patient_id = ${inList}) LIMIT 1) d
+    WHERE true${after ? ` AND c.id > ${after}` : ''}${and(checks('d'))}
+    LIMIT ${limit}`;
+  }
   return `SELECT d.id FROM unnest(ARRAY(SELECT DISTINCT u.id FROM (
         SELECT unnest(${listed}) AS id
         UNION ALL

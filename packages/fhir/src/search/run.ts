@@ -8,6 +8,7 @@ import { notFound } from '../outcome.ts';
 import { rowCode } from '../overlap.ts';
 import { type AccessScope, careListOnly, scopeCondition } from '../scope.ts';
 import type { SqlExecutor } from '../sql.ts';
+import { type CarePatients, carePatients } from './care-patients.ts';
 import { type CompileContext, compileFilter, mergeDateBounds } from './compile.ts';
 import { referenceTarget } from './conditions.ts';
 import { candidateSet, chooseDriver, pageIds } from './drive.ts';
@@ -70,7 +71,9 @@ export async function runSearch(
 ): Promise<SearchResult> {
   if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
   const warnings = [...q.warnings];
-  const statements = searchStatements(q, options);
+  const careList = q.resourceType === 'Patient' ? careListOnly(options.scope, 'Patient') : undefined;
+  const ordered = careList ? await carePatients(db, careList) : undefined;
+  const statements = searchStatements(q, options, ordered);
 
   let total: number | undefined;
   const wantsTotal = q.summary === 'count' || q.total === 'accurate' || q.total === 'estimate';
@@ -164,10 +167,14 @@ interface SearchStatements {
  * chosen among the candidates before any `resource` row is read (index rows exist only for current,
  * undeleted versions: write.ts). Without one, `resource` is walked in the page's order.
  */
-export function searchStatements(q: SearchQuery, options: SearchOptions): SearchStatements {
+export function searchStatements(
+  q: SearchQuery,
+  options: SearchOptions,
+  ordered?: CarePatients,
+): SearchStatements {
   const type = q.resourceType;
   const filters = mergeDateBounds(q.filters);
-  const driver = chooseDriver(type, filters, careListOnly(options.scope, type));
+  const driver = chooseDriver(type, filters, careListOnly(options.scope, type), ordered);
   const driverFilter = driver?.from === 'filter' ? driver.filter : undefined;
   const matchScope = scopeOfMatches(options.scope, type, filters, options.baseUrl);
   const context = (p: SqlParams, lookups: boolean): CompileContext => ({
