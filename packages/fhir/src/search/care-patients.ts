@@ -19,8 +19,11 @@ import type { SqlExecutor } from '../sql.ts';
 export interface CarePatients {
   /** Listed and linked Patients' ids, each once, in the database's order. */
   ids: readonly string[];
-  /** `{f,t,…}`: whether each id is only linked (not itself listed), as PostgreSQL's array literal. */
-  linked: string;
+  /**
+   * `{f,t,…}`: whether each id is only linked (not itself listed), as PostgreSQL's array literal;
+   * undefined when none is (most lists: the page's statement then needs neither it nor the list).
+   */
+  linked?: string;
 }
 
 const kept = new WeakMap<readonly string[], CarePatients>();
@@ -47,7 +50,9 @@ export async function carePatients(
   );
   const found: CarePatients = {
     ids: Object.freeze(rows.rows.map((r) => r.id)),
-    linked: `{${rows.rows.map((r) => (r.linked ? 't' : 'f')).join(',')}}`,
+    linked: rows.rows.some((r) => r.linked)
+      ? `{${rows.rows.map((r) => (r.linked ? 't' : 'f')).join(',')}}`
+      : undefined,
   };
   kept.set(patients, found);
   return found;

@@ -228,20 +228,24 @@ function carePatientsPage(
   after: string | undefined,
   limit: number,
 ): string {
-  const listed = ctx.params.add(driver.patients, 'text[]');
-  const inList = listTest(listed, driver.patients.length);
   const known = driver.carePatients;
   if (known) {
     // found once per care list (care-patients.ts): read in order; a linked Patient is checked
     // again against the list, so that a link removed since counts at once
     const ids = ctx.params.add(known.ids, 'text[]');
+    const cursor = after ? ` AND c.id > ${after}` : '';
+    const probe = `SELECT k.resource_type, k.id FROM compartment k WHERE k.resource_type = 'Patient' AND k.id = c.id`;
+    if (!known.linked)
+      return `SELECT d.id FROM unnest(${ids}) c(id) CROSS JOIN LATERAL (${probe} LIMIT 1) d
+    WHERE true${cursor}${and(checks('d'))} LIMIT ${limit}`;
     const linked = ctx.params.add(known.linked, 'boolean[]');
+    const inList = listTest(ctx.params.add(driver.patients, 'text[]'), driver.patients.length);
     return `SELECT d.id FROM unnest(${ids}, ${linked}) c(id, linked)
-    CROSS JOIN LATERAL (SELECT k.resource_type, k.id FROM compartment k
-      WHERE k.resource_type = 'Patient' AND k.id = c.id AND (NOT c.linked OR k.patient_id = ${inList}) LIMIT 1) d
-    WHERE true${after ? ` AND c.id > ${after}` : ''}${and(checks('d'))}
-    LIMIT ${limit}`;
+    CROSS JOIN LATERAL (${probe} AND (NOT c.linked OR k.patient_id = ${inList}) LIMIT 1) d
+    WHERE true${cursor}${and(checks('d'))} LIMIT ${limit}`;
   }
+  const listed = ctx.params.add(driver.patients, 'text[]');
+  const inList = listTest(listed, driver.patients.length);
   return `SELECT d.id FROM unnest(ARRAY(SELECT DISTINCT u.id FROM (
         SELECT unnest(${listed}) AS id
         UNION ALL
