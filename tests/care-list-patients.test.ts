@@ -149,4 +149,32 @@ describe("a care-giver's list of patients", () => {
     await put(patient('a-linked', 'Benali', { link: [{ other: ref('Patient/c05'), type: 'seealso' }] }));
     assert.deepEqual(await ids(Object.freeze([...kept])), ['a-linked', 'c05'], 'a new list finds it again');
   });
+
+  it("reads past a kept list's part full of Patients that are gone, page after page", async () => {
+    // listed ids that name no Patient (deleted, or never written) between those that do: the page
+    // probes past them, and the cursor carries on from the last row shown
+    const store = new FhirStore(server.platform.db, { baseUrl: server.fhirBase });
+    const gone = Array.from({ length: 30 }, (_, i) => `b-gone-${String(i).padStart(2, '0')}`);
+    const listed = ['c05', 'c07', ...gone, 'c06', 'c08', 'c09'];
+    const walk = async (patients: readonly string[], count: number) => {
+      const scoped = store.as({ scope: { shared: [], patients } });
+      const out: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const query: [string, string][] = [['_count', String(count)]];
+        if (cursor) query.push(['_cursor', cursor]);
+        const page = await scoped.search('Patient', query);
+        out.push(page.stored.map((m) => m.id));
+        cursor = page.nextCursor;
+      } while (cursor && out.length < 20);
+      return out;
+    };
+    const expectedPages = [['a-linked', 'c05'], ['c06', 'c08'], ['c09']];
+    assert.deepEqual(await walk(Object.freeze([...listed]), 2), expectedPages, 'kept');
+    assert.deepEqual(await walk([...listed], 2), expectedPages, 'not kept');
+    assert.deepEqual(
+      await walk(Object.freeze([...listed]), 1),
+      expectedPages.flat().map((id) => [id]),
+    );
+  });
 });
