@@ -118,6 +118,30 @@ before(async () => {
       maxIndexRows: CARE_LIST * 3 * 4,
     },
   ].map((s) => ({ ...s, analyze: true, scope }));
+  // the access layer's care view is frozen: the engine keeps its Patients in order (search/care-patients.ts,
+  // found once per list — the test harness runs that look-up for real) and the page only probes them
+  const kept: AccessScope = { ...scope, patients: Object.freeze([...careList]) };
+  careSearches.push(
+    ...[
+      {
+        name: 'my patients, a kept list',
+        type: 'Patient',
+        query: '',
+        index: 'compartment_resource',
+        maxCompartmentRows: PAGE_ROWS,
+        maxIndexRows: 0,
+        pageRows: PAGE_ROWS,
+      },
+      {
+        name: 'my patients named Ben…, a kept list',
+        type: 'Patient',
+        query: 'name=Ben',
+        index: 'compartment_resource',
+        maxCompartmentRows: CARE_LIST,
+        maxIndexRows: CARE_LIST * 4,
+      },
+    ].map((s) => ({ ...s, analyze: true, scope: kept })),
+  );
 });
 
 after(async () => {
@@ -135,6 +159,8 @@ interface PlannedSearch {
   maxIndexRows?: number;
   /** Compartment rows it may read besides the page's own (unchecked unless said). */
   maxCompartmentRows?: number;
+  /** Resource rows it must read: a full page (unchecked unless said). */
+  pageRows?: number;
 }
 
 /** Each search is one statement that starts from its index and reads within its bounds. */
@@ -151,6 +177,8 @@ function assertShapes(list: PlannedSearch[], explained: ExplainedSearch[]): void
       `starts from ${s.index}: ${context}`,
     );
     assert.ok((shape.resourceRows ?? Infinity) <= PAGE_ROWS, `reads resource for the page only: ${context}`);
+    if (s.pageRows !== undefined)
+      assert.equal(shape.resourceRows, s.pageRows, `finds a full page: ${context}`);
     if (s.maxCompartmentRows !== undefined) {
       // and the page's own rows, for the patients each match belongs to (run.ts PATIENTS_COLUMN)
       const maxCompartmentRows = s.maxCompartmentRows + PAGE_ROWS;

@@ -28,6 +28,14 @@ export interface CarePatients {
 
 const kept = new WeakMap<readonly string[], CarePatients>();
 
+/** The listed ids and the Patients linked to them, each once, in the database's order. */
+export const CARE_PATIENTS_SQL = `SELECT u.id, bool_and(u.linked) AS linked FROM (
+    SELECT unnest($1::text[]) AS id, false AS linked
+    UNION ALL
+    SELECT l.id, true FROM compartment l
+      WHERE l.patient_id = ANY($1::text[]) AND l.resource_type = 'Patient' AND l.id <> l.patient_id) u
+  GROUP BY u.id ORDER BY u.id`;
+
 /**
  * The care list's Patients in order; undefined for a list that is not frozen (it may change between
  * two queries: the page's statement then finds them itself).
@@ -39,15 +47,7 @@ export async function carePatients(
   if (!Object.isFrozen(patients)) return undefined;
   const known = kept.get(patients);
   if (known) return known;
-  const rows = await db.query<{ id: string; linked: boolean }>(
-    `SELECT u.id, bool_and(u.linked) AS linked FROM (
-        SELECT unnest($1::text[]) AS id, false AS linked
-        UNION ALL
-        SELECT l.id, true FROM compartment l
-          WHERE l.patient_id = ANY($1::text[]) AND l.resource_type = 'Patient' AND l.id <> l.patient_id) u
-      GROUP BY u.id ORDER BY u.id`,
-    [patients],
-  );
+  const rows = await db.query<{ id: string; linked: boolean }>(CARE_PATIENTS_SQL, [patients]);
   const found: CarePatients = {
     ids: Object.freeze(rows.rows.map((r) => r.id)),
     linked: rows.rows.some((r) => r.linked)
