@@ -26,7 +26,8 @@ export interface CarePatients {
   linked?: string;
 }
 
-const kept = new WeakMap<readonly string[], CarePatients>();
+/** Each kept list's look-up, shared by the requests that ask for it at once (a screen's few searches). */
+const kept = new WeakMap<readonly string[], Promise<CarePatients>>();
 
 /** The listed ids and the Patients linked to them, each once, in the database's order. */
 export const CARE_PATIENTS_SQL = `SELECT u.id, bool_and(u.linked) AS linked FROM (
@@ -45,15 +46,21 @@ export async function carePatients(
   patients: readonly string[],
 ): Promise<CarePatients | undefined> {
   if (!Object.isFrozen(patients)) return undefined;
-  const known = kept.get(patients);
-  if (known) return known;
+  const shared = kept.get(patients);
+  // another request's look-up failed (its transaction, its connection): this one looks for itself
+  if (shared) return shared.catch(() => lookUp(db, patients));
+  const mine = lookUp(db, patients);
+  kept.set(patients, mine);
+  mine.catch(() => kept.get(patients) === mine && kept.delete(patients));
+  return mine;
+}
+
+async function lookUp(db: SqlExecutor, patients: readonly string[]): Promise<CarePatients> {
   const rows = await db.query<{ id: string; linked: boolean }>(CARE_PATIENTS_SQL, [patients]);
-  const found: CarePatients = {
+  return {
     ids: Object.freeze(rows.rows.map((r) => r.id)),
     linked: rows.rows.some((r) => r.linked)
       ? `{${rows.rows.map((r) => (r.linked ? 't' : 'f')).join(',')}}`
       : undefined,
   };
-  kept.set(patients, found);
-  return found;
 }
