@@ -71,9 +71,7 @@ export async function runSearch(
 ): Promise<SearchResult> {
   if (!isResourceType(q.resourceType)) notFound(`Unknown resource type "${q.resourceType}"`);
   const warnings = [...q.warnings];
-  const careList = q.resourceType === 'Patient' ? careListOnly(options.scope, 'Patient') : undefined;
-  const ordered = careList ? await carePatients(db, careList) : undefined;
-  const statements = searchStatements(q, options, ordered);
+  const statements = searchStatements(q, options, await keptCarePatients(db, q, options));
 
   let total: number | undefined;
   const wantsTotal = q.summary === 'count' || q.total === 'accurate' || q.total === 'estimate';
@@ -122,6 +120,23 @@ export async function runSearch(
     warnings,
     patients: [...patients],
   };
+}
+
+/**
+ * A care-giver's page of their Patients in id order reads the Patients of their kept care list
+ * (care-patients.ts); no other search needs them looked up.
+ */
+async function keptCarePatients(
+  db: SqlExecutor,
+  q: SearchQuery,
+  options: SearchOptions,
+): Promise<CarePatients | undefined> {
+  if (q.resourceType !== 'Patient' || q.summary === 'count' || q.count === 0 || q.sort.length > 0)
+    return undefined;
+  const careList = careListOnly(options.scope, 'Patient');
+  if (!careList || chooseDriver('Patient', mergeDateBounds(q.filters), careList)?.from !== 'careList')
+    return undefined;
+  return carePatients(db, careList);
 }
 
 /**
