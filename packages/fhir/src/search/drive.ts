@@ -138,7 +138,6 @@ export function chooseDriver(
   type: string,
   filters: Filter[],
   careList?: readonly string[],
-  carePatients?: CarePatients,
 ): Driver | undefined {
   // a list of ids is already the best start: the primary key
   if (filters.some((f) => f.kind === 'param' && f.code === '_id' && !f.modifier)) return undefined;
@@ -153,8 +152,7 @@ export function chooseDriver(
     const access = ordered ? 'ordered' : byValue ? 'byValue' : 'set';
     if (!best || r < best.rank) best = { driver: { from: 'filter', filter: f, access }, rank: r };
   }
-  if (careList && (!best || best.rank > 0))
-    return { from: 'careList', patients: careList, access: 'set', carePatients };
+  if (careList && (!best || best.rank > 0)) return { from: 'careList', patients: careList, access: 'set' };
   return best?.driver;
 }
 
@@ -204,6 +202,9 @@ export function pageIds(
   return `WITH ${candidateSet(driver, type, ctx, after)} SELECT m.id FROM m WHERE true${and(checks('m'))} ORDER BY m.id LIMIT ${limit}`;
 }
 
+/** A candidate `c.id` confirmed as a Patient in the compartment (index compartment_resource). */
+const PATIENT_PROBE = `SELECT k.resource_type, k.id FROM compartment k WHERE k.resource_type = 'Patient' AND k.id = c.id`;
+
 /**
  * A care-giver's Patients, in id order. A listed patient is in their own compartment, and the only
  * other Patients in listed compartments are those whose `link` names a listed patient — few, found
@@ -234,14 +235,13 @@ function carePatientsPage(
     // again against the list, so that a link removed since counts at once
     const ids = ctx.params.add(known.ids, 'text[]');
     const cursor = after ? ` AND c.id > ${after}` : '';
-    const probe = `SELECT k.resource_type, k.id FROM compartment k WHERE k.resource_type = 'Patient' AND k.id = c.id`;
     if (!known.linked)
-      return `SELECT d.id FROM unnest(${ids}) c(id) CROSS JOIN LATERAL (${probe} LIMIT 1) d
+      return `SELECT d.id FROM unnest(${ids}) c(id) CROSS JOIN LATERAL (${PATIENT_PROBE} LIMIT 1) d
     WHERE true${cursor}${and(checks('d'))} LIMIT ${limit}`;
     const linked = ctx.params.add(known.linked, 'boolean[]');
     const inList = listTest(ctx.params.add(driver.patients, 'text[]'), driver.patients.length);
     return `SELECT d.id FROM unnest(${ids}, ${linked}) c(id, linked)
-    CROSS JOIN LATERAL (${probe} AND (NOT c.linked OR k.patient_id = ${inList}) LIMIT 1) d
+    CROSS JOIN LATERAL (${PATIENT_PROBE} AND (NOT c.linked OR k.patient_id = ${inList}) LIMIT 1) d
     WHERE true${cursor}${and(checks('d'))} LIMIT ${limit}`;
   }
   const listed = ctx.params.add(driver.patients, 'text[]');
@@ -252,8 +252,7 @@ function carePatientsPage(
         SELECT l.id FROM compartment l
           WHERE l.patient_id = ${inList} AND l.resource_type = 'Patient' AND l.id <> l.patient_id) u${after ? ` WHERE u.id > ${after}` : ''}
       ORDER BY u.id)) c(id)
-    CROSS JOIN LATERAL (SELECT k.resource_type, k.id FROM compartment k
-      WHERE k.resource_type = 'Patient' AND k.id = c.id LIMIT 1) d
+    CROSS JOIN LATERAL (${PATIENT_PROBE} LIMIT 1) d
     WHERE true${and(checks('d'))}
     LIMIT ${limit}`;
 }

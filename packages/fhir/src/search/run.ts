@@ -189,7 +189,8 @@ export function searchStatements(
 ): SearchStatements {
   const type = q.resourceType;
   const filters = mergeDateBounds(q.filters);
-  const driver = chooseDriver(type, filters, careListOnly(options.scope, type), ordered);
+  const chosen = chooseDriver(type, filters, careListOnly(options.scope, type));
+  const driver = chosen?.from === 'careList' && ordered ? { ...chosen, carePatients: ordered } : chosen;
   const driverFilter = driver?.from === 'filter' ? driver.filter : undefined;
   const matchScope = scopeOfMatches(options.scope, type, filters, options.baseUrl);
   const context = (p: SqlParams, lookups: boolean): CompileContext => ({
