@@ -30,17 +30,19 @@ const EVERY_RESERVED = /[\u001d-\u001f]/g;
  * so that a column of one empty string is one value, not none (`string_to_array('', …)` is `{}`).
  */
 export function column(values: readonly (string | number | null)[], json = false): string {
-  let out = '';
-  for (const value of values) {
+  const texts: string[] = new Array(values.length + 1);
+  texts[0] = '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (value === null) {
-      out += VALUE + NULL;
+      texts[i + 1] = NULL;
       continue;
     }
     const text = typeof value === 'number' ? String(value) : value;
     if (!json && VALUE_RESERVED.test(text)) throw new Error('an audit column value holds a separator');
-    out += VALUE + text;
+    texts[i + 1] = text;
   }
-  return out;
+  return texts.join(VALUE);
 }
 
 /** One event's patients (two or more: one alone would be ambiguous if empty), for the `listed` column. */

@@ -444,7 +444,9 @@ describe('buildAuditEvents: the events of an access on one shared context', () =
     assert.equal(a.subtype, b.subtype);
     assert.deepEqual([a.recorded, b.recorded], ['2026-03-01T10:00:00.000Z', '2026-03-01T10:05:00.000Z']);
     assert.notDeepEqual(a.entity, b.entity);
-    assert.ok(Object.isFrozen(a.agent) && !Object.isFrozen(a) && !Object.isFrozen(a.entity));
+    // the context is shared and frozen; each event is its own, its entities frozen with their text
+    assert.ok(Object.isFrozen(a.agent) && !Object.isFrozen(a) && Object.isFrozen(a.entity));
+    assert.equal(canonicalJson(a.entity), canonicalJson(structuredClone(a.entity)));
     // from another address, another context
     const c = one('p1', '2026-03-01T10:06:00.000Z', '41.248.1.1');
     assert.notEqual(a.agent, c.agent);

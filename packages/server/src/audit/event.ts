@@ -26,6 +26,7 @@ import {
   SERVER_AGENT,
   SYSTEMS,
 } from './codes.ts';
+import { builtOn } from './stored-form.ts';
 
 export interface AuditInput {
   principal: Principal;
@@ -104,7 +105,7 @@ export const BREAK_GLASS_DETAIL = 'break-glass-reason';
 
 export function buildAuditEvent(input: AuditInput, source: AuditSource = DEFAULT_SOURCE): AuditEvent {
   const event: AuditEvent = { ...skeleton(input, source), recorded: recordedOf(input) };
-  const entity = entities(input);
+  const entity = entities(input, input.query === undefined ? undefined : writtenQuery(input.query));
   if (entity.length > 0) event.entity = entity;
   return storable(event);
 }
@@ -141,12 +142,13 @@ export function buildAuditEvents(input: AuditInput, source: AuditSource = DEFAUL
       ? perPatient(input)
       : [{ ...input, patientIds: patients }];
   // the query is the same in every event of the access: encoded, mended and frozen once
-  const query = input.query === undefined ? undefined : deepFreeze(storable(queryEntity(input.query)));
+  const query = input.query === undefined ? undefined : writtenQuery(input.query);
   return accesses.map((one) => {
     const entity = storable(entities(one, query));
-    const event: AuditEvent = { ...contextOf(one, source), recorded };
+    const context = contextOf(one, source);
+    const event: AuditEvent = { ...context, recorded };
     if (entity.length > 0) event.entity = entity;
-    return event;
+    return builtOn(event, context);
   });
 }
 
@@ -262,51 +264,60 @@ function agents(
   return list;
 }
 
-function entities(
-  input: AuditInput,
-  query = input.query === undefined ? undefined : queryEntity(input.query),
-): AuditEventEntity[] {
+function entities(input: AuditInput, query?: WrittenEntity): AuditEventEntity[] {
   const list: AuditEventEntity[] = [];
+  // each entity's canonical text, written by template: the list's is registered when all have one
+  const texts: string[] = [];
   for (const id of uniquePatientIds(input.patientIds)) {
     const what = { reference: `Patient/${id}` };
-    list.push(
-      input.breakGlassReason
-        ? {
-            what,
-            type: ENTITY.person,
-            role: ENTITY.patientRole,
-            detail: [{ type: BREAK_GLASS_DETAIL, valueString: input.breakGlassReason }],
-          }
-        : templateEntity({ what, type: ENTITY.person, role: ENTITY.patientRole }, PATIENT_ENTITY),
-    );
+    if (input.breakGlassReason)
+      list.push({
+        what,
+        type: ENTITY.person,
+        role: ENTITY.patientRole,
+        detail: [{ type: BREAK_GLASS_DETAIL, valueString: input.breakGlassReason }],
+      });
+    else templated(list, texts, { what, type: ENTITY.person, role: ENTITY.patientRole }, PATIENT_ENTITY);
   }
   for (const id of input.ids ?? []) {
     const reference = id.includes('/') || !input.resourceType ? id : `${input.resourceType}/${id}`;
-    list.push(
-      templateEntity(
-        { what: { reference }, type: ENTITY.systemObject, role: ENTITY.domainResource },
-        RESOURCE_ENTITY,
-      ),
+    templated(
+      list,
+      texts,
+      { what: { reference }, type: ENTITY.systemObject, role: ENTITY.domainResource },
+      RESOURCE_ENTITY,
     );
   }
-  if (query) list.push(query);
-  return list;
+  if (query) {
+    list.push(query.entity);
+    texts.push(query.text);
+  }
+  // joined once into one flat text: the writer hashes it, and stores it, without walking the pieces
+  // again (docs/performance.md, *An AuditEvent's texts written flat*)
+  if (texts.length < list.length) return list;
+  return Object.freeze(writtenAs(list, `[${texts.join(',')}]`)) as AuditEventEntity[];
+}
+
+/** An entity built once with its canonical text, as a search's query is for all its events. */
+interface WrittenEntity {
+  entity: AuditEventEntity;
+  text: string;
 }
 
 /**
- * An entity of a known shape with its canonical text registered (chain.ts writtenAs) and frozen, so
- * that storable() passes it by: its reference, the only text in it not constant, holds nothing to
- * mend. One that does (a NUL, a lone surrogate from a client's URL) stays as it is built: storable()
- * mends a copy, written member by member.
+ * An entity of a known shape, and its canonical text by template when its reference — the only text
+ * in it not constant — holds nothing to mend. One that does (a NUL, a lone surrogate from a client's
+ * URL) has no text: its list is not registered, and storable() mends a copy, written member by member.
  */
-function templateEntity(
+function templated(
+  list: AuditEventEntity[],
+  texts: string[],
   entity: AuditEventEntity & { what: { reference: string } },
   template: (reference: string) => string,
-): AuditEventEntity {
+): void {
+  list.push(entity);
   const reference = entity.what.reference;
-  if (needsMending(reference)) return entity;
-  Object.freeze(entity.what);
-  return Object.freeze(writtenAs(entity, template(reference)));
+  if (!needsMending(reference)) texts.push(template(reference));
 }
 
 /**
@@ -322,6 +333,12 @@ const entityTemplate = (type: Coding, role: Coding) => {
 };
 const PATIENT_ENTITY = entityTemplate(ENTITY.person, ENTITY.patientRole);
 const RESOURCE_ENTITY = entityTemplate(ENTITY.systemObject, ENTITY.domainResource);
+
+/** A search's query entity, frozen, with its canonical text: the same in every event of the access. */
+function writtenQuery(query: string): WrittenEntity {
+  const entity = deepFreeze(storable(queryEntity(query)));
+  return { entity, text: canonicalJson(entity) };
+}
 
 function queryEntity(query: string): AuditEventEntity {
   return {
