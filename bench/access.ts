@@ -156,10 +156,13 @@ async function main(): Promise<void> {
           await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
           const statements =
             flags.statements && databaseUrl ? await statementCounter(databaseUrl) : undefined;
+          const auditBefore = on ? await auditCounts(client) : undefined;
           const cpuBefore = cpuNow(s, databaseName);
           const from = monotonicUs();
           const result = await runLoad(load, (i) => get(client, path(i), cookie));
           const cpuAfter = cpuNow(s, databaseName);
+          // every access audited: the phase's events written (the writer flushes within ~50 ms)
+          const audit = auditBefore && (await auditSince(client, auditBefore, result.requests));
           const costliest = await statements?.costliest(result.requests);
           if (flags.profile)
             log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
@@ -172,11 +175,14 @@ async function main(): Promise<void> {
             result,
             cpuMsPerRequest: perRequest(cpuMs),
             nodeMsPerRequest: perRequest(cpuAfter.node - cpuBefore.node),
+            ...(audit ? { audit } : {}),
             ...(costliest ? { statements: costliest } : {}),
           });
           log(
-            `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors`,
+            `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors${audit ? `, ${audit.written} audit events written for ${result.requests} requests, ${audit.dropped} dropped` : ''}`,
           );
+          if (audit && (audit.dropped > 0 || audit.written < result.requests))
+            throw new Error(`${name}: an access was not audited (${JSON.stringify(audit)})`);
           for (const st of costliest ?? [])
             log(
               `  ${st.calls} calls, ${st.plans} plans, ${st.usPerRequest} µs a request (planning ${st.planUsPerRequest}): ${st.query.slice(0, 160)}`,
@@ -203,6 +209,37 @@ interface Row {
   nodeMsPerRequest: number;
   /** --statements: the phase's costliest statements. */
   statements?: StatementCost[];
+  /** Access on: the audit events the server wrote and dropped during the phase (its /metrics). */
+  audit?: AuditCounts;
+}
+
+interface AuditCounts {
+  written: number;
+  dropped: number;
+}
+
+/** The server's audit counters, from /metrics (answered on loopback without a token). */
+async function auditCounts(client: HttpClient): Promise<AuditCounts> {
+  const res = await client.send('GET', '/metrics');
+  if (res.status !== 200) throw new Error(`/metrics: HTTP ${res.status}`);
+  const counter = (name: string) =>
+    Number(new RegExp(`^${name} (\\d+)`, 'm').exec(res.body)?.[1] ?? Number.NaN);
+  return { written: counter('sahti_audit_written_total'), dropped: counter('sahti_audit_dropped_total') };
+}
+
+/**
+ * Audit events written and dropped since `before`, once at least `expected` were written since (the
+ * writer flushes in batches, a few ms behind the answers) or after 2 s: the measured requests' events, and perhaps
+ * the warm-up's last ones.
+ */
+async function auditSince(client: HttpClient, before: AuditCounts, expected: number): Promise<AuditCounts> {
+  const until = Date.now() + 2000;
+  for (;;) {
+    const now = await auditCounts(client);
+    const since = { written: now.written - before.written, dropped: now.dropped - before.dropped };
+    if (since.written >= expected || Date.now() > until) return since;
+    await sleep(50);
+  }
 }
 
 interface StatementCost {
