@@ -1,10 +1,12 @@
 /**
  * What access control costs a clinician: the same reads and searches by a doctor with a care
  * relationship to some patients, against the same data, with authentication + access decision +
- * read scope + audit on, and with SAHTI_ACCESS_CONTROL=off (the engine alone) — alternated, so each
- * "on" figure has an "off" baseline taken under the same machine noise. Compares CPU per request
- * (server process, plus the PostgreSQL backends on that backend), which drifts far less than
- * throughput on a shared machine.
+ * read scope + audit on, and with SAHTI_ACCESS_CONTROL=off (the engine alone). Both servers run at
+ * once, each on its own copy of the data, and each operation is measured in six alternated slices a
+ * side (on, off, off, on…), so each "on" figure has an "off" baseline taken in the same seconds of
+ * machine noise. Compares CPU per request (server process, plus the PostgreSQL backends of its
+ * database), which drifts far less than throughput on a shared machine. Every access-on phase checks
+ * through the server's /metrics that each request's audit event was written.
  *
  *   node bench/access.ts [--backend pglite|postgres] [--patients 2000] [--in-care 200] [--seconds 6] [--rounds 2]
  *                        [--only on|off] [--operation <part of its name>] [--profile <dir>] [--statements]
@@ -19,7 +21,7 @@
  *
  * Prints a Markdown table and writes bench/results/access-<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,22 +94,19 @@ async function main(): Promise<void> {
       : undefined;
   if (flags.backend === 'postgres' && !postgres)
     throw new Error('no PostgreSQL binaries for --backend postgres');
-  let databaseUrl: string | undefined;
-  let databaseName: string | undefined;
-  if (postgres) {
-    databaseName = 'sahti_bench_access';
-    const admin = new pg.Client({ connectionString: postgres.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${databaseName}`);
-    await admin.end();
+  // each side its own copy of the same data (a database made from the seeded one as template, or a
+  // copy of the embedded folder): both servers run at once, and each side's CPU is its own
+  const target = (on: boolean): { databaseUrl: string } | { dataDir: string } => {
+    if (!postgres) return { dataDir: join(tmp, on ? 'data-on' : 'data-off') };
     const url = new URL(postgres.url);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
-  }
-  const dataDir = postgres ? undefined : join(tmp, 'data');
+    url.pathname = `/${DATABASES[on ? 'on' : 'off']}`;
+    return { databaseUrl: url.toString() };
+  };
+  if (postgres) await adminQuery(postgres.url, `CREATE DATABASE ${DATABASES.on}`);
+  const seeded = target(true);
   try {
     // the doctor's account, written before the server owns the (embedded) database
-    const db = await openDatabase({ databaseUrl, dataDir: dataDir ? join(dataDir) : undefined });
+    const db = await openDatabase(seeded);
     await createAccount(
       db,
       {
@@ -124,72 +123,51 @@ async function main(): Promise<void> {
     );
     await db.close();
 
-    const server = (on: boolean) =>
-      startServer({
-        ...(dataDir ? { dataDir } : { databaseUrl }),
-        logDir: tmp,
-        access: on ? { on: true, ...system } : { on: false },
-        env: {
-          SAHTI_AUDIT_ANCHOR_MINUTES: '0',
-          ...(flags.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags.profile}` } : {}),
-        },
-      });
-
     log(`seeding ${PATIENTS} patients × ${OBSERVATIONS} observations; ${IN_CARE} have the doctor as GP`);
-    let s = await startServer({
-      ...(dataDir ? { dataDir } : { databaseUrl }),
+    const seeder = await startServer({
+      ...seeded,
       logDir: tmp,
       access: { on: true, ...system },
       env: { SAHTI_AUDIT_ANCHOR_MINUTES: '0' },
     });
-    await seed(s);
-    await s.stop();
+    await seed(seeder);
+    await seeder.stop();
+    if (postgres) await adminQuery(postgres.url, `CREATE DATABASE ${DATABASES.off} TEMPLATE ${DATABASES.on}`);
+    else cpSync(join(tmp, 'data-on'), join(tmp, 'data-off'), { recursive: true });
 
     const rows: Row[] = [];
+    const wanted = [true, false].filter((on) => !flags.only || flags.only === (on ? 'on' : 'off'));
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const on of [true, false].filter((on) => !flags.only || flags.only === (on ? 'on' : 'off'))) {
-        s = await server(on);
-        const client = new HttpClient(s.port, load.concurrency);
-        const cookie = on ? await signIn(client) : undefined;
-        for (const [name, path] of Object.entries(OPERATIONS)) {
-          if (flags.operation && !name.includes(flags.operation)) continue;
-          await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(client, path(i), cookie)); // warm-up
-          const statements =
-            flags.statements && databaseUrl ? await statementCounter(databaseUrl) : undefined;
-          const auditBefore = on ? await auditCounts(client) : undefined;
-          const cpuBefore = cpuNow(s, databaseName);
-          const from = monotonicUs();
-          const result = await runLoad(load, (i) => get(client, path(i), cookie));
-          const cpuAfter = cpuNow(s, databaseName);
-          // every access audited: the phase's events written (the writer flushes within ~50 ms)
-          const audit = auditBefore && (await auditSince(client, auditBefore, result.requests));
-          const costliest = await statements?.costliest(result.requests);
-          if (flags.profile)
-            log(`${name}, access ${on ? 'on' : 'off'}: profile window ${from}-${monotonicUs()}`);
-          const cpuMs = cpuAfter.node + cpuAfter.database - cpuBefore.node - cpuBefore.database;
-          const perRequest = (ms: number) => ms / Math.max(1, result.requests);
-          rows.push({
-            round,
-            access: on ? 'on' : 'off',
-            operation: name,
-            result,
-            cpuMsPerRequest: perRequest(cpuMs),
-            nodeMsPerRequest: perRequest(cpuAfter.node - cpuBefore.node),
-            ...(audit ? { audit } : {}),
-            ...(costliest ? { statements: costliest } : {}),
-          });
-          log(
-            `round ${round} access ${on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${(cpuMs / result.requests).toFixed(3)} CPU-ms/req, ${result.errors} errors${audit ? `, ${audit.written} audit events written for ${result.requests} requests, ${audit.dropped} dropped` : ''}`,
-          );
-          if (audit && (audit.dropped > 0 || audit.written < result.requests))
-            throw new Error(`${name}: an access was not audited (${JSON.stringify(audit)})`);
-          for (const st of costliest ?? [])
-            log(
-              `  ${st.calls} calls, ${st.plans} plans, ${st.usPerRequest} µs a request (planning ${st.planUsPerRequest}): ${st.query.slice(0, 160)}`,
-            );
-        }
-        client.close();
-        await s.stop();
+      const sides: Side[] = [];
+      for (const on of wanted) {
+        const server = await startServer({
+          ...target(on),
+          logDir: tmp,
+          access: on ? { on: true, ...system } : { on: false },
+          env: {
+            SAHTI_AUDIT_ANCHOR_MINUTES: '0',
+            ...(flags.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${flags.profile}` } : {}),
+          },
+        });
+        const client = new HttpClient(server.port, load.concurrency);
+        const where = target(on);
+        sides.push({
+          on,
+          server,
+          client,
+          cookie: on ? await signIn(client) : undefined,
+          ...('databaseUrl' in where
+            ? { database: DATABASES[on ? 'on' : 'off'], databaseUrl: where.databaseUrl }
+            : {}),
+        });
+      }
+      for (const [name, path] of Object.entries(OPERATIONS)) {
+        if (flags.operation && !name.includes(flags.operation)) continue;
+        rows.push(...(await measure(round, name, path, sides)));
+      }
+      for (const side of sides) {
+        side.client.close();
+        await side.server.stop();
       }
     }
     report(rows);
@@ -199,11 +177,129 @@ async function main(): Promise<void> {
   }
 }
 
+const DATABASES = { on: 'sahti_bench_access_on', off: 'sahti_bench_access_off' };
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** One server — access on or off — and its client, running side by side with the other. */
+interface Side {
+  on: boolean;
+  server: ServerProcess;
+  client: HttpClient;
+  cookie?: string;
+  /** PostgreSQL: the side's database, whose backends' CPU is the side's. */
+  database?: string;
+  databaseUrl?: string;
+}
+
+/**
+ * One operation on both sides, in SLICES alternated slices (on, off, off, on, on, off…): the
+ * machine's speed, which drifts by half within minutes on a shared host, is then the same for both
+ * sides' sums, and their ratio compares code, not minutes.
+ */
+async function measure(
+  round: number,
+  name: string,
+  path: (i: number) => string,
+  sides: Side[],
+): Promise<Row[]> {
+  const sums = new Map<Side, Sum>();
+  for (const side of sides) {
+    await runLoad({ ...load, maxRequests: 200, maxMs: 1500 }, (i) => get(side.client, path(i), side.cookie)); // warm-up
+    sums.set(side, {
+      requests: 0,
+      errors: 0,
+      elapsedMs: 0,
+      p99: 0,
+      cpuMs: 0,
+      nodeMs: 0,
+      statements: flags.statements && side.databaseUrl ? await statementCounter(side.databaseUrl) : undefined,
+      auditBefore: side.on ? await auditCounts(side.client) : undefined,
+    });
+  }
+  const from = monotonicUs();
+  let offset = 0;
+  for (let slice = 0; slice < SLICES; slice++) {
+    for (const side of slice % 2 ? [...sides].reverse() : sides) {
+      const sum = sums.get(side) as Sum;
+      const before = cpuNow(side.server, side.database);
+      const result = await runLoad({ ...load, maxMs: load.maxMs / SLICES }, (i) =>
+        get(side.client, path(offset + i), side.cookie),
+      );
+      const after = cpuNow(side.server, side.database);
+      sum.requests += result.requests;
+      sum.errors += result.errors;
+      sum.elapsedMs += result.elapsedMs;
+      sum.p99 = Math.max(sum.p99, result.p99);
+      sum.cpuMs += after.node + after.database - before.node - before.database;
+      sum.nodeMs += after.node - before.node;
+    }
+    offset += 10_000;
+  }
+  if (flags.profile) log(`${name}: profile window ${from}-${monotonicUs()}`);
+  const rows: Row[] = [];
+  for (const side of sides) {
+    const sum = sums.get(side) as Sum;
+    const perRequest = (ms: number) => ms / Math.max(1, sum.requests);
+    // every access audited: the phase's events written (the writer flushes within ~50 ms)
+    const audit = sum.auditBefore && (await auditSince(side.client, sum.auditBefore, sum.requests));
+    const costliest = await sum.statements?.costliest(sum.requests);
+    const result = {
+      requests: sum.requests,
+      errors: sum.errors,
+      perSecond: (sum.requests / sum.elapsedMs) * 1000,
+      p99: sum.p99,
+    };
+    rows.push({
+      round,
+      access: side.on ? 'on' : 'off',
+      operation: name,
+      result,
+      cpuMsPerRequest: perRequest(sum.cpuMs),
+      nodeMsPerRequest: perRequest(sum.nodeMs),
+      ...(audit ? { audit } : {}),
+      ...(costliest ? { statements: costliest } : {}),
+    });
+    log(
+      `round ${round} access ${side.on ? 'on ' : 'off'} ${name}: ${result.perSecond.toFixed(0)} req/s, worst slice's p99 ${sum.p99.toFixed(1)} ms, ${perRequest(sum.cpuMs).toFixed(3)} CPU-ms/req, ${sum.errors} errors${audit ? `, ${audit.written} audit events written for ${sum.requests} requests, ${audit.dropped} dropped` : ''}`,
+    );
+    for (const st of costliest ?? [])
+      log(
+        `  ${st.calls} calls, ${st.plans} plans, ${st.usPerRequest} µs a request (planning ${st.planUsPerRequest}): ${st.query.slice(0, 160)}`,
+      );
+    if (audit && (audit.dropped > 0 || audit.written < sum.requests))
+      throw new Error(`${name}: an access was not audited (${JSON.stringify(audit)})`);
+  }
+  return rows;
+}
+
+/** Slices each side's measured time is cut into, alternated with the other side's. */
+const SLICES = 6;
+
+interface Sum {
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  p99: number;
+  cpuMs: number;
+  nodeMs: number;
+  statements?: { costliest(requests: number): Promise<StatementCost[]> };
+  auditBefore?: AuditCounts;
+}
+
 interface Row {
   round: number;
   access: 'on' | 'off';
   operation: string;
-  result: LoadResult;
+  result: Pick<LoadResult, 'requests' | 'errors' | 'perSecond' | 'p99'>;
   cpuMsPerRequest: number;
   /** The server's node process alone (on PGlite, the database too: it runs inside). */
   nodeMsPerRequest: number;
@@ -274,6 +370,7 @@ async function statementCounter(
         }>(
           `SELECT calls::text, plans::text, total_exec_time AS exec_ms, total_plan_time AS plan_ms, query
            FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+             AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
            ORDER BY total_exec_time + total_plan_time DESC LIMIT 5`,
         );
         const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, requests));
@@ -372,7 +469,7 @@ function report(rows: Row[]): void {
     const overhead = (cpuOn / cpuOff - 1) * 100;
     const nodeOn = median(on.map((r) => r.nodeMsPerRequest));
     const nodeOff = median(off.map((r) => r.nodeMsPerRequest));
-    const m = (rs: Row[], f: (r: LoadResult) => number) => median(rs.map((r) => f(r.result)));
+    const m = (rs: Row[], f: (r: Row['result']) => number) => median(rs.map((r) => f(r.result)));
     lines.push(
       `| ${op} | ${m(on, (r) => r.perSecond).toFixed(0)} | ${m(off, (r) => r.perSecond).toFixed(0)} | ${m(on, (r) => r.p99).toFixed(1)} | ${m(off, (r) => r.p99).toFixed(1)} | ${cpuOn.toFixed(3)} | ${cpuOff.toFixed(3)} | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(0)} % | ${nodeOn.toFixed(3)} / ${nodeOff.toFixed(3)} |`,
     );
