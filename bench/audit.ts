@@ -19,10 +19,10 @@ import { parseArgs } from 'node:util';
 import type { SqlClient } from '@sahti/fhir';
 import { canonicalJson, chainHash, GENESIS } from '../packages/server/src/audit/chain.ts';
 import { type AuditInput, auditColumns, buildAuditEvent } from '../packages/server/src/audit/event.ts';
+import { doctor } from '../packages/server/src/audit/test-fixture.ts';
 import { verifyAuditChain } from '../packages/server/src/audit/verify.ts';
 import { createAuditLog } from '../packages/server/src/audit/writer.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
-import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
 
 const { values } = parseArgs({
@@ -38,16 +38,6 @@ const BATCH = values['batch-size'] ? { batchSize: Number(values['batch-size']) }
 const REQUESTS = 2500; // per round, 4 rounds each way
 const REQUEST_RATE = 1000;
 
-const doctor: Principal = {
-  kind: 'staff',
-  id: 'acc-doc',
-  roles: ['doctor'],
-  fhirUser: 'Practitioner/dr-alami',
-  scopes: ['user/*.read'],
-  display: 'Dr Karima Alami',
-  clientId: 'web',
-  address: '196.200.1.9',
-};
 const input = (i: number): AuditInput => ({
   principal: doctor,
   interaction: i % 3 ? 'read' : 'search',

@@ -25,6 +25,7 @@ import {
   verifyAuditChain,
 } from '../packages/server/src/audit/index.ts';
 import { AUDIT_MIGRATIONS } from '../packages/server/src/audit/migrations.ts';
+import { doctor } from '../packages/server/src/audit/test-fixture.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { openPglite } from '../packages/server/src/db/pglite.ts';
@@ -32,16 +33,6 @@ import { openPostgres } from '../packages/server/src/db/postgres.ts';
 import type { Principal } from '../packages/server/src/kernel/principal.ts';
 import { freshPostgresDatabase, testBackend } from './support/server.ts';
 
-const doctor: Principal = {
-  kind: 'staff',
-  id: 'acc-doc',
-  roles: ['doctor'],
-  fhirUser: 'Practitioner/dr-alami',
-  scopes: ['user/*.read'],
-  display: 'Dr Karima Alami',
-  clientId: 'web',
-  address: '196.200.1.9',
-};
 const nurse: Principal = {
   ...doctor,
   id: 'acc-nurse',

@@ -8,36 +8,9 @@ import { accessLogEntry } from './access-log.ts';
 import { canonicalJson } from './chain.ts';
 import { INTERACTIONS, PURPOSE, SYSTEMS } from './codes.ts';
 import { auditColumns, buildAuditEvent, buildAuditEvents, eventOfPatient, perPatient } from './event.ts';
+import { doctor, lab, patient } from './test-fixture.ts';
 
 loadDefinitions();
-
-const doctor: Principal = {
-  kind: 'staff',
-  id: 'acc-7',
-  roles: ['doctor'],
-  fhirUser: 'Practitioner/dr-alami',
-  scopes: ['user/*.read'],
-  display: 'Dr Karima Alami',
-  clientId: 'web',
-  address: '196.200.1.9',
-};
-const lab: Principal = {
-  kind: 'system',
-  id: 'lab-casa',
-  roles: [],
-  scopes: ['system/Observation.write'],
-  display: 'Laboratoire Casablanca',
-  clientId: 'lab-casa',
-};
-const patient: Principal = {
-  kind: 'patient',
-  id: 'acc-p1',
-  roles: ['patient'],
-  fhirUser: 'Patient/p1',
-  scopes: ['patient/*.read'],
-  display: 'Fatima Zahra Bennani',
-  clientId: 'sahti-mobile',
-};
 
 const valid = (event: AuditEvent): void => {
   const issues = validateResource(event).filter((i) => i.severity === 'error' || i.severity === 'fatal');

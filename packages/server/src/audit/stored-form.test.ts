@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import type { Principal } from '../kernel/principal.ts';
 import { canonicalJson } from './chain.ts';
 import { PURPOSE } from './codes.ts';
 import { type AuditInput, buildAuditEvents } from './event.ts';
 import { storedForm } from './stored-form.ts';
+import { doctor, patient } from './test-fixture.ts';
 
-const doctor: Principal = {
-  kind: 'staff',
-  id: 'acc-7',
-  roles: ['doctor'],
-  fhirUser: 'Practitioner/dr-alami',
-  scopes: ['user/*.read'],
-  display: 'Dr Karima Alami',
-  clientId: 'web',
-  address: '196.200.1.9',
-};
-const parent: Principal = {
-  kind: 'patient',
-  id: 'acc-p1',
-  roles: ['patient'],
-  fhirUser: 'Patient/p1',
-  scopes: ['patient/*.read'],
-  display: 'Fatima Zahra Bennani',
-  clientId: 'sahti-mobile',
-};
 const recorded = '2026-03-01T10:00:00.000Z';
 
 /** Accesses of every shape the writer stores: read, page with its query, mended, break-glass, none. */
@@ -76,7 +57,7 @@ const ACCESSES: AuditInput[] = [
   },
   // one event per patient: the parent acts for the child in the child's event only
   {
-    principal: parent,
+    principal: patient,
     interaction: 'read',
     resourceType: 'Patient',
     ids: ['Patient/p1', 'Patient/c1'],
