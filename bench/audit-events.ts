@@ -18,6 +18,7 @@ import {
   perPatient,
 } from '../packages/server/src/audit/event.ts';
 import { storedForm } from '../packages/server/src/audit/stored-form.ts';
+import { lab as fixtureLab } from '../packages/server/src/audit/test-fixture.ts';
 import type { Principal } from '../packages/server/src/kernel/principal.ts';
 
 const ROUNDS = 4;
@@ -147,15 +148,7 @@ for (const [name, n] of [
 // a transaction of 1,000 creates by a system client: 1,000 accesses of one request, recorded at
 // one instant; per event, each access's events on their own skeleton (record() per entry, as the
 // gate did) against one request's skeletons shared (recordRequest)
-const lab: Principal = {
-  kind: 'system',
-  id: 'lab-casa',
-  roles: [],
-  scopes: ['system/Observation.write'],
-  display: 'Laboratoire Casablanca',
-  clientId: 'lab-casa',
-  address: '196.200.1.10',
-};
+const lab: Principal = { ...fixtureLab, address: '196.200.1.10' };
 const ENTRIES = 1_000;
 const creates = (recorded: string): AuditInput[] =>
   Array.from({ length: ENTRIES }, (_, i) => ({

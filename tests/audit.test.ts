@@ -25,7 +25,7 @@ import {
   verifyAuditChain,
 } from '../packages/server/src/audit/index.ts';
 import { AUDIT_MIGRATIONS } from '../packages/server/src/audit/migrations.ts';
-import { doctor } from '../packages/server/src/audit/test-fixture.ts';
+import { doctor, patient } from '../packages/server/src/audit/test-fixture.ts';
 import { SigningKeys } from '../packages/server/src/auth/keys.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { openPglite } from '../packages/server/src/db/pglite.ts';
@@ -40,15 +40,8 @@ const nurse: Principal = {
   fhirUser: 'Practitioner/n-idrissi',
   display: 'Inf. Youssef Idrissi',
 };
-const patientP1: Principal = {
-  kind: 'patient',
-  id: 'acc-p1',
-  roles: ['patient'],
-  fhirUser: 'Patient/p1',
-  scopes: ['patient/*.read'],
-  display: 'Fatima Zahra Bennani',
-  clientId: 'web',
-};
+// the patient fixture, signed in on the web
+const patientP1: Principal = { ...patient, clientId: 'web' };
 const admin: Principal = {
   ...doctor,
   id: 'acc-admin',
