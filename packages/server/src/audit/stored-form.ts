@@ -21,8 +21,8 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { type CanonicalMember, canonicalMembers, flat, joinMembers } from './chain.ts';
 
 /** The members an event keeps in its own row; all the others are its context. */
-export const OWN_MEMBERS: ReadonlySet<string> = new Set(['entity', 'recorded']);
-const OWN_KEYS = ['entity', 'recorded'];
+const OWN_KEYS: readonly string[] = ['entity', 'recorded']; // in canonical order
+export const OWN_MEMBERS: ReadonlySet<string> = new Set(OWN_KEYS);
 
 export interface StoredForm {
   /** Canonical text of the whole event: what the chain hashes. */
