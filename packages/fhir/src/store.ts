@@ -19,6 +19,7 @@ import { turnEvery } from './turns.ts';
 import {
   assertUniqueIdentifiers,
   carriesUniqueIdentifier,
+  claimsNothingNew,
   isHeldClaim,
   type StatementClaim,
   soleClaim,
@@ -32,6 +33,7 @@ import {
   lockCurrent,
   newId,
   nowInstant,
+  readCurrent,
   resourceKeys,
   stampedVersion,
 } from './versions.ts';
@@ -518,7 +520,47 @@ export class FhirStore {
       badRequest(`resourceType ${resource.resourceType} does not match the URL (${type})`);
     if (resource.id !== id)
       badRequest(`The resource id "${resource.id ?? ''}" must match the URL id "${id}"`, [`${type}.id`]);
-    return this.db.transaction((tx) => this.replace(tx, resource, ifMatch, 'PUT', undefined, ifNoneMatch));
+    return (
+      (await this.updateOptimistically(resource, ifMatch, ifNoneMatch)) ??
+      this.db.transaction((tx) => this.replace(tx, resource, ifMatch, 'PUT', undefined, ifNoneMatch))
+    );
+  }
+
+  /**
+   * An update of a live resource without a transaction: its current version read without a lock,
+   * the new one written by one statement that writes nothing unless that version is still current
+   * (write.ts WriteCondition) — two round trips instead of four (BEGIN, the lock, the write,
+   * COMMIT), and no row held while node builds the version. Read again when another write got in
+   * first. Undefined — the caller then takes the locked transaction — when the resource does not
+   * exist or is deleted (a create with the client's id, or a re-creation), when the write plans
+   * derived state (a hook's effect must commit with it) or carries a unique identifier the version
+   * it replaces did not (its check takes a lock), or when other writes got in first every time.
+   */
+  private async updateOptimistically(
+    resource: Resource,
+    ifMatch: string | undefined,
+    ifNoneMatch: string | undefined,
+  ): Promise<WriteResult | undefined> {
+    const { resourceType: type, id } = resource as Resource & { id: string };
+    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+      const current = (await readCurrent(this.db, [{ type, id }])).get(`${type}/${id}`);
+      if (!current || current.deleted) return undefined;
+      checkIfMatch(ifMatch, current.versionId);
+      checkIfNoneMatch(type, id, current, ifNoneMatch);
+      const plan = this.planReplacements([{ resource, current }], 'PUT');
+      await this.guardReplacements(this.db, plan);
+      if (this.planHooks(plan.changes)) return undefined;
+      if (!claimsNothingNew(plan.resources, this.uniqueIdentifiers, plan.previousVersions)) return undefined;
+      if (
+        await writeVersions(this.db, plan.versions, plan.replaced, this, undefined, {
+          versionId: current.versionId,
+        })
+      ) {
+        noteWrites(this.db, 1);
+        return replacementResults(plan)[0];
+      }
+    }
+    return undefined;
   }
 
   private async replace(
@@ -532,26 +574,24 @@ export class FhirStore {
     const { resourceType: type, id } = resource as Resource & { id: string };
     const current = locked ? locked.current : (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
     checkIfMatch(ifMatch, current?.versionId);
-    if (ifNoneMatch?.trim() === '*' && current && !current.deleted)
-      fail(412, 'conflict', `${type}/${id} exists (If-None-Match *, current version ${current.versionId})`);
+    checkIfNoneMatch(type, id, current, ifNoneMatch);
     return (await this.writeReplacements(tx, [{ resource, current }], method))[0];
   }
 
   /**
-   * New versions of resources whose current versions the caller has locked, written in one
-   * statement: compartment kept, unchanged index tables left alone, the guard passed for each, the
-   * hooks planned once for all, unique identifiers checked.
+   * New versions of resources replacing their current ones (none yet for a create with the client's
+   * id): stamped, their compartment kept, unchanged index tables found. No I/O.
    */
-  private async writeReplacements(
-    tx: SqlExecutor,
-    items: { resource: Resource; current: CurrentVersion | undefined }[],
-    method: 'PUT' | 'PATCH',
-  ): Promise<WriteResult[]> {
+  private planReplacements(items: Replacement[], method: 'PUT' | 'PATCH'): ReplacementPlan {
     const now = nowInstant();
-    const replaced = new Map<string, CurrentVersion>();
-    const changes: WriteChange[] = [];
-    const versions: NewVersion[] = [];
-    const previousVersions = new Map<string, Resource>();
+    const plan: ReplacementPlan = {
+      items,
+      versions: [],
+      resources: [],
+      replaced: new Map(),
+      previousVersions: new Map(),
+      changes: [],
+    };
     for (const { resource, current } of items) {
       const { resourceType: type, id } = resource as Resource & { id: string };
       const version = stampedVersion(resource, id, (current?.versionId ?? 0) + 1, now, method);
@@ -562,26 +602,38 @@ export class FhirStore {
           { rows: buildIndexRows(previous), patients: current.patients },
           { rows: version.rows, patients: version.compartment },
         );
-      await this.access.guard?.(tx, version.resource, previous);
-      if (current) replaced.set(`${type}/${id}`, current);
-      if (previous) previousVersions.set(`${type}/${id}`, previous);
-      changes.push({ resourceType: type, id, next: version.resource as Resource, previous });
-      versions.push(version);
+      if (current) plan.replaced.set(`${type}/${id}`, current);
+      if (previous) plan.previousVersions.set(`${type}/${id}`, previous);
+      plan.changes.push({ resourceType: type, id, next: version.resource as Resource, previous });
+      plan.versions.push(version);
+      plan.resources.push(version.resource as Resource);
     }
-    const effect = this.planHooks(changes);
-    await this.checkUniqueIdentifiers(
-      tx,
-      versions.map((v) => v.resource as Resource),
-      previousVersions,
-    );
-    await writeVersions(tx, versions, replaced.size > 0 ? replaced : NOTHING_REPLACED, this);
+    return plan;
+  }
+
+  /** The caller's write guard, for each new version and the one it replaces. */
+  private async guardReplacements(tx: SqlExecutor, plan: ReplacementPlan): Promise<void> {
+    for (const change of plan.changes) await this.access.guard?.(tx, change.next, change.previous);
+  }
+
+  /**
+   * New versions of resources whose current versions the caller has locked, written in one
+   * statement: compartment kept, unchanged index tables left alone, the guard passed for each, the
+   * hooks planned once for all, unique identifiers checked.
+   */
+  private async writeReplacements(
+    tx: SqlExecutor,
+    items: Replacement[],
+    method: 'PUT' | 'PATCH',
+  ): Promise<WriteResult[]> {
+    const plan = this.planReplacements(items, method);
+    await this.guardReplacements(tx, plan);
+    const effect = this.planHooks(plan.changes);
+    await this.checkUniqueIdentifiers(tx, plan.resources, plan.previousVersions);
+    await writeVersions(tx, plan.versions, plan.replaced.size > 0 ? plan.replaced : NOTHING_REPLACED, this);
     await effect?.(tx);
-    noteWrites(this.db, versions.length);
-    return items.map(({ current }, i) => ({
-      resource: versions[i].resource as Resource,
-      status: current && !current.deleted ? 200 : 201,
-      patients: [...new Set([...(versions[i].compartment ?? []), ...(current?.patients ?? [])])],
-    }));
+    noteWrites(this.db, plan.versions.length);
+    return replacementResults(plan);
   }
 
   async conditionalUpdate(
@@ -657,7 +709,7 @@ export class FhirStore {
       tx,
       ids.map((id) => ({ type, id })),
     );
-    const items: { resource: Resource; current: CurrentVersion | undefined }[] = [];
+    const items: Replacement[] = [];
     for (const id of ids) {
       const current = locked.get(`${type}/${id}`);
       const next = change(previousOf(current), id);
@@ -782,6 +834,47 @@ export class FhirStore {
     parsed.total = 'none';
     return (await runSearch(tx, parsed, { baseUrl: this.baseUrl, scope: this.access.scope })).matches;
   }
+}
+
+/** A resource's next version and the current one it replaces (none: a create with the client's id). */
+interface Replacement {
+  resource: Resource;
+  current: CurrentVersion | undefined;
+}
+
+interface ReplacementPlan {
+  items: Replacement[];
+  versions: NewVersion[];
+  /** The new versions' resources, in order. */
+  resources: Resource[];
+  replaced: Map<string, CurrentVersion>;
+  /** The live versions replaced, by `Type/id`. */
+  previousVersions: Map<string, Resource>;
+  changes: WriteChange[];
+}
+
+/**
+ * How many times an update reads and writes without a lock before it takes the locked transaction:
+ * each retry means another write to the same resource committed in between.
+ */
+const OPTIMISTIC_ATTEMPTS = 2;
+
+function replacementResults(plan: ReplacementPlan): WriteResult[] {
+  return plan.items.map(({ current }, i) => ({
+    resource: plan.resources[i],
+    status: current && !current.deleted ? 200 : 201,
+    patients: [...new Set([...(plan.versions[i].compartment ?? []), ...(current?.patients ?? [])])],
+  }));
+}
+
+function checkIfNoneMatch(
+  type: string,
+  id: string,
+  current: CurrentVersion | undefined,
+  ifNoneMatch: string | undefined,
+): void {
+  if (ifNoneMatch?.trim() === '*' && current && !current.deleted)
+    fail(412, 'conflict', `${type}/${id} exists (If-None-Match *, current version ${current.versionId})`);
 }
 
 function previousOf(current: CurrentVersion | undefined): Resource | undefined {

@@ -149,6 +149,21 @@ export async function assertUniqueIdentifiers(
   }
 }
 
+/**
+ * Whether writing these resources over the versions they replace asks the database nothing: every
+ * unique value they carry, the replaced versions carried already (assertUniqueIdentifiers would
+ * neither lock nor read).
+ */
+export function claimsNothingNew(
+  resources: Resource[],
+  unique: readonly UniqueIdentifier[],
+  replaced: ReadonlyMap<string, Resource | undefined>,
+): boolean {
+  if (unique.length === 0) return true;
+  const kept = keptClaims(resources, unique, replaced);
+  return claimsOf(resources, unique).every((c) => kept.has(`${c.type}/${c.id}|${keyOf(c)}`));
+}
+
 /** `Type/id|claim` of the values the replaced versions of these resources claim already. */
 function keptClaims(
   resources: Resource[],

@@ -140,9 +140,28 @@ export function assertIdKeepsCompartment(
 }
 
 /** Current versions of the given resources, locked for the rest of the transaction. */
-export async function lockCurrent(
+export function lockCurrent(
   tx: SqlExecutor,
   keys: { type: string; id: string }[],
+): Promise<Map<string, CurrentVersion>> {
+  return currentVersions(tx, keys, true);
+}
+
+/**
+ * Current versions of the given resources as they stand, not locked: for a write that is then made
+ * conditional on the version read (write.ts `WriteCondition`).
+ */
+export function readCurrent(
+  tx: SqlExecutor,
+  keys: { type: string; id: string }[],
+): Promise<Map<string, CurrentVersion>> {
+  return currentVersions(tx, keys, false);
+}
+
+async function currentVersions(
+  tx: SqlExecutor,
+  keys: { type: string; id: string }[],
+  lock: boolean,
 ): Promise<Map<string, CurrentVersion>> {
   const found = new Map<string, CurrentVersion>();
   if (keys.length === 0) return found;
@@ -159,7 +178,7 @@ export async function lockCurrent(
        FROM ${resourceKeys(p, keys)} AS k(t, i)
        JOIN resource r ON r.resource_type = k.t AND r.id = k.i
        LEFT JOIN resource_history h ON h.resource_type = r.resource_type AND h.id = r.id AND h.version_id = r.version_id
-      ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+      ORDER BY r.resource_type, r.id${lock ? ' FOR UPDATE OF r' : ''}`,
     p.values,
     { prepared: keys.length <= FEW_KEYS },
   );

@@ -87,8 +87,8 @@ export interface WriteOptions {
 }
 
 /**
- * The current versions the new ones replace, as read under lock (versions.ts lockCurrent), by
- * `type/id`: their content goes into their own history row, packed (packed.ts).
+ * The current versions the new ones replace, as read under lock (versions.ts lockCurrent) — or read
+ * without one by a write made conditional on them (WriteCondition) —, by `type/id`: their content goes into their own history row, packed (packed.ts).
  */
 export type ReplacedVersions = ReadonlyMap<string, { content: string | null; deleted: boolean }>;
 
@@ -96,10 +96,22 @@ export type ReplacedVersions = ReadonlyMap<string, { content: string | null; del
 export const NOTHING_REPLACED: ReplacedVersions = new Map();
 
 /**
+ * A single version's write made conditional on the version it replaces being still current: the
+ * statement first locks that `resource` row if, and only if, its `version_id` is `versionId`, and
+ * writes nothing otherwise — another write got in since the caller read it (an update without a
+ * transaction, store.ts `updateOptimistically`). Under READ COMMITTED a row another writer changed
+ * or holds is waited for, then checked again on its newest version.
+ */
+export interface WriteCondition {
+  versionId: number;
+}
+
+/**
  * `claim`: a unique identifier the statement itself claims (unique.ts StatementClaim), for a single
  * version; the value's lock is held until the statement's transaction — its own, or the caller's —
  * ends. A held value fails the statement, and with it a caller's transaction: the caller starts
- * again (the claim checked the old way).
+ * again (the claim checked the old way). `condition`: see WriteCondition.
+ * Returns false when the condition did not hold (nothing was written), else true.
  */
 export async function writeVersions(
   tx: SqlExecutor,
@@ -107,12 +119,17 @@ export async function writeVersions(
   replaced: ReplacedVersions,
   options: WriteOptions = {},
   claim?: StatementClaim,
-): Promise<void> {
+  condition?: WriteCondition,
+): Promise<boolean> {
   if (claim && versions.length !== 1) throw new Error('a claim in the write statement is for one version');
+  if (condition && (versions.length !== 1 || claim))
+    throw new Error('a conditional write statement is for one version, without a claim');
+  if (condition) return writeChunk(tx, versions, replaced, options, undefined, condition);
   for (let i = 0; i < versions.length; i += WRITE_CHUNK) {
     if (i > 0) await turnToEventLoop(); // a bundle's chunks: other requests get the event loop between them
     await writeChunk(tx, versions.slice(i, i + WRITE_CHUNK), replaced, options, claim);
   }
+  return true;
 }
 
 function packedReplaced(replaced: ReplacedVersions, v: NewVersion): string | null {
@@ -126,7 +143,8 @@ async function writeChunk(
   replaced: ReplacedVersions,
   options: WriteOptions,
   claim: StatementClaim | undefined,
-): Promise<void> {
+  condition?: WriteCondition,
+): Promise<boolean> {
   const replacing = replaced.size > 0;
   const params: unknown[] = [
     JSON.stringify(
@@ -147,10 +165,20 @@ async function writeChunk(
   // json_to_recordset()): guessing 100, it joined the superseded history row below by reading all
   // of resource_history rather than making 100 look-ups by primary key, on every update of a
   // database too small for the scan to look dearer (21,010 rows read to keep one at 21,000 patients)
-  const ctes = [
+  // a condition locks the replaced row first, if it is still the version read; every part of the
+  // statement reads `input` or asks for `cur`, so none writes when it is not
+  const ctes: string[] = [];
+  const stillCurrent = condition ? 'EXISTS (SELECT FROM cur)' : undefined;
+  if (condition) {
+    const [v] = versions;
+    params.push(v.resourceType, v.id, condition.versionId);
+    ctes.push(`cur AS (SELECT 1 FROM resource WHERE resource_type = $2::text AND id = $3::text
+       AND version_id = $4::bigint FOR UPDATE)`);
+  }
+  ctes.push(
     `input AS (SELECT * FROM json_to_recordset($1::json) AS x(resource_type text, id text, version_id bigint,
        last_updated timestamptz, deleted boolean, method text, content json, patients text[], packed text)
-       LIMIT ${versions.length})`,
+       ${stillCurrent ? `WHERE ${stillCurrent} ` : ''}LIMIT ${versions.length})`,
     `up AS (INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
        SELECT resource_type, id, version_id, last_updated, deleted, content FROM input
        ON CONFLICT (resource_type, id) DO UPDATE SET version_id = EXCLUDED.version_id,
@@ -163,7 +191,7 @@ async function writeChunk(
        SELECT x.resource_type, x.id, x.version_id, x.last_updated, x.deleted, x.method, NULL,
          COALESCE(x.patients, ARRAY(SELECT c.patient_id FROM compartment c WHERE c.resource_type = x.resource_type AND c.id = x.id))
        FROM input x)`,
-  ];
+  );
   // the version being replaced moves its content into its history row, packed from what was read
   // under lock (as it is in `resource`: the snapshot still reads the old row, whatever the upsert
   // beside it writes — the fallback when no content was given)
@@ -229,7 +257,7 @@ async function writeChunk(
     if (deleting && mayHoldRows) {
       ctes.push(
         single
-          ? `d_${table} AS (DELETE FROM ${table} t WHERE t.resource_type = $${keysParam}::text AND t.id = $${keysParam + 1}::text)`
+          ? `d_${table} AS (DELETE FROM ${table} t WHERE t.resource_type = $${keysParam}::text AND t.id = $${keysParam + 1}::text${stillCurrent ? ` AND ${stillCurrent}` : ''})`
           : `d_${table} AS (DELETE FROM ${table} t USING unnest($${keysParam}::text[], $${keysParam + 1}::text[]) AS k(resource_type, id)
            WHERE t.resource_type = k.resource_type AND t.id = k.id)`,
       );
@@ -238,12 +266,12 @@ async function writeChunk(
     params.push(JSON.stringify(rows));
     ctes.push(`i_${table} AS (INSERT INTO ${table} (resource_type, id, ${names(columns)})
        SELECT resource_type, id, ${names(columns)} FROM json_to_recordset($${params.length}::json)
-       AS x(resource_type text, id text, ${columns}))`);
+       AS x(resource_type text, id text, ${columns})${stillCurrent ? ` WHERE ${stillCurrent}` : ''})`);
   }
   // the claim's function is called by the query the statement returns: a plain CTE nobody reads is
   // not run (the data-modifying ones always are). It raises when another resource holds the value,
   // and the statement leaves nothing behind
-  let result = '1';
+  let result = condition ? '(SELECT count(*) FROM cur)' : '1';
   if (claim) {
     params.push(claim.lockKey, claim.type, claim.system, claim.value, claim.id);
     const p = params.length - 4;
@@ -254,5 +282,10 @@ async function writeChunk(
   }
   // one version's write (an interactive create, update or delete) has a few fixed shapes: kept
   // prepared; a bulk chunk's plan must see its size
-  await tx.query(`WITH ${ctes.join(',\n')} SELECT ${result}`, params, { prepared: versions.length === 1 });
+  const done = await tx.query<{ written: string | number }>(
+    `WITH ${ctes.join(',\n')} SELECT ${result} AS written`,
+    params,
+    { prepared: versions.length === 1 },
+  );
+  return !condition || Number(done.rows[0]?.written) > 0;
 }
