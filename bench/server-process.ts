@@ -35,6 +35,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Flags for node itself, before the script (e.g. --liftoff-only). */
   nodeArgs?: string[];
+  /** The checkout whose server runs (default: this one), e.g. a worktree of another commit. */
+  root?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -102,9 +104,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), join(ROOT, 'packages/server/src/main.ts')],
+    [...(options.nodeArgs ?? []), join(options.root ?? ROOT, 'packages/server/src/main.ts')],
     {
-      cwd: ROOT,
+      cwd: options.root ?? ROOT,
       env,
       stdio: ['ignore', logFd, logFd],
     },
