@@ -129,7 +129,21 @@ describe('updates of one resource at the same time', () => {
   });
 });
 
-describe('which updates take a transaction', () => {
+describe('deletions of one resource at the same time', () => {
+  it('six DELETEs at once write one deletion; a stale If-Match is refused', async () => {
+    const id = await created('Tazidelete');
+    const stale = await call(`/Patient/${id}`, 'DELETE', undefined, { 'If-Match': 'W/"9"' });
+    assert.equal(stale.status, 412);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => call(`/Patient/${id}`, 'DELETE')));
+    for (const a of answers) assert.ok([200, 204].includes(a.status), JSON.stringify(a.body));
+    const history = await call(`/Patient/${id}/_history`);
+    assert.equal(history.body.total, 2, 'the creation and one deletion');
+    assert.equal(history.body.entry[0].request.method, 'DELETE');
+    assert.equal((await call(`/Patient/${id}`)).status, 410);
+  });
+});
+
+describe('which writes take a transaction', () => {
   const watched = <T>(work: (asked: AskedStatement[]) => Promise<T>) =>
     withAskedStatements(server.platform.db, work);
   /** The statements that read or write the resource itself (the audit's own are left out). */
@@ -146,6 +160,24 @@ describe('which updates take a transaction', () => {
       assert.ok(statements.every((s) => !s.inTransaction));
       assert.doesNotMatch(statements[0].text, /FOR UPDATE/, 'the current version is read without a lock');
       assert.match(statements[1].text, /version_id = \$4::bigint FOR UPDATE/, 'the write names the version');
+    });
+  });
+
+  it('a deletion of a live resource is a read and a conditional write, no transaction', async () => {
+    // (a Patient's deletion has a write hook's effect to commit with it, and takes the transaction)
+    const device = await call('/Device', 'POST', {
+      resourceType: 'Device',
+      deviceName: [{ name: 'Tensiomètre', type: 'user-friendly-name' }],
+    });
+    assert.equal(device.status, 201, JSON.stringify(device.body));
+    const id = device.body.id as string;
+    await watched(async (asked) => {
+      const res = await call(`/Device/${id}`, 'DELETE');
+      assert.ok([200, 204].includes(res.status));
+      const statements = ofResource(asked);
+      assert.equal(statements.length, 2, statements.map((s) => s.text.slice(0, 80)).join('\n'));
+      assert.ok(statements.every((s) => !s.inTransaction));
+      assert.match(statements[1].text, /version_id = \$4::bigint FOR UPDATE/);
     });
   });
 

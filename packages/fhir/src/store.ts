@@ -530,35 +530,50 @@ export class FhirStore {
    * An update of a live resource without a transaction: its current version read without a lock,
    * the new one written by one statement that writes nothing unless that version is still current
    * (write.ts WriteCondition) — two round trips instead of four (BEGIN, the lock, the write,
-   * COMMIT), and no row held while node builds the version. Read again when another write got in
-   * first. Undefined — the caller then takes the locked transaction — when the resource does not
-   * exist or is deleted (a create with the client's id, or a re-creation), when the write plans
-   * derived state (a hook's effect must commit with it) or carries a unique identifier the version
-   * it replaces did not (its check takes a lock), or when other writes got in first every time.
+   * COMMIT), and no row held while node builds the version. Undefined — the caller then takes the
+   * locked transaction — when the resource does not exist or is deleted (a create with the
+   * client's id, or a re-creation), when the write plans derived state (a hook's effect must commit
+   * with it) or carries a unique identifier the version it replaces did not (its check takes a
+   * lock), or when other writes got in first every time (withoutLock).
    */
-  private async updateOptimistically(
+  private updateOptimistically(
     resource: Resource,
     ifMatch: string | undefined,
     ifNoneMatch: string | undefined,
   ): Promise<WriteResult | undefined> {
     const { resourceType: type, id } = resource as Resource & { id: string };
-    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-      const current = (await readCurrent(this.db, [{ type, id }])).get(`${type}/${id}`);
-      if (!current || current.deleted) return undefined;
+    return this.withoutLock(type, id, async (current) => {
+      if (!current || current.deleted) return LOCKED;
       checkIfMatch(ifMatch, current.versionId);
       checkIfNoneMatch(type, id, current, ifNoneMatch);
       const plan = this.planReplacements([{ resource, current }], 'PUT');
       await this.guardReplacements(this.db, plan);
-      if (this.planHooks(plan.changes)) return undefined;
-      if (!claimsNothingNew(plan.resources, this.uniqueIdentifiers, plan.previousVersions)) return undefined;
-      if (
-        await writeVersions(this.db, plan.versions, plan.replaced, this, undefined, {
-          versionId: current.versionId,
-        })
-      ) {
-        noteWrites(this.db, 1);
-        return replacementResults(plan)[0];
-      }
+      if (this.planHooks(plan.changes)) return LOCKED;
+      if (!claimsNothingNew(plan.resources, this.uniqueIdentifiers, plan.previousVersions)) return LOCKED;
+      const written = await writeVersions(this.db, plan.versions, plan.replaced, this, undefined, {
+        versionId: current.versionId,
+      });
+      if (!written) return AGAIN;
+      noteWrites(this.db, 1);
+      return { result: replacementResults(plan)[0] };
+    });
+  }
+
+  /**
+   * Reads a resource's current version without a lock and hands it to `attempt`, which writes on
+   * condition that it is still current (write.ts WriteCondition); read again when another write got
+   * in first (AGAIN), `OPTIMISTIC_ATTEMPTS` times at most. Undefined when `attempt` asks for the
+   * locked transaction (LOCKED), or after the last attempt.
+   */
+  private async withoutLock<T>(
+    type: string,
+    id: string,
+    attempt: (current: CurrentVersion | undefined) => Promise<{ result: T } | typeof LOCKED | typeof AGAIN>,
+  ): Promise<T | undefined> {
+    for (let i = 0; i < OPTIMISTIC_ATTEMPTS; i++) {
+      const outcome = await attempt((await readCurrent(this.db, [{ type, id }])).get(`${type}/${id}`));
+      if (outcome === LOCKED) return undefined;
+      if (outcome !== AGAIN) return outcome.result;
     }
     return undefined;
   }
@@ -748,6 +763,26 @@ export class FhirStore {
    */
   async delete(type: string, id: string, ifMatch?: string): Promise<{ patients: string[] }> {
     checkTypeAndId(type, id);
+    const removed = await this.withoutLock(type, id, async (current) => {
+      // nothing to delete: answered as the transaction answers it, and nothing written
+      if (!current || current.deleted) return { result: { patients: [] as string[] } };
+      checkIfMatch(ifMatch, current.versionId);
+      const previous = previousOf(current);
+      await this.access.guard?.(this.db, undefined, previous);
+      if (this.planHooks([{ resourceType: type, id, previous }])) return LOCKED;
+      const written = await writeVersions(
+        this.db,
+        [deletionVersion(type, id, current.versionId + 1, nowInstant())],
+        new Map([[`${type}/${id}`, current]]),
+        this,
+        undefined,
+        { versionId: current.versionId },
+      );
+      if (!written) return AGAIN;
+      noteWrites(this.db, 1);
+      return { result: { patients: current.patients } };
+    });
+    if (removed) return removed;
     return this.db.transaction(async (tx) => {
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
       if (!current || current.deleted) return { patients: [] };
@@ -858,6 +893,11 @@ interface ReplacementPlan {
  * each retry means another write to the same resource committed in between.
  */
 const OPTIMISTIC_ATTEMPTS = 2;
+
+/** What an attempt of withoutLock answers: take the locked transaction instead… */
+const LOCKED = Symbol('locked');
+/** …or read the current version again: another write got in first. */
+const AGAIN = Symbol('again');
 
 function replacementResults(plan: ReplacementPlan): WriteResult[] {
   return plan.items.map(({ current }, i) => ({
