@@ -1,18 +1,22 @@
 /**
  * Two builds' writes side by side: the server of this checkout and that of another (`--against
- * <dir>`, e.g. `git worktree add /tmp/before <commit>` with its own node_modules/@sahti links), each
+ * <dir>`, e.g. a worktree of the commit before), each
  * on its own copy of the same seeded PostgreSQL database, both running at once. Updates and creates
  * of Patients are measured in alternated slices (this, that, that, this…), so that the machine's
  * drift is the same for both sides' sums; CPU per request is the server process plus the backends
  * of its own database. Access control off: the engine's writes alone, as `npm run bench` measures
  * them.
  *
- *   node bench/writes-ab.ts --against /tmp/ab-before [--patients 2000] [--seconds 12] [--rounds 2] [--concurrency 8]
+ *   git worktree add /tmp/before <commit>
+ *   node bench/writes-ab.ts --against /tmp/before [--patients 2000] [--seconds 12] [--rounds 2] [--concurrency 8]
+ *
+ * A checkout without node_modules gets links to this one's packages, its own workspace packages
+ * (@sahti/*) linked to its own folders.
  *
  * Prints a Markdown table (this ÷ that per operation and round) and writes
  * bench/results/writes-ab-<timestamp>.json.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +39,7 @@ const { values: flags } = parseArgs({
 });
 if (!flags.against || !existsSync(join(flags.against, 'packages/server/src/main.ts')))
   throw new Error('--against <dir>: a checkout of Sahti to compare with (its packages/server/src/main.ts)');
+linkPackages(flags.against);
 const PATIENTS = Number(flags.patients);
 const ROUNDS = Number(flags.rounds);
 const SLICES = 6;
@@ -52,6 +57,16 @@ interface Side {
   client: HttpClient;
 }
 
+interface Sum {
+  requests: number;
+  errors: number;
+  ms: number;
+  cpu: number;
+  node: number;
+  /** Each slice's median latency. */
+  p50s: number[];
+}
+
 interface Row {
   round: number;
   operation: string;
@@ -61,6 +76,24 @@ interface Row {
   perSecond: number;
   cpuMsPerRequest: number;
   nodeMsPerRequest: number;
+  /** The median of the slices' median latencies, ms. */
+  p50: number;
+}
+
+/**
+ * Gives a checkout without node_modules this one's installed packages, its workspace packages
+ * (`@sahti/…`, links into packages/) pointing at its own folders — else it would run this
+ * checkout's engine.
+ */
+function linkPackages(root: string): void {
+  const theirs = join(root, 'node_modules');
+  if (existsSync(theirs)) return;
+  const ours = new URL('../node_modules/', import.meta.url).pathname;
+  mkdirSync(join(theirs, '@sahti'), { recursive: true });
+  for (const entry of readdirSync(ours))
+    if (entry !== '@sahti') symlinkSync(join(ours, entry), join(theirs, entry));
+  for (const entry of readdirSync(join(ours, '@sahti')))
+    symlinkSync(join(root, 'packages', entry), join(theirs, '@sahti', entry));
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
@@ -139,24 +172,15 @@ async function main(): Promise<void> {
         },
       };
       for (const [operation, op] of Object.entries(operations)) {
-        const sums = new Map<
-          Side,
-          { requests: number; errors: number; ms: number; cpu: number; node: number }
-        >();
+        const sums = new Map<Side, Sum>();
         for (const side of sides) {
           await runLoad({ ...load, maxRequests: 300, maxMs: 2000 }, (i) => op(side, 900_000 + i)); // warm-up
-          sums.set(side, { requests: 0, errors: 0, ms: 0, cpu: 0, node: 0 });
+          sums.set(side, { requests: 0, errors: 0, ms: 0, cpu: 0, node: 0, p50s: [] });
         }
         let offset = 0;
         for (let slice = 0; slice < SLICES; slice++) {
           for (const side of slice % 2 ? [...sides].reverse() : sides) {
-            const sum = sums.get(side) as {
-              requests: number;
-              errors: number;
-              ms: number;
-              cpu: number;
-              node: number;
-            };
+            const sum = sums.get(side) as Sum;
             const node0 = processCpuMs(side.server.pid);
             const db0 = cumulativeDatabaseCpuMs(DATABASES[side.which]);
             const result = await runLoad({ ...load, maxMs: (Number(flags.seconds) * 1000) / SLICES }, (i) =>
@@ -166,6 +190,7 @@ async function main(): Promise<void> {
             sum.requests += result.requests;
             sum.errors += result.errors;
             sum.ms += result.elapsedMs;
+            sum.p50s.push(result.p50);
             sum.node += node;
             sum.cpu += node + cumulativeDatabaseCpuMs(DATABASES[side.which]) - db0;
           }
@@ -173,13 +198,7 @@ async function main(): Promise<void> {
           version += 1;
         }
         for (const side of sides) {
-          const s = sums.get(side) as {
-            requests: number;
-            errors: number;
-            ms: number;
-            cpu: number;
-            node: number;
-          };
+          const s = sums.get(side) as Sum;
           const row: Row = {
             round,
             operation,
@@ -189,10 +208,11 @@ async function main(): Promise<void> {
             perSecond: (s.requests / s.ms) * 1000,
             cpuMsPerRequest: s.cpu / Math.max(1, s.requests),
             nodeMsPerRequest: s.node / Math.max(1, s.requests),
+            p50: [...s.p50s].sort((a, b) => a - b)[Math.floor(s.p50s.length / 2)],
           };
           rows.push(row);
           log(
-            `round ${round} ${side.which} ${operation}: ${row.perSecond.toFixed(0)} req/s, ${row.cpuMsPerRequest.toFixed(3)} CPU-ms/req (node ${row.nodeMsPerRequest.toFixed(3)}), ${row.errors} errors`,
+            `round ${round} ${side.which} ${operation}: ${row.perSecond.toFixed(0)} req/s, ${row.cpuMsPerRequest.toFixed(3)} CPU-ms/req (node ${row.nodeMsPerRequest.toFixed(3)}), p50 ${row.p50.toFixed(2)} ms, ${row.errors} errors`,
           );
           if (row.errors > 0) throw new Error(`${operation} on ${side.which}: ${row.errors} errors`);
         }
@@ -215,15 +235,15 @@ function report(rows: Row[]): void {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     '',
-    '| round | operation | this req/s | that req/s | this CPU-ms/req | that CPU-ms/req | this ÷ that (CPU) | node: this / that |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| round | operation | this req/s | that req/s | this CPU-ms/req | that CPU-ms/req | this ÷ that (CPU) | node: this / that | p50 ms: this / that |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows.filter((r) => r.which === 'this')) {
     const that = rows.find(
       (r) => r.which === 'that' && r.round === row.round && r.operation === row.operation,
     ) as Row;
     lines.push(
-      `| ${row.round} | ${row.operation} | ${row.perSecond.toFixed(0)} | ${that.perSecond.toFixed(0)} | ${row.cpuMsPerRequest.toFixed(3)} | ${that.cpuMsPerRequest.toFixed(3)} | ${(row.cpuMsPerRequest / that.cpuMsPerRequest).toFixed(3)} | ${row.nodeMsPerRequest.toFixed(3)} / ${that.nodeMsPerRequest.toFixed(3)} |`,
+      `| ${row.round} | ${row.operation} | ${row.perSecond.toFixed(0)} | ${that.perSecond.toFixed(0)} | ${row.cpuMsPerRequest.toFixed(3)} | ${that.cpuMsPerRequest.toFixed(3)} | ${(row.cpuMsPerRequest / that.cpuMsPerRequest).toFixed(3)} | ${row.nodeMsPerRequest.toFixed(3)} / ${that.nodeMsPerRequest.toFixed(3)} | ${row.p50.toFixed(2)} / ${that.p50.toFixed(2)} |`,
     );
   }
   console.log(lines.join('\n'));
