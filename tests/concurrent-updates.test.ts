@@ -3,8 +3,9 @@
  * current version read without a lock, the new one written by one statement that writes nothing
  * unless that version is still current. Through the HTTP API, on both backends: updates of one
  * resource at once each get their own version and none is lost, If-Match still lets one writer
- * win, an update racing a delete leaves a history in one order, and the updates that must commit
- * with something else (a new CNIE to claim) still take the transaction.
+ * win, patches at once are each applied to the version they replace, an update racing a delete
+ * leaves a history in one order, and the updates that must commit with something else (a new CNIE
+ * to claim) still take the transaction.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -126,6 +127,57 @@ describe('updates of one resource at the same time', () => {
         assert.deepEqual((await familiesFound([next])).get(next), [id]);
       }
     }
+  });
+});
+
+describe('patches of one resource at the same time', () => {
+  it('ten PATCHes each adding a nickname: all ten are kept, in ten versions', async () => {
+    const id = await created('Tazipatch');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call(
+          `/Patient/${id}`,
+          'PATCH',
+          [{ op: 'add', path: '/name/-', value: { use: 'nickname', text: `Surnom ${i}` } }],
+          {
+            'content-type': 'application/json-patch+json',
+          },
+        ),
+      ),
+    );
+    for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
+    const current = await call(`/Patient/${id}`);
+    assert.equal(current.body.meta.versionId, '11');
+    assert.deepEqual(
+      current.body.name
+        .slice(1)
+        .map((n: { text: string }) => n.text)
+        .sort(),
+      Array.from({ length: 10 }, (_, i) => `Surnom ${i}`),
+      'no patch was applied to a version another one had replaced',
+    );
+  });
+
+  it('a PATCH is a read and a conditional write; a stale If-Match and a patch of the id are refused', async () => {
+    const id = await created('Tazipatchone');
+    const patch = (ops: unknown, headers: Record<string, string> = {}) =>
+      call(`/Patient/${id}`, 'PATCH', ops, { 'content-type': 'application/json-patch+json', ...headers });
+    await withAskedStatements(server.platform.db, async (asked) => {
+      const res = await patch([{ op: 'replace', path: '/birthDate', value: '1985-04-03' }]);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const statements = asked.filter((a) => /\bJOIN resource r\b|INSERT INTO resource\b/.test(a.text));
+      assert.equal(statements.length, 2);
+      assert.ok(statements.every((st) => !st.inTransaction));
+    });
+    assert.equal(
+      (await patch([{ op: 'replace', path: '/gender', value: 'female' }], { 'If-Match': 'W/"1"' })).status,
+      412,
+    );
+    assert.equal((await patch([{ op: 'replace', path: '/id', value: 'another' }])).status, 400);
+    const current = await call(`/Patient/${id}`);
+    assert.equal(current.body.meta.versionId, '2');
+    assert.equal(current.body.birthDate, '1985-04-03');
+    assert.equal(current.body.gender, undefined);
   });
 });
 

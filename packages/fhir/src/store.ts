@@ -542,11 +542,26 @@ export class FhirStore {
     ifNoneMatch: string | undefined,
   ): Promise<WriteResult | undefined> {
     const { resourceType: type, id } = resource as Resource & { id: string };
-    return this.withoutLock(type, id, async (current) => {
-      if (!current || current.deleted) return LOCKED;
+    return this.replaceOptimistically(type, id, 'PUT', (current) => {
       checkIfMatch(ifMatch, current.versionId);
       checkIfNoneMatch(type, id, current, ifNoneMatch);
-      const plan = this.planReplacements([{ resource, current }], 'PUT');
+      return resource;
+    });
+  }
+
+  /**
+   * A new version of a live resource written on condition that the one it replaces is still current
+   * (see updateOptimistically); `next` makes it from the current version, or throws to refuse.
+   */
+  private replaceOptimistically(
+    type: string,
+    id: string,
+    method: 'PUT' | 'PATCH',
+    next: (current: CurrentVersion) => Resource,
+  ): Promise<WriteResult | undefined> {
+    return this.withoutLock(type, id, async (current) => {
+      if (!current || current.deleted) return LOCKED;
+      const plan = this.planReplacements([{ resource: next(current), current }], method);
       await this.guardReplacements(this.db, plan);
       if (this.planHooks(plan.changes)) return LOCKED;
       if (!claimsNothingNew(plan.resources, this.uniqueIdentifiers, plan.previousVersions)) return LOCKED;
@@ -675,18 +690,24 @@ export class FhirStore {
     });
   }
 
+  /** A JSON Patch of a live resource: without a transaction as an update is (updateOptimistically). */
   async patch(type: string, id: string, operations: unknown, ifMatch?: string): Promise<WriteResult> {
     checkTypeAndId(type, id);
+    const patchOf = (current: CurrentVersion): Resource => {
+      checkIfMatch(ifMatch, current.versionId);
+      const patched = applyJsonPatch(JSON.parse(current.content as string) as Resource, operations);
+      if (patched.resourceType !== type || patched.id !== id)
+        badRequest('A patch may not change resourceType or id');
+      assertValid(patched, this.rules);
+      return patched;
+    };
+    const written = await this.replaceOptimistically(type, id, 'PATCH', patchOf);
+    if (written) return written;
     return this.db.transaction(async (tx) => {
       const current = (await lockCurrent(tx, [{ type, id }])).get(`${type}/${id}`);
       if (!current) notFound(`${type}/${id} does not exist`);
       if (current!.deleted) fail(410, 'deleted', `${type}/${id} has been deleted`);
-      checkIfMatch(ifMatch, current!.versionId);
-      const patched = applyJsonPatch(JSON.parse(current!.content as string) as Resource, operations);
-      if (patched.resourceType !== type || patched.id !== id)
-        badRequest('A patch may not change resourceType or id');
-      assertValid(patched, this.rules);
-      return this.replace(tx, patched, undefined, 'PATCH', { current });
+      return this.replace(tx, patchOf(current!), undefined, 'PATCH', { current });
     });
   }
 
