@@ -80,8 +80,10 @@ export interface Located {
 }
 
 /**
- * Checked inside each write's transaction with the new version (absent for a delete) and the
- * current one (absent for a create); throws a FhirError to refuse.
+ * Checked before each write lands with the new version (absent for a delete) and the current one
+ * (absent for a create): inside the write's transaction, or, for an update, patch or deletion
+ * without one, before the write statement that lands only if that current version still is
+ * (updateOptimistically). Throws a FhirError to refuse.
  */
 export type WriteGuard = (
   tx: SqlExecutor,

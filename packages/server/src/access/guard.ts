@@ -1,6 +1,7 @@
 /**
- * The write guard, run inside each write's transaction with the new version and the one it
- * replaces. A write must be permitted to the role and by the token's scopes, stay within the
+ * The write guard, run before each write lands with the new version and the one it replaces:
+ * inside the write's transaction, or — an update, patch or deletion without one — before a write
+ * statement that lands only if the version judged is still current. A write must be permitted to the role and by the token's scopes, stay within the
  * patients the writer may see (before and after), leave identity numbers to those entitled to
  * change them, and leave Consents to the patient. Nothing a writer records opens access by itself:
  * that is the care-relationship hook's job (relations/sources.ts), and only for authoritative writers.
