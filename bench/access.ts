@@ -32,6 +32,7 @@ import { secretKeyFrom } from '../packages/server/src/auth/config.ts';
 import { createAccount } from '../packages/server/src/auth/index.ts';
 import { openDatabase } from '../packages/server/src/db/index.ts';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
+import { adminQuery } from './backends.ts';
 import { cumulativeDatabaseCpuMs, monotonicUs, processCpuMs } from './cpu.ts';
 import { observation, patient } from './generate.ts';
 import { HttpClient } from './http.ts';
@@ -178,16 +179,6 @@ async function main(): Promise<void> {
 }
 
 const DATABASES = { on: 'sahti_bench_access_on', off: 'sahti_bench_access_off' };
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** One server — access on or off — and its client, running side by side with the other. */
 interface Side {

@@ -153,3 +153,14 @@ export async function postgresBackend(tmp: string, cluster: ThrowawayPostgres): 
 }
 
 export { startThrowawayPostgres };
+
+/** One statement on a connection of its own (CREATE DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(url: string, sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}

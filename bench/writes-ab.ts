@@ -20,8 +20,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { startThrowawayPostgres } from '../scripts/pg-throwaway.ts';
+import { adminQuery } from './backends.ts';
 import { cumulativeDatabaseCpuMs, processCpuMs } from './cpu.ts';
 import { patient } from './generate.ts';
 import { expectStatus, HttpClient, idFromLocation } from './http.ts';
@@ -94,16 +94,6 @@ function linkPackages(root: string): void {
     if (entry !== '@sahti') symlinkSync(join(ours, entry), join(theirs, entry));
   for (const entry of readdirSync(join(ours, '@sahti')))
     symlinkSync(join(root, 'packages', entry), join(theirs, '@sahti', entry));
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }
 
 async function main(): Promise<void> {
