@@ -87,8 +87,9 @@ export interface WriteOptions {
 }
 
 /**
- * The current versions the new ones replace, as read under lock (versions.ts lockCurrent) — or read
- * without one by a write made conditional on them (WriteCondition) —, by `type/id`: their content goes into their own history row, packed (packed.ts).
+ * The current versions the new ones replace, by `type/id`, as read under lock (versions.ts
+ * lockCurrent) or read without one by a write made conditional on them (WriteCondition): their
+ * content goes into their own history row, packed (packed.ts).
  */
 export type ReplacedVersions = ReadonlyMap<string, { content: string | null; deleted: boolean }>;
 
