@@ -37,7 +37,13 @@ import {
   resourceKeys,
   stampedVersion,
 } from './versions.ts';
-import { type NewVersion, NOTHING_REPLACED, unchangedTables, writeVersions } from './write.ts';
+import {
+  type NewVersion,
+  NOTHING_REPLACED,
+  unchangedTables,
+  type WriteCondition,
+  writeVersions,
+} from './write.ts';
 
 export interface WriteResult {
   resource: Resource;
@@ -793,15 +799,8 @@ export class FhirStore {
       const previous = previousOf(current);
       await this.access.guard?.(this.db, undefined, previous);
       if (this.planHooks([{ resourceType: type, id, previous }])) return LOCKED;
-      const written = await writeVersions(
-        this.db,
-        [deletionVersion(type, id, current.versionId + 1, nowInstant())],
-        new Map([[`${type}/${id}`, current]]),
-        this,
-        undefined,
-        { versionId: current.versionId },
-      );
-      if (!written) return AGAIN;
+      if (!(await this.writeDeletion(this.db, type, id, current, { versionId: current.versionId })))
+        return AGAIN;
       noteWrites(this.db, 1);
       return { result: { patients: current.patients } };
     });
@@ -823,15 +822,31 @@ export class FhirStore {
     const previous = previousOf(current);
     await this.access.guard?.(tx, undefined, previous);
     const effect = this.planHooks([{ resourceType: type, id, previous }]);
-    await writeVersions(
-      tx,
-      [deletionVersion(type, id, current.versionId + 1, nowInstant())],
-      new Map([[`${type}/${id}`, current]]),
-      this,
-    );
+    await this.writeDeletion(tx, type, id, current);
     await effect?.(tx);
     noteWrites(this.db, 1);
     return { patients: current.patients };
+  }
+
+  /**
+   * A deletion version written over `current`: in the caller's transaction, or, with a condition,
+   * only if `current` is still the current version (false when it is not; nothing written).
+   */
+  private writeDeletion(
+    executor: SqlExecutor,
+    type: string,
+    id: string,
+    current: CurrentVersion,
+    condition?: WriteCondition,
+  ): Promise<boolean> {
+    return writeVersions(
+      executor,
+      [deletionVersion(type, id, current.versionId + 1, nowInstant())],
+      new Map([[`${type}/${id}`, current]]),
+      this,
+      undefined,
+      condition,
+    );
   }
 
   async conditionalDelete(

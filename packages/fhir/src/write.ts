@@ -246,9 +246,10 @@ async function writeChunk(
   // where a json_to_recordset() is always guessed at 100 rows (→ sequential scans on small tables)
   // One version (an interactive update): two scalars instead, so that the prepared statement's
   // generic plan is as cheap as a custom one and PostgreSQL stops planning it at every call.
-  const keysParam = params.length + 1;
+  // (a condition's statement has them already: $2 and $3)
+  const keysParam = condition ? 2 : params.length + 1;
   const single = versions.length === 1;
-  if (deleting)
+  if (deleting && !condition)
     params.push(
       ...(single
         ? [versions[0].resourceType, versions[0].id]
