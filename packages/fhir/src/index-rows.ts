@@ -28,7 +28,7 @@ import {
   searchParametersOf,
 } from './definitions.ts';
 import { clip, normalizeText } from './normalize.ts';
-import { narrowedParameters, referenceAliases } from './overlap.ts';
+import { narrowedParameters, referenceAliases, STRING_PARTS } from './overlap.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -341,19 +341,15 @@ function searchableStrings(values: TypedValue[]): string[] {
     if (typeof s === 'string' && s.trim()) out.add(s);
   };
   for (const { type, value } of values) {
-    if (type === 'HumanName') {
-      add(value.text);
-      add(value.family);
-      for (const part of [...(value.given ?? []), ...(value.prefix ?? []), ...(value.suffix ?? [])])
-        add(part);
-    } else if (type === 'Address') {
-      add(value.text);
-      for (const line of value.line ?? []) add(line);
-      for (const part of [value.city, value.district, value.state, value.postalCode, value.country])
-        add(part);
-    } else {
-      add(value);
-    }
+    // a name or an address by its parts (overlap.ts reads the same list: `family` is within `name`)
+    const parts = STRING_PARTS[type];
+    if (!parts) add(value);
+    else
+      for (const part of parts) {
+        const v = value[part];
+        if (Array.isArray(v)) for (const each of v) add(each);
+        else add(v);
+      }
   }
   return [...out];
 }

@@ -54,7 +54,72 @@ describe('parameters that include another', () => {
         assert.notEqual(n.rest.code, code, `${type}.${code}`);
       }
     }
-    assert.equal(narrowedParameters('Organization').size, 0);
+    assert.deepEqual([...narrowedParameters('Organization').keys()], ['address']);
+  });
+
+  it("sees a name's and an address's parts in the parameters that search them alone", () => {
+    const patient = narrowedParameters('Patient');
+    assert.deepEqual(patient.get('name')?.within.sort(), ['family', 'given']);
+    assert.equal(
+      patient.get('name')?.rest.expression,
+      'Patient.name.text | Patient.name.prefix | Patient.name.suffix',
+    );
+    assert.deepEqual(patient.get('address')?.within.sort(), [
+      'address-city',
+      'address-country',
+      'address-postalcode',
+      'address-state',
+    ]);
+    assert.equal(
+      patient.get('address')?.rest.expression,
+      'Patient.address.text | Patient.address.line | Patient.address.district',
+    );
+    // a string element is not split: Organization `name` is `Organization.name | Organization.alias`
+    assert.equal(narrowedParameters('Organization').get('name'), undefined);
+    // the parts split are those index-rows.ts finds a name by: the rows are the same
+    const rowsOf = (resource: Resource) =>
+      buildIndexRows(resource)
+        .string.filter((r) => r.code !== 'phonetic')
+        .map((r) => r.value)
+        .sort();
+    const rows = rowsOf({
+      resourceType: 'Patient',
+      name: [
+        {
+          text: 'Dr Amina Qorchi',
+          family: 'Qorchi',
+          given: ['Amina', 'Zineb'],
+          prefix: ['Dr'],
+          suffix: ['Fils'],
+        },
+      ],
+      address: [
+        {
+          text: 'Derb Lqods',
+          line: ['12 derb'],
+          city: 'Fès',
+          district: 'Médina',
+          state: 'Fès-Meknès',
+          postalCode: '30000',
+          country: 'MA',
+        },
+      ],
+    });
+    assert.deepEqual(rows, [
+      '12 derb',
+      '30000',
+      'amina',
+      'derb lqods',
+      'dr',
+      'dr amina qorchi',
+      'fes',
+      'fes-meknes',
+      'fils',
+      'ma',
+      'medina',
+      'qorchi',
+      'zineb',
+    ]);
   });
 });
 

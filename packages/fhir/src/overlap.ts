@@ -17,6 +17,7 @@
  * `_has`, `_include`, sorting, the scope's addressed parameters) reads the base's rows of that
  * target type, and the compartment counts them for it (compartment.ts).
  */
+import { tryGetDataType } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { searchParameterByUrl, searchParametersOf } from './definitions.ts';
 import type { SqlParams } from './search/sql-params.ts';
@@ -59,6 +60,32 @@ export function unionMembers(expression: string): string[] {
   return members;
 }
 
+/**
+ * The parts of a complex value a string parameter is found by (index-rows.ts searchableStrings
+ * indexes these and nothing else of them): a name by its text, family, given names, prefixes and
+ * suffixes; an address by its text, lines, city, district, state, postal code and country.
+ */
+export const STRING_PARTS: Readonly<Record<string, readonly string[]>> = {
+  HumanName: ['text', 'family', 'given', 'prefix', 'suffix'],
+  Address: ['text', 'line', 'city', 'district', 'state', 'postalCode', 'country'],
+};
+
+/** `Type.element`, one step from the resource. */
+const ONE_STEP = /^([A-Z][A-Za-z]+)\.([a-z][A-Za-z]*)$/;
+
+/**
+ * A string parameter's member that is one element of a name or an address type, as the paths of
+ * the parts it is found by: Patient `name` (`Patient.name`) is `Patient.name.text | Patient.name.family
+ * | Patient.name.given | Patient.name.prefix | Patient.name.suffix` — so that `family` and `given`
+ * are seen to be within it. Other members as they are.
+ */
+function stringParts(member: string): string[] {
+  const step = ONE_STEP.exec(member);
+  const types = step ? tryGetDataType(step[1])?.elements[step[2]]?.type : undefined;
+  const parts = types?.length === 1 ? STRING_PARTS[types[0].code] : undefined;
+  return parts ? parts.map((part) => `${member}.${part}`) : [member];
+}
+
 /** The members that speak of `type` (the expression of a parameter shared by several types lists them all). */
 function membersFor(type: string, sp: SearchParameter): string[] | undefined {
   if (!sp.expression) return undefined;
@@ -66,7 +93,8 @@ function membersFor(type: string, sp: SearchParameter): string[] | undefined {
     const root = m.replace(/^\(+/, '');
     return root === type || root.startsWith(`${type}.`) || root.startsWith(`${type} `);
   });
-  return members.length > 0 ? members : undefined;
+  if (members.length === 0) return undefined;
+  return sp.type === 'string' ? members.flatMap(stringParts) : members;
 }
 
 /** Composites compare their components too: same count, same expressions, same types. */

@@ -317,6 +317,20 @@ ALTER TABLE resource_history
     sql: 'SELECT 1',
     run: dropAliasRows,
   },
+  {
+    version: 16,
+    name: 'a name or an address keeps rows only for the parts no other parameter holds',
+    // overlap.ts STRING_PARTS: Patient `name` is found by a name's text, family, given names,
+    // prefixes and suffixes, and `family` and `given` keep rows of their own; `address` by an
+    // address's parts, four of which (city, state, postal code, country) have parameters. The wider
+    // parameter's rows that repeat one of theirs go; a search on it reads all their rows.
+    sql: 'SELECT 1',
+    run: async (tx) => {
+      // a new database has nothing to mend
+      if ((await tx.query('SELECT 1 FROM sp_string LIMIT 1')).rows.length === 0) return;
+      await dropRepeatedRows(tx, 'string');
+    },
+  },
 ];
 
 /** The rows of reference parameters that read their base's rows since migration 15. */
@@ -458,9 +472,11 @@ async function rebuildCompositeRows(tx: SqlExecutor): Promise<void> {
   }
 }
 
-async function dropRepeatedRows(tx: SqlExecutor): Promise<void> {
+/** The rows of narrowed parameters (overlap.ts) that repeat a row of a parameter they include; `only`: of one parameter type. */
+async function dropRepeatedRows(tx: SqlExecutor, only?: string): Promise<void> {
   for (const type of allResourceTypes()) {
     for (const [code, narrowed] of narrowedParameters(type)) {
+      if (only && narrowed.rest.type !== only) continue;
       const table = `sp_${narrowed.rest.type}`;
       await tx.query(
         `DELETE FROM ${table} w WHERE w.resource_type = $1::text AND w.code = $2::text

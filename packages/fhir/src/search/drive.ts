@@ -185,21 +185,43 @@ export function pageIds(
       GROUP BY d.id ORDER BY d.id LIMIT ${limit}`;
   }
   if (driver.access === 'byValue') {
-    // the distinct values under the prefix, one index descent each (a loose index scan), then per
-    // value its first `limit` ids that pass: the page's ids are among them
-    const p = ctx.params;
-    const row = paramRow(driver.filter, type, 'd', ctx);
-    return `WITH RECURSIVE v(value) AS (
+    // the index is in value order within one code: a parameter read under several (overlap.ts —
+    // `name` under its own, `family` and `given`) is scanned code by code
+    const scans = indexedCodes(type, driver.filter.code).map((code) =>
+      valuesScan(driver.filter, type, code, ctx, checks, cursor, limit),
+    );
+    if (scans.length === 1) return scans[0];
+    return `SELECT u.id FROM (${scans.map((scan) => `(${scan})`).join(' UNION ALL ')}) u
+      GROUP BY u.id ORDER BY u.id LIMIT ${limit}`;
+  }
+  return `WITH ${candidateSet(driver, type, ctx, after)} SELECT m.id FROM m WHERE true${and(checks('m'))} ORDER BY m.id LIMIT ${limit}`;
+}
+
+/**
+ * A string filter's candidates under one code, in id order: the distinct values under the prefix,
+ * one index descent each (a loose index scan), then per value its first `limit` ids that pass — the
+ * page's ids are among them.
+ */
+function valuesScan(
+  f: ParamFilter,
+  type: string,
+  code: string,
+  ctx: CompileContext,
+  checks: Checks,
+  cursor: string,
+  limit: number,
+): string {
+  const p = ctx.params;
+  const row = paramRow(f, type, 'd', ctx, code);
+  return `WITH RECURSIVE v(value) AS (
         (SELECT d.value FROM sp_string d WHERE ${row} ORDER BY d.value USING ~<~ LIMIT 1)
         UNION ALL
         SELECT (SELECT d.value FROM sp_string d WHERE ${row} AND d.value ~>~ v.value ORDER BY d.value USING ~<~ LIMIT 1)
           FROM v WHERE v.value IS NOT NULL)
       SELECT c.id FROM v CROSS JOIN LATERAL (SELECT DISTINCT d.id FROM sp_string d
-        WHERE d.resource_type = ${p.add(type, 'text')} AND ${rowCode('d', type, driver.filter.code, p)} AND d.value = v.value${cursor}${and(checks('d'))}
+        WHERE d.resource_type = ${p.add(type, 'text')} AND d.code = ${p.add(code, 'text')} AND d.value = v.value${cursor}${and(checks('d'))}
         ORDER BY d.id LIMIT ${limit}) c
       GROUP BY c.id ORDER BY c.id LIMIT ${limit}`;
-  }
-  return `WITH ${candidateSet(driver, type, ctx, after)} SELECT m.id FROM m WHERE true${and(checks('m'))} ORDER BY m.id LIMIT ${limit}`;
 }
 
 /** A candidate `c.id` confirmed as a Patient in the compartment (index compartment_resource). */
