@@ -319,11 +319,11 @@ ALTER TABLE resource_history
   },
   {
     version: 16,
-    name: 'a name or an address keeps rows only for the parts no other parameter holds',
-    // overlap.ts STRING_PARTS: Patient `name` is found by a name's text, family, given names,
-    // prefixes and suffixes, and `family` and `given` keep rows of their own; `address` by an
-    // address's parts, four of which (city, state, postal code, country) have parameters. The wider
-    // parameter's rows that repeat one of theirs go; a search on it reads all their rows.
+    name: 'an address keeps rows only for the parts no other parameter holds',
+    // overlap.ts STRING_PARTS: Patient `address` is found by an address's text, lines, city,
+    // district, state, postal code and country, and four of them (city, state, postal code,
+    // country) have parameters with rows of their own. The wider parameter's rows that repeat one of
+    // theirs go; a search on it reads all their rows.
     sql: 'SELECT 1',
     run: async (tx) => {
       // a new database has nothing to mend

@@ -148,19 +148,19 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
 /**
  * The condition one row of the parameter's index table (aliased `a`) must meet: its type and code,
  * and for a value filter one of the values (or all the bounds of a date interval). Without `:missing`
- * or `:not`, a resource matches exactly when it has such a row. `onlyCode`: the rows of one of the
- * codes the parameter is read under (overlap.ts indexedCodes) instead of all of them.
+ * or `:not`, a resource matches exactly when it has such a row. `oneCode`: the rows of one of the
+ * codes the parameter is read under (overlap.ts indexedCodes) instead of all of them — SQL: a
+ * placeholder, or a column of the enclosing query.
  */
 export function paramRow(
   f: ParamFilter,
   type: string,
   a: string,
   ctx: CompileContext,
-  onlyCode?: string,
+  oneCode?: string,
 ): string {
   const p = ctx.params;
-  const code =
-    onlyCode === undefined ? rowCode(a, type, f.code, p) : `${a}.code = ${p.add(onlyCode, 'text')}`;
+  const code = oneCode === undefined ? rowCode(a, type, f.code, p) : `${a}.code = ${oneCode}`;
   const scope = `${a}.resource_type = ${p.add(type, 'text')} AND ${code}`;
   if (f.modifier === 'missing') return scope;
   const col: Column = (name) => `${a}.${name}`;

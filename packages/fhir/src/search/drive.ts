@@ -185,20 +185,22 @@ export function pageIds(
       GROUP BY d.id ORDER BY d.id LIMIT ${limit}`;
   }
   if (driver.access === 'byValue') {
+    const p = ctx.params;
+    const codes = indexedCodes(type, driver.filter.code);
+    if (codes.length === 1)
+      return valuesScan(driver.filter, type, p.add(codes[0], 'text'), ctx, checks, cursor, limit);
     // the index is in value order within one code: a parameter read under several (overlap.ts —
-    // `name` under its own, `family` and `given`) is scanned code by code
-    const scans = indexedCodes(type, driver.filter.code).map((code) =>
-      valuesScan(driver.filter, type, code, ctx, checks, cursor, limit),
-    );
-    if (scans.length === 1) return scans[0];
-    return `SELECT u.id FROM (${scans.map((scan) => `(${scan})`).join(' UNION ALL ')}) u
+    // `address` under its own, `address-city`…) is scanned code by code
+    return `SELECT u.id FROM unnest(${p.add(codes, 'text[]')}) AS k(code)
+      CROSS JOIN LATERAL (${valuesScan(driver.filter, type, 'k.code', ctx, checks, cursor, limit)}) u
       GROUP BY u.id ORDER BY u.id LIMIT ${limit}`;
   }
   return `WITH ${candidateSet(driver, type, ctx, after)} SELECT m.id FROM m WHERE true${and(checks('m'))} ORDER BY m.id LIMIT ${limit}`;
 }
 
 /**
- * A string filter's candidates under one code, in id order: the distinct values under the prefix,
+ * A string filter's candidates under one code (SQL: a placeholder or an enclosing query's column),
+ * in id order: the distinct values under the prefix,
  * one index descent each (a loose index scan), then per value its first `limit` ids that pass — the
  * page's ids are among them.
  */
@@ -219,7 +221,7 @@ function valuesScan(
         SELECT (SELECT d.value FROM sp_string d WHERE ${row} AND d.value ~>~ v.value ORDER BY d.value USING ~<~ LIMIT 1)
           FROM v WHERE v.value IS NOT NULL)
       SELECT c.id FROM v CROSS JOIN LATERAL (SELECT DISTINCT d.id FROM sp_string d
-        WHERE d.resource_type = ${p.add(type, 'text')} AND d.code = ${p.add(code, 'text')} AND d.value = v.value${cursor}${and(checks('d'))}
+        WHERE d.resource_type = ${p.add(type, 'text')} AND d.code = ${code} AND d.value = v.value${cursor}${and(checks('d'))}
         ORDER BY d.id LIMIT ${limit}) c
       GROUP BY c.id ORDER BY c.id LIMIT ${limit}`;
 }
