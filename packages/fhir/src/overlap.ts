@@ -77,7 +77,7 @@ export const STRING_PARTS: Readonly<Record<string, readonly string[]>> = {
  * The complex types a wider parameter is split by (below). Not names: a name prefix search is the
  * busiest search of all, and read under three codes (`name`'s own rest, `family`, `given`) it is
  * three index scans in one statement, which PostgreSQL plans at every search — measured at 11–19 %
- * more CPU a search for 3 % of the storage (docs/performance.md, *An address keeps rows only for
+ * more CPU a search for 1.5–3 % of the storage (docs/performance.md, *An address keeps rows only for
  * the parts no other parameter holds*). An address search is rarer.
  */
 const SPLIT_TYPES = new Set(['Address']);
