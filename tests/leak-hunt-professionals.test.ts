@@ -60,6 +60,10 @@ const READS = [
   '/Observation?_sort=-date&_total=accurate',
   '/Observation?code:text=weight&_count=1',
   '/Patient?name=Ouali&_sort=birthdate',
+  // an address is read under its own code and its parts' (overlap.ts): none of them may widen the scope
+  '/Patient?address=kh',
+  '/Patient?address=Khouribga&_sort=-address',
+  '/Patient?address-city=fes',
 ];
 
 type Write = { method: string; url: string; body?: unknown };
@@ -268,6 +272,11 @@ describe('leak hunt (professionals)', () => {
     const patients = await drA.fhir('/Patient?_count=100');
     assert.deepEqual(
       patients.body.entry.map((e: any) => e.resource.id),
+      ['p1'],
+    );
+    const byAddress = await drA.fhir('/Patient?address=kh');
+    assert.deepEqual(
+      byAddress.body.entry.map((e: any) => e.resource.id),
       ['p1'],
     );
     for (const path of ['/Patient/p2', '/Patient/p3', '/Observation/reused/_history']) {

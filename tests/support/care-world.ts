@@ -27,18 +27,21 @@ export async function seedCareWorld(server: TestServer): Promise<void> {
       id: 'p1',
       name: [{ family: 'Tazi', given: ['Amina'] }],
       telecom: [{ system: 'email', value: 'p1@example.test' }],
+      address: [{ city: 'Khemisset', country: 'MA' }],
     },
     {
       resourceType: 'Patient',
       id: 'p2',
       name: [{ family: 'Idrissi', given: ['Omar'] }],
       telecom: [{ system: 'email', value: 'p2@example.test' }],
+      address: [{ city: 'Khouribga', country: 'MA' }],
     },
     {
       resourceType: 'Patient',
       id: 'p3',
       identifier: [{ system: 'https://sahti.ma/fhir/NamingSystem/cnie', value: 'ZZ999999' }],
       name: [{ family: 'Ouali', given: ['Said'] }],
+      address: [{ line: ['Derb Khalifa'], city: 'Fès' }],
     },
     {
       resourceType: 'Encounter',

@@ -341,7 +341,8 @@ function searchableStrings(values: TypedValue[]): string[] {
     if (typeof s === 'string' && s.trim()) out.add(s);
   };
   for (const { type, value } of values) {
-    // a name or an address by its parts (overlap.ts reads the same list: `address-city` is within `address`)
+    // a name or an address by its parts (overlap.ts reads the same list: `address-city` is
+    // within `address`)
     const parts = STRING_PARTS[type];
     if (!parts) add(value);
     else

@@ -472,7 +472,10 @@ async function rebuildCompositeRows(tx: SqlExecutor): Promise<void> {
   }
 }
 
-/** The rows of narrowed parameters (overlap.ts) that repeat a row of a parameter they include; `only`: of one parameter type. */
+/**
+ * Deletes the rows of narrowed parameters (overlap.ts) that repeat a row of a parameter they
+ * include; `only`: those of one parameter type.
+ */
 async function dropRepeatedRows(tx: SqlExecutor, only?: string): Promise<void> {
   for (const type of allResourceTypes()) {
     for (const [code, narrowed] of narrowedParameters(type)) {

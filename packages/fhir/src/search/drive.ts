@@ -200,9 +200,8 @@ export function pageIds(
 
 /**
  * A string filter's candidates under one code (SQL: a placeholder or an enclosing query's column),
- * in id order: the distinct values under the prefix,
- * one index descent each (a loose index scan), then per value its first `limit` ids that pass — the
- * page's ids are among them.
+ * in id order: the distinct values under the prefix, one index descent each (a loose index scan),
+ * then per value its first `limit` ids that pass — the page's ids are among them.
  */
 function valuesScan(
   f: ParamFilter,
