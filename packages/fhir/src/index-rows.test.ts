@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Observation, Patient } from '@medplum/fhirtypes';
-import { buildIndexRows, type IndexRows, indexTablesOf, TEXT_SYSTEM } from './index-rows.ts';
+import { buildIndexRows, type IndexRows, indexTablesOf } from './index-rows.ts';
 
 describe('index rows', () => {
   it('knows which tables a type can have rows in (an update deletes from those only)', () => {
@@ -62,9 +62,61 @@ describe('index rows', () => {
       ],
     };
     const rows = buildIndexRows(bp);
-    assert.ok(rows.token.some((t) => t.system === TEXT_SYSTEM && t.value === 'blood pressure panel'));
+    assert.deepEqual(
+      rows.token.filter((t) => t.code === 'code'),
+      [{ code: 'code', system: 'http://loinc.org', value: '85354-9', text: 'blood pressure panel' }],
+    );
     const pair = rows.composite.find((c) => c.code === 'component-code-value-quantity');
     assert.equal(pair?.c1_value, '8480-6');
     assert.equal(pair?.c2.value, 150);
+  });
+
+  it("keeps a parameter's texts on its first code row, or on a row of their own without a code", () => {
+    const observation: Observation = {
+      resourceType: 'Observation',
+      id: 'o2',
+      status: 'final',
+      code: {
+        text: 'Glycémie  à jeun',
+        coding: [
+          { system: 'http://loinc.org', code: '1558-6', display: 'Fasting glucose' },
+          { system: 'http://snomed.info/sct', code: '271062006', display: 'Fasting glucose' },
+        ],
+      },
+      category: [{ text: 'Laboratoire' }],
+      valueCodeableConcept: { text: 'élevée', coding: [{ system: 'http://example.org/v', code: 'H' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: 'x' }] },
+          valueCodeableConcept: { text: 'only' },
+        },
+      ],
+    };
+    const rows = buildIndexRows(observation);
+    // the texts once each, normalised, sorted, joined by a line break; the other code row has none
+    assert.deepEqual(
+      rows.token.filter((t) => t.code === 'code'),
+      [
+        {
+          code: 'code',
+          system: 'http://loinc.org',
+          value: '1558-6',
+          text: 'fasting glucose\nglycemie a jeun',
+        },
+        { code: 'code', system: 'http://snomed.info/sct', value: '271062006', text: null },
+      ],
+    );
+    assert.deepEqual(
+      rows.token.filter((t) => t.code === 'category'),
+      [{ code: 'category', system: null, value: null, text: 'laboratoire' }],
+    );
+    assert.ok(rows.token.every((t) => t.system !== 'urn:sahti:text'));
+    // a composite's second component pairs with codes only: no text, no row for a text alone
+    const pairs = rows.composite.filter((c) => c.code === 'component-code-value-concept');
+    assert.deepEqual(pairs, []);
+    const valuePairs = rows.composite.filter((c) => c.code === 'code-value-concept');
+    assert.ok(valuePairs.length > 0);
+    for (const pair of valuePairs)
+      assert.deepEqual(pair.c2, { code: 'c2', system: 'http://example.org/v', value: 'H' });
   });
 });

@@ -331,7 +331,44 @@ ALTER TABLE resource_history
       await dropRepeatedRows(tx, 'string');
     },
   },
+  {
+    version: 17,
+    name: "a concept's texts are kept on its parameter's first code row",
+    // index-rows.ts tokenRows: the texts `:text` reads (a concept's text, its codings' displays) were
+    // rows of their own under the system 'urn:sahti:text'; they become the `text` of one row of the
+    // same resource and parameter — or, where the parameter has no code, a row of their own without
+    // one. Adding a nullable column rewrites nothing; the merge reads every text row once.
+    sql: 'ALTER TABLE sp_token ADD COLUMN IF NOT EXISTS text text',
+    run: mergeTokenTexts,
+  },
 ];
+
+/** Migration 17: each resource's and parameter's text rows, merged onto one row. */
+async function mergeTokenTexts(tx: SqlExecutor): Promise<void> {
+  // a new database has nothing to mend
+  if ((await tx.query(`SELECT 1 FROM sp_token WHERE system = 'urn:sahti:text' LIMIT 1`)).rows.length === 0)
+    return;
+  await tx.query(
+    `CREATE TEMPORARY TABLE merged_text ON COMMIT DROP AS
+       SELECT resource_type, id, code, string_agg(DISTINCT value, E'\\n' ORDER BY value) AS text
+         FROM sp_token WHERE system = 'urn:sahti:text' AND value <> '' GROUP BY resource_type, id, code`,
+  );
+  await tx.query(`DELETE FROM sp_token WHERE system = 'urn:sahti:text'`);
+  // the first code row of each (its physical place: any one would do)
+  await tx.query(
+    `UPDATE sp_token t SET text = m.text
+       FROM merged_text m,
+            LATERAL (SELECT min(f.ctid) AS first FROM sp_token f
+                      WHERE f.resource_type = m.resource_type AND f.id = m.id AND f.code = m.code) f
+      WHERE t.ctid = f.first`,
+  );
+  await tx.query(
+    `INSERT INTO sp_token (resource_type, id, code, system, value, text)
+       SELECT m.resource_type, m.id, m.code, NULL, NULL, m.text FROM merged_text m
+        WHERE NOT EXISTS (SELECT 1 FROM sp_token t
+                           WHERE t.resource_type = m.resource_type AND t.id = m.id AND t.code = m.code)`,
+  );
+}
 
 /** The rows of reference parameters that read their base's rows since migration 15. */
 async function dropAliasRows(tx: SqlExecutor): Promise<void> {

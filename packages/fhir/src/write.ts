@@ -55,7 +55,7 @@ export function unchangedTables(
 /** Each index table's value columns and their SQL types, as the write statement declares them. */
 export const INDEX_COLUMNS: Record<(typeof INDEX_TABLES)[number], string> = {
   string: 'code text, value text, exact text',
-  token: 'code text, system text, value text',
+  token: 'code text, system text, value text, text text',
   date: 'code text, low timestamptz, high timestamptz',
   number: 'code text, low numeric, high numeric',
   quantity: 'code text, system text, unit text, value numeric',

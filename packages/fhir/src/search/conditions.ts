@@ -3,7 +3,7 @@
  * builders serve the index tables and the second part of composite parameters.
  */
 import { parseRange } from '../dates.ts';
-import { TEXT_SYSTEM } from '../index-rows.ts';
+import { TEXT_SEPARATOR } from '../index-rows.ts';
 import { clip, escapeLike, MAX_INDEXED, normalizeText } from '../normalize.ts';
 import { badRequest } from '../outcome.ts';
 import { parseReferenceString } from '../references.ts';
@@ -38,12 +38,14 @@ export function tokenCondition(col: Column, p: SqlParams, value: string, modifie
   const system = col('system', 'text');
   const code = col('value', 'text');
   if (modifier === 'text') {
+    // a word starting any of the texts a row keeps (index-rows.ts tokenRows), or after a space in one
+    const text = col('text', 'text');
     const word = escapeLike(normalizeText(value));
-    return `(${system} = '${TEXT_SYSTEM}' AND (${code} LIKE ${p.add(`${word}%`, 'text')} OR ${code} LIKE ${p.add(`% ${word}%`, 'text')}))`;
+    const starts = [`${word}%`, `% ${word}%`, `%${TEXT_SEPARATOR}${word}%`];
+    return `(${starts.map((s) => `${text} LIKE ${p.add(s, 'text')}`).join(' OR ')})`;
   }
   const bar = value.indexOf('|');
-  if (bar < 0)
-    return `(${code} = ${p.add(clip(value), 'text')} AND ${system} IS DISTINCT FROM '${TEXT_SYSTEM}')`;
+  if (bar < 0) return `${code} = ${p.add(clip(value), 'text')}`;
   const s = clip(value.slice(0, bar));
   const c = clip(value.slice(bar + 1));
   if (s === '') return `(${system} IS NULL AND ${code} = ${p.add(c, 'text')})`;

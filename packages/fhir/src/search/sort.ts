@@ -28,8 +28,8 @@ export function sortKeys(type: string, rules: SortRule[], p: SqlParams): SortKey
     const scope = (a: string): string =>
       `${a}.resource_type = ${p.add(type, 'text')} AND ${a}.id = r.id AND ${rowCode(a, type, rule.code, p)}`;
     const agg = d ? 'max' : 'min';
-    const key = (table: string, column: string, cast: SortKey['cast'], extra = ''): SortKey => ({
-      expr: `COALESCE((SELECT ${agg}(k.${column}) FROM ${table} k WHERE ${scope('k')}${extra}), ${FLOOR[cast]})`,
+    const key = (table: string, column: string, cast: SortKey['cast']): SortKey => ({
+      expr: `COALESCE((SELECT ${agg}(k.${column}) FROM ${table} k WHERE ${scope('k')}), ${FLOOR[cast]})`,
       cast,
       descending: d,
     });
@@ -37,7 +37,7 @@ export function sortKeys(type: string, rules: SortRule[], p: SqlParams): SortKey
       case 'string':
         return key('sp_string', 'value', 'text');
       case 'token':
-        return key('sp_token', 'value', 'text', " AND k.system IS DISTINCT FROM 'urn:sahti:text'");
+        return key('sp_token', 'value', 'text');
       case 'date':
         return key('sp_date', d ? 'high' : 'low', 'timestamptz');
       case 'number':
