@@ -28,7 +28,7 @@ import {
   searchParametersOf,
 } from './definitions.ts';
 import { clip, normalizeText } from './normalize.ts';
-import { narrowedParameters, referenceAliases, STRING_PARTS } from './overlap.ts';
+import { narrowedParameters, referenceAliases, STRING_PARTS, tokenAliases } from './overlap.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -249,9 +249,10 @@ function indexPlan(type: string): IndexedParameter[] {
     plan = [];
     const narrowed = narrowedParameters(type);
     const aliases = referenceAliases(type);
+    const contacts = tokenAliases(type);
     for (const [code, official] of searchParametersOf(type)) {
-      // a reference parameter that is another's narrowed to one target type: its base's rows
-      if (COLUMN_PARAMETERS.has(code) || aliases.has(code)) continue;
+      // a parameter that is another's narrowed to one target type or one system: its base's rows
+      if (COLUMN_PARAMETERS.has(code) || aliases.has(code) || contacts.has(code)) continue;
       const sp = narrowed.get(code)?.rest ?? official;
       // no expression: all its values are in the rows of the parameters it includes
       const found = sp.expression ? details(type, sp) : null;

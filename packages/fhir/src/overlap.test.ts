@@ -3,13 +3,15 @@ import { describe, it } from 'node:test';
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { allResourceTypes, loadDefinitions, searchParametersOf } from './definitions.ts';
-import { buildIndexRows } from './index-rows.ts';
+import { addValues, buildIndexRows, emptyIndexRows } from './index-rows.ts';
 import {
   indexedCodes,
   narrowedParameters,
   referenceAlias,
   referenceAliases,
   rowCode,
+  tokenAlias,
+  tokenAliases,
   unionMembers,
 } from './overlap.ts';
 import { SqlParams } from './search/sql-params.ts';
@@ -210,5 +212,73 @@ describe('reference parameters narrowed to one target type', () => {
       observation(conditional).map((r) => [r.code, r.target_type]),
       [['subject', null]],
     );
+  });
+});
+
+describe('contact points narrowed to one system', () => {
+  loadDefinitions();
+
+  it('finds `phone` and `email` of the six types that have them, and nothing else', () => {
+    const all = allResourceTypes().flatMap((type) =>
+      [...tokenAliases(type)].map(([code, a]) => `${type}.${code}=${a.base}:${a.system}`),
+    );
+    const types = [
+      'OrganizationAffiliation',
+      'Patient',
+      'Person',
+      'Practitioner',
+      'PractitionerRole',
+      'RelatedPerson',
+    ];
+    assert.deepEqual(
+      all.sort(),
+      types.flatMap((t) => [`${t}.email=telecom:email`, `${t}.phone=telecom:phone`]),
+    );
+    assert.equal(tokenAlias('Patient', 'telecom'), undefined);
+    const p = new SqlParams();
+    assert.equal(rowCode('s', 'Patient', 'phone', p), '(s.code = $1::text AND s.system = $2::text)');
+    assert.deepEqual(p.values, ['telecom', 'phone']);
+  });
+
+  it("the base's rows of the system are the alias's own expression's, for every kind of contact point", () => {
+    const telecom = [
+      { system: 'phone', value: '+212 6 12 34 56 78', use: 'mobile' },
+      { system: 'phone', value: '0537-00-00-00' },
+      { system: 'email', value: 'Amina.Qorchi@Example.MA' },
+      { system: 'fax', value: '0537 11 11 11' },
+      { value: 'no system' },
+      { system: 'email' },
+      { system: 'sms', value: '0612' },
+    ];
+    for (const type of [
+      'Patient',
+      'Practitioner',
+      'PractitionerRole',
+      'RelatedPerson',
+      'Person',
+      'OrganizationAffiliation',
+    ]) {
+      const extra = type === 'RelatedPerson' ? { patient: { reference: 'Patient/p1' } } : {};
+      const resource = { resourceType: type, telecom, ...extra } as Resource;
+      const rows = buildIndexRows(resource).token;
+      for (const [code, alias] of tokenAliases(type)) {
+        const official = searchParametersOf(type).get(code);
+        const own = emptyIndexRows();
+        addValues(
+          own,
+          code,
+          'token',
+          evalFhirPathTyped(official?.expression as string, [toTypedValue(resource)]),
+        );
+        const byBase = rows.filter((r) => r.code === alias.base && r.system === alias.system);
+        assert.ok(own.token.length > 0, `${type}.${code}`);
+        assert.deepEqual(
+          byBase.map((r) => ({ ...r, code })),
+          own.token,
+          `${type}.${code}`,
+        );
+        assert.equal(rows.filter((r) => r.code === code).length, 0, `${type}.${code} keeps no rows`);
+      }
+    }
   });
 });

@@ -18,7 +18,8 @@
  * `Observation.subject.where(resolve() is Patient)`, the `subject` rows whose target is a Patient.
  * It keeps no rows of its own; whatever reads a parameter's rows (`rowCode`: its searches, chains,
  * `_has`, `_include`, sorting, the scope's addressed parameters) reads the base's rows of that
- * target type, and the compartment counts them for it (compartment.ts).
+ * target type, and the compartment counts them for it (compartment.ts). Contact points narrow the
+ * same way by their system (`tokenAlias`): Patient `phone` is the `telecom` rows of system `phone`.
  */
 import { tryGetDataType } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
@@ -214,14 +215,73 @@ export function referenceAlias(type: string, code: string): ReferenceAlias | und
   return referenceAliases(type).get(code);
 }
 
+/** A token parameter that is another's contact points of one system. */
+export interface TokenAlias {
+  /** The parameter whose rows hold this one's: `telecom` for Patient `phone`. */
+  base: string;
+  /** The system its rows must have: `phone`. */
+  system: string;
+}
+
+/** `X.where(system='s')`, parenthesised or not. */
+const WHERE_SYSTEM_IS = /^\(?(.+?)\.where\(system\s*=\s*'([a-z-]+)'\)\)?$/;
+
+const tokenAliasCache = new Map<string, Map<string, TokenAlias>>();
+
+/**
+ * The type's token parameters whose one expression is `X.where(system='s')` where `X` is the one
+ * expression of another token parameter of the type and an element of contact points: Patient
+ * `phone` is `Patient.telecom.where(system='phone')`, `telecom` is `Patient.telecom` (`phone` and
+ * `email` of Patient, Person, Practitioner, PractitionerRole, RelatedPerson and
+ * OrganizationAffiliation). A contact point's
+ * token is its system and its value (@medplum/core), so the base's rows of that system are exactly
+ * the alias's: it keeps none of its own. Contact points only: a coding's or an identifier's token
+ * carries texts on its parameter's first row (index-rows.ts tokenRows), which a system would filter.
+ */
+export function tokenAliases(type: string): Map<string, TokenAlias> {
+  let found = tokenAliasCache.get(type);
+  if (found) return found;
+  found = new Map();
+  const narrowed = narrowedParameters(type);
+  const single = new Map<string, string>();
+  for (const [code, sp] of searchParametersOf(type)) {
+    const members = sp.type === 'token' ? membersFor(type, sp) : undefined;
+    if (members?.length === 1) single.set(code, members[0]);
+  }
+  const heldByOthers = new Set([...narrowed.values()].flatMap((n) => n.within));
+  for (const [code, member] of single) {
+    const match = WHERE_SYSTEM_IS.exec(member);
+    if (!match || narrowed.has(code) || heldByOthers.has(code)) continue;
+    const base = [...single].find(([other, m]) => other !== code && m === match[1])?.[0];
+    if (!base || narrowed.has(base) || !isContactPoints(match[1])) continue;
+    found.set(code, { base, system: match[2] });
+  }
+  tokenAliasCache.set(type, found);
+  return found;
+}
+
+export function tokenAlias(type: string, code: string): TokenAlias | undefined {
+  return tokenAliases(type).get(code);
+}
+
+/** Whether `Type.element` is an element of contact points. */
+function isContactPoints(member: string): boolean {
+  const step = ONE_STEP.exec(member);
+  const types = step ? tryGetDataType(step[1])?.elements[step[2]]?.type : undefined;
+  return types?.length === 1 && types[0].code === 'ContactPoint';
+}
+
 /**
  * SQL: a row (aliased `a`) of the index table of `type`'s parameter `code` — its own code, the codes
- * whose rows hold its values with it (`indexedCodes`), or its base's code and target type.
+ * whose rows hold its values with it (`indexedCodes`), or its base's code and target type or system.
  */
 export function rowCode(a: string, type: string, code: string, p: SqlParams): string {
   const alias = referenceAlias(type, code);
   if (alias)
     return `(${a}.code = ${p.add(alias.base, 'text')} AND ${a}.target_type = ${p.add(alias.targetType, 'text')})`;
+  const contact = tokenAlias(type, code);
+  if (contact)
+    return `(${a}.code = ${p.add(contact.base, 'text')} AND ${a}.system = ${p.add(contact.system, 'text')})`;
   const codes = indexedCodes(type, code);
   if (codes.length === 1) return `${a}.code = ${p.add(code, 'text')}`;
   return `${a}.code IN (${codes.map((c) => p.add(c, 'text')).join(', ')})`;

@@ -12,7 +12,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
 import { allResourceTypes, META_PARAMETERS, searchParametersOf } from './definitions.ts';
 import { buildIndexRows } from './index-rows.ts';
-import { narrowedParameters, referenceAliases } from './overlap.ts';
+import { narrowedParameters, referenceAliases, tokenAliases } from './overlap.ts';
 import { packContent } from './packed.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
@@ -340,6 +340,24 @@ ALTER TABLE resource_history
     // one. Adding a nullable column rewrites nothing; the merge reads every text row once.
     sql: 'ALTER TABLE sp_token ADD COLUMN IF NOT EXISTS text text',
     run: mergeTokenTexts,
+  },
+  {
+    version: 18,
+    name: 'a contact point parameter of one system keeps no rows',
+    // overlap.ts tokenAlias: Patient `phone` is `telecom` of system `phone`, and reads those rows.
+    sql: 'SELECT 1',
+    run: async (tx) => {
+      // a new database has nothing to mend: one statement, not two per type
+      if ((await tx.query('SELECT 1 FROM sp_token LIMIT 1')).rows.length === 0) return;
+      for (const type of allResourceTypes()) {
+        const codes = [...tokenAliases(type).keys()];
+        if (codes.length > 0)
+          await tx.query('DELETE FROM sp_token WHERE resource_type = $1::text AND code = ANY($2::text[])', [
+            type,
+            codes,
+          ]);
+      }
+    },
   },
 ];
 
