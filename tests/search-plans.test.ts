@@ -81,15 +81,6 @@ before(async () => {
       query: `subject=Patient/${subject.rows[0].id}&code=http://loinc.org|29463-7&date=ge2024-01-01&date=lt2025-01-01`,
       index: 'sp_reference_target',
     },
-    {
-      // no rows of its own (overlap.ts compositeParts): it starts from the code's rows, in id order,
-      // each candidate's quantity checked by id
-      name: 'search code and value',
-      type: 'Observation',
-      query: 'code-value-quantity=http://loinc.org|29463-7$gt100',
-      index: 'sp_token_value',
-      pageRows: PAGE_ROWS,
-    },
   ].map((s) => ({ ...s, analyze: true }));
 
   const care = await db.query<{ id: string }>(

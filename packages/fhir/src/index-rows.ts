@@ -28,13 +28,7 @@ import {
   searchParametersOf,
 } from './definitions.ts';
 import { clip, normalizeText } from './normalize.ts';
-import {
-  compositeParts,
-  narrowedParameters,
-  referenceAliases,
-  STRING_PARTS,
-  tokenAliases,
-} from './overlap.ts';
+import { narrowedParameters, referenceAliases, STRING_PARTS, tokenAliases } from './overlap.ts';
 import { phoneticKey } from './phonetic.ts';
 import { parseReferenceString } from './references.ts';
 
@@ -256,12 +250,9 @@ function indexPlan(type: string): IndexedParameter[] {
     const narrowed = narrowedParameters(type);
     const aliases = referenceAliases(type);
     const contacts = tokenAliases(type);
-    const byParts = compositeParts(type);
     for (const [code, official] of searchParametersOf(type)) {
-      // a parameter that is another's narrowed to one target type or one system: its base's rows;
-      // a composite of the resource's codes and quantities: theirs
-      if (COLUMN_PARAMETERS.has(code) || aliases.has(code) || contacts.has(code) || byParts.has(code))
-        continue;
+      // a parameter that is another's narrowed to one target type or one system: its base's rows
+      if (COLUMN_PARAMETERS.has(code) || aliases.has(code) || contacts.has(code)) continue;
       const sp = narrowed.get(code)?.rest ?? official;
       // no expression: all its values are in the rows of the parameters it includes
       const found = sp.expression ? details(type, sp) : null;

@@ -5,7 +5,6 @@ import type { Resource } from '@medplum/fhirtypes';
 import { allResourceTypes, loadDefinitions, searchParametersOf } from './definitions.ts';
 import { addValues, buildIndexRows, emptyIndexRows } from './index-rows.ts';
 import {
-  compositeParts,
   indexedCodes,
   narrowedParameters,
   referenceAlias,
@@ -281,73 +280,5 @@ describe('contact points narrowed to one system', () => {
         assert.equal(rows.filter((r) => r.code === code).length, 0, `${type}.${code} keeps no rows`);
       }
     }
-  });
-});
-
-describe("composites of the resource's own codes and quantities", () => {
-  loadDefinitions();
-
-  it('finds Observation `code-value-quantity` only', () => {
-    const all = allResourceTypes().flatMap((type) =>
-      [...compositeParts(type)].map(([code, c]) => `${type}.${code}=${c.first}&${c.second}`),
-    );
-    assert.deepEqual(all, ['Observation.code-value-quantity=code&value-quantity']);
-  });
-
-  it("its pairs, by its own expressions, are the product of the code's and the quantity's rows", () => {
-    const sp = searchParametersOf('Observation').get('code-value-quantity');
-    const [c1, c2] = sp?.component ?? [];
-    const quantity = { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' };
-    const observations: Record<string, unknown>[] = [
-      {
-        code: { coding: [{ system: 'http://loinc.org', code: '29463-7', display: 'Body weight' }] },
-        valueQuantity: quantity,
-      },
-      {
-        code: {
-          text: 'Poids',
-          coding: [
-            { system: 'http://loinc.org', code: '29463-7' },
-            { system: 'http://snomed.info/sct', code: '27113001' },
-            { system: 'http://example.org/no-code' },
-          ],
-        },
-        valueQuantity: { value: 80.5, comparator: '<' },
-      },
-      { code: { text: 'Poids seulement' }, valueQuantity: quantity },
-      {
-        code: { coding: [{ code: 'x' }] },
-        valueSampledData: { origin: quantity, period: 1, dimensions: 1, data: '1 2' },
-      },
-      { code: { coding: [{ code: 'x' }] }, valueInteger: 4 },
-      { code: { coding: [{ code: 'x' }] }, valueCodeableConcept: { text: 'élevé' } },
-      {
-        code: { coding: [{ code: 'bp' }] },
-        component: [{ code: { coding: [{ code: 'sys' }] }, valueQuantity: quantity }],
-      },
-    ];
-    const pair = (t: { system: string | null; value: string | null }, q: object) =>
-      `${t.system}|${t.value} ${JSON.stringify({ ...q, code: undefined })}`;
-    let found = 0;
-    for (const fields of observations) {
-      const resource = { resourceType: 'Observation', status: 'final', ...fields } as Resource;
-      const typed = [toTypedValue(resource)];
-      const part = emptyIndexRows();
-      addValues(part, 'c1', 'token', evalFhirPathTyped(c1?.expression as string, typed));
-      addValues(part, 'c2', 'quantity', evalFhirPathTyped(c2?.expression as string, typed));
-      const byExpression = part.token
-        .filter((t) => t.value !== null)
-        .flatMap((t) => part.quantity.map((q) => pair(t, q)))
-        .sort();
-      const rows = buildIndexRows(resource);
-      const byRows = rows.token
-        .filter((t) => t.code === 'code' && t.value !== null)
-        .flatMap((t) => rows.quantity.filter((q) => q.code === 'value-quantity').map((q) => pair(t, q)))
-        .sort();
-      assert.deepEqual(byRows, byExpression, JSON.stringify(fields));
-      assert.equal(rows.composite.filter((c) => c.code === 'code-value-quantity').length, 0);
-      found += byRows.length;
-    }
-    assert.equal(found, 3); // the weight's one pair, the two coded weights' of "Poids"; none else
   });
 });

@@ -264,58 +264,6 @@ export function tokenAlias(type: string, code: string): TokenAlias | undefined {
   return tokenAliases(type).get(code);
 }
 
-/** A composite answered from the rows of its two components' own parameters. */
-export interface CompositeParts {
-  /** The token parameter of its first component: `code`. */
-  first: string;
-  /** The quantity parameter of its second component: `value-quantity`. */
-  second: string;
-}
-
-const compositePartsCache = new Map<string, Map<string, CompositeParts>>();
-
-/** `(X)` → `X`. */
-const unwrapped = (member: string): string => member.replace(/^\((.*)\)$/, '$1');
-
-/**
- * The type's composite parameters whose pairs are the product of two other parameters' rows:
- * Observation `code-value-quantity` (the only one in R4). Its base expression is the resource itself
- * — one element — so its pairs are every code of the Observation with every quantity of its value,
- * and a pair matches exactly when a `code` row matches the first part and a `value-quantity` row the
- * second: it keeps no rows (each was a row of 216 bytes and two index entries per Observation).
- * What the text proves: the first component's parameter is that component's expression on the
- * resource and nothing else; the second's is it and members of SampledData values, which give no
- * quantity row (@medplum/core's `convertToSearchableQuantities` keeps numbers and Quantities;
- * overlap.test.ts holds it to that). The component composites (`component-code-value-quantity`, one
- * element per component) pair within an element and keep their rows.
- */
-export function compositeParts(type: string): Map<string, CompositeParts> {
-  let found = compositePartsCache.get(type);
-  if (found) return found;
-  found = new Map();
-  const narrowed = narrowedParameters(type);
-  const own = (sp: SearchParameter | undefined): sp is SearchParameter =>
-    !!sp?.code && searchParametersOf(type).get(sp.code) === sp && !narrowed.has(sp.code);
-  for (const [code, sp] of searchParametersOf(type)) {
-    const [c1, c2, more] = sp.component ?? [];
-    if (sp.type !== 'composite' || sp.expression !== type || !c1 || !c2 || more || narrowed.has(code))
-      continue;
-    const first = searchParameterByUrl(c1.definition);
-    const second = searchParameterByUrl(c2.definition);
-    if (!own(first) || !own(second) || first.type !== 'token' || second.type !== 'quantity') continue;
-    if (tokenAlias(type, first.code as string)) continue;
-    const firstMembers = membersFor(type, first)?.map(unwrapped);
-    const secondMembers = membersFor(type, second)?.map(unwrapped) ?? [];
-    const component = `${type}.${c2.expression}`;
-    if (firstMembers?.length !== 1 || firstMembers[0] !== `${type}.${c1.expression}`) continue;
-    if (!secondMembers.includes(component)) continue;
-    if (!secondMembers.every((m) => m === component || m.endsWith('.ofType(SampledData)'))) continue;
-    found.set(code, { first: first.code as string, second: second.code as string });
-  }
-  compositePartsCache.set(type, found);
-  return found;
-}
-
 /** Whether `Type.element` is an element of contact points. */
 function isContactPoints(member: string): boolean {
   const step = ONE_STEP.exec(member);

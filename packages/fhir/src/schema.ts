@@ -12,7 +12,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { compartmentPatients } from './compartment.ts';
 import { allResourceTypes, META_PARAMETERS, searchParametersOf } from './definitions.ts';
 import { buildIndexRows } from './index-rows.ts';
-import { compositeParts, narrowedParameters, referenceAliases, tokenAliases } from './overlap.ts';
+import { narrowedParameters, referenceAliases, tokenAliases } from './overlap.ts';
 import { packContent } from './packed.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
 
@@ -356,24 +356,6 @@ ALTER TABLE resource_history
             type,
             codes,
           ]);
-      }
-    },
-  },
-  {
-    version: 19,
-    name: "a composite of the resource's codes and quantities keeps no rows",
-    // overlap.ts compositeParts: Observation `code-value-quantity` reads the `code` and
-    // `value-quantity` rows of the Observation.
-    sql: 'SELECT 1',
-    run: async (tx) => {
-      if ((await tx.query('SELECT 1 FROM sp_composite LIMIT 1')).rows.length === 0) return;
-      for (const type of allResourceTypes()) {
-        const codes = [...compositeParts(type).keys()];
-        if (codes.length > 0)
-          await tx.query(
-            'DELETE FROM sp_composite WHERE resource_type = $1::text AND code = ANY($2::text[])',
-            [type, codes],
-          );
       }
     },
   },

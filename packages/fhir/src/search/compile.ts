@@ -6,7 +6,7 @@
  */
 import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
-import { type CompositeParts, compositeParts, indexedCodes, rowCode } from '../overlap.ts';
+import { rowCode } from '../overlap.ts';
 import { phoneticKey } from '../phonetic.ts';
 import { type AccessScope, scopeCondition } from '../scope.ts';
 import {
@@ -131,10 +131,6 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   }
   if (f.code === 'phonetic' && f.type === 'string' && !f.modifier)
     return phoneticCondition(f, type, idExpr, ctx);
-  if (f.type === 'composite') {
-    const pairs = compositeWithParts(f, type, idExpr, ctx);
-    if (pairs) return pairs;
-  }
   const table = TABLE[f.type];
   if (!table) return badRequest(`Search parameter "${f.code}" of type ${f.type} is not supported`);
   const a = nextAlias();
@@ -237,78 +233,17 @@ function identifierOfTarget(f: ParamFilter, type: string, idExpr: string, ctx: C
   return `EXISTS (SELECT 1 FROM sp_reference ${r} JOIN sp_token ${t} ON ${t}.resource_type = ${r}.target_type AND ${t}.id = ${r}.target_id AND ${t}.code = 'identifier' WHERE ${r}.resource_type = ${p.add(type, 'text')} AND ${r}.id = ${idExpr} AND ${rowCode(r, type, f.code, p)} AND (${ident}))`;
 }
 
-/**
- * A composite read, wholly or in part, from its components' own rows (overlap.ts compositeParts):
- * Observation `code-value-quantity`, and `combo-code-value-quantity` which includes it. A value
- * matches by a stored pair of the other codes or by the two rows of the resource; undefined when
- * no code the parameter is read under is answered that way.
- */
-function compositeWithParts(
-  f: ParamFilter,
-  type: string,
-  idExpr: string,
-  ctx: CompileContext,
-): string | undefined {
-  const codes = indexedCodes(type, f.code);
-  const parts = codes.flatMap((c) => compositeParts(type).get(c) ?? []);
-  if (parts.length === 0) return undefined;
-  const stored = codes.filter((c) => !compositeParts(type).has(c));
-  const p = ctx.params;
-  const fence = ctx.lookups ? ' OFFSET 0' : '';
-  // `:missing` asks for any pair: each value's condition left out
-  const values = f.modifier === 'missing' ? [undefined] : f.values;
-  const alternatives = values.map((value) => {
-    const split = value === undefined ? undefined : compositeValue(value, f.code);
-    const arms = parts.map((pair) => pairOfRows(pair, split, type, idExpr, ctx));
-    if (stored.length > 0) {
-      const a = nextAlias();
-      const cond = value === undefined ? '' : ` AND ${compositeCondition(f, value, a, ctx)}`;
-      arms.push(
-        `EXISTS (SELECT 1 FROM sp_composite ${a} WHERE ${a}.id = ${idExpr} AND ${a}.resource_type = ${p.add(type, 'text')} AND ${a}.code = ANY(${p.add(stored, 'text[]')})${cond}${fence})`,
-      );
-    }
-    return arms.join(' OR ');
-  });
-  const matches = `(${alternatives.map((x) => `(${x})`).join(' OR ')})`;
-  return f.modifier === 'missing' && f.values[0] === 'true' ? `NOT ${matches}` : matches;
-}
-
-/** A pair of the resource's own rows: a code of the first parameter, a quantity of the second. */
-function pairOfRows(
-  pair: CompositeParts,
-  value: [string, string] | undefined,
-  type: string,
-  idExpr: string,
-  ctx: CompileContext,
-): string {
-  const p = ctx.params;
-  const fence = ctx.lookups ? ' OFFSET 0' : '';
-  const [first, second] = value ?? [];
-  const t = nextAlias();
-  const q = nextAlias();
-  // a composite's first part is a code: a row holding only a concept's texts is none
-  const code = first === undefined ? '' : ` AND ${tokenCondition((n) => `${t}.${n}`, p, first)}`;
-  const quantity = second === undefined ? '' : ` AND ${quantityCondition((n) => `${q}.${n}`, p, second)}`;
-  return `(EXISTS (SELECT 1 FROM sp_token ${t} WHERE ${t}.id = ${idExpr} AND ${t}.resource_type = ${p.add(type, 'text')} AND ${rowCode(t, type, pair.first, p)} AND ${t}.value IS NOT NULL${code}${fence})
-    AND EXISTS (SELECT 1 FROM sp_quantity ${q} WHERE ${q}.id = ${idExpr} AND ${q}.resource_type = ${p.add(type, 'text')} AND ${rowCode(q, type, pair.second, p)}${quantity}${fence}))`;
-}
-
-/** `first$second`, split; a value without `$` is a client's mistake. */
-export function compositeValue(value: string, code: string): [string, string] {
-  const dollar = value.indexOf('$');
-  if (dollar < 0) return badRequest(`Composite parameter "${code}" takes "first$second", not "${value}"`);
-  return [value.slice(0, dollar), value.slice(dollar + 1)];
-}
-
 /** Composite values are `first$second`; the second part is matched inside its stored JSON row. */
 function compositeCondition(f: ParamFilter, value: string, alias: string, ctx: CompileContext): string {
   const p = ctx.params;
-  const [firstValue, second] = compositeValue(value, f.code);
+  const dollar = value.indexOf('$');
+  if (dollar < 0) return badRequest(`Composite parameter "${f.code}" takes "first$second", not "${value}"`);
   const first = tokenCondition(
     (n) => (n === 'value' ? `${alias}.c1_value` : `${alias}.c1_system`),
     p,
-    firstValue,
+    value.slice(0, dollar),
   );
+  const second = value.slice(dollar + 1);
   const col: Column = (name, cast) => `(${alias}.c2->>'${name}')::${cast}`;
   const secondType = compositeSecondType(f);
   let cond: string;

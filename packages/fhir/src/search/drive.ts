@@ -7,9 +7,8 @@
  * such a filter (none, or only `:missing`, `:not`, `_id`, chains…) a search walks `resource` in id
  * order as before.
  */
-import { searchParameterByUrl } from '../definitions.ts';
 import { badRequest } from '../outcome.ts';
-import { compositeParts, indexedCodes, rowCode } from '../overlap.ts';
+import { indexedCodes, rowCode } from '../overlap.ts';
 import { ID_PATTERN, parseReferenceString } from '../references.ts';
 import { listTest, patientListTest } from '../scope.ts';
 import type { CarePatients } from './care-patients.ts';
@@ -143,9 +142,8 @@ export function chooseDriver(
   // a list of ids is already the best start: the primary key
   if (filters.some((f) => f.kind === 'param' && f.code === '_id' && !f.modifier)) return undefined;
   let best: { driver: FilterDriver; rank: number } | undefined;
-  for (const filter of filters) {
-    if (!canDrive(filter)) continue;
-    const f = startingFilter(type, filter);
+  for (const f of filters) {
+    if (!canDrive(f)) continue;
     // a parameter read under several codes (overlap.ts) is several index ranges: not in id order
     const ordered = isOrdered(f) && indexedCodes(type, f.code).length === 1;
     const r = rank(f, ordered);
@@ -156,27 +154,6 @@ export function chooseDriver(
   }
   if (careList && (!best || best.rank > 0)) return { from: 'careList', patients: careList, access: 'set' };
   return best?.driver;
-}
-
-/**
- * The filter whose rows a search starts from for `f`: `f`, or for a composite read (in part) from
- * its components' own rows (overlap.ts compositeParts) — which has no rows of its own to start from —
- * its first component's parameter with the values' first parts: every match has such a code
- * (`combo-code-value-quantity` → `combo-code`, the code or a component's). The composite itself is
- * then checked on each candidate with the other filters (it is not the driver).
- */
-function startingFilter(type: string, f: ParamFilter): ParamFilter {
-  if (f.type !== 'composite' || !indexedCodes(type, f.code).some((c) => compositeParts(type).has(c)))
-    return f;
-  const first = searchParameterByUrl(f.param?.component?.[0]?.definition);
-  if (!first?.code || f.values.some((v) => !v.includes('$'))) return f;
-  return {
-    kind: 'param',
-    code: first.code,
-    type: 'token',
-    param: first,
-    values: f.values.map((v) => v.slice(0, v.indexOf('$'))),
-  };
 }
 
 /** Checks of the other filters and the scope on a candidate row aliased `alias` (with its type and id). */
