@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ContactPoint, Patient } from '@medplum/fhirtypes';
 import { migrate } from '../packages/fhir/src/schema.ts';
+import { namesFound } from './support/named-search.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 describe('contact points of one system', () => {
@@ -38,12 +39,8 @@ describe('contact points of one system', () => {
   const mine = () => `_id=${Object.values(ids).join(',')}`;
 
   /** The names of the Patients a search among these four finds, in the order given. */
-  async function found(query: string, type = 'Patient'): Promise<string[]> {
-    const res = await fhirFetch(server.fhirBase, `/${type}?${mine()}&${query}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
-    return (res.body.entry ?? []).map((e: { resource: Patient }) => names.get(e.resource.id ?? ''));
-  }
+  const found = (query: string): Promise<string[]> =>
+    namesFound(server.fhirBase, `/Patient?${mine()}&${query}`, ids);
   const sorted = async (query: string) => (await found(query)).sort();
 
   before(async () => {

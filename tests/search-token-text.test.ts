@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Observation } from '@medplum/fhirtypes';
 import { migrate } from '../packages/fhir/src/schema.ts';
+import { namesFound } from './support/named-search.ts';
 import { fhirFetch, startTestServer, type TestServer } from './support/server.ts';
 
 const LOINC = 'http://loinc.org';
@@ -47,12 +48,8 @@ describe("a token parameter's texts", () => {
   };
 
   /** The names of the subject's Observations a search finds, in the order given. */
-  async function found(query: string): Promise<string[]> {
-    const res = await fhirFetch(server.fhirBase, `/Observation?subject=Patient/${subject}&${query}`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
-    return (res.body.entry ?? []).map((e: { resource: Observation }) => names.get(e.resource.id ?? ''));
-  }
+  const found = (query: string): Promise<string[]> =>
+    namesFound(server.fhirBase, `/Observation?subject=Patient/${subject}&${query}`, ids);
   const sorted = async (query: string) => (await found(query)).sort();
 
   /** The subject's token rows of `code` and `category`, as `name code system|value text`. */
