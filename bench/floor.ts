@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { OBSERVATIONS_PER_PATIENT, observationFacts, patient, uuidFor } from './generate.ts';
+import { OBSERVATIONS_PER_PATIENT, observationFacts, patient, resourceIdFor } from './generate.ts';
 import type { HttpClient } from './http.ts';
 import type { Target } from './scenarios.ts';
 
@@ -68,7 +68,7 @@ interface FloorRow {
 }
 
 function patientRow(index: number, version = 0): FloorRow {
-  const content = { ...patient(index, version), id: uuidFor('p', index) };
+  const content = { ...patient(index, version), id: resourceIdFor('p', index) };
   return {
     id: content.id,
     rtype: 'Patient',
@@ -101,7 +101,7 @@ export class FloorTarget implements Target {
       for (let k = 0; k < OBSERVATIONS_PER_PATIENT; k++) {
         const n = i * OBSERVATIONS_PER_PATIENT + k;
         const f = observationFacts(i, k);
-        const id = uuidFor('o', n);
+        const id = resourceIdFor('o', n);
         rows.push({
           id,
           rtype: 'Observation',
@@ -147,7 +147,7 @@ export class FloorTarget implements Target {
   async read(index: number): Promise<string | undefined> {
     const { rows } = await this.db.query(
       'SELECT content::text AS content FROM bench_floor WHERE id = $1::text',
-      [uuidFor('p', index)],
+      [resourceIdFor('p', index)],
     );
     return rows.length === 1 ? undefined : `floor read ${index}: ${rows.length} rows`;
   }
@@ -162,7 +162,7 @@ export class FloorTarget implements Target {
   }
 
   async remove(index: number): Promise<string | undefined> {
-    await this.db.query('DELETE FROM bench_floor WHERE id = $1::text', [uuidFor('p', index)]);
+    await this.db.query('DELETE FROM bench_floor WHERE id = $1::text', [resourceIdFor('p', index)]);
     return undefined;
   }
 
@@ -201,7 +201,7 @@ export class FloorTarget implements Target {
     await this.db.query(
       `SELECT content::text AS content FROM bench_floor WHERE subject = $1::text AND code = $2::text
        AND effective >= $3::timestamptz AND effective < $4::timestamptz ORDER BY id LIMIT ${LIMIT}`,
-      [uuidFor('p', index), code, from, to],
+      [resourceIdFor('p', index), code, from, to],
     );
     return undefined;
   }
@@ -246,7 +246,7 @@ export class HttpFloorTarget implements Target {
   }
 
   async read(index: number): Promise<string | undefined> {
-    const res = await this.http.send('GET', `/read/${uuidFor('p', index)}`);
+    const res = await this.http.send('GET', `/read/${resourceIdFor('p', index)}`);
     return res.status === 200 ? undefined : `HTTP floor read ${index}: ${res.status}`;
   }
 

@@ -70,10 +70,19 @@ export function cnie(i: number): string {
   return `${l1}${l2}${String(n % 1_000_000).padStart(6, '0')}`;
 }
 
-/** A UUID that encodes (kind, index): fullUrls in bundles and ids in the floor table. */
+/** A UUID that encodes (kind, index): fullUrls in bundles. */
 export function uuidFor(kind: 'p' | 'o', index: number): string {
   const tail = index.toString(16).padStart(12, '0');
   return `${kind === 'p' ? 'b0000000' : 'b1000000'}-0000-4000-8000-${tail}`;
+}
+
+/**
+ * The id of (kind, index) where the benchmark chooses one — the floor table, a generated population:
+ * 22 characters of the FHIR server's id alphabet, the length of the ids the server gives new
+ * resources (packages/fhir/src/versions.ts newId), so that both store keys of the same size.
+ */
+export function resourceIdFor(kind: 'p' | 'o', index: number): string {
+  return `${kind}${index.toString(32).padStart(21, '0')}`;
 }
 
 export const familyOf = (i: number): string => pick(FAMILY, rand(1, i));

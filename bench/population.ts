@@ -14,7 +14,7 @@ import { buildIndexRows } from '../packages/fhir/src/index-rows.ts';
 import { INDEX_TABLES } from '../packages/fhir/src/schema.ts';
 import type { SqlExecutor } from '../packages/fhir/src/sql.ts';
 import { type NewVersion, NOTHING_REPLACED, writeVersions } from '../packages/fhir/src/write.ts';
-import { observation, patient, uuidFor } from './generate.ts';
+import { observation, patient, resourceIdFor } from './generate.ts';
 
 export interface PopulationSize {
   /** Patients written through the engine. */
@@ -29,12 +29,12 @@ const LAST_UPDATED = '2025-06-01T00:00:00.000Z';
 
 /** Patient i of the seed and its observations, as the new versions the engine would write. */
 function seedVersions(i: number, observations: number): NewVersion[] {
-  const id = uuidFor('p', i);
+  const id = resourceIdFor('p', i);
   const resources: Resource[] = [{ ...patient(i), id } as Resource];
   for (let k = 0; k < observations; k++) {
     resources.push({
       ...observation(i, k, `Patient/${id}`),
-      id: uuidFor('o', i * observations + k),
+      id: resourceIdFor('o', i * observations + k),
     } as Resource);
   }
   return resources.map((resource) => {
@@ -53,8 +53,11 @@ function seedVersions(i: number, observations: number): NewVersion[] {
   });
 }
 
-/** The id of copy `k` of a seed id: a UUID derived from both, so copies scatter over the id order. */
-const copyId = (column: string): string => `(md5(${column} || ':' || k)::uuid)::text`;
+/**
+ * The id of copy `k` of a seed id: 22 hexadecimal digits derived from both (the length of the server's
+ * new ids, newId), so copies scatter over the id order.
+ */
+const copyId = (column: string): string => `left(md5(${column} || ':' || k), 22)`;
 
 export async function writePopulation(db: SqlExecutor, size: PopulationSize): Promise<void> {
   loadDefinitions();

@@ -1,6 +1,5 @@
 /** Building new versions: ids, meta, index rows and compartment, computed before any I/O. */
 import type { Resource } from '@medplum/fhirtypes';
-import { v7 as uuidV7 } from 'uuid';
 import { patientCompartmentOf } from './compartment.ts';
 import { buildIndexRows } from './index-rows.ts';
 import { FhirError, outcome } from './outcome.ts';
@@ -32,12 +31,20 @@ export function resourceKeys(p: SqlParams, keys: readonly { type: string; id: st
   )})`;
 }
 
-/** A new id's time, in steps of this many milliseconds (see newId). */
-const ID_TIME_STEP_MS = 1000;
+/**
+ * The digits of a new id: Crockford's base 32 in lower case — digits, then letters without i, l, o
+ * and u. Only digits and lower-case letters, so that ids of one length sort alike in byte order and
+ * in a production cluster's locale (which orders digits before letters and ignores case first).
+ */
+const ID_DIGITS = '0123456789abcdefghjkmnpqrstvwxyz';
+/** Base-32 digits of a new id's time: seconds since 1970 up to 2^35 (the year 3058). */
+const ID_TIME_DIGITS = 7;
+/** Base-32 digits drawn at random: 75 bits, one more than a UUID of version 7 leaves random. */
+const ID_RANDOM_DIGITS = 15;
 
 /**
- * A new resource's id: a UUID of version 7 (RFC 9562) whose 48-bit time is the second it was made
- * in (the RFC lets a generator lower the time's precision), followed by 74 random bits. Every
+ * A new resource's id, 22 characters: the second it was made in, then 75 random bits, each 5 bits
+ * one digit of `ID_DIGITS` (FHIR's id allows up to 64 of `[A-Za-z0-9\-.]`). Time first: every
  * index keyed by the resource — `resource`, `resource_history`, each index table's by-resource
  * index, and the value indexes that end with the id — receives a new resource's entries among the
  * last second's instead of at a random leaf: the pages written are the few recent ones, kept in
@@ -45,12 +52,35 @@ const ID_TIME_STEP_MS = 1000;
  * than random ids at full volume, random within the second 3.5 % (docs/performance.md) — a run of
  * equal values (every `status=final` token) grows at its end, in the middle of the index, and the
  * pages split there are probably left half full.
+ * 22 characters, not a UUID's 36: the id is in every row of every index table and in both of its
+ * indexes, in the compartment, the history, the events and each reference to the resource — about
+ * thirty times a resource (docs/performance.md, *Ids of 22 characters*). Ids made before (UUIDs of
+ * version 7) stay as they are; the two kinds only sort apart.
  * The id tells the second the resource was created in; its first version's `meta.lastUpdated`
  * tells the millisecond.
  */
 export function newId(): string {
-  const now = Date.now();
-  return uuidV7({ msecs: now - (now % ID_TIME_STEP_MS), random: randomBytes16() });
+  let seconds = Math.floor(Date.now() / 1000);
+  const digits = new Array<string>(ID_TIME_DIGITS + ID_RANDOM_DIGITS);
+  for (let i = ID_TIME_DIGITS - 1; i >= 0; i--) {
+    digits[i] = ID_DIGITS[seconds % 32];
+    seconds = Math.floor(seconds / 32);
+  }
+  const random = randomBytes16();
+  for (let i = 0; i < ID_RANDOM_DIGITS; i++) digits[ID_TIME_DIGITS + i] = ID_DIGITS[random[i] & 31];
+  return digits.join('');
+}
+
+/** The second a new id (newId) was made in; undefined for an id of another form (a UUID, a client's). */
+export function secondOfId(id: string): number | undefined {
+  if (id.length !== ID_TIME_DIGITS + ID_RANDOM_DIGITS) return undefined;
+  let seconds = 0;
+  for (let i = 0; i < id.length; i++) {
+    const digit = ID_DIGITS.indexOf(id[i]);
+    if (digit < 0) return undefined;
+    if (i < ID_TIME_DIGITS) seconds = seconds * 32 + digit;
+  }
+  return seconds;
 }
 
 /**
