@@ -10,7 +10,7 @@ import { badRequest, FhirError, fail, notFound } from './outcome.ts';
 import { applyJsonPatch } from './patch.ts';
 import { ID_PATTERN } from './references.ts';
 import { type AccessScope, versionScopeCondition, versionVisibleInMemory } from './scope.ts';
-import { parseSearch, type QueryParams, type SearchQuery } from './search/parse.ts';
+import { MAX_COUNT, parseSearch, type QueryParams, type SearchQuery } from './search/parse.ts';
 import { runSearch, type SearchResult } from './search/run.ts';
 import { SqlParams } from './search/sql-params.ts';
 import type { SqlClient, SqlExecutor } from './sql.ts';
@@ -873,6 +873,39 @@ export class FhirStore {
   /** A search already parsed (the REST layer parses once, for access decisions and for running). */
   async searchParsed(q: SearchQuery): Promise<SearchResult> {
     return runSearch(this.reader, q, { baseUrl: this.baseUrl, scope: this.access.scope });
+  }
+
+  /**
+   * The current version of a resource, read inside the caller's transaction (a write hook sees
+   * the write's own view) in this store's scope; undefined when unknown, deleted or not visible.
+   */
+  async readWithin<T extends Resource = Resource>(
+    tx: SqlExecutor,
+    type: string,
+    id: string,
+  ): Promise<T | undefined> {
+    const found = await this.locate(type, id, undefined, tx);
+    return found?.visible && !found.deleted && found.content ? (JSON.parse(found.content) as T) : undefined;
+  }
+
+  /**
+   * Every match of a search, read inside the caller's transaction (a write hook's check, a service's
+   * step of a multi-step write) in this store's scope: page after page of up to MAX_COUNT. For a
+   * service's bounded look-ups — a stay's appointments, a unit's roles — which speak FHIR to the
+   * engine instead of reading its tables.
+   */
+  async searchWithin(tx: SqlExecutor, type: string, query: QueryParams): Promise<Resource[]> {
+    if (!isResourceType(type)) notFound(`Unknown resource type "${type}"`);
+    const parsed = parseSearch(type, query, true);
+    parsed.count = MAX_COUNT;
+    parsed.total = 'none';
+    const found: Resource[] = [];
+    for (;;) {
+      const page = await runSearch(tx, parsed, { baseUrl: this.baseUrl, scope: this.access.scope });
+      found.push(...page.matches);
+      if (!page.nextCursor) return found;
+      parsed.cursor = page.nextCursor;
+    }
   }
 
   /** Resources matching a condition (`Patient?identifier=…`), for conditional interactions. */

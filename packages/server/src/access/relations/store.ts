@@ -72,6 +72,22 @@ export class CareRelations {
     return granted;
   }
 
+  /**
+   * Whether one of `actors` has this patient in care now, by a relationship other than
+   * break-the-glass (an emergency access lets its holder read, not act for a team).
+   */
+  async inCare(db: SqlExecutor, patientId: string, actors: readonly string[]): Promise<boolean> {
+    if (actors.length === 0) return false;
+    const rows = await db.query(
+      `SELECT 1 FROM care_relation c
+        WHERE c.patient_id = $1::text AND c.actor = ANY($2::text[]) AND c.source <> 'break-glass'
+          AND c.start_at <= now() AND (c.end_at IS NULL OR c.end_at > now())
+        LIMIT 1`,
+      [patientId, actors],
+    );
+    return rows.rows.length > 0;
+  }
+
   /** Ends the open relationships resting on `basis` (see endRelations). */
   end(
     tx: SqlExecutor,

@@ -69,17 +69,10 @@ export async function capacityFor(deps: DialysisDeps, principal: Principal, id: 
 }
 
 async function appointmentsOf(deps: DialysisDeps, tx: SqlExecutor, stayId: string): Promise<Appointment[]> {
-  const ids = await tx.query<{ id: string }>(
-    `SELECT id FROM sp_reference WHERE resource_type = 'Appointment' AND code = 'based-on'
-        AND target_type = 'ServiceRequest' AND target_id = $1::text`,
-    [stayId],
-  );
-  const out: Appointment[] = [];
-  for (const { id } of ids.rows) {
-    const a = await readResource<Appointment>(tx, deps.ctx.store, 'Appointment', id);
-    if (a) out.push(a);
-  }
-  return out.sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''));
+  const found = (await deps.ctx.store.searchWithin(tx, 'Appointment', [
+    ['based-on', `ServiceRequest/${stayId}`],
+  ])) as Appointment[];
+  return found.sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''));
 }
 
 export { appointmentsOf };

@@ -31,9 +31,9 @@ export const unitsModule: SahtiModule = {
     const gateways = new GatewayRegistry(ctx.db);
     registerTemplates(UNITS_TEMPLATES);
     ctx.store.addHook(fieldRecordHook());
-    ctx.store.addHook(unitRegistrationHook(ctx.access));
-    ctx.store.addHook(gatewayHook(gateways));
-    ctx.store.addHook(fieldPrescriptionHook());
+    ctx.store.addHook(unitRegistrationHook(ctx.access, ctx.store));
+    ctx.store.addHook(gatewayHook(gateways, ctx));
+    ctx.store.addHook(fieldPrescriptionHook(ctx.store));
     registerPlanningRoutes(ctx, planning, settings);
     registerUnitRoutes(ctx, planning, settings);
     registerFieldRoutes(ctx, settings, gateways);

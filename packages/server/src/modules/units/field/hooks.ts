@@ -9,8 +9,8 @@
  *    GP on another tablet — records the visit together;
  *  - device gateways: a gateway's client writes only Observations measured by a Device of its unit.
  */
-import type { Identifier, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
+import type { Identifier, Observation, Patient, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import { FhirError, type FhirStore, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { AccessLayer } from '../../../access/layer.ts';
 import type { RelationGrant } from '../../../access/relations/store.ts';
 import { actorReferences } from '../../../access/relations/visible.ts';
@@ -59,7 +59,7 @@ export function fieldRecordHook(): WriteHook {
 
 const UNIT_REF = /^Organization\/[A-Za-z0-9\-.]{1,64}$/;
 
-export function unitRegistrationHook(access: AccessLayer): WriteHook {
+export function unitRegistrationHook(access: AccessLayer, store: FhirStore): WriteHook {
   return (changes, actor) => {
     const principal = actor as Principal | undefined;
     const practitioner = principal?.kind === 'staff' ? principal.fhirUser : undefined;
@@ -82,7 +82,7 @@ export function unitRegistrationHook(access: AccessLayer): WriteHook {
       for (const c of registered) {
         const unit = (c.next as Patient).managingOrganization?.reference as string;
         if (!mine.includes(unit)) continue;
-        if (!mobile.has(unit)) mobile.set(unit, await isMobileUnit(tx, unit));
+        if (!mobile.has(unit)) mobile.set(unit, await isMobileUnit(store, tx, unit));
         if (!mobile.get(unit)) continue;
         grants.push({
           patientId: c.id,
@@ -100,12 +100,16 @@ export function unitRegistrationHook(access: AccessLayer): WriteHook {
   };
 }
 
-async function isMobileUnit(tx: SqlExecutor, reference: string): Promise<boolean> {
-  const rows = await tx.query(
-    `SELECT 1 FROM sp_token WHERE resource_type = 'Organization' AND id = $1::text AND code = 'type' AND value = 'mobile-unit'`,
-    [reference.slice('Organization/'.length)],
+async function isMobileUnit(store: FhirStore, tx: SqlExecutor, reference: string): Promise<boolean> {
+  const id = reference.slice('Organization/'.length);
+  return (
+    (
+      await store.searchWithin(tx, 'Organization', [
+        ['_id', id],
+        ['type', 'mobile-unit'],
+      ])
+    ).length > 0
   );
-  return rows.rows.length > 0;
 }
 
 /** The gateway clients, cached briefly (a write asks on every change of a system client). */
@@ -135,7 +139,10 @@ export class GatewayRegistry {
   }
 }
 
-export function gatewayHook(gateways: GatewayRegistry): WriteHook {
+export function gatewayHook(
+  gateways: GatewayRegistry,
+  deps: { store: FhirStore; access: AccessLayer },
+): WriteHook {
   return (changes, actor) => {
     const principal = actor as Principal | undefined;
     // gateways are system clients registered by /api/units/:id/gateways, always named `gateway-…`:
@@ -144,23 +151,26 @@ export function gatewayHook(gateways: GatewayRegistry): WriteHook {
     return async (tx) => {
       const unit = await gateways.unitOf(principal.id, tx);
       if (!unit) return;
+      // asked once a write, however many readings it holds
+      let devices: Set<string> | undefined;
+      let team: string[] | undefined;
       for (const c of changes) {
         const problem = gatewayWriteProblem(c.next, c.previous);
         if (problem) throw new FhirError(403, outcome('error', 'forbidden', `A device gateway ${problem}`));
-        const device = (c.next as Observation).device?.reference as string;
-        const owned = await tx.query(
-          `SELECT 1 FROM sp_reference WHERE resource_type = 'Device' AND id = $1::text AND code = 'organization'
-             AND target_type || '/' || target_id = $2::text`,
-          [device.slice('Device/'.length), unit],
+        devices ??= new Set(
+          (await deps.store.searchWithin(tx, 'Device', [['organization', unit]])).map(
+            (d) => `Device/${d.id}`,
+          ),
         );
-        if (owned.rows.length === 0)
+        if (!devices.has((c.next as Observation).device?.reference as string))
           throw new FhirError(
             403,
             outcome('error', 'forbidden', 'A device gateway posts readings of its own unit’s devices only'),
           );
         // on every path (/fhir/R4, bundles), as on the readings route: a patient the unit has in care
         const patient = (c.next as Observation).subject?.reference?.slice('Patient/'.length) as string;
-        if (!(await unitHasInCare(tx, unit, patient)))
+        team ??= await unitTeam(deps.store, tx, unit);
+        if (!(await deps.access.relations.inCare(tx, patient, team)))
           throw new FhirError(
             403,
             outcome(
@@ -175,25 +185,16 @@ export function gatewayHook(gateways: GatewayRegistry): WriteHook {
 }
 
 /**
- * Whether a unit, or an active member of its team, has this patient in care now (a relationship
- * of access v2 other than break-the-glass): the patients a unit's devices may be read for.
+ * A unit and the active members of its team (their PractitionerRoles on it, asked of the engine
+ * inside the caller's transaction): the care-givers whose relationships with a patient let the
+ * unit's devices post readings for them — any but break-the-glass (CareRelations.inCare).
  */
-export async function unitHasInCare(tx: SqlExecutor, unit: string, patientId: string): Promise<boolean> {
-  const rows = await tx.query(
-    `SELECT 1 FROM care_relation c
-      WHERE c.patient_id = $1::text AND c.source <> 'break-glass'
-        AND c.start_at <= now() AND (c.end_at IS NULL OR c.end_at > now())
-        AND (c.actor = $2::text OR c.actor IN (
-          SELECT p.target_type || '/' || p.target_id
-            FROM sp_reference o
-            JOIN sp_reference p ON p.resource_type = 'PractitionerRole' AND p.id = o.id AND p.code = 'practitioner'
-            JOIN sp_token a ON a.resource_type = 'PractitionerRole' AND a.id = o.id AND a.code = 'active' AND a.value = 'true'
-           WHERE o.resource_type = 'PractitionerRole' AND o.code = 'organization'
-             AND o.target_type || '/' || o.target_id = $2::text))
-      LIMIT 1`,
-    [patientId, unit],
-  );
-  return rows.rows.length > 0;
+export async function unitTeam(store: FhirStore, db: SqlExecutor, unit: string): Promise<string[]> {
+  const roles = (await store.searchWithin(db, 'PractitionerRole', [
+    ['organization', unit],
+    ['active', 'true'],
+  ])) as PractitionerRole[];
+  return [unit, ...roles.flatMap((r) => (r.practitioner?.reference ? [r.practitioner.reference] : []))];
 }
 
 /** Why a gateway may not make this write (undefined: it may). Pure. */

@@ -15,8 +15,9 @@ import type {
   MedicationRequest,
   Organization,
   PractitionerRole,
+  Resource,
 } from '@medplum/fhirtypes';
-import { FhirError, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
+import { FhirError, type FhirStore, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import type { Principal } from '../../../kernel/principal.ts';
 import { TEAM_ROLE_SYSTEM } from '../terms.ts';
@@ -62,13 +63,14 @@ export async function checkFieldPrescribers(
   if (sites.length === 0) return;
   const gpOf = new Map<string, boolean>();
   for (const site of sites) {
-    const unit = site.unit ?? (site.encounter ? await encounterProvider(ctx.db, site.encounter) : undefined);
+    const unit =
+      site.unit ?? (site.encounter ? await encounterProvider(ctx.store, ctx.db, site.encounter) : undefined);
     if (!unit?.startsWith('Organization/'))
       throw refused(
         'A field prescription is written at a consultation of a mobile unit (its encounter)',
         site.key,
       );
-    if (!gpOf.has(unit)) gpOf.set(unit, await isUnitGp(ctx.db, principal, unit));
+    if (!gpOf.has(unit)) gpOf.set(unit, await isUnitGp(ctx.store, ctx.db, principal, unit));
     if (!gpOf.get(unit)) throw refused(NOT_THE_GP, site.key);
   }
 }
@@ -78,7 +80,7 @@ export async function checkFieldPrescribers(
  * refused (403, the whole write) unless its writer is that unit's active GP. System clients, the
  * platform's own writes (revocation) and consultations elsewhere pass.
  */
-export function fieldPrescriptionHook(): WriteHook {
+export function fieldPrescriptionHook(store: FhirStore): WriteHook {
   return (changes, actor) => {
     const principal = actor as Principal | undefined;
     if (principal?.kind !== 'staff') return undefined;
@@ -93,56 +95,57 @@ export function fieldPrescriptionHook(): WriteHook {
     return async (tx) => {
       const gpOf = new Map<string, boolean>();
       for (const { key, encounter } of written) {
-        const provider = await encounterProvider(tx, encounter);
-        if (!provider?.startsWith('Organization/') || !(await isUnitOrganization(tx, provider))) continue;
-        if (!gpOf.has(provider)) gpOf.set(provider, await isUnitGp(tx, principal, provider));
+        const provider = await encounterProvider(store, tx, encounter);
+        if (!provider?.startsWith('Organization/') || !(await isUnitOrganization(store, tx, provider)))
+          continue;
+        if (!gpOf.has(provider)) gpOf.set(provider, await isUnitGp(store, tx, principal, provider));
         if (!gpOf.get(provider)) throw refused(NOT_THE_GP, key);
       }
     };
   };
 }
 
-/** The current version of a resource as the database holds it (inside a write: that write's view). */
-async function current<T>(db: SqlExecutor, reference: string): Promise<T | undefined> {
+/** The current version of a resource as the engine holds it (inside a write: that write's view). */
+function current<T extends Resource>(
+  store: FhirStore,
+  db: SqlExecutor,
+  reference: string,
+): Promise<T | undefined> {
   const [type, id] = reference.split('/');
-  if (!type || !id) return undefined;
-  const row = (
-    await db.query<{ content: string | null }>(
-      'SELECT content::text AS content FROM resource WHERE resource_type = $1::text AND id = $2::text AND NOT deleted',
-      [type, id],
-    )
-  ).rows[0];
-  return row?.content ? (JSON.parse(row.content) as T) : undefined;
+  return type && id ? store.readWithin<T>(db, type, id) : Promise.resolve(undefined);
 }
 
 /** The organisation that held a consultation (its serviceProvider). */
-async function encounterProvider(db: SqlExecutor, reference: string): Promise<string | undefined> {
+async function encounterProvider(
+  store: FhirStore,
+  db: SqlExecutor,
+  reference: string,
+): Promise<string | undefined> {
   if (!reference.startsWith('Encounter/')) return undefined;
-  return (await current<Encounter>(db, reference))?.serviceProvider?.reference;
+  return (await current<Encounter>(store, db, reference))?.serviceProvider?.reference;
 }
 
-async function isUnitOrganization(db: SqlExecutor, reference: string): Promise<boolean> {
-  return isUnit(await current<Organization>(db, reference));
+async function isUnitOrganization(store: FhirStore, db: SqlExecutor, reference: string): Promise<boolean> {
+  return isUnit(await current<Organization>(store, db, reference));
 }
 
 /** Whether the caller holds an active `gp` PractitionerRole on this active mobile unit. */
-async function isUnitGp(db: SqlExecutor, principal: Principal, unit: string): Promise<boolean> {
+async function isUnitGp(
+  store: FhirStore,
+  db: SqlExecutor,
+  principal: Principal,
+  unit: string,
+): Promise<boolean> {
   const practitioner = principal.kind === 'staff' ? principal.fhirUser : undefined;
   if (!practitioner?.startsWith('Practitioner/')) return false;
-  const org = await current<Organization>(db, unit);
+  const org = await current<Organization>(store, db, unit);
   if (!isUnit(org) || org.active === false) return false;
   // the active roles only, as the roster lists them: a GP who left the unit prescribes for it no more
-  const roles = await db.query<{ content: string }>(
-    `SELECT r.content::text AS content FROM resource r
-       JOIN sp_reference o ON o.resource_type = r.resource_type AND o.id = r.id AND o.code = 'organization'
-        AND o.target_type = 'Organization' AND o.target_id = $1::text
-       JOIN sp_reference p ON p.resource_type = r.resource_type AND p.id = r.id AND p.code = 'practitioner'
-        AND p.target_type = 'Practitioner' AND p.target_id = $2::text
-      WHERE r.resource_type = 'PractitionerRole' AND NOT r.deleted`,
-    [unit.slice('Organization/'.length), practitioner.slice('Practitioner/'.length)],
-  );
-  return roles.rows.some((row) => {
-    const role = JSON.parse(row.content) as PractitionerRole;
+  const roles = (await store.searchWithin(db, 'PractitionerRole', [
+    ['organization', unit],
+    ['practitioner', practitioner],
+  ])) as PractitionerRole[];
+  return roles.some((role) => {
     return (
       role.active === true &&
       role.code?.some((c) => c.coding?.some((k) => k.system === TEAM_ROLE_SYSTEM && k.code === 'gp'))

@@ -19,7 +19,7 @@ import { GATEWAY_READING_SYSTEM } from '../terms.ts';
 import { tourOf } from '../tours/publish.ts';
 import { devices, nameElement, readUnit, roster, tourSchedules, unitsOf } from '../units.ts';
 import { referralFacilities } from './facilities.ts';
-import { GATEWAY_CLIENT_PREFIX, type GatewayRegistry, gatewayWriteProblem, unitHasInCare } from './hooks.ts';
+import { GATEWAY_CLIENT_PREFIX, type GatewayRegistry, gatewayWriteProblem, unitTeam } from './hooks.ts';
 import { runSync } from './sync.ts';
 import { nextVisit, visitsOn } from './visits.ts';
 
@@ -115,6 +115,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
     if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry) || bundle.entry.length > 1000)
       throw invalid([{ field: 'bundle', message: 'Send a Bundle of at most 1,000 Observation entries' }]);
     const owned = new Set((await devices(store, unit.slice(13))).map((d) => `Device/${d.id}`));
+    const team = await unitTeam(store, db, unit);
     const readingIds = bundle.entry.flatMap((e) =>
       ((e.resource as Observation | undefined)?.identifier ?? [])
         .filter((x) => x.system === GATEWAY_READING_SYSTEM)
@@ -147,7 +148,7 @@ export function registerFieldRoutes(ctx: ModuleContext, settings: UnitsSettings,
           response: { status: '200 OK', location: `Observation/${known.get(`gateway|${readingId}`)}` },
         });
       else if (!owned.has(o.device?.reference as string)) refuse('Not a device of this unit');
-      else if (!(await unitHasInCare(db, unit, String(o.subject?.reference ?? '').slice(8))))
+      else if (!(await ctx.access.relations.inCare(db, String(o.subject?.reference ?? '').slice(8), team)))
         refuse('Not a patient of this unit (register or confirm their presence first)');
       else {
         positions.push(i);

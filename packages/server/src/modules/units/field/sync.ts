@@ -5,9 +5,9 @@
  * left nothing, one cut after it is recognised by its field records — either way the device sends
  * the same bundle again and nothing is created twice.
  */
-import type { Bundle, BundleEntry, Organization } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Organization, Patient } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '@sahti/fhir';
-import { CNIE_SYSTEM } from '../../../identifiers/morocco.ts';
+import { CNIE_SYSTEM, isValidCnie } from '../../../identifiers/morocco.ts';
 import type { ModuleContext } from '../../../kernel/module.ts';
 import type { Principal } from '../../../kernel/principal.ts';
 import { prescriptionOf } from '../../prescriptions/drafts.ts';
@@ -109,13 +109,15 @@ export async function runSync(
       );
     }
     const takenCnie = new Set<string>();
-    if (lookups.cnie.length) {
-      const rows = await ctx.db.query<{ value: string }>(
-        `SELECT t.value FROM sp_token t JOIN resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted
-          WHERE t.resource_type = 'Patient' AND t.code = 'identifier' AND t.system = $1::text AND t.value = ANY($2::text[])`,
-        [CNIE_SYSTEM, lookups.cnie],
-      );
-      for (const r of rows.rows) takenCnie.add(r.value);
+    // a CNIE of the wrong form is refused with its Patient, and none is stored: asked for valid ones only
+    const asked = [...new Set(lookups.cnie.filter(isValidCnie))];
+    if (asked.length) {
+      const holders = (await ctx.store.searchWithin(ctx.db, 'Patient', [
+        ['identifier', asked.map((value) => `${CNIE_SYSTEM}|${value}`).join(',')],
+      ])) as Patient[];
+      for (const holder of holders)
+        for (const id of holder.identifier ?? [])
+          if (id.system === CNIE_SYSTEM && id.value && asked.includes(id.value)) takenCnie.add(id.value);
     }
     const prepared = prepareSync(bundle, { existing, versions, takenCnie, cnieSystem: CNIE_SYSTEM });
     const results = [...prepared.results];
