@@ -189,12 +189,14 @@ function paramRowParts(
 
 /**
  * The parameter types whose values a check compares by range (a quantity, a number, a string
- * prefix). Their value index continues with the id (`(resource_type, code, value, id)`), and
- * PostgreSQL checked a candidate through it — every value in the range, skipped through for the id
- * (PGlite: 14.7 s for `Observation?code=…&value-quantity=gt118` at 20,000 patients, without
- * statistics) — rather than through the candidate's own rows. `lookupRows` reads those rows first.
+ * prefix, a date). Their value index holds the id (`(resource_type, code, value, id)`; a date's
+ * `(resource_type, code, width_class, low) INCLUDE (high, id)`), and PostgreSQL checked a candidate
+ * through it — every value in the range, filtered or skipped through for the id (PGlite: 14.7 s for
+ * `Observation?code=…&value-quantity=gt118` at 20,000 patients, without statistics; 27 ms a
+ * candidate, 33,365 date rows, for a year of one patient's Observations by `date`) — rather than
+ * through the candidate's own rows. `lookupRows` reads those rows first.
  */
-const RANGE_CHECKED = new Set(['quantity', 'number', 'string']);
+const RANGE_CHECKED = new Set(['quantity', 'number', 'string', 'date']);
 
 /**
  * A check by id of a value compared by range: the candidate's rows of the parameter read by its id
