@@ -138,15 +138,7 @@ function compileParam(f: ParamFilter, type: string, idExpr: string, ctx: Compile
   const [scope, values] = paramRowParts(f, type, a, ctx);
   const exists =
     ctx.lookups && values !== undefined && RANGE_CHECKED.has(f.type)
-      ? f.type === 'date'
-        ? lookupRows(
-            table,
-            a,
-            idExpr,
-            `${a}.resource_type = ${ctx.params.add(type, 'text')}`,
-            `${scope} AND ${values}`,
-          )
-        : lookupRows(table, a, idExpr, scope, values)
+      ? lookupRows(table, a, idExpr, ...rangeCheckParts(f, type, a, ctx, scope, values))
       : `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${a}.id = ${idExpr} AND ${scope}${values === undefined ? '' : ` AND ${values}`}${fence})`;
   if (f.modifier === 'missing') return f.values[0] === 'true' ? `NOT ${exists}` : exists;
   if (f.modifier === 'not') return `NOT ${exists}`;
@@ -207,13 +199,30 @@ function paramRowParts(
 const RANGE_CHECKED = new Set(['quantity', 'number', 'string', 'date']);
 
 /**
- * A check by id of a value compared by range: the candidate's rows of the parameter (`rows`: its
- * type and code) read by its id (index `sp_*_resource`) behind a fence, then `test`ed — the planner
- * cannot push the comparison into the value index. A date names its type only inside the fence and
- * its code in the test: with the code inside, PGlite without statistics still read the date's value
- * index, `(resource_type, code, width_class, low) INCLUDE (high, id)`, index-only, and filtered it
- * for the id (46,738 rows a candidate at 20,000 patients); a resource has few date rows. A string's
- * code stays inside: a Patient has eight string rows, most of them not the one checked.
+ * A range check's two halves for lookupRows: the candidate's rows it reads by id, and the test of
+ * them after. A date names its type only among the rows and its code in the test: with the code
+ * among them, PGlite without statistics still read the date's value index, `(resource_type, code,
+ * width_class, low) INCLUDE (high, id)`, index-only, and filtered it for the id (46,738 rows a
+ * candidate at 20,000 patients); a resource has few date rows. A string's code stays among the
+ * rows: a Patient has eight string rows, most of them not the one checked.
+ */
+function rangeCheckParts(
+  f: ParamFilter,
+  type: string,
+  a: string,
+  ctx: CompileContext,
+  scope: string,
+  values: string,
+): [rows: string, test: string] {
+  return f.type === 'date'
+    ? [`${a}.resource_type = ${ctx.params.add(type, 'text')}`, `${scope} AND ${values}`]
+    : [scope, values];
+}
+
+/**
+ * A check by id of a value compared by range: the candidate's `rows` read by its id (index
+ * `sp_*_resource`) behind a fence, then `test`ed — the planner cannot push the comparison into the
+ * value index.
  */
 function lookupRows(table: string, a: string, idExpr: string, rows: string, test: string): string {
   return `EXISTS (SELECT 1 FROM (SELECT * FROM ${table} ${a} WHERE ${a}.id = ${idExpr} AND ${rows} OFFSET 0) ${a} WHERE ${test})`;

@@ -121,8 +121,7 @@ export async function readResource<T>(
   type: string,
   id: string,
 ): Promise<T | undefined> {
-  const found = await store.locate(type, id, undefined, tx);
-  return found && !found.deleted && found.content ? (JSON.parse(found.content) as T) : undefined;
+  return (await store.readWithin(tx, type, id)) as T | undefined;
 }
 
 export type Role = 'patient' | 'destination' | 'home';

@@ -9,13 +9,21 @@
  *    GP on another tablet — records the visit together;
  *  - device gateways: a gateway's client writes only Observations measured by a Device of its unit.
  */
-import type { Identifier, Observation, Patient, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import type {
+  Identifier,
+  Observation,
+  Organization,
+  Patient,
+  PractitionerRole,
+  Resource,
+} from '@medplum/fhirtypes';
 import { FhirError, type FhirStore, outcome, type SqlExecutor, type WriteHook } from '@sahti/fhir';
 import type { AccessLayer } from '../../../access/layer.ts';
 import type { RelationGrant } from '../../../access/relations/store.ts';
 import { actorReferences } from '../../../access/relations/visible.ts';
 import type { Principal } from '../../../kernel/principal.ts';
 import { FIELD_RECORD_SYSTEM, GATEWAY_READING_SYSTEM } from '../terms.ts';
+import { isUnit } from '../units.ts';
 
 /** The key of a record's device-made identifier in units_field_record (gateway readings apart). */
 export function recordKey(system: string | undefined, value: string | undefined): string | undefined {
@@ -101,14 +109,8 @@ export function unitRegistrationHook(access: AccessLayer, store: FhirStore): Wri
 }
 
 async function isMobileUnit(store: FhirStore, tx: SqlExecutor, reference: string): Promise<boolean> {
-  const id = reference.slice('Organization/'.length);
-  return (
-    (
-      await store.searchWithin(tx, 'Organization', [
-        ['_id', id],
-        ['type', 'mobile-unit'],
-      ])
-    ).length > 0
+  return isUnit(
+    await store.readWithin<Organization>(tx, 'Organization', reference.slice('Organization/'.length)),
   );
 }
 
